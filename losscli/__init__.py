@@ -3,7 +3,7 @@
 Public Python API::
 
     from losscli import evaluate, losses, metrics
-    report = evaluate("preds.csv", loss=["ce"])
+    report = evaluate("preds.csv", losses=["ce"])
     report.to_dict()
 
 Heavy modules (pandas, pyarrow, rich) are imported lazily, so ``import losscli`` is cheap.
@@ -19,7 +19,7 @@ __version__ = "0.1.0"
 __all__ = ["__version__", "activations", "evaluate", "losses", "metrics", "Report"]
 
 _LAZY = {
-    "evaluate": ("losscli.evaluate", "evaluate"),
+    "evaluate": ("losscli.engine", "evaluate"),
     "Report": ("losscli.report", "Report"),
     "activations": ("losscli.activations", None),
     "losses": ("losscli.losses", None),

@@ -1,0 +1,366 @@
+"""Numerically stable activations and score-kind conversions (numpy only).
+
+Every function works in float64 and stays finite for logits of +-1e4 (and beyond): the
+exponentials are always taken of non-positive numbers. ``softmax``, ``log_softmax`` and
+``logsumexp`` act on the last axis.
+
+``ACTIVATIONS`` maps a ``--activation`` name to ``(function, score kind it produces)``:
+"probs" for sigmoid/softmax, "log-probs" for log_sigmoid/log_softmax and ``None`` for the
+output activations of seed 002 (tanh, relu, relu6, leaky relu, elu, swish/silu), whose outputs
+stay raw scores (decision values).
+
+``to_probs`` and ``to_log_probs`` turn the scores of a classification task into probabilities
+or log-probabilities: binary and multi-label scores are elementwise (sigmoid / exp), multi-class
+rows use softmax / exp. Log-probabilities of the binary task are ``log p`` of the positive class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from losscli.errors import UsageError
+
+__all__ = [
+    "ACTIVATIONS",
+    "elu",
+    "leaky_relu",
+    "log1mexp",
+    "log_sigmoid",
+    "log_softmax",
+    "logsumexp",
+    "relu",
+    "relu6",
+    "sigmoid",
+    "silu",
+    "softmax",
+    "softplus",
+    "swish",
+    "tanh",
+    "to_log_probs",
+    "to_probs",
+]
+
+_SCORE_KINDS = ("logits", "probs", "log-probs")
+
+
+def _f64(x: np.ndarray) -> np.ndarray:
+    return np.asarray(x, dtype=np.float64)
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """Logistic sigmoid, computed without overflow.
+
+    Formula: ``1 / (1 + exp(-x))``, evaluated as ``exp(min(x,0)) / (1 + exp(-|x|))``.
+
+    Args:
+        x: scores of any shape.
+
+    Returns:
+        float64 array of the same shape, in [0, 1].
+
+    >>> sigmoid(np.array([-1e4, 0.0, 2.0, 1e4]))
+    array([0.        , 0.5       , 0.88079708, 1.        ])
+    """
+    x = _f64(x)
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def softplus(x: np.ndarray) -> np.ndarray:
+    """Softplus ``log(1 + exp(x))``, stable for large ``|x|``.
+
+    Formula: ``max(x, 0) + log1p(exp(-|x|))``.
+
+    Args:
+        x: scores of any shape.
+
+    Returns:
+        float64 array of the same shape, >= 0.
+
+    >>> softplus(np.array([-1e4, 0.0, 1e4]))
+    array([0.00000000e+00, 6.93147181e-01, 1.00000000e+04])
+    """
+    x = _f64(x)
+    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
+
+
+def log_sigmoid(x: np.ndarray) -> np.ndarray:
+    """Logarithm of the sigmoid, stable for large ``|x|`` (torch ``F.logsigmoid``).
+
+    Formula: ``log sigmoid(x) = -softplus(-x) = min(x, 0) - log1p(exp(-|x|))``.
+
+    Args:
+        x: scores of any shape.
+
+    Returns:
+        float64 array of the same shape, <= 0.
+
+    >>> log_sigmoid(np.array([-1e4, 0.0, 1e4]))
+    array([-1.00000000e+04, -6.93147181e-01,  0.00000000e+00])
+    """
+    x = _f64(x)
+    return np.minimum(x, 0.0) - np.log1p(np.exp(-np.abs(x)))
+
+
+def log1mexp(a: np.ndarray) -> np.ndarray:
+    """``log(1 - exp(a))`` for ``a <= 0``, accurate near 0 and for very negative ``a``.
+
+    Formula: ``log(-expm1(a))`` when ``a > -log 2``, else ``log1p(-exp(a))`` (Maechler 2012).
+    ``a = 0`` gives ``-inf``.
+
+    Args:
+        a: log-probabilities (<= 0) of any shape.
+
+    Returns:
+        float64 array of the same shape: ``log(1 - p)`` where ``p = exp(a)``.
+
+    >>> log1mexp(np.array([-np.inf, np.log(0.25), -1e-20]))
+    array([  0.        ,  -0.28768207, -46.05170186])
+    """
+    a = _f64(a)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        near = a > -np.log(2.0)
+        out = np.where(near, np.log(-np.expm1(np.minimum(a, 0.0))), np.log1p(-np.exp(a)))
+    return out
+
+
+def logsumexp(x: np.ndarray) -> np.ndarray:
+    """Log of the sum of exponentials over the last axis, without overflow.
+
+    Formula: ``m + log(sum_j exp(x_j - m))`` with ``m = max_j x_j``.
+
+    Args:
+        x: scores, shape (..., C).
+
+    Returns:
+        float64 array of shape (...).
+
+    >>> logsumexp(np.array([[1e4, 1e4], [0.0, 0.0]]))
+    array([1.00006931e+04, 6.93147181e-01])
+    """
+    x = _f64(x)
+    m = np.max(x, axis=-1, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
+    with np.errstate(divide="ignore"):
+        out = np.log(np.sum(np.exp(x - m), axis=-1)) + m[..., 0]
+    return out
+
+
+def log_softmax(x: np.ndarray) -> np.ndarray:
+    """Log-softmax over the last axis (torch ``F.log_softmax(x, dim=-1)``).
+
+    Formula: ``log_softmax(x)_c = x_c - logsumexp(x)``.
+
+    Args:
+        x: scores, shape (..., C).
+
+    Returns:
+        float64 array of shape (..., C), <= 0.
+
+    >>> log_softmax(np.array([[2.0, 1.0, 0.1]]))
+    array([[-0.41703002, -1.41703002, -2.31703002]])
+    """
+    x = _f64(x)
+    return x - logsumexp(x)[..., None]
+
+
+def softmax(x: np.ndarray) -> np.ndarray:
+    """Softmax over the last axis.
+
+    Formula: ``softmax(x)_c = exp(x_c - logsumexp(x))``.
+
+    Args:
+        x: scores, shape (..., C).
+
+    Returns:
+        float64 array of shape (..., C); each row sums to 1.
+
+    >>> softmax(np.array([[2.0, 1.0, 0.1], [1e4, -1e4, 0.0]]))
+    array([[0.65900114, 0.24243297, 0.09856589],
+           [1.        , 0.        , 0.        ]])
+    """
+    return np.exp(log_softmax(x))
+
+
+def tanh(x: np.ndarray) -> np.ndarray:
+    """Hyperbolic tangent (seed 002): ``2 / (1 + exp(-2x)) - 1``, in [-1, 1].
+
+    Args:
+        x: scores of any shape.
+
+    Returns:
+        float64 array of the same shape.
+
+    >>> tanh(np.array([-1e4, 0.0, 1.0]))
+    array([-1.        ,  0.        ,  0.76159416])
+    """
+    return np.tanh(_f64(x))
+
+
+def relu(x: np.ndarray) -> np.ndarray:
+    """Rectified linear unit (seed 002): ``max(0, x)``.
+
+    Args:
+        x: scores of any shape.
+
+    Returns:
+        float64 array of the same shape, >= 0.
+
+    >>> relu(np.array([-2.0, 0.0, 3.0]))
+    array([0., 0., 3.])
+    """
+    return np.maximum(_f64(x), 0.0)
+
+
+def relu6(x: np.ndarray) -> np.ndarray:
+    """ReLU6 (seed 002, MobileNet): ``min(max(0, x), 6)``.
+
+    Args:
+        x: scores of any shape.
+
+    Returns:
+        float64 array of the same shape, in [0, 6].
+
+    >>> relu6(np.array([-2.0, 3.0, 9.0]))
+    array([0., 3., 6.])
+    """
+    return np.clip(_f64(x), 0.0, 6.0)
+
+
+def leaky_relu(x: np.ndarray, negative_slope: float = 0.01) -> np.ndarray:
+    """Leaky ReLU (seed 002): ``max(0.01 x, x)``, i.e. ``x`` if ``x >= 0`` else ``slope * x``.
+
+    Args:
+        x: scores of any shape.
+        negative_slope: slope for negative inputs (torch default 0.01).
+
+    Returns:
+        float64 array of the same shape.
+
+    >>> leaky_relu(np.array([-2.0, 3.0]))
+    array([-0.02,  3.  ])
+    """
+    x = _f64(x)
+    return np.where(x >= 0, x, negative_slope * x)
+
+
+def elu(x: np.ndarray, alpha: float = 1.0) -> np.ndarray:
+    """Exponential linear unit (seed 002): ``max(0, x) + min(0, alpha * (exp(x) - 1))``.
+
+    Args:
+        x: scores of any shape.
+        alpha: scale of the negative branch (torch default 1.0).
+
+    Returns:
+        float64 array of the same shape, > -alpha.
+
+    >>> elu(np.array([-1e4, -1.0, 2.0]))
+    array([-1.        , -0.63212056,  2.        ])
+    """
+    x = _f64(x)
+    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0.0)))
+
+
+def silu(x: np.ndarray) -> np.ndarray:
+    """SiLU / Swish with beta 1 (seed 002): ``x * sigmoid(x)``.
+
+    Args:
+        x: scores of any shape.
+
+    Returns:
+        float64 array of the same shape.
+
+    >>> silu(np.array([-1e4, 0.0, 1.0, 1e4]))
+    array([-0.00000000e+00,  0.00000000e+00,  7.31058579e-01,  1.00000000e+04])
+    """
+    x = _f64(x)
+    return x * sigmoid(x)
+
+
+swish = silu
+
+#: ``--activation`` name -> (function, score kind it produces or None for raw scores).
+ACTIVATIONS: dict[str, tuple[Callable[[np.ndarray], np.ndarray], str | None]] = {
+    "sigmoid": (sigmoid, "probs"),
+    "softmax": (softmax, "probs"),
+    "log_sigmoid": (log_sigmoid, "log-probs"),
+    "log_softmax": (log_softmax, "log-probs"),
+    "tanh": (tanh, None),
+    "relu": (relu, None),
+    "relu6": (relu6, None),
+    "leaky_relu": (leaky_relu, None),
+    "elu": (elu, None),
+    "silu": (silu, None),
+    "swish": (swish, None),
+}
+
+
+def _check(scores: str, task: str) -> None:
+    if scores not in _SCORE_KINDS:
+        raise UsageError(
+            f"--scores must be one of {', '.join(_SCORE_KINDS)} for probabilities, got {scores!r}"
+        )
+    if task not in ("binary", "multiclass", "multilabel"):
+        raise UsageError(
+            f"probabilities need a classification --task (binary, multiclass, multilabel); "
+            f"the task is {task}"
+        )
+
+
+def to_probs(y_pred: np.ndarray, scores: str, task: str) -> np.ndarray:
+    """Turn classification scores into probabilities.
+
+    Formula: binary/multilabel: ``sigmoid(z)`` for logits, ``exp(l)`` for log-probs;
+    multiclass: ``softmax(z)`` over the last axis, ``exp(l)``; probs are returned as float64.
+
+    Args:
+        y_pred: scores, shape (N,) for binary, (N, C) for multiclass/multilabel.
+        scores: "logits", "probs" or "log-probs".
+        task: "binary", "multiclass" or "multilabel".
+
+    Returns:
+        float64 probabilities of the same shape.
+
+    >>> to_probs(np.array([0.0, 1e4]), "logits", "binary")
+    array([0.5, 1. ])
+    >>> to_probs(np.log(np.array([[0.2, 0.8]])), "log-probs", "multiclass")
+    array([[0.2, 0.8]])
+    """
+    _check(scores, task)
+    y_pred = _f64(y_pred)
+    if scores == "probs":
+        return y_pred
+    if scores == "log-probs":
+        return np.exp(y_pred)
+    return softmax(y_pred) if task == "multiclass" else sigmoid(y_pred)
+
+
+def to_log_probs(y_pred: np.ndarray, scores: str, task: str) -> np.ndarray:
+    """Turn classification scores into log-probabilities (unclamped: ``log 0 = -inf``).
+
+    Formula: binary/multilabel: ``log_sigmoid(z)`` for logits, ``log p`` for probs;
+    multiclass: ``log_softmax(z)``, ``log p``; log-probs are returned as float64.
+
+    Args:
+        y_pred: scores, shape (N,) for binary, (N, C) for multiclass/multilabel.
+        scores: "logits", "probs" or "log-probs".
+        task: "binary", "multiclass" or "multilabel".
+
+    Returns:
+        float64 log-probabilities of the same shape (binary: of the positive class).
+
+    >>> to_log_probs(np.array([0.0, -1e4]), "logits", "binary")
+    array([-6.93147181e-01, -1.00000000e+04])
+    >>> to_log_probs(np.array([[0.5, 0.5]]), "probs", "multiclass")
+    array([[-0.69314718, -0.69314718]])
+    """
+    _check(scores, task)
+    y_pred = _f64(y_pred)
+    if scores == "log-probs":
+        return y_pred
+    if scores == "probs":
+        with np.errstate(divide="ignore"):
+            return np.log(y_pred)
+    return log_softmax(y_pred) if task == "multiclass" else log_sigmoid(y_pred)

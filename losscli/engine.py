@@ -1,0 +1,948 @@
+"""The evaluation pipeline: read chunks, decide the task once, update accumulators, report.
+
+``evaluate()`` is the whole product in one call; the CLI only parses options, calls it and
+renders the :class:`~losscli.report.Report`. Every statistic is a mergeable accumulator, so a
+20-row file, a 10 GB file read in chunks and (later) shards give the same numbers.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import numpy as np
+
+from losscli import __version__
+from losscli.errors import InputError, StrictWarning, UsageError
+from losscli.report import Report, build_signature
+from losscli.tasks import (
+    SCORE_KINDS,
+    TASKS,
+    Plan,
+    binary_scores_from_two,
+    check_scores,
+    encode_numeric_labels,
+    encode_text_labels,
+    first_bad,
+    infer_scores,
+    infer_task,
+    normalise_probs,
+)
+
+DEFAULT_LABEL_COLS = ("label", "labels", "target", "y")
+
+
+@dataclass
+class Options:
+    """Every setting of one evaluation (the CLI's options, by their Python names)."""
+
+    task: str = "auto"
+    scores: str = "auto"
+    activation: str | None = None
+    losses: Sequence[str] | None = None  # None: the task's default; ["all"]: every valid loss
+    params: dict[str, Any] = field(default_factory=dict)  # loss parameters (losses.PARAMS)
+    threshold: float | Sequence[float] | dict[str, float] | None = None
+    top_k: int | None = None
+    zero_division: str | float = "warn"
+    label_col: Sequence[str] | str | None = None
+    pred_cols: Sequence[str] | str | None = None
+    id_col: str | None = None
+    weight_col: str | None = None
+    input_format: str | None = None
+    labels_format: str | None = None
+    chunk_size: int | None = None
+    drop_invalid: bool = False
+    strict: bool = False
+    ece_bins: int = 15
+
+    def __post_init__(self) -> None:
+        if self.task not in ("auto", *TASKS):
+            raise UsageError(f"--task must be auto or one of {', '.join(TASKS)}, got {self.task!r}")
+        if self.scores not in ("auto", *SCORE_KINDS, "values"):
+            raise UsageError(
+                f"--scores must be auto, logits, probs or log-probs, got {self.scores!r}"
+            )
+        if self.top_k is not None and self.top_k < 1:
+            raise UsageError(f"--top-k must be a whole number >= 1, got {self.top_k}")
+        if self.zero_division not in ("warn", 0, 1, "nan", 0.0, 1.0) and not (
+            isinstance(self.zero_division, float) and math.isnan(self.zero_division)
+        ):
+            raise UsageError(f"--zero-division must be 0, 1 or nan, got {self.zero_division!r}")
+        if self.chunk_size is not None and self.chunk_size < 1:
+            raise UsageError(f"--chunk-size must be >= 1, got {self.chunk_size}")
+        if self.ece_bins < 1:
+            raise UsageError(f"--ece-bins must be >= 1, got {self.ece_bins}")
+
+
+def _as_list(value: Sequence[str] | str | None) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return list(value)
+
+
+# --------------------------------------------------------------------------------------------
+# column roles
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Columns:
+    """Which column of which table plays which role."""
+
+    label: list[str]
+    pred: list[str]
+    label_in_preds: bool
+    id: str | None = None
+    weight: str | None = None
+    text_labels: bool = False
+
+
+def _require(table: Any, names: Sequence[str], option: str) -> None:
+    missing = [n for n in names if n not in table.columns]
+    if missing:
+        shown = ", ".join(repr(c) for c in table.columns[:20])
+        raise UsageError(
+            f"{option}: {table.name} has no column {missing[0]!r}; its columns are {shown}"
+        )
+
+
+def _pick_default_label(table: Any) -> str | None:
+    lower = {c.lower(): c for c in table.columns}
+    for name in DEFAULT_LABEL_COLS:
+        if name in lower:
+            return lower[name]
+    return None
+
+
+def resolve_columns(pred_table: Any, label_table: Any | None, opts: Options) -> Columns:
+    """Decide the label, prediction, id and weight columns from the headers and options."""
+    id_col, weight_col = opts.id_col, opts.weight_col
+    if id_col:
+        _require(pred_table, [id_col], "--id-col")
+        if label_table is not None:
+            _require(label_table, [id_col], "--id-col")
+    if weight_col:
+        _require(pred_table, [weight_col], "--weight-col")
+        if pred_table.kinds.get(weight_col) != "number":
+            raise InputError(f"{pred_table.name}: --weight-col {weight_col!r} is not numeric")
+    label_cols = _as_list(opts.label_col)
+    if label_table is None:
+        if label_cols is None:
+            found = _pick_default_label(pred_table)
+            if found is None:
+                raise UsageError(
+                    f"{pred_table.name} has no label column (looked for "
+                    f"{', '.join(DEFAULT_LABEL_COLS)}); pass --label-col NAME or a LABELS file"
+                )
+            label_cols = [found]
+        _require(pred_table, label_cols, "--label-col")
+        source = pred_table
+    else:
+        if label_cols is None:
+            rest = [c for c in label_table.columns if c != id_col]
+            found = _pick_default_label(label_table)
+            label_cols = rest if len(rest) == 1 or found is None else [found]
+        _require(label_table, label_cols, "--label-col")
+        source = label_table
+    if not label_cols:
+        raise InputError(f"{source.name} has no label column besides the id column")
+    kinds = [source.kinds.get(c) for c in label_cols]
+    text_labels = "text" in kinds
+    if text_labels and len(label_cols) > 1:
+        raise InputError(
+            f"{source.name}: label columns {', '.join(label_cols)} mix text; class-name labels "
+            "must be one column"
+        )
+    reserved = {id_col, weight_col} | (set(label_cols) if label_table is None else set())
+    pattern = _as_list(opts.pred_cols)
+    if pattern is None:
+        pred = [
+            c for c in pred_table.columns if c not in reserved and pred_table.kinds[c] == "number"
+        ]
+    else:
+        pred = []
+        for p in pattern:
+            hits = [c for c in pred_table.columns if fnmatch.fnmatchcase(c, p)]
+            if not hits:
+                _require(pred_table, [p], "--pred-cols")
+            pred += [c for c in hits if c not in pred]
+        text = [c for c in pred if pred_table.kinds.get(c) != "number"]
+        if text:
+            raise InputError(f"{pred_table.name}: prediction column {text[0]!r} is not numeric")
+    if not pred:
+        raise InputError(
+            f"{pred_table.name} has no numeric prediction column besides the label/id/weight "
+            "columns; choose them with --pred-cols"
+        )
+    clash = set(pred) & {id_col, weight_col}
+    if clash:
+        raise UsageError(f"column {clash.pop()!r} cannot be both a prediction and an id/weight")
+    if label_table is None and set(pred) & set(label_cols):
+        raise UsageError(
+            f"column {sorted(set(pred) & set(label_cols))[0]!r} is both label and prediction"
+        )
+    if label_table is not None and len(label_cols) > 1 and len(label_cols) == len(pred):
+        if set(label_cols) == set(pred):  # match label columns to prediction columns by name
+            label_cols = list(pred)
+    return Columns(
+        label=label_cols,
+        pred=pred,
+        label_in_preds=label_table is None,
+        id=id_col,
+        weight=weight_col,
+        text_labels=text_labels,
+    )
+
+
+def class_names(pred_cols: Sequence[str]) -> list[str]:
+    """Class names from prediction column names: ``logits:0 .. logits:9`` become ``0 .. 9``.
+
+    >>> class_names(["probs:0", "probs:1"])
+    ['0', '1']
+    >>> class_names(["cat", "dog"])
+    ['cat', 'dog']
+    """
+    prefixes = {c.rsplit(":", 1)[0] for c in pred_cols if ":" in c}
+    if len(prefixes) == 1 and all(":" in c for c in pred_cols):
+        return [c.rsplit(":", 1)[1] for c in pred_cols]
+    return list(pred_cols)
+
+
+# --------------------------------------------------------------------------------------------
+# labels from a second file
+# --------------------------------------------------------------------------------------------
+
+
+def _normalise_ids(ids: np.ndarray) -> np.ndarray:
+    if ids.dtype == object:
+        return ids.astype(str)
+    if np.all(ids == np.round(ids)):
+        return ids.astype(np.int64)
+    return ids
+
+
+class LabelFile:
+    """Labels read whole from a second file (labels are small next to predictions)."""
+
+    def __init__(self, table: Any, cols: Columns) -> None:
+        self.name = table.name
+        self.text = cols.text_labels
+        parts: list[np.ndarray] = []
+        id_parts: list[np.ndarray] = []
+        wheres: list[tuple[int, Any]] = []
+        for chunk in table.chunks(cols.label + ([cols.id] if cols.id else [])):
+            parts.append(chunk.column(cols.label[0]) if self.text else chunk.matrix(cols.label))
+            if cols.id:
+                id_parts.append(chunk.column(cols.id))
+            wheres.append((chunk.start, chunk))
+        if not parts:
+            raise InputError(f"{table.name}: the labels file has no rows")
+        self.values = np.concatenate(parts)
+        self.n = len(self.values)
+        self._wheres = wheres
+        self.ids = None
+        self.used = None
+        if cols.id:
+            ids = _normalise_ids(np.concatenate(id_parts))
+            order = np.argsort(ids, kind="stable")
+            sorted_ids = ids[order]
+            dup = np.flatnonzero(sorted_ids[1:] == sorted_ids[:-1])
+            if dup.size:
+                raise InputError(
+                    f"{table.name}: id {sorted_ids[dup[0]]!r} appears more than once in column "
+                    f"{cols.id!r}; ids must be unique to join the files"
+                )
+            self.ids, self.order, self.sorted_ids = ids, order, sorted_ids
+            self.used = np.zeros(self.n, dtype=bool)
+
+    def where(self, row: int) -> str:
+        for start, chunk in reversed(self._wheres):
+            if row >= start:
+                return f"{self.name}: {chunk.where(row - start)}"
+        return f"{self.name}: row {row + 1}"
+
+    def take(self, start: int, n: int, ids: np.ndarray | None, pred_where: Any) -> np.ndarray:
+        if self.ids is None:
+            if start + n > self.n:
+                raise InputError(
+                    f"the predictions have more rows than the labels ({self.name} has {self.n}); "
+                    "the files must have the same rows in the same order, or pass --id-col"
+                )
+            return self.values[start : start + n]
+        ids = _normalise_ids(ids)
+        if ids.dtype != self.sorted_ids.dtype:
+            ids, keys = ids.astype(str), self.sorted_ids.astype(str)
+        else:
+            keys = self.sorted_ids
+        pos = np.searchsorted(keys, ids)
+        pos_c = np.minimum(pos, self.n - 1)
+        found = (pos < self.n) & (keys[pos_c] == ids)
+        if not found.all():
+            i = int(np.flatnonzero(~found)[0])
+            raise InputError(f"{pred_where(i)}: id {ids[i]!r} is not in {self.name}")
+        rows = self.order[pos_c]
+        self.used[rows] = True
+        return self.values[rows]
+
+    def finish(self, n_pred: int) -> None:
+        if self.ids is None:
+            if n_pred != self.n:
+                raise InputError(
+                    f"the predictions have {n_pred} rows but {self.name} has {self.n}; the files "
+                    "must have the same rows in the same order, or pass --id-col to join them"
+                )
+        elif not self.used.all():
+            missing = int((~self.used).sum())
+            first = self.ids[int(np.flatnonzero(~self.used)[0])]
+            raise InputError(
+                f"{missing} ids in {self.name} have no prediction (the first is {first!r}); "
+                "evaluate matching files"
+            )
+
+
+# --------------------------------------------------------------------------------------------
+# accumulators for loss values
+# --------------------------------------------------------------------------------------------
+
+
+class LossAccumulator:
+    """Sums for one loss: its additive sufficient statistics and per-sample moments."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.sums: np.ndarray | None = None
+        self.n = 0
+        self.mean = 0.0
+        self.m2 = 0.0
+        self.total = 0.0
+        self.min = math.inf
+        self.max = -math.inf
+
+    def update(self, per_sample: np.ndarray, sums: np.ndarray) -> None:
+        self.sums = sums.astype(np.float64) if self.sums is None else self.sums + sums
+        n = per_sample.size
+        if n == 0:
+            return
+        mean = float(per_sample.mean())
+        m2 = float(((per_sample - mean) ** 2).sum())
+        self._merge_moments(n, mean, m2)
+        self.total += float(per_sample.sum())
+        self.min = min(self.min, float(per_sample.min()))
+        self.max = max(self.max, float(per_sample.max()))
+
+    def _merge_moments(self, n: int, mean: float, m2: float) -> None:
+        tot = self.n + n
+        delta = mean - self.mean
+        self.mean += delta * n / tot
+        self.m2 += m2 + delta * delta * self.n * n / tot
+        self.n = tot
+
+    def merge(self, other: LossAccumulator) -> LossAccumulator:
+        if other.sums is not None:
+            self.sums = other.sums.copy() if self.sums is None else self.sums + other.sums
+        if other.n:
+            self._merge_moments(other.n, other.mean, other.m2)
+            self.total += other.total
+            self.min, self.max = min(self.min, other.min), max(self.max, other.max)
+        return self
+
+    def stats(self) -> dict[str, float | None]:
+        if self.n == 0:
+            return {"sum": 0.0, "std": None, "min": None, "max": None}
+        return {
+            "sum": self.total,
+            "std": math.sqrt(self.m2 / self.n),
+            "min": self.min,
+            "max": self.max,
+        }
+
+
+# --------------------------------------------------------------------------------------------
+# the pipeline
+# --------------------------------------------------------------------------------------------
+
+
+def _open(path: Any, fmt: str | None, chunk_size: int | None, role: str) -> Any:
+    from losscli import io
+
+    kwargs: dict[str, Any] = {"fmt": fmt, "role": role}
+    if chunk_size is not None:
+        kwargs["chunk_size"] = chunk_size
+    return io.open_table(path, **kwargs)
+
+
+def resolve_threshold(spec: Any, plan: Plan) -> float | np.ndarray:
+    """Turn ``--threshold`` (a number, a list per label, or a name->value dict) into numbers."""
+    if spec is None:
+        return 0.5
+    if isinstance(spec, dict):
+        if plan.task == "multilabel":
+            missing = [c for c in plan.classes if c not in spec]
+            if missing:
+                raise UsageError(f"--threshold: no threshold for label {missing[0]!r}")
+            values = np.array([float(spec[c]) for c in plan.classes])
+        elif len(spec) == 1:
+            values = np.array([float(next(iter(spec.values())))])
+        else:
+            raise UsageError("--threshold: a name->threshold map fits multi-label data only")
+    elif isinstance(spec, (list, tuple, np.ndarray)):
+        values = np.asarray(spec, dtype=np.float64)
+    else:
+        values = np.array([float(spec)])
+    if np.any(~np.isfinite(values)) or np.any((values < 0) | (values > 1)):
+        raise UsageError("--threshold values must be probabilities in [0, 1]")
+    if values.size == 1:
+        return float(values[0])
+    if plan.task != "multilabel" or values.size != plan.n_outputs:
+        raise UsageError(
+            f"--threshold got {values.size} values; give one number, or one per label "
+            f"({plan.n_outputs}) for multi-label data"
+        )
+    return values
+
+
+class Evaluation:
+    """One run of the pipeline: build it, feed it chunks, read its report."""
+
+    def __init__(self, predictions: Any, labels: Any = None, opts: Options | None = None) -> None:
+        from losscli import losses as L
+
+        self.opts = opts or Options()
+        self.L = L
+        self.params = L.validate_params(dict(self.opts.params))
+        self.pred_table = _open(
+            predictions, self.opts.input_format, self.opts.chunk_size, "predictions"
+        )
+        self.label_table = (
+            None
+            if labels is None
+            else _open(
+                labels,
+                self.opts.labels_format or self.opts.input_format,
+                self.opts.chunk_size,
+                "labels",
+            )
+        )
+        self.cols = resolve_columns(self.pred_table, self.label_table, self.opts)
+        if self.opts.id_col is None and self.label_table is not None:
+            pass
+        self.plan: Plan | None = None
+        self.warnings: list[str] = []
+        self.n_rows = 0
+        self.n_dropped = 0
+        self.n_renormalised = 0
+        self.max_prob_dev = 0.0
+        self.loss_names: list[str] = []
+        self.loss_acc: dict[str, LossAccumulator] = {}
+        self.metrics_acc: Any = None
+        self.scores_decided = False
+        self.threshold: float | np.ndarray = 0.5
+
+    # -- decisions ---------------------------------------------------------------------------
+
+    def _decide(self, raw_labels: np.ndarray, preds: np.ndarray) -> Plan:
+        from losscli.activations import ACTIVATIONS
+
+        opts = self.opts
+        pred_names = class_names(self.cols.pred)
+        notes: list[str] = []
+        act_kind = None
+        if opts.activation:
+            if opts.activation not in ACTIVATIONS:
+                raise UsageError(
+                    f"--activation must be one of {', '.join(ACTIVATIONS)}, got {opts.activation!r}"
+                )
+            act_kind = ACTIVATIONS[opts.activation][1]
+        scores_hint = act_kind or (None if opts.scores == "auto" else opts.scores)
+        if opts.task == "auto":
+            task, enc, why = infer_task(
+                raw_labels,
+                preds,
+                text_labels=self.cols.text_labels,
+                pred_names=pred_names,
+                scores_hint=scores_hint,
+            )
+            notes.append(f"task {task}: {why}")
+        else:
+            task, enc = opts.task, self._encoding_for(opts.task, raw_labels, preds)
+        P = preds.shape[1]
+        classes: list[str]
+        two = False
+        if task == "binary":
+            if P == 2:
+                two, classes = True, pred_names
+            elif P == 1:
+                if enc == "name":
+                    pos = pred_names[0]
+                    seen = sorted({str(v) for v in raw_labels if v is not None})
+                    if pos not in seen and len(seen) > 1 or len(seen) > 2:
+                        raise InputError(
+                            f"binary class-name labels must include the prediction column's name "
+                            f"{pos!r} (the positive class); found {', '.join(seen[:5])}"
+                        )
+                    neg = next((s for s in seen if s != pos), f"not {pos}")
+                    classes = [neg, pos]
+                else:
+                    classes = ["0", "1"]
+            else:
+                raise UsageError(
+                    f"--task binary needs one prediction column (or two: negative, positive); "
+                    f"got {P}"
+                )
+        elif task in ("multiclass", "multilabel"):
+            if P < 2:
+                raise UsageError(f"--task {task} needs one prediction column per class; got {P}")
+            classes = pred_names
+        else:
+            classes = pred_names
+        if act_kind is not None:
+            if opts.scores not in ("auto", act_kind):
+                raise UsageError(
+                    f"--activation {opts.activation} produces {act_kind}, but --scores is "
+                    f"{opts.scores}; drop --scores"
+                )
+            scores = act_kind
+            notes.append(f"scores {scores}: from --activation {opts.activation}")
+        elif task == "regression":
+            scores = "values"
+        elif opts.scores != "auto":
+            scores = opts.scores
+            if scores == "values":
+                raise UsageError(
+                    "--scores values is for regression; pass logits, probs or log-probs"
+                )
+        else:
+            sample = self._task_preds(preds, task, None, two)
+            scores, why = infer_scores(sample, task)
+            notes.append(f"scores {scores}: {why} (--scores auto, from the first chunk)")
+            self.scores_decided = True
+        if task == "regression" and opts.scores not in ("auto", "values"):
+            raise UsageError(f"--scores {opts.scores} does not fit --task regression")
+        return Plan(
+            task=task,
+            scores=scores,
+            label_encoding=enc,
+            classes=classes,
+            binary_from_two_columns=two,
+            notes=notes,
+        )
+
+    def _encoding_for(self, task: str, raw: np.ndarray, preds: np.ndarray) -> str:
+        if self.cols.text_labels:
+            if task not in ("binary", "multiclass"):
+                raise InputError(f"class-name labels do not fit --task {task}")
+            return "name"
+        n_lab = raw.shape[1]
+        if task == "regression":
+            return "values"
+        if task == "binary":
+            if n_lab != 1:
+                raise InputError(f"--task binary needs one label column; got {n_lab}")
+            y = raw[:, 0]
+            if np.all(np.isin(y, (-1.0, 1.0))) and np.any(y == -1):
+                return "pm1"
+            return "binary"
+        if task == "multiclass":
+            if n_lab == 1:
+                return "index"
+            if np.all((raw == 0) | (raw == 1)) and np.all(raw.sum(axis=1) == 1):
+                return "one-hot"
+            return "soft"
+        if n_lab != preds.shape[1]:
+            raise InputError(
+                f"--task multilabel needs one label column per prediction column; got {n_lab} "
+                f"label and {preds.shape[1]} prediction columns"
+            )
+        return "multi-hot"
+
+    def _task_preds(
+        self, preds: np.ndarray, task: str, scores: str | None, two: bool
+    ) -> np.ndarray:
+        if task == "binary":
+            if two:
+                return binary_scores_from_two(preds, scores or "probs") if scores else preds[:, 1]
+            return preds[:, 0]
+        if task == "regression" and preds.shape[1] == 1:
+            return preds[:, 0]
+        return preds
+
+    def _start(self, plan: Plan) -> None:
+        from losscli.metrics import ClassificationAccumulator, RegressionAccumulator
+
+        L, opts = self.L, self.opts
+        self.plan = plan
+        requested = list(opts.losses) if opts.losses else [L.DEFAULT_LOSS[plan.task]]
+        names: list[str] = []
+        for req in requested:
+            if req == "all":
+                valid = [
+                    n
+                    for n in L.names_for(plan.task)
+                    if plan.scores in L.REGISTRY[n].scores.get(plan.task, ())
+                ]
+                names += [n for n in valid if n not in names]
+                continue
+            spec = L.get_spec(req)
+            if plan.task not in spec.tasks:
+                raise UsageError(
+                    f"loss {spec.name!r} does not fit the {plan.task} task (it is for "
+                    f"{', '.join(spec.tasks)}); choose from {', '.join(L.names_for(plan.task))}"
+                )
+            if plan.scores not in spec.scores.get(plan.task, ()):
+                raise UsageError(
+                    f"loss {spec.name!r} does not take {plan.scores} for the {plan.task} task; "
+                    f"it takes {', '.join(spec.scores[plan.task])}"
+                )
+            if spec.name not in names:
+                names.append(spec.name)
+        self.params = L.validate_params(
+            dict(opts.params), task=plan.task, n_classes=len(plan.classes)
+        )
+        self.loss_names = names
+        self.loss_acc = {n: LossAccumulator(n) for n in names}
+        if plan.task == "regression":
+            self.metrics_acc = RegressionAccumulator()
+        else:
+            self.threshold = resolve_threshold(opts.threshold, plan)
+            if (
+                opts.top_k is not None
+                and plan.task == "multiclass"
+                and opts.top_k > len(plan.classes)
+            ):
+                raise UsageError(
+                    f"--top-k {opts.top_k} is more than the number of classes ({len(plan.classes)})"
+                )
+            self.metrics_acc = ClassificationAccumulator(
+                plan.task,
+                2 if plan.task == "binary" else len(plan.classes),
+                class_names=plan.classes,
+                threshold=self.threshold,
+                top_k=opts.top_k if plan.task == "multiclass" else None,
+                ece_bins=opts.ece_bins,
+            )
+
+    # -- per chunk ---------------------------------------------------------------------------
+
+    def _read(self) -> Iterator[tuple[Any, np.ndarray, np.ndarray, np.ndarray | None, Any]]:
+        cols = self.cols
+        wanted = list(cols.pred)
+        if cols.label_in_preds:
+            wanted += [c for c in cols.label if c not in wanted]
+        for extra in (cols.id, cols.weight):
+            if extra and extra not in wanted:
+                wanted.append(extra)
+        labels_file = LabelFile(self.label_table, cols) if self.label_table is not None else None
+        n_seen = 0
+        for chunk in self.pred_table.chunks(wanted):
+            preds = chunk.matrix(cols.pred)
+            ids = chunk.column(cols.id) if cols.id else None
+            if labels_file is None:
+                raw = chunk.column(cols.label[0]) if cols.text_labels else chunk.matrix(cols.label)
+            else:
+                raw = labels_file.take(chunk.start, chunk.n, ids, self._where(chunk))
+            weights = chunk.column(cols.weight) if cols.weight else None
+            n_seen += chunk.n
+            yield chunk, preds, raw, weights, ids
+        if labels_file is not None:
+            labels_file.finish(n_seen)
+
+    def _where(self, chunk: Any) -> Any:
+        name = self.pred_table.name
+        return lambda i: f"{name}: {chunk.where(i)}"
+
+    def _valid_rows(
+        self, chunk: Any, preds: np.ndarray, raw: np.ndarray, weights: np.ndarray | None
+    ) -> np.ndarray | None:
+        """Mask of usable rows, or None when all are; raises unless --drop-invalid."""
+        bad_pred = ~np.isfinite(preds)
+        if self.cols.text_labels:
+            bad_label = np.array([v is None or v == "" for v in raw], dtype=bool)
+        else:
+            bad_label = ~np.isfinite(raw)
+        bad_w = ~np.isfinite(weights) if weights is not None else None
+        rows = bad_pred.any(axis=1) | (bad_label if bad_label.ndim == 1 else bad_label.any(axis=1))
+        if bad_w is not None:
+            rows |= bad_w
+        if not rows.any():
+            return None
+        if self.opts.drop_invalid:
+            return ~rows
+        where = self._where(chunk)
+        i = first_bad(rows)
+        if bad_pred[i].any():
+            col = self.cols.pred[int(np.flatnonzero(bad_pred[i])[0])]
+            what = f"prediction column {col!r} is {preds[i][bad_pred[i]][0]} (missing, NaN or inf)"
+        elif bad_label[i].any() if bad_label.ndim == 2 else bad_label[i]:
+            what = "the label is missing, NaN or inf"
+        else:
+            what = f"weight column {self.cols.weight!r} is missing, NaN or inf"
+        raise InputError(
+            f"{where(i)}: {what}; fix the file or pass --drop-invalid to skip such rows"
+        )
+
+    def run(self, per_sample: Any = None) -> Report:
+        """Stream every chunk through the accumulators; optionally write per-sample rows."""
+        from losscli.activations import ACTIVATIONS, to_probs
+
+        L = self.L
+        for chunk, preds, raw, weights, ids in self._read():
+            mask = self._valid_rows(chunk, preds, raw, weights)
+            rows = np.arange(chunk.n)
+            if mask is not None:
+                self.n_dropped += int((~mask).sum())
+                preds, raw, rows = preds[mask], raw[mask], rows[mask]
+                weights = weights[mask] if weights is not None else None
+                ids = ids[mask] if ids is not None else None
+            if rows.size == 0:
+                continue
+            where = self._where(chunk)
+
+            def where_kept(i: int, _w: Any = where, _r: np.ndarray = rows) -> str:
+                return _w(int(_r[i]))
+
+            if weights is not None and np.any(weights < 0):
+                i = first_bad(weights < 0)
+                raise InputError(f"{where_kept(i)}: sample weight {weights[i]:g} is negative")
+            if self.plan is None:
+                self._start(self._decide(raw, preds))
+            plan = self.plan
+            assert plan is not None
+            if self.opts.activation:
+                preds = ACTIVATIONS[self.opts.activation][0](preds)
+            y_pred = self._task_preds(preds, plan.task, plan.scores, plan.binary_from_two_columns)
+            if plan.task != "regression":
+                check_scores(y_pred, plan.scores, where_kept, decided=self.scores_decided)
+                if plan.task == "multiclass" and plan.scores == "probs":
+                    y_pred, n_off, dev = normalise_probs(y_pred)
+                    self.n_renormalised += n_off
+                    self.max_prob_dev = max(self.max_prob_dev, dev)
+            if self.cols.text_labels:
+                pos = plan.classes[1] if plan.task == "binary" else None
+                y_true = encode_text_labels(raw, plan.classes, where_kept, positive=pos)
+            else:
+                if plan.task != "regression" and raw.shape[1] != (
+                    1 if plan.label_encoding in ("index", "binary", "pm1") else len(plan.classes)
+                ):
+                    raise InputError("label columns do not match the prediction columns")
+                y_true = encode_numeric_labels(plan, raw, where_kept)
+            if plan.task == "regression" and y_true.shape != y_pred.shape:
+                raise InputError(
+                    f"regression needs as many label columns as prediction columns; got "
+                    f"{1 if y_true.ndim == 1 else y_true.shape[1]} and "
+                    f"{1 if y_pred.ndim == 1 else y_pred.shape[1]}"
+                )
+            per: dict[str, np.ndarray] = {}
+            for name in self.loss_names:
+                res = L.compute(
+                    name,
+                    plan.task,
+                    y_true,
+                    y_pred,
+                    scores=plan.scores,
+                    sample_weight=weights,
+                    params=self.params,
+                )
+                self.loss_acc[name].update(res.per_sample, res.sums)
+                per[name] = res.per_sample
+            if plan.task == "regression":
+                self.metrics_acc.update(y_true, y_pred, sample_weight=weights)
+            else:
+                probs = to_probs(y_pred, plan.scores, plan.task)
+                hard = y_true
+                if plan.task == "multiclass" and y_true.ndim == 2:
+                    hard = np.argmax(y_true, axis=1)
+                self.metrics_acc.update(hard, probs, sample_weight=weights)
+                if per_sample is not None:
+                    per["_probs"] = probs
+            if per_sample is not None:
+                per_sample.write(self._per_sample_rows(chunk, rows, ids, y_true, y_pred, per, plan))
+            self.n_rows += int(rows.size)
+        if self.plan is None:
+            raise InputError(
+                f"{self.pred_table.name} has no data rows"
+                + (" left after --drop-invalid" if self.n_dropped else "")
+            )
+        return self._report()
+
+    def _per_sample_rows(
+        self,
+        chunk: Any,
+        rows: np.ndarray,
+        ids: np.ndarray | None,
+        y_true: np.ndarray,
+        y_pred: np.ndarray,
+        per: dict[str, np.ndarray],
+        plan: Plan,
+    ) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        if ids is not None:
+            out[self.cols.id or "id"] = ids
+        else:
+            out["row"] = (chunk.start + rows + 1).astype(np.int64)
+        classes = np.array(plan.classes, dtype=object)
+        probs = per.pop("_probs", None)
+        if plan.task == "binary":
+            out["label"] = (
+                classes[y_true.astype(np.int64)]
+                if plan.label_encoding == "name"
+                else y_true.astype(np.int64)
+            )
+            out["prob"] = probs
+            out["prediction"] = (
+                classes[(probs > self.threshold).astype(np.int64)]
+                if plan.label_encoding == "name"
+                else (probs > self.threshold).astype(np.int64)
+            )
+        elif plan.task == "multiclass":
+            hard = np.argmax(y_true, axis=1) if y_true.ndim == 2 else y_true
+            out["label"] = classes[hard]
+            pred = np.argmax(probs, axis=1)
+            out["prediction"] = classes[pred]
+            out["prob"] = probs[np.arange(len(pred)), pred]
+        elif plan.task == "multilabel":
+            hits = probs > self.threshold
+            out["label"] = _join_names(y_true > 0.5, plan.classes)
+            out["prediction"] = _join_names(hits, plan.classes)
+        else:
+            if y_true.ndim == 1:
+                out["label"], out["prediction"] = y_true, y_pred
+            else:
+                for j, c in enumerate(plan.classes):
+                    out[f"label_{c}"], out[f"prediction_{c}"] = y_true[:, j], y_pred[:, j]
+        for name, values in per.items():
+            out[name] = values
+        return out
+
+    def _report(self) -> Report:
+        plan = self.plan
+        assert plan is not None
+        warnings = list(self.warnings)
+        if self.n_renormalised:
+            warnings.append(
+                f"{self.n_renormalised} rows of probabilities did not sum to 1 (largest deviation "
+                f"{self.max_prob_dev:.3g}); they were renormalised"
+            )
+        if self.n_dropped:
+            warnings.append(f"{self.n_dropped} rows with missing, NaN or inf values were dropped")
+        losses: dict[str, float | None] = {}
+        stats: dict[str, dict[str, float | None]] = {}
+        for name, acc in self.loss_acc.items():
+            value = self.L.finalize(name, plan.task, acc.sums, params=self.params)
+            losses[name] = None if value is None or not math.isfinite(value) else float(value)
+            if losses[name] is None:
+                warnings.append(f"loss {name!r} is undefined (no row counts towards it)")
+            stats[name] = acc.stats()
+        zd = self.opts.zero_division
+        if plan.task == "regression":
+            mres = self.metrics_acc.result()
+        else:
+            mres = self.metrics_acc.result(zero_division=zd)
+        warnings += list(mres.warnings)
+        settings = self._settings()
+        report = Report(
+            version=__version__,
+            signature=build_signature(settings),
+            task=plan.task,
+            scores=plan.scores,
+            n_samples=self.n_rows,
+            classes=list(plan.classes) if plan.task != "regression" else [],
+            losses=losses,
+            loss_stats=stats,
+            metrics=dict(mres.metrics),
+            per_class=list(mres.per_class),
+            confusion_matrix=mres.confusion_matrix,
+            warnings=warnings,
+            inputs=self._inputs(),
+            inference=list(plan.notes),
+            settings=settings,
+            n_dropped=self.n_dropped,
+        )
+        if self.opts.strict and warnings:
+            raise StrictWarning(f"--strict: {warnings[0]}")
+        return report
+
+    def _inputs(self) -> dict[str, Any]:
+        cols = self.cols
+        return {
+            "predictions": self.pred_table.name,
+            "labels": self.label_table.name if self.label_table is not None else None,
+            "label_columns": list(cols.label),
+            "prediction_columns": list(cols.pred),
+            "id_column": cols.id,
+            "weight_column": cols.weight,
+            "label_encoding": self.plan.label_encoding if self.plan else None,
+        }
+
+    def _settings(self) -> dict[str, Any]:
+        """Every setting that changes a number, for the signature."""
+        plan = self.plan
+        assert plan is not None
+        used: list[str] = []
+        for name in self.loss_names:
+            for p in self.L.REGISTRY[name].params:
+                if p not in used:
+                    used.append(p)
+        settings: dict[str, Any] = {
+            "task": plan.task,
+            "scores": plan.scores,
+            "activation": self.opts.activation or "none",
+            "losses": ",".join(self.loss_names),
+        }
+        for p in used:
+            settings[p] = self.params.get(p)
+        if plan.task != "regression":
+            t = self.threshold
+            settings["threshold"] = t if isinstance(t, float) else [float(x) for x in t]
+            settings["zero_division"] = self.opts.zero_division
+            settings["ece_bins"] = self.opts.ece_bins
+            if self.opts.top_k is not None and plan.task == "multiclass":
+                settings["top_k"] = self.opts.top_k
+        settings["weights"] = self.cols.weight or "none"
+        settings["drop_invalid"] = self.opts.drop_invalid
+        return settings
+
+
+def _join_names(mask: np.ndarray, names: Sequence[str]) -> np.ndarray:
+    out = np.empty(mask.shape[0], dtype=object)
+    for i, row in enumerate(mask):
+        out[i] = "|".join(n for n, m in zip(names, row) if m)
+    return out
+
+
+def evaluate(
+    predictions: Any,
+    labels: Any = None,
+    *,
+    per_sample: Any = None,
+    **options: Any,
+) -> Report:
+    """Evaluate a file of model outputs against its labels and return a :class:`Report`.
+
+    Args:
+        predictions: a path (CSV, TSV, NPY, NPZ, Parquet, ``-`` for stdin).
+        labels: an optional second file of labels (rows in the same order, or joined by
+            ``id_col``).
+        per_sample: an optional path (``.csv``, ``.jsonl``, ``.parquet``) for one row per sample
+            with its losses, written atomically; or an object with ``write(columns)``.
+        **options: any field of :class:`Options` (``task``, ``scores``, ``losses``, ``params``,
+            ``threshold``, ``label_col``, ...).
+
+    Returns:
+        The :class:`~losscli.report.Report`; ``report.to_dict()`` is the JSON schema.
+    """
+    known = {f.name for f in fields(Options)}
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise TypeError(f"evaluate() got unknown options: {', '.join(unknown)}")
+    ev = Evaluation(predictions, labels, Options(**options))
+    if per_sample is None or hasattr(per_sample, "write"):
+        return ev.run(per_sample)
+    from losscli.io import PerSampleWriter
+
+    with PerSampleWriter(per_sample) as writer:
+        return ev.run(writer)

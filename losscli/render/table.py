@@ -1,0 +1,138 @@
+"""The terminal view: rich tables for the summary, losses, metrics, classes and a heat grid."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from losscli.render.text import fmt_num
+
+# metric groups shown in this order; anything else follows
+_ORDER = (
+    "accuracy",
+    "balanced_accuracy",
+    "precision",
+    "recall",
+    "f1",
+    "specificity",
+    "precision_macro",
+    "recall_macro",
+    "f1_macro",
+    "precision_micro",
+    "recall_micro",
+    "f1_micro",
+    "precision_weighted",
+    "recall_weighted",
+    "f1_weighted",
+)
+
+
+def _heat(frac: float) -> str:
+    """Background colour for a confusion-matrix cell: white to deep blue by row share."""
+    level = max(0.0, min(1.0, frac))
+    r = int(255 - 200 * level)
+    g = int(255 - 150 * level)
+    return f"on rgb({r},{g},255)" if level > 0 else ""
+
+
+def to_table(d: dict[str, Any], *, color: bool = True, width: int | None = None) -> str:
+    """Render the report dict as rich tables and return the text (ANSI codes when ``color``)."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    buf = io.StringIO()
+    console = Console(
+        file=buf,
+        force_terminal=color,
+        no_color=not color,
+        color_system="truecolor" if color else None,
+        width=width or 100,
+        highlight=False,
+    )
+    inp = d.get("inputs", {})
+    head = Text()
+    head.append("losscli ", style="bold")
+    head.append(f"{d['task']}", style="bold cyan")
+    head.append(f" · scores {d['scores']} · {d['n_samples']} samples")
+    if d.get("n_dropped"):
+        head.append(f" · {d['n_dropped']} dropped", style="yellow")
+    console.print(head)
+    src = inp.get("predictions", "")
+    if inp.get("labels"):
+        src += f" + {inp['labels']}"
+    console.print(f"input: {src}", style="dim")
+    for note in d.get("inference", []):
+        console.print(f"inferred {note}", style="dim")
+    console.print()
+
+    if d["losses"]:
+        t = Table(title="Losses", title_justify="left", show_edge=False)
+        for col in ("loss", "mean", "std", "min", "max"):
+            t.add_column(col, justify="left" if col == "loss" else "right")
+        for name, value in d["losses"].items():
+            s = d["loss_stats"].get(name, {})
+            t.add_row(
+                name,
+                fmt_num(value),
+                fmt_num(s.get("std")),
+                fmt_num(s.get("min")),
+                fmt_num(s.get("max")),
+            )
+        console.print(t)
+        console.print()
+
+    if d["metrics"]:
+        names = [n for n in _ORDER if n in d["metrics"]]
+        names += [n for n in d["metrics"] if n not in names]
+        t = Table(title="Metrics", title_justify="left", show_edge=False)
+        t.add_column("metric")
+        t.add_column("value", justify="right")
+        for n in names:
+            t.add_row(n, fmt_num(d["metrics"][n]))
+        console.print(t)
+        console.print()
+
+    if d["per_class"]:
+        keys = [k for k in d["per_class"][0] if k != "class"]
+        t = Table(title="Per class", title_justify="left", show_edge=False)
+        t.add_column("class")
+        for k in keys:
+            t.add_column(k, justify="right")
+        for row in d["per_class"]:
+            t.add_row(str(row["class"]), *[fmt_num(row.get(k), 4) for k in keys])
+        console.print(t)
+        console.print()
+
+    cm = d.get("confusion_matrix")
+    if cm and d["task"] != "multilabel":
+        classes = d["classes"]
+        t = Table(
+            title="Confusion matrix (rows true, columns predicted)",
+            title_justify="left",
+            show_edge=False,
+        )
+        t.add_column("true \\ pred")
+        for c in classes:
+            t.add_column(str(c), justify="right")
+        for i, row in enumerate(cm):
+            total = sum(row) or 1
+            cells = [Text(fmt_num(v), style=_heat(v / total) if color else "") for v in row]
+            t.add_row(str(classes[i]), *cells)
+        console.print(t)
+        console.print()
+    elif cm:
+        t = Table(title="Per-label confusion (tn fp fn tp)", title_justify="left", show_edge=False)
+        for col in ("label", "tn", "fp", "fn", "tp"):
+            t.add_column(col, justify="left" if col == "label" else "right")
+        for name, mat in zip(d["classes"], cm):
+            t.add_row(
+                str(name), *[fmt_num(v) for v in (mat[0][0], mat[0][1], mat[1][0], mat[1][1])]
+            )
+        console.print(t)
+        console.print()
+
+    for w in d["warnings"]:
+        console.print(f"warning: {w}", style="yellow")
+    console.print(d["signature"], style="dim")
+    return buf.getvalue()

@@ -1,0 +1,106 @@
+"""The evaluation report: a plain dataclass and its JSON form (DESIGN.md's schema).
+
+No rendering here; ``losscli.render`` turns a report into a table, CSV or Markdown.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def _jsonable(value: Any) -> Any:
+    """Replace NaN and infinities by None and numpy scalars by Python ones, recursively.
+
+    >>> _jsonable({"a": float("nan"), "b": [1.5, float("inf")]})
+    {'a': None, 'b': [1.5, None]}
+    """
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):  # numpy
+        return _jsonable(value.tolist())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def build_signature(settings: dict[str, Any]) -> str:
+    """One string that pins every setting that changes a number.
+
+    >>> build_signature({"task": "binary", "scores": "probs", "threshold": 0.5})
+    'task=binary|scores=probs|threshold=0.5|losscli=0.1.0'
+    """
+    from losscli import __version__
+
+    parts = []
+    for key, value in settings.items():
+        if isinstance(value, (list, tuple)):
+            value = ",".join(f"{v:g}" if isinstance(v, float) else str(v) for v in value)
+        elif value is None:
+            value = "none"
+        elif isinstance(value, bool):
+            value = str(value).lower()
+        parts.append(f"{key}={value}")
+    parts.append(f"losscli={__version__}")
+    return "|".join(parts)
+
+
+@dataclass
+class Report:
+    """Everything one evaluation found. ``to_dict()`` is the JSON contract of DESIGN.md."""
+
+    version: str
+    signature: str
+    task: str
+    scores: str
+    n_samples: int
+    classes: list[str]
+    losses: dict[str, float | None]
+    loss_stats: dict[str, dict[str, float | None]]
+    metrics: dict[str, float | None]
+    per_class: list[dict[str, Any]]
+    confusion_matrix: Any
+    warnings: list[str] = field(default_factory=list)
+    inputs: dict[str, Any] = field(default_factory=dict)
+    inference: list[str] = field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=dict)
+    n_dropped: int = 0
+
+    def value(self, name: str) -> float | None:
+        """Look up a flat metric or loss name (``losses.ce`` / ``metrics.f1`` also work)."""
+        if name.startswith("losses."):
+            return self.losses[name[7:]]
+        if name.startswith("metrics."):
+            return self.metrics[name[8:]]
+        if name in self.metrics:
+            return self.metrics[name]
+        return self.losses[name]
+
+    def names(self) -> list[str]:
+        """Every name a ``--fail-if`` gate can use."""
+        return list(self.metrics) + [n for n in self.losses if n not in self.metrics]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON-ready dict (NaN and infinities become None)."""
+        return _jsonable(
+            {
+                "version": self.version,
+                "signature": self.signature,
+                "task": self.task,
+                "scores": self.scores,
+                "n_samples": self.n_samples,
+                "n_dropped": self.n_dropped,
+                "classes": self.classes,
+                "losses": self.losses,
+                "loss_stats": self.loss_stats,
+                "metrics": self.metrics,
+                "per_class": self.per_class,
+                "confusion_matrix": self.confusion_matrix,
+                "warnings": self.warnings,
+                "inputs": self.inputs,
+                "inference": self.inference,
+            }
+        )

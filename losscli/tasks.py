@@ -1,0 +1,375 @@
+"""Task and score-kind inference, label encoding and input validation.
+
+This module turns the raw columns a reader gives (a prediction matrix, and label columns that
+are numbers or text) into the canonical arrays the loss and metric cores take:
+
+============  =================================  ==========================================
+task          y_true                             y_pred
+============  =================================  ==========================================
+binary        float64 (N,) in {0, 1}             float64 (N,) score of the positive class
+multiclass    int64 (N,) class index, or          float64 (N, C)
+              float64 (N, C) soft targets
+multilabel    float64 (N, L) in {0, 1}           float64 (N, L)
+regression    float64 (N,) or (N, K)             float64 (N,) or (N, K)
+============  =================================  ==========================================
+
+The decisions (task, score kind, label encoding, class names) are made once, from the first
+chunk, and recorded in a :class:`Plan` together with a sentence that says why. Every later
+chunk is checked against the plan: data that contradicts it is an error naming the flag that
+settles it, never a silent switch.
+
+Numbers only (numpy); no click, rich or pandas here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from losscli.errors import InputError, UsageError
+
+TASKS = ("binary", "multiclass", "multilabel", "regression")
+SCORE_KINDS = ("logits", "probs", "log-probs")
+#: Probability rows may be off by this much from summing to 1 before they are renormalised.
+PROB_SUM_TOL = 1e-4
+
+Where = Callable[[int], str]
+
+
+@dataclass
+class Plan:
+    """What losscli decided about the data, once, from the first chunk."""
+
+    task: str
+    scores: str  # logits | probs | log-probs | values (after --activation)
+    label_encoding: str  # index | name | one-hot | multi-hot | soft | binary | pm1 | values
+    classes: list[str] = field(default_factory=list)
+    binary_from_two_columns: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def n_outputs(self) -> int:
+        """Number of classes (multiclass), labels (multilabel), 2 (binary) or outputs."""
+        return len(self.classes)
+
+
+# --------------------------------------------------------------------------------------------
+# inference
+# --------------------------------------------------------------------------------------------
+
+
+def _is_binary_values(a: np.ndarray) -> bool:
+    return bool(np.all((a == 0) | (a == 1)))
+
+
+def _is_integral(a: np.ndarray) -> bool:
+    return bool(np.all(np.isfinite(a)) and np.all(a == np.round(a)))
+
+
+def infer_task(
+    labels: np.ndarray,
+    preds: np.ndarray,
+    *,
+    text_labels: bool,
+    pred_names: Sequence[str],
+    scores_hint: str | None = None,
+) -> tuple[str, str, str]:
+    """Infer the task from a sample of labels and predictions.
+
+    Args:
+        labels: (n,) text labels (object) or (n, Lc) float64 numeric label columns.
+        preds: (n, P) float64 prediction columns.
+        text_labels: whether ``labels`` holds class names.
+        pred_names: the P prediction column names.
+        scores_hint: the score kind when the user gave it (helps tell one-hot multi-class from
+            multi-label).
+
+    Returns:
+        ``(task, label_encoding, reason)``.
+
+    >>> infer_task(np.array([[0.], [1.]]), np.array([[0.2], [0.9]]), text_labels=False,
+    ...            pred_names=["p"])[:2]
+    ('binary', 'binary')
+    >>> infer_task(np.array([[2.], [0.]]), np.zeros((2, 3)), text_labels=False,
+    ...            pred_names=["a", "b", "c"])[:2]
+    ('multiclass', 'index')
+    """
+    n_pred = preds.shape[1]
+    if text_labels:
+        if n_pred == 1:
+            return "binary", "name", "labels are class names and there is one prediction column"
+        return "multiclass", "name", "labels are class names, one prediction column per class"
+    n_lab = labels.shape[1]
+    if n_lab == 1:
+        y = labels[:, 0]
+        if n_pred == 1:
+            if _is_binary_values(y):
+                return "binary", "binary", "labels are 0/1 and there is one prediction column"
+            uniq = np.unique(y)
+            if uniq.size <= 2 and np.all(np.isin(uniq, (-1.0, 1.0))):
+                return "binary", "pm1", "labels are -1/+1 and there is one prediction column"
+            return "regression", "values", "labels are numbers other than 0/1"
+        if n_pred == 2 and _is_binary_values(y):
+            return (
+                "binary",
+                "binary",
+                "labels are 0/1 and there are two prediction columns (the second is positive)",
+            )
+        if _is_integral(y):
+            return (
+                "multiclass",
+                "index",
+                f"labels are integer class indices and there are {n_pred} prediction columns",
+            )
+        raise InputError(
+            f"the labels are not integers, but there are {n_pred} prediction columns: for "
+            "multi-class data give integer class indices, or pass --task regression"
+        )
+    # several label columns
+    if n_lab != n_pred:
+        raise InputError(
+            f"there are {n_lab} label columns but {n_pred} prediction columns; they must match "
+            "(choose them with --label-col and --pred-cols)"
+        )
+    in_unit = bool(np.all((labels >= 0) & (labels <= 1)))
+    if not in_unit:
+        return "regression", "values", f"{n_lab} label columns hold values outside [0, 1]"
+    row_sums = labels.sum(axis=1)
+    sums_to_one = bool(np.all(np.abs(row_sums - 1.0) <= 1e-6))
+    if _is_binary_values(labels):
+        if not sums_to_one:
+            return "multilabel", "multi-hot", "label columns are 0/1 with any number of 1s per row"
+        if scores_hint == "probs" or scores_hint is None and _rows_sum_to_one(preds):
+            return "multiclass", "one-hot", "label rows are one-hot and prediction rows sum to 1"
+        if _all_in_unit(preds):
+            return (
+                "multilabel",
+                "multi-hot",
+                "label rows hold one 1 each but the probability rows do not sum to 1",
+            )
+        return "multiclass", "one-hot", "label rows are one-hot (pass --task multilabel if not)"
+    if sums_to_one:
+        return "multiclass", "soft", "label rows are probability distributions (soft targets)"
+    raise InputError(
+        "label columns hold values in [0, 1] that are neither 0/1 (multi-label) nor rows that "
+        "sum to 1 (soft multi-class targets); pass --task to say what they are"
+    )
+
+
+def _all_in_unit(a: np.ndarray) -> bool:
+    return bool(np.all((a >= 0) & (a <= 1)))
+
+
+def _rows_sum_to_one(a: np.ndarray) -> bool:
+    return (
+        a.ndim == 2 and _all_in_unit(a) and bool(np.all(np.abs(a.sum(axis=1) - 1) <= PROB_SUM_TOL))
+    )
+
+
+def infer_scores(preds: np.ndarray, task: str) -> tuple[str, str]:
+    """Infer the score kind of classification outputs from a sample of them.
+
+    Returns ``(kind, reason)``; raises :class:`UsageError` asking for ``--scores`` when the
+    data could be two kinds.
+
+    >>> infer_scores(np.array([[0.2, 0.8], [0.5, 0.5]]), "multiclass")[0]
+    'probs'
+    >>> infer_scores(np.array([[2.0, -1.0], [0.5, 3.0]]), "multiclass")[0]
+    'logits'
+    >>> infer_scores(np.array([0.1, 0.7]), "binary")[0]
+    'probs'
+    """
+    if task == "regression":
+        return "values", "regression outputs are values"
+    if preds.size == 0:
+        raise UsageError("cannot infer --scores from an empty sample; pass --scores")
+    lo, hi = float(np.min(preds)), float(np.max(preds))
+    if task == "multiclass":
+        if lo >= 0 and hi <= 1:
+            if _rows_sum_to_one(preds):
+                return "probs", "every value is in [0, 1] and every row sums to 1"
+            raise UsageError(
+                "cannot tell the score kind: values are in [0, 1] but rows do not sum to 1; "
+                "pass --scores probs (rows are renormalised) or --scores logits"
+            )
+        if hi <= 0:
+            lse = np.log(np.sum(np.exp(preds), axis=1))
+            if np.all(np.abs(lse) <= PROB_SUM_TOL):
+                return "log-probs", "every value is <= 0 and exp(row) sums to 1"
+        return "logits", "values fall outside [0, 1]"
+    # binary / multilabel: independent scores
+    if lo >= 0 and hi <= 1:
+        return "probs", "every value is in [0, 1]"
+    if hi <= 0:
+        raise UsageError(
+            "cannot tell the score kind: every value is <= 0, which fits log-probabilities and "
+            "logits alike; pass --scores log-probs or --scores logits"
+        )
+    return "logits", "values fall outside [0, 1]"
+
+
+# --------------------------------------------------------------------------------------------
+# per-chunk checks and encoding
+# --------------------------------------------------------------------------------------------
+
+
+def first_bad(mask: np.ndarray) -> int:
+    """Index of the first row where ``mask`` holds (any column).
+
+    >>> first_bad(np.array([[False], [True]]))
+    1
+    """
+    rows = mask.any(axis=1) if mask.ndim == 2 else mask
+    return int(np.flatnonzero(rows)[0])
+
+
+def check_scores(preds: np.ndarray, scores: str, where: Where, *, decided: bool) -> None:
+    """Check that prediction values fit the score kind; raise InputError naming the row.
+
+    ``decided`` says the kind came from ``--scores auto``, so the message names the flag.
+    """
+    how = "--scores auto decided" if decided else "--scores is"
+    if scores == "probs":
+        bad = (preds < 0) | (preds > 1)
+        if bad.any():
+            i = first_bad(bad)
+            v = preds[i][bad[i]][0] if preds.ndim == 2 else preds[i]
+            raise InputError(
+                f"{where(i)}: prediction {v:g} is outside [0, 1] but {how} 'probs'; "
+                "pass --scores logits if these are raw model outputs"
+            )
+    elif scores == "log-probs":
+        bad = preds > 0
+        if bad.any():
+            i = first_bad(bad)
+            v = preds[i][bad[i]][0] if preds.ndim == 2 else preds[i]
+            raise InputError(
+                f"{where(i)}: prediction {v:g} is > 0 but {how} 'log-probs'; "
+                "pass --scores logits if these are raw model outputs"
+            )
+
+
+def normalise_probs(preds: np.ndarray) -> tuple[np.ndarray, int, float]:
+    """Renormalise multi-class probability rows that do not sum to 1 (beyond a tolerance).
+
+    Returns ``(probs, n_rows_changed, max_deviation)``.
+
+    >>> p, n, dev = normalise_probs(np.array([[0.5, 0.3], [0.4, 0.6]]))
+    >>> n, round(dev, 3), p[0].tolist()
+    (1, 0.2, [0.625, 0.375])
+    """
+    sums = preds.sum(axis=1)
+    dev = np.abs(sums - 1.0)
+    off = dev > PROB_SUM_TOL
+    n_off = int(off.sum())
+    if n_off == 0:
+        return preds, 0, float(dev.max(initial=0.0))
+    if np.any(sums[off] <= 0):
+        i = int(np.flatnonzero(off & (sums <= 0))[0])
+        raise InputError(f"row {i + 1}: probabilities sum to 0 and cannot be renormalised")
+    out = preds.copy()
+    out[off] /= sums[off, None]
+    return out, n_off, float(dev.max())
+
+
+def encode_text_labels(
+    values: np.ndarray, classes: Sequence[str], where: Where, *, positive: str | None = None
+) -> np.ndarray:
+    """Map class-name labels to class indices (or 0/1 for binary with a ``positive`` name).
+
+    >>> encode_text_labels(np.array(["b", "a"], dtype=object), ["a", "b"], str).tolist()
+    [1, 0]
+    """
+    lookup = {name: i for i, name in enumerate(classes)}
+    if positive is not None:
+        out = np.array([v == positive for v in values], dtype=np.float64)
+        return out
+    out = np.empty(len(values), dtype=np.int64)
+    for i, v in enumerate(values):
+        j = lookup.get(v if v is None else str(v))
+        if j is None:
+            shown = ", ".join(repr(c) for c in list(classes)[:10])
+            more = ", …" if len(classes) > 10 else ""
+            raise InputError(
+                f"{where(i)}: label {v!r} is not a known class; the classes (prediction columns) "
+                f"are {shown}{more}"
+            )
+        out[i] = j
+    return out
+
+
+def encode_numeric_labels(plan: Plan, labels: np.ndarray, where: Where) -> np.ndarray:
+    """Turn numeric label columns (n, Lc) into the canonical y_true of ``plan.task``."""
+    task, enc = plan.task, plan.label_encoding
+    if task == "regression":
+        return labels[:, 0].copy() if labels.shape[1] == 1 else labels
+    if task == "binary":
+        y = labels[:, 0]
+        if enc == "pm1":
+            bad = ~np.isin(y, (-1.0, 1.0))
+            if bad.any():
+                i = first_bad(bad)
+                raise InputError(f"{where(i)}: label {y[i]:g} is not -1 or +1")
+            return (y > 0).astype(np.float64)
+        bad = (y != 0) & (y != 1)
+        if bad.any():
+            i = first_bad(bad)
+            raise InputError(
+                f"{where(i)}: label {y[i]:g} is not 0 or 1 (binary task); pass --task to change it"
+            )
+        return y.astype(np.float64, copy=False)
+    if task == "multiclass":
+        n_classes = plan.n_outputs
+        if enc == "index":
+            y = labels[:, 0]
+            bad = (y != np.round(y)) | (y < 0) | (y >= n_classes)
+            if bad.any():
+                i = first_bad(bad)
+                raise InputError(
+                    f"{where(i)}: label {y[i]:g} is not a class index 0..{n_classes - 1} "
+                    f"(there are {n_classes} prediction columns)"
+                )
+            return y.astype(np.int64)
+        bad = (labels < 0) | (labels > 1)
+        if bad.any():
+            i = first_bad(bad)
+            raise InputError(f"{where(i)}: target row has a value outside [0, 1]")
+        sums = labels.sum(axis=1)
+        bad = np.abs(sums - 1.0) > 1e-6
+        if bad.any():
+            i = first_bad(bad)
+            raise InputError(
+                f"{where(i)}: target row sums to {sums[i]:g}, not 1; one-hot and soft targets "
+                "must sum to 1 (pass --task multilabel for several labels per row)"
+            )
+        if enc == "one-hot":
+            if not _is_binary_values(labels):
+                i = first_bad((labels != 0) & (labels != 1))
+                raise InputError(
+                    f"{where(i)}: target row is not one-hot (--task auto decided one-hot labels "
+                    "from the first chunk); soft targets need --task multiclass from the start"
+                )
+            return np.argmax(labels, axis=1).astype(np.int64)
+        return labels
+    # multilabel
+    bad = (labels != 0) & (labels != 1)
+    if bad.any():
+        i = first_bad(bad)
+        raise InputError(f"{where(i)}: multi-label targets must be 0 or 1")
+    return labels
+
+
+def binary_scores_from_two(preds: np.ndarray, scores: str) -> np.ndarray:
+    """Reduce two-column binary outputs to the positive-class score.
+
+    logits: ``z1 - z0`` (``sigmoid(z1 - z0) = softmax(z)[1]``); probs: ``p1``; log-probs:
+    ``lp1``.
+
+    >>> binary_scores_from_two(np.array([[1.0, 3.0]]), "logits").tolist()
+    [2.0]
+    """
+    if scores == "logits":
+        return preds[:, 1] - preds[:, 0]
+    return preds[:, 1].copy()

@@ -1,0 +1,181 @@
+"""Shared helpers of the metrics core: zero-division policy, safe ratios, averages, names.
+
+Undefined ratios are carried as NaN inside the metrics core and replaced at the very end
+according to ``zero_division`` (DESIGN.md: default 0 plus a warning naming the classes;
+``0``, ``1`` or ``nan`` on request). Nothing here imports anything but numpy.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from losscli.errors import UsageError
+
+__all__ = [
+    "parse_zero_division",
+    "safe_ratio",
+    "fill_undefined",
+    "nan_average",
+    "name_list",
+    "to_float_or_none",
+]
+
+
+def parse_zero_division(zero_division: object) -> tuple[float, bool]:
+    """Turn a ``zero_division`` setting into ``(value, warn)``.
+
+    ``"warn"`` means 0 plus a warning (scikit-learn's default); ``0``, ``1`` set the value
+    silently; ``"nan"`` or ``float("nan")`` leave the value undefined (reported as null).
+
+    Args:
+        zero_division: ``"warn"``, ``0``, ``1``, ``"0"``, ``"1"``, ``"nan"`` or ``float('nan')``.
+
+    Returns:
+        The replacement value (0.0, 1.0 or nan) and whether to warn when it is used.
+
+    >>> parse_zero_division("warn")
+    (0.0, True)
+    >>> parse_zero_division(1)
+    (1.0, False)
+    >>> parse_zero_division("nan")
+    (nan, False)
+    """
+    if isinstance(zero_division, str):
+        text = zero_division.strip().lower()
+        if text == "warn":
+            return 0.0, True
+        if text in ("0", "0.0", "1", "1.0"):
+            return float(text), False
+        if text == "nan":
+            return math.nan, False
+    elif isinstance(zero_division, (int, float, np.floating, np.integer)) and not isinstance(
+        zero_division, bool
+    ):
+        value = float(zero_division)
+        if math.isnan(value):
+            return math.nan, False
+        if value in (0.0, 1.0):
+            return value, False
+    raise UsageError(
+        f"zero_division must be 'warn', 0, 1 or 'nan', got {zero_division!r}; "
+        "pick one of those (--zero-division 0|1|nan)."
+    )
+
+
+def safe_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """Element-wise ``num / den`` in float64 with NaN where ``den == 0``.
+
+    Args:
+        num: numerators, any shape.
+        den: denominators, same shape.
+
+    Returns:
+        float64 array of the ratios; NaN marks an undefined (zero-division) entry.
+
+    >>> safe_ratio(np.array([1.0, 0.0]), np.array([2.0, 0.0]))
+    array([0.5, nan])
+    """
+    num = np.asarray(num, dtype=np.float64)
+    den = np.asarray(den, dtype=np.float64)
+    out = np.full(np.broadcast(num, den).shape, np.nan)
+    np.divide(num, den, out=out, where=den != 0)
+    return out
+
+
+def fill_undefined(values: np.ndarray, value: float) -> np.ndarray:
+    """Replace NaN (undefined) entries by ``value`` (which may itself be NaN).
+
+    Args:
+        values: float64 array with NaN for undefined entries.
+        value: the zero-division value.
+
+    Returns:
+        A new float64 array.
+
+    >>> fill_undefined(np.array([0.5, np.nan]), 0.0)
+    array([0.5, 0. ])
+    """
+    values = np.asarray(values, dtype=np.float64)
+    return np.where(np.isnan(values), value, values)
+
+
+def nan_average(values: np.ndarray, weights: np.ndarray | None = None) -> float:
+    """Weighted average ignoring NaN entries (scikit-learn's ``_nanaverage``).
+
+    ``sum(w_i v_i) / sum(w_i)`` over the entries that are not NaN; all NaN (or empty) gives NaN;
+    weights that sum to zero fall back to the plain mean, as scikit-learn does.
+
+    Args:
+        values: float64 (K,).
+        weights: float64 (K,) or None.
+
+    Returns:
+        The average as a float (NaN when nothing is defined).
+
+    >>> nan_average(np.array([1.0, np.nan, 3.0]))
+    2.0
+    >>> nan_average(np.array([1.0, 3.0]), np.array([3.0, 1.0]))
+    1.5
+    """
+    values = np.asarray(values, dtype=np.float64)
+    mask = ~np.isnan(values)
+    if not mask.any():
+        return math.nan
+    kept = values[mask]
+    if weights is None:
+        return float(np.mean(kept))
+    w = np.asarray(weights, dtype=np.float64)[mask]
+    total = w.sum()
+    if total == 0:
+        return float(np.mean(kept))
+    return float(np.sum(kept * w) / total)
+
+
+def name_list(names: list[str], idx: np.ndarray, noun: str = "class", limit: int = 10) -> str:
+    """Format the names at ``idx`` as ``class 'a'`` or ``classes 'a', 'b'`` for warnings.
+
+    Args:
+        names: all class (or label) names.
+        idx: indices (or a boolean mask) of the names to list.
+        noun: ``"class"`` or ``"label"``.
+        limit: at most this many names are spelled out, then ``and N more``.
+
+    Returns:
+        A short phrase.
+
+    >>> name_list(["cat", "dog", "bird"], np.array([False, True, True]))
+    "classes 'dog', 'bird'"
+    >>> name_list(["a", "b"], np.array([0]), noun="label")
+    "label 'a'"
+    """
+    idx = np.asarray(idx)
+    if idx.dtype == bool:
+        idx = np.flatnonzero(idx)
+    chosen = [names[int(i)] for i in idx]
+    plural = "classes" if noun == "class" else noun + "s"
+    head = ", ".join(f"'{n}'" for n in chosen[:limit])
+    if len(chosen) > limit:
+        head += f" and {len(chosen) - limit} more"
+    return f"{noun if len(chosen) == 1 else plural} {head}"
+
+
+def to_float_or_none(value: object) -> float | None:
+    """Return ``float(value)``, or None for None, NaN or infinity (JSON never holds NaN).
+
+    Args:
+        value: a number or None.
+
+    Returns:
+        A finite float or None.
+
+    >>> to_float_or_none(np.float64(0.25)), to_float_or_none(float("nan")), to_float_or_none(None)
+    (0.25, None, None)
+    """
+    if value is None:
+        return None
+    out = float(value)  # type: ignore[arg-type]
+    if not math.isfinite(out):
+        return None
+    return out

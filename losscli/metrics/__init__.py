@@ -1,0 +1,52 @@
+"""Metrics core (numpy only): mergeable accumulators with scikit-learn parity.
+
+- :class:`ClassificationAccumulator` (binary, multi-class, multi-label) and
+  :class:`RegressionAccumulator`: ``update(chunk)``, ``merge(other)``, ``result()``.
+- :class:`MetricsResult`: flat metric names of DESIGN.md, per-class rows, confusion counts,
+  warnings.
+- Curves and ranking metrics from scores: :func:`roc_curve`, :func:`precision_recall_curve`,
+  :func:`roc_auc`, :func:`average_precision`.
+- Confusion counts by a single ``np.bincount``: :func:`confusion_matrix`,
+  :func:`multilabel_confusion_matrix`.
+
+>>> from losscli.metrics import ClassificationAccumulator
+>>> acc = ClassificationAccumulator("multiclass", 3, class_names=["cat", "dog", "bird"])
+>>> acc.update(np.array([0, 1, 2]), np.array([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1], [0.5, 0.2, 0.3]]))
+>>> acc.result().metrics["accuracy"]
+0.6666666666666666
+"""
+
+from __future__ import annotations
+
+import numpy as np  # noqa: F401  (doctest namespace)
+
+from losscli.metrics.accumulator import TASKS, ClassificationAccumulator
+from losscli.metrics.calibration import calibration_bin_sums, ece_bin_edges
+from losscli.metrics.confusion import (
+    confusion_matrix,
+    multilabel_confusion_matrix,
+    predict_binary,
+    predict_multiclass,
+    predict_multilabel,
+)
+from losscli.metrics.ranking import average_precision, precision_recall_curve, roc_auc, roc_curve
+from losscli.metrics.regression import RegressionAccumulator
+from losscli.metrics.result import MetricsResult
+
+__all__ = [
+    "TASKS",
+    "ClassificationAccumulator",
+    "RegressionAccumulator",
+    "MetricsResult",
+    "roc_curve",
+    "precision_recall_curve",
+    "roc_auc",
+    "average_precision",
+    "confusion_matrix",
+    "multilabel_confusion_matrix",
+    "predict_binary",
+    "predict_multiclass",
+    "predict_multilabel",
+    "calibration_bin_sums",
+    "ece_bin_edges",
+]

@@ -1,0 +1,786 @@
+"""``ClassificationAccumulator``: mergeable metrics for binary, multi-class, multi-label tasks.
+
+Everything a metric needs is a sum that adds across chunks and shards: the confusion counts
+(one ``np.bincount`` per chunk), the weighted sums of per-sample log loss and Brier terms, the
+calibration bins, top-k hits, and for multi-label the per-sample sums behind the ``samples``
+averages, subset accuracy and Hamming loss. Only the ranking metrics (ROC AUC, average
+precision) need the scores themselves; those are kept per chunk and concatenated at
+``result()`` (``keep_scores=False`` drops them).
+
+Semantics (scikit-learn's unless stated):
+
+- Predictions: positive when ``p > threshold`` (per-label thresholds for multi-label);
+  multi-class argmax with ties to the lowest index.
+- Binary reports ``precision``/``recall``/``f1``/``specificity`` of the positive class and the
+  ``macro``/``micro``/``weighted`` averages over both classes.
+- Multi-label: ``accuracy`` is the subset accuracy (scikit-learn's ``accuracy_score``);
+  ``balanced_accuracy``, ``mcc`` and ``cohen_kappa`` are not defined by scikit-learn for
+  multi-label targets and are omitted; ``log_loss``, ``brier`` and ``ece`` treat every
+  (sample, label) cell as a binary prediction.
+- Undefined ratios: 0 with a warning naming the classes (``zero_division="warn"``), or 0, 1,
+  NaN on request; NaN is reported as None. ``mcc`` and ``cohen_kappa`` follow the same policy
+  (scikit-learn returns 0 silently and NaN respectively).
+- ``top_k_accuracy``: ties go to the lowest class index, like argmax (scikit-learn's sort puts
+  the highest index first among ties).
+- ROC AUC / AP of a class with no positive (AUC also: no negative) is None; macro averages are
+  over the defined classes and ``n_auc_excluded`` / ``n_ap_excluded`` say how many were left out.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from losscli.errors import InputError, UsageError
+from losscli.metrics._common import (
+    fill_undefined,
+    name_list,
+    nan_average,
+    parse_zero_division,
+    safe_ratio,
+    to_float_or_none,
+)
+from losscli.metrics.calibration import (
+    brier_binary,
+    brier_multiclass,
+    brier_multilabel,
+    calibration_bin_sums,
+    ece_bin_edges,
+    expected_calibration_error,
+    log_loss_binary,
+    log_loss_multiclass,
+    log_loss_multilabel,
+)
+from losscli.metrics.classification import (
+    kappa_from_confusion,
+    mcc_from_confusion,
+    per_class_counts,
+    prf_from_counts,
+)
+from losscli.metrics.confusion import (
+    confusion_matrix,
+    multilabel_confusion_matrix,
+    predict_binary,
+    predict_multiclass,
+    predict_multilabel,
+)
+from losscli.metrics.ranking import average_precision, roc_auc
+from losscli.metrics.result import MetricsResult
+
+__all__ = ["ClassificationAccumulator", "TASKS"]
+
+TASKS = ("binary", "multiclass", "multilabel")
+
+# index of the per-sample statistics kept for the multi-label "samples" averages
+_SAMPLE_STATS = ("precision", "recall", "f1", "fbeta")
+
+
+class ClassificationAccumulator:
+    """Mergeable classification metrics: ``update(chunk)``, ``merge(other)``, ``result()``.
+
+    Args:
+        task: ``"binary"``, ``"multiclass"`` or ``"multilabel"``.
+        n_classes: number of classes C (binary: 2, 1 is accepted too) or labels L.
+        class_names: names for warnings and ``per_class`` (default ``"0"``, ``"1"``, ...).
+        threshold: decision threshold on probabilities (positive when ``p > threshold``);
+            multi-label also takes a float array (L,) of per-label thresholds; ignored for
+            multi-class (argmax).
+        top_k: multi-class only: also report ``top_k_accuracy`` for this k.
+        keep_scores: keep the scores for ROC AUC and average precision (memory O(N x C)).
+        ece_bins: number of equal-width bins of the expected calibration error.
+        beta: when != 1, ``fbeta_*`` metrics are added next to ``f1_*``.
+
+    >>> acc = ClassificationAccumulator("binary", 2)
+    >>> acc.update(np.array([0.0, 1.0, 1.0, 0.0]), np.array([0.2, 0.9, 0.4, 0.6]))
+    >>> r = acc.result()
+    >>> r.metrics["accuracy"], r.metrics["f1"], r.metrics["roc_auc"]
+    (0.5, 0.5, 0.75)
+    >>> r.confusion_matrix
+    [[1, 1], [1, 1]]
+    """
+
+    def __init__(
+        self,
+        task: str,
+        n_classes: int,
+        *,
+        class_names: list[str] | None = None,
+        threshold: float | np.ndarray = 0.5,
+        top_k: int | None = None,
+        keep_scores: bool = True,
+        ece_bins: int = 15,
+        beta: float = 1.0,
+    ) -> None:
+        if task not in TASKS:
+            raise UsageError(f"unknown classification task {task!r}; use one of {', '.join(TASKS)}")
+        self.task = task
+        n_classes = int(n_classes)
+        if task == "binary":
+            if n_classes not in (1, 2):
+                raise UsageError(
+                    f"a binary task has 2 classes, got n_classes={n_classes}; "
+                    "use the multiclass task for more"
+                )
+            n_classes = 2
+        elif task == "multiclass" and n_classes < 2:
+            raise UsageError(f"a multiclass task needs at least 2 classes, got {n_classes}")
+        elif task == "multilabel" and n_classes < 1:
+            raise UsageError(f"a multilabel task needs at least 1 label, got {n_classes}")
+        self.n_classes = n_classes
+        if class_names is None:
+            class_names = [str(i) for i in range(n_classes)]
+        class_names = [str(c) for c in class_names]
+        if len(class_names) != n_classes:
+            raise UsageError(
+                f"{len(class_names)} class names given for {n_classes} classes; "
+                "give one name per class"
+            )
+        self.class_names = class_names
+        thr = np.asarray(threshold, dtype=np.float64)
+        if task == "multilabel":
+            if thr.ndim == 0:
+                thr = np.full(n_classes, float(thr))
+            if thr.shape != (n_classes,):
+                raise UsageError(
+                    f"{thr.size} thresholds given for {n_classes} labels; "
+                    "give one threshold, or one per label"
+                )
+        elif thr.ndim != 0:
+            raise UsageError(f"the {task} task takes a single threshold, got {thr.size}")
+        if not np.all(np.isfinite(thr)):
+            raise UsageError("threshold must be a finite number, e.g. --threshold 0.5")
+        self.threshold = thr
+        if top_k is not None:
+            if task != "multiclass":
+                raise UsageError("top_k applies to the multiclass task only; drop --top-k")
+            if int(top_k) < 1:
+                raise UsageError(f"top_k must be at least 1, got {top_k}")
+            top_k = int(top_k)
+        self.top_k = top_k
+        self.keep_scores = bool(keep_scores)
+        if int(ece_bins) < 1:
+            raise UsageError(f"ece_bins must be at least 1, got {ece_bins}")
+        self.ece_bins = int(ece_bins)
+        beta = float(beta)
+        if not (math.isfinite(beta) and beta > 0):
+            raise UsageError(f"beta must be a positive number, got {beta}")
+        self.beta = beta
+
+        self.n_rows = 0
+        self.weighted = False
+        self.total_weight = 0.0
+        if task == "multilabel":
+            self._cm = np.zeros((n_classes, 2, 2))
+        else:
+            self._cm = np.zeros((n_classes, n_classes))
+        self._log_loss = 0.0
+        self._brier = 0.0
+        self._ece_w = np.zeros(self.ece_bins)
+        self._ece_conf = np.zeros(self.ece_bins)
+        self._ece_acc = np.zeros(self.ece_bins)
+        self._top_k_hits = 0.0
+        self._subset = 0.0
+        self._hamming = 0.0
+        self._samp_sum = np.zeros(len(_SAMPLE_STATS))
+        self._samp_wundef = np.zeros(len(_SAMPLE_STATS))
+        self._samp_nundef = np.zeros(len(_SAMPLE_STATS), dtype=np.int64)
+        self._chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]] = []
+
+    # -- settings and merging --------------------------------------------------------------
+
+    def _settings(self) -> tuple[Any, ...]:
+        return (
+            self.task,
+            self.n_classes,
+            tuple(self.class_names),
+            tuple(np.atleast_1d(self.threshold).tolist()),
+            self.top_k,
+            self.keep_scores,
+            self.ece_bins,
+            self.beta,
+        )
+
+    def merge(self, other: ClassificationAccumulator) -> ClassificationAccumulator:
+        """Add another accumulator's counts into this one (in place) and return ``self``.
+
+        Args:
+            other: an accumulator built with the same settings.
+
+        Returns:
+            ``self``.
+
+        Raises:
+            ValueError: the settings differ.
+
+        >>> a, b = ClassificationAccumulator("binary", 2), ClassificationAccumulator("binary", 2)
+        >>> a.update(np.array([1.0]), np.array([0.9])); b.update(np.array([0.0]), np.array([0.7]))
+        >>> a.merge(b).result().metrics["accuracy"]
+        0.5
+        """
+        if not isinstance(other, ClassificationAccumulator):
+            raise ValueError(
+                f"cannot merge a {type(other).__name__} into a ClassificationAccumulator"
+            )
+        if self._settings() != other._settings():
+            raise ValueError(
+                "cannot merge accumulators with different settings: "
+                f"{self._settings()} vs {other._settings()}"
+            )
+        self.n_rows += other.n_rows
+        self.weighted = self.weighted or other.weighted
+        self.total_weight += other.total_weight
+        self._cm += other._cm
+        self._log_loss += other._log_loss
+        self._brier += other._brier
+        self._ece_w += other._ece_w
+        self._ece_conf += other._ece_conf
+        self._ece_acc += other._ece_acc
+        self._top_k_hits += other._top_k_hits
+        self._subset += other._subset
+        self._hamming += other._hamming
+        self._samp_sum += other._samp_sum
+        self._samp_wundef += other._samp_wundef
+        self._samp_nundef += other._samp_nundef
+        self._chunks.extend(other._chunks)
+        return self
+
+    # -- input checks ----------------------------------------------------------------------
+
+    def _row(self, mask: np.ndarray) -> int:
+        bad = np.flatnonzero(mask.reshape(mask.shape[0], -1).any(axis=1))
+        return int(self.n_rows + bad[0])
+
+    def _check(
+        self, y_true: object, y_prob: object, sample_weight: object
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        yp = np.asarray(y_prob, dtype=np.float64)
+        yt = np.asarray(y_true)
+        c = self.n_classes
+        if self.task == "binary":
+            if yp.ndim == 2 and yp.shape[1] == 1:
+                yp = yp[:, 0]
+            if yt.ndim == 2 and yt.shape[1] == 1:
+                yt = yt[:, 0]
+            if yp.ndim != 1 or yt.ndim != 1:
+                raise InputError(
+                    f"binary metrics take one probability and one label per row, got y_prob "
+                    f"shape {yp.shape} and y_true shape {yt.shape}"
+                )
+        elif self.task == "multiclass":
+            if yt.ndim != 1 or yp.ndim != 2 or yp.shape[1] != c:
+                raise InputError(
+                    f"multiclass metrics take class indices (N,) and probabilities (N, {c}), got "
+                    f"y_true shape {yt.shape} and y_prob shape {yp.shape}"
+                )
+        else:
+            if yt.ndim != 2 or yp.shape != yt.shape or yp.shape[1] != c:
+                raise InputError(
+                    f"multilabel metrics take indicators and probabilities of shape (N, {c}), "
+                    f"got y_true shape {yt.shape} and y_prob shape {yp.shape}"
+                )
+        n = yp.shape[0]
+        if yt.shape[0] != n:
+            raise InputError(
+                f"y_true has {yt.shape[0]} rows but y_prob has {n}; give one label per row"
+            )
+        bad = ~np.isfinite(yp)
+        if bad.any():
+            raise InputError(
+                f"probabilities hold NaN or infinity at row {self._row(bad)}; drop or fix that row"
+            )
+        bad = (yp < 0) | (yp > 1)
+        if bad.any():
+            raise InputError(
+                f"probabilities must lie in [0, 1]; row {self._row(bad)} does not "
+                "(convert logits to probabilities first)"
+            )
+        if self.task == "multiclass":
+            if yt.dtype.kind == "f":
+                bad = ~np.isfinite(yt) | (yt != np.round(yt))
+                if bad.any():
+                    raise InputError(
+                        f"class labels must be whole numbers; row {self._row(bad)} is not"
+                    )
+            elif yt.dtype.kind not in "iub":
+                raise InputError(f"class labels must be integers, got dtype {yt.dtype}")
+            yt = yt.astype(np.int64)
+            bad = (yt < 0) | (yt >= c)
+            if bad.any():
+                raise InputError(
+                    f"class index out of range [0, {c}) at row {self._row(bad)}; "
+                    "check the label encoding"
+                )
+        else:
+            if yt.dtype.kind not in "iufb":
+                raise InputError(f"labels must be 0/1, got dtype {yt.dtype}")
+            yt = yt.astype(np.float64)
+            bad = (yt != 0) & (yt != 1)
+            if bad.any():
+                raise InputError(
+                    f"labels must be 0 or 1; row {self._row(bad)} is not "
+                    "(soft targets are for the losses, not the metrics)"
+                )
+        w = None
+        if sample_weight is not None:
+            w = np.asarray(sample_weight, dtype=np.float64)
+            if w.shape != (n,):
+                raise InputError(
+                    f"sample_weight has shape {w.shape} but there are {n} rows; "
+                    "give one weight per row"
+                )
+            bad = ~np.isfinite(w) | (w < 0)
+            if bad.any():
+                raise InputError(
+                    f"sample weights must be finite and non-negative; row {self._row(bad)} is not"
+                )
+        return yt, yp, w
+
+    # -- accumulation ----------------------------------------------------------------------
+
+    def update(
+        self,
+        y_true: np.ndarray,
+        y_prob: np.ndarray,
+        sample_weight: np.ndarray | None = None,
+    ) -> None:
+        """Add one chunk of rows.
+
+        Args:
+            y_true: binary float (N,) in {0, 1}; multi-class int (N,) in [0, C);
+                multi-label float (N, L) in {0, 1}.
+            y_prob: binary float (N,) P(positive); multi-class float (N, C);
+                multi-label float (N, L); all in [0, 1].
+            sample_weight: float (N,) non-negative weights, or None.
+
+        Raises:
+            InputError: shapes, label values or probabilities are not as described.
+        """
+        yt, yp, w = self._check(y_true, y_prob, sample_weight)
+        n = yp.shape[0]
+        if n == 0:
+            return
+        if w is not None:
+            self.weighted = True
+        self.n_rows += n
+        self.total_weight += float(n if w is None else w.sum())
+
+        def wsum(values: np.ndarray) -> float:
+            return float(values.sum() if w is None else np.dot(values, w))
+
+        if self.task == "binary":
+            pred = predict_binary(yp, float(self.threshold))
+            self._cm += confusion_matrix(yt.astype(np.int64), pred, 2, w)
+            self._log_loss += wsum(log_loss_binary(yt, yp))
+            self._brier += wsum(brier_binary(yt, yp))
+            conf, correct, cell_w = yp, yt, w
+        elif self.task == "multiclass":
+            pred = predict_multiclass(yp)
+            self._cm += confusion_matrix(yt, pred, self.n_classes, w)
+            self._log_loss += wsum(log_loss_multiclass(yt, yp))
+            self._brier += wsum(brier_multiclass(yt, yp))
+            conf = yp[np.arange(n), pred]
+            correct = (pred == yt).astype(np.float64)
+            cell_w = w
+            if self.top_k is not None:
+                self._top_k_hits += wsum(_top_k_hits(yt, yp, self.top_k).astype(np.float64))
+        else:
+            pred = predict_multilabel(yp, self.threshold)
+            self._cm += multilabel_confusion_matrix(yt, pred, w)
+            self._log_loss += wsum(log_loss_multilabel(yt, yp))
+            self._brier += wsum(brier_multilabel(yt, yp))
+            conf, correct = yp.ravel(), yt.ravel()
+            cell_w = None if w is None else np.repeat(w, self.n_classes)
+            self._update_samples(yt, pred.astype(np.float64), w)
+        bw, bc, ba = calibration_bin_sums(conf, correct, cell_w, self.ece_bins)
+        self._ece_w += bw
+        self._ece_conf += bc
+        self._ece_acc += ba
+        if self.keep_scores:
+            self._chunks.append((yt.copy(), yp.copy(), None if w is None else w.copy()))
+
+    def _update_samples(self, yt: np.ndarray, pred: np.ndarray, w: np.ndarray | None) -> None:
+        tp = np.sum(yt * pred, axis=1)
+        n_true = yt.sum(axis=1)
+        n_pred = pred.sum(axis=1)
+        mismatches = n_true + n_pred - 2.0 * tp
+        ww = np.ones(tp.shape[0]) if w is None else w
+        self._subset += float(np.dot(mismatches == 0, ww))
+        self._hamming += float(np.dot(mismatches, ww))
+        b2 = self.beta**2
+        values = (
+            safe_ratio(tp, n_pred),
+            safe_ratio(tp, n_true),
+            safe_ratio(2.0 * tp, n_true + n_pred),
+            safe_ratio((1.0 + b2) * tp, b2 * n_true + n_pred),
+        )
+        for i, v in enumerate(values):
+            undef = np.isnan(v)
+            self._samp_sum[i] += float(np.dot(np.where(undef, 0.0, v), ww))
+            self._samp_wundef[i] += float(np.dot(undef, ww))
+            self._samp_nundef[i] += int(undef.sum())
+
+    # -- stored scores ---------------------------------------------------------------------
+
+    def stored(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """The kept rows, concatenated: ``(y_true, y_prob, sample_weight or None)``.
+
+        Returns:
+            Arrays in the shapes ``update`` takes; weights are None when no chunk had any.
+
+        Raises:
+            ValueError: the accumulator was built with ``keep_scores=False``.
+
+        >>> acc = ClassificationAccumulator("binary", 2)
+        >>> acc.update(np.array([1.0]), np.array([0.8]))
+        >>> acc.stored()
+        (array([1.]), array([0.8]), None)
+        """
+        if not self.keep_scores:
+            raise ValueError("scores were not kept (keep_scores=False)")
+        c = self.n_classes
+        if not self._chunks:
+            yt_shape: tuple[int, ...] = (0, c) if self.task == "multilabel" else (0,)
+            yp_shape: tuple[int, ...] = (0,) if self.task == "binary" else (0, c)
+            dtype = np.int64 if self.task == "multiclass" else np.float64
+            return np.zeros(yt_shape, dtype=dtype), np.zeros(yp_shape), None
+        yt = np.concatenate([ch[0] for ch in self._chunks])
+        yp = np.concatenate([ch[1] for ch in self._chunks])
+        if not any(ch[2] is not None for ch in self._chunks):
+            return yt, yp, None
+        w = np.concatenate(
+            [ch[2] if ch[2] is not None else np.ones(ch[1].shape[0]) for ch in self._chunks]
+        )
+        return yt, yp, w
+
+    def scores(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
+        """Per class (or label): ``(y_true 0/1, score, sample_weight or None)`` for curves.
+
+        Binary gives both classes (class 0 scored by ``1 - p``); multi-class is one-vs-rest
+        with the class's probability column; multi-label one entry per label.
+
+        Returns:
+            A list aligned with ``class_names``.
+
+        >>> acc = ClassificationAccumulator("multiclass", 3)
+        >>> acc.update(np.array([2, 0]), np.array([[0.2, 0.3, 0.5], [0.6, 0.2, 0.2]]))
+        >>> y, s, w = acc.scores()[2]
+        >>> y, s, w
+        (array([1., 0.]), array([0.5, 0.2]), None)
+        """
+        yt, yp, w = self.stored()
+        if self.task == "binary":
+            return [(1.0 - yt, 1.0 - yp, w), (yt, yp, w)]
+        if self.task == "multiclass":
+            return [((yt == c).astype(np.float64), yp[:, c], w) for c in range(self.n_classes)]
+        return [(yt[:, c], yp[:, c], w) for c in range(self.n_classes)]
+
+    # -- result ----------------------------------------------------------------------------
+
+    def result(self, zero_division: object = "warn") -> MetricsResult:
+        """Compute every metric from the accumulated counts.
+
+        Args:
+            zero_division: ``"warn"`` (0 plus a warning naming the classes), ``0``, ``1`` or
+                ``"nan"`` (undefined values reported as None, with a warning).
+
+        Returns:
+            A :class:`MetricsResult`.
+        """
+        zdv, warn = parse_zero_division(zero_division)
+        if warn:
+            note = "set to 0. Use --zero-division to change it."
+        elif math.isnan(zdv):
+            note = "reported as null."
+        else:
+            note = ""
+        return _Builder(self, zdv, note).build()
+
+
+def _top_k_hits(y_true: np.ndarray, y_prob: np.ndarray, k: int) -> np.ndarray:
+    """Whether the true class is among the k highest probabilities (ties: lowest index first).
+
+    The true class's rank is the number of classes scored higher plus the number scored
+    equal with a lower index; a hit is a rank below k. O(N x C), no sort.
+    """
+    n, c = y_prob.shape
+    s_true = y_prob[np.arange(n), y_true][:, None]
+    higher = np.sum(y_prob > s_true, axis=1)
+    tied_before = np.sum((y_prob == s_true) & (np.arange(c)[None, :] < y_true[:, None]), axis=1)
+    return (higher + tied_before) < k
+
+
+class _Builder:
+    """Turns an accumulator's sums into a MetricsResult (kept apart to keep result() short)."""
+
+    def __init__(self, acc: ClassificationAccumulator, zdv: float, note: str) -> None:
+        self.acc = acc
+        self.zdv = zdv
+        self.note = note
+        self.warnings: list[str] = []
+        self.noun = "label" if acc.task == "multilabel" else "class"
+
+    def undefined(self, what: str, mask: np.ndarray, reason: str) -> None:
+        if self.note and np.any(mask):
+            names = name_list(self.acc.class_names, mask, self.noun)
+            self.warnings.append(f"{what} is undefined for {names} ({reason}); {self.note}")
+
+    def build(self) -> MetricsResult:
+        acc = self.acc
+        task = acc.task
+        big_w = acc.total_weight
+        metrics: dict[str, float | None] = {}
+
+        if task == "multilabel":
+            mcm = acc._cm
+            tn, fp, fn, tp = mcm[:, 0, 0], mcm[:, 0, 1], mcm[:, 1, 0], mcm[:, 1, 1]
+            pred, true = tp + fp, tp + fn
+        else:
+            counts = per_class_counts(acc._cm)
+            tp, fp, tn = counts["tp"], counts["fp"], counts["tn"]
+            pred, true = counts["pred"], counts["true"]
+        p, r, f1 = prf_from_counts(tp, pred, true, 1.0)
+        fb = prf_from_counts(tp, pred, true, acc.beta)[2] if acc.beta != 1.0 else None
+        spec = safe_ratio(tn, tn + fp)
+        self.undefined("precision", np.isnan(p), "no predicted samples")
+        self.undefined("recall", np.isnan(r), "no true samples")
+        self.undefined("f1", np.isnan(f1), "no true or predicted samples")
+        if fb is not None:
+            self.undefined("fbeta", np.isnan(fb), "no true or predicted samples")
+        self.undefined("specificity", np.isnan(spec), "no negative samples")
+        zdv = self.zdv
+        pf, rf, f1f, specf = (fill_undefined(a, zdv) for a in (p, r, f1, spec))
+        fbf = None if fb is None else fill_undefined(fb, zdv)
+
+        # accuracy family
+        if task == "multilabel":
+            subset = _ratio(acc._subset, big_w)
+            metrics["accuracy"] = subset
+        else:
+            metrics["accuracy"] = _ratio(float(np.trace(acc._cm)), big_w)
+            metrics["balanced_accuracy"] = self._balanced_accuracy(r, pred)
+        if task == "binary":
+            metrics["precision"] = to_float_or_none(pf[1])
+            metrics["recall"] = to_float_or_none(rf[1])
+            metrics["f1"] = to_float_or_none(f1f[1])
+            if fbf is not None:
+                metrics["fbeta"] = to_float_or_none(fbf[1])
+            metrics["specificity"] = to_float_or_none(specf[1])
+
+        families = [("precision", pf), ("recall", rf), ("f1", f1f)]
+        if fbf is not None:
+            families.append(("fbeta", fbf))
+        micro_p, micro_r, micro_f1 = prf_from_counts(
+            np.array([tp.sum()]), np.array([pred.sum()]), np.array([true.sum()]), 1.0
+        )
+        micro_fb = prf_from_counts(
+            np.array([tp.sum()]), np.array([pred.sum()]), np.array([true.sum()]), acc.beta
+        )[2]
+        micro = {"precision": micro_p, "recall": micro_r, "f1": micro_f1, "fbeta": micro_fb}
+        if task == "multilabel" and big_w > 0:
+            if np.isnan(micro_p[0]) and self.note:
+                self.warnings.append(
+                    f"precision_micro is undefined (no label predicted); {self.note}"
+                )
+            if np.isnan(micro_r[0]) and self.note:
+                self.warnings.append(f"recall_micro is undefined (no true label); {self.note}")
+        for name, values in families:
+            metrics[f"{name}_macro"] = to_float_or_none(nan_average(values))
+            metrics[f"{name}_micro"] = to_float_or_none(fill_undefined(micro[name], zdv)[0])
+            metrics[f"{name}_weighted"] = to_float_or_none(nan_average(values, true))
+        if task == "multilabel":
+            self._samples(metrics, [name for name, _ in families])
+            metrics["subset_accuracy"] = subset
+            metrics["hamming_loss"] = _ratio(acc._hamming, big_w * acc.n_classes)
+        else:
+            mcc = mcc_from_confusion(acc._cm)
+            kappa = kappa_from_confusion(acc._cm)
+            if math.isnan(mcc) and self.note and big_w > 0:
+                self.warnings.append(
+                    f"mcc is undefined (y_true or the predictions hold a single class); {self.note}"
+                )
+            if math.isnan(kappa) and self.note and big_w > 0:
+                self.warnings.append(
+                    "cohen_kappa is undefined (y_true and the predictions hold the same single "
+                    f"class); {self.note}"
+                )
+            metrics["mcc"] = to_float_or_none(zdv if math.isnan(mcc) else mcc)
+            metrics["cohen_kappa"] = to_float_or_none(zdv if math.isnan(kappa) else kappa)
+        if acc.top_k is not None:
+            metrics["top_k_accuracy"] = _ratio(acc._top_k_hits, big_w)
+            if acc.top_k >= acc.n_classes:
+                self.warnings.append(
+                    f"top_k_accuracy with k={acc.top_k} and {acc.n_classes} classes is always 1"
+                )
+
+        auc_c, ap_c = self._ranking(metrics)
+        metrics["log_loss"] = _ratio(acc._log_loss, big_w)
+        metrics["brier"] = _ratio(acc._brier, big_w)
+        metrics["ece"] = to_float_or_none(
+            expected_calibration_error(acc._ece_w, acc._ece_conf, acc._ece_acc)
+        )
+
+        per_class = []
+        for i, name in enumerate(acc.class_names):
+            row: dict[str, Any] = {
+                "class": name,
+                "precision": to_float_or_none(pf[i]),
+                "recall": to_float_or_none(rf[i]),
+                "f1": to_float_or_none(f1f[i]),
+            }
+            if fbf is not None:
+                row["fbeta"] = to_float_or_none(fbf[i])
+            row["support"] = float(true[i]) if acc.weighted else int(round(true[i]))
+            row["specificity"] = to_float_or_none(specf[i])
+            row["roc_auc"] = auc_c[i]
+            row["average_precision"] = ap_c[i]
+            per_class.append(row)
+
+        if acc.weighted:
+            cm_out: list[Any] = acc._cm.tolist()
+        else:
+            cm_out = np.rint(acc._cm).astype(np.int64).tolist()
+
+        if big_w <= 0:
+            metrics = dict.fromkeys(metrics)
+            self.warnings = [
+                "no samples (or only zero-weight samples) were given; every metric is undefined."
+            ]
+
+        edges = ece_bin_edges(acc.ece_bins)
+        calibration = [
+            {
+                "lower": float(edges[b]),
+                "upper": float(edges[b + 1]),
+                "weight": float(acc._ece_w[b]),
+                "confidence": _ratio(acc._ece_conf[b], acc._ece_w[b]),
+                "accuracy": _ratio(acc._ece_acc[b], acc._ece_w[b]),
+            }
+            for b in range(acc.ece_bins)
+        ]
+        return MetricsResult(
+            metrics=metrics,
+            per_class=per_class,
+            confusion_matrix=cm_out,
+            warnings=self.warnings,
+            ece_bins=acc.ece_bins,
+            task=task,
+            n_samples=acc.n_rows,
+            total_weight=big_w,
+            n_auc_excluded=self.n_auc_excluded,
+            n_ap_excluded=self.n_ap_excluded,
+            calibration=calibration,
+        )
+
+    def _balanced_accuracy(self, recall_raw: np.ndarray, pred: np.ndarray) -> float | None:
+        """Mean recall over the classes that have true samples (scikit-learn's rule)."""
+        absent = np.isnan(recall_raw)
+        leftover = absent & (pred > 0)
+        if np.any(leftover):
+            names = name_list(self.acc.class_names, leftover, self.noun)
+            self.warnings.append(
+                f"balanced_accuracy leaves out {names} (predicted but no true samples)."
+            )
+        if np.all(absent):
+            return None
+        return float(np.mean(recall_raw[~absent]))
+
+    def _samples(self, metrics: dict[str, float | None], names: list[str]) -> None:
+        acc = self.acc
+        reasons = {
+            "precision": "no predicted labels",
+            "recall": "no true labels",
+            "f1": "no true or predicted labels",
+            "fbeta": "no true or predicted labels",
+        }
+        for i, stat in enumerate(_SAMPLE_STATS):
+            if stat not in names:
+                continue
+            s, wu, nu = acc._samp_sum[i], acc._samp_wundef[i], int(acc._samp_nundef[i])
+            if math.isnan(self.zdv):
+                value = _ratio(s, acc.total_weight - wu)
+            else:
+                value = _ratio(s + self.zdv * wu, acc.total_weight)
+            metrics[f"{stat}_samples"] = value
+            if nu and self.note:
+                plural = "sample" if nu == 1 else "samples"
+                self.warnings.append(
+                    f"{stat} is undefined for {nu} {plural} ({reasons[stat]}) in "
+                    f"{stat}_samples; {self.note}"
+                )
+
+    def _ranking(self, metrics: dict[str, float | None]) -> tuple[list[Any], list[Any]]:
+        acc = self.acc
+        c = acc.n_classes
+        self.n_auc_excluded = 0
+        self.n_ap_excluded = 0
+        auc_name = "roc_auc" if acc.task == "binary" else "roc_auc_macro"
+        ap_name = "average_precision" if acc.task == "binary" else "average_precision_macro"
+        if not acc.keep_scores:
+            metrics[auc_name] = None
+            metrics[ap_name] = None
+            self.warnings.append(
+                f"{auc_name} and {ap_name} were not computed (scores not kept: keep_scores=False)."
+            )
+            return [None] * c, [None] * c
+        auc_c: list[float | None] = []
+        ap_c: list[float | None] = []
+        for y, s, w in acc.scores():
+            auc_c.append(roc_auc(y, s, w))
+            ap_c.append(average_precision(y, s, w))
+        has_pos = np.array([ap is not None for ap in ap_c], dtype=bool)
+        auc_undef = np.array([a is None for a in auc_c], dtype=bool)
+        if acc.total_weight <= 0:
+            metrics[auc_name] = None
+            metrics[ap_name] = None
+            return auc_c, ap_c
+        if acc.task == "binary":
+            metrics[auc_name] = auc_c[1]
+            metrics[ap_name] = ap_c[1]
+            if auc_c[1] is None:
+                only = acc.class_names[1] if has_pos[1] else acc.class_names[0]
+                self.warnings.append(
+                    f"roc_auc is undefined (y_true holds only class '{only}'); reported as null."
+                )
+            if ap_c[1] is None:
+                self.warnings.append(
+                    f"average_precision is undefined (no sample of the positive class "
+                    f"'{acc.class_names[1]}'); reported as null."
+                )
+            return auc_c, ap_c
+        defined_auc = [a for a in auc_c if a is not None]
+        defined_ap = [a for a in ap_c if a is not None]
+        self.n_auc_excluded = c - len(defined_auc)
+        self.n_ap_excluded = c - len(defined_ap)
+        metrics[auc_name] = float(np.mean(defined_auc)) if defined_auc else None
+        metrics[ap_name] = float(np.mean(defined_ap)) if defined_ap else None
+        plural = "classes" if self.noun == "class" else "labels"
+        if self.n_auc_excluded:
+            names = name_list(acc.class_names, auc_undef, self.noun)
+            tail = (
+                f"{auc_name} averages the other {len(defined_auc)} of {c} {plural}."
+                if defined_auc
+                else f"{auc_name} is undefined."
+            )
+            self.warnings.append(
+                f"roc_auc is undefined for {names} (no positive or no negative samples); {tail}"
+            )
+        if self.n_ap_excluded:
+            names = name_list(acc.class_names, ~has_pos, self.noun)
+            tail = (
+                f"{ap_name} averages the other {len(defined_ap)} of {c} {plural}."
+                if defined_ap
+                else f"{ap_name} is undefined."
+            )
+            self.warnings.append(
+                f"average_precision is undefined for {names} (no positive samples); {tail}"
+            )
+        return auc_c, ap_c
+
+
+def _ratio(num: float, den: float) -> float | None:
+    """``num / den`` as a float, None when ``den`` is zero or the result is not finite."""
+    if den == 0:
+        return None
+    return to_float_or_none(num / den)

@@ -1,0 +1,134 @@
+"""Count-based classification metrics: precision / recall / F-beta, MCC, Cohen's kappa.
+
+Pure functions of confusion counts (no rows), so they serve any number of merged chunks.
+Undefined ratios come back as NaN; the caller applies the zero-division policy.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from losscli.metrics._common import safe_ratio
+
+__all__ = ["per_class_counts", "prf_from_counts", "mcc_from_confusion", "kappa_from_confusion"]
+
+
+def per_class_counts(cm: np.ndarray) -> dict[str, np.ndarray]:
+    """One-vs-rest counts of every class from a (C, C) confusion matrix (rows true).
+
+    ``tp = M[c, c]``, ``fp = sum_i M[i, c] - tp``, ``fn = sum_j M[c, j] - tp``,
+    ``tn = total - tp - fp - fn``.
+
+    Args:
+        cm: (C, C) confusion matrix, counts or weights.
+
+    Returns:
+        dict of float64 (C,) arrays ``tp``, ``fp``, ``fn``, ``tn``, ``pred`` (column sums) and
+        ``true`` (row sums, the support).
+
+    >>> c = per_class_counts(np.array([[2, 1], [0, 3]]))
+    >>> c["tp"], c["fp"], c["fn"], c["tn"]
+    (array([2., 3.]), array([0., 1.]), array([1., 0.]), array([3., 2.]))
+    """
+    m = np.asarray(cm, dtype=np.float64)
+    tp = np.diagonal(m).copy()
+    pred = m.sum(axis=0)
+    true = m.sum(axis=1)
+    total = m.sum()
+    fp = pred - tp
+    fn = true - tp
+    tn = np.maximum(total - tp - fp - fn, 0.0)
+    return {"tp": tp, "fp": fp, "fn": fn, "tn": tn, "pred": pred, "true": true}
+
+
+def prf_from_counts(
+    tp: np.ndarray, pred: np.ndarray, true: np.ndarray, beta: float = 1.0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Precision, recall and F-beta from counts, NaN where undefined (scikit-learn's maths).
+
+    ``precision = tp / pred``, ``recall = tp / true``,
+    ``F_beta = (1 + b^2) tp / (b^2 true + pred)`` (undefined only when ``true + pred = 0``;
+    a class with true samples but no prediction has F = 0, as scikit-learn).
+
+    Args:
+        tp: (K,) true positives.
+        pred: (K,) predicted positives (tp + fp).
+        true: (K,) actual positives (tp + fn).
+        beta: the F-beta weight of recall (> 0).
+
+    Returns:
+        ``(precision, recall, fbeta)``, float64 (K,) each, NaN where undefined.
+
+    >>> p, r, f = prf_from_counts(np.array([1.0, 0.0]), np.array([2.0, 0.0]), np.array([1.0, 1.0]))
+    >>> p, r, f
+    (array([0.5, nan]), array([1., 0.]), array([0.66666667, 0.        ]))
+    """
+    b2 = float(beta) ** 2
+    tp = np.asarray(tp, dtype=np.float64)
+    precision = safe_ratio(tp, pred)
+    recall = safe_ratio(tp, true)
+    fbeta = safe_ratio((1.0 + b2) * tp, b2 * np.asarray(true, dtype=np.float64) + pred)
+    return precision, recall, fbeta
+
+
+def mcc_from_confusion(cm: np.ndarray) -> float:
+    """Matthews correlation coefficient of a (C, C) confusion matrix (Gorodkin's R_K).
+
+    ``MCC = (c s - t.p) / sqrt((s^2 - p.p)(s^2 - t.t))`` with ``c`` the trace, ``s`` the total,
+    ``t`` the row sums and ``p`` the column sums (``sklearn.metrics.matthews_corrcoef``).
+
+    Args:
+        cm: (C, C) confusion matrix.
+
+    Returns:
+        The MCC, or NaN when the denominator is zero (one class only in y_true or y_pred).
+
+    >>> mcc_from_confusion(np.array([[2, 0], [0, 2]]))
+    1.0
+    >>> mcc_from_confusion(np.array([[3, 0], [0, 0]]))
+    nan
+    """
+    m = np.asarray(cm, dtype=np.float64)
+    t_sum = m.sum(axis=1)
+    p_sum = m.sum(axis=0)
+    n_correct = np.trace(m)
+    n = p_sum.sum()
+    cov_ytyp = n_correct * n - np.dot(t_sum, p_sum)
+    cov_ypyp = n**2 - np.dot(p_sum, p_sum)
+    cov_ytyt = n**2 - np.dot(t_sum, t_sum)
+    prod = cov_ypyp * cov_ytyt
+    if prod == 0:
+        return math.nan
+    return float(cov_ytyp / np.sqrt(prod))
+
+
+def kappa_from_confusion(cm: np.ndarray) -> float:
+    """Cohen's kappa (unweighted) of a (C, C) confusion matrix.
+
+    ``kappa = 1 - sum_{i!=j} M_ij / sum_{i!=j} E_ij`` with ``E = outer(col sums, row sums) / s``
+    (``sklearn.metrics.cohen_kappa_score``).
+
+    Args:
+        cm: (C, C) confusion matrix.
+
+    Returns:
+        Kappa, or NaN when undefined (no samples, or a single class in both y_true and y_pred).
+
+    >>> kappa_from_confusion(np.array([[2, 1], [0, 3]]))
+    0.6666666666666667
+    """
+    m = np.asarray(cm, dtype=np.float64)
+    sum0 = m.sum(axis=0)
+    sum1 = m.sum(axis=1)
+    total = sum0.sum()
+    if total == 0:
+        return math.nan
+    expected = np.outer(sum0, sum1) / total
+    off = np.ones_like(m)
+    np.fill_diagonal(off, 0.0)
+    den = np.sum(off * expected)
+    if den == 0:
+        return math.nan
+    return float(1.0 - np.sum(off * m) / den)

@@ -1,0 +1,267 @@
+"""``RegressionAccumulator``: mergeable MSE, RMSE, MAE, R^2, MAPE and max error.
+
+Per output k the accumulator keeps weighted sums (``W``, ``sum w e^2``, ``sum w |e|``,
+``sum w |e| / max(|y|, eps)``) and the weighted mean and M2 of ``y_true`` merged with Chan et
+al.'s pairwise update (``M2 = M2_a + M2_b + d^2 W_a W_b / W``), never
+``sum(y^2) - sum(y)^2 / n``. Metrics over K outputs are the plain mean over outputs, as
+scikit-learn's ``multioutput="uniform_average"``; RMSE is the mean of the per-output RMSEs.
+
+Deliberate differences from scikit-learn:
+
+- R^2 of an output whose y_true is constant (min == max over weighted rows) uses a
+  denominator of exactly 0 (then 1.0 for a perfect fit, else 0.0, scikit-learn's
+  ``force_finite``); scikit-learn's two-pass mean can leave a rounding residue there and
+  return a huge negative number.
+- R^2 from fewer than two rows is None (scikit-learn: NaN plus a warning).
+- ``max_error`` is the largest ``|y - y_hat|`` over all rows and outputs (scikit-learn takes a
+  single output only and no weights; weights do not apply to it here either).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from losscli.errors import InputError
+from losscli.metrics._common import to_float_or_none
+from losscli.metrics.result import MetricsResult
+
+__all__ = ["RegressionAccumulator", "MAPE_EPS"]
+
+MAPE_EPS = float(np.finfo(np.float64).eps)
+
+
+class RegressionAccumulator:
+    """Mergeable regression metrics: ``update(chunk)``, ``merge(other)``, ``result()``.
+
+    ``mse = sum w e^2 / W``, ``rmse = sqrt(mse)``, ``mae = sum w |e| / W``,
+    ``r2 = 1 - sum w e^2 / sum w (y - ybar_w)^2``, ``mape = sum w |e| / max(|y|, eps) / W``
+    (a fraction), ``max_error = max |e|``, with ``e = y_pred - y_true``; each per output, then
+    averaged over outputs.
+
+    >>> acc = RegressionAccumulator()
+    >>> acc.update(np.array([3.0, -0.5, 2.0, 7.0]), np.array([2.5, 0.0, 2.0, 8.0]))
+    >>> m = acc.result().metrics
+    >>> m["mse"], m["mae"], round(m["r2"], 6), m["max_error"]
+    (0.375, 0.5, 0.948608, 1.0)
+    """
+
+    def __init__(self) -> None:
+        self.n_outputs: int | None = None
+        self.n_rows = 0
+        self.weighted = False
+        self._w = np.zeros(0)
+        self._mean = np.zeros(0)
+        self._m2 = np.zeros(0)
+        self._sse = np.zeros(0)
+        self._sae = np.zeros(0)
+        self._sape = np.zeros(0)
+        self._ymin = np.zeros(0)
+        self._ymax = np.zeros(0)
+        self._max_err = np.zeros(0)
+
+    def _init(self, k: int) -> None:
+        self.n_outputs = k
+        for name in ("_w", "_mean", "_m2", "_sse", "_sae", "_sape", "_max_err"):
+            setattr(self, name, np.zeros(k))
+        self._ymin = np.full(k, np.inf)
+        self._ymax = np.full(k, -np.inf)
+
+    def update(
+        self, y_true: np.ndarray, y_pred: np.ndarray, sample_weight: np.ndarray | None = None
+    ) -> None:
+        """Add one chunk of rows.
+
+        Args:
+            y_true: float (N,) or (N, K) targets.
+            y_pred: predictions of the same shape.
+            sample_weight: float (N,) non-negative weights, or None.
+
+        Raises:
+            InputError: shapes differ, values are not finite, or weights are invalid.
+        """
+        yt = np.asarray(y_true, dtype=np.float64)
+        yp = np.asarray(y_pred, dtype=np.float64)
+        if yt.ndim == 1:
+            yt = yt[:, None]
+        if yp.ndim == 1:
+            yp = yp[:, None]
+        if yt.ndim != 2 or yt.shape != yp.shape:
+            raise InputError(
+                f"y_true has shape {np.shape(y_true)} but y_pred has shape {np.shape(y_pred)}; "
+                "give one prediction per target"
+            )
+        n, k = yt.shape
+        if self.n_outputs is None:
+            self._init(k)
+        elif k != self.n_outputs:
+            raise InputError(
+                f"this chunk has {k} outputs but earlier chunks had {self.n_outputs}; "
+                "keep the same columns in every chunk"
+            )
+        for label, arr in (("y_true", yt), ("y_pred", yp)):
+            bad = ~np.isfinite(arr)
+            if bad.any():
+                row = self.n_rows + int(np.flatnonzero(bad.any(axis=1))[0])
+                raise InputError(f"{label} holds NaN or infinity at row {row}; drop or fix it")
+        if sample_weight is None:
+            w = np.ones(n)
+        else:
+            self.weighted = True
+            w = np.asarray(sample_weight, dtype=np.float64)
+            if w.shape != (n,):
+                raise InputError(
+                    f"sample_weight has shape {w.shape} but there are {n} rows; "
+                    "give one weight per row"
+                )
+            bad = ~np.isfinite(w) | (w < 0)
+            if bad.any():
+                row = self.n_rows + int(np.flatnonzero(bad)[0])
+                raise InputError(
+                    f"sample weights must be finite and non-negative; row {row} is not"
+                )
+        if n == 0:
+            return
+        self.n_rows += n
+        err = yp - yt
+        abs_err = np.abs(err)
+        self._sse += w @ (err**2)
+        self._sae += w @ abs_err
+        self._sape += w @ (abs_err / np.maximum(np.abs(yt), MAPE_EPS))
+        self._max_err = np.maximum(self._max_err, abs_err.max(axis=0))
+        live = w > 0
+        if live.any():
+            self._ymin = np.minimum(self._ymin, yt[live].min(axis=0))
+            self._ymax = np.maximum(self._ymax, yt[live].max(axis=0))
+        wc = float(w.sum())
+        if wc > 0:
+            mean_c = (w @ yt) / wc
+            m2_c = w @ ((yt - mean_c) ** 2)
+            self._combine(np.full(k, wc), mean_c, m2_c)
+
+    def _combine(self, wb: np.ndarray, mean_b: np.ndarray, m2_b: np.ndarray) -> None:
+        """Chan et al. pairwise merge of (weight, mean, M2) into the running moments."""
+        wa = self._w
+        total = wa + wb
+        safe = np.where(total > 0, total, 1.0)
+        delta = mean_b - self._mean
+        self._mean = np.where(total > 0, self._mean + delta * wb / safe, self._mean)
+        self._m2 = self._m2 + m2_b + np.where(total > 0, delta**2 * wa * wb / safe, 0.0)
+        self._w = total
+
+    def merge(self, other: RegressionAccumulator) -> RegressionAccumulator:
+        """Add another accumulator's sums and moments into this one and return ``self``.
+
+        Args:
+            other: a RegressionAccumulator over the same number of outputs.
+
+        Returns:
+            ``self``.
+
+        Raises:
+            ValueError: the number of outputs differs.
+
+        >>> a, b = RegressionAccumulator(), RegressionAccumulator()
+        >>> a.update(np.array([1.0, 2.0]), np.array([1.0, 2.5]))
+        >>> b.update(np.array([3.0]), np.array([2.0]))
+        >>> a.merge(b).result().metrics["mae"]
+        0.5
+        """
+        if not isinstance(other, RegressionAccumulator):
+            raise ValueError(f"cannot merge a {type(other).__name__} into a RegressionAccumulator")
+        if other.n_outputs is None:
+            return self
+        if self.n_outputs is None:
+            self._init(other.n_outputs)
+        elif self.n_outputs != other.n_outputs:
+            raise ValueError(
+                f"cannot merge regression accumulators with {self.n_outputs} and "
+                f"{other.n_outputs} outputs"
+            )
+        self.n_rows += other.n_rows
+        self.weighted = self.weighted or other.weighted
+        self._combine(other._w, other._mean, other._m2)
+        self._sse = self._sse + other._sse
+        self._sae = self._sae + other._sae
+        self._sape = self._sape + other._sape
+        self._max_err = np.maximum(self._max_err, other._max_err)
+        self._ymin = np.minimum(self._ymin, other._ymin)
+        self._ymax = np.maximum(self._ymax, other._ymax)
+        return self
+
+    def result(self) -> MetricsResult:
+        """Compute the regression metrics (averaged uniformly over outputs).
+
+        Returns:
+            A :class:`MetricsResult` with ``metrics`` (mse, rmse, mae, r2, mape, max_error) and
+            ``per_output`` (the same per output).
+        """
+        names = ("mse", "rmse", "mae", "r2", "mape", "max_error")
+        warnings: list[str] = []
+        w = self._w
+        if self.n_outputs is None or not np.any(w > 0):
+            return MetricsResult(
+                metrics=dict.fromkeys(names),
+                warnings=[
+                    "no samples (or only zero-weight samples) were given; every metric "
+                    "is undefined."
+                ],
+                task="regression",
+                n_samples=self.n_rows,
+                ece_bins=0,
+            )
+        safe = np.where(w > 0, w, 1.0)
+        mse = np.where(w > 0, self._sse / safe, np.nan)
+        rmse = np.sqrt(mse)
+        mae = np.where(w > 0, self._sae / safe, np.nan)
+        mape = np.where(w > 0, self._sape / safe, np.nan)
+        constant = self._ymin == self._ymax
+        den = np.where(constant, 0.0, self._m2)
+        num = self._sse
+        r2 = np.where(
+            num == 0, 1.0, np.where(den == 0, 0.0, 1.0 - num / np.where(den == 0, 1, den))
+        )
+        if self.n_rows < 2:
+            r2 = np.full_like(r2, np.nan)
+            warnings.append("r2 is undefined with fewer than two samples; reported as null.")
+        elif np.any(constant & (num != 0)):
+            outs = ", ".join(str(i) for i in np.flatnonzero(constant & (num != 0)))
+            warnings.append(
+                f"r2 is undefined for output {outs} (y_true is constant); set to 0 as "
+                "scikit-learn does."
+            )
+        per_output = [
+            {
+                "mse": to_float_or_none(mse[i]),
+                "rmse": to_float_or_none(rmse[i]),
+                "mae": to_float_or_none(mae[i]),
+                "r2": to_float_or_none(r2[i]),
+                "mape": to_float_or_none(mape[i]),
+                "max_error": to_float_or_none(self._max_err[i]),
+            }
+            for i in range(self.n_outputs)
+        ]
+        metrics = {
+            "mse": _mean(mse),
+            "rmse": _mean(rmse),
+            "mae": _mean(mae),
+            "r2": _mean(r2),
+            "mape": _mean(mape),
+            "max_error": to_float_or_none(self._max_err.max()),
+        }
+        return MetricsResult(
+            metrics=metrics,
+            warnings=warnings,
+            task="regression",
+            n_samples=self.n_rows,
+            total_weight=float(w[0]),
+            ece_bins=0,
+            per_output=per_output,
+        )
+
+
+def _mean(values: np.ndarray) -> float | None:
+    """Mean over outputs, None if any output is undefined."""
+    out = float(np.mean(values))
+    return None if math.isnan(out) else to_float_or_none(out)

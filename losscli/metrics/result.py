@@ -1,0 +1,57 @@
+"""The plain result of a metrics accumulator (no rendering in it)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+__all__ = ["MetricsResult"]
+
+
+@dataclass
+class MetricsResult:
+    """Metrics of one evaluation: flat metric values, per-class rows, confusion counts, warnings.
+
+    Attributes:
+        metrics: flat metric names of DESIGN.md -> value; undefined values are None, never NaN.
+        per_class: one dict per class (binary: both classes; multi-label: one per label) with
+            ``class``, ``precision``, ``recall``, ``f1`` (``fbeta`` when beta != 1),
+            ``support``, ``specificity``, ``roc_auc``, ``average_precision``.
+        confusion_matrix: rows true, columns predicted (ints unweighted, floats weighted);
+            multi-label: per label ``[[tn, fp], [fn, tp]]``; regression: empty.
+        warnings: one sentence each, naming the classes affected.
+        ece_bins: number of equal-width calibration bins used for ``ece``.
+        task: ``binary``, ``multiclass``, ``multilabel`` or ``regression``.
+        n_samples: number of rows seen.
+        total_weight: sum of sample weights (``n_samples`` when unweighted).
+        n_auc_excluded: classes left out of ``roc_auc_macro`` (undefined AUC).
+        n_ap_excluded: classes left out of ``average_precision_macro``.
+        calibration: the ECE bins, each ``{lower, upper, weight, confidence, accuracy}``
+            (a reliability diagram's data).
+        per_output: regression only: per-output ``{mse, rmse, mae, r2, mape, max_error}``.
+
+    >>> r = MetricsResult(metrics={"accuracy": 0.5})
+    >>> r.to_dict()["metrics"]
+    {'accuracy': 0.5}
+    """
+
+    metrics: dict[str, float | None]
+    per_class: list[dict[str, Any]] = field(default_factory=list)
+    confusion_matrix: list[Any] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    ece_bins: int = 15
+    task: str = ""
+    n_samples: int = 0
+    total_weight: float = 0.0
+    n_auc_excluded: int = 0
+    n_ap_excluded: int = 0
+    calibration: list[dict[str, float | None]] = field(default_factory=list)
+    per_output: list[dict[str, float | None]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict of every field (values are already None, never NaN).
+
+        >>> MetricsResult(metrics={}).to_dict()["ece_bins"]
+        15
+        """
+        return asdict(self)

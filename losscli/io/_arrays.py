@@ -1,0 +1,255 @@
+"""NPY and NPZ readers. Pickled payloads are never loaded (``allow_pickle=False`` always).
+
+NPY files are memory-mapped (``mmap_mode="r"``), so a large file is read chunk by chunk;
+NPY from stdin is read into memory first (a pipe cannot be mapped). NPZ members are
+compressed zip entries that numpy cannot map: each requested array is loaded whole when
+:meth:`Table.chunks` starts, then served in chunks.
+
+Columns: a 1-D NPY array is column ``"0"``; a 2-D ``(N, C)`` array gives ``"0"`` …
+``"C-1"``. In an NPZ, a 1-D array under key ``k`` is column ``"k"``; a 2-D one gives
+``"k:0"`` … ``"k:C-1"``. Booleans, integers and floats are number columns (float64);
+unicode/bytes strings are text columns (empty strings read as None). Anything else
+(object arrays, complex, dates, records) is refused.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+import zlib
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from losscli.errors import InputError
+from losscli.io._base import Chunk, Table, short_cause
+
+_NPY_MAGIC = b"\x93NUMPY"
+
+_OBJECT_HINT = (
+    "object arrays are not supported (losscli never loads pickled data); "
+    "save a numeric or string array, e.g. np.save(path, arr.astype(float))"
+)
+
+
+def _kind_of(name: str, dtype: np.dtype, where: str) -> str:
+    """Return "number" or "text" for a numpy dtype, or raise InputError."""
+    if dtype.hasobject:
+        raise InputError(f"{name}: {where}holds Python objects: {_OBJECT_HINT}")
+    if dtype.names is not None:
+        raise InputError(
+            f"{name}: {where}is a structured (record) array; save plain 1-D or 2-D arrays, "
+            "one per column group (np.savez)"
+        )
+    if dtype.kind in "biuf":
+        return "number"
+    if dtype.kind in "US":
+        return "text"
+    raise InputError(
+        f"{name}: {where}has dtype {dtype}, which is not supported; save real numbers "
+        "(float, int, bool) or strings"
+    )
+
+
+def _check_shape(name: str, shape: tuple[int, ...], where: str) -> None:
+    if len(shape) == 0:
+        raise InputError(
+            f"{name}: {where}is a single value (a 0-D array); save a 1-D array (N,) "
+            "or a 2-D array (N, C)"
+        )
+    if len(shape) > 2:
+        raise InputError(
+            f"{name}: {where}is a {len(shape)}-D array of shape {tuple(shape)}; save a 1-D "
+            "array (N,) or a 2-D array (N, C), e.g. arr.reshape(len(arr), -1)"
+        )
+    if len(shape) == 2 and shape[1] == 0:
+        raise InputError(f"{name}: {where}has shape {tuple(shape)}: no columns")
+
+
+def _text_values(arr: np.ndarray) -> np.ndarray:
+    """Turn a unicode/bytes array into an object array of str, None for empty strings."""
+    if arr.dtype.kind == "S":
+        try:
+            arr = np.char.decode(np.asarray(arr), "utf-8")
+        except UnicodeDecodeError:
+            raise InputError("a bytes array holds text that is not UTF-8") from None
+    out = np.asarray(arr).astype(object)
+    out[np.asarray(arr) == ""] = None
+    return out
+
+
+def _pickle_or_corrupt(name: str, exc: BaseException, what: str) -> InputError:
+    text = str(exc)
+    if "allow_pickle" in text or "Object arrays" in text or "Python objects" in text:
+        return InputError(f"{name}: holds pickled Python objects: {_OBJECT_HINT}")
+    return InputError(
+        f"{name}: is not a valid {what} file (corrupt or truncated): {short_cause(exc)}"
+    )
+
+
+class NpyTable(Table):
+    """An NPY file (memory-mapped) or NPY bytes from stdin."""
+
+    unit = "row"
+
+    def __init__(self, name: str, role: str, chunk_size: int, source: str | bytes) -> None:
+        super().__init__(name, role, chunk_size)
+        if isinstance(source, bytes):
+            head = source[:8]
+        else:
+            with open(source, "rb") as f:
+                head = f.read(8)
+        if not head.startswith(_NPY_MAGIC):
+            if head[:1] == b"\x80":
+                raise InputError(f"{name}: holds pickled Python objects: {_OBJECT_HINT}")
+            raise InputError(
+                f"{name}: is not an NPY file (it does not start with the NPY magic bytes); "
+                "pass --input-format to read it as another format"
+            )
+        try:
+            if isinstance(source, bytes):
+                arr = np.load(io.BytesIO(source), allow_pickle=False)
+            else:
+                arr = np.load(source, mmap_mode="r", allow_pickle=False)
+        except (ValueError, OSError, EOFError) as exc:
+            raise _pickle_or_corrupt(name, exc, "NPY") from None
+        kind = _kind_of(name, arr.dtype, "the array ")
+        _check_shape(name, arr.shape, "the array ")
+        self._arr = arr
+        self.columns = ["0"] if arr.ndim == 1 else [str(j) for j in range(arr.shape[1])]
+        self.kinds = dict.fromkeys(self.columns, kind)
+        self.n_rows = int(arr.shape[0])
+
+    def _iter_chunks(self, names: list[str]) -> Iterator[Chunk]:
+        arr = self._arr
+        text = self.kinds[self.columns[0]] == "text"
+        for s in range(0, self.n_rows, self.chunk_size):
+            block = arr[s : s + self.chunk_size]
+            if text:
+                block = _text_values(block)
+            data: dict[str, Any] = {}
+            for n in names:
+                data[n] = block if block.ndim == 1 else (block, int(n))
+            yield Chunk(self.name, s, len(block), data, self.kinds, "row", copy=True)
+
+    def close(self) -> None:
+        """Drop the memory map."""
+        self._arr = None
+        super().close()
+
+
+def _read_member_header(f: Any) -> tuple[tuple[int, ...], np.dtype]:
+    version = np.lib.format.read_magic(f)
+    if version == (1, 0):
+        shape, _, dtype = np.lib.format.read_array_header_1_0(f)
+    elif version == (2, 0):
+        shape, _, dtype = np.lib.format.read_array_header_2_0(f)
+    else:  # 3.0 has no public reader; load the array to learn its header
+        raise _NeedLoad
+    return shape, dtype
+
+
+class _NeedLoad(Exception):
+    pass
+
+
+class NpzTable(Table):
+    """An NPZ archive (numpy.savez / savez_compressed), from a path or stdin bytes."""
+
+    unit = "row"
+
+    def __init__(self, name: str, role: str, chunk_size: int, source: str | bytes) -> None:
+        super().__init__(name, role, chunk_size)
+        self._source = source
+        self._members: dict[str, str] = {}
+        self._shapes: dict[str, tuple[int, ...]] = {}
+        self._col_of: dict[str, tuple[str, int | None]] = {}
+        try:
+            with self._zip() as zf:
+                for info in zf.infolist():
+                    if info.is_dir():
+                        continue
+                    if not info.filename.endswith(".npy"):
+                        raise InputError(
+                            f"{name}: the archive member '{info.filename}' is not an array; "
+                            "write the file with numpy.savez"
+                        )
+                    key = info.filename[:-4]
+                    where = f"the array '{key}' "
+                    try:
+                        with zf.open(info) as f:
+                            shape, dtype = _read_member_header(f)
+                    except _NeedLoad:
+                        loaded = self._load(zf, info.filename, key)
+                        shape, dtype = loaded.shape, loaded.dtype
+                    kind = _kind_of(name, dtype, where)
+                    _check_shape(name, shape, where)
+                    self._members[key] = info.filename
+                    self._shapes[key] = tuple(shape)
+                    if len(shape) == 1:
+                        self._add(key, key, None, kind)
+                    else:
+                        for j in range(shape[1]):
+                            self._add(f"{key}:{j}", key, j, kind)
+        except InputError:
+            raise
+        except (zipfile.BadZipFile, zlib.error, ValueError, OSError, EOFError,
+                NotImplementedError, RuntimeError) as exc:  # fmt: skip
+            raise _pickle_or_corrupt(name, exc, "NPZ") from None
+        if not self._members:
+            raise InputError(f"{name}: the NPZ archive holds no arrays")
+        lengths = {k: s[0] for k, s in self._shapes.items()}
+        if len(set(lengths.values())) > 1:
+            k1 = next(iter(lengths))
+            k2 = next(k for k, n in lengths.items() if n != lengths[k1])
+            n1, n2 = lengths[k1], lengths[k2]
+            raise InputError(
+                f"{name}: the arrays have different lengths: '{k1}' has {n1} rows, "
+                f"'{k2}' has {n2}; save arrays with one row per sample"
+            )
+        self._check_columns()
+        self.n_rows = int(next(iter(lengths.values())))
+
+    def _add(self, col: str, key: str, j: int | None, kind: str) -> None:
+        self.columns.append(col)
+        self.kinds[col] = kind
+        self._col_of[col] = (key, j)
+
+    def _zip(self) -> zipfile.ZipFile:
+        if isinstance(self._source, bytes):
+            return zipfile.ZipFile(io.BytesIO(self._source))
+        return zipfile.ZipFile(self._source)
+
+    def _load(self, zf: zipfile.ZipFile, member: str, key: str) -> np.ndarray:
+        try:
+            with zf.open(member) as f:
+                return np.lib.format.read_array(f, allow_pickle=False)
+        except (zipfile.BadZipFile, zlib.error, ValueError, OSError, EOFError) as exc:
+            raise _pickle_or_corrupt(f"{self.name}: array '{key}'", exc, "NPZ") from None
+
+    def _iter_chunks(self, names: list[str]) -> Iterator[Chunk]:
+        keys = list(dict.fromkeys(self._col_of[n][0] for n in names))
+        return self._generate(names, keys)
+
+    def _generate(self, names: list[str], keys: list[str]) -> Iterator[Chunk]:
+        try:
+            with self._zip() as zf:
+                arrays = {k: self._load(zf, self._members[k], k) for k in keys}
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise _pickle_or_corrupt(self.name, exc, "NPZ") from None
+        for k, a in arrays.items():
+            if a.shape != self._shapes[k]:
+                raise InputError(f"{self.name}: the array '{k}' changed while being read")
+        n_rows = self.n_rows or 0
+        for s in range(0, n_rows, self.chunk_size):
+            e = min(s + self.chunk_size, n_rows)
+            blocks = {}
+            for k, a in arrays.items():
+                b = a[s:e]
+                blocks[k] = _text_values(b) if a.dtype.kind in "US" else b
+            data: dict[str, Any] = {}
+            for n in names:
+                k, j = self._col_of[n]
+                data[n] = blocks[k] if j is None else (blocks[k], j)
+            yield Chunk(self.name, s, e - s, data, self.kinds, "row", copy=True)

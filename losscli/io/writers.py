@@ -1,0 +1,439 @@
+"""Atomic writers: reports and per-sample outputs, plus the ``@file.json`` reader.
+
+Every file is written to a temporary file in the destination folder, flushed and fsynced,
+then renamed over the destination (``os.replace``), so a reader never sees half a file and
+a failure leaves the previous file (if any) untouched. ``"-"`` means stdout.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from typing import IO, Any
+
+import numpy as np
+
+from losscli.errors import DiskFullError, InputError, UsageError
+from losscli.io._base import short_cause
+
+
+def check_output_path(path: str | os.PathLike[str]) -> None:
+    """Raise InputError unless ``path`` can be written: its folder exists and is writable.
+
+    ``"-"`` (stdout) is always fine.
+
+    Args:
+        path: the output path as the user gave it.
+
+    >>> check_output_path("-")
+    >>> try:
+    ...     check_output_path("no/such/dir/r.json")
+    ... except InputError as e:
+    ...     print(e)
+    cannot write 'no/such/dir/r.json': folder 'no/such/dir' does not exist; create it first
+    """
+    p = os.fspath(path)
+    if p == "-":
+        return
+    if p == "" or p.endswith(os.sep):
+        raise InputError(f"cannot write '{p}': it names a folder, not a file; add a file name")
+    folder = os.path.dirname(p) or "."
+    if not os.path.isdir(folder):
+        raise InputError(f"cannot write '{p}': folder '{folder}' does not exist; create it first")
+    if os.path.isdir(p):
+        raise InputError(f"cannot write '{p}': it is a folder; give a file name inside it")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(
+            f"cannot write '{p}': folder '{folder}' is not writable; choose another folder"
+        )
+    if os.path.exists(p) and not os.access(p, os.W_OK):
+        raise InputError(f"cannot write '{p}': the file is read-only; choose another name")
+
+
+def _disk_error(path: str, exc: OSError) -> Exception:
+    if exc.errno == errno.ENOSPC:
+        return DiskFullError(f"cannot write '{path}': the disk is full; free space and retry")
+    if exc.errno == errno.EDQUOT:
+        return DiskFullError(f"cannot write '{path}': disk quota exceeded; free space and retry")
+    return InputError(f"cannot write '{path}': {exc.strerror or short_cause(exc)}")
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+class _AtomicFile:
+    """A temporary file next to ``path`` that becomes ``path`` on :meth:`commit`."""
+
+    def __init__(self, path: str) -> None:
+        check_output_path(path)
+        self.path = path
+        folder = os.path.dirname(path) or "."
+        base = os.path.basename(path)
+        try:
+            fd, self.tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=".tmp", dir=folder)
+        except OSError as exc:
+            raise _disk_error(path, exc) from None
+        self.file: IO[bytes] | None = os.fdopen(fd, "wb")
+
+    def commit(self) -> None:
+        f = self.file
+        if f is None:
+            return
+        try:
+            f.flush()
+            os.fsync(f.fileno())
+            f.close()
+            self.file = None
+            try:
+                mode = os.stat(self.path).st_mode & 0o7777
+            except OSError:
+                mode = 0o666 & ~_umask()
+            os.chmod(self.tmp, mode)
+            os.replace(self.tmp, self.path)
+        except OSError as exc:
+            self.abort()
+            raise _disk_error(self.path, exc) from None
+
+    def abort(self) -> None:
+        if self.file is not None:
+            with contextlib.suppress(OSError):
+                self.file.close()
+            self.file = None
+        with contextlib.suppress(OSError):
+            os.unlink(self.tmp)
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
+    """Open ``path`` for binary writing so that it appears whole or not at all.
+
+    Writes go to a temporary file in the same folder, which is fsynced and renamed over
+    ``path`` when the block ends without an exception; on any exception the temporary file
+    is removed and an existing ``path`` is left untouched. ``"-"`` yields stdout's buffer.
+    A full disk raises DiskFullError.
+
+    Args:
+        path: the destination.
+
+    Returns:
+        A context manager yielding a binary file object.
+
+    >>> import tempfile, os
+    >>> target = os.path.join(tempfile.mkdtemp(), "r.json")
+    >>> with atomic_output(target) as f:
+    ...     _ = f.write(b"{}")
+    >>> open(target).read()
+    '{}'
+    """
+    p = os.fspath(path)
+    if p == "-":
+        out = sys.stdout.buffer
+        yield out
+        out.flush()
+        return
+    af = _AtomicFile(p)
+    try:
+        assert af.file is not None
+        yield af.file
+    except OSError as exc:
+        af.abort()
+        raise _disk_error(p, exc) from None
+    except BaseException:
+        af.abort()
+        raise
+    af.commit()
+
+
+_PER_SAMPLE_FORMATS = {
+    ".csv": "csv",
+    ".csv.gz": "csv.gz",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+
+
+def _per_sample_format(path: str) -> str:
+    low = path.lower()
+    for ext in sorted(_PER_SAMPLE_FORMATS, key=len, reverse=True):
+        if low.endswith(ext):
+            return _PER_SAMPLE_FORMATS[ext]
+    raise UsageError(
+        f"cannot tell the per-sample output format from '{path}'; "
+        "use a name ending in .csv, .csv.gz, .jsonl or .parquet"
+    )
+
+
+def _as_arrow(values: np.ndarray) -> Any:
+    """Turn a column into a pyarrow array: numbers keep their dtype, NaN becomes null."""
+    import pyarrow as pa
+
+    arr = np.asarray(values)
+    if arr.dtype.kind == "f":
+        arr = arr.astype(np.float64, copy=False)
+        return pa.array(arr, mask=np.isnan(arr))
+    if arr.dtype.kind in "iu":
+        return pa.array(arr.astype(np.int64, copy=False))
+    if arr.dtype.kind == "b":
+        return pa.array(arr)
+    if arr.dtype.kind in "US":
+        arr = arr.astype(object)
+    try:
+        return pa.array(arr, pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array([None if v is None else str(v) for v in arr.tolist()], pa.string())
+
+
+def _json_strings(arr: Any) -> Any:
+    """Render a pyarrow array as JSON value strings (vectorised; null for null/NaN/inf)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_string(arr.type):
+        if pc.any(pc.match_substring_regex(arr, "[\\x00-\\x1f]")).as_py():  # rare: json.dumps
+            values = arr.to_pylist()
+            s = pa.array(
+                [None if v is None else json.dumps(v, ensure_ascii=False) for v in values],
+                pa.string(),
+            )
+        else:
+            s = pc.replace_substring(arr, "\\", "\\\\")
+            s = pc.replace_substring(s, '"', '\\"')
+            s = pc.binary_join_element_wise('"', s, '"', "")
+    elif pa.types.is_boolean(arr.type):
+        s = pc.if_else(arr, "true", "false")
+    else:
+        s = pc.cast(arr, pa.string())
+        if pa.types.is_floating(arr.type):
+            finite = pc.is_finite(arr)
+            s = pc.if_else(finite, s, pa.scalar(None, pa.string()))
+    return pc.fill_null(s, "null")
+
+
+class PerSampleWriter:
+    """Stream per-sample rows to CSV, CSV.gz, JSONL or Parquet, atomically.
+
+    Call :meth:`write` once per chunk with the same keys every time, then :meth:`commit`
+    (or use it as a context manager: commit on success, abort on exception). Only one chunk
+    is held at a time. ``"-"`` writes CSV to stdout. Floats are written with round-trip
+    precision (shortest repr); NaN is an empty CSV cell, ``null`` in JSONL, null in Parquet.
+
+    >>> import tempfile, os
+    >>> target = os.path.join(tempfile.mkdtemp(), "s.csv")
+    >>> with PerSampleWriter(target) as w:
+    ...     w.write({"id": np.array(["a", "b"], dtype=object), "loss": np.array([0.1, np.nan])})
+    >>> print(open(target).read())
+    id,loss
+    "a",0.1
+    "b",
+    <BLANKLINE>
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, fmt: str | None = None) -> None:
+        p = os.fspath(path)
+        self.path = p
+        if fmt is not None:
+            fmt = fmt.lower().lstrip(".")
+            if fmt not in ("csv", "csv.gz", "jsonl", "parquet"):
+                raise UsageError(
+                    f"per-sample format must be csv, csv.gz, jsonl or parquet; got '{fmt}'"
+                )
+        self.fmt = fmt or ("csv" if p == "-" else _per_sample_format(p))
+        self._atomic: _AtomicFile | None = None
+        if p == "-":
+            self._out: Any = sys.stdout.buffer
+        else:
+            self._atomic = _AtomicFile(p)
+            self._out = self._atomic.file
+        self._keys: list[str] | None = None
+        self._schema: Any = None
+        self._sink: Any = None  # gzip stream or parquet writer
+        self._done = False
+
+    def write(self, columns: dict[str, np.ndarray]) -> None:
+        """Append one chunk of rows.
+
+        Args:
+            columns: column name -> 1-D array, all of the same length; the same keys in the
+                same order on every call.
+        """
+        import pyarrow as pa
+
+        keys = list(columns)
+        if self._keys is None:
+            self._keys = keys
+        elif keys != self._keys:
+            raise ValueError(f"PerSampleWriter.write: columns {keys} differ from {self._keys}")
+        lengths = {len(np.asarray(v)) for v in columns.values()}
+        if len(lengths) > 1:
+            raise ValueError(f"PerSampleWriter.write: columns have different lengths {lengths}")
+        table = pa.table({k: _as_arrow(v) for k, v in columns.items()})
+        if self._schema is None:
+            self._schema = table.schema
+        elif table.schema != self._schema:
+            table = table.cast(self._schema)
+        try:
+            getattr(self, f"_write_{self.fmt.replace('.', '_')}")(table)
+        except OSError as exc:
+            self.abort()
+            raise _disk_error(self.path, exc) from None
+
+    def _header(self) -> bytes:
+        import csv
+        import io
+
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerow(self._keys or [])
+        return buf.getvalue().encode("utf-8")
+
+    def _csv_bytes(self, table: Any, header: bool) -> bytes:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
+        sink = pa.BufferOutputStream()
+        pacsv.write_csv(
+            table,
+            sink,
+            write_options=pacsv.WriteOptions(include_header=False, quoting_style="needed"),
+        )
+        body = sink.getvalue().to_pybytes()
+        return (self._header() if header else b"") + body
+
+    def _write_csv(self, table: Any) -> None:
+        self._out.write(self._csv_bytes(table, header=self._sink is None))
+        self._sink = True
+
+    def _write_csv_gz(self, table: Any) -> None:
+        import gzip
+
+        first = self._sink is None
+        if first:
+            self._sink = gzip.GzipFile(fileobj=self._out, mode="wb", mtime=0)
+        self._sink.write(self._csv_bytes(table, header=first))
+
+    def _write_jsonl(self, table: Any) -> None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if table.num_rows == 0:
+            return
+        parts: list[Any] = []
+        for i, name in enumerate(table.column_names):
+            key = json.dumps(name)
+            parts.append(("{" if i == 0 else ",") + key + ":")
+            parts.append(_json_strings(table.column(name).combine_chunks()))
+        parts.append("}\n")
+        line = pc.binary_join_element_wise(*parts, "")
+        if isinstance(line, pa.ChunkedArray):
+            line = line.combine_chunks()
+        offsets = np.frombuffer(line.buffers()[1], dtype=np.int32)
+        lo, hi = int(offsets[line.offset]), int(offsets[line.offset + len(line)])
+        self._out.write(memoryview(line.buffers()[2])[lo:hi])
+
+    def _write_parquet(self, table: Any) -> None:
+        import pyarrow.parquet as pq
+
+        if self._sink is None:
+            self._sink = pq.ParquetWriter(self._out, self._schema)
+        self._sink.write_table(table)
+
+    def _finish_sink(self) -> None:
+        if self.fmt == "csv.gz" and self._sink is None:
+            self._write_csv_gz(_empty_table(self._keys or []))
+        if self.fmt == "csv" and self._sink is None and self._keys is not None:
+            self._out.write(self._header())
+        if self.fmt == "parquet" and self._sink is None and self._schema is not None:
+            self._write_parquet(self._schema.empty_table())
+        if self._sink is not None and self._sink is not True:
+            self._sink.close()
+
+    def commit(self) -> None:
+        """Finish the file and move it into place (or flush stdout)."""
+        if self._done:
+            return
+        self._done = True
+        try:
+            self._finish_sink()
+            if self._atomic is None:
+                self._out.flush()
+            else:
+                self._atomic.commit()
+        except OSError as exc:
+            self._done = False
+            self.abort()
+            raise _disk_error(self.path, exc) from None
+
+    def abort(self) -> None:
+        """Drop everything written: remove the temporary file (the destination is untouched)."""
+        self._done = True
+        if self._sink is not None and self._sink is not True:
+            with contextlib.suppress(Exception):
+                self._sink.close()
+        if self._atomic is not None:
+            self._atomic.abort()
+
+    def __enter__(self) -> PerSampleWriter:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.abort()
+
+
+def _empty_table(keys: list[str]) -> Any:
+    import pyarrow as pa
+
+    return pa.table({k: pa.array([], pa.string()) for k in keys})
+
+
+def read_json_file(path: str | os.PathLike[str]) -> Any:
+    """Read and parse a JSON file (``--threshold @file.json``), with one-line errors.
+
+    Args:
+        path: the file (a leading ``@`` is removed).
+
+    Returns:
+        The parsed JSON value.
+
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "t.json")
+    >>> _ = open(p, "w").write('{"cat": 0.3')
+    >>> try:
+    ...     read_json_file(p)
+    ... except InputError as e:
+    ...     print(str(e).split(": ", 1)[1])
+    not valid JSON at line 1, column 12: Expecting ',' delimiter; fix the file
+    """
+    p = os.fspath(path)
+    if p.startswith("@"):
+        p = p[1:]
+    try:
+        with open(p, "rb") as f:
+            raw = f.read()
+    except FileNotFoundError:
+        raise InputError(f"{p}: no such file; check the path after '@'") from None
+    except IsADirectoryError:
+        raise InputError(f"{p}: is a directory, not a JSON file") from None
+    except OSError as exc:
+        raise InputError(f"{p}: cannot read the file ({exc.strerror})") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"{p}: is not UTF-8 text; save it as UTF-8 JSON") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"{p}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}; fix the file"
+        ) from None

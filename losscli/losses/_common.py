@@ -105,8 +105,9 @@ def row_mean(x: np.ndarray) -> np.ndarray:
 
 
 def class_log_probs(y_pred: np.ndarray, scores: str, eps: float | None) -> np.ndarray:
-    """Multi-class log-probabilities, (N, C): ``log_softmax`` of logits; for probabilities
-    and log-probabilities the logs clamped at -100 (or the probabilities clipped by ``eps``).
+    """Multi-class log-probabilities, (N, C): ``log_softmax`` of logits; probabilities give
+    ``max(log p, -100)``; log-probabilities are used as given (torch NLLLoss) except that
+    ``-inf`` (p = 0) becomes -100. With ``eps`` the probabilities are clipped to [eps, 1-eps].
     """
     y_pred = f64(y_pred)
     if scores == "logits":
@@ -116,7 +117,10 @@ def class_log_probs(y_pred: np.ndarray, scores: str, eps: float | None) -> np.nd
             return np.log(np.clip(y_pred, eps, 1.0 - eps))
         with np.errstate(divide="ignore"):
             return np.maximum(np.log(y_pred), LOG_CLAMP)
-    return clamp_log(y_pred, eps)
+    if eps is not None:
+        return clamp_log(y_pred, eps)
+    # torch NLLLoss takes log-probabilities as given; only log 0 = -inf becomes -100.
+    return np.where(y_pred == -np.inf, LOG_CLAMP, y_pred)
 
 
 def multiclass_targets(

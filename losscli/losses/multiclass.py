@@ -6,9 +6,11 @@ mean, weight 0), as in torch CrossEntropyLoss; the margin and 0-1 losses skip th
 way. Every function returns per-sample losses of shape (N,) equal to torch's
 ``reduction='none'`` output where torch has the loss.
 
-Log-probabilities: logits go through ``log_softmax``; probabilities and given log-probabilities
-are clamped at -100 (as torch BCELoss; torch NLLLoss would return inf for ``p = 0``), or with
-``eps`` the probabilities are clipped to [eps, 1-eps]. Probability rows are assumed to sum to 1.
+Log-probabilities: logits go through ``log_softmax``; probabilities give ``max(log p, -100)``
+(the clamp of torch BCELoss, so p = 0 stays finite); given log-probabilities are used as they
+are (torch NLLLoss), except that ``-inf`` (p = 0) becomes -100 where torch would return inf.
+With ``eps`` the probabilities are clipped to [eps, 1-eps] instead. Probability rows are
+assumed to sum to 1 (the caller validates them).
 """
 
 from __future__ import annotations

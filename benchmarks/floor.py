@@ -90,9 +90,9 @@ def ranking(score: np.ndarray, positive: np.ndarray) -> tuple[float, float]:
 
 
 def ece(confidence: np.ndarray, correct: np.ndarray, n_bins: int = ECE_BINS) -> float:
-    """Expected calibration error, equal-width bins (lo, hi], via bincount."""
+    """Expected calibration error, equal-width bins [lo, hi) (the last [lo, 1]), by bincount."""
     edges = np.linspace(0.0, 1.0, n_bins + 1)
-    idx = np.searchsorted(edges[1:-1], confidence, side="left")
+    idx = np.searchsorted(edges[1:-1], confidence, side="right")
     conf = np.bincount(idx, weights=confidence, minlength=n_bins)
     hits = np.bincount(idx, weights=correct, minlength=n_bins)
     return float(np.sum(np.abs(hits - conf)) / len(confidence))
@@ -141,7 +141,7 @@ def binary(y: np.ndarray, p: np.ndarray) -> dict:
     metrics["specificity"] = tn / (tn + fp) if tn + fp else 0.0
     metrics["log_loss"] = float(bce.mean())
     metrics["brier"] = float(np.mean((p - y) ** 2))
-    metrics["ece"] = ece(np.maximum(p, 1.0 - p), pred == pos)
+    metrics["ece"] = ece(p, pos)  # binary: reliability of P(positive), as torchmetrics
     metrics["roc_auc"], metrics["average_precision"] = ranking(p, pos)
     return {
         "task": "binary",

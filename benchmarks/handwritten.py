@@ -41,13 +41,11 @@ ECE_BINS = 15
 
 
 def ece(confidence: np.ndarray, correct: np.ndarray, n_bins: int = ECE_BINS) -> float:
-    """Expected calibration error with equal-width bins (lo, hi] over the confidence."""
+    """Expected calibration error (torchmetrics): equal-width bins [lo, hi), the last [lo, 1]."""
     edges = np.linspace(0.0, 1.0, n_bins + 1)
     total = 0.0
-    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
-        in_bin = (confidence > lo) & (confidence <= hi)
-        if lo == 0.0:
-            in_bin |= confidence == 0.0
+    for i, (lo, hi) in enumerate(zip(edges[:-1], edges[1:], strict=True)):
+        in_bin = (confidence >= lo) & ((confidence < hi) | (i == n_bins - 1))
         if in_bin.any():
             total += in_bin.mean() * abs(correct[in_bin].mean() - confidence[in_bin].mean())
     return float(total)
@@ -115,7 +113,7 @@ def binary(y: np.ndarray, prob: np.ndarray) -> dict:
         "cohen_kappa": cohen_kappa_score(y, pred),
         "log_loss": bce,
         "brier": brier_score_loss(y, prob),
-        "ece": ece(np.maximum(prob, 1.0 - prob), pred == y),
+        "ece": ece(prob, y),  # binary: reliability of P(positive)
         "roc_auc": roc_auc_score(y, prob),
         "average_precision": average_precision_score(y, prob),
     }

@@ -93,8 +93,9 @@ def check_01(y_true: np.ndarray, loss: str) -> None:
     bad = (y_true != 0.0) & (y_true != 1.0)
     if bad.any():
         idx = np.argwhere(bad)[0]
+        got = float(y_true[tuple(idx)])
         raise InputError(
-            f"loss {loss!r} needs labels 0 or 1; row {int(idx[0])} has {y_true[tuple(idx)]!r} "
+            f"loss {loss!r} needs labels 0 or 1; row {int(idx[0])} has {got!r} "
             "(soft labels are accepted by bce, focal, dice and jaccard only)"
         )
 

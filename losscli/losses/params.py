@@ -79,6 +79,15 @@ class Param:
         return lo_ok and hi_ok
 
 
+def _show(value: Any) -> str:
+    """A user value for a message: strings as typed, numpy scalars as Python numbers."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, np.generic):
+        value = value.item()
+    return repr(value)
+
+
 def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else repr(float(x))
 
@@ -199,11 +208,11 @@ PARAMS: dict[str, Param] = {
 
 def _as_number(p: Param, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (numbers.Real, str, np.floating)):
-        raise UsageError(f"{p.option} must be a number, got {value!r}")
+        raise UsageError(f"{p.option} must be a number, got {_show(value)}")
     try:
         x = float(value)
     except (TypeError, ValueError):
-        raise UsageError(f"{p.option} must be a number, got {value!r}") from None
+        raise UsageError(f"{p.option} must be a number, got {_show(value)}") from None
     return x
 
 
@@ -211,10 +220,10 @@ def _scalar(p: Param, value: Any) -> float | int:
     x = _as_number(p, value)
     if p.kind == "int":
         if not math.isfinite(x) or not x.is_integer():
-            raise UsageError(f"{p.option} must be a whole number, got {value!r}")
+            raise UsageError(f"{p.option} must be a whole number, got {_show(value)}")
         x = int(x)
     if not p.in_range(x):
-        raise UsageError(f"{p.option} must be {_be(p)}, got {value!r}")
+        raise UsageError(f"{p.option} must be {_be(p)}, got {_show(value)}")
     return x
 
 
@@ -233,14 +242,14 @@ def _floats(p: Param, value: Any) -> tuple[float, ...]:
         try:
             items = list(np.asarray(value, dtype=object).ravel())
         except TypeError:
-            raise UsageError(f"{p.option} must be a list of numbers, got {value!r}") from None
+            raise UsageError(f"{p.option} must be a list of numbers, got {_show(value)}") from None
     if not items:
         raise UsageError(f"{p.option} needs at least one number, got none")
     out = []
     for item in items:
         x = _as_number(p, item)
         if not p.in_range(x):
-            raise UsageError(f"{p.option} values must be {_be(p)}, got {item!r}")
+            raise UsageError(f"{p.option} values must be {_be(p)}, got {_show(item)}")
         out.append(x)
     return tuple(out)
 

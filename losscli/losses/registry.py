@@ -443,7 +443,7 @@ def _sample_weight(sample_weight: np.ndarray | None, n: int) -> np.ndarray:
     if bad.any():
         row = int(np.argmax(bad))
         raise InputError(
-            f"sample weight at row {row} is {sw[row]!r}; weights must be finite and >= 0"
+            f"sample weight at row {row} is {float(sw[row])!r}; weights must be finite and >= 0"
         )
     return sw
 

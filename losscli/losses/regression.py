@@ -173,7 +173,7 @@ def msle(y_true: np.ndarray, y_pred: np.ndarray, *, scores: str = "values") -> n
         if bad.any():
             idx = np.argwhere(bad)[0]
             raise InputError(
-                f"loss 'msle' needs values > -1; the {what} have {arr[tuple(idx)]!r} at row "
+                f"loss 'msle' needs values > -1; the {what} have {float(arr[tuple(idx)])!r} at row "
                 f"{int(idx[0])} (use mse or mae for such data)"
             )
     return row_mean((np.log1p(y_pred) - np.log1p(y_true)) ** 2)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import sys
 import zlib
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -127,11 +128,11 @@ class _BlockReader:
             return self.pushed.pop()
         while True:
             if not self.eof and len(self.pending) < BLOCK_BYTES:
-                want = BLOCK_BYTES - len(self.pending) if self.pending else BLOCK_BYTES
-                data = read_exactly(self.stream, max(want, 1 << 16))
-                if not data:
+                want = BLOCK_BYTES - len(self.pending)
+                data = read_exactly(self.stream, want)
+                if len(data) < want:
                     self.eof = True
-                else:
+                if data:
                     self.pending = self.pending + data if self.pending else data
             if self.eof:
                 block, self.pending = self.pending, b""
@@ -182,8 +183,9 @@ class TextTable(Table):
     # -- opening -------------------------------------------------------------------------
 
     def _read_header(self, stream: SafeStream) -> tuple[bytes, bytes, bool]:
-        buf = read_exactly(stream, 1 << 16)
-        eof = len(buf) < (1 << 16)
+        step = min(1 << 16, BLOCK_BYTES)
+        buf = read_exactly(stream, step)
+        eof = len(buf) < step
         if not buf:
             raise InputError(f"{self.name}: the input is empty (0 bytes); it needs a header row")
         while True:
@@ -197,8 +199,8 @@ class TextTable(Table):
                     f"{self.name}: the header line is longer than {MAX_ROW_BYTES >> 20} MiB; "
                     "check that this is a CSV/TSV file"
                 )
-            more = read_exactly(stream, 1 << 20)
-            eof = len(more) < (1 << 20)
+            more = read_exactly(stream, step)
+            eof = len(more) < step
             buf += more
 
     def _open(self, stream: SafeStream, delimiter: str | None) -> None:
@@ -240,6 +242,7 @@ class TextTable(Table):
         self.columns = [n if n else f"Unnamed: {i}" for i, n in enumerate(names)]
         self._check_columns()
         self._pa_types = None
+        self._pa_typed = None
         reader = _BlockReader(stream, pending, eof, self.name)
         first = reader.next()
         if first is not None:
@@ -257,26 +260,66 @@ class TextTable(Table):
 
     # -- parsing -------------------------------------------------------------------------
 
-    def _parse(self, block: bytes, names: list[str], rows_before: int) -> Any:
+    def _parse(self, block: bytes, names: list[str], rows_before: int, typed: bool = False) -> Any:
+        """Parse a block with pyarrow: every column as raw bytes, or (``typed``) as its kind.
+
+        A typed parse that fails raises ``pyarrow.ArrowInvalid`` for the caller to fall back
+        on the raw parse, which locates the bad value; a raw parse that fails raises
+        InputError naming the line.
+        """
         import pyarrow as pa
         import pyarrow.csv as pacsv
 
         if self._pa_types is None:
             self._pa_types = dict.fromkeys(self.columns, pa.binary())
+        if typed:
+            if self._pa_typed is None:
+                to = {"number": pa.float64(), "bool": pa.bool_(), "text": pa.string()}
+                self._pa_typed = {c: to[k] for c, k in self._ikinds.items()}
+            types = self._pa_typed
+        else:
+            types = self._pa_types
         try:
             return pacsv.read_csv(
                 pa.BufferReader(block),
                 read_options=pacsv.ReadOptions(column_names=self.columns, use_threads=True),
                 parse_options=pacsv.ParseOptions(delimiter=self.delimiter),
                 convert_options=pacsv.ConvertOptions(
-                    column_types=self._pa_types,
+                    column_types=types,
                     include_columns=names,
                     strings_can_be_null=True,
                     null_values=[""],
                 ),
             )
-        except (pa.ArrowInvalid, pa.ArrowException) as exc:
+        except pa.ArrowInvalid:
+            if typed:
+                raise
+            raise self._locate_parse_error(block, rows_before, sys.exc_info()[1]) from None
+        except pa.ArrowException as exc:
             raise self._locate_parse_error(block, rows_before, exc) from None
+
+    def _block_columns(
+        self, block: bytes, parse_names: list[str], names: set[str], rows_before: int
+    ) -> tuple[int, dict[str, np.ndarray]]:
+        """Parse and convert one block: the fast typed parse, else the raw parse."""
+        import pyarrow as pa
+
+        try:
+            tbl = self._parse(block, parse_names, rows_before, typed=True)
+        except pa.ArrowInvalid:
+            tbl = self._parse(block, parse_names, rows_before)
+            return tbl.num_rows, {n: self._convert(tbl.column(n), n, rows_before) for n in names}
+        out = {}
+        for n in names:
+            col = tbl.column(n)
+            kind = self._ikinds[n]
+            if kind == "text":
+                out[n] = col.to_numpy(zero_copy_only=False)
+            elif kind == "bool":
+                out[n] = col.cast(pa.float64()).to_numpy(zero_copy_only=False)
+            else:
+                out[n] = col.to_numpy(zero_copy_only=False)
+        return tbl.num_rows, out
 
     def _locate_parse_error(self, block: bytes, rows_before: int, exc: BaseException) -> InputError:
         n_cols = len(self.columns)
@@ -420,11 +463,9 @@ class TextTable(Table):
                 block = reader.next()
                 if block is None:
                     break
-                tbl = self._parse(block, parse_names, rows_before)
-                m = tbl.num_rows
+                m, cols = self._block_columns(block, parse_names, set(names), rows_before)
                 if m == 0:
                     continue
-                cols = {n: self._convert(tbl.column(n), n, rows_before) for n in set(names)}
                 rows_before += m
                 off = 0
                 while off < m:
@@ -448,7 +489,7 @@ class TextTable(Table):
         for name, parts in pieces.items():
             if len(parts) == 1:
                 arr = parts[0]
-                if not arr.flags.writeable or arr.base is not None:
+                if not arr.flags.writeable:
                     arr = arr.copy()
             else:
                 arr = np.concatenate(parts)

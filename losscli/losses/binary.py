@@ -258,7 +258,20 @@ def overlap_stats(y_true: np.ndarray, y_pred: np.ndarray, *, scores: str = "prob
 
 
 def dice_from_stats(inter: np.ndarray, sp: np.ndarray, sy: np.ndarray, smooth: float) -> np.ndarray:
-    """``1 - (2 I + s) / (P + Y + s)``, with 0 when the denominator is 0 (both empty)."""
+    """Dice loss from overlap sums: ``1 - (2 I + s) / (P + Y + s)``; 0 when ``P + Y + s = 0``.
+
+    Args:
+        inter: sum of p*y, any shape.
+        sp: sum of p, same shape.
+        sy: sum of y, same shape.
+        smooth: s >= 0.
+
+    Returns:
+        float64 array of the same shape.
+
+    >>> dice_from_stats(np.array([0.8, 0.0]), np.array([1.2, 0.0]), np.array([1.0, 0.0]), 0.0)
+    array([0.27272727, 0.        ])
+    """
     den = sp + sy + smooth
     with np.errstate(divide="ignore", invalid="ignore"):
         out = 1.0 - (2.0 * inter + smooth) / den
@@ -268,7 +281,21 @@ def dice_from_stats(inter: np.ndarray, sp: np.ndarray, sy: np.ndarray, smooth: f
 def jaccard_from_stats(
     inter: np.ndarray, sp: np.ndarray, sy: np.ndarray, smooth: float
 ) -> np.ndarray:
-    """``1 - (I + s) / (P + Y - I + s)``, with 0 when the denominator is 0 (both empty)."""
+    """Jaccard loss from overlap sums: ``1 - (I + s) / (P + Y - I + s)``; 0 when that
+    denominator is 0 (empty prediction and target).
+
+    Args:
+        inter: sum of p*y, any shape.
+        sp: sum of p, same shape.
+        sy: sum of y, same shape.
+        smooth: s >= 0.
+
+    Returns:
+        float64 array of the same shape.
+
+    >>> jaccard_from_stats(np.array([0.8]), np.array([1.2]), np.array([1.0]), 0.0)
+    array([0.42857143])
+    """
     den = sp + sy - inter + smooth
     with np.errstate(divide="ignore", invalid="ignore"):
         out = 1.0 - (inter + smooth) / den

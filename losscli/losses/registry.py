@@ -68,6 +68,9 @@ class LossSpec:
     reduction: dict[str, str] = field(repr=False)
     task_params: dict[str, tuple[str, ...]] = field(repr=False)
 
+    def __hash__(self) -> int:
+        return hash(self.name)
+
     def params_for(self, task: str) -> tuple[str, ...]:
         """The parameter names the loss uses for ``task``.
 

@@ -185,6 +185,7 @@ class ClassificationAccumulator:
         self._hamming = 0.0
         self._samp_sum = np.zeros(len(_SAMPLE_STATS))
         self._samp_wundef = np.zeros(len(_SAMPLE_STATS))
+        self._samp_wdef = np.zeros(len(_SAMPLE_STATS))
         self._samp_nundef = np.zeros(len(_SAMPLE_STATS), dtype=np.int64)
         self._chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]] = []
 
@@ -242,6 +243,7 @@ class ClassificationAccumulator:
         self._hamming += other._hamming
         self._samp_sum += other._samp_sum
         self._samp_wundef += other._samp_wundef
+        self._samp_wdef += other._samp_wdef
         self._samp_nundef += other._samp_nundef
         self._chunks.extend(other._chunks)
         return self
@@ -419,6 +421,7 @@ class ClassificationAccumulator:
             undef = np.isnan(v)
             self._samp_sum[i] += float(np.dot(np.where(undef, 0.0, v), ww))
             self._samp_wundef[i] += float(np.dot(undef, ww))
+            self._samp_wdef[i] += float(np.dot(~undef, ww))
             self._samp_nundef[i] += int(undef.sum())
 
     # -- stored scores ---------------------------------------------------------------------
@@ -699,7 +702,7 @@ class _Builder:
                 continue
             s, wu, nu = acc._samp_sum[i], acc._samp_wundef[i], int(acc._samp_nundef[i])
             if math.isnan(self.zdv):
-                value = _ratio(s, acc.total_weight - wu)
+                value = _ratio(s, acc._samp_wdef[i])
             else:
                 value = _ratio(s + self.zdv * wu, acc.total_weight)
             metrics[f"{stat}_samples"] = value

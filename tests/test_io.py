@@ -603,6 +603,22 @@ def test_read_json_file(tmp_path):
         read_json_file(tmp_path / "none.json")
 
 
+def test_pandas_never_imported(frame_files, tmp_path):
+    import subprocess
+
+    code = (
+        "import sys, numpy as np, losscli.io as io\n"
+        f"for p in {[str(frame_files[k]) for k in ('csv', 'csv.gz', 'parquet', 'npz')]!r}:\n"
+        "    t = io.open_table(p, chunk_size=100); [c.matrix(t.columns) for c in t.chunks()]\n"
+        "for ext in ('csv', 'jsonl', 'parquet', 'csv.gz'):\n"
+        f"    with io.PerSampleWriter({str(tmp_path)!r} + '/o.' + ext) as w:\n"
+        "        w.write({'id': np.array(['a', None], dtype=object), 'x': np.array([1.0, 2.0])})\n"
+        "print('pandas' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False"]
+
+
 def test_import_is_cheap():
     import subprocess
 

@@ -435,3 +435,97 @@ class Table:
             f"{type(self).__name__}(name={self.name!r}, columns={self.columns!r}, "
             f"n_rows={self.n_rows!r})"
         )
+
+
+def arrow_to_numpy(arr: Any, dtype: Any = np.float64) -> np.ndarray:
+    """Convert a pyarrow Array or ChunkedArray to numpy without importing pandas.
+
+    (pyarrow's own ``to_numpy`` goes through its pandas shim and imports pandas.) Supports
+    null, boolean, float64, int32/int64 and string arrays: nulls become NaN in numeric
+    arrays (which then come out as float64) and None in string arrays (object dtype).
+
+    Args:
+        arr: a pyarrow Array or ChunkedArray.
+        dtype: the dtype of the result when there are no chunks.
+
+    Returns:
+        A numpy array (possibly a read-only view of the arrow memory).
+
+    >>> import pyarrow as pa, pyarrow.compute as pc
+    >>> arrow_to_numpy(pc.cast(pa_strings("1", None, "3"), pa.float64()))
+    array([ 1., nan,  3.])
+    """
+    chunks = arr.chunks if hasattr(arr, "chunks") else [arr]
+    parts = [_array_to_numpy(c) for c in chunks]
+    if not parts:
+        return np.empty(0, dtype=dtype)
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
+_NUMPY_OF_ARROW = {"double": np.float64, "int32": np.int32, "int64": np.int64}
+
+
+def _bits(buf: Any, offset: int, n: int) -> np.ndarray:
+    raw = np.frombuffer(buf, dtype=np.uint8)
+    return np.unpackbits(raw, bitorder="little", count=offset + n)[offset:].astype(bool)
+
+
+def _array_to_numpy(a: Any) -> np.ndarray:
+    import pyarrow as pa
+
+    t = a.type
+    n = len(a)
+    valid = _bits(a.buffers()[0], a.offset, n) if (a.null_count and n) else None
+    if pa.types.is_null(t):
+        return np.full(n, np.nan)
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        out = np.empty(n, dtype=object)
+        out[:] = a.to_pylist()
+        return out
+    if n == 0:
+        return np.empty(0, dtype=bool if pa.types.is_boolean(t) else np.float64)
+    if pa.types.is_boolean(t):
+        vals = _bits(a.buffers()[1], a.offset, n)
+        return vals if valid is None else vals & valid
+    name = str(t)
+    if name not in _NUMPY_OF_ARROW:
+        import pyarrow.compute as pc
+
+        return _array_to_numpy(pc.cast(a, pa.float64()))
+    vals = np.frombuffer(a.buffers()[1], dtype=_NUMPY_OF_ARROW[name])[a.offset : a.offset + n]
+    if valid is not None:
+        vals = vals.astype(np.float64)
+        vals[~valid] = np.nan
+    return vals
+
+
+def pa_strings(*values: str | None) -> Any:
+    """Build a pyarrow string array without importing pandas (``pa.array`` does).
+
+    Args:
+        values: the strings (None for null).
+
+    Returns:
+        A ``pyarrow.StringArray``.
+
+    >>> pa_strings("a", None, "bc").to_pylist()
+    ['a', None, 'bc']
+    """
+    import pyarrow as pa
+
+    encoded = [b"" if v is None else v.encode("utf-8") for v in values]
+    offsets = np.zeros(len(values) + 1, dtype=np.int64)
+    np.cumsum([len(e) for e in encoded], out=offsets[1:])
+    null = np.array([v is None for v in values], dtype=bool)
+    validity = pa.py_buffer(np.packbits(~null, bitorder="little")) if null.any() else None
+    big = offsets[-1] >= 2**31
+    return pa.Array.from_buffers(
+        pa.large_string() if big else pa.string(),
+        len(values),
+        [
+            validity,
+            pa.py_buffer(offsets if big else offsets.astype(np.int32)),
+            pa.py_buffer(b"".join(encoded)),
+        ],
+        null_count=int(null.sum()),
+    )

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from losscli.errors import InputError
-from losscli.io._base import Chunk, Table, short_cause
+from losscli.io._base import Chunk, Table, arrow_to_numpy, short_cause
 
 
 def _corrupt(name: str, exc: BaseException) -> InputError:
@@ -145,14 +145,14 @@ class ParquetTable(Table):
         if pa.types.is_dictionary(arr.type):
             arr = arr.dictionary_decode()
         if plan == "number":
-            out = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
+            out = arrow_to_numpy(pc.cast(arr, pa.float64()))
             return out if out.flags.writeable else out.copy()
         if plan == "text":
-            return pc.cast(arr, pa.string()).to_numpy(zero_copy_only=False)
+            return arrow_to_numpy(pc.cast(arr, pa.string()), object)
         width = self._widths.get(base, 0)
         n = len(arr)
-        lengths = pc.list_value_length(arr).to_numpy(zero_copy_only=False)
-        null = np.asarray(pc.is_null(arr).to_numpy(zero_copy_only=False), dtype=bool)
+        lengths = arrow_to_numpy(pc.list_value_length(arr))
+        null = np.asarray(arrow_to_numpy(pc.is_null(arr)), dtype=bool)
         bad = (~null) & (np.nan_to_num(lengths.astype(np.float64), nan=width) != width)
         if bad.any():
             i = int(np.argmax(bad))
@@ -161,7 +161,7 @@ class ParquetTable(Table):
                 f"values, the first row holds {width}; every row needs a vector of the same "
                 "length"
             )
-        flat = pc.cast(pc.list_flatten(arr), pa.float64()).to_numpy(zero_copy_only=False)
+        flat = arrow_to_numpy(pc.cast(pc.list_flatten(arr), pa.float64()))
         out = np.full((n, width), np.nan)
         if flat.size == n * width:
             out[:] = flat.reshape(n, width)

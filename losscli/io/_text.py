@@ -31,7 +31,14 @@ from typing import Any
 import numpy as np
 
 from losscli.errors import InputError
-from losscli.io._base import Chunk, Table, read_exactly, short_cause
+from losscli.io._base import (
+    Chunk,
+    Table,
+    arrow_to_numpy,
+    pa_strings,
+    read_exactly,
+    short_cause,
+)
 
 BLOCK_BYTES = 8 << 20
 """Bytes read per block (measured: 4-16 MiB all read a 1e6 x 12 CSV at the same speed)."""
@@ -314,11 +321,11 @@ class TextTable(Table):
             col = tbl.column(n)
             kind = self._ikinds[n]
             if kind == "text":
-                out[n] = col.to_numpy(zero_copy_only=False)
+                out[n] = arrow_to_numpy(col, object)
             elif kind == "bool":
-                out[n] = col.cast(pa.float64()).to_numpy(zero_copy_only=False)
+                out[n] = arrow_to_numpy(col.cast(pa.float64()))
             else:
-                out[n] = col.to_numpy(zero_copy_only=False)
+                out[n] = arrow_to_numpy(col)
         return tbl.num_rows, out
 
     def _locate_parse_error(self, block: bytes, rows_before: int, exc: BaseException) -> InputError:
@@ -380,15 +387,15 @@ class TextTable(Table):
                     f"{self.name}: line {rows_before + i + 2}, column '{col}': "
                     f"'{self._bad_value(trimmed, i)}' is not a number"
                 ) from None
-        return out.to_numpy()
+        return arrow_to_numpy(out)
 
     def _to_bool(self, arr: Any, col: str, rows_before: int) -> np.ndarray:
         import pyarrow.compute as pc
 
         s = pc.utf8_lower(pc.utf8_trim_whitespace(self._to_string(arr, col, rows_before)))
-        true = pc.is_in(s, value_set=_pa_strings("true", "1")).to_numpy(zero_copy_only=False)
-        false = pc.is_in(s, value_set=_pa_strings("false", "0")).to_numpy(zero_copy_only=False)
-        null = pc.is_null(s).to_numpy(zero_copy_only=False)
+        true = arrow_to_numpy(pc.is_in(s, value_set=pa_strings("true", "1")))
+        false = arrow_to_numpy(pc.is_in(s, value_set=pa_strings("false", "0")))
+        null = arrow_to_numpy(pc.is_null(s))
         bad = ~(true | false | null)
         if bad.any():
             i = int(np.argmax(bad))
@@ -419,7 +426,7 @@ class TextTable(Table):
         except pa.ArrowInvalid:
             pass
         low = pc.utf8_lower(trimmed)
-        if pc.all(pc.is_in(low, value_set=_pa_strings("true", "false"))).as_py() is not False:
+        if pc.all(pc.is_in(low, value_set=pa_strings("true", "false"))).as_py() is not False:
             return "bool"
         return "text"
 
@@ -429,7 +436,7 @@ class TextTable(Table):
             return self._to_float(arr, col, rows_before)
         if kind == "bool":
             return self._to_bool(arr, col, rows_before)
-        return self._to_string(arr, col, rows_before).to_numpy(zero_copy_only=False)
+        return arrow_to_numpy(self._to_string(arr, col, rows_before), object)
 
     # -- iteration -----------------------------------------------------------------------
 
@@ -502,12 +509,6 @@ class TextTable(Table):
             self._reader.stream.close()
             self._reader = None
         super().close()
-
-
-def _pa_strings(*values: str) -> Any:
-    import pyarrow as pa
-
-    return pa.array(values, pa.string())
 
 
 def _first_bad(arr: Any, check: Callable[[Any], Any]) -> int:

@@ -19,7 +19,7 @@ from typing import IO, Any
 import numpy as np
 
 from losscli.errors import DiskFullError, InputError, UsageError
-from losscli.io._base import short_cause
+from losscli.io._base import pa_strings, short_cause
 
 
 def check_output_path(path: str | os.PathLike[str]) -> None:
@@ -174,23 +174,29 @@ def _per_sample_format(path: str) -> str:
 
 
 def _as_arrow(values: np.ndarray) -> Any:
-    """Turn a column into a pyarrow array: numbers keep their dtype, NaN becomes null."""
+    """Turn a column into a pyarrow array: numbers keep their dtype, NaN becomes null.
+
+    Built from buffers (``pa.array`` would import pandas).
+    """
     import pyarrow as pa
 
     arr = np.asarray(values)
+    n = len(arr)
     if arr.dtype.kind == "f":
-        arr = arr.astype(np.float64, copy=False)
-        return pa.array(arr, mask=np.isnan(arr))
+        arr = np.ascontiguousarray(arr, dtype=np.float64)
+        nan = np.isnan(arr)
+        validity = pa.py_buffer(np.packbits(~nan, bitorder="little")) if nan.any() else None
+        return pa.Array.from_buffers(
+            pa.float64(), n, [validity, pa.py_buffer(arr)], null_count=int(nan.sum())
+        )
     if arr.dtype.kind in "iu":
-        return pa.array(arr.astype(np.int64, copy=False))
+        arr = np.ascontiguousarray(arr, dtype=np.int64)
+        return pa.Array.from_buffers(pa.int64(), n, [None, pa.py_buffer(arr)])
     if arr.dtype.kind == "b":
-        return pa.array(arr)
-    if arr.dtype.kind in "US":
-        arr = arr.astype(object)
-    try:
-        return pa.array(arr, pa.string())
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return pa.array([None if v is None else str(v) for v in arr.tolist()], pa.string())
+        bits = np.packbits(arr.astype(bool), bitorder="little")
+        return pa.Array.from_buffers(pa.bool_(), n, [None, pa.py_buffer(bits)])
+    items = arr.tolist()
+    return pa_strings(*[None if v is None else str(v) for v in items])
 
 
 def _json_strings(arr: Any) -> Any:
@@ -198,25 +204,24 @@ def _json_strings(arr: Any) -> Any:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if pa.types.is_string(arr.type):
+    lit = pa_strings("true", "false", "null", '"')
+    if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
         if pc.any(pc.match_substring_regex(arr, "[\\x00-\\x1f]")).as_py():  # rare: json.dumps
             values = arr.to_pylist()
-            s = pa.array(
-                [None if v is None else json.dumps(v, ensure_ascii=False) for v in values],
-                pa.string(),
+            s = pa_strings(
+                *[None if v is None else json.dumps(v, ensure_ascii=False) for v in values]
             )
         else:
             s = pc.replace_substring(arr, "\\", "\\\\")
             s = pc.replace_substring(s, '"', '\\"')
-            s = pc.binary_join_element_wise('"', s, '"', "")
+            s = pc.binary_join_element_wise(lit[3], s, lit[3], pa_strings("")[0])
     elif pa.types.is_boolean(arr.type):
-        s = pc.if_else(arr, "true", "false")
+        s = pc.if_else(arr, lit[0], lit[1])
     else:
         s = pc.cast(arr, pa.string())
         if pa.types.is_floating(arr.type):
-            finite = pc.is_finite(arr)
-            s = pc.if_else(finite, s, pa.scalar(None, pa.string()))
-    return pc.fill_null(s, "null")
+            s = pc.if_else(pc.is_finite(arr), s, lit[2])
+    return pc.fill_null(s, lit[2])
 
 
 class PerSampleWriter:
@@ -329,10 +334,10 @@ class PerSampleWriter:
         parts: list[Any] = []
         for i, name in enumerate(table.column_names):
             key = json.dumps(name)
-            parts.append(("{" if i == 0 else ",") + key + ":")
+            parts.append(pa_strings(("{" if i == 0 else ",") + key + ":")[0])
             parts.append(_json_strings(table.column(name).combine_chunks()))
-        parts.append("}\n")
-        line = pc.binary_join_element_wise(*parts, "")
+        parts.append(pa_strings("}\n")[0])
+        line = pc.binary_join_element_wise(*parts, pa_strings("")[0])
         if isinstance(line, pa.ChunkedArray):
             line = line.combine_chunks()
         offsets = np.frombuffer(line.buffers()[1], dtype=np.int32)
@@ -352,7 +357,9 @@ class PerSampleWriter:
         if self.fmt == "csv" and self._sink is None and self._keys is not None:
             self._out.write(self._header())
         if self.fmt == "parquet" and self._sink is None and self._schema is not None:
-            self._write_parquet(self._schema.empty_table())
+            import pyarrow.parquet as pq
+
+            self._sink = pq.ParquetWriter(self._out, self._schema)
         if self._sink is not None and self._sink is not True:
             self._sink.close()
 
@@ -394,7 +401,7 @@ class PerSampleWriter:
 def _empty_table(keys: list[str]) -> Any:
     import pyarrow as pa
 
-    return pa.table({k: pa.array([], pa.string()) for k in keys})
+    return pa.table({k: pa_strings() for k in keys})
 
 
 def read_json_file(path: str | os.PathLike[str]) -> Any:

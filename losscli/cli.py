@@ -349,7 +349,7 @@ def compute(**kwargs: Any) -> int:
       losscli compute preds.csv --format json | jq .metrics.f1_macro
       losscli compute preds.csv --fail-if "f1_macro < 0.9" --fail-if "ce > 0.35"
     """
-    from losscli.gates import check_gates, parse_gate
+    from losscli.gates import parse_gate
 
     gates = [parse_gate(g) for g in kwargs.pop("gates")]
     fmt_opt, output, per_sample = kwargs.pop("fmt"), kwargs.pop("output"), kwargs.pop("per_sample")
@@ -380,17 +380,33 @@ def compute(**kwargs: Any) -> int:
         if output and os.path.abspath(output) == os.path.abspath(per_sample):
             raise UsageError("--output and --per-sample must be different files")
 
+    kwargs.update(losses=losses, params=params, threshold=threshold, zero_division=zero_division)
+    try:
+        return _compute(predictions, labels, per_sample, output, fmt, gates, quiet, kwargs)
+    finally:
+        _drop_spool()
+
+
+def _compute(
+    predictions: str,
+    labels: str | None,
+    per_sample: str | None,
+    output: str | None,
+    fmt: str,
+    gates: list[Any],
+    quiet: bool,
+    options: dict[str, Any],
+) -> int:
+    """Run the evaluation, render and write the report, check the gates; the exit code."""
+    from losscli import io
     from losscli.engine import evaluate
+    from losscli.gates import check_gates
 
     report = evaluate(
         predictions,
         labels,
         per_sample=_per_sample_target(per_sample),
-        losses=losses,
-        params=params,
-        threshold=threshold,
-        zero_division=zero_division,
-        **kwargs,
+        **options,
     )
     failed = check_gates(gates, report.value, report.names())
 
@@ -436,17 +452,56 @@ def _per_sample_target(per_sample: str | None) -> Any:
 def _flush_per_sample_stdout() -> None:
     import shutil
 
+    for path in _STDOUT_SPOOL:
+        with open(path, "rb") as fh:
+            sys.stdout.flush()
+            shutil.copyfileobj(fh, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+
+
+def _drop_spool() -> None:
     while _STDOUT_SPOOL:
         path = _STDOUT_SPOOL.pop()
-        try:
-            with open(path, "rb") as fh:
-                sys.stdout.flush()
-                shutil.copyfileobj(fh, sys.stdout.buffer)
-                sys.stdout.buffer.flush()
-        finally:
+        if os.path.exists(path):
             os.unlink(path)
 
 
 def main() -> None:
     """Console-script entry point."""
     cli.main(prog_name="losscli")
+
+
+# --------------------------------------------------------------------------------------------
+# losses
+# --------------------------------------------------------------------------------------------
+
+
+@cli.command("losses", context_settings=CONTEXT)
+@click.argument("name", required=False)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "markdown"]),
+    default=None,
+    help="Default: a table at a terminal, JSON in a pipe.",
+)
+def losses_command(name: str | None, fmt: str | None) -> None:
+    """The loss catalog: every loss, its tasks, formula, parameters and reference.
+
+    \b
+    losscli losses            # all of them
+    losscli losses focal      # one in detail
+    losscli losses --format json | jq '.[].name'
+    """
+    from losscli.catalog import ADVICE, entries
+    from losscli.render.catalog import catalog_json, catalog_markdown, catalog_table
+
+    items = entries(name)
+    fmt = fmt or ("table" if _stdout_is_terminal() else "json")
+    if fmt == "json":
+        text = catalog_json(items)
+    elif fmt == "markdown":
+        text = catalog_markdown(items, ADVICE)
+    else:
+        text = catalog_table(items, ADVICE, color=_color(), detail=name is not None)
+    sys.stdout.write(text)

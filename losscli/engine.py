@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import math
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -33,6 +34,7 @@ from losscli.tasks import (
 )
 
 DEFAULT_LABEL_COLS = ("label", "labels", "target", "y")
+DEFAULT_ID_COLS = ("id",)
 
 
 @dataclass
@@ -57,6 +59,7 @@ class Options:
     drop_invalid: bool = False
     strict: bool = False
     ece_bins: int = 15
+    keep_loss_values: bool = False  # keep per-sample losses (float32) for plots/histograms
 
     def __post_init__(self) -> None:
         if self.task not in ("auto", *TASKS):
@@ -100,6 +103,7 @@ class Columns:
     id: str | None = None
     weight: str | None = None
     text_labels: bool = False
+    join: bool = False  # the labels file is joined to the predictions by the id column
 
 
 def _require(table: Any, names: Sequence[str], option: str) -> None:
@@ -111,21 +115,30 @@ def _require(table: Any, names: Sequence[str], option: str) -> None:
         )
 
 
-def _pick_default_label(table: Any) -> str | None:
+def _pick_default(table: Any, names: Sequence[str]) -> str | None:
     lower = {c.lower(): c for c in table.columns}
-    for name in DEFAULT_LABEL_COLS:
+    for name in names:
         if name in lower:
             return lower[name]
     return None
 
 
+def _pick_default_label(table: Any) -> str | None:
+    return _pick_default(table, DEFAULT_LABEL_COLS)
+
+
 def resolve_columns(pred_table: Any, label_table: Any | None, opts: Options) -> Columns:
     """Decide the label, prediction, id and weight columns from the headers and options."""
     id_col, weight_col = opts.id_col, opts.weight_col
+    join = False
     if id_col:
         _require(pred_table, [id_col], "--id-col")
         if label_table is not None:
             _require(label_table, [id_col], "--id-col")
+            join = True
+    else:  # a column called "id" is an id column unless said otherwise
+        id_col = _pick_default(pred_table, DEFAULT_ID_COLS)
+        join = id_col is not None and label_table is not None and id_col in label_table.columns
     if weight_col:
         _require(pred_table, [weight_col], "--weight-col")
         if pred_table.kinds.get(weight_col) != "number":
@@ -144,7 +157,8 @@ def resolve_columns(pred_table: Any, label_table: Any | None, opts: Options) -> 
         source = pred_table
     else:
         if label_cols is None:
-            rest = [c for c in label_table.columns if c != id_col]
+            label_id = id_col or _pick_default(label_table, DEFAULT_ID_COLS)
+            rest = [c for c in label_table.columns if c != label_id]
             found = _pick_default_label(label_table)
             label_cols = rest if len(rest) == 1 or found is None else [found]
         _require(label_table, label_cols, "--label-col")
@@ -196,6 +210,7 @@ def resolve_columns(pred_table: Any, label_table: Any | None, opts: Options) -> 
         id=id_col,
         weight=weight_col,
         text_labels=text_labels,
+        join=join,
     )
 
 
@@ -235,19 +250,19 @@ class LabelFile:
         parts: list[np.ndarray] = []
         id_parts: list[np.ndarray] = []
         wheres: list[tuple[int, Any]] = []
-        for chunk in table.chunks(cols.label + ([cols.id] if cols.id else [])):
+        for chunk in table.chunks(cols.label + ([cols.id] if cols.join else [])):
             parts.append(chunk.column(cols.label[0]) if self.text else chunk.matrix(cols.label))
-            if cols.id:
+            if cols.join:
                 id_parts.append(chunk.column(cols.id))
             wheres.append((chunk.start, chunk))
         if not parts:
-            raise InputError(f"{table.name}: the labels file has no rows")
+            raise InputError(f"{table.name} has no data rows")
         self.values = np.concatenate(parts)
         self.n = len(self.values)
         self._wheres = wheres
         self.ids = None
         self.used = None
-        if cols.id:
+        if cols.join:
             ids = _normalise_ids(np.concatenate(id_parts))
             order = np.argsort(ids, kind="stable")
             sorted_ids = ids[order]
@@ -354,11 +369,11 @@ class LossAccumulator:
     def stats(self) -> dict[str, float | None]:
         if self.n == 0:
             return {"sum": 0.0, "std": None, "min": None, "max": None}
-        return {
-            "sum": self.total,
+        return {  # + 0.0 turns a -0.0 (torch's BCE of a perfect prediction) into 0.0
+            "sum": self.total + 0.0,
             "std": math.sqrt(self.m2 / self.n),
-            "min": self.min,
-            "max": self.max,
+            "min": self.min + 0.0,
+            "max": self.max + 0.0,
         }
 
 
@@ -440,6 +455,7 @@ class Evaluation:
         self.loss_names: list[str] = []
         self.loss_acc: dict[str, LossAccumulator] = {}
         self.metrics_acc: Any = None
+        self._loss_parts: dict[str, list[np.ndarray]] = {}
         self.scores_decided = False
         self.threshold: float | np.ndarray = 0.5
 
@@ -748,7 +764,10 @@ class Evaluation:
                     params=self.params,
                 )
                 self.loss_acc[name].update(res.per_sample, res.sums)
-                per[name] = res.per_sample
+                if per_sample is not None:
+                    per[name] = res.per_sample + 0.0  # no -0.0 in the output
+                if self.opts.keep_loss_values:
+                    self._loss_parts.setdefault(name, []).append(res.per_sample.astype(np.float32))
             if plan.task == "regression":
                 self.metrics_acc.update(y_true, y_pred, sample_weight=weights)
             else:
@@ -768,6 +787,11 @@ class Evaluation:
                 + (" left after --drop-invalid" if self.n_dropped else "")
             )
         return self._report()
+
+    @property
+    def loss_values(self) -> dict[str, np.ndarray]:
+        """Per-sample values of each loss (float32), kept when ``keep_loss_values`` is set."""
+        return {n: np.concatenate(p) for n, p in self._loss_parts.items()}
 
     def _per_sample_rows(
         self,
@@ -940,9 +964,13 @@ def evaluate(
     if unknown:
         raise TypeError(f"evaluate() got unknown options: {', '.join(unknown)}")
     ev = Evaluation(predictions, labels, Options(**options))
-    if per_sample is None or hasattr(per_sample, "write"):
-        return ev.run(per_sample)
-    from losscli.io import PerSampleWriter
+    if per_sample is None:
+        return ev.run(None)
+    if isinstance(per_sample, (str, os.PathLike)):
+        from losscli.io import PerSampleWriter
 
-    with PerSampleWriter(per_sample) as writer:
-        return ev.run(writer)
+        per_sample = PerSampleWriter(per_sample)
+    if hasattr(per_sample, "__enter__"):  # commits on success, removes its temp file on error
+        with per_sample as writer:
+            return ev.run(writer)
+    return ev.run(per_sample)

@@ -60,9 +60,13 @@ class RegressionAccumulator:
         self._ymin = np.zeros(0)
         self._ymax = np.zeros(0)
         self._max_err = np.zeros(0)
+        self._shift = np.zeros(0)
 
-    def _init(self, k: int) -> None:
+    def _init(self, k: int, shift: np.ndarray) -> None:
         self.n_outputs = k
+        # moments are kept for y - shift (the first row seen): means near zero keep the
+        # Chan merge's difference of means precise when |mean| >> spread
+        self._shift = np.asarray(shift, dtype=np.float64).copy()
         for name in ("_w", "_mean", "_m2", "_sse", "_sae", "_sape", "_max_err"):
             setattr(self, name, np.zeros(k))
         self._ymin = np.full(k, np.inf)
@@ -93,9 +97,7 @@ class RegressionAccumulator:
                 "give one prediction per target"
             )
         n, k = yt.shape
-        if self.n_outputs is None:
-            self._init(k)
-        elif k != self.n_outputs:
+        if self.n_outputs is not None and k != self.n_outputs:
             raise InputError(
                 f"this chunk has {k} outputs but earlier chunks had {self.n_outputs}; "
                 "keep the same columns in every chunk"
@@ -121,6 +123,10 @@ class RegressionAccumulator:
                 raise InputError(
                     f"sample weights must be finite and non-negative; row {row} is not"
                 )
+        if self.n_outputs is None:
+            if n == 0:
+                return
+            self._init(k, yt[0])
         if n == 0:
             return
         self.n_rows += n
@@ -136,8 +142,9 @@ class RegressionAccumulator:
             self._ymax = np.maximum(self._ymax, yt[live].max(axis=0))
         wc = float(w.sum())
         if wc > 0:
-            mean_c = (w @ yt) / wc
-            m2_c = w @ ((yt - mean_c) ** 2)
+            ys = yt - self._shift
+            mean_c = (w @ ys) / wc
+            m2_c = w @ ((ys - mean_c) ** 2)
             self._combine(np.full(k, wc), mean_c, m2_c)
 
     def _combine(self, wb: np.ndarray, mean_b: np.ndarray, m2_b: np.ndarray) -> None:
@@ -173,7 +180,7 @@ class RegressionAccumulator:
         if other.n_outputs is None:
             return self
         if self.n_outputs is None:
-            self._init(other.n_outputs)
+            self._init(other.n_outputs, other._shift)
         elif self.n_outputs != other.n_outputs:
             raise ValueError(
                 f"cannot merge regression accumulators with {self.n_outputs} and "
@@ -181,7 +188,7 @@ class RegressionAccumulator:
             )
         self.n_rows += other.n_rows
         self.weighted = self.weighted or other.weighted
-        self._combine(other._w, other._mean, other._m2)
+        self._combine(other._w, other._mean + (other._shift - self._shift), other._m2)
         self._sse = self._sse + other._sse
         self._sae = self._sae + other._sae
         self._sape = self._sape + other._sape

@@ -1,0 +1,323 @@
+"""Decision-threshold sweeps and the threshold optimiser (numpy only).
+
+A label is predicted positive when its probability is ``> t`` (DESIGN.md). With the distinct
+scores sorted ``s_1 > s_2 > ... > s_T``, predicting exactly the top ``k`` distinct levels
+positive needs ``s_{k+1} <= t < s_k``. The cut point this module reports for that choice is
+``t = s_{k+1}``, the next lower distinct score itself, so ``p > t`` selects exactly the scores
+above it. The cut points are therefore:
+
+- ``t = s_1`` (the highest score): nothing is predicted positive;
+- ``t = s_{k+1}`` for ``k = 1 .. T-1``;
+- ``t = 0.0`` for "everything positive", only when the lowest score is above 0. When the
+  lowest score is exactly 0 no probability threshold in [0, 1] selects it under ``> t``, and
+  that cut point is left out (compute could not reproduce it either).
+
+Counts are (weighted) sums; precision, recall and F-beta use scikit-learn's maths
+(:func:`losscli.metrics.classification.prf_from_counts`), undefined ratios are 0 (the
+default number of ``--zero-division``), so a threshold's F1 here is the F1 compute reports.
+
+>>> y = np.array([0, 0, 1, 1, 1])
+>>> s = np.array([0.1, 0.4, 0.35, 0.8, 0.8])
+>>> sw = threshold_sweep(y, s)
+>>> sw["threshold"].tolist()
+[0.0, 0.1, 0.35, 0.4, 0.8]
+>>> sw["f1"].round(4).tolist()
+[0.75, 0.8571, 0.6667, 0.8, 0.0]
+>>> best = best_threshold(sw, "f1")
+>>> best["threshold"], round(best["f1"], 4)
+(0.1, 0.8571)
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import numpy as np
+
+from losscli.errors import UsageError
+from losscli.metrics.classification import prf_from_counts
+
+__all__ = [
+    "CRITERIA",
+    "cut_points",
+    "grid_thresholds",
+    "confusion_at",
+    "threshold_sweep",
+    "parse_criterion",
+    "best_threshold",
+]
+
+CRITERIA = ("f1", "fbeta", "youden", "precision@recall=R", "recall@precision=P")
+
+
+def _prepare(
+    y_true: np.ndarray, y_score: np.ndarray, sample_weight: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    y = np.asarray(y_true, dtype=np.float64).ravel()
+    s = np.asarray(y_score, dtype=np.float64).ravel()
+    if y.shape != s.shape:
+        raise ValueError(
+            f"y_true has {y.size} values but y_score has {s.size}; pass one score per sample."
+        )
+    if sample_weight is None:
+        w = np.ones_like(y)
+    else:
+        w = np.asarray(sample_weight, dtype=np.float64).ravel()
+        if w.shape != y.shape:
+            raise ValueError(f"sample_weight has {w.size} values but y_true has {y.size}.")
+    return y, s, w
+
+
+def cut_points(y_score: np.ndarray) -> np.ndarray:
+    """Every distinct decision threshold of ``y_score`` under the ``p > t`` rule, ascending.
+
+    ``[0.0 (only when min(s) > 0), s_(1), s_(2), ..., s_(T)]`` where ``s_(i)`` are the
+    distinct scores in increasing order: threshold ``s_(i)`` predicts exactly the scores above
+    it positive; ``0.0`` predicts all of them; the largest score predicts none.
+
+    Args:
+        y_score: (N,) probabilities.
+
+    Returns:
+        float64 (T,) or (T+1,) thresholds, strictly increasing.
+
+    >>> cut_points(np.array([0.3, 0.9, 0.3, 0.5])).tolist()
+    [0.0, 0.3, 0.5, 0.9]
+    >>> cut_points(np.array([0.0, 0.5])).tolist()
+    [0.0, 0.5]
+    """
+    s = np.unique(np.asarray(y_score, dtype=np.float64).ravel())
+    if s.size and s[0] > 0:
+        s = np.r_[0.0, s]
+    return s
+
+
+def grid_thresholds(steps: int) -> np.ndarray:
+    """``steps + 1`` evenly spaced thresholds ``0, 1/steps, ..., 1`` (``--steps``).
+
+    Args:
+        steps: the number of intervals (>= 1).
+
+    Returns:
+        float64 (steps + 1,).
+
+    >>> grid_thresholds(4).tolist()
+    [0.0, 0.25, 0.5, 0.75, 1.0]
+    """
+    if int(steps) != steps or steps < 1:
+        raise UsageError(f"--steps must be a whole number >= 1, got {steps}")
+    return np.linspace(0.0, 1.0, int(steps) + 1)
+
+
+def confusion_at(
+    y_true: np.ndarray,
+    y_score: np.ndarray,
+    thresholds: np.ndarray,
+    sample_weight: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """(Weighted) confusion counts at each threshold, positive when ``score > t``.
+
+    One sort of the scores, cumulative sums from the top and one ``searchsorted``:
+    ``tp(t) = sum_{s_i > t} w_i y_i``, ``fp(t) = sum_{s_i > t} w_i (1 - y_i)``,
+    ``fn = P - tp``, ``tn = N - fp``.
+
+    Args:
+        y_true: (N,) 0/1 labels (1 = positive).
+        y_score: (N,) scores.
+        thresholds: (K,) thresholds, any order.
+        sample_weight: (N,) non-negative weights or None.
+
+    Returns:
+        dict of float64 (K,) arrays ``tp``, ``fp``, ``fn``, ``tn``.
+
+    >>> c = confusion_at(np.array([0, 1, 1]), np.array([0.2, 0.6, 0.9]), np.array([0.5, 0.6]))
+    >>> c["tp"].tolist(), c["fp"].tolist(), c["fn"].tolist(), c["tn"].tolist()
+    ([2.0, 1.0], [0.0, 0.0], [0.0, 1.0], [1.0, 1.0])
+    """
+    y, s, w = _prepare(y_true, y_score, sample_weight)
+    t = np.asarray(thresholds, dtype=np.float64).ravel()
+    order = np.argsort(s, kind="mergesort")
+    s_sorted = s[order]
+    wp = (w * y)[order]
+    wn = (w * (1.0 - y))[order]
+    # suffix sums: above[i] = sum over sorted positions >= i
+    pos_above = np.r_[np.cumsum(wp[::-1])[::-1], 0.0]
+    neg_above = np.r_[np.cumsum(wn[::-1])[::-1], 0.0]
+    first_above = np.searchsorted(s_sorted, t, side="right")  # first index with s > t
+    tp = pos_above[first_above]
+    fp = neg_above[first_above]
+    p_total, n_total = pos_above[0], neg_above[0]
+    return {"tp": tp, "fp": fp, "fn": p_total - tp, "tn": n_total - fp}
+
+
+def _zero(a: np.ndarray) -> np.ndarray:
+    return np.where(np.isnan(a), 0.0, a)
+
+
+def threshold_sweep(
+    y_true: np.ndarray,
+    y_score: np.ndarray,
+    sample_weight: np.ndarray | None = None,
+    *,
+    thresholds: np.ndarray | None = None,
+    beta: float = 1.0,
+) -> dict[str, np.ndarray]:
+    """Precision, recall, F1/F-beta, specificity and share predicted positive per threshold.
+
+    ``precision = tp / (tp + fp)``, ``recall = tp / (tp + fn)``,
+    ``F_beta = (1 + b^2) tp / (b^2 (tp + fn) + tp + fp)``, ``specificity = tn / (tn + fp)``,
+    ``youden = recall + specificity - 1``, ``predicted_positive = (tp + fp) / total``.
+    Undefined ratios are 0.
+
+    Args:
+        y_true: (N,) 0/1 labels.
+        y_score: (N,) probabilities.
+        sample_weight: (N,) weights or None.
+        thresholds: (K,) thresholds to evaluate; default every cut point (:func:`cut_points`).
+        beta: F-beta weight of recall (> 0); ``fbeta`` equals ``f1`` when 1.
+
+    Returns:
+        dict of float64 (K,) arrays: ``threshold``, ``tp``, ``fp``, ``fn``, ``tn``,
+        ``precision``, ``recall``, ``f1``, ``fbeta``, ``specificity``, ``youden``,
+        ``predicted_positive``; thresholds ascending.
+
+    >>> sw = threshold_sweep(np.array([0, 1]), np.array([0.3, 0.7]))
+    >>> sw["threshold"].tolist(), sw["recall"].tolist(), sw["specificity"].tolist()
+    ([0.0, 0.3, 0.7], [1.0, 1.0, 0.0], [0.0, 1.0, 1.0])
+    """
+    beta = float(beta)
+    if not (math.isfinite(beta) and beta > 0):
+        raise UsageError(f"--beta must be a positive number, got {beta}")
+    if thresholds is None:
+        t = cut_points(y_score)
+    else:
+        t = np.sort(np.asarray(thresholds, dtype=np.float64).ravel())
+    c = confusion_at(y_true, y_score, t, sample_weight)
+    tp, fp, fn, tn = c["tp"], c["fp"], c["fn"], c["tn"]
+    pred, true = tp + fp, tp + fn
+    precision, recall, f1 = (_zero(a) for a in prf_from_counts(tp, pred, true, 1.0))
+    fbeta = f1 if beta == 1.0 else _zero(prf_from_counts(tp, pred, true, beta)[2])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        specificity = _zero(tn / (tn + fp))
+        total = tp + fp + fn + tn
+        share = _zero(pred / total)
+    return {
+        "threshold": t,
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "tn": tn,
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "fbeta": fbeta,
+        "specificity": specificity,
+        "youden": recall + specificity - 1.0,
+        "predicted_positive": share,
+    }
+
+
+_CONSTRAINED = re.compile(r"^(precision@recall|recall@precision)\s*(?:=|>=)\s*([0-9.eE+-]+)$")
+
+
+def parse_criterion(text: str) -> tuple[str, float | None]:
+    """Parse ``--optimize``: ``f1``, ``fbeta``, ``youden``, ``precision@recall=R`` or
+    ``recall@precision=P``.
+
+    Args:
+        text: the option's value.
+
+    Returns:
+        ``(name, bound)`` with ``bound`` the R or P in [0, 1] (None for the others).
+
+    >>> parse_criterion("precision@recall=0.9")
+    ('precision@recall', 0.9)
+    >>> parse_criterion("F1")
+    ('f1', None)
+    """
+    t = text.strip().lower().replace(" ", "")
+    if t in ("f1", "fbeta", "youden"):
+        return t, None
+    m = _CONSTRAINED.match(t)
+    if m:
+        try:
+            bound = float(m.group(2))
+        except ValueError:
+            bound = math.nan
+        if not (0.0 <= bound <= 1.0):
+            raise UsageError(f"--optimize {text}: the bound must be a number in [0, 1]")
+        return m.group(1), bound
+    raise UsageError(
+        f"--optimize must be f1, fbeta, youden, precision@recall=R or recall@precision=P "
+        f"(R, P in [0, 1]), got {text!r}"
+    )
+
+
+def best_threshold(
+    sweep: dict[str, np.ndarray], criterion: str = "f1", label: str | None = None
+) -> dict[str, Any]:
+    """The best row of a sweep for ``criterion`` (see :func:`parse_criterion`).
+
+    ``f1``, ``fbeta``, ``youden``: the row with the largest value. ``precision@recall=R``: the
+    largest precision among rows with ``recall >= R``; ``recall@precision=P``: the largest
+    recall among rows with ``precision >= P``. Ties go to the larger other quantity (recall for
+    precision@recall, precision for recall@precision), then to the highest threshold (fewest
+    positives).
+
+    Args:
+        sweep: the output of :func:`threshold_sweep`.
+        criterion: the ``--optimize`` text.
+        label: the label's name, for error messages.
+
+    Returns:
+        ``{"threshold", "f1", "precision", "recall", "specificity", "fbeta", "youden",
+        "predicted_positive", "optimize", "score"}`` as Python floats; ``score`` is the value
+        of the optimised quantity.
+
+    Raises:
+        UsageError: no threshold satisfies the constraint.
+
+    >>> sw = threshold_sweep(np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.35, 0.8]))
+    >>> best_threshold(sw, "precision@recall=1")["threshold"]
+    0.1
+    >>> best_threshold(sw, "youden")["threshold"]
+    0.4
+    """
+    name, bound = parse_criterion(criterion)
+    thr = sweep["threshold"]
+    if thr.size == 0:
+        raise UsageError("no scores to choose a threshold from")
+    where = f" for label {label!r}" if label is not None else ""
+    if name in ("f1", "fbeta", "youden"):
+        score, second = sweep[name], np.zeros_like(thr)
+        ok = np.ones(thr.size, dtype=bool)
+    elif name == "precision@recall":
+        assert bound is not None
+        score, second = sweep["precision"], sweep["recall"]
+        ok = sweep["recall"] >= bound
+        if not ok.any():
+            raise UsageError(
+                f"--optimize {criterion}: no threshold reaches recall >= {bound:g}{where} "
+                f"(the best is {sweep['recall'].max():.4g}); lower R"
+            )
+    else:
+        assert bound is not None
+        score, second = sweep["recall"], sweep["precision"]
+        ok = sweep["precision"] >= bound
+        if not ok.any():
+            raise UsageError(
+                f"--optimize {criterion}: no threshold reaches precision >= {bound:g}{where} "
+                f"(the best is {sweep['precision'].max():.4g}); lower P"
+            )
+    idx = np.flatnonzero(ok)
+    # lexsort: last key is primary -> score, then second, then threshold (all maximised)
+    i = int(idx[np.lexsort((thr[idx], second[idx], score[idx]))[-1]])
+    out: dict[str, Any] = {"threshold": float(thr[i])}
+    for key in ("f1", "precision", "recall", "specificity", "fbeta", "youden"):
+        out[key] = float(sweep[key][i])
+    out["predicted_positive"] = float(sweep["predicted_positive"][i])
+    out["optimize"] = criterion.strip().lower().replace(" ", "")
+    out["score"] = float(score[i])
+    return out

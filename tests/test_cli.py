@@ -1,0 +1,418 @@
+"""`losscli compute` end to end through click's CliRunner.
+
+Reference values: seed 003 (torch BCELoss on probs [0.9, 0.1, 0.4], labels [1, 0, 1] =
+0.375671; CrossEntropyLoss on logits [2.0, 1.0, 0.1], label 0 = 0.417030), seed 000 (multi-label
+BCE-with-logits = 0.41139), and scikit-learn live for the metrics.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import sklearn.metrics as skm
+from click.testing import CliRunner
+
+from losscli.cli import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "sample_data"
+
+
+def run(*args, input=None):
+    return CliRunner().invoke(
+        cli, [str(a) for a in args], input=input, catch_exceptions=False, prog_name="losscli"
+    )
+
+
+def run_json(*args, input=None):
+    r = run("compute", *args, input=input)
+    assert r.exit_code == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def write_csv(path: Path, header: list[str], rows) -> Path:
+    lines = [",".join(header)] + [",".join(str(v) for v in row) for row in rows]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+# --------------------------------------------------------------------------------------------
+# worked values
+# --------------------------------------------------------------------------------------------
+
+
+def test_seed003_bce_on_probabilities(tmp_path):
+    f = write_csv(tmp_path / "p.csv", ["label", "prob"], [(1, 0.9), (0, 0.1), (1, 0.4)])
+    d = run_json(f)
+    assert d["task"] == "binary" and d["scores"] == "probs"
+    assert d["losses"]["bce"] == pytest.approx(0.375671, abs=5e-7)  # seed 003, torch BCELoss
+
+
+def test_seed003_ce_on_logits(tmp_path):
+    f = write_csv(tmp_path / "z.csv", ["label", "a", "b", "c"], [(0, 2.0, 1.0, 0.1), (1, 0, 1, 0)])
+    d = run_json(f, "--loss", "ce")
+    # row 1 is seed 003's example; row 2 is log(2 + e) - 1 (hand-computed)
+    expected = (0.417030 + (np.log(2 + np.e) - 1)) / 2
+    assert d["losses"]["ce"] == pytest.approx(expected, abs=1e-6)
+    assert d["classes"] == ["a", "b", "c"]
+
+
+def test_seed000_multilabel_bce_two_files(tmp_path):
+    logits = np.array(
+        [[-0.8858, 0.3241, 0.9456], [1.4887, 1.8076, -0.0565], [-1.6529, -1.8539, 0.6756]]
+    )
+    targets = np.array([[0, 1, 1], [1, 1, 1], [0, 0, 0]])
+    np.save(tmp_path / "z.npy", logits)
+    np.save(tmp_path / "y.npy", targets)
+    d = run_json(tmp_path / "z.npy", tmp_path / "y.npy")
+    assert (d["task"], d["scores"]) == ("multilabel", "logits")
+    assert d["losses"]["bce"] == pytest.approx(0.41139, abs=5e-6)  # seed 000, torch
+
+
+# --------------------------------------------------------------------------------------------
+# sample data, metrics against scikit-learn
+# --------------------------------------------------------------------------------------------
+
+
+def test_digits_metrics_match_sklearn():
+    d = run_json(SAMPLES / "digits_logits.npy", SAMPLES / "digits_labels.npy", "--top-k", "3")
+    z = np.load(SAMPLES / "digits_logits.npy")
+    y = np.load(SAMPLES / "digits_labels.npy")
+    p = np.exp(z - z.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    pred = p.argmax(1)
+    m = d["metrics"]
+    assert m["accuracy"] == pytest.approx(skm.accuracy_score(y, pred), abs=1e-12)
+    assert m["f1_macro"] == pytest.approx(skm.f1_score(y, pred, average="macro"), abs=1e-12)
+    assert m["mcc"] == pytest.approx(skm.matthews_corrcoef(y, pred), abs=1e-12)
+    assert m["log_loss"] == pytest.approx(skm.log_loss(y, p), rel=1e-9)
+    assert m["top_k_accuracy"] == pytest.approx(skm.top_k_accuracy_score(y, p, k=3), abs=1e-12)
+    assert m["roc_auc_macro"] == pytest.approx(
+        skm.roc_auc_score(y, p, multi_class="ovr", average="macro"), abs=1e-12
+    )
+    assert d["losses"]["ce"] == pytest.approx(skm.log_loss(y, p), rel=1e-9)
+    assert d["confusion_matrix"] == skm.confusion_matrix(y, pred).tolist()
+
+
+def test_regression_sample():
+    d = run_json(SAMPLES / "diabetes.csv", "--loss", "mse", "--loss", "mae")
+    raw = np.genfromtxt(SAMPLES / "diabetes.csv", delimiter=",", names=True)
+    y, yhat = raw["target"], raw["prediction"]
+    assert d["task"] == "regression"
+    assert d["losses"]["mse"] == pytest.approx(skm.mean_squared_error(y, yhat), rel=1e-12)
+    assert d["metrics"]["r2"] == pytest.approx(skm.r2_score(y, yhat), rel=1e-12)
+    assert d["losses"]["mae"] == pytest.approx(skm.mean_absolute_error(y, yhat), rel=1e-12)
+
+
+def test_class_name_labels_equal_index_labels():
+    names = run_json(SAMPLES / "digits_names.csv")
+    index = run_json(SAMPLES / "digits_logits.csv")
+    assert names["classes"][:3] == ["zero", "one", "two"]
+    assert names["losses"] == index["losses"]
+    assert names["metrics"] == index["metrics"]
+    assert names["inputs"]["label_encoding"] == "name"
+
+
+def test_one_hot_and_soft_targets(tmp_path):
+    z = np.array([[2.0, 0.5, -1.0], [0.1, 0.2, 3.0], [1.0, 1.0, 1.0]])
+    y = np.array([0, 2, 1])
+    np.save(tmp_path / "z.npy", z)
+    np.save(tmp_path / "idx.npy", y)
+    np.save(tmp_path / "onehot.npy", np.eye(3)[y])
+    a = run_json(tmp_path / "z.npy", tmp_path / "idx.npy")
+    b = run_json(tmp_path / "z.npy", tmp_path / "onehot.npy")
+    assert b["inputs"]["label_encoding"] == "one-hot"
+    assert a["losses"] == b["losses"] and a["metrics"] == b["metrics"]
+    soft = np.array([[0.7, 0.2, 0.1], [0.0, 0.1, 0.9], [0.3, 0.4, 0.3]])
+    np.save(tmp_path / "soft.npy", soft)
+    c = run_json(tmp_path / "z.npy", tmp_path / "soft.npy", "--loss", "ce", "--loss", "kl")
+    assert c["inputs"]["label_encoding"] == "soft"
+    logp = z - np.log(np.exp(z).sum(1, keepdims=True))
+    ce = -(soft * logp).sum(1).mean()  # torch CrossEntropyLoss with probability targets
+    assert c["losses"]["ce"] == pytest.approx(ce, rel=1e-12)
+    ent = np.where(soft > 0, soft * np.log(np.where(soft > 0, soft, 1)), 0).sum(1).mean()
+    assert c["losses"]["kl"] == pytest.approx(ce + ent, rel=1e-12)
+
+
+def test_two_column_binary_and_pm1_labels(tmp_path):
+    f = write_csv(tmp_path / "two.csv", ["y", "neg", "pos"], [(1, 0.2, 0.8), (0, 0.9, 0.1)])
+    d = run_json(f)
+    assert d["task"] == "binary" and d["classes"] == ["neg", "pos"]
+    expected = -(np.log(0.8) + np.log(0.9)) / 2
+    assert d["losses"]["bce"] == pytest.approx(expected, rel=1e-12)
+    g = write_csv(tmp_path / "pm.csv", ["label", "score"], [(1, 2.0), (-1, -0.5), (-1, 1.5)])
+    d = run_json(g, "--loss", "hinge")
+    assert d["inputs"]["label_encoding"] == "pm1"
+    # hinge max(0, 1 - y f) with y in {-1, +1}: [0, 0.5, 2.5]
+    assert d["losses"]["hinge"] == pytest.approx(1.0, rel=1e-12)
+
+
+# --------------------------------------------------------------------------------------------
+# formats and stdin
+# --------------------------------------------------------------------------------------------
+
+
+def _strip(d):
+    """The report without what names the input (file names, column and class names)."""
+    out = {k: v for k, v in d.items() if k not in ("inputs", "classes")}
+    out["per_class"] = [{k: v for k, v in row.items() if k != "class"} for row in d["per_class"]]
+    return out
+
+
+def test_formats_round_trip_to_identical_json(tmp_path):
+    rng = np.random.default_rng(0)
+    z = np.round(rng.normal(size=(200, 4)), 6)
+    y = rng.integers(0, 4, size=200)
+    header = ["label", "c0", "c1", "c2", "c3"]
+    rows = [(int(y[i]), *z[i]) for i in range(200)]
+    csv = write_csv(tmp_path / "d.csv", header, rows)
+    tsv = tmp_path / "d.tsv"
+    tsv.write_text(csv.read_text().replace(",", "\t"))
+    gz = tmp_path / "d.csv.gz"
+    gz.write_bytes(gzip.compress(csv.read_bytes()))
+    table = pa.table({"label": y, **{f"c{j}": z[:, j] for j in range(4)}})
+    pq.write_table(table, tmp_path / "d.parquet")
+    np.savez(tmp_path / "d.npz", label=y, logits=z)
+    np.save(tmp_path / "z.npy", z)
+    np.save(tmp_path / "y.npy", y)
+    ref = _strip(run_json(csv, "--loss", "all"))
+    for args in (
+        [tsv],
+        [gz],
+        [tmp_path / "d.parquet"],
+        [tmp_path / "d.npz"],
+        [tmp_path / "z.npy", tmp_path / "y.npy"],
+        ["-", "--input-format", "csv"],
+    ):
+        stdin = csv.read_text() if args[0] == "-" else None
+        got = run_json(*args, "--loss", "all", input=stdin)
+        assert len(got["classes"]) == 4
+        assert _strip(got) == ref, args
+
+
+def test_stdin_is_sniffed(tmp_path):
+    text = "label,prob\n1,0.9\n0,0.1\n1,0.4\n"
+    d = run_json("-", input=text)
+    assert d["inputs"]["predictions"] == "<stdin>"
+    assert d["losses"]["bce"] == pytest.approx(0.375671, abs=5e-7)  # seed 003
+    buf = io.BytesIO()
+    np.save(buf, np.array([[0.1, 0.9], [0.8, 0.2]]))
+    np.save(tmp_path / "y.npy", np.array([1, 0]))
+    r = CliRunner().invoke(cli, ["compute", "-", str(tmp_path / "y.npy")], input=buf.getvalue())
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)["task"] == "binary"
+
+
+def test_id_join_reorders_labels(tmp_path):
+    preds = write_csv(
+        tmp_path / "p.csv", ["id", "a", "b", "c"], [(10, 2, 1, 0), (11, 0, 3, 1), (12, 1, 1, 4)]
+    )
+    labels = write_csv(tmp_path / "y.csv", ["id", "label"], [(12, 2), (10, 0), (11, 1)])
+    d = run_json(preds, labels, "--id-col", "id")
+    assert d["metrics"]["accuracy"] == 1.0
+    shuffled = write_csv(tmp_path / "y2.csv", ["key", "label"], [(12, 2), (10, 0), (11, 1)])
+    d2 = run_json(preds, shuffled)  # no shared id column: rows are matched by position
+    assert d2["metrics"]["accuracy"] == 0.0
+
+
+# --------------------------------------------------------------------------------------------
+# output formats, per-sample, gates
+# --------------------------------------------------------------------------------------------
+
+
+def test_csv_markdown_and_table_formats():
+    f = SAMPLES / "breast_cancer.csv"
+    r = run("compute", f, "--format", "csv")
+    assert r.exit_code == 0
+    lines = r.stdout.splitlines()
+    assert lines[0] == "section,name,class,value"
+    assert "loss,bce,,0.10687054387500448" in lines
+    r = run("compute", f, "--format", "markdown")
+    assert "### Metrics" in r.stdout and "| roc_auc |" in r.stdout
+    r = run("compute", f, "--format", "table")
+    assert "Confusion matrix" in r.stdout and "\x1b[" not in r.stdout  # no colour in a pipe
+
+
+def test_per_sample_file_and_stdout(tmp_path):
+    f = SAMPLES / "digits_logits.csv"
+    out = tmp_path / "per.csv"
+    r = run("compute", f, "--loss", "ce", "--loss", "focal", "--per-sample", out)
+    assert r.exit_code == 0
+    rows = out.read_text().splitlines()
+    assert rows[0] == "id,label,prediction,prob,ce,focal"
+    assert len(rows) == 541
+    values = np.array([float(r.split(",")[4]) for r in rows[1:]])
+    d = json.loads(r.stdout)
+    assert values.mean() == pytest.approx(d["losses"]["ce"], rel=1e-12)
+    r = run("compute", f, "--per-sample", "-")
+    assert r.exit_code == 0
+    assert r.stdout.splitlines()[0] == "id,label,prediction,prob,ce"
+    assert len(r.stdout.splitlines()) == 541
+
+
+def test_output_file(tmp_path):
+    out = tmp_path / "r.json"
+    r = run("compute", SAMPLES / "breast_cancer.csv", "--output", out)
+    assert r.exit_code == 0 and r.stdout == ""
+    assert json.loads(out.read_text())["task"] == "binary"
+
+
+def test_gates_pass_and_fail():
+    f = SAMPLES / "digits_logits.csv"
+    r = run("compute", f, "--fail-if", "f1_macro < 0.9", "--fail-if", "ce > 0.35")
+    assert r.exit_code == 0, r.stderr
+    r = run("compute", f, "--fail-if", "accuracy < 0.99", "--fail-if", "losses.ce > 0.1")
+    assert r.exit_code == 1
+    assert json.loads(r.stdout)["task"] == "multiclass"  # the report is still printed
+    assert r.stderr.splitlines() == [
+        "failed: accuracy < 0.99 (accuracy = 0.972222)",
+        "failed: losses.ce > 0.1 (losses.ce = 0.102293)",
+        "Error: 2 of 2 --fail-if gates failed",
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# errors: exact text, exit 2, nothing on stdout
+# --------------------------------------------------------------------------------------------
+
+
+def assert_error(result, message):
+    assert result.exit_code == 2, (result.stdout, result.stderr)
+    assert result.stdout == ""
+    assert result.stderr == f"Error: {message}\n"
+
+
+def test_bad_options(tmp_path):
+    f = SAMPLES / "digits_logits.csv"
+    assert_error(
+        run("compute", f, "--fail-if", "f1 >> 2"),
+        "--fail-if 'f1 >> 2' is not of the form NAME OP NUMBER (OP one of < <= > >= == !=), "
+        "e.g. --fail-if 'f1_macro < 0.9'",
+    )
+    assert_error(
+        run("compute", f, "--loss", "bce"),
+        "loss 'bce' does not fit the multiclass task (it is for binary, multilabel); choose "
+        "from ce, nll, focal, hinge, multi_margin, zero_one, kl",
+    )
+    assert_error(
+        run("compute", f, "--label-smoothing", "1.5"),
+        "--label-smoothing must be in [0, 1], got 1.5",
+    )
+    assert_error(
+        run("compute", f, "--task", "maybe"),
+        "Invalid value for '--task': 'maybe' is not one of 'auto', 'binary', 'multiclass', "
+        "'multilabel', 'regression'. (see 'losscli compute --help')",
+    )
+    assert_error(
+        run("compute", f, "--label-col", "nope"),
+        f"--label-col: {f} has no column 'nope'; its columns are 'id', 'label', '0', '1', "
+        "'2', '3', '4', '5', '6', '7', '8', '9'",
+    )
+    assert_error(
+        run("compute", tmp_path / "missing.csv"),
+        f"{tmp_path / 'missing.csv'}: no such file; check the path of the predictions file",
+    )
+    r = run("compute", f, "--fail-if", "f2_macro < 1")
+    assert r.exit_code == 2 and r.stdout == ""
+    assert r.stderr.startswith("Error: --fail-if 'f2_macro < 1': unknown name 'f2_macro'")
+
+
+def test_ambiguous_scores_ask_for_the_flag(tmp_path):
+    f = write_csv(tmp_path / "neg.csv", ["label", "s"], [(1, -0.1), (0, -2.3)])
+    assert_error(
+        run("compute", f),
+        "cannot tell the score kind: every value is <= 0, which fits log-probabilities and "
+        "logits alike; pass --scores log-probs or --scores logits",
+    )
+    d = run_json(f, "--scores", "log-probs")
+    assert d["losses"]["bce"] == pytest.approx(-(-0.1 + np.log1p(-np.exp(-2.3))) / 2, rel=1e-12)
+
+
+def test_later_chunk_contradicting_scores_names_the_flag(tmp_path):
+    rows = [(i % 2, 0.5) for i in range(10)] + [(1, 3.5)]
+    f = write_csv(tmp_path / "p.csv", ["label", "s"], rows)
+    assert_error(
+        run("compute", f, "--chunk-size", "4"),
+        f"{f}: line 12: prediction 3.5 is outside [0, 1] but --scores auto decided 'probs'; "
+        "pass --scores logits if these are raw model outputs",
+    )
+
+
+def test_invalid_rows_fail_or_are_dropped(tmp_path):
+    rows = [(1, 0.9), (0, "nan"), (1, 0.4), (0, ""), (0, 0.3), (1, 0.2)]
+    f = write_csv(tmp_path / "p.csv", ["label", "prob"], rows)
+    assert_error(
+        run("compute", f),
+        f"{f}: line 3: prediction column 'prob' is nan (missing, NaN or inf); fix the file or "
+        "pass --drop-invalid to skip such rows",
+    )
+    r = run("compute", f, "--drop-invalid")
+    assert r.exit_code == 0
+    d = json.loads(r.stdout)
+    assert d["n_samples"] == 4 and d["n_dropped"] == 2
+    assert r.stderr == "warning: 2 rows with missing, NaN or inf values were dropped\n"
+
+
+def test_failed_run_leaves_outputs_untouched(tmp_path):
+    out = tmp_path / "r.json"
+    out.write_text("old")
+    per = tmp_path / "per.csv"
+    f = write_csv(tmp_path / "p.csv", ["label", "prob"], [(1, 0.9), (3, 0.1)])
+    r = run("compute", f, "--task", "binary", "--output", out, "--per-sample", per)
+    assert_error(r, f"{f}: line 3: label 3 is not 0 or 1 (binary task); pass --task to change it")
+    assert out.read_text() == "old"
+    assert not per.exists()
+    assert sorted(os.listdir(tmp_path)) == ["p.csv", "r.json"]
+
+
+def test_strict_turns_warnings_into_errors():
+    args = (SAMPLES / "digit_attrs_logits.csv", SAMPLES / "digit_attrs_labels.csv")
+    r = run("compute", *args)
+    assert r.exit_code == 0 and "warning: precision is undefined" in r.stderr
+    r = run("compute", *args, "--strict")
+    assert r.exit_code == 2 and r.stdout == ""
+    assert r.stderr.startswith("Error: --strict: precision is undefined")
+
+
+# --------------------------------------------------------------------------------------------
+# the process as a user runs it
+# --------------------------------------------------------------------------------------------
+
+
+def test_version_and_help():
+    r = run("--version")
+    assert r.exit_code == 0 and r.stdout.startswith("losscli, version ")
+    r = run("compute", "-h")
+    assert r.exit_code == 0 and "--fail-if" in r.stdout
+
+
+def test_help_imports_neither_pandas_nor_pyarrow():
+    code = (
+        "import sys\nfrom losscli.cli import cli\n"
+        "try:\n    cli.main(['compute', '--help'], prog_name='losscli')\n"
+        "except SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('pandas', 'pyarrow', 'rich', 'matplotlib') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_closed_pipe_ends_quietly():
+    cmd = [sys.executable, "-m", "losscli", "compute", str(SAMPLES / "digits_logits.csv")]
+    cmd += ["--per-sample", "-"]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p.stdout.readline()
+    p.stdout.close()
+    err = p.stderr.read().decode()
+    assert p.wait() in (0, 141)
+    assert "Traceback" not in err and err == ""

@@ -204,3 +204,23 @@ def test_metrics_core_imports_numpy_only():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_confusion_counts_take_one_bincount_pass(monkeypatch):
+    # the issue: 10 classes -> one np.bincount over y_true * C + y_pred, no loop over classes
+    import losscli.metrics.confusion as confusion
+
+    calls = []
+    real = np.bincount
+
+    def counting(x, *a, **k):
+        calls.append(np.asarray(x).shape)
+        return real(x, *a, **k)
+
+    monkeypatch.setattr(confusion.np, "bincount", counting)
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 10, 5000)
+    pred = rng.integers(0, 10, 5000)
+    cm = confusion.confusion_matrix(y, pred, 10)
+    assert calls == [(5000,)]
+    assert cm.sum() == 5000 and cm[3, 7] == np.sum((y == 3) & (pred == 7))

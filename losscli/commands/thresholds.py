@@ -1,0 +1,416 @@
+"""``losscli thresholds``: sweep the decision threshold and pick the best one per label.
+
+The numbers come from :mod:`losscli.thresholds` (numpy only); this module runs the pipeline
+(:class:`losscli.engine.Evaluation`, so inputs, task and score inference, logits to
+probabilities and weights are exactly those of ``compute``), builds the JSON-able result and
+renders it as a rich table, JSON or CSV. A threshold it reports reproduces its scores under
+compute's ``p > threshold`` rule: ``compute --threshold @thresholds.json``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from typing import Any
+
+import click
+import numpy as np
+
+from losscli.errors import UsageError
+
+_FORMATS = ("table", "json", "csv")
+_TABLE_KEYS = (
+    "threshold",
+    "precision",
+    "recall",
+    "f1",
+    "fbeta",
+    "specificity",
+    "youden",
+    "predicted_positive",
+    "tp",
+    "fp",
+    "fn",
+    "tn",
+)
+_MAX_TABLE_ROWS = 25
+
+
+def _rows(sweep: dict[str, np.ndarray], beta: float, weighted: bool) -> list[dict[str, Any]]:
+    keys = [k for k in _TABLE_KEYS if k != "fbeta" or beta != 1.0]
+    cols: dict[str, list[Any]] = {}
+    for k in keys:
+        a = sweep[k]
+        if k in ("tp", "fp", "fn", "tn") and not weighted:
+            cols[k] = np.rint(a).astype(np.int64).tolist()
+        else:
+            cols[k] = a.astype(np.float64).tolist()
+    n = len(sweep["threshold"])
+    return [{k: cols[k][i] for k in keys} for i in range(n)]
+
+
+def compute_thresholds(
+    predictions: Any,
+    labels: Any = None,
+    *,
+    beta: float = 1.0,
+    steps: int | None = None,
+    optimize: str | None = None,
+    **options: Any,
+) -> dict[str, Any]:
+    """Sweep the threshold of binary or multi-label predictions and pick the best per label.
+
+    The best threshold is searched over every distinct cut point (exact, whatever ``steps``
+    is); ``steps`` only changes the rows of the table (``0, 1/steps, ..., 1``).
+
+    Args:
+        predictions: the predictions file (as ``compute``).
+        labels: an optional labels file.
+        beta: F-beta weight of recall; ``fbeta`` rows are added when != 1.
+        steps: show an evenly spaced grid of ``steps + 1`` thresholds instead of every cut
+            point.
+        optimize: ``f1``, ``fbeta``, ``youden``, ``precision@recall=R`` or
+            ``recall@precision=P``; default ``f1`` (``fbeta`` when ``beta != 1``).
+        **options: input options of :class:`losscli.engine.Options` (``task``, ``scores``,
+            ``activation``, ``label_col``, ``pred_cols``, ``id_col``, ``weight_col``,
+            ``input_format``, ``labels_format``, ...).
+
+    Returns:
+        ``{"task", "scores", "n_samples", "optimize", "beta", "rule", "best", "table",
+        "warnings", ...}``; binary: ``best`` a dict, ``table`` its rows; multi-label: ``best``
+        one dict per label (with ``"label"``), ``table`` rows with a ``"label"`` key.
+    """
+    from losscli import __version__
+    from losscli.engine import Evaluation, Options
+    from losscli.thresholds import best_threshold, grid_thresholds, threshold_sweep
+
+    if optimize is None:
+        optimize = "f1" if float(beta) == 1.0 else "fbeta"
+    from losscli.thresholds import parse_criterion
+
+    parse_criterion(optimize)  # a bad --optimize fails before the data is read
+    grid = grid_thresholds(steps) if steps is not None else None
+    ev = Evaluation(predictions, labels, Options(**options))
+    ev.run()
+    plan = ev.plan
+    assert plan is not None
+    if plan.task not in ("binary", "multilabel"):
+        why = "argmax decides, no threshold" if plan.task == "multiclass" else "no classes"
+        raise UsageError(
+            f"thresholds needs binary or multi-label data; {ev.pred_table.name} is {plan.task} "
+            f"({why}); pass --task binary or --task multilabel if that is wrong"
+        )
+    scores = ev.metrics_acc.scores()
+    if plan.task == "binary":
+        named = [(str(plan.classes[1]), scores[1])]
+    else:
+        named = [(str(c), s) for c, s in zip(plan.classes, scores)]
+    weighted = ev.cols.weight is not None
+    warnings = list(ev.warnings)
+    if ev.n_dropped:
+        warnings.append(f"{ev.n_dropped} rows with missing, NaN or inf values were dropped")
+    bests: list[dict[str, Any]] = []
+    tables: list[list[dict[str, Any]]] = []
+    for name, (y, s, w) in named:
+        full = threshold_sweep(y, s, w, beta=beta)
+        n_pos = float(np.sum(y if w is None else y * w))
+        n_all = float(y.size if w is None else np.sum(w))
+        if n_pos == 0 or n_pos == n_all:
+            which = "positive" if n_pos == 0 else "negative"
+            warnings.append(
+                f"label {name!r} has no {which} samples; its threshold is not meaningful"
+            )
+        best = best_threshold(full, optimize, label=name if plan.task == "multilabel" else None)
+        shown = full if grid is None else threshold_sweep(y, s, w, thresholds=grid, beta=beta)
+        bests.append(best)
+        tables.append(_rows(shown, beta, weighted))
+    out: dict[str, Any] = {
+        "version": __version__,
+        "task": plan.task,
+        "scores": plan.scores,
+        "n_samples": ev.n_rows,
+        "optimize": optimize.strip().lower().replace(" ", ""),
+        "beta": float(beta),
+        "rule": "a label is positive when its probability is > threshold",
+        "cut_points": "every distinct score" if grid is None else f"grid of {steps} steps",
+    }
+    if plan.task == "binary":
+        out["positive_class"] = named[0][0]
+        out["best"] = bests[0]
+        out["table"] = tables[0]
+    else:
+        out["labels"] = [n for n, _ in named]
+        out["best"] = [{"label": n, **b} for (n, _), b in zip(named, bests)]
+        out["table"] = [{"label": n, **row} for (n, _), rows in zip(named, tables) for row in rows]
+    out["inputs"] = {
+        "predictions": ev.pred_table.name,
+        "labels": ev.label_table.name if ev.label_table is not None else None,
+    }
+    out["inference"] = list(plan.notes)
+    out["warnings"] = warnings
+    return out
+
+
+def thresholds_file(result: dict[str, Any]) -> dict[str, Any]:
+    """The ``--write`` content: what ``compute --threshold @FILE`` reads, plus the best rows.
+
+    Binary: ``{"threshold": t, "best": {...}}``; multi-label:
+    ``{"thresholds": {label: t, ...}, "best": [...]}``.
+
+    >>> thresholds_file({"task": "binary", "optimize": "f1", "best": {"threshold": 0.3}})
+    {'threshold': 0.3, 'optimize': 'f1', 'best': {'threshold': 0.3}}
+    """
+    best = result["best"]
+    if isinstance(best, dict):
+        return {"threshold": best["threshold"], "optimize": result["optimize"], "best": best}
+    return {
+        "thresholds": {b["label"]: b["threshold"] for b in best},
+        "optimize": result["optimize"],
+        "best": best,
+    }
+
+
+def thresholds_json(result: dict[str, Any]) -> str:
+    """The result as JSON text (never NaN)."""
+    return json.dumps(result, indent=2, allow_nan=False) + "\n"
+
+
+def _csv_value(v: Any) -> str:
+    return repr(v) if isinstance(v, float) else str(v)
+
+
+def thresholds_csv(result: dict[str, Any]) -> str:
+    """The sweep table as CSV (full precision); the column ``best`` is 1 on the best rows."""
+    rows = result["table"]
+    best = result["best"]
+    best_by_label = (
+        {None: best["threshold"]}
+        if isinstance(best, dict)
+        else {b["label"]: b["threshold"] for b in best}
+    )
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    if not rows:
+        return ""
+    keys = list(rows[0])
+    w.writerow([*keys, "best"])
+    for r in rows:
+        is_best = best_by_label.get(r.get("label")) == r["threshold"]
+        w.writerow([_csv_value(r[k]) for k in keys] + [int(is_best)])
+    return buf.getvalue()
+
+
+def _sample(n: int, keep: list[int], limit: int) -> list[int]:
+    if n <= limit:
+        return list(range(n))
+    idx = set(np.rint(np.linspace(0, n - 1, limit - len(keep))).astype(int).tolist())
+    return sorted(idx | set(keep))
+
+
+def thresholds_table(
+    result: dict[str, Any], *, color: bool = True, width: int | None = None
+) -> str:
+    """Rich tables: the best threshold per label, then the sweep (sampled when long)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from losscli.render.text import fmt_num
+
+    buf = io.StringIO()
+    console = Console(
+        file=buf,
+        force_terminal=color,
+        no_color=not color,
+        width=width or 100,
+        highlight=False,
+    )
+    best = result["best"]
+    bests = [best] if isinstance(best, dict) else best
+    crit = result["optimize"]
+    console.print(
+        f"[bold]losscli thresholds[/bold] {result['task']} · scores {result['scores']} · "
+        f"{result['n_samples']} samples · optimise {crit} · positive when p > threshold"
+    )
+    for note in result.get("inference", []):
+        console.print(f"inferred {note}", style="dim")
+    console.print()
+    t = Table(title=f"Best threshold ({crit})", title_justify="left", show_edge=False)
+    cols = ["threshold", "score", "precision", "recall", "f1"]
+    if result["beta"] != 1.0:
+        cols.append("fbeta")
+    cols += ["specificity", "predicted_positive"]
+    if result["task"] == "multilabel":
+        t.add_column("label")
+    for c in cols:
+        t.add_column(c, justify="right")
+    for b in bests:
+        cells = [fmt_num(b[c], 4) if c != "threshold" else fmt_num(b[c]) for c in cols]
+        if result["task"] == "multilabel":
+            cells.insert(0, str(b["label"]))
+        t.add_row(*cells)
+    console.print(t)
+    console.print()
+
+    rows = result["table"]
+    groups: list[tuple[str | None, list[dict[str, Any]], float]] = []
+    if result["task"] == "binary":
+        groups.append((None, rows, best["threshold"]))
+    else:
+        for b in bests:
+            groups.append(
+                (b["label"], [r for r in rows if r["label"] == b["label"]], b["threshold"])
+            )
+    limit = _MAX_TABLE_ROWS if len(groups) == 1 else 12
+    for label, grows, best_t in groups:
+        keys = [k for k in (grows[0] if grows else {}) if k != "label"]
+        hit = [i for i, r in enumerate(grows) if r["threshold"] == best_t]
+        picked = _sample(len(grows), hit, limit)
+        title = "Sweep" + (f" · label {label}" if label is not None else "")
+        if len(picked) < len(grows):
+            title += f" ({len(picked)} of {len(grows)} rows; --steps N or --format csv for all)"
+        st = Table(title=title, title_justify="left", show_edge=False)
+        for k in keys:
+            st.add_column("share_pos" if k == "predicted_positive" else k, justify="right")
+        for i in picked:
+            r = grows[i]
+            style = "bold green" if i in hit else None
+            st.add_row(
+                *[fmt_num(r[k]) if k == "threshold" else fmt_num(r[k], 4) for k in keys],
+                style=style,
+            )
+        console.print(st)
+        console.print()
+    for w in result.get("warnings", []):
+        console.print(f"warning: {w}", style="yellow")
+    return buf.getvalue()
+
+
+def _format_for(fmt: str | None, output: str | None) -> str:
+    if fmt:
+        return fmt
+    if output:
+        ext = output.lower().rsplit(".", 1)[-1]
+        return {"csv": "csv", "txt": "table"}.get(ext, "json")
+    from losscli.cli import _stdout_is_terminal
+
+    return "table" if _stdout_is_terminal() else "json"
+
+
+_IN_FORMATS = click.Choice(["csv", "tsv", "npy", "npz", "parquet"])
+
+
+@click.command("thresholds", context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("predictions", metavar="PREDICTIONS")
+@click.argument("labels", required=False, metavar="[LABELS]")
+@click.option(
+    "--task",
+    type=click.Choice(["auto", "binary", "multilabel"]),
+    default="auto",
+    show_default=True,
+    help="What the data is; auto decides from the labels and predictions.",
+)
+@click.option(
+    "--scores",
+    type=click.Choice(["auto", "logits", "probs", "log-probs"]),
+    default="auto",
+    show_default=True,
+    help="What the prediction numbers are; logits become probabilities first.",
+)
+@click.option("--activation", metavar="NAME", default=None, help="Output activation first.")
+@click.option("--label-col", default=None, help="Label column(s), comma-separated.")
+@click.option("--pred-cols", default=None, help="Prediction columns, comma-separated patterns.")
+@click.option("--id-col", default=None, help="Id column: joins two files.")
+@click.option("--weight-col", default=None, help="Sample-weight column.")
+@click.option("--input-format", type=_IN_FORMATS, default=None, help="Format of PREDICTIONS.")
+@click.option("--labels-format", type=_IN_FORMATS, default=None, help="Format of LABELS.")
+@click.option("--beta", type=float, default=1.0, show_default=True, help="F-beta weight of recall.")
+@click.option(
+    "--steps",
+    type=int,
+    default=None,
+    metavar="N",
+    help="Show thresholds 0, 1/N, ..., 1 instead of every distinct cut point (the best "
+    "threshold is still searched over every cut point).",
+)
+@click.option(
+    "--optimize",
+    default=None,
+    metavar="CRITERION",
+    help="f1, fbeta, youden, precision@recall=R or recall@precision=P. "
+    "[default: f1, or fbeta with --beta]",
+)
+@click.option(
+    "--write",
+    "write_path",
+    default=None,
+    metavar="FILE",
+    help="Save the best thresholds as JSON for 'compute --threshold @FILE'.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(list(_FORMATS)),
+    default=None,
+    help="Default: a table at a terminal, JSON in a pipe.",
+)
+@click.option("-o", "--output", default=None, metavar="FILE", help="Write the result to FILE.")
+@click.option("-q", "--quiet", is_flag=True, help="Do not print warnings on stderr.")
+def thresholds(**kw: Any) -> int:
+    """Choose the decision threshold: sweep it over PREDICTIONS (binary or multi-label).
+
+    Reports precision, recall, F1 (F-beta with --beta), specificity and the share predicted
+    positive at every distinct cut point, and the best threshold per label for --optimize.
+    A label is positive when its probability is > threshold: each reported threshold is the
+    next lower distinct score (0.0 for "all positive"), so compute reproduces its numbers.
+
+    \b
+    Examples:
+      losscli thresholds sample_data/breast_cancer.csv
+      losscli thresholds preds.csv --optimize "precision@recall=0.95" --write t.json
+      losscli compute preds.csv --threshold @t.json
+    """
+    from losscli import io as lio
+
+    fmt_opt, output, write_path, quiet = (
+        kw.pop("fmt"),
+        kw.pop("output"),
+        kw.pop("write_path"),
+        kw.pop("quiet"),
+    )
+    beta, steps, optimize = kw.pop("beta"), kw.pop("steps"), kw.pop("optimize")
+    predictions, labels = kw.pop("predictions"), kw.pop("labels")
+    if predictions == "-" and labels == "-":
+        raise UsageError("only one of PREDICTIONS and LABELS can be '-' (stdin)")
+    fmt = _format_for(fmt_opt, output)
+    for path in (output, write_path):
+        if path and path != "-":
+            lio.check_output_path(path)
+    result = compute_thresholds(
+        predictions, labels, beta=beta, steps=steps, optimize=optimize, **kw
+    )
+    if fmt == "json":
+        text = thresholds_json(result)
+    elif fmt == "csv":
+        text = thresholds_csv(result)
+    else:
+        from losscli.cli import _color, _stdout_is_terminal
+
+        text = thresholds_table(
+            result,
+            color=_color() and not output,
+            width=None if _stdout_is_terminal() else 100,
+        )
+    if write_path:
+        with lio.atomic_output(write_path) as fh:
+            fh.write(thresholds_json(thresholds_file(result)).encode("utf-8"))
+    if output:
+        with lio.atomic_output(output) as fh:
+            fh.write(text.encode("utf-8"))
+    else:
+        sys.stdout.write(text)
+    if not quiet:
+        for w in result["warnings"]:
+            click.echo(f"warning: {w}", err=True)
+    return 0

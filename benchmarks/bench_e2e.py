@@ -222,7 +222,9 @@ def run_once(c: Contender) -> dict:
     )
     if proc.returncode != 0:
         return {"wall": float("nan"), "maxrss_kb": 0, "rc": -1, "stderr": proc.stderr[-3000:]}
-    return json.loads(proc.stdout)
+    run = json.loads(proc.stdout)
+    run["cpu"] = run["user"] + run["sys"]
+    return run
 
 
 def losscli_argv(*files: Path) -> list[str]:
@@ -346,18 +348,22 @@ def report(contenders: list[Contender], args) -> bool:
     print()
     print(f"## Medians of {args.repeats} interleaved runs")
     print()
-    print("| contender | rows | wall s (median) | wall s (min-max) | peak RSS MB | RSS bytes/row |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print(
+        "| contender | rows | wall s (median) | wall s (min-max) | CPU s (median) "
+        "| peak RSS MB | RSS bytes/row |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for c in contenders:
         ok = c.ok_runs()
         wall = c.median("wall")
+        cpu = c.median("cpu")
         rss = c.median("maxrss_kb")
         rng = f"{min(r['wall'] for r in ok):.2f}-{max(r['wall'] for r in ok):.2f}" if ok else "n/a"
         rss_mb = None if rss is None else rss / 1024
         per_row = None if rss is None else rss * 1024 / c.rows
         failed = f" (FAILED {len(c.runs) - len(ok)}/{len(c.runs)})" if len(ok) < len(c.runs) else ""
         print(
-            f"| {c.name}{failed} | {c.rows:,} | {_fmt(wall, '.2f')} | {rng} | "
+            f"| {c.name}{failed} | {c.rows:,} | {_fmt(wall, '.2f')} | {rng} | {_fmt(cpu, '.2f')} | "
             f"{_fmt(rss_mb, '.0f')} | {_fmt(per_row, '.0f')} |"
         )
     for c in contenders:
@@ -429,6 +435,17 @@ def report(contenders: list[Contender], args) -> bool:
 
     print()
     print("Informational:")
+
+    def cpu(name: str) -> float | None:
+        return cs[name].median("cpu") if name in cs else None
+
+    if "losscli-csv" in cs:
+        print(
+            "  same time ratios on CPU time (user+sys; less sensitive to other load): "
+            f"CSV/handwritten {_fmt(ratio(cpu('losscli-csv'), cpu('handwritten-csv')))}x, "
+            f"CSV/floor {_fmt(ratio(cpu('losscli-csv'), cpu('floor-csv')))}x, "
+            f"NPY/floor {_fmt(ratio(cpu('losscli-npy'), cpu('floor-npy')))}x"
+        )
     if "handwritten-csv" in cs:
         print(
             f"  floor-csv / handwritten-csv time: "

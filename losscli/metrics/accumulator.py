@@ -358,6 +358,11 @@ class ClassificationAccumulator:
 
         Raises:
             InputError: shapes, label values or probabilities are not as described.
+
+        >>> acc = ClassificationAccumulator("multilabel", 2, threshold=np.array([0.5, 0.3]))
+        >>> acc.update(np.array([[1.0, 1.0], [0.0, 0.0]]), np.array([[0.7, 0.4], [0.2, 0.1]]))
+        >>> acc.n_rows, acc.result().metrics["subset_accuracy"]
+        (2, 1.0)
         """
         yt, yp, w = self._check(y_true, y_prob, sample_weight)
         n = yp.shape[0]
@@ -490,6 +495,17 @@ class ClassificationAccumulator:
 
         Returns:
             A :class:`MetricsResult`.
+
+        >>> acc = ClassificationAccumulator("multiclass", 3, class_names=["a", "b", "c"])
+        >>> acc.update(np.array([0, 1, 2]), np.array([[0.8, 0.1, 0.1]] * 3))
+        >>> res = acc.result()
+        >>> res.metrics["precision_macro"], res.confusion_matrix
+        (0.1111111111111111, [[1, 0, 0], [1, 0, 0], [1, 0, 0]])
+        >>> print(res.warnings[0])
+        precision is undefined for classes 'b', 'c' (no predicted samples); set to 0.
+        Use --zero-division to change it.
+        >>> acc.result(zero_division="nan").metrics["precision_macro"]
+        0.3333333333333333
         """
         zdv, warn = parse_zero_division(zero_division)
         if warn:

@@ -84,6 +84,11 @@ class RegressionAccumulator:
 
         Raises:
             InputError: shapes differ, values are not finite, or weights are invalid.
+
+        >>> acc = RegressionAccumulator()
+        >>> acc.update(np.array([[1.0, 10.0], [2.0, 20.0]]), np.array([[1.5, 10.0], [2.0, 22.0]]))
+        >>> acc.n_outputs, acc.result().per_output[1]["mse"]
+        (2, 2.0)
         """
         yt = np.asarray(y_true, dtype=np.float64)
         yp = np.asarray(y_pred, dtype=np.float64)
@@ -203,6 +208,12 @@ class RegressionAccumulator:
         Returns:
             A :class:`MetricsResult` with ``metrics`` (mse, rmse, mae, r2, mape, max_error) and
             ``per_output`` (the same per output).
+
+        >>> acc = RegressionAccumulator()
+        >>> acc.update(np.array([1.0, 2.0, 4.0]), np.array([1.0, 3.0, 3.0]))
+        >>> m = acc.result().metrics
+        >>> m["rmse"], m["mape"], m["r2"]
+        (0.816496580927726, 0.25, 0.5714285714285714)
         """
         names = ("mse", "rmse", "mae", "r2", "mape", "max_error")
         warnings: list[str] = []

@@ -450,6 +450,7 @@ class Evaluation:
         self.warnings: list[str] = []
         self.n_rows = 0
         self.n_dropped = 0
+        self.n_ignored = 0
         self.n_renormalised = 0
         self.max_prob_dev = 0.0
         self.loss_names: list[str] = []
@@ -745,7 +746,9 @@ class Evaluation:
                     1 if plan.label_encoding in ("index", "binary", "pm1") else len(plan.classes)
                 ):
                     raise InputError("label columns do not match the prediction columns")
-                y_true = encode_numeric_labels(plan, raw, where_kept)
+                y_true = encode_numeric_labels(
+                    plan, raw, where_kept, ignore_index=self.params.get("ignore_index")
+                )
             if plan.task == "regression" and y_true.shape != y_pred.shape:
                 raise InputError(
                     f"regression needs as many label columns as prediction columns; got "
@@ -775,7 +778,16 @@ class Evaluation:
                 hard = y_true
                 if plan.task == "multiclass" and y_true.ndim == 2:
                     hard = np.argmax(y_true, axis=1)
-                self.metrics_acc.update(hard, probs, sample_weight=weights)
+                if plan.task == "multiclass" and hard.ndim == 1:
+                    keep = hard != self.params.get("ignore_index")
+                    if not keep.all():  # ignore_index rows count for no metric
+                        self.n_ignored += int((~keep).sum())
+                        w = weights[keep] if weights is not None else None
+                        self.metrics_acc.update(hard[keep], probs[keep], sample_weight=w)
+                    else:
+                        self.metrics_acc.update(hard, probs, sample_weight=weights)
+                else:
+                    self.metrics_acc.update(hard, probs, sample_weight=weights)
                 if per_sample is not None:
                     per["_probs"] = probs
             if per_sample is not None:
@@ -824,7 +836,8 @@ class Evaluation:
             )
         elif plan.task == "multiclass":
             hard = np.argmax(y_true, axis=1) if y_true.ndim == 2 else y_true
-            out["label"] = classes[hard]
+            names = classes[np.clip(hard, 0, len(classes) - 1)]
+            out["label"] = np.where(hard == self.params.get("ignore_index"), "(ignored)", names)
             pred = np.argmax(probs, axis=1)
             out["prediction"] = classes[pred]
             out["prob"] = probs[np.arange(len(pred)), pred]
@@ -853,6 +866,12 @@ class Evaluation:
             )
         if self.n_dropped:
             warnings.append(f"{self.n_dropped} rows with missing, NaN or inf values were dropped")
+        if self.n_ignored:
+            rows = "1 row has" if self.n_ignored == 1 else f"{self.n_ignored} rows have"
+            warnings.append(
+                f"{rows} label {self.params.get('ignore_index')} (--ignore-index): the losses "
+                "skip them and the metrics leave them out"
+            )
         losses: dict[str, float | None] = {}
         stats: dict[str, dict[str, float | None]] = {}
         for name, acc in self.loss_acc.items():

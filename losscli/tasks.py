@@ -300,8 +300,14 @@ def encode_text_labels(
     return out
 
 
-def encode_numeric_labels(plan: Plan, labels: np.ndarray, where: Where) -> np.ndarray:
-    """Turn numeric label columns (n, Lc) into the canonical y_true of ``plan.task``."""
+def encode_numeric_labels(
+    plan: Plan, labels: np.ndarray, where: Where, *, ignore_index: int | None = None
+) -> np.ndarray:
+    """Turn numeric label columns (n, Lc) into the canonical y_true of ``plan.task``.
+
+    Multi-class index labels equal to ``ignore_index`` are kept (the losses skip them, as
+    torch does; the caller leaves them out of the metrics).
+    """
     task, enc = plan.task, plan.label_encoding
     if task == "regression":
         return labels[:, 0].copy() if labels.shape[1] == 1 else labels
@@ -325,6 +331,8 @@ def encode_numeric_labels(plan: Plan, labels: np.ndarray, where: Where) -> np.nd
         if enc == "index":
             y = labels[:, 0]
             bad = (y != np.round(y)) | (y < 0) | (y >= n_classes)
+            if ignore_index is not None:
+                bad &= y != ignore_index
             if bad.any():
                 i = first_bad(bad)
                 raise InputError(

@@ -416,3 +416,18 @@ def test_closed_pipe_ends_quietly():
     err = p.stderr.read().decode()
     assert p.wait() in (0, 141)
     assert "Traceback" not in err and err == ""
+
+
+def test_ignore_index_rows_skip_losses_and_metrics(tmp_path):
+    rows = [(0, 2, 1, 0), (-100, 0, 0, 5), (2, 1, 1, 3), (1, 0, 2, 1)]
+    f = write_csv(tmp_path / "p.csv", ["label", "a", "b", "c"], rows)
+    r = run("compute", f, "--loss", "ce")
+    d = json.loads(r.stdout)
+    z = np.array([r[1:] for r in rows], dtype=float)
+    y = np.array([r[0] for r in rows])
+    keep = y != -100
+    logp = z - np.log(np.exp(z).sum(1, keepdims=True))
+    # torch CrossEntropyLoss(ignore_index=-100): mean over the rows that are not ignored
+    assert d["losses"]["ce"] == pytest.approx(-logp[keep, y[keep]].mean(), rel=1e-12)
+    assert d["confusion_matrix"] == skm.confusion_matrix(y[keep], z[keep].argmax(1)).tolist()
+    assert "warning: 1 row has label -100 (--ignore-index)" in r.stderr

@@ -211,13 +211,18 @@ def _format_for(fmt: str | None, output: str | None) -> str:
     return "table" if _stdout_is_terminal() else "json"
 
 
-def _loss_choices() -> list[str]:
+def _check_losses(losses: list[str]) -> None:
     from losscli.losses import REGISTRY
 
-    names = ["all"]
+    known = {"all"}
     for spec in REGISTRY.values():
-        names += [spec.name, *spec.aliases]
-    return names
+        known.update((spec.name, *spec.aliases))
+    bad = [name for name in losses if name not in known]
+    if bad:
+        raise UsageError(
+            f"--loss {bad[0]!r} is not a known loss; choose from all, {', '.join(REGISTRY)} "
+            "(see 'losscli losses')"
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -359,12 +364,7 @@ def compute(**kwargs: Any) -> int:
     zero_division: Any = {"0": 0, "1": 1}.get(zd, zd)
     losses = list(kwargs.pop("losses")) or None
     if losses:
-        choices = _loss_choices()
-        bad = [name for name in losses if name not in choices]
-        if bad:
-            raise UsageError(
-                f"--loss {bad[0]!r} is not a known loss; choose from {', '.join(choices)}"
-            )
+        _check_losses(losses)
     threshold = _parse_threshold(kwargs.pop("threshold"))
     predictions, labels = kwargs.pop("predictions"), kwargs.pop("labels")
     if predictions == "-" and labels == "-":

@@ -189,9 +189,15 @@ def resolve_columns(pred_table: Any, label_table: Any | None, opts: Options) -> 
         if text:
             raise InputError(f"{pred_table.name}: prediction column {text[0]!r} is not numeric")
     if not pred:
+        text_cols = [c for c in pred_table.columns if c not in reserved]
+        if text_cols:
+            raise InputError(
+                f"{pred_table.name}: column {text_cols[0]!r} holds text, not numbers, so there is "
+                "no prediction column; fix its values or choose columns with --pred-cols"
+            )
         raise InputError(
-            f"{pred_table.name} has no numeric prediction column besides the label/id/weight "
-            "columns; choose them with --pred-cols"
+            f"{pred_table.name} has no prediction column besides the label/id/weight columns; "
+            "choose them with --pred-cols"
         )
     clash = set(pred) & {id_col, weight_col}
     if clash:
@@ -233,6 +239,11 @@ def class_names(pred_cols: Sequence[str]) -> list[str]:
 # --------------------------------------------------------------------------------------------
 
 
+def _show(value: Any) -> str:
+    """A value as a message shows it: ``7`` or ``'abc'``, never ``np.int64(7)``."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
 def _normalise_ids(ids: np.ndarray) -> np.ndarray:
     if ids.dtype == object:
         return ids.astype(str)
@@ -269,8 +280,8 @@ class LabelFile:
             dup = np.flatnonzero(sorted_ids[1:] == sorted_ids[:-1])
             if dup.size:
                 raise InputError(
-                    f"{table.name}: id {sorted_ids[dup[0]]!r} appears more than once in column "
-                    f"{cols.id!r}; ids must be unique to join the files"
+                    f"{table.name}: id {_show(sorted_ids[dup[0]])} appears more than once in "
+                    f"column {cols.id!r}; ids must be unique to join the files"
                 )
             self.ids, self.order, self.sorted_ids = ids, order, sorted_ids
             self.used = np.zeros(self.n, dtype=bool)
@@ -299,7 +310,7 @@ class LabelFile:
         found = (pos < self.n) & (keys[pos_c] == ids)
         if not found.all():
             i = int(np.flatnonzero(~found)[0])
-            raise InputError(f"{pred_where(i)}: id {ids[i]!r} is not in {self.name}")
+            raise InputError(f"{pred_where(i)}: id {_show(ids[i])} is not in {self.name}")
         rows = self.order[pos_c]
         self.used[rows] = True
         return self.values[rows]
@@ -313,10 +324,11 @@ class LabelFile:
                 )
         elif not self.used.all():
             missing = int((~self.used).sum())
-            first = self.ids[int(np.flatnonzero(~self.used)[0])]
+            first = _show(self.ids[int(np.flatnonzero(~self.used)[0])])
+            ids = "1 id" if missing == 1 else f"{missing} ids"
             raise InputError(
-                f"{missing} ids in {self.name} have no prediction (the first is {first!r}); "
-                "evaluate matching files"
+                f"{ids} in {self.name} {'has' if missing == 1 else 'have'} no prediction "
+                f"(the first is {first}); evaluate matching files"
             )
 
 

@@ -677,6 +677,8 @@ class Evaluation:
             weights = chunk.column(cols.weight) if cols.weight else None
             n_seen += chunk.n
             yield chunk, preds, raw, weights, ids
+        if n_seen == 0:
+            raise InputError(f"{self.pred_table.name} has no data rows")
         if labels_file is not None:
             labels_file.finish(n_seen)
 

@@ -1,0 +1,331 @@
+"""Hostile input: every bad case gets one exact `Error: …` line, exit 2, nothing on stdout,
+and no output file created or clobbered. A fuzz test feeds random CSV text and arrays to the
+CLI and finds no traceback and no exit code other than 0 or 2."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from losscli.cli import cli
+
+
+def invoke(args, input=None):
+    return CliRunner().invoke(
+        cli, [str(a) for a in args], input=input, catch_exceptions=False, prog_name="losscli"
+    )
+
+
+def _files(d: Path) -> dict[str, Path]:
+    """Write every bad input once; return name -> path."""
+    f = {}
+
+    def text(name, content, mode="w"):
+        p = d / name
+        if mode == "w":
+            p.write_text(content)
+        else:
+            p.write_bytes(content)
+        f[name] = p
+
+    text("ok.csv", "label,prob\n1,0.9\n0,0.1\n1,0.4\n")
+    text("empty.csv", "")
+    text("header.csv", "label,prob\n")
+    text("text.csv", "label,prob\n1,0.9\n0,abc\n")
+    text("nan.csv", "label,prob\n1,0.9\n0,inf\n")
+    text("nolabel.csv", "label,prob\n1,0.9\n,0.2\n")
+    text("ragged.csv", "label,prob\n1,0.9\n0,0.1,7\n")
+    text("latin1.csv", b"label,prob\n1,0.9\n0,\xe9\n", mode="b")
+    text("probs3.csv", "label,a,b,c\n0,0.7,0.2,0.1\n2,0.1,0.1,0.8\n")
+    text("notone.csv", "label,a,b,c\n0,0.7,0.2,0.3\n2,0.1,0.1,0.8\n")
+    text("outside.csv", "label,prob\n1,0.9\n0,1.5\n")
+    text("idx.csv", "label,a,b,c\n0,1,2,3\n3,1,2,3\n")
+    text("names.csv", "label,cat,dog\ncat,1,2\nbird,2,1\n")
+    text("labels4.csv", "label\n1\n0\n1\n0\n")
+    text("pid.csv", "id,prob\n1,0.9\n2,0.1\n3,0.4\n")
+    text("yid.csv", "id,label\n1,1\n2,0\n4,1\n")
+    text("gz.csv.gz", gzip.compress(b"label,prob\n1,0.9\n")[:20], mode="b")
+    text("bad.json", "{nope")
+    np.save(d / "cube.npy", np.zeros((2, 2, 2)))
+    np.save(d / "empty.npy", np.zeros((0,)))
+    np.save(d / "obj.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    np.save(d / "y3.npy", np.array([1, 0, 1]))
+    (d / "trunc.npy").write_bytes((d / "cube.npy").read_bytes()[:100])
+    (d / "corrupt.parquet").write_bytes(b"PAR1" + b"\0" * 20 + b"PAR1")
+    (d / "dir").mkdir()
+    for name in ("cube.npy", "empty.npy", "obj.npy", "y3.npy", "trunc.npy", "corrupt.parquet"):
+        f[name] = d / name
+    f["dir"] = d / "dir"
+    return f
+
+
+# (id, args, expected message); `{name}` is replaced by the path of that file.
+CASES = [
+    (
+        "empty file",
+        ["{empty.csv}"],
+        "{empty.csv}: the file is empty (0 bytes); pass a predictions file with data",
+    ),
+    ("header only", ["{header.csv}"], "{header.csv} has no data rows"),
+    (
+        "non-numeric cell",
+        ["{text.csv}"],
+        "{text.csv}: column 'prob' holds text, not numbers, so there is no prediction column; "
+        "fix its values or choose columns with --pred-cols",
+    ),
+    (
+        "inf prediction",
+        ["{nan.csv}"],
+        "{nan.csv}: line 3: prediction column 'prob' is inf (missing, NaN or inf); fix the file "
+        "or pass --drop-invalid to skip such rows",
+    ),
+    (
+        "missing label",
+        ["{nolabel.csv}"],
+        "{nolabel.csv}: line 3: the label is missing, NaN or inf; fix the file or pass "
+        "--drop-invalid to skip such rows",
+    ),
+    (
+        "ragged row",
+        ["{ragged.csv}"],
+        "{ragged.csv}: line 3 has 3 fields, the header has 2; every row needs one value per column",
+    ),
+    (
+        "undecodable text",
+        ["{latin1.csv}"],
+        "{latin1.csv}: line 3, column 'prob' is not UTF-8 text; re-save the file as UTF-8",
+    ),
+    (
+        "probabilities outside [0, 1]",
+        ["{outside.csv}", "--scores", "probs"],
+        "{outside.csv}: line 3: prediction 1.5 is outside [0, 1] but --scores is 'probs'; pass "
+        "--scores logits if these are raw model outputs",
+    ),
+    (
+        "rows not summing to 1 under --strict",
+        ["{notone.csv}", "--scores", "probs", "--strict"],
+        "--strict: 1 rows of probabilities did not sum to 1 (largest deviation 0.2); they were "
+        "renormalised",
+    ),
+    (
+        "label out of range",
+        ["{idx.csv}"],
+        "{idx.csv}: line 3: label 3 is not a class index 0..2 (there are 3 prediction columns)",
+    ),
+    (
+        "unknown class name",
+        ["{names.csv}"],
+        "{names.csv}: line 3: label 'bird' is not a known class; the classes (prediction "
+        "columns) are 'cat', 'dog'",
+    ),
+    (
+        "row-count mismatch",
+        ["{pid.csv}", "{labels4.csv}"],
+        "the predictions have 3 rows but {labels4.csv} has 4; the files must have the same rows "
+        "in the same order, or pass --id-col to join them",
+    ),
+    ("id mismatch", ["{pid.csv}", "{yid.csv}"], "{pid.csv}: line 4: id 3 is not in {yid.csv}"),
+    (
+        "unknown column",
+        ["{ok.csv}", "--pred-cols", "p"],
+        "--pred-cols: {ok.csv} has no column 'p'; its columns are 'label', 'prob'",
+    ),
+    (
+        "3-D array",
+        ["{cube.npy}", "{y3.npy}"],
+        "{cube.npy}: the array is a 3-D array of shape (2, 2, 2); save a 1-D array (N,) or a 2-D "
+        "array (N, C), e.g. arr.reshape(len(arr), -1)",
+    ),
+    ("empty array", ["{empty.npy}", "{y3.npy}"], "{empty.npy} has no data rows"),
+    (
+        "pickled object array",
+        ["{obj.npy}", "{y3.npy}"],
+        "{obj.npy}: holds pickled Python objects: object arrays are not supported (losscli never "
+        "loads pickled data); save a numeric or string array, e.g. "
+        "np.save(path, arr.astype(float))",
+    ),
+    (
+        "truncated NPY",
+        ["{trunc.npy}", "{y3.npy}"],
+        "{trunc.npy}: is not a valid NPY file (corrupt or truncated): EOF: reading array header, "
+        "expected 118 bytes got 90",
+    ),
+    (
+        "truncated gzip",
+        ["{gz.csv.gz}"],
+        "{gz.csv.gz}: is not a valid gzip file (corrupt or truncated): Compressed file ended "
+        "before the end-of-stream marker was reached",
+    ),
+    (
+        "missing path",
+        ["{ok.csv}.nope"],
+        "{ok.csv}.nope: no such file; check the path of the predictions file",
+    ),
+    (
+        "a directory",
+        ["{dir}"],
+        "{dir}: is a directory, not a file; pass the predictions file inside it",
+    ),
+    (
+        "loss that does not fit the task",
+        ["{ok.csv}", "--loss", "ce"],
+        "loss 'ce' does not fit the binary task (it is for multiclass); choose from bce, focal, "
+        "dice, jaccard, hinge, squared_hinge, exponential, zero_one",
+    ),
+    (
+        "out-of-range option",
+        ["{ok.csv}", "--focal-gamma", "-1"],
+        "--focal-gamma must be >= 0, got -1.0",
+    ),
+    (
+        "bad threshold file",
+        ["{ok.csv}", "--threshold", "@{bad.json}"],
+        "{bad.json}: not valid JSON at line 1, column 2: Expecting property name enclosed in "
+        "double quotes; fix the file",
+    ),
+    (
+        "malformed --fail-if",
+        ["{ok.csv}", "--fail-if", "import os"],
+        "--fail-if 'import os' is not of the form NAME OP NUMBER (OP one of < <= > >= == !=), "
+        "e.g. --fail-if 'f1_macro < 0.9'",
+    ),
+    (
+        "output in a missing folder",
+        ["{ok.csv}", "--output", "{dir}/no/r.json"],
+        "cannot write '{dir}/no/r.json': folder '{dir}/no' does not exist; create it first",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    return _files(tmp_path_factory.mktemp("hostile"))
+
+
+def _fill(text: str, files: dict[str, Path]) -> str:
+    for name, path in files.items():
+        text = text.replace("{" + name + "}", str(path))
+    return text
+
+
+@pytest.mark.parametrize("case,args,message", CASES, ids=[c[0] for c in CASES])
+def test_bad_input_gets_one_exact_error(files, tmp_path, case, args, message):
+    out = tmp_path / "report.json"
+    out.write_text("precious")
+    per = tmp_path / "per.csv"
+    extra = [] if "--output" in args else ["--output", out, "--per-sample", per]
+    r = invoke(["compute"] + [_fill(a, files) for a in args] + extra)
+    assert r.exit_code == 2, (r.stdout, r.stderr)
+    assert r.stdout == ""
+    assert r.stderr == f"Error: {_fill(message, files)}\n"
+    assert out.read_text() == "precious"
+    assert not per.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
+
+
+def test_pickled_npy_payload_never_runs(tmp_path):
+    sentinel = tmp_path / "pwned"
+
+    class Payload:
+        def __reduce__(self):
+            return (Path.write_text, (sentinel, "ran"))
+
+    np.save(tmp_path / "evil.npy", np.array([Payload()], dtype=object), allow_pickle=True)
+    np.save(tmp_path / "y.npy", np.array([1]))
+    r = invoke(["compute", tmp_path / "evil.npy", tmp_path / "y.npy"])
+    assert r.exit_code == 2 and "object arrays are not supported" in r.stderr
+    assert not sentinel.exists()
+
+
+def test_drop_invalid_counts_rows(files):
+    r = invoke(["compute", files["nan.csv"], "--drop-invalid"])
+    assert r.exit_code == 0
+    assert json.loads(r.stdout)["n_dropped"] == 1
+
+
+# --------------------------------------------------------------------------------------------
+# fuzz: random CSV text and random arrays never give a traceback or an exit code but 0 or 2
+# --------------------------------------------------------------------------------------------
+
+cells = st.one_of(
+    st.integers(-3, 3).map(str),
+    st.floats(allow_nan=True, allow_infinity=True, width=32).map(repr),
+    st.sampled_from(["", "nan", "inf", "-inf", "abc", "1e400", "0x10", '"q"', "true", " 1 "]),
+    st.floats(0, 1).map(lambda v: f"{v:.3f}"),
+)
+header = st.lists(
+    st.sampled_from(["label", "y", "id", "a", "b", "c", "prob", "w", "label"]),
+    min_size=1,
+    max_size=4,
+)
+options = st.lists(
+    st.sampled_from(
+        [
+            ["--scores", "probs"],
+            ["--scores", "logits"],
+            ["--scores", "log-probs"],
+            ["--task", "binary"],
+            ["--task", "multiclass"],
+            ["--task", "multilabel"],
+            ["--task", "regression"],
+            ["--loss", "all"],
+            ["--drop-invalid"],
+            ["--strict"],
+            ["--chunk-size", "2"],
+            ["--weight-col", "w"],
+            ["--id-col", "id"],
+            ["--format", "csv"],
+            ["--format", "table"],
+            ["--top-k", "2"],
+            ["--threshold", "0.3,0.6"],
+        ]
+    ),
+    max_size=3,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    head=header,
+    rows=st.lists(st.lists(cells, min_size=1, max_size=4), max_size=8),
+    opts=options,
+)
+def test_fuzz_csv_never_crashes(tmp_path_factory, head, rows, opts):
+    text = ",".join(head) + "\n" + "".join(",".join(r) + "\n" for r in rows)
+    args = ["compute", "-", "--input-format", "csv"] + [a for o in opts for a in o]
+    r = invoke(args, input=text)
+    assert r.exit_code in (0, 2), (text, args, r.stderr)
+    assert "Traceback" not in r.stderr and "internal error" not in r.stderr
+    if r.exit_code == 2:
+        assert r.stdout == ""
+        assert r.stderr.startswith("Error: ") and r.stderr.count("Error: ") == 1
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    shape=st.tuples(st.integers(0, 6), st.integers(1, 4)),
+    fill=st.floats(allow_nan=True, allow_infinity=True, width=64),
+    labels=st.lists(st.integers(-2, 5), min_size=0, max_size=7),
+    opts=options,
+)
+def test_fuzz_arrays_never_crash(tmp_path_factory, shape, fill, labels, opts):
+    d = tmp_path_factory.mktemp("arr")
+    rng = np.random.default_rng(len(labels))
+    z = rng.normal(size=shape)
+    if shape[0]:
+        z[0, 0] = fill
+    np.save(d / "z.npy", z)
+    np.save(d / "y.npy", np.array(labels, dtype=np.int64))
+    args = ["compute", d / "z.npy", d / "y.npy"] + [a for o in opts for a in o]
+    r = invoke(args)
+    assert r.exit_code in (0, 2), (shape, fill, labels, args, r.stderr)
+    assert "Traceback" not in r.stderr and "internal error" not in r.stderr
+    if r.exit_code == 2:
+        assert r.stdout == ""

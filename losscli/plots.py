@@ -24,7 +24,7 @@ import numpy as np
 
 from losscli.errors import UsageError
 
-__all__ = ["FIGSIZE", "DPI", "PIXELS", "PlotCollector", "write_plots"]
+__all__ = ["FIGSIZE", "DPI", "PIXELS", "PlotCollector", "require_matplotlib", "write_plots"]
 
 FIGSIZE = (8.0, 6.0)
 DPI = 100
@@ -71,6 +71,15 @@ class PlotCollector:
     def values(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """``{output name ('' for one output): (y_true, y_pred)}``."""
         return {k: (np.concatenate(ys), np.concatenate(ps)) for k, (ys, ps) in self._parts.items()}
+
+
+def require_matplotlib() -> None:
+    """Fail early, before a long run, when matplotlib is missing (names the extra).
+
+    Raises:
+        UsageError: ``--plot needs matplotlib: pip install 'losscli[plot]'``.
+    """
+    _mpl()
 
 
 def _mpl() -> Any:

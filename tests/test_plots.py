@@ -16,7 +16,7 @@ import pytest
 
 from losscli.engine import Evaluation, Options
 from losscli.errors import UsageError
-from losscli.plots import PIXELS, PlotCollector, write_plots
+from losscli.plots import PIXELS, PlotCollector, require_matplotlib, write_plots
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 CLASSIFICATION_FILES = [
@@ -100,6 +100,8 @@ def test_missing_matplotlib_names_the_extra(tmp_path, monkeypatch):
     with pytest.raises(UsageError) as e:
         write_plots(ev, d, tmp_path / "p")
     assert str(e.value) == "--plot needs matplotlib: pip install 'losscli[plot]'"
+    with pytest.raises(UsageError, match=r"losscli\[plot\]"):
+        require_matplotlib()
     assert not (tmp_path / "p").exists()
 
 

@@ -16,7 +16,6 @@ import sys
 from typing import Any
 
 import click
-import numpy as np
 
 from losscli.errors import UsageError
 
@@ -38,7 +37,9 @@ _TABLE_KEYS = (
 _MAX_TABLE_ROWS = 25
 
 
-def _rows(sweep: dict[str, np.ndarray], beta: float, weighted: bool) -> list[dict[str, Any]]:
+def _rows(sweep: dict[str, Any], beta: float, weighted: bool) -> list[dict[str, Any]]:
+    import numpy as np
+
     keys = [k for k in _TABLE_KEYS if k != "fbeta" or beta != 1.0]
     cols: dict[str, list[Any]] = {}
     for k in keys:
@@ -82,6 +83,8 @@ def compute_thresholds(
         "warnings", ...}``; binary: ``best`` a dict, ``table`` its rows; multi-label: ``best``
         one dict per label (with ``"label"``), ``table`` rows with a ``"label"`` key.
     """
+    import numpy as np
+
     from losscli import __version__
     from losscli.engine import Evaluation, Options
     from losscli.thresholds import best_threshold, grid_thresholds, threshold_sweep
@@ -203,6 +206,8 @@ def thresholds_csv(result: dict[str, Any]) -> str:
 
 
 def _sample(n: int, keep: list[int], limit: int) -> list[int]:
+    import numpy as np
+
     if n <= limit:
         return list(range(n))
     idx = set(np.rint(np.linspace(0, n - 1, limit - len(keep))).astype(int).tolist())

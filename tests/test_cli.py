@@ -431,3 +431,42 @@ def test_ignore_index_rows_skip_losses_and_metrics(tmp_path):
     assert d["losses"]["ce"] == pytest.approx(-logp[keep, y[keep]].mean(), rel=1e-12)
     assert d["confusion_matrix"] == skm.confusion_matrix(y[keep], z[keep].argmax(1)).tolist()
     assert "warning: 1 row has label -100 (--ignore-index)" in r.stderr
+
+
+def test_ctrl_c_and_full_disk_end_with_one_line(monkeypatch, tmp_path):
+    import losscli.engine
+    import losscli.io
+    from losscli.errors import DiskFullError
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(losscli.engine, "evaluate", interrupted)
+    r = run("compute", SAMPLES / "breast_cancer.csv")
+    # click ends the line the terminal's ^C started, then losscli says what happened
+    assert (r.exit_code, r.stdout, r.stderr) == (130, "", "\nInterrupted.\n")
+    monkeypatch.undo()
+
+    def full(path):
+        raise DiskFullError(f"no space left on the device writing {path}")
+
+    monkeypatch.setattr(losscli.io, "atomic_output", full)
+    out = tmp_path / "r.json"
+    r = run("compute", SAMPLES / "breast_cancer.csv", "--output", out)
+    assert (r.exit_code, r.stdout) == (4, "")
+    assert r.stderr == f"Error: no space left on the device writing {out}\n"
+
+
+def test_internal_errors_are_one_line_with_exit_3(monkeypatch):
+    import losscli.engine
+
+    def broken(*a, **k):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(losscli.engine, "evaluate", broken)
+    r = run("compute", SAMPLES / "breast_cancer.csv")
+    assert (r.exit_code, r.stdout) == (3, "")
+    assert r.stderr == (
+        "Error: internal error (ZeroDivisionError: boom). This is a bug in losscli; rerun with "
+        "LOSSCLI_DEBUG=1 for the traceback and report it.\n"
+    )

@@ -337,6 +337,14 @@ def _check_losses(losses: list[str]) -> None:
     metavar="EXPR",
     help="Exit 1 when EXPR holds, e.g. 'f1_macro < 0.9' or 'ce > 0.35' (repeatable).",
 )
+@click.option(
+    "--plot",
+    "plot_dir",
+    default=None,
+    metavar="DIR",
+    help="Write PNG pictures (confusion matrix, ROC, PR, reliability, probability and loss "
+    "histograms) into DIR (created if needed); needs matplotlib: pip install 'losscli[plot]'.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Do not print warnings on stderr.")
 @_loss_param_options
 def compute(**kwargs: Any) -> int:
@@ -358,7 +366,7 @@ def compute(**kwargs: Any) -> int:
 
     gates = [parse_gate(g) for g in kwargs.pop("gates")]
     fmt_opt, output, per_sample = kwargs.pop("fmt"), kwargs.pop("output"), kwargs.pop("per_sample")
-    quiet = kwargs.pop("quiet")
+    quiet, plot_dir = kwargs.pop("quiet"), kwargs.pop("plot_dir")
     params = _collect_params(kwargs)
     zd = kwargs.pop("zero_division")
     zero_division: Any = {"0": 0, "1": 1}.get(zd, zd)
@@ -380,9 +388,22 @@ def compute(**kwargs: Any) -> int:
         if output and os.path.abspath(output) == os.path.abspath(per_sample):
             raise UsageError("--output and --per-sample must be different files")
 
-    kwargs.update(losses=losses, params=params, threshold=threshold, zero_division=zero_division)
+    if plot_dir:
+        from losscli.plots import require_matplotlib
+
+        require_matplotlib()
+    kwargs.update(
+        losses=losses,
+        params=params,
+        threshold=threshold,
+        zero_division=zero_division,
+        # per-sample losses are kept (float32) only for the pictures and the terminal histograms
+        keep_loss_values=bool(plot_dir) or fmt == "table",
+    )
     try:
-        return _compute(predictions, labels, per_sample, output, fmt, gates, quiet, kwargs)
+        return _compute(
+            predictions, labels, per_sample, output, fmt, gates, quiet, plot_dir, kwargs
+        )
     finally:
         _drop_spool()
 
@@ -395,23 +416,40 @@ def _compute(
     fmt: str,
     gates: list[Any],
     quiet: bool,
+    plot_dir: str | None,
     options: dict[str, Any],
 ) -> int:
     """Run the evaluation, render and write the report, check the gates; the exit code."""
+    import contextlib
+
     from losscli import io
-    from losscli.engine import evaluate
+    from losscli.engine import Evaluation, Options
     from losscli.gates import check_gates
 
-    report = evaluate(
-        predictions,
-        labels,
-        per_sample=_per_sample_target(per_sample),
-        **options,
-    )
+    ev = Evaluation(predictions, labels, Options(**options))
+    writer = _per_sample_target(per_sample)
+    if isinstance(writer, str):
+        writer = io.PerSampleWriter(writer)
+    sink = writer
+    if plot_dir:
+        from losscli.plots import PlotCollector
+
+        sink = PlotCollector(writer)  # keeps regression labels/predictions for the scatter
+    # the writer commits on success and removes its temporary file on any error
+    with writer if writer is not None else contextlib.nullcontext():
+        report = ev.run(sink)
     failed = check_gates(gates, report.value, report.names())
+    if plot_dir:
+        from losscli.plots import write_plots
+
+        write_plots(ev, report.to_dict(), plot_dir, collector=sink)
 
     from losscli.render import render
 
+    if fmt == "table":
+        from losscli.render.histogram import text_histograms
+
+        report.histograms = text_histograms(ev)
     color = _color() and not output
     text = render(report, fmt, color=color, width=None if _stdout_is_terminal() else 100)
     if output:
@@ -505,3 +543,12 @@ def losses_command(name: str | None, fmt: str | None) -> None:
     else:
         text = catalog_table(items, ADVICE, color=_color(), detail=name is not None)
     sys.stdout.write(text)
+
+
+def _register_commands() -> None:
+    from losscli.commands.thresholds import thresholds
+
+    cli.add_command(thresholds)
+
+
+_register_commands()

@@ -68,6 +68,7 @@ class Report:
     inference: list[str] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
     n_dropped: int = 0
+    histograms: dict[str, Any] = field(default_factory=dict)  # table view only, not in JSON
 
     def value(self, name: str) -> float | None:
         """Look up a flat metric or loss name (``losses.ce`` / ``metrics.f1`` also work)."""

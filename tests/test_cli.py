@@ -441,7 +441,7 @@ def test_ctrl_c_and_full_disk_end_with_one_line(monkeypatch, tmp_path):
     def interrupted(*a, **k):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(losscli.engine, "evaluate", interrupted)
+    monkeypatch.setattr(losscli.engine.Evaluation, "run", interrupted)
     r = run("compute", SAMPLES / "breast_cancer.csv")
     # click ends the line the terminal's ^C started, then losscli says what happened
     assert (r.exit_code, r.stdout, r.stderr) == (130, "", "\nInterrupted.\n")
@@ -463,10 +463,66 @@ def test_internal_errors_are_one_line_with_exit_3(monkeypatch):
     def broken(*a, **k):
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr(losscli.engine, "evaluate", broken)
+    monkeypatch.setattr(losscli.engine.Evaluation, "run", broken)
     r = run("compute", SAMPLES / "breast_cancer.csv")
     assert (r.exit_code, r.stdout) == (3, "")
     assert r.stderr == (
         "Error: internal error (ZeroDivisionError: boom). This is a bug in losscli; rerun with "
         "LOSSCLI_DEBUG=1 for the traceback and report it.\n"
     )
+
+
+def test_plot_writes_every_picture(tmp_path):
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "pics" / "run1"
+    r = run("compute", SAMPLES / "breast_cancer.csv", "--plot", out)
+    assert r.exit_code == 0, r.stderr
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [
+        "confusion_matrix.png",
+        "confusion_matrix_normalized.png",
+        "losses.png",
+        "pr.png",
+        "probabilities.png",
+        "reliability.png",
+        "roc.png",
+    ]
+    for p in out.iterdir():
+        assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_table_view_has_text_histograms():
+    r = run("compute", SAMPLES / "breast_cancer.csv", "--format", "table")
+    assert "bce per sample  (n=171, log-spaced bins)" in r.stdout
+    assert "p(1) by true class" in r.stdout
+
+
+def test_thresholds_written_file_reproduces_best_f1(tmp_path):
+    out = tmp_path / "t.json"
+    r = run("thresholds", SAMPLES / "breast_cancer.csv", "--write", out, "--format", "json")
+    assert r.exit_code == 0, r.stderr
+    best = json.loads(r.stdout)["best"]
+    d = run_json(SAMPLES / "breast_cancer.csv", "--threshold", f"@{out}")
+    assert d["metrics"]["f1"] == best["f1"]
+    # and it is the true maximum over every cut point (scikit-learn's PR curve)
+    raw = np.genfromtxt(SAMPLES / "breast_cancer.csv", delimiter=",", names=True)
+    prec, rec, _ = skm.precision_recall_curve(raw["label"], raw["prob"])
+    f1 = np.where(prec + rec > 0, 2 * prec * rec / np.maximum(prec + rec, 1e-300), 0)
+    assert best["f1"] == pytest.approx(f1.max(), abs=1e-12)
+
+
+def test_loss_catalog_lists_every_registered_loss():
+    from losscli.losses import REGISTRY
+
+    r = run("losses", "--format", "json")
+    entries = json.loads(r.stdout)
+    assert [e["name"] for e in entries] == list(REGISTRY)
+    for e in entries:
+        assert e["tasks"], e["name"]
+        for task in e["tasks"]:
+            assert e["formula"].get(task), f"{e['name']} has no formula for {task}"
+            assert e["reference"].get(task), f"{e['name']} has no reference for {task}"
+    r = run("losses", "focal", "--format", "markdown")
+    assert "### `focal`" in r.stdout and "--focal-gamma" in r.stdout
+    r = run("losses", "nope")
+    assert r.exit_code == 2 and r.stderr.startswith("Error: ")

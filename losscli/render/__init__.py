@@ -27,4 +27,4 @@ def render(report: Any, fmt: str, *, color: bool = True, width: int | None = Non
         return to_markdown(report.to_dict())
     from losscli.render.table import to_table
 
-    return to_table(report.to_dict(), color=color, width=width)
+    return to_table(report.to_dict(), color=color, width=width, histograms=report.histograms)

@@ -35,8 +35,18 @@ def _heat(frac: float) -> str:
     return f"on rgb({r},{g},255)" if level > 0 else ""
 
 
-def to_table(d: dict[str, Any], *, color: bool = True, width: int | None = None) -> str:
-    """Render the report dict as rich tables and return the text (ANSI codes when ``color``)."""
+def to_table(
+    d: dict[str, Any],
+    *,
+    color: bool = True,
+    width: int | None = None,
+    histograms: dict[str, Any] | None = None,
+) -> str:
+    """Render the report dict as rich tables and return the text (ANSI codes when ``color``).
+
+    ``histograms`` (from :func:`losscli.render.histogram.text_histograms`) adds text
+    histograms of the per-sample loss and of the predicted probabilities by class.
+    """
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -107,11 +117,8 @@ def to_table(d: dict[str, Any], *, color: bool = True, width: int | None = None)
     cm = d.get("confusion_matrix")
     if cm and d["task"] != "multilabel":
         classes = d["classes"]
-        t = Table(
-            title="Confusion matrix (rows true, columns predicted)",
-            title_justify="left",
-            show_edge=False,
-        )
+        console.print("[bold]Confusion matrix[/bold] [dim](rows true, columns predicted)[/dim]")
+        t = Table(show_edge=False)
         t.add_column("true \\ pred")
         for c in classes:
             t.add_column(str(c), justify="right")
@@ -132,7 +139,14 @@ def to_table(d: dict[str, Any], *, color: bool = True, width: int | None = None)
         console.print(t)
         console.print()
 
+    if histograms:
+        from losscli.render.histogram import histogram_lines
+
+        for hist in histograms.values():
+            for line in histogram_lines(hist, 60):
+                console.print(line, markup=False, highlight=False)
+            console.print()
     for w in d["warnings"]:
         console.print(f"warning: {w}", style="yellow")
-    console.print(d["signature"], style="dim")
+    console.print(d["signature"], style="dim", overflow="ignore", crop=False, soft_wrap=True)
     return buf.getvalue()

@@ -456,8 +456,6 @@ class Evaluation:
             )
         )
         self.cols = resolve_columns(self.pred_table, self.label_table, self.opts)
-        if self.opts.id_col is None and self.label_table is not None:
-            pass
         self.plan: Plan | None = None
         self.warnings: list[str] = []
         self.n_rows = 0

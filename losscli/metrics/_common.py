@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from losscli.errors import UsageError
+from losscli.errors import InputError, UsageError
 
 __all__ = [
     "parse_zero_division",
@@ -179,3 +179,27 @@ def to_float_or_none(value: object) -> float | None:
     if not math.isfinite(out):
         return None
     return out
+
+
+def check_sample_weight(sample_weight: object, n: int, first_row: int) -> np.ndarray:
+    """Validate per-row sample weights: shape (n,), finite, non-negative.
+
+    ``first_row`` is the row number of the chunk's first row, for the message.
+
+    >>> check_sample_weight([1, 2.5], 2, 0)
+    array([1. , 2.5])
+    >>> check_sample_weight([1.0, -1.0], 2, 10)
+    Traceback (most recent call last):
+    ...
+    losscli.errors.InputError: sample weights must be finite and non-negative; row 11 is not
+    """
+    w = np.asarray(sample_weight, dtype=np.float64)
+    if w.shape != (n,):
+        raise InputError(
+            f"sample_weight has shape {w.shape} but there are {n} rows; give one weight per row"
+        )
+    bad = ~np.isfinite(w) | (w < 0)
+    if bad.any():
+        row = first_row + int(np.flatnonzero(bad)[0])
+        raise InputError(f"sample weights must be finite and non-negative; row {row} is not")
+    return w

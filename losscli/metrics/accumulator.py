@@ -35,6 +35,7 @@ import numpy as np
 
 from losscli.errors import InputError, UsageError
 from losscli.metrics._common import (
+    check_sample_weight,
     fill_undefined,
     name_list,
     nan_average,
@@ -326,17 +327,7 @@ class ClassificationAccumulator:
                 )
         w = None
         if sample_weight is not None:
-            w = np.asarray(sample_weight, dtype=np.float64)
-            if w.shape != (n,):
-                raise InputError(
-                    f"sample_weight has shape {w.shape} but there are {n} rows; "
-                    "give one weight per row"
-                )
-            bad = ~np.isfinite(w) | (w < 0)
-            if bad.any():
-                raise InputError(
-                    f"sample weights must be finite and non-negative; row {self._row(bad)} is not"
-                )
+            w = check_sample_weight(sample_weight, n, self.n_rows)
         return yt, yp, w
 
     # -- accumulation ----------------------------------------------------------------------

@@ -24,7 +24,7 @@ import math
 import numpy as np
 
 from losscli.errors import InputError
-from losscli.metrics._common import to_float_or_none
+from losscli.metrics._common import check_sample_weight, to_float_or_none
 from losscli.metrics.result import MetricsResult
 
 __all__ = ["RegressionAccumulator", "MAPE_EPS"]
@@ -116,18 +116,7 @@ class RegressionAccumulator:
             w = np.ones(n)
         else:
             self.weighted = True
-            w = np.asarray(sample_weight, dtype=np.float64)
-            if w.shape != (n,):
-                raise InputError(
-                    f"sample_weight has shape {w.shape} but there are {n} rows; "
-                    "give one weight per row"
-                )
-            bad = ~np.isfinite(w) | (w < 0)
-            if bad.any():
-                row = self.n_rows + int(np.flatnonzero(bad)[0])
-                raise InputError(
-                    f"sample weights must be finite and non-negative; row {row} is not"
-                )
+            w = check_sample_weight(sample_weight, n, self.n_rows)
         if self.n_outputs is None:
             if n == 0:
                 return

@@ -433,10 +433,65 @@ def resolve_threshold(spec: Any, plan: Plan) -> float | np.ndarray:
     return values
 
 
-class Evaluation:
-    """One run of the pipeline: build it, feed it chunks, read its report."""
+@dataclass
+class _Prepared:
+    """One chunk's usable rows, encoded: labels and scores as the task needs them."""
 
-    def __init__(self, predictions: Any, labels: Any = None, opts: Options | None = None) -> None:
+    chunk: Any
+    rows: np.ndarray  # positions of the kept rows in the chunk
+    ids: np.ndarray | None
+    weights: np.ndarray | None
+    y_true: np.ndarray
+    y_pred: np.ndarray
+
+
+@dataclass
+class EvalState:
+    """What a run accumulates: the loss and metric accumulators and the row counters.
+
+    Picklable and mergeable: a worker evaluating one partition of a dataset sends back only
+    this, and merging the states of every partition equals one pass over all of them.
+    """
+
+    loss_acc: dict[str, LossAccumulator]
+    metrics_acc: Any
+    n_rows: int = 0
+    n_dropped: int = 0
+    n_ignored: int = 0
+    n_renormalised: int = 0
+    max_prob_dev: float = 0.0
+
+    def merge(self, other: EvalState) -> EvalState:
+        """Add ``other`` (a state of the same plan and options) into this one."""
+        if list(other.loss_acc) != list(self.loss_acc):
+            raise ValueError("cannot merge states of different losses")
+        for name, acc in other.loss_acc.items():
+            self.loss_acc[name].merge(acc)
+        self.metrics_acc.merge(other.metrics_acc)
+        self.n_rows += other.n_rows
+        self.n_dropped += other.n_dropped
+        self.n_ignored += other.n_ignored
+        self.n_renormalised += other.n_renormalised
+        self.max_prob_dev = max(self.max_prob_dev, other.max_prob_dev)
+        return self
+
+
+class Evaluation:
+    """One run of the pipeline: build it, feed it chunks, read its report.
+
+    ``run()`` is ``consume()`` then ``report()``. A distributed run decides the plan once
+    (``decide()``), evaluates each partition with ``Evaluation(part, plan=plan)`` into an
+    :class:`EvalState`, merges the states and reports through ``absorb()`` + ``report()``.
+    """
+
+    def __init__(
+        self,
+        predictions: Any,
+        labels: Any = None,
+        opts: Options | None = None,
+        *,
+        plan: Plan | None = None,
+    ) -> None:
         from losscli import losses as L
 
         self.opts = opts or Options()
@@ -467,8 +522,9 @@ class Evaluation:
         self.loss_acc: dict[str, LossAccumulator] = {}
         self.metrics_acc: Any = None
         self._loss_parts: dict[str, list[np.ndarray]] = {}
-        self.scores_decided = False
         self.threshold: float | np.ndarray = 0.5
+        if plan is not None:  # decided elsewhere (the first partition of a dataset)
+            self._start(plan)
 
     # -- decisions ---------------------------------------------------------------------------
 
@@ -478,6 +534,7 @@ class Evaluation:
         opts = self.opts
         pred_names = class_names(self.cols.pred)
         notes: list[str] = []
+        inferred = False
         act_kind = None
         if opts.activation:
             if opts.activation not in ACTIVATIONS:
@@ -547,7 +604,7 @@ class Evaluation:
             sample = self._task_preds(preds, task, None, two)
             scores, why = infer_scores(sample, task)
             notes.append(f"scores {scores}: {why} (--scores auto, from the first chunk)")
-            self.scores_decided = True
+            inferred = True
         if task == "regression" and opts.scores not in ("auto", "values"):
             raise UsageError(f"--scores {opts.scores} does not fit --task regression")
         return Plan(
@@ -557,6 +614,7 @@ class Evaluation:
             classes=classes,
             binary_from_two_columns=two,
             notes=notes,
+            scores_inferred=inferred,
         )
 
     def _encoding_for(self, task: str, raw: np.ndarray, preds: np.ndarray) -> str:
@@ -655,7 +713,9 @@ class Evaluation:
 
     # -- per chunk ---------------------------------------------------------------------------
 
-    def _read(self) -> Iterator[tuple[Any, np.ndarray, np.ndarray, np.ndarray | None, Any]]:
+    def _read(
+        self, *, allow_empty: bool = False
+    ) -> Iterator[tuple[Any, np.ndarray, np.ndarray, np.ndarray | None, Any]]:
         cols = self.cols
         wanted = list(cols.pred)
         if cols.label_in_preds:
@@ -675,7 +735,7 @@ class Evaluation:
             weights = chunk.column(cols.weight) if cols.weight else None
             n_seen += chunk.n
             yield chunk, preds, raw, weights, ids
-        if n_seen == 0:
+        if n_seen == 0 and not allow_empty:
             raise InputError(f"{self.pred_table.name} has no data rows")
         if labels_file is not None:
             labels_file.finish(n_seen)
@@ -716,100 +776,177 @@ class Evaluation:
 
     def run(self, per_sample: Any = None) -> Report:
         """Stream every chunk through the accumulators; optionally write per-sample rows."""
-        from losscli.activations import ACTIVATIONS, to_probs
+        self.consume(per_sample)
+        return self.report()
 
-        L = self.L
-        for chunk, preds, raw, weights, ids in self._read():
-            mask = self._valid_rows(chunk, preds, raw, weights)
-            rows = np.arange(chunk.n)
-            if mask is not None:
-                self.n_dropped += int((~mask).sum())
-                preds, raw, rows = preds[mask], raw[mask], rows[mask]
-                weights = weights[mask] if weights is not None else None
-                ids = ids[mask] if ids is not None else None
-            if rows.size == 0:
-                continue
-            where = self._where(chunk)
-
-            def where_kept(i: int, _w: Any = where, _r: np.ndarray = rows) -> str:
-                return _w(int(_r[i]))
-
-            if weights is not None and np.any(weights < 0):
-                i = first_bad(weights < 0)
-                raise InputError(f"{where_kept(i)}: sample weight {weights[i]:g} is negative")
-            if self.plan is None:
-                self._start(self._decide(raw, preds))
-            plan = self.plan
-            assert plan is not None
-            if self.opts.activation:
-                preds = ACTIVATIONS[self.opts.activation][0](preds)
-            y_pred = self._task_preds(preds, plan.task, plan.scores, plan.binary_from_two_columns)
-            if plan.task != "regression":
-                check_scores(y_pred, plan.scores, where_kept, decided=self.scores_decided)
-                if plan.task == "multiclass" and plan.scores == "probs":
-                    y_pred, n_off, dev = normalise_probs(y_pred)
-                    self.n_renormalised += n_off
-                    self.max_prob_dev = max(self.max_prob_dev, dev)
-            if self.cols.text_labels:
-                pos = plan.classes[1] if plan.task == "binary" else None
-                y_true = encode_text_labels(raw, plan.classes, where_kept, positive=pos)
-            else:
-                if plan.task != "regression" and raw.shape[1] != (
-                    1 if plan.label_encoding in ("index", "binary", "pm1") else len(plan.classes)
-                ):
-                    raise InputError("label columns do not match the prediction columns")
-                y_true = encode_numeric_labels(
-                    plan, raw, where_kept, ignore_index=self.params.get("ignore_index")
-                )
-            if plan.task == "regression" and y_true.shape != y_pred.shape:
-                raise InputError(
-                    f"regression needs as many label columns as prediction columns; got "
-                    f"{1 if y_true.ndim == 1 else y_true.shape[1]} and "
-                    f"{1 if y_pred.ndim == 1 else y_pred.shape[1]}"
-                )
-            per: dict[str, np.ndarray] = {}
-            for name in self.loss_names:
-                res = L.compute(
-                    name,
-                    plan.task,
-                    y_true,
-                    y_pred,
-                    scores=plan.scores,
-                    sample_weight=weights,
-                    params=self.params,
-                )
-                self.loss_acc[name].update(res.per_sample, res.sums)
-                if per_sample is not None:
-                    per[name] = res.per_sample + 0.0  # no -0.0 in the output
-                if self.opts.keep_loss_values:
-                    self._loss_parts.setdefault(name, []).append(res.per_sample.astype(np.float32))
-            if plan.task == "regression":
-                self.metrics_acc.update(y_true, y_pred, sample_weight=weights)
-            else:
-                probs = to_probs(y_pred, plan.scores, plan.task)
-                hard = y_true
-                if plan.task == "multiclass" and y_true.ndim == 2:
-                    hard = np.argmax(y_true, axis=1)
-                if plan.task == "multiclass" and hard.ndim == 1:
-                    keep = hard != self.params.get("ignore_index")
-                    if not keep.all():  # ignore_index rows count for no metric
-                        self.n_ignored += int((~keep).sum())
-                        w = weights[keep] if weights is not None else None
-                        self.metrics_acc.update(hard[keep], probs[keep], sample_weight=w)
-                    else:
-                        self.metrics_acc.update(hard, probs, sample_weight=weights)
-                else:
-                    self.metrics_acc.update(hard, probs, sample_weight=weights)
-                if per_sample is not None:
-                    per["_probs"] = probs
-            if per_sample is not None:
-                per_sample.write(self._per_sample_rows(chunk, rows, ids, y_true, y_pred, per, plan))
-            self.n_rows += int(rows.size)
+    def decide(self) -> Plan:
+        """Decide the plan from the first usable chunk, accumulating nothing."""
+        if self.plan is None:
+            for chunk, preds, raw, weights, ids in self._read(allow_empty=True):
+                if self._prepare(chunk, preds, raw, weights, ids, count=False) is not None:
+                    break
         if self.plan is None:
             raise InputError(
                 f"{self.pred_table.name} has no data rows"
                 + (" left after --drop-invalid" if self.n_dropped else "")
             )
+        return self.plan
+
+    def consume(self, per_sample: Any = None, *, allow_empty: bool = False) -> None:
+        """Read every chunk into the accumulators (and per-sample rows into ``per_sample``).
+
+        ``allow_empty`` lets a partition without usable rows add nothing instead of failing
+        (the plan must then be given).
+        """
+        for chunk, preds, raw, weights, ids in self._read(allow_empty=allow_empty):
+            prepared = self._prepare(chunk, preds, raw, weights, ids)
+            if prepared is not None:
+                self._accumulate(prepared, per_sample)
+        if self.plan is None:
+            raise InputError(
+                f"{self.pred_table.name} has no data rows"
+                + (" left after --drop-invalid" if self.n_dropped else "")
+            )
+
+    def _prepare(
+        self,
+        chunk: Any,
+        preds: np.ndarray,
+        raw: np.ndarray,
+        weights: np.ndarray | None,
+        ids: np.ndarray | None,
+        *,
+        count: bool = True,
+    ) -> _Prepared | None:
+        """Drop or refuse invalid rows, decide the plan once, encode labels and scores."""
+        from losscli.activations import ACTIVATIONS
+
+        mask = self._valid_rows(chunk, preds, raw, weights)
+        rows = np.arange(chunk.n)
+        if mask is not None:
+            if count:
+                self.n_dropped += int((~mask).sum())
+            preds, raw, rows = preds[mask], raw[mask], rows[mask]
+            weights = weights[mask] if weights is not None else None
+            ids = ids[mask] if ids is not None else None
+        if rows.size == 0:
+            return None
+        where = self._where(chunk)
+
+        def where_kept(i: int, _w: Any = where, _r: np.ndarray = rows) -> str:
+            return _w(int(_r[i]))
+
+        if weights is not None and np.any(weights < 0):
+            i = first_bad(weights < 0)
+            raise InputError(f"{where_kept(i)}: sample weight {weights[i]:g} is negative")
+        if self.plan is None:
+            self._start(self._decide(raw, preds))
+        plan = self.plan
+        assert plan is not None
+        if not count:
+            return _Prepared(chunk, rows, ids, weights, raw, raw)
+        if self.opts.activation:
+            preds = ACTIVATIONS[self.opts.activation][0](preds)
+        y_pred = self._task_preds(preds, plan.task, plan.scores, plan.binary_from_two_columns)
+        if plan.task != "regression":
+            check_scores(y_pred, plan.scores, where_kept, decided=plan.scores_inferred)
+            if plan.task == "multiclass" and plan.scores == "probs":
+                y_pred, n_off, dev = normalise_probs(y_pred)
+                self.n_renormalised += n_off
+                self.max_prob_dev = max(self.max_prob_dev, dev)
+        if self.cols.text_labels:
+            pos = plan.classes[1] if plan.task == "binary" else None
+            y_true = encode_text_labels(raw, plan.classes, where_kept, positive=pos)
+        else:
+            if plan.task != "regression" and raw.shape[1] != (
+                1 if plan.label_encoding in ("index", "binary", "pm1") else len(plan.classes)
+            ):
+                raise InputError("label columns do not match the prediction columns")
+            y_true = encode_numeric_labels(
+                plan, raw, where_kept, ignore_index=self.params.get("ignore_index")
+            )
+        if plan.task == "regression" and y_true.shape != y_pred.shape:
+            raise InputError(
+                f"regression needs as many label columns as prediction columns; got "
+                f"{1 if y_true.ndim == 1 else y_true.shape[1]} and "
+                f"{1 if y_pred.ndim == 1 else y_pred.shape[1]}"
+            )
+        return _Prepared(chunk, rows, ids, weights, y_true, y_pred)
+
+    def _accumulate(self, p: _Prepared, per_sample: Any) -> None:
+        """Update the loss and metric accumulators with one prepared chunk."""
+        from losscli.activations import to_probs
+
+        L, plan = self.L, self.plan
+        assert plan is not None
+        y_true, y_pred, weights = p.y_true, p.y_pred, p.weights
+        per: dict[str, np.ndarray] = {}
+        for name in self.loss_names:
+            res = L.compute(
+                name,
+                plan.task,
+                y_true,
+                y_pred,
+                scores=plan.scores,
+                sample_weight=weights,
+                params=self.params,
+            )
+            self.loss_acc[name].update(res.per_sample, res.sums)
+            if per_sample is not None:
+                per[name] = res.per_sample + 0.0  # no -0.0 in the output
+            if self.opts.keep_loss_values:
+                self._loss_parts.setdefault(name, []).append(res.per_sample.astype(np.float32))
+        if plan.task == "regression":
+            self.metrics_acc.update(y_true, y_pred, sample_weight=weights)
+        else:
+            probs = to_probs(y_pred, plan.scores, plan.task)
+            hard = y_true
+            if plan.task == "multiclass" and y_true.ndim == 2:
+                hard = np.argmax(y_true, axis=1)
+            if plan.task == "multiclass" and hard.ndim == 1:
+                keep = hard != self.params.get("ignore_index")
+                if not keep.all():  # ignore_index rows count for no metric
+                    self.n_ignored += int((~keep).sum())
+                    w = weights[keep] if weights is not None else None
+                    self.metrics_acc.update(hard[keep], probs[keep], sample_weight=w)
+                else:
+                    self.metrics_acc.update(hard, probs, sample_weight=weights)
+            else:
+                self.metrics_acc.update(hard, probs, sample_weight=weights)
+            if per_sample is not None:
+                per["_probs"] = probs
+        if per_sample is not None:
+            per_sample.write(
+                self._per_sample_rows(p.chunk, p.rows, p.ids, y_true, y_pred, per, plan)
+            )
+        self.n_rows += int(p.rows.size)
+
+    def state(self) -> EvalState:
+        """The accumulated state (shared, not copied), e.g. to send back from a worker."""
+        return EvalState(
+            loss_acc=self.loss_acc,
+            metrics_acc=self.metrics_acc,
+            n_rows=self.n_rows,
+            n_dropped=self.n_dropped,
+            n_ignored=self.n_ignored,
+            n_renormalised=self.n_renormalised,
+            max_prob_dev=self.max_prob_dev,
+        )
+
+    def absorb(self, state: EvalState) -> None:
+        """Merge a state (of another partition, evaluated with this plan) into this run."""
+        merged = self.state().merge(state)
+        self.n_rows, self.n_dropped, self.n_ignored = (
+            merged.n_rows,
+            merged.n_dropped,
+            merged.n_ignored,
+        )
+        self.n_renormalised, self.max_prob_dev = merged.n_renormalised, merged.max_prob_dev
+
+    def report(self) -> Report:
+        """The report of everything consumed (or absorbed) so far."""
+        if self.plan is None:
+            raise InputError(f"{self.pred_table.name} has no data rows")
         return self._report()
 
     @property

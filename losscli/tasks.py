@@ -48,6 +48,7 @@ class Plan:
     classes: list[str] = field(default_factory=list)
     binary_from_two_columns: bool = False
     notes: list[str] = field(default_factory=list)
+    scores_inferred: bool = False  # scores came from --scores auto (checks then say so)
 
     @property
     def n_outputs(self) -> int:

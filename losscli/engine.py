@@ -35,6 +35,7 @@ from losscli.tasks import (
 
 DEFAULT_LABEL_COLS = ("label", "labels", "target", "y")
 DEFAULT_ID_COLS = ("id",)
+MAX_GROUPS = 1000
 
 
 @dataclass
@@ -60,6 +61,12 @@ class Options:
     strict: bool = False
     ece_bins: int = 15
     keep_loss_values: bool = False  # keep per-sample losses (float32) for plots/histograms
+    bootstrap: int = 0  # resamples for percentile intervals (0: none)
+    ci_level: float = 0.95
+    seed: int = 0
+    group_by: str | None = None  # a column: one report per value (slice)
+    min_group_size: int = 30  # slices smaller than this get a warning
+    keep_rows: bool = False  # keep per-row terms for resampling (set by --bootstrap, compare)
 
     def __post_init__(self) -> None:
         if self.task not in ("auto", *TASKS):
@@ -78,6 +85,17 @@ class Options:
             raise UsageError(f"--chunk-size must be >= 1, got {self.chunk_size}")
         if self.ece_bins < 1:
             raise UsageError(f"--ece-bins must be >= 1, got {self.ece_bins}")
+        if self.bootstrap < 0:
+            raise UsageError(f"--bootstrap must be 0 (off) or a number of resamples, got "
+                             f"{self.bootstrap}")  # fmt: skip
+        if self.bootstrap:
+            self.keep_rows = True
+        if not 0.0 < self.ci_level < 1.0:
+            raise UsageError(
+                f"--ci must be a level between 0 and 1, e.g. 0.95; got {self.ci_level}"
+            )
+        if self.min_group_size < 1:
+            raise UsageError(f"--min-group-size must be >= 1, got {self.min_group_size}")
 
 
 def _as_list(value: Sequence[str] | str | None) -> list[str] | None:
@@ -104,6 +122,7 @@ class Columns:
     weight: str | None = None
     text_labels: bool = False
     join: bool = False  # the labels file is joined to the predictions by the id column
+    group: str | None = None  # --group-by
 
 
 def _require(table: Any, names: Sequence[str], option: str) -> None:
@@ -143,6 +162,9 @@ def resolve_columns(pred_table: Any, label_table: Any | None, opts: Options) -> 
         _require(pred_table, [weight_col], "--weight-col")
         if pred_table.kinds.get(weight_col) != "number":
             raise InputError(f"{pred_table.name}: --weight-col {weight_col!r} is not numeric")
+    group_col = opts.group_by
+    if group_col:
+        _require(pred_table, [group_col], "--group-by")
     label_cols = _as_list(opts.label_col)
     if label_table is None:
         if label_cols is None:
@@ -172,7 +194,7 @@ def resolve_columns(pred_table: Any, label_table: Any | None, opts: Options) -> 
             f"{source.name}: label columns {', '.join(label_cols)} mix text; class-name labels "
             "must be one column"
         )
-    reserved = {id_col, weight_col} | (set(label_cols) if label_table is None else set())
+    reserved = {id_col, weight_col, group_col} | (set(label_cols) if label_table is None else set())
     pattern = _as_list(opts.pred_cols)
     if pattern is None:
         pred = [
@@ -199,9 +221,13 @@ def resolve_columns(pred_table: Any, label_table: Any | None, opts: Options) -> 
             f"{pred_table.name} has no prediction column besides the label/id/weight columns; "
             "choose them with --pred-cols"
         )
-    clash = set(pred) & {id_col, weight_col}
+    clash = set(pred) & {id_col, weight_col, group_col}
     if clash:
-        raise UsageError(f"column {clash.pop()!r} cannot be both a prediction and an id/weight")
+        raise UsageError(
+            f"column {clash.pop()!r} cannot be both a prediction and an id/weight/group column"
+        )
+    if group_col and label_table is None and group_col in label_cols:
+        raise UsageError(f"column {group_col!r} cannot be both the label and the --group-by column")
     if label_table is None and set(pred) & set(label_cols):
         raise UsageError(
             f"column {sorted(set(pred) & set(label_cols))[0]!r} is both label and prediction"
@@ -217,6 +243,7 @@ def resolve_columns(pred_table: Any, label_table: Any | None, opts: Options) -> 
         weight=weight_col,
         text_labels=text_labels,
         join=join,
+        group=group_col,
     )
 
 
@@ -443,6 +470,27 @@ class _Prepared:
     weights: np.ndarray | None
     y_true: np.ndarray
     y_pred: np.ndarray
+    groups: np.ndarray | None = None  # --group-by keys (str), one per kept row
+
+
+def _group_keys(values: np.ndarray) -> np.ndarray:
+    """Group keys as strings: whole numbers without ``.0``, missing values ``(missing)``.
+
+    >>> _group_keys(np.array([1.0, 2.5, np.nan])).tolist()
+    ['1', '2.5', '(missing)']
+    >>> _group_keys(np.array(["eu", None], dtype=object)).tolist()
+    ['eu', '(missing)']
+    """
+    if values.dtype == object:
+        return np.array(["(missing)" if v is None or v == "" else str(v) for v in values])
+    out = np.empty(values.shape[0], dtype=object)
+    finite = np.isfinite(values)
+    whole = finite & (values == np.round(values)) & (np.abs(values) < 2**53)
+    out[~finite] = "(missing)"
+    out[whole] = values[whole].astype(np.int64).astype(str)
+    rest = finite & ~whole
+    out[rest] = [repr(float(v)) for v in values[rest]]
+    return out.astype(str)
 
 
 @dataclass
@@ -522,6 +570,9 @@ class Evaluation:
         self.loss_acc: dict[str, LossAccumulator] = {}
         self.metrics_acc: Any = None
         self._loss_parts: dict[str, list[np.ndarray]] = {}
+        self._loss_rows: dict[str, list[np.ndarray]] = {}  # keep_rows: per-row loss sums
+        self._metric_rows: list[np.ndarray] = []  # keep_rows: which rows the metrics saw
+        self.groups: dict[str, EvalState] = {}
         self.threshold: float | np.ndarray = 0.5
         if plan is not None:  # decided elsewhere (the first partition of a dataset)
             self._start(plan)
@@ -657,8 +708,6 @@ class Evaluation:
         return preds
 
     def _start(self, plan: Plan) -> None:
-        from losscli.metrics import ClassificationAccumulator, RegressionAccumulator
-
         L, opts = self.L, self.opts
         self.plan = plan
         requested = list(opts.losses) if opts.losses else [L.DEFAULT_LOSS[plan.task]]
@@ -690,9 +739,7 @@ class Evaluation:
         )
         self.loss_names = names
         self.loss_acc = {n: LossAccumulator(n) for n in names}
-        if plan.task == "regression":
-            self.metrics_acc = RegressionAccumulator()
-        else:
+        if plan.task != "regression":
             self.threshold = resolve_threshold(opts.threshold, plan)
             if (
                 opts.top_k is not None
@@ -702,25 +749,42 @@ class Evaluation:
                 raise UsageError(
                     f"--top-k {opts.top_k} is more than the number of classes ({len(plan.classes)})"
                 )
-            self.metrics_acc = ClassificationAccumulator(
-                plan.task,
-                2 if plan.task == "binary" else len(plan.classes),
-                class_names=plan.classes,
-                threshold=self.threshold,
-                top_k=opts.top_k if plan.task == "multiclass" else None,
-                ece_bins=opts.ece_bins,
-            )
+        self.metrics_acc = self._new_metrics_acc(keep_rows=opts.keep_rows)
+
+    def _new_metrics_acc(self, *, keep_rows: bool = False) -> Any:
+        from losscli.metrics import ClassificationAccumulator, RegressionAccumulator
+
+        plan, opts = self.plan, self.opts
+        assert plan is not None
+        extra: dict[str, Any] = {"keep_rows": True} if keep_rows else {}
+        if plan.task == "regression":
+            return RegressionAccumulator(**extra)
+        return ClassificationAccumulator(
+            plan.task,
+            2 if plan.task == "binary" else len(plan.classes),
+            class_names=plan.classes,
+            threshold=self.threshold,
+            top_k=opts.top_k if plan.task == "multiclass" else None,
+            ece_bins=opts.ece_bins,
+            **extra,
+        )
+
+    def _new_state(self) -> EvalState:
+        return EvalState(
+            loss_acc={n: LossAccumulator(n) for n in self.loss_names},
+            metrics_acc=self._new_metrics_acc(),
+        )
 
     # -- per chunk ---------------------------------------------------------------------------
 
     def _read(
         self, *, allow_empty: bool = False
-    ) -> Iterator[tuple[Any, np.ndarray, np.ndarray, np.ndarray | None, Any]]:
+    ) -> Iterator[tuple[Any, np.ndarray, np.ndarray, np.ndarray | None, Any, Any]]:
         cols = self.cols
         wanted = list(cols.pred)
         if cols.label_in_preds:
             wanted += [c for c in cols.label if c not in wanted]
-        for extra in (cols.id, cols.weight):
+        for extra in (cols.id, cols.weight, cols.group):
             if extra and extra not in wanted:
                 wanted.append(extra)
         labels_file = LabelFile(self.label_table, cols) if self.label_table is not None else None
@@ -733,8 +797,9 @@ class Evaluation:
             else:
                 raw = labels_file.take(chunk.start, chunk.n, ids, self._where(chunk))
             weights = chunk.column(cols.weight) if cols.weight else None
+            groups = _group_keys(chunk.column(cols.group)) if cols.group else None
             n_seen += chunk.n
-            yield chunk, preds, raw, weights, ids
+            yield chunk, preds, raw, weights, ids, groups
         if n_seen == 0 and not allow_empty:
             raise InputError(f"{self.pred_table.name} has no data rows")
         if labels_file is not None:
@@ -782,8 +847,8 @@ class Evaluation:
     def decide(self) -> Plan:
         """Decide the plan from the first usable chunk, accumulating nothing."""
         if self.plan is None:
-            for chunk, preds, raw, weights, ids in self._read(allow_empty=True):
-                if self._prepare(chunk, preds, raw, weights, ids, count=False) is not None:
+            for chunk, preds, raw, weights, ids, groups in self._read(allow_empty=True):
+                if self._prepare(chunk, preds, raw, weights, ids, groups, count=False):
                     break
         if self.plan is None:
             raise InputError(
@@ -798,8 +863,8 @@ class Evaluation:
         ``allow_empty`` lets a partition without usable rows add nothing instead of failing
         (the plan must then be given).
         """
-        for chunk, preds, raw, weights, ids in self._read(allow_empty=allow_empty):
-            prepared = self._prepare(chunk, preds, raw, weights, ids)
+        for chunk, preds, raw, weights, ids, groups in self._read(allow_empty=allow_empty):
+            prepared = self._prepare(chunk, preds, raw, weights, ids, groups)
             if prepared is not None:
                 self._accumulate(prepared, per_sample)
         if self.plan is None:
@@ -815,6 +880,7 @@ class Evaluation:
         raw: np.ndarray,
         weights: np.ndarray | None,
         ids: np.ndarray | None,
+        groups: np.ndarray | None = None,
         *,
         count: bool = True,
     ) -> _Prepared | None:
@@ -829,6 +895,7 @@ class Evaluation:
             preds, raw, rows = preds[mask], raw[mask], rows[mask]
             weights = weights[mask] if weights is not None else None
             ids = ids[mask] if ids is not None else None
+            groups = groups[mask] if groups is not None else None
         if rows.size == 0:
             return None
         where = self._where(chunk)
@@ -844,7 +911,7 @@ class Evaluation:
         plan = self.plan
         assert plan is not None
         if not count:
-            return _Prepared(chunk, rows, ids, weights, raw, raw)
+            return _Prepared(chunk, rows, ids, weights, raw, raw, groups)
         if self.opts.activation:
             preds = ACTIVATIONS[self.opts.activation][0](preds)
         y_pred = self._task_preds(preds, plan.task, plan.scores, plan.binary_from_two_columns)
@@ -871,7 +938,7 @@ class Evaluation:
                 f"{1 if y_true.ndim == 1 else y_true.shape[1]} and "
                 f"{1 if y_pred.ndim == 1 else y_pred.shape[1]}"
             )
-        return _Prepared(chunk, rows, ids, weights, y_true, y_pred)
+        return _Prepared(chunk, rows, ids, weights, y_true, y_pred, groups)
 
     def _accumulate(self, p: _Prepared, per_sample: Any) -> None:
         """Update the loss and metric accumulators with one prepared chunk."""
@@ -881,6 +948,7 @@ class Evaluation:
         assert plan is not None
         y_true, y_pred, weights = p.y_true, p.y_pred, p.weights
         per: dict[str, np.ndarray] = {}
+        results = {}
         for name in self.loss_names:
             res = L.compute(
                 name,
@@ -891,13 +959,17 @@ class Evaluation:
                 sample_weight=weights,
                 params=self.params,
             )
+            results[name] = res
             self.loss_acc[name].update(res.per_sample, res.sums)
             if per_sample is not None:
                 per[name] = res.per_sample + 0.0  # no -0.0 in the output
             if self.opts.keep_loss_values:
                 self._loss_parts.setdefault(name, []).append(res.per_sample.astype(np.float32))
+            if self.opts.keep_rows:
+                self._loss_rows.setdefault(name, []).append(res.rows)
+        keep = None  # rows that count for the metrics (all but --ignore-index labels)
         if plan.task == "regression":
-            self.metrics_acc.update(y_true, y_pred, sample_weight=weights)
+            hard, probs = y_true, y_pred
         else:
             probs = to_probs(y_pred, plan.scores, plan.task)
             hard = y_true
@@ -905,21 +977,67 @@ class Evaluation:
                 hard = np.argmax(y_true, axis=1)
             if plan.task == "multiclass" and hard.ndim == 1:
                 keep = hard != self.params.get("ignore_index")
-                if not keep.all():  # ignore_index rows count for no metric
+                if keep.all():
+                    keep = None
+                else:  # ignore_index rows count for no metric
                     self.n_ignored += int((~keep).sum())
-                    w = weights[keep] if weights is not None else None
-                    self.metrics_acc.update(hard[keep], probs[keep], sample_weight=w)
-                else:
-                    self.metrics_acc.update(hard, probs, sample_weight=weights)
-            else:
-                self.metrics_acc.update(hard, probs, sample_weight=weights)
             if per_sample is not None:
                 per["_probs"] = probs
+        self._update_metrics(self.metrics_acc, hard, probs, weights, keep)
+        if self.opts.keep_rows:
+            self._metric_rows.append(np.ones(p.rows.size, bool) if keep is None else keep)
+        if p.groups is not None:
+            self._accumulate_groups(p, results, hard, probs, keep)
         if per_sample is not None:
             per_sample.write(
                 self._per_sample_rows(p.chunk, p.rows, p.ids, y_true, y_pred, per, plan)
             )
         self.n_rows += int(p.rows.size)
+
+    @staticmethod
+    def _update_metrics(
+        acc: Any,
+        hard: np.ndarray,
+        probs: np.ndarray,
+        weights: np.ndarray | None,
+        keep: np.ndarray | None,
+    ) -> None:
+        if keep is not None:
+            hard, probs = hard[keep], probs[keep]
+            weights = weights[keep] if weights is not None else None
+        acc.update(hard, probs, sample_weight=weights)
+
+    def _accumulate_groups(
+        self,
+        p: _Prepared,
+        results: dict[str, Any],
+        hard: np.ndarray,
+        probs: np.ndarray,
+        keep: np.ndarray | None,
+    ) -> None:
+        """Update each slice's state with its rows of the chunk (``--group-by``)."""
+        assert p.groups is not None
+        keys, inverse = np.unique(p.groups, return_inverse=True)
+        if len(self.groups) + len(keys) > MAX_GROUPS:
+            new = [k for k in keys if k not in self.groups]
+            if len(self.groups) + len(new) > MAX_GROUPS:
+                raise UsageError(
+                    f"--group-by {self.cols.group!r} has more than {MAX_GROUPS} distinct values; "
+                    "group by a column with fewer values (an id column is not a slice)"
+                )
+        for j, key in enumerate(keys):
+            m = inverse == j
+            state = self.groups.get(key)
+            if state is None:
+                state = self.groups[key] = self._new_state()
+            for name, res in results.items():
+                state.loss_acc[name].update(res.per_sample[m], res.rows[m].sum(axis=0))
+            w = p.weights[m] if p.weights is not None else None
+            k = keep[m] if keep is not None else None
+            self._update_metrics(state.metrics_acc, hard[m], probs[m], w, k)
+            state.n_rows += int(m.sum())
+            if k is not None:
+                state.n_ignored += int((~k).sum())
 
     def state(self) -> EvalState:
         """The accumulated state (shared, not copied), e.g. to send back from a worker."""
@@ -1004,6 +1122,31 @@ class Evaluation:
             out[name] = values
         return out
 
+    def _results(
+        self, state: EvalState
+    ) -> tuple[dict[str, float | None], dict[str, dict[str, float | None]], Any, list[str]]:
+        """Losses, their stats, the metrics result and warnings of one state."""
+        plan = self.plan
+        assert plan is not None
+        warnings: list[str] = []
+        losses: dict[str, float | None] = {}
+        stats: dict[str, dict[str, float | None]] = {}
+        for name, acc in state.loss_acc.items():
+            value = (
+                None
+                if acc.sums is None
+                else self.L.finalize(name, plan.task, acc.sums, params=self.params)
+            )
+            losses[name] = None if value is None or not math.isfinite(value) else float(value)
+            if losses[name] is None:
+                warnings.append(f"loss {name!r} is undefined (no row counts towards it)")
+            stats[name] = acc.stats()
+        if plan.task == "regression":
+            mres = state.metrics_acc.result()
+        else:
+            mres = state.metrics_acc.result(zero_division=self.opts.zero_division)
+        return losses, stats, mres, warnings + list(mres.warnings)
+
     def _report(self) -> Report:
         plan = self.plan
         assert plan is not None
@@ -1021,20 +1164,10 @@ class Evaluation:
                 f"{rows} label {self.params.get('ignore_index')} (--ignore-index): the losses "
                 "skip them and the metrics leave them out"
             )
-        losses: dict[str, float | None] = {}
-        stats: dict[str, dict[str, float | None]] = {}
-        for name, acc in self.loss_acc.items():
-            value = self.L.finalize(name, plan.task, acc.sums, params=self.params)
-            losses[name] = None if value is None or not math.isfinite(value) else float(value)
-            if losses[name] is None:
-                warnings.append(f"loss {name!r} is undefined (no row counts towards it)")
-            stats[name] = acc.stats()
-        zd = self.opts.zero_division
-        if plan.task == "regression":
-            mres = self.metrics_acc.result()
-        else:
-            mres = self.metrics_acc.result(zero_division=zd)
-        warnings += list(mres.warnings)
+        losses, stats, mres, more = self._results(self.state())
+        warnings += more
+        groups = self._group_reports(warnings) if self.cols.group else None
+        ci = self._intervals(losses, dict(mres.metrics), warnings) if self.opts.bootstrap else None
         settings = self._settings()
         report = Report(
             version=__version__,
@@ -1053,10 +1186,112 @@ class Evaluation:
             inference=list(plan.notes),
             settings=settings,
             n_dropped=self.n_dropped,
+            ci=ci,
+            group_by=self.cols.group,
+            groups=groups,
         )
         if self.opts.strict and warnings:
             raise StrictWarning(f"--strict: {warnings[0]}")
         return report
+
+    def _group_reports(self, warnings: list[str]) -> dict[str, dict[str, Any]]:
+        """One report per slice of ``--group-by``, in the order of their keys."""
+        out: dict[str, dict[str, Any]] = {}
+        small: list[str] = []
+        for key in sorted(self.groups, key=_natural_key):
+            state = self.groups[key]
+            losses, stats, mres, group_warnings = self._results(state)
+            out[key] = {
+                "n_samples": state.n_rows,
+                "losses": losses,
+                "loss_stats": stats,
+                "metrics": dict(mres.metrics),
+                "per_class": list(mres.per_class),
+                "confusion_matrix": mres.confusion_matrix,
+                "warnings": group_warnings,
+            }
+            if state.n_rows < self.opts.min_group_size:
+                small.append(f"{key!r} ({state.n_rows})")
+        if small:
+            col = self.cols.group
+            warnings.append(
+                f"--group-by {col!r}: {len(small)} slice{'s' if len(small) > 1 else ''} below "
+                f"{self.opts.min_group_size} rows (--min-group-size), so their numbers are "
+                f"noisy: {', '.join(small[:10])}{', ...' if len(small) > 10 else ''}"
+            )
+        return out
+
+    def resample_stat(self) -> Any:
+        """The statistics of a resample: counts (b, n_rows) -> ``{name: (b,) values}``.
+
+        Needs ``keep_rows``. Losses come from ``counts @ rows`` of each loss's per-row sums,
+        the metrics from the accumulator's ``resample`` (rows an ``--ignore-index`` label
+        kept out of the metrics are left out there too).
+        """
+        plan = self.plan
+        assert plan is not None and self.opts.keep_rows
+        L, params = self.L, self.params
+        rows = {n: np.concatenate(parts) for n, parts in self._loss_rows.items()}
+        seen = np.concatenate(self._metric_rows) if self._metric_rows else np.zeros(0, bool)
+        metric_cols = None if seen.all() else np.flatnonzero(seen)
+        acc, task, zd = self.metrics_acc, plan.task, self.opts.zero_division
+
+        def stat(counts: np.ndarray) -> dict[str, np.ndarray]:
+            b = counts.shape[0]
+            out: dict[str, np.ndarray] = {}
+            weights = counts.astype(np.float64)
+            for name, r in rows.items():
+                sums = weights @ r
+                out[name] = np.array(
+                    [_finite(L.finalize(name, task, sums[j], params=params)) for j in range(b)]
+                )
+            mc = counts if metric_cols is None else counts[:, metric_cols]
+            if task == "regression":
+                resampled = acc.resample(mc)
+            else:
+                resampled = acc.resample(mc, zero_division=zd)
+            for j, metrics in enumerate(resampled):
+                for name, value in metrics.items():
+                    if name not in out:
+                        out[name] = np.full(b, np.nan)
+                    out[name][j] = _finite(value)
+            return out
+
+        return stat
+
+    def _intervals(
+        self,
+        losses: dict[str, float | None],
+        metrics: dict[str, float | None],
+        warnings: list[str],
+    ) -> dict[str, Any]:
+        from losscli.bootstrap import bootstrap
+
+        opts = self.opts
+        ci, _ = bootstrap(
+            self.resample_stat(),
+            self.n_rows,
+            n_boot=opts.bootstrap,
+            level=opts.ci_level,
+            seed=opts.seed,
+        )
+        intervals: dict[str, Any] = {}
+        for name, value in {**losses, **metrics}.items():
+            if value is not None:
+                intervals[name] = None if ci.get(name) is None else list(ci[name])
+        missing = [n for n, v in intervals.items() if v is None]
+        if missing:
+            warnings.append(
+                f"--bootstrap: no interval for {', '.join(missing)} (undefined in too many "
+                "resamples)"
+            )
+        return {
+            "level": opts.ci_level,
+            "n_boot": opts.bootstrap,
+            "method": "percentile",
+            "seed": opts.seed,
+            "intervals": intervals,
+        }
 
     def _inputs(self) -> dict[str, Any]:
         cols = self.cols
@@ -1096,7 +1331,31 @@ class Evaluation:
                 settings["top_k"] = self.opts.top_k
         settings["weights"] = self.cols.weight or "none"
         settings["drop_invalid"] = self.opts.drop_invalid
+        if self.opts.bootstrap:
+            settings["n_boot"] = self.opts.bootstrap
+            settings["ci_level"] = self.opts.ci_level
+            settings["ci_method"] = "percentile"
+            settings["seed"] = self.opts.seed
         return settings
+
+
+def _finite(value: float | None) -> float:
+    """A statistic as a float, NaN when it is undefined (None, NaN or infinite)."""
+    if value is None or not math.isfinite(value):
+        return math.nan
+    return float(value)
+
+
+def _natural_key(key: str) -> tuple[int, float, str]:
+    """Sort numbers numerically before text: ``2`` < ``10`` < ``eu``.
+
+    >>> sorted(["10", "eu", "2", "(missing)"], key=_natural_key)
+    ['2', '10', '(missing)', 'eu']
+    """
+    try:
+        return (0, float(key), key)
+    except ValueError:
+        return (1, 0.0, key)
 
 
 def _join_names(mask: np.ndarray, names: Sequence[str]) -> np.ndarray:

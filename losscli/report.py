@@ -69,6 +69,9 @@ class Report:
     settings: dict[str, Any] = field(default_factory=dict)
     n_dropped: int = 0
     histograms: dict[str, Any] = field(default_factory=dict)  # table view only, not in JSON
+    ci: dict[str, Any] | None = None  # --bootstrap: level, n_boot, method, seed, intervals
+    group_by: str | None = None  # --group-by: the column
+    groups: dict[str, dict[str, Any]] | None = None  # its value -> that slice's report
 
     def value(self, name: str) -> float | None:
         """Look up a flat metric or loss name (``losses.ce`` / ``metrics.f1`` also work)."""
@@ -84,24 +87,46 @@ class Report:
         """Every name a ``--fail-if`` gate can use."""
         return list(self.metrics) + [n for n in self.losses if n not in self.metrics]
 
+    def interval(self, name: str) -> tuple[float, float] | None:
+        """The bootstrap interval of a loss or metric, None without ``--bootstrap``.
+
+        >>> r = Report("0", "", "binary", "probs", 2, [], {}, {}, {"f1": 0.5}, [], [])
+        >>> r.interval("f1") is None
+        True
+        """
+        if not self.ci:
+            return None
+        for prefix in ("losses.", "metrics."):
+            if name.startswith(prefix):
+                name = name[len(prefix) :]
+        value = self.ci["intervals"].get(name)
+        return None if value is None else (value[0], value[1])
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON-ready dict (NaN and infinities become None)."""
-        return _jsonable(
-            {
-                "version": self.version,
-                "signature": self.signature,
-                "task": self.task,
-                "scores": self.scores,
-                "n_samples": self.n_samples,
-                "n_dropped": self.n_dropped,
-                "classes": self.classes,
-                "losses": self.losses,
-                "loss_stats": self.loss_stats,
-                "metrics": self.metrics,
-                "per_class": self.per_class,
-                "confusion_matrix": self.confusion_matrix,
-                "warnings": self.warnings,
-                "inputs": self.inputs,
-                "inference": self.inference,
-            }
-        )
+        out = self._core()
+        if self.ci is not None:
+            out["ci"] = self.ci
+        if self.groups is not None:
+            out["group_by"] = self.group_by
+            out["groups"] = self.groups
+        return _jsonable(out)
+
+    def _core(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "signature": self.signature,
+            "task": self.task,
+            "scores": self.scores,
+            "n_samples": self.n_samples,
+            "n_dropped": self.n_dropped,
+            "classes": self.classes,
+            "losses": self.losses,
+            "loss_stats": self.loss_stats,
+            "metrics": self.metrics,
+            "per_class": self.per_class,
+            "confusion_matrix": self.confusion_matrix,
+            "warnings": self.warnings,
+            "inputs": self.inputs,
+            "inference": self.inference,
+        }

@@ -82,10 +82,16 @@ class LossSpec:
 
 @dataclass
 class LossChunk:
-    """Per-sample losses of one chunk, shape (N,), and its additive sums, shape (k,)."""
+    """Per-sample losses of one chunk, shape (N,), and its additive sums, shape (k,).
+
+    ``rows`` (N, k) holds each row's (weighted) contribution to the sums, so ``sums ==
+    rows.sum(axis=0)``; any re-weighting of the rows (a bootstrap resample, a slice) gives its
+    sums as ``counts @ rows`` without recomputing the loss.
+    """
 
     per_sample: np.ndarray
     sums: np.ndarray
+    rows: np.ndarray | None = None
 
     def merge(self, other: LossChunk) -> LossChunk:
         """Concatenate the per-sample values and add the sums of two chunks.
@@ -526,8 +532,8 @@ def compute(
         first = per_sample**2 if red == "rmse" else per_sample
         stats = np.stack([first, d], axis=1)
     with np.errstate(invalid="ignore"):
-        sums = (sw[:, None] * stats).sum(axis=0)
-    return LossChunk(per_sample=per_sample, sums=sums)
+        rows = sw[:, None] * stats
+    return LossChunk(per_sample=per_sample, sums=rows.sum(axis=0), rows=rows)
 
 
 def finalize(

@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from losscli import __version__
+from losscli.commands._options import evaluation_options, input_options, take_evaluation_options
 from losscli.errors import (
     EXIT_BAD_INPUT,
     EXIT_DISK_FULL,
@@ -107,88 +108,6 @@ def cli() -> None:
     """
 
 
-# --------------------------------------------------------------------------------------------
-# option parsing helpers (strings to values; no numerics)
-# --------------------------------------------------------------------------------------------
-
-
-def _float_list(option: str, text: str) -> list[float]:
-    try:
-        return [float(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise UsageError(
-            f"{option} takes a number or a comma-separated list of numbers, got {text!r}"
-        ) from None
-
-
-def _parse_threshold(text: str | None) -> Any:
-    if text is None:
-        return None
-    if text.startswith("@"):
-        from losscli.io import read_json_file
-
-        data = read_json_file(text[1:])
-        if isinstance(data, dict) and "thresholds" in data:
-            data = data["thresholds"]
-        elif isinstance(data, dict) and "threshold" in data:
-            data = data["threshold"]
-        elif isinstance(data, dict) and isinstance(data.get("best"), (dict, list)):
-            best = data["best"]
-            data = (
-                best["threshold"]
-                if isinstance(best, dict)
-                else {b["label"]: b["threshold"] for b in best}
-            )
-        ok = isinstance(data, (int, float, list, dict)) and not isinstance(data, bool)
-        if not ok:
-            raise UsageError(
-                f"--threshold {text}: the file must hold a number, a list, or "
-                '{"thresholds": {"label": value, ...}}'
-            )
-        return data
-    values = _float_list("--threshold", text)
-    if not values:
-        raise UsageError("--threshold needs a number")
-    return values[0] if len(values) == 1 else values
-
-
-def _loss_param_options(func: Any) -> Any:
-    """Add one option per loss parameter, generated from the loss registry."""
-    from losscli.losses import PARAMS
-
-    for param in reversed(list(PARAMS.values())):
-        kind = getattr(param, "kind", "float")
-        ptype: Any = {"int": int, "float": float}.get(kind, str)
-        default = getattr(param, "default", None)
-        help_text = getattr(param, "help", "")
-        if default is not None and not isinstance(default, (list, tuple)):
-            help_text += f" [default: {default}]"
-        func = click.option(
-            param.option,
-            f"param_{param.name}",
-            type=ptype,
-            default=None,
-            metavar="LIST" if ptype is str else kind.upper(),
-            help=help_text,
-        )(func)
-    return func
-
-
-def _collect_params(kwargs: dict[str, Any]) -> dict[str, Any]:
-    from losscli.losses import PARAMS
-
-    params: dict[str, Any] = {}
-    for name, param in PARAMS.items():
-        value = kwargs.pop(f"param_{name}", None)
-        if value is None:
-            continue
-        if getattr(param, "kind", "float") not in ("int", "float") and isinstance(value, str):
-            values = _float_list(param.option, value)
-            value = values[0] if len(values) == 1 and param.kind != "floats" else values
-        params[name] = value
-    return params
-
-
 def _stdout_is_terminal() -> bool:
     try:
         return sys.stdout.isatty()
@@ -211,20 +130,6 @@ def _format_for(fmt: str | None, output: str | None) -> str:
     return "table" if _stdout_is_terminal() else "json"
 
 
-def _check_losses(losses: list[str]) -> None:
-    from losscli.losses import REGISTRY
-
-    known = {"all"}
-    for spec in REGISTRY.values():
-        known.update((spec.name, *spec.aliases))
-    bad = [name for name in losses if name not in known]
-    if bad:
-        raise UsageError(
-            f"--loss {bad[0]!r} is not a known loss; choose from all, {', '.join(REGISTRY)} "
-            "(see 'losscli losses')"
-        )
-
-
 # --------------------------------------------------------------------------------------------
 # compute
 # --------------------------------------------------------------------------------------------
@@ -233,81 +138,42 @@ def _check_losses(losses: list[str]) -> None:
 @cli.command(context_settings=CONTEXT)
 @click.argument("predictions", metavar="PREDICTIONS")
 @click.argument("labels", required=False, metavar="[LABELS]")
+@input_options()
+@evaluation_options
 @click.option(
-    "--task",
-    type=click.Choice(["auto", "binary", "multiclass", "multilabel", "regression"]),
-    default="auto",
+    "--bootstrap",
+    type=int,
+    default=0,
+    metavar="N",
+    help="Add percentile bootstrap intervals from N resamples of the rows to every loss and "
+    "metric (e.g. 1000).",
+)
+@click.option(
+    "--ci",
+    "ci_level",
+    type=float,
+    default=0.95,
     show_default=True,
-    help="What the data is; auto decides from the labels and predictions and says why.",
+    metavar="LEVEL",
+    help="Confidence level of the --bootstrap intervals.",
 )
 @click.option(
-    "--scores",
-    type=click.Choice(["auto", "logits", "probs", "log-probs"]),
-    default="auto",
+    "--seed", type=int, default=0, show_default=True, help="Seed of the --bootstrap resamples."
+)
+@click.option(
+    "--group-by",
+    default=None,
+    metavar="COLUMN",
+    help="Also report every slice: one report per value of COLUMN, side by side.",
+)
+@click.option(
+    "--min-group-size",
+    type=int,
+    default=30,
     show_default=True,
-    help="What the prediction numbers are; auto decides once, from the first chunk.",
+    metavar="N",
+    help="Warn about --group-by slices with fewer rows.",
 )
-@click.option(
-    "--activation",
-    metavar="NAME",
-    default=None,
-    help="Apply an output activation to the raw outputs first (sigmoid, softmax, log_softmax, "
-    "tanh, relu, ...).",
-)
-@click.option(
-    "--loss",
-    "losses",
-    multiple=True,
-    metavar="NAME",
-    help="A loss to compute (repeatable; 'all' = every loss valid for the task). Default: bce "
-    "for binary and multi-label, ce for multi-class, mse for regression. See 'losscli losses'.",
-)
-@click.option("--label-col", default=None, help="Label column(s), comma-separated.")
-@click.option(
-    "--pred-cols",
-    default=None,
-    help="Prediction columns, comma-separated; shell-style patterns work ('logit_*'). "
-    "Default: every other numeric column.",
-)
-@click.option(
-    "--id-col", default=None, help="Id column: carried to per-sample output; joins two files."
-)
-@click.option("--weight-col", default=None, help="Sample-weight column.")
-@click.option(
-    "--input-format",
-    type=click.Choice(["csv", "tsv", "npy", "npz", "parquet"]),
-    default=None,
-    help="Format of PREDICTIONS when the extension does not say (stdin is sniffed).",
-)
-@click.option(
-    "--labels-format",
-    type=click.Choice(["csv", "tsv", "npy", "npz", "parquet"]),
-    default=None,
-    help="Format of LABELS when the extension does not say.",
-)
-@click.option(
-    "--threshold",
-    default=None,
-    metavar="T|T1,T2,..|@FILE",
-    help="Probability above which a label is positive: a number, one per label, or @file.json. "
-    "[default: 0.5]",
-)
-@click.option("--top-k", type=int, default=None, help="Also report top_k_accuracy (multi-class).")
-@click.option(
-    "--zero-division",
-    type=click.Choice(["warn", "0", "1", "nan"]),
-    default="warn",
-    show_default=True,
-    help="Value of undefined precision/recall/F1: warn = 0 with a warning (scikit-learn).",
-)
-@click.option("--ece-bins", type=int, default=15, show_default=True, help="Bins for ece.")
-@click.option("--chunk-size", type=int, default=None, help="Rows per chunk when streaming.")
-@click.option(
-    "--drop-invalid",
-    is_flag=True,
-    help="Drop rows with missing, NaN or inf values (and count them) instead of failing.",
-)
-@click.option("--strict", is_flag=True, help="Turn every warning into an error (exit 2).")
 @click.option(
     "--format",
     "fmt",
@@ -345,8 +211,30 @@ def _check_losses(losses: list[str]) -> None:
     help="Write PNG pictures (confusion matrix, ROC, PR, reliability, probability and loss "
     "histograms) into DIR (created if needed); needs matplotlib: pip install 'losscli[plot]'.",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="local: read in order on this machine. dask: one task per part file of a dataset "
+    "(a folder or a quoted glob) on a Dask cluster; needs pip install 'losscli[dask]'.",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="With --engine dask: a running scheduler (tcp://host:8786); default: start a local "
+    "cluster for this run.",
+)
+@click.option(
+    "--workers",
+    type=int,
+    default=None,
+    metavar="N",
+    help="With --engine dask and no --scheduler: worker processes of the local cluster "
+    "[default: 2].",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Do not print warnings on stderr.")
-@_loss_param_options
 def compute(**kwargs: Any) -> int:
     """Compute losses and metrics for PREDICTIONS (and LABELS, when they are a separate file).
 
@@ -367,13 +255,10 @@ def compute(**kwargs: Any) -> int:
     gates = [parse_gate(g) for g in kwargs.pop("gates")]
     fmt_opt, output, per_sample = kwargs.pop("fmt"), kwargs.pop("output"), kwargs.pop("per_sample")
     quiet, plot_dir = kwargs.pop("quiet"), kwargs.pop("plot_dir")
-    params = _collect_params(kwargs)
-    zd = kwargs.pop("zero_division")
-    zero_division: Any = {"0": 0, "1": 1}.get(zd, zd)
-    losses = list(kwargs.pop("losses")) or None
-    if losses:
-        _check_losses(losses)
-    threshold = _parse_threshold(kwargs.pop("threshold"))
+    engine = _engine_options(kwargs, per_sample, output, plot_dir)
+    if engine is not None:
+        per_sample = None  # with --engine dask, a folder that the workers fill
+    evaluation = take_evaluation_options(kwargs)
     predictions, labels = kwargs.pop("predictions"), kwargs.pop("labels")
     if predictions == "-" and labels == "-":
         raise UsageError("only one of PREDICTIONS and LABELS can be '-' (stdin)")
@@ -393,14 +278,13 @@ def compute(**kwargs: Any) -> int:
 
         require_matplotlib()
     kwargs.update(
-        losses=losses,
-        params=params,
-        threshold=threshold,
-        zero_division=zero_division,
+        evaluation,
         # per-sample losses are kept (float32) only for the pictures and the terminal histograms
         keep_loss_values=bool(plot_dir) or fmt == "table",
     )
     try:
+        if engine is not None:
+            return _compute_dask(predictions, labels, output, fmt, gates, quiet, kwargs, engine)
         return _compute(
             predictions, labels, per_sample, output, fmt, gates, quiet, plot_dir, kwargs
         )
@@ -465,6 +349,64 @@ def _compute(
     if failed:
         for f in failed:
             _err(f"failed: {f}")
+        _err(f"Error: {len(failed)} of {len(gates)} --fail-if gates failed")
+        return EXIT_GATE_FAILED
+    return 0
+
+
+def _engine_options(
+    kwargs: dict[str, Any], per_sample: str | None, output: str | None, plot_dir: str | None
+) -> dict[str, Any] | None:
+    """Take --engine, --scheduler, --workers; None for the local engine, else dask's settings."""
+    engine, scheduler = kwargs.pop("engine"), kwargs.pop("scheduler")
+    workers = kwargs.pop("workers")
+    if engine != "dask":
+        if scheduler is not None or workers is not None:
+            raise UsageError("--scheduler and --workers need --engine dask")
+        return None
+    if plot_dir:
+        raise UsageError(
+            "--plot needs the per-sample losses, which stay on the dask workers; drop --plot "
+            "or use --engine local"
+        )
+    if per_sample and output and os.path.abspath(output) == os.path.abspath(per_sample):
+        raise UsageError("--output and --per-sample must be different files")
+    return {"scheduler": scheduler, "workers": workers, "per_sample_dir": per_sample}
+
+
+def _compute_dask(
+    predictions: str,
+    labels: str | None,
+    output: str | None,
+    fmt: str,
+    gates: list[Any],
+    quiet: bool,
+    options: dict[str, Any],
+    engine: dict[str, Any],
+) -> int:
+    """--engine dask: evaluate on a Dask cluster, then report as _compute does."""
+    from losscli import io
+    from losscli.distributed import evaluate_dask
+    from losscli.engine import Options
+    from losscli.gates import check_gates
+    from losscli.render import render
+
+    options["keep_loss_values"] = False
+    report = evaluate_dask(predictions, labels, Options(**options), **engine)
+    failed = check_gates(gates, report.value, report.names())
+    color = _color() and not output
+    text = render(report, fmt, color=color, width=None if _stdout_is_terminal() else 100)
+    if output:
+        with io.atomic_output(output) as fh:
+            fh.write(text.encode("utf-8"))
+    else:
+        sys.stdout.write(text)
+    if not quiet:
+        for w in report.warnings:
+            _err(f"warning: {w}")
+    for f in failed:
+        _err(f"failed: {f}")
+    if failed:
         _err(f"Error: {len(failed)} of {len(gates)} --fail-if gates failed")
         return EXIT_GATE_FAILED
     return 0

@@ -22,7 +22,8 @@ from sklearn.metrics import (
     roc_curve,
 )
 
-from losscli.cli import LossCliGroup, _parse_threshold
+from losscli.cli import LossCliGroup
+from losscli.commands._options import parse_threshold
 from losscli.commands.thresholds import compute_thresholds, thresholds
 from losscli.engine import evaluate
 from losscli.errors import UsageError
@@ -231,7 +232,7 @@ def test_binary_json_and_round_trip(tmp_path):
     # the best F1 is sklearn's maximum over the PR curve
     assert d["best"]["f1"] == pytest.approx(_sk_best_f1(y, s), rel=1e-12)
     # compute with --threshold @written.json reproduces it exactly
-    t = _parse_threshold(f"@{out}")
+    t = parse_threshold(f"@{out}")
     report = evaluate(str(data), threshold=t)
     assert report.metrics["f1"] == d["best"]["f1"]
     assert report.metrics["precision"] == d["best"]["precision"]
@@ -257,7 +258,7 @@ def test_weighted_logits_round_trip(tmp_path):
     assert 0.0 <= d["best"]["threshold"] <= 1.0
     probs = 1.0 / (1.0 + np.exp(-logits))
     assert d["best"]["f1"] == pytest.approx(_sk_best_f1(y, probs, w), rel=1e-9)
-    report = evaluate(str(data), weight_col="w", threshold=_parse_threshold(f"@{out}"))
+    report = evaluate(str(data), weight_col="w", threshold=parse_threshold(f"@{out}"))
     assert report.metrics["f1"] == pytest.approx(d["best"]["f1"], rel=1e-12)
 
 
@@ -281,7 +282,7 @@ def test_multilabel_best_per_label_and_round_trip(tmp_path):
     p = 1.0 / (1.0 + np.exp(-logits[:, 1:]))
     for j, b in enumerate(d["best"]):
         assert b["f1"] == pytest.approx(_sk_best_f1(y[:, j], p[:, j]), rel=1e-9)
-    report = evaluate(ATTR_LOGITS, ATTR_LABELS, threshold=_parse_threshold(f"@{out}"))
+    report = evaluate(ATTR_LOGITS, ATTR_LABELS, threshold=parse_threshold(f"@{out}"))
     f1 = {r["class"]: r["f1"] for r in report.per_class}
     for b in d["best"]:
         assert f1[b["label"]] == b["f1"]

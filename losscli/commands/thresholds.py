@@ -17,6 +17,7 @@ from typing import Any
 
 import click
 
+from losscli.commands._options import input_options
 from losscli.errors import UsageError
 
 _FORMATS = ("table", "json", "csv")
@@ -303,33 +304,10 @@ def _format_for(fmt: str | None, output: str | None) -> str:
     return "table" if _stdout_is_terminal() else "json"
 
 
-_IN_FORMATS = click.Choice(["csv", "tsv", "npy", "npz", "parquet"])
-
-
 @click.command("thresholds", context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("predictions", metavar="PREDICTIONS")
 @click.argument("labels", required=False, metavar="[LABELS]")
-@click.option(
-    "--task",
-    type=click.Choice(["auto", "binary", "multilabel"]),
-    default="auto",
-    show_default=True,
-    help="What the data is; auto decides from the labels and predictions.",
-)
-@click.option(
-    "--scores",
-    type=click.Choice(["auto", "logits", "probs", "log-probs"]),
-    default="auto",
-    show_default=True,
-    help="What the prediction numbers are; logits become probabilities first.",
-)
-@click.option("--activation", metavar="NAME", default=None, help="Output activation first.")
-@click.option("--label-col", default=None, help="Label column(s), comma-separated.")
-@click.option("--pred-cols", default=None, help="Prediction columns, comma-separated patterns.")
-@click.option("--id-col", default=None, help="Id column: joins two files.")
-@click.option("--weight-col", default=None, help="Sample-weight column.")
-@click.option("--input-format", type=_IN_FORMATS, default=None, help="Format of PREDICTIONS.")
-@click.option("--labels-format", type=_IN_FORMATS, default=None, help="Format of LABELS.")
+@input_options(tasks=("auto", "binary", "multilabel"))
 @click.option("--beta", type=float, default=1.0, show_default=True, help="F-beta weight of recall.")
 @click.option(
     "--steps",

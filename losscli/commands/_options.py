@@ -1,0 +1,246 @@
+"""Options shared by the commands that read predictions (compute, compare, thresholds).
+
+One declaration of each input and evaluation option, so every command spells, documents and
+parses them the same way. Click only: strings become values here, nothing is computed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import click
+
+from losscli.errors import UsageError
+
+_IN_FORMATS = click.Choice(["csv", "tsv", "npy", "npz", "parquet"])
+ALL_TASKS = ("auto", "binary", "multiclass", "multilabel", "regression")
+
+
+def _stack(func: Any, decorators: Sequence[Callable[[Any], Any]]) -> Any:
+    for deco in reversed(decorators):
+        func = deco(func)
+    return func
+
+
+def input_options(tasks: Sequence[str] = ALL_TASKS) -> Callable[[Any], Any]:
+    """``--task --scores --activation --label-col --pred-cols --id-col --weight-col
+    --input-format --labels-format``: which file, columns and kinds of numbers."""
+
+    def deco(func: Any) -> Any:
+        return _stack(
+            func,
+            [
+                click.option(
+                    "--task",
+                    type=click.Choice(list(tasks)),
+                    default="auto",
+                    show_default=True,
+                    help="What the data is; auto decides from the labels and predictions and "
+                    "says why.",
+                ),
+                click.option(
+                    "--scores",
+                    type=click.Choice(["auto", "logits", "probs", "log-probs"]),
+                    default="auto",
+                    show_default=True,
+                    help="What the prediction numbers are; auto decides once, from the first "
+                    "chunk.",
+                ),
+                click.option(
+                    "--activation",
+                    metavar="NAME",
+                    default=None,
+                    help="Apply an output activation to the raw outputs first (sigmoid, "
+                    "softmax, log_softmax, tanh, relu, ...).",
+                ),
+                click.option("--label-col", default=None, help="Label column(s), comma-separated."),
+                click.option(
+                    "--pred-cols",
+                    default=None,
+                    help="Prediction columns, comma-separated; shell-style patterns work "
+                    "('logit_*'). Default: every other numeric column.",
+                ),
+                click.option(
+                    "--id-col",
+                    default=None,
+                    help="Id column: carried to per-sample output; joins two files.",
+                ),
+                click.option("--weight-col", default=None, help="Sample-weight column."),
+                click.option(
+                    "--input-format",
+                    type=_IN_FORMATS,
+                    default=None,
+                    help="Format of the predictions when the extension does not say (stdin is "
+                    "sniffed).",
+                ),
+                click.option(
+                    "--labels-format",
+                    type=_IN_FORMATS,
+                    default=None,
+                    help="Format of LABELS when the extension does not say.",
+                ),
+            ],
+        )
+
+    return deco
+
+
+def evaluation_options(func: Any) -> Any:
+    """``--loss --threshold --top-k --zero-division --ece-bins --chunk-size --drop-invalid
+    --strict`` and one option per loss parameter: what is computed and how."""
+    func = _loss_param_options(func)
+    return _stack(
+        func,
+        [
+            click.option(
+                "--loss",
+                "losses",
+                multiple=True,
+                metavar="NAME",
+                help="A loss to compute (repeatable; 'all' = every loss valid for the task). "
+                "Default: bce for binary and multi-label, ce for multi-class, mse for "
+                "regression. See 'losscli losses'.",
+            ),
+            click.option(
+                "--threshold",
+                default=None,
+                metavar="T|T1,T2,..|@FILE",
+                help="Probability above which a label is positive: a number, one per label, or "
+                "@file.json. [default: 0.5]",
+            ),
+            click.option(
+                "--top-k", type=int, default=None, help="Also report top_k_accuracy (multi-class)."
+            ),
+            click.option(
+                "--zero-division",
+                type=click.Choice(["warn", "0", "1", "nan"]),
+                default="warn",
+                show_default=True,
+                help="Value of undefined precision/recall/F1: warn = 0 with a warning "
+                "(scikit-learn).",
+            ),
+            click.option(
+                "--ece-bins", type=int, default=15, show_default=True, help="Bins for ece."
+            ),
+            click.option(
+                "--chunk-size", type=int, default=None, help="Rows per chunk when streaming."
+            ),
+            click.option(
+                "--drop-invalid",
+                is_flag=True,
+                help="Drop rows with missing, NaN or inf values (and count them) instead of "
+                "failing.",
+            ),
+            click.option(
+                "--strict", is_flag=True, help="Turn every warning into an error (exit 2)."
+            ),
+        ],
+    )
+
+
+def take_evaluation_options(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Pop the evaluation options from click's kwargs as :class:`~losscli.engine.Options`
+    fields (``losses``, ``params``, ``threshold``, ``zero_division``); the rest stay."""
+    params = _collect_params(kwargs)
+    zd = kwargs.pop("zero_division")
+    losses = list(kwargs.pop("losses")) or None
+    if losses:
+        _check_losses(losses)
+    return {
+        "losses": losses,
+        "params": params,
+        "threshold": parse_threshold(kwargs.pop("threshold")),
+        "zero_division": {"0": 0, "1": 1}.get(zd, zd),
+    }
+
+
+def _float_list(option: str, text: str) -> list[float]:
+    try:
+        return [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise UsageError(
+            f"{option} takes a number or a comma-separated list of numbers, got {text!r}"
+        ) from None
+
+
+def parse_threshold(text: str | None) -> Any:
+    if text is None:
+        return None
+    if text.startswith("@"):
+        from losscli.io import read_json_file
+
+        data = read_json_file(text[1:])
+        if isinstance(data, dict) and "thresholds" in data:
+            data = data["thresholds"]
+        elif isinstance(data, dict) and "threshold" in data:
+            data = data["threshold"]
+        elif isinstance(data, dict) and isinstance(data.get("best"), (dict, list)):
+            best = data["best"]
+            data = (
+                best["threshold"]
+                if isinstance(best, dict)
+                else {b["label"]: b["threshold"] for b in best}
+            )
+        ok = isinstance(data, (int, float, list, dict)) and not isinstance(data, bool)
+        if not ok:
+            raise UsageError(
+                f"--threshold {text}: the file must hold a number, a list, or "
+                '{"thresholds": {"label": value, ...}}'
+            )
+        return data
+    values = _float_list("--threshold", text)
+    if not values:
+        raise UsageError("--threshold needs a number")
+    return values[0] if len(values) == 1 else values
+
+
+def _loss_param_options(func: Any) -> Any:
+    """Add one option per loss parameter, generated from the loss registry."""
+    from losscli.losses import PARAMS
+
+    for param in reversed(list(PARAMS.values())):
+        kind = getattr(param, "kind", "float")
+        ptype: Any = {"int": int, "float": float}.get(kind, str)
+        default = getattr(param, "default", None)
+        help_text = getattr(param, "help", "")
+        if default is not None and not isinstance(default, (list, tuple)):
+            help_text += f" [default: {default}]"
+        func = click.option(
+            param.option,
+            f"param_{param.name}",
+            type=ptype,
+            default=None,
+            metavar="LIST" if ptype is str else kind.upper(),
+            help=help_text,
+        )(func)
+    return func
+
+
+def _collect_params(kwargs: dict[str, Any]) -> dict[str, Any]:
+    from losscli.losses import PARAMS
+
+    params: dict[str, Any] = {}
+    for name, param in PARAMS.items():
+        value = kwargs.pop(f"param_{name}", None)
+        if value is None:
+            continue
+        if getattr(param, "kind", "float") not in ("int", "float") and isinstance(value, str):
+            values = _float_list(param.option, value)
+            value = values[0] if len(values) == 1 and param.kind != "floats" else values
+        params[name] = value
+    return params
+
+
+def _check_losses(losses: list[str]) -> None:
+    from losscli.losses import REGISTRY
+
+    known = {"all"}
+    for spec in REGISTRY.values():
+        known.update((spec.name, *spec.aliases))
+    bad = [name for name in losses if name not in known]
+    if bad:
+        raise UsageError(
+            f"--loss {bad[0]!r} is not a known loss; choose from all, {', '.join(REGISTRY)} "
+            "(see 'losscli losses')"
+        )

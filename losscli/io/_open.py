@@ -56,7 +56,7 @@ def _read_all(stream: Any, name: str) -> bytes:
 
 
 def open_table(
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str] | Table,
     *,
     fmt: str | None = None,
     chunk_size: int = DEFAULT_CHUNK_ROWS,
@@ -66,11 +66,14 @@ def open_table(
 
     The format is ``fmt`` when given, else the extension (``.csv[.gz] .tsv[.gz] .tab .txt
     .npy .npz .parquet .pq``), else (stdin) the first bytes. Gzip-compressed text is
-    recognised by its magic bytes. Every problem a user can cause raises InputError (bad
-    file) or UsageError (bad ``fmt``) with a one-line message naming the file.
+    recognised by its magic bytes. A directory, or a glob that is not a file name, is a
+    partitioned dataset: its part files read as one table, in order (see
+    ``losscli.io._dataset``). An already opened :class:`Table` is returned as it is. Every
+    problem a user can cause raises InputError (bad file) or UsageError (bad ``fmt``) with a
+    one-line message naming the file.
 
     Args:
-        path: a file path, or ``"-"`` for stdin.
+        path: a file path, a directory or glob of part files, ``"-"`` for stdin, or a Table.
         fmt: ``csv``, ``tsv``, ``npy``, ``npz``, ``parquet`` or None (infer).
         chunk_size: the most rows a chunk holds.
         role: ``"predictions"`` or ``"labels"``, used in messages only.
@@ -86,6 +89,8 @@ def open_table(
     ...     print(t.columns, t.kinds["prob"], [c.column("prob") for c in t.chunks()])
     ['label', 'prob'] number [array([0.9, 0.2])]
     """
+    if isinstance(path, Table):
+        return path
     if fmt is not None:
         fmt = str(fmt).lower()
         if fmt == "txt":
@@ -95,6 +100,12 @@ def open_table(
     p = os.fspath(path)
     if p == "-":
         return _open_stdin(fmt, chunk_size, role)
+    from losscli.io._dataset import is_dataset_path
+
+    if is_dataset_path(p):
+        from losscli.io._dataset import open_dataset
+
+        return open_dataset(p, fmt=fmt, chunk_size=chunk_size, role=role)
     check_input_path(p, role)
     kind = fmt or format_from_name(p)
     if fmt is None:

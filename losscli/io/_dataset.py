@@ -1,0 +1,369 @@
+"""Partitioned datasets: a directory or a glob of part files read as one table, in order.
+
+A dataset is a list of part files read one after the other with the streaming readers:
+
+- a **directory** is its regular files in sorted (byte-wise) order, skipping names that start
+  with ``.`` or ``_`` (``_SUCCESS``, ``_common_metadata``, ``.part-0.crc``), as Spark and
+  pyarrow do; subfolders are not read;
+- a **glob** (``'data/part-*.parquet'``, ``**`` recurses) is the files it matches, sorted,
+  with the same names skipped.
+
+Each part's format comes from its extension (or ``--input-format``, or its first bytes, as for
+one file). Every part must hold the same columns, of the same kinds; the order may differ.
+Row numbers run on across the parts (``chunk.start`` is global, so per-sample rows and
+positional labels line up as for one file), and a location names the part and its own row:
+``part-00003.parquet, row 17`` (``line N`` for CSV).
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from losscli.errors import InputError
+from losscli.io._base import Chunk, Table, check_input_path, quote_list
+
+SKIPPED_PREFIXES = (".", "_")
+"""Names that start with these are not data (hidden files, ``_SUCCESS``, ``_metadata``)."""
+
+
+def is_dataset_path(path: str) -> bool:
+    """Return True when ``path`` names a dataset: a directory, or a glob that is not a file.
+
+    Args:
+        path: the path as the user gave it.
+
+    Returns:
+        True for an existing directory, or for a path with ``*``, ``?`` or ``[`` that does
+        not exist as it is (a file may have such characters in its name).
+
+    >>> is_dataset_path("data/part-*.parquet"), is_dataset_path("preds.csv")
+    (True, False)
+    """
+    if os.path.isdir(path):
+        return True
+    return glob.has_magic(path) and not os.path.lexists(path)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part file of a dataset.
+
+    Attributes:
+        path: where to open it (absolute on a dask worker, whose folder may differ).
+        name: the path as the user sees it (the glob match, or ``dir/name``); in messages.
+        label: how a location names it: the file name in a directory, the match of a glob.
+    """
+
+    path: str
+    name: str
+    label: str
+
+
+def list_parts(path: str, role: str = "predictions") -> list[Part]:
+    """List the part files of a directory or glob, in the order they are read.
+
+    Args:
+        path: a directory or a glob pattern.
+        role: ``"predictions"`` or ``"labels"``, used in messages only.
+
+    Returns:
+        The parts, sorted by name; never empty.
+
+    Raises:
+        InputError: the directory holds no data file, or the glob matches none.
+
+    >>> import tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> for n in ("part-1.csv", "part-0.csv", "_SUCCESS", ".part-0.csv.crc"):
+    ...     _ = open(os.path.join(d, n), "w").write("label,prob\\n1,0.5\\n")
+    >>> [p.label for p in list_parts(d)]
+    ['part-0.csv', 'part-1.csv']
+    >>> [p.label for p in list_parts(os.path.join(d, "*.csv"))] == [
+    ...     os.path.join(d, "part-0.csv"), os.path.join(d, "part-1.csv")]
+    True
+    """
+    if os.path.isdir(path):
+        try:
+            entries = sorted(os.scandir(path), key=lambda e: e.name)
+        except PermissionError:
+            raise InputError(
+                f"{path}: permission denied; make the {role} folder readable"
+            ) from None
+        except OSError as exc:
+            raise InputError(f"{path}: cannot list the {role} folder ({exc.strerror})") from None
+        parts = [
+            Part(os.path.join(path, e.name), os.path.join(path, e.name), e.name)
+            for e in entries
+            if not e.name.startswith(SKIPPED_PREFIXES) and _is_file(e.path)
+        ]
+        if parts:
+            return parts
+        if not entries:  # the message a single-file reader gives for a folder
+            check_input_path(path, role)
+        example = os.path.join(path, "*", "*.parquet")
+        raise InputError(
+            f"{path}: the folder holds no data file (names starting with '.' or '_' and "
+            f"subfolders are skipped); pass a file, or a glob such as '{example}'"
+        )
+    matches = sorted(glob.glob(path, recursive=True))
+    parts = [
+        Part(m, m, m)
+        for m in matches
+        if not os.path.basename(m).startswith(SKIPPED_PREFIXES) and _is_file(m)
+    ]
+    if not parts:
+        what = "no file" if not matches else "no data file (only folders or skipped names)"
+        raise InputError(
+            f"{path}: {what} matches this pattern; check the path of the {role} files "
+            "(and quote the pattern so that the shell leaves it alone)"
+        )
+    return parts
+
+
+def _is_file(path: str) -> bool:
+    try:
+        return os.path.isfile(path)
+    except OSError:  # pragma: no cover - a broken entry is simply not a file
+        return False
+
+
+@dataclass(frozen=True)
+class Schema:
+    """The columns of a dataset (its first part's) and the part they were read from."""
+
+    columns: list[str]
+    kinds: dict[str, str]
+    source: str
+
+
+class PartChunk(Chunk):
+    """A chunk of one part, numbered in the dataset (``start``) but located in its part.
+
+    >>> inner = Chunk("d/p1.csv", 4, 2, {"a": np.array([1.0, 2.0])}, {"a": "number"}, "line")
+    >>> c = PartChunk.wrap(inner, start=104, label="p1.csv")
+    >>> c.start, c.where(1)
+    (104, 'p1.csv, line 7')
+    """
+
+    __slots__ = ("label", "local")
+
+    @classmethod
+    def wrap(cls, inner: Chunk, *, start: int, label: str) -> PartChunk:
+        """Re-number a part's chunk: ``start`` in the dataset, ``where()`` in its part.
+
+        Args:
+            inner: the chunk as the part's reader made it (``start`` within the part).
+            start: the 0-based index of its first row in the dataset.
+            label: how locations name the part.
+
+        Returns:
+            A chunk sharing ``inner``'s arrays.
+        """
+        out = cls(inner.name, start, inner.n, inner._data, inner._kinds, inner._unit, inner._copy)
+        out.label = label
+        out.local = inner.start
+        return out
+
+    def where(self, i: int) -> str:
+        """Return ``"<part>, line N"`` or ``"<part>, row N"`` (N counted within the part)."""
+        first = 2 if self._unit == "line" else 1
+        return f"{self.label}, {self._unit} {self.local + int(i) + first}"
+
+
+class DatasetTable(Table):
+    """Part files read as one table: the parts' chunks one after the other.
+
+    Every part is opened once here to check that its columns match the first part's (and
+    to learn its row count where the format stores it), then closed; :meth:`chunks` opens
+    one part at a time.
+
+    Args:
+        name: the directory or glob as given (the table's name in messages and reports).
+        role: ``"predictions"`` or ``"labels"``.
+        chunk_size: the most rows a chunk holds (a chunk never spans two parts).
+        parts: the part files, in order.
+        fmt: the format of every part, or None (each part's own extension).
+        start: the dataset row number of the first part's first row (a worker evaluating
+            one part of a larger dataset passes the rows before it).
+        schema: the whole dataset's :class:`Schema` when this table holds only some of its
+            parts: the columns keep the dataset's order, and each part is checked against it.
+
+    Attributes:
+        part_rows: the row count of each part, None where the format does not store it.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        role: str,
+        chunk_size: int,
+        parts: Sequence[Part],
+        fmt: str | None = None,
+        *,
+        start: int = 0,
+        schema: Schema | None = None,
+    ) -> None:
+        super().__init__(name, role, chunk_size)
+        if not parts:
+            raise InputError(f"{name}: the dataset has no part files")
+        self.parts = list(parts)
+        self.fmt = fmt
+        self.start = int(start)
+        self.part_rows: list[int | None] = []
+        self.schema = schema
+        if schema is not None:
+            self.columns, self.kinds = list(schema.columns), dict(schema.kinds)
+        for part in self.parts:
+            with self._open_part(part) as table:
+                if self.schema is None:
+                    self.schema = Schema(list(table.columns), dict(table.kinds), table.name)
+                    self.columns, self.kinds = list(table.columns), dict(table.kinds)
+                else:
+                    self._check_same(table)
+                self.unit = table.unit
+                self.part_rows.append(table.n_rows)
+        known = [n for n in self.part_rows if n is not None]
+        self.n_rows = sum(known) if len(known) == len(self.part_rows) else None
+
+    def _open_part(self, part: Part) -> Table:
+        from losscli.io._open import open_table
+
+        table = open_table(part.path, fmt=self.fmt, chunk_size=self.chunk_size, role=self.role)
+        table.name = part.name  # messages name the part as the user sees it
+        return table
+
+    def _check_same(self, table: Table) -> None:
+        assert self.schema is not None
+        first = self.schema.source
+        missing = [c for c in self.columns if c not in table.kinds]
+        extra = [c for c in table.columns if c not in self.kinds]
+        if missing or extra:
+            diff = "; ".join(
+                s
+                for s in (
+                    f"it lacks {quote_list(missing, 5)}" if missing else "",
+                    f"it has {quote_list(extra, 5)} too" if extra else "",
+                )
+                if s
+            )
+            raise InputError(
+                f"{table.name}: its columns differ from those of {first} ({diff}); every part "
+                f"of {self.name} needs the same columns"
+            )
+        for c in self.columns:
+            if table.kinds[c] != self.kinds[c]:
+                raise InputError(
+                    f"{table.name}: column '{c}' holds {_kind_words(table.kinds[c])}, but "
+                    f"{_kind_words(self.kinds[c])} in {first}; every part of {self.name} needs "
+                    "the same kind of values in a column"
+                )
+
+    def _iter_chunks(self, names: list[str]) -> Iterator[Chunk]:
+        start = self.start
+        for part in self.parts:
+            rows = 0
+            with self._open_part(part) as table:
+                self._check_same(table)
+                for chunk in table.chunks(names):
+                    yield PartChunk.wrap(chunk, start=start + chunk.start, label=part.label)
+                    rows = chunk.start + chunk.n
+            start += rows
+
+
+def _kind_words(kind: str) -> str:
+    return "text" if kind == "text" else "numbers"
+
+
+def open_dataset(
+    path: str, *, fmt: str | None = None, chunk_size: int, role: str = "predictions"
+) -> DatasetTable:
+    """Open a directory or a glob of part files as one :class:`DatasetTable`.
+
+    Args:
+        path: a directory or a glob pattern (see :func:`list_parts`).
+        fmt: the format of every part, or None (from each part's extension or content).
+        chunk_size: the most rows a chunk holds.
+        role: ``"predictions"`` or ``"labels"``, used in messages only.
+
+    Returns:
+        The table; its ``parts`` and ``part_rows`` describe the partitions.
+    """
+    return DatasetTable(path, role, chunk_size, list_parts(path, role), fmt)
+
+
+class MemoryTable(Table):
+    """Columns held in memory as a table; locations map back to rows of a source file.
+
+    Used for the rows of a labels file that one partition needs (a dask worker filters
+    the labels by the partition's ids).
+
+    Args:
+        name: the source's name.
+        role: ``"predictions"`` or ``"labels"``.
+        chunk_size: the most rows a chunk holds.
+        columns: the column names, in order.
+        kinds: ``"number"`` or ``"text"`` per column.
+        data: column name -> 1-D array (all of the same length).
+        rows: the 0-based row of each entry in the source.
+        unit: ``"line"`` or ``"row"``, as the source counts.
+
+    >>> t = MemoryTable("l.csv", "labels", 10, ["y"], {"y": "number"},
+    ...                 {"y": np.array([1.0, 0.0])}, np.array([3, 7]), "line")
+    >>> [c.where(1) for c in t.chunks()], t.n_rows
+    (['line 9'], 2)
+    """
+
+    def __init__(
+        self,
+        name: str,
+        role: str,
+        chunk_size: int,
+        columns: list[str],
+        kinds: dict[str, str],
+        data: dict[str, np.ndarray],
+        rows: np.ndarray,
+        unit: str,
+    ) -> None:
+        super().__init__(name, role, chunk_size)
+        self.columns = list(columns)
+        self.kinds = dict(kinds)
+        self.unit = unit
+        self._data = data
+        self._rows = np.asarray(rows, dtype=np.int64)
+        self.n_rows = len(self._rows)
+
+    def _iter_chunks(self, names: list[str]) -> Iterator[Chunk]:
+        for s in range(0, self.n_rows or 0, self.chunk_size):
+            e = min(s + self.chunk_size, self.n_rows or 0)
+            data = {c: self._data[c][s:e] for c in names}
+            yield _MappedChunk(self.name, s, e - s, data, self.kinds, self.unit, self._rows[s:e])
+
+
+class _MappedChunk(Chunk):
+    """A chunk of a :class:`MemoryTable`: ``where()`` names the row in the source file."""
+
+    __slots__ = ("rows",)
+
+    def __init__(
+        self,
+        name: str,
+        start: int,
+        n: int,
+        data: dict[str, Any],
+        kinds: dict[str, str],
+        unit: str,
+        rows: np.ndarray,
+    ) -> None:
+        super().__init__(name, start, n, data, kinds, unit, copy=True)
+        self.rows = rows
+
+    def where(self, i: int) -> str:
+        """Return the location of the ``i``-th row in the source: ``line N`` or ``row N``."""
+        row = int(self.rows[int(i)])
+        return f"line {row + 2}" if self._unit == "line" else f"row {row + 1}"

@@ -1,0 +1,551 @@
+"""``--engine dask``: evaluate a partitioned dataset on a Dask cluster, with the same numbers.
+
+How a run goes:
+
+1. The client opens the dataset (a directory or glob of part files, or one file: one
+   partition), checks that every part holds the same columns, and decides the plan (task,
+   score kind, classes) from the first usable chunk, exactly as the local engine does.
+2. Each partition is a task: a worker opens its part, evaluates it with the fixed plan into
+   an :class:`~losscli.engine.EvalState` (loss sums, metric accumulators, counters) and
+   optionally writes its per-sample rows to ``part-NNNNN.parquet``.
+3. The states are merged pairwise, neighbours first (a tree of depth log2(parts), in dataset
+   order), on the workers; only the merged state travels to the client, which reports it.
+
+Memory on the client: the counts, sums and confusion matrix are small, but the exact ranking
+metrics (ROC AUC, average precision) keep every row's label and scores, so the merged state
+grows with the rows (see the README); the binned AUC mode keeps O(bins) instead.
+
+Every part must be readable at the same path on the client and the workers (one machine, or
+a shared file system); paths are sent as absolute paths. A labels file is joined by id
+(``--id-col``): each worker reads it whole and keeps the rows of its partition's ids.
+Positional labels (rows in the same order) need the rows read in order: the local engine.
+
+dask is imported here only, inside the functions, so ``losscli --help`` never imports it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import os
+import shutil
+import tempfile
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from losscli.engine import EvalState, Evaluation, Options
+from losscli.errors import EXIT_INTERNAL, InputError, LossCliError, UsageError
+from losscli.report import Report
+from losscli.tasks import Plan
+
+DASK_MISSING = "--engine dask needs the dask extra: pip install 'losscli[dask]'"
+CONNECT_TIMEOUT = 10
+"""Seconds to wait for a ``--scheduler`` to answer, and for it to have a worker."""
+
+_PART_NAME = "part-{:05d}.parquet"
+_FILE_SUFFIXES = (".csv", ".csv.gz", ".jsonl", ".ndjson", ".tsv")
+
+
+class ClusterError(LossCliError):
+    """The cluster failed the run (a worker died, the scheduler went away): exit 3."""
+
+    exit_code = EXIT_INTERNAL
+
+
+def require_dask() -> Any:
+    """Import ``dask.distributed``, or raise the UsageError that names the extra.
+
+    Returns:
+        The ``distributed`` module.
+    """
+    try:
+        import dask  # noqa: F401
+        import distributed
+    except ImportError:
+        raise UsageError(DASK_MISSING) from None
+    return distributed
+
+
+# --------------------------------------------------------------------------------------------
+# what a worker does
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PartJob:
+    """Everything a worker needs to evaluate one partition (picklable).
+
+    Attributes:
+        index: the partition's position in the dataset (0-based).
+        part: the part file (its ``path`` absolute).
+        dataset: the dataset's name as the user gave it, or None for a single file.
+        schema: the dataset's columns (a part keeps the dataset's column order).
+        start: the dataset row number of the part's first row (0 when unknown).
+        opts: the run's options.
+        plan: the plan the client decided.
+        labels: the labels file (absolute path) to join by id, or None.
+        labels_name: the labels file as the user named it (for messages).
+        id_col: the id column that joins the labels file.
+        per_sample: where to write this partition's per-sample rows, or None.
+    """
+
+    index: int
+    part: Any
+    dataset: str | None
+    schema: Any
+    start: int
+    opts: Options
+    plan: Plan
+    labels: str | None = None
+    labels_name: str | None = None
+    id_col: str | None = None
+    per_sample: str | None = None
+
+
+@dataclass
+class PartResult:
+    """A partition's state (None when it had no rows) and the labels rows it matched.
+
+    ``used`` is a packed bit mask over the rows of the labels file (``np.packbits``), or None
+    without a labels file; merging ORs the masks.
+    """
+
+    state: EvalState | None
+    used: np.ndarray | None = None
+
+    def merge(self, other: PartResult) -> PartResult:
+        """Add ``other`` (the next partitions) into this result and return it."""
+        if self.state is None:
+            self.state = other.state
+        elif other.state is not None:
+            self.state.merge(other.state)
+        if self.used is not None and other.used is not None:
+            self.used = np.bitwise_or(self.used, other.used)
+        return self
+
+
+def merge_results(a: PartResult, b: PartResult) -> PartResult:
+    """Merge two neighbouring results (``a`` before ``b`` in the dataset); a dask task.
+
+    ``a`` is updated in place: it is the output of a finished task that nothing else reads.
+    """
+    return a.merge(b)
+
+
+class _CountingSink:
+    """Forward per-sample rows to a writer and remember whether any came."""
+
+    def __init__(self, writer: Any) -> None:
+        self.writer = writer
+        self.rows = 0
+
+    def write(self, columns: dict[str, np.ndarray]) -> None:
+        self.rows += len(next(iter(columns.values()))) if columns else 0
+        self.writer.write(columns)
+
+
+def evaluate_part(job: PartJob) -> PartResult:
+    """Evaluate one partition with the client's plan; run by a dask worker.
+
+    Args:
+        job: the partition and the run's settings.
+
+    Returns:
+        The partition's :class:`PartResult`.
+    """
+    from losscli import io
+    from losscli.io._dataset import DatasetTable
+
+    opts = job.opts
+    chunk = opts.chunk_size or io.DEFAULT_CHUNK_ROWS
+    table: Any
+    if job.dataset is None:
+        table = io.open_table(job.part.path, fmt=opts.input_format, chunk_size=chunk)
+        table.name = job.part.name
+    else:
+        table = DatasetTable(
+            job.dataset,
+            "predictions",
+            chunk,
+            [job.part],
+            opts.input_format,
+            start=job.start,
+            schema=job.schema,
+        )
+    labels: Any = None
+    used = None
+    if job.labels is not None:
+        labels, used = _labels_of_part(table, job, chunk)
+        if labels is None:  # no rows in this partition
+            return PartResult(None, used)
+    ev = Evaluation(table, labels, opts, plan=job.plan)
+    if job.per_sample is None:
+        ev.consume(allow_empty=True)
+        return PartResult(ev.state(), used)
+    writer = io.PerSampleWriter(job.per_sample, fmt="parquet")
+    sink = _CountingSink(writer)
+    try:
+        ev.consume(sink, allow_empty=True)
+    except BaseException:
+        writer.abort()
+        raise
+    if sink.rows:
+        writer.commit()
+    else:  # no row: no file (an empty Parquet file would have no schema)
+        writer.abort()
+    return PartResult(ev.state(), used)
+
+
+def _normalise_ids(ids: np.ndarray) -> np.ndarray:
+    """Ids as the engine compares them: text as str, whole numbers as int64."""
+    if ids.dtype == object:
+        return ids.astype(str)
+    if np.all(ids == np.round(ids)):
+        return ids.astype(np.int64)
+    return ids
+
+
+def _concat(parts: list[np.ndarray], kind: str) -> np.ndarray:
+    if parts:
+        return np.concatenate(parts)
+    return np.empty(0, dtype=object if kind == "text" else np.float64)
+
+
+def _labels_of_part(table: Any, job: PartJob, chunk: int) -> tuple[Any, np.ndarray]:
+    """The rows of the labels file whose ids occur in this partition, as a table."""
+    from losscli import io
+    from losscli.io._dataset import MemoryTable
+
+    opts = job.opts
+    id_col = job.id_col
+    assert id_col is not None, "a labels join needs an id column"
+    parts = [c.column(id_col) for c in table.chunks([id_col])]
+    fmt = opts.labels_format or opts.input_format
+    with io.open_table(job.labels, fmt=fmt, chunk_size=chunk, role="labels") as lt:
+        lt.name = job.labels_name or lt.name
+        cols: dict[str, list[np.ndarray]] = {c: [] for c in lt.columns}
+        for c in lt.chunks():
+            for name in lt.columns:
+                cols[name].append(c.column(name))
+        data = {
+            k: np.concatenate(v)
+            if v
+            else np.empty(0, dtype=object if lt.kinds[k] == "text" else float)
+            for k, v in cols.items()
+        }
+        label_ids = _normalise_ids(data[id_col])
+        if not parts:
+            return None, np.packbits(np.zeros(len(label_ids), dtype=bool))
+        ids = _normalise_ids(np.concatenate(parts))
+        if ids.dtype != label_ids.dtype:
+            ids, label_ids = ids.astype(str), label_ids.astype(str)
+        keep = np.isin(label_ids, ids)
+        rows = np.flatnonzero(keep)
+        sub = MemoryTable(
+            lt.name,
+            "labels",
+            chunk,
+            list(lt.columns),
+            dict(lt.kinds),
+            {k: v[rows] for k, v in data.items()},
+            rows,
+            lt.unit,
+        )
+    return sub, np.packbits(keep)
+
+
+# --------------------------------------------------------------------------------------------
+# the client
+# --------------------------------------------------------------------------------------------
+
+
+def evaluate_dask(
+    predictions: str | os.PathLike[str],
+    labels: str | os.PathLike[str] | None = None,
+    opts: Options | None = None,
+    *,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    per_sample_dir: str | os.PathLike[str] | None = None,
+) -> Report:
+    """Evaluate a partitioned dataset on a Dask cluster and return its :class:`Report`.
+
+    The numbers equal the local engine's (up to float rounding in the last digits).
+
+    Args:
+        predictions: a directory or glob of part files (or one file: one partition).
+        labels: an optional labels file, joined by id (``opts.id_col`` or an ``id`` column).
+        opts: the run's :class:`~losscli.engine.Options`.
+        scheduler: the address of a running scheduler (``tcp://host:8786``); None starts a
+            ``LocalCluster`` of ``workers`` processes for this run and shuts it down after.
+        workers: processes of the local cluster (default 2); not with ``scheduler``.
+        per_sample_dir: a folder for per-sample rows, one ``part-NNNNN.parquet`` per
+            partition (a partition without rows writes none), put in place atomically.
+
+    Returns:
+        The report, as :meth:`Evaluation.report` makes it.
+
+    Raises:
+        UsageError: dask is missing, or an option does not fit a distributed run.
+        InputError: bad input (the message names the part file and its row).
+        ClusterError: the cluster failed (a worker died).
+    """
+    from losscli.io._dataset import DatasetTable, Part
+
+    distributed = require_dask()
+    opts = opts or Options()
+    pred_path, label_path = os.fspath(predictions), None if labels is None else os.fspath(labels)
+    if pred_path == "-" or label_path == "-":
+        raise UsageError("--engine dask reads files, not stdin; pass a file, folder or glob")
+    if scheduler is not None and workers is not None:
+        raise UsageError(
+            "--workers sizes the local cluster; with --scheduler the cluster's own workers run "
+            "the partitions (drop --workers)"
+        )
+    n_workers = 2 if workers is None else int(workers)
+    if n_workers < 1:
+        raise UsageError(f"--workers must be >= 1, got {n_workers}")
+    per_sample = None if per_sample_dir is None else _check_per_sample_dir(per_sample_dir)
+
+    ev = Evaluation(pred_path, label_path, opts)  # opens and checks every part
+    table = ev.pred_table
+    if ev.label_table is not None and not ev.cols.join:
+        raise UsageError(
+            "--engine dask joins a LABELS file by id only: give both files an id column "
+            "(--id-col NAME); rows matched by position need the local engine"
+        )
+    plan = ev.decide()
+    if isinstance(table, DatasetTable):
+        parts, dataset, schema = table.parts, table.name, table.schema
+        rows = table.part_rows
+    else:
+        parts, dataset, schema, rows = [Part(pred_path, pred_path, pred_path)], None, None, [0]
+    starts = _starts(rows)
+    worker_opts = dataclasses.replace(opts, keep_loss_values=False)
+    tmp_dir = _make_tmp_dir(per_sample) if per_sample else None
+    jobs = [
+        PartJob(
+            index=i,
+            part=dataclasses.replace(p, path=os.path.abspath(p.path)),
+            dataset=dataset,
+            schema=schema,
+            start=starts[i],
+            opts=worker_opts,
+            plan=plan,
+            labels=None if label_path is None else os.path.abspath(label_path),
+            labels_name=label_path,
+            id_col=ev.cols.id,
+            per_sample=None if tmp_dir is None else os.path.join(tmp_dir, _PART_NAME.format(i)),
+        )
+        for i, p in enumerate(parts)
+    ]
+    try:
+        with _connect(distributed, scheduler, n_workers) as client:
+            result = _run(distributed, client, jobs)
+        if result.state is not None:
+            ev.absorb(result.state)
+        if result.used is not None:
+            _check_all_labels_used(ev, result.used)
+        report = ev.report()
+        if tmp_dir is not None:
+            assert per_sample is not None
+            _commit_dir(tmp_dir, per_sample)
+            tmp_dir = None
+    finally:
+        if tmp_dir is not None:
+            shutil.rmtree(tmp_dir, ignore_errors=True)
+    return report
+
+
+def _starts(rows: list[int | None]) -> list[int]:
+    """Dataset row number of each part's first row; all 0 when a part's size is unknown.
+
+    >>> _starts([3, 5, 2]), _starts([3, None])
+    ([0, 3, 8], [0, 0])
+    """
+    if any(n is None for n in rows):
+        return [0] * len(rows)
+    return [int(s) for s in np.concatenate([[0], np.cumsum(rows)[:-1]])] if rows else []
+
+
+@contextlib.contextmanager
+def _connect(distributed: Any, scheduler: str | None, n_workers: int) -> Any:
+    """A client of the given scheduler, or of a LocalCluster started (and stopped) here."""
+    quiet = logging.CRITICAL  # failures reach the client as exceptions; no log noise
+    if scheduler is None:
+        cluster = distributed.LocalCluster(
+            n_workers=n_workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=quiet,
+        )
+        try:
+            with distributed.Client(cluster) as client:
+                yield client
+        finally:
+            cluster.close()
+        return
+    try:
+        client = distributed.Client(scheduler, timeout=f"{CONNECT_TIMEOUT}s")
+    except (OSError, ValueError, TypeError) as exc:
+        raise UsageError(
+            f"--scheduler {scheduler}: cannot connect ({_short(exc)}); start one with "
+            "'dask scheduler', or drop --scheduler to run a local cluster"
+        ) from None
+    try:
+        try:
+            client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
+        except (TimeoutError, OSError):
+            raise UsageError(
+                f"--scheduler {scheduler}: the scheduler has no worker after {CONNECT_TIMEOUT} s; "
+                f"start some with 'dask worker {scheduler}'"
+            ) from None
+        yield client
+    finally:
+        client.close()
+
+
+def _short(exc: BaseException) -> str:
+    from losscli.io._base import short_cause
+
+    return short_cause(exc)
+
+
+def _run(distributed: Any, client: Any, jobs: list[PartJob]) -> PartResult:
+    """Submit one task per partition and a tree of merges; return the merged result."""
+    token = uuid.uuid4().hex[:8]
+    parts = [
+        client.submit(evaluate_part, job, key=f"losscli-part-{job.index:05d}-{token}")
+        for job in jobs
+    ]
+    level, depth = list(parts), 0
+    while len(level) > 1:
+        depth += 1
+        nxt = []
+        for i in range(0, len(level) - 1, 2):
+            nxt.append(
+                client.submit(
+                    merge_results, level[i], level[i + 1], key=f"losscli-merge-{depth}-{i}-{token}"
+                )
+            )
+        if len(level) % 2:
+            nxt.append(level[-1])
+        level = nxt
+    try:
+        return level[0].result()  # the futures are released when the client closes
+    except LossCliError:
+        _raise_first_failure(distributed, parts, jobs)
+        raise
+    except distributed.KilledWorker:
+        _raise_first_failure(distributed, parts, jobs)
+        raise ClusterError(
+            "a dask worker died while evaluating the dataset (out of memory?); give the workers "
+            "more memory or use smaller parts"
+        ) from None
+
+
+def _raise_first_failure(distributed: Any, parts: list[Any], jobs: list[PartJob]) -> None:
+    """Raise the error of the first failing partition (in dataset order), as the local engine
+    would have met it first."""
+    distributed.wait(parts)
+    for future, job in zip(parts, jobs):
+        if future.status != "error":
+            continue
+        exc = future.exception()
+        if isinstance(exc, LossCliError):
+            raise exc
+        if isinstance(exc, distributed.KilledWorker):
+            raise ClusterError(
+                f"a dask worker died while evaluating {job.part.name} (out of memory?); give the "
+                "workers more memory or use smaller parts"
+            ) from None
+        raise exc
+
+
+def _check_all_labels_used(ev: Evaluation, used: np.ndarray) -> None:
+    """Refuse labels whose id no partition holds, with the local engine's message."""
+    from losscli.engine import LabelFile
+
+    labels = LabelFile(ev.label_table, ev.cols)
+    mask = np.unpackbits(used, count=labels.n).astype(bool)
+    labels.used = mask
+    labels.finish(ev.n_rows)
+
+
+# --------------------------------------------------------------------------------------------
+# per-sample folder
+# --------------------------------------------------------------------------------------------
+
+
+def _check_per_sample_dir(path: str | os.PathLike[str]) -> str:
+    """Check a per-sample folder name: its parent exists; it is new, empty or a previous output."""
+    p = os.fspath(path)
+    if p == "-":
+        raise UsageError(
+            "--per-sample with --engine dask names a folder (one Parquet file per partition); "
+            "'-' (stdout) needs the local engine"
+        )
+    low = p.lower()
+    if low.endswith(_FILE_SUFFIXES):
+        raise UsageError(
+            f"--per-sample {p}: with --engine dask it names a folder that gets one Parquet file "
+            "per partition; choose a folder name such as 'per_sample/'"
+        )
+    p = p.rstrip(os.sep) or p
+    parent = os.path.dirname(os.path.abspath(p))
+    if not os.path.isdir(parent):
+        raise InputError(f"cannot write '{p}': folder '{parent}' does not exist; create it first")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise InputError(
+            f"cannot write '{p}': folder '{parent}' is not writable; choose another folder"
+        )
+    if os.path.lexists(p):
+        if not os.path.isdir(p):
+            raise InputError(
+                f"cannot write '{p}': it is a file; with --engine dask --per-sample names a folder"
+            )
+        other = [n for n in os.listdir(p) if not _is_part_name(n)]
+        if other:
+            raise InputError(
+                f"cannot write '{p}': the folder holds other files ('{sorted(other)[0]}'); "
+                "choose a new or empty folder (a previous per-sample output is replaced)"
+            )
+    return p
+
+
+def _is_part_name(name: str) -> bool:
+    """True for the names this module writes: ``part-00012.parquet``.
+
+    >>> _is_part_name("part-00012.parquet"), _is_part_name("notes.txt")
+    (True, False)
+    """
+    return name.startswith("part-") and name.endswith(".parquet") and name[5:-8].isdigit()
+
+
+def _make_tmp_dir(target: str) -> str:
+    parent = os.path.dirname(os.path.abspath(target))
+    base = os.path.basename(os.path.abspath(target))
+    try:
+        tmp = tempfile.mkdtemp(prefix=f".{base}.", suffix=".tmp", dir=parent)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o777 & ~mask)  # a folder as mkdir makes it (mkdtemp's is private)
+    except OSError as exc:
+        raise InputError(f"cannot write '{target}': {exc.strerror}") from None
+    return tmp
+
+
+def _commit_dir(tmp_dir: str, target: str) -> None:
+    """Move the finished folder into place (replacing a previous output) in two renames."""
+    old = None
+    if os.path.isdir(target):
+        old = tmp_dir + ".old"
+        os.rename(target, old)
+    os.rename(tmp_dir, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from losscli.report import lower_is_better
+
 __all__ = [
     "BLOCK",
     "StatFn",
@@ -35,20 +37,6 @@ StatFn = Callable[[np.ndarray], dict[str, np.ndarray]]
 
 BLOCK = 16
 """Resamples per block: a (16, 1M) int32 block of counts is 64 MB."""
-
-_LOWER_IS_BETTER = {"log_loss", "brier", "ece", "hamming_loss"}
-_LOWER_IS_BETTER |= {"mse", "rmse", "mae", "mape", "max_error"}
-
-
-def lower_is_better(name: str, losses: set[str] | frozenset[str] = frozenset()) -> bool:
-    """Whether a smaller value of this loss or metric is better.
-
-    Losses always are; among metrics the error and calibration measures are.
-
-    >>> lower_is_better("ce", {"ce"}), lower_is_better("f1_macro"), lower_is_better("brier")
-    (True, False, True)
-    """
-    return name in losses or name in _LOWER_IS_BETTER
 
 
 def draw_counts(rng: np.random.Generator, n: int, b: int) -> np.ndarray:

@@ -488,9 +488,11 @@ def losses_command(name: str | None, fmt: str | None) -> None:
 
 
 def _register_commands() -> None:
+    from losscli.commands.compare import compare_command
     from losscli.commands.thresholds import thresholds
 
     cli.add_command(thresholds)
+    cli.add_command(compare_command)
 
 
 _register_commands()

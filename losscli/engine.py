@@ -572,6 +572,7 @@ class Evaluation:
         self._loss_parts: dict[str, list[np.ndarray]] = {}
         self._loss_rows: dict[str, list[np.ndarray]] = {}  # keep_rows: per-row loss sums
         self._metric_rows: list[np.ndarray] = []  # keep_rows: which rows the metrics saw
+        self._rows_digest: Any = None  # keep_rows: a hash of the labels, weights and ids
         self.groups: dict[str, EvalState] = {}
         self.threshold: float | np.ndarray = 0.5
         if plan is not None:  # decided elsewhere (the first partition of a dataset)
@@ -986,6 +987,7 @@ class Evaluation:
         self._update_metrics(self.metrics_acc, hard, probs, weights, keep)
         if self.opts.keep_rows:
             self._metric_rows.append(np.ones(p.rows.size, bool) if keep is None else keep)
+            self._digest(p)
         if p.groups is not None:
             self._accumulate_groups(p, results, hard, probs, keep)
         if per_sample is not None:
@@ -1038,6 +1040,24 @@ class Evaluation:
             state.n_rows += int(m.sum())
             if k is not None:
                 state.n_ignored += int((~k).sum())
+
+    def _digest(self, p: _Prepared) -> None:
+        """Hash the rows' labels, weights and ids so two runs can tell they saw the same rows."""
+        import hashlib
+
+        if self._rows_digest is None:
+            self._rows_digest = hashlib.blake2b(digest_size=16)
+        h = self._rows_digest
+        h.update(np.ascontiguousarray(p.y_true, dtype=np.float64).tobytes())
+        if p.weights is not None:
+            h.update(np.ascontiguousarray(p.weights, dtype=np.float64).tobytes())
+        if p.ids is not None:
+            h.update("\x1f".join(map(str, p.ids.tolist())).encode("utf-8", "replace"))
+
+    @property
+    def rows_digest(self) -> str | None:
+        """A digest of every row's label, weight and id (``keep_rows`` runs), for pairing."""
+        return None if self._rows_digest is None else self._rows_digest.hexdigest()
 
     def state(self) -> EvalState:
         """The accumulated state (shared, not copied), e.g. to send back from a worker."""
@@ -1221,20 +1241,31 @@ class Evaluation:
             )
         return out
 
-    def resample_stat(self) -> Any:
+    def resample_stat(self, then: Evaluation | None = None) -> Any:
         """The statistics of a resample: counts (b, n_rows) -> ``{name: (b,) values}``.
 
         Needs ``keep_rows``. Losses come from ``counts @ rows`` of each loss's per-row sums,
         the metrics from the accumulator's ``resample`` (rows an ``--ignore-index`` label
-        kept out of the metrics are left out there too).
+        kept out of the metrics are left out there too). With ``then`` (another run of the
+        same plan), the rows are this run's followed by ``then``'s: counts (b, n + n_then).
         """
+        import copy
+
         plan = self.plan
         assert plan is not None and self.opts.keep_rows
+        runs = [self] if then is None else [self, then]
         L, params = self.L, self.params
-        rows = {n: np.concatenate(parts) for n, parts in self._loss_rows.items()}
-        seen = np.concatenate(self._metric_rows) if self._metric_rows else np.zeros(0, bool)
+        rows = {
+            n: np.concatenate([part for run in runs for part in run._loss_rows[n]])
+            for n in self.loss_names
+        }
+        seen_parts = [m for run in runs for m in run._metric_rows]
+        seen = np.concatenate(seen_parts) if seen_parts else np.zeros(0, bool)
         metric_cols = None if seen.all() else np.flatnonzero(seen)
-        acc, task, zd = self.metrics_acc, plan.task, self.opts.zero_division
+        acc = self.metrics_acc
+        if then is not None:
+            acc = copy.deepcopy(acc).merge(then.metrics_acc)
+        task, zd = plan.task, self.opts.zero_division
 
         def stat(counts: np.ndarray) -> dict[str, np.ndarray]:
             b = counts.shape[0]

@@ -27,6 +27,22 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+_LOWER_IS_BETTER = frozenset(
+    {"log_loss", "brier", "ece", "hamming_loss", "mse", "rmse", "mae", "mape", "max_error"}
+)
+
+
+def lower_is_better(name: str, losses: Any = ()) -> bool:
+    """Whether a smaller value of this loss or metric is better.
+
+    Losses always are; among metrics the error and calibration measures are.
+
+    >>> lower_is_better("ce", {"ce"}), lower_is_better("f1_macro"), lower_is_better("brier")
+    (True, False, True)
+    """
+    return name in losses or name in _LOWER_IS_BETTER
+
+
 def build_signature(settings: dict[str, Any]) -> str:
     """One string that pins every setting that changes a number.
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from losscli.render.text import fmt_num
+from losscli.render.text import (
+    ci_header,
+    ci_text,
+    fmt_num,
+    slice_names,
+    slice_value,
+    worst_slices,
+)
 
 # metric groups shown in this order; anything else follows
 _ORDER = (
@@ -80,15 +87,14 @@ def to_table(
         t = Table(title="Losses", title_justify="left", show_edge=False)
         for col in ("loss", "mean", "std", "min", "max"):
             t.add_column(col, justify="left" if col == "loss" else "right")
+        if d.get("ci"):
+            t.add_column(ci_header(d), justify="right")
         for name, value in d["losses"].items():
             s = d["loss_stats"].get(name, {})
-            t.add_row(
-                name,
-                fmt_num(value),
-                fmt_num(s.get("std")),
-                fmt_num(s.get("min")),
-                fmt_num(s.get("max")),
-            )
+            cells = [fmt_num(s.get(k)) for k in ("std", "min", "max")]
+            if d.get("ci"):
+                cells.append(ci_text(d, name))
+            t.add_row(name, fmt_num(value), *cells)
         console.print(t)
         console.print()
 
@@ -98,10 +104,15 @@ def to_table(
         t = Table(title="Metrics", title_justify="left", show_edge=False)
         t.add_column("metric")
         t.add_column("value", justify="right")
+        if d.get("ci"):
+            t.add_column(ci_header(d), justify="right")
         for n in names:
-            t.add_row(n, fmt_num(d["metrics"][n]))
+            t.add_row(n, fmt_num(d["metrics"][n]), *([ci_text(d, n)] if d.get("ci") else []))
         console.print(t)
         console.print()
+
+    if d.get("groups"):
+        _slices(console, d, color)
 
     if d["per_class"]:
         keys = [k for k in d["per_class"][0] if k != "class"]
@@ -150,3 +161,38 @@ def to_table(
         console.print(f"warning: {w}", style="yellow")
     console.print(d["signature"], style="dim", overflow="ignore", crop=False, soft_wrap=True)
     return buf.getvalue()
+
+
+def _slices(console: Any, d: dict[str, Any], color: bool) -> None:
+    """Slices of ``--group-by`` side by side: one row per value, the worst one marked."""
+    from rich.table import Table
+    from rich.text import Text
+
+    names = slice_names(d)
+    worst = worst_slices(d, names)
+    t = Table(
+        title=f"Slices by {d['group_by']} (▼ the worst slice)",
+        title_justify="left",
+        show_edge=False,
+    )
+    t.add_column(str(d["group_by"]))
+    t.add_column("n", justify="right")
+    for n in names:
+        t.add_column(n, justify="right")
+    for key, part in d["groups"].items():
+        cells = []
+        for n in names:
+            text = fmt_num(slice_value(part, n), 4)
+            if worst.get(n) == key:
+                cells.append(Text(text + " ▼", style="bold red" if color else ""))
+            else:
+                cells.append(Text(text))
+        t.add_row(key, str(part["n_samples"]), *cells)
+    t.add_row(
+        Text("all", style="bold"),
+        str(d["n_samples"]),
+        *[fmt_num(slice_value(d, n), 4) for n in names],
+        end_section=False,
+    )
+    console.print(t)
+    console.print()

@@ -39,7 +39,9 @@ def to_csv(d: dict[str, Any]) -> str:
 
     Sections: ``info``, ``loss``, ``loss_stats`` (name ``ce.std`` ...), ``metric``,
     ``per_class`` (name is the statistic, class the class), ``confusion`` (class is the true
-    class, name the predicted one), ``warning``. Full float precision; empty for undefined.
+    class, name the predicted one), ``ci`` (``--bootstrap``: name ``f1.low``/``f1.high``),
+    ``group``/``group_loss``/``group_metric`` (``--group-by``: class is the slice),
+    ``warning``. Full float precision; empty for undefined.
     """
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
@@ -70,6 +72,17 @@ def to_csv(d: dict[str, Any]) -> str:
                     w.writerow(
                         ["confusion", f"pred={j}", f"{classes[k]}:true={i}", _csv_value(value)]
                     )
+    if d.get("ci"):
+        for name, iv in d["ci"]["intervals"].items():
+            low, high = iv if iv else (None, None)
+            w.writerow(["ci", f"{name}.low", "", _csv_value(low)])
+            w.writerow(["ci", f"{name}.high", "", _csv_value(high)])
+    for key, part in (d.get("groups") or {}).items():
+        w.writerow(["group", "n_samples", key, _csv_value(part["n_samples"])])
+        for name, value in part["losses"].items():
+            w.writerow(["group_loss", name, key, _csv_value(value)])
+        for name, value in part["metrics"].items():
+            w.writerow(["group_metric", name, key, _csv_value(value)])
     for text in d["warnings"]:
         w.writerow(["warning", "", "", text])
     return buf.getvalue()
@@ -84,6 +97,10 @@ def _md_table(header: list[str], rows: list[list[Any]]) -> str:
     return "\n".join(lines)
 
 
+def _marked(value: float | None, worst: bool) -> str:
+    return fmt_num(value) + (" ▼" if worst else "")
+
+
 def to_markdown(d: dict[str, Any]) -> str:
     """The report as Markdown: a summary line, then tables of losses, metrics, classes."""
     out = [
@@ -93,15 +110,33 @@ def to_markdown(d: dict[str, Any]) -> str:
         + (f" · **dropped** {d['n_dropped']}" if d["n_dropped"] else ""),
         "",
     ]
+    ci = [ci_header(d)] if d.get("ci") else []
     if d["losses"]:
         rows = [
             [n, v, d["loss_stats"][n]["std"], d["loss_stats"][n]["min"], d["loss_stats"][n]["max"]]
+            + ([ci_text(d, n)] if ci else [])
             for n, v in d["losses"].items()
         ]
-        out += ["### Losses", "", _md_table(["loss", "mean", "std", "min", "max"], rows), ""]
+        header = ["loss", "mean", "std", "min", "max", *ci]
+        out += ["### Losses", "", _md_table(header, rows), ""]
     if d["metrics"]:
-        rows = [[n, v] for n, v in d["metrics"].items()]
-        out += ["### Metrics", "", _md_table(["metric", "value"], rows), ""]
+        rows = [[n, v] + ([ci_text(d, n)] if ci else []) for n, v in d["metrics"].items()]
+        out += ["### Metrics", "", _md_table(["metric", "value", *ci], rows), ""]
+    if d.get("groups"):
+        names = slice_names(d)
+        worst = worst_slices(d, names)
+        rows = [
+            [f"`{key}`", part["n_samples"]]
+            + [_marked(slice_value(part, n), worst.get(n) == key) for n in names]
+            for key, part in d["groups"].items()
+        ]
+        rows.append(["**all**", d["n_samples"], *[slice_value(d, n) for n in names]])
+        out += [
+            f"### Slices by `{d['group_by']}` (▼ the worst slice)",
+            "",
+            _md_table([d["group_by"], "n", *names], rows),
+            "",
+        ]
     if d["per_class"]:
         keys = [k for k in d["per_class"][0] if k != "class"]
         rows = [[r["class"], *[r.get(k) for k in keys]] for r in d["per_class"]]
@@ -120,3 +155,81 @@ def to_markdown(d: dict[str, Any]) -> str:
         out += ["### Warnings", ""] + [f"- {w}" for w in d["warnings"]] + [""]
     out += [f"`{d['signature']}`", ""]
     return "\n".join(out)
+
+
+# --------------------------------------------------------------------------------------------
+# bootstrap intervals and --group-by slices (shared by the table, CSV and Markdown views)
+# --------------------------------------------------------------------------------------------
+
+
+def ci_text(d: dict[str, Any], name: str, digits: int = 4) -> str:
+    """``± half-width [low, high]`` of a bootstrap interval, or ``""`` without one.
+
+    >>> d = {"ci": {"intervals": {"f1": [0.8, 0.9]}}}
+    >>> ci_text(d, "f1"), ci_text(d, "ce"), ci_text({}, "f1")
+    ('± 0.05 [0.8, 0.9]', '', '')
+    """
+    ci = d.get("ci")
+    iv = ci["intervals"].get(name) if ci else None
+    if not iv:
+        return ""
+    low, high = iv
+    half = (high - low) / 2
+    return f"± {fmt_num(half, digits)} [{fmt_num(low, digits)}, {fmt_num(high, digits)}]"
+
+
+def ci_header(d: dict[str, Any]) -> str:
+    """The column title of the intervals, e.g. ``95% CI (1000 resamples)``."""
+    ci = d["ci"]
+    return f"{ci['level']:.0%} CI ({ci['n_boot']} resamples)"
+
+
+_SLICE_METRICS = (
+    "accuracy",
+    "f1",
+    "f1_macro",
+    "f1_samples",
+    "roc_auc",
+    "roc_auc_macro",
+    "log_loss",
+    "mse",
+    "mae",
+    "r2",
+)
+
+
+def slice_names(d: dict[str, Any]) -> list[str]:
+    """The losses and headline metrics shown per slice (all of them are in the JSON)."""
+    names = list(d["losses"])
+    names += [m for m in _SLICE_METRICS if m in d["metrics"] and m not in names]
+    return names
+
+
+def slice_value(part: dict[str, Any], name: str) -> float | None:
+    """A loss or metric of one slice (or of the whole report)."""
+    if name in part["losses"]:
+        return part["losses"][name]
+    return part["metrics"].get(name)
+
+
+def worst_slices(d: dict[str, Any], names: list[str]) -> dict[str, str]:
+    """For each name, the slice with the worst value (highest loss, lowest accuracy, ...).
+
+    >>> d = {"losses": {"ce": 0.3}, "metrics": {"accuracy": 0.8}, "groups": {
+    ...     "a": {"losses": {"ce": 0.2}, "metrics": {"accuracy": 0.9}},
+    ...     "b": {"losses": {"ce": 0.4}, "metrics": {"accuracy": 0.7}}}}
+    >>> worst_slices(d, ["ce", "accuracy"])
+    {'ce': 'b', 'accuracy': 'b'}
+    """
+    from losscli.report import lower_is_better
+
+    out: dict[str, str] = {}
+    groups = d.get("groups") or {}
+    for name in names:
+        values = [(k, slice_value(g, name)) for k, g in groups.items()]
+        values = [(k, v) for k, v in values if v is not None]
+        if len(values) < 2:
+            continue
+        pick = max if lower_is_better(name, d["losses"]) else min
+        out[name] = pick(values, key=lambda kv: kv[1])[0]
+    return out

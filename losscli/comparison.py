@@ -1,0 +1,197 @@
+"""``compare``: is model B better than model A on the same rows, beyond chance?
+
+Both prediction files are evaluated exactly as ``compute`` does (same options, same plan),
+keeping each row's terms. Then, on the same rows:
+
+- a paired percentile bootstrap of ``delta = b - a`` (resample j draws the same rows for both
+  models), and
+- approximate randomisation: each row's A and B outputs are swapped with probability 1/2 and
+  the p-value is the share of swaps whose ``|delta|`` is at least the observed one (two-sided,
+  ``(1 + hits) / (1 + n_permutations)``).
+
+A difference is significant when the p-value is below ``1 - level``; ``better`` then names the
+model with the better value (lower for losses and error metrics, higher otherwise).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from losscli import __version__
+from losscli.errors import InputError, UsageError
+from losscli.report import _jsonable, build_signature, lower_is_better
+
+__all__ = ["Comparison", "compare"]
+
+
+@dataclass
+class Comparison:
+    """The result of comparing two prediction files on the same rows."""
+
+    version: str
+    signature: str
+    task: str
+    n_samples: int
+    a: str
+    b: str
+    test: dict[str, Any]
+    metrics: dict[str, dict[str, Any]]
+    losses: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def worse(self, name: str) -> bool:
+        """Whether B is significantly worse than A on ``name`` (a loss or metric)."""
+        if name not in self.metrics:
+            known = ", ".join(self.metrics)
+            raise UsageError(f"--fail-if-worse: no loss or metric {name!r}; choose from {known}")
+        return self.metrics[name]["better"] == "a"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form: ``metrics: {name: {a, b, delta, ci, p_value, significant, better}}``."""
+        return _jsonable(
+            {
+                "version": self.version,
+                "signature": self.signature,
+                "task": self.task,
+                "n_samples": self.n_samples,
+                "a": self.a,
+                "b": self.b,
+                "test": self.test,
+                "metrics": self.metrics,
+                "warnings": self.warnings,
+            }
+        )
+
+
+def compare(
+    predictions_a: Any,
+    predictions_b: Any,
+    labels: Any = None,
+    *,
+    n_boot: int = 1000,
+    n_permutations: int = 1000,
+    level: float = 0.95,
+    seed: int = 0,
+    **options: Any,
+) -> Comparison:
+    """Compare two prediction files on the same rows (paired bootstrap + randomisation).
+
+    Args:
+        predictions_a, predictions_b: the two files (each as ``compute`` takes it); labels
+            come from each file's label column or from ``labels``.
+        labels: an optional labels file shared by both.
+        n_boot: bootstrap resamples for the interval of ``b - a``.
+        n_permutations: random swaps for the p-value.
+        level: confidence level of the interval; ``1 - level`` is the significance level.
+        seed: seed of the resamples and swaps.
+        **options: any :class:`losscli.engine.Options` field (``task``, ``losses``, ...).
+
+    Returns:
+        A :class:`Comparison`.
+
+    Raises:
+        InputError: the files do not hold the same rows (labels, weights and ids in order) or
+            their task, score kind or classes differ.
+    """
+    from losscli.bootstrap import paired_test
+    from losscli.engine import Evaluation, Options
+
+    if n_boot < 0 or n_permutations < 0:
+        raise UsageError("--bootstrap and --permutations must be >= 0")
+    if n_boot == 0 and n_permutations == 0:
+        raise UsageError("--bootstrap and --permutations cannot both be 0")
+    if not 0.0 < level < 1.0:
+        raise UsageError(f"--ci must be a level between 0 and 1, e.g. 0.95; got {level}")
+    runs = []
+    for pred in (predictions_a, predictions_b):
+        ev = Evaluation(pred, labels, Options(**options, keep_rows=True))
+        ev.consume()
+        runs.append(ev)
+    ev_a, ev_b = runs
+    pa, pb = ev_a.plan, ev_b.plan
+    assert pa is not None and pb is not None
+    name_a, name_b = ev_a.pred_table.name, ev_b.pred_table.name
+    for what, va, vb in (
+        ("task", pa.task, pb.task),
+        ("score kind", pa.scores, pb.scores),
+        ("classes", pa.classes, pb.classes),
+    ):
+        if va != vb:
+            raise InputError(
+                f"{name_a} and {name_b} differ in {what} ({va} vs {vb}); compare needs two "
+                "models' outputs for the same task (pass --task/--scores to pin them)"
+            )
+    if ev_a.n_rows != ev_b.n_rows:
+        raise InputError(
+            f"{name_a} has {ev_a.n_rows} rows and {name_b} has {ev_b.n_rows}; compare needs "
+            "both models' outputs for the same rows"
+        )
+    if ev_a.rows_digest != ev_b.rows_digest:
+        raise InputError(
+            f"{name_a} and {name_b} do not hold the same rows (labels, weights or ids differ, or "
+            "the rows are in another order); compare pairs row i of A with row i of B"
+        )
+    rep_a, rep_b = ev_a.report(), ev_b.report()
+    point_a = {**rep_a.losses, **rep_a.metrics}
+    point_b = {**rep_b.losses, **rep_b.metrics}
+    results = paired_test(
+        ev_a.resample_stat(),
+        ev_b.resample_stat(),
+        ev_a.resample_stat(then=ev_b),
+        ev_a.n_rows,
+        point_a=point_a,
+        point_b=point_b,
+        n_boot=n_boot,
+        n_perm=n_permutations,
+        level=level,
+        seed=seed,
+    )
+    alpha = 1.0 - level
+    losses = list(rep_a.losses)
+    metrics: dict[str, dict[str, Any]] = {}
+    for name, r in results.items():
+        significant = r.p_value is not None and r.p_value < alpha
+        better = None
+        if significant and r.delta:
+            b_better = r.delta < 0 if lower_is_better(name, losses) else r.delta > 0
+            better = "b" if b_better else "a"
+        metrics[name] = {
+            "a": r.a,
+            "b": r.b,
+            "delta": r.delta,
+            "ci": None if r.ci is None else list(r.ci),
+            "p_value": r.p_value,
+            "significant": significant,
+            "better": better,
+            "lower_is_better": lower_is_better(name, losses),
+        }
+    settings = dict(rep_a.settings)
+    settings.update(
+        n_boot=n_boot,
+        n_permutations=n_permutations,
+        ci_level=level,
+        ci_method="paired percentile",
+        seed=seed,
+    )
+    warnings = [f"A: {w}" for w in rep_a.warnings] + [f"B: {w}" for w in rep_b.warnings]
+    return Comparison(
+        version=__version__,
+        signature=build_signature(settings),
+        task=pa.task,
+        n_samples=ev_a.n_rows,
+        a=name_a,
+        b=name_b,
+        test={
+            "level": level,
+            "alpha": alpha,
+            "n_boot": n_boot,
+            "n_permutations": n_permutations,
+            "seed": seed,
+            "interval": "paired percentile bootstrap of b - a",
+            "p_value": "approximate randomisation (swap A and B per row), two-sided",
+        },
+        metrics=metrics,
+        losses=losses,
+        warnings=warnings,
+    )

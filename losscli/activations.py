@@ -16,7 +16,8 @@ rows use softmax / exp. Log-probabilities of the binary task are ``log p`` of th
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -163,7 +164,40 @@ def log_softmax(x: np.ndarray) -> np.ndarray:
     array([[-0.41703002, -1.41703002, -2.31703002]])
     """
     x = _f64(x)
-    return x - logsumexp(x)[..., None]
+    if _MEMO is None:
+        return x - logsumexp(x)[..., None]
+    hit = _MEMO.get(id(x))
+    if hit is not None and hit[0] is x:
+        return hit[1]
+    out = x - logsumexp(x)[..., None]
+    out.flags.writeable = False  # shared: nobody may change it in place
+    _MEMO[id(x)] = (x, out)  # holding x keeps its id from being reused
+    return out
+
+
+_MEMO: dict[int, tuple[np.ndarray, np.ndarray]] | None = None
+
+
+@contextmanager
+def reuse_log_softmax() -> Iterator[None]:
+    """Within the block, ``log_softmax`` of the same array object is computed once.
+
+    The engine wraps one chunk in it: the loss (cross-entropy) and the metrics (softmax)
+    both need the log-softmax of the same logits. The cached result is read-only, and the
+    cache is dropped when the block ends.
+
+    >>> z = np.array([[2.0, 1.0, 0.1]])
+    >>> with reuse_log_softmax():
+    ...     log_softmax(z) is log_softmax(z)
+    True
+    """
+    global _MEMO
+    previous = _MEMO
+    _MEMO = {}
+    try:
+        yield
+    finally:
+        _MEMO = previous
 
 
 def softmax(x: np.ndarray) -> np.ndarray:

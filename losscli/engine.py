@@ -864,10 +864,13 @@ class Evaluation:
         ``allow_empty`` lets a partition without usable rows add nothing instead of failing
         (the plan must then be given).
         """
+        from losscli.activations import reuse_log_softmax
+
         for chunk, preds, raw, weights, ids, groups in self._read(allow_empty=allow_empty):
             prepared = self._prepare(chunk, preds, raw, weights, ids, groups)
             if prepared is not None:
-                self._accumulate(prepared, per_sample)
+                with reuse_log_softmax():  # CE and the probabilities share one log-softmax
+                    self._accumulate(prepared, per_sample)
         if self.plan is None:
             raise InputError(
                 f"{self.pred_table.name} has no data rows"

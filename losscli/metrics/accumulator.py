@@ -4,8 +4,18 @@ Everything a metric needs is a sum that adds across chunks and shards: the confu
 (one ``np.bincount`` per chunk), the weighted sums of per-sample log loss and Brier terms, the
 calibration bins, top-k hits, and for multi-label the per-sample sums behind the ``samples``
 averages, subset accuracy and Hamming loss. Only the ranking metrics (ROC AUC, average
-precision) need the scores themselves; those are kept per chunk and concatenated at
-``result()`` (``keep_scores=False`` drops them).
+precision) need the scores themselves. Three ranking modes:
+
+- exact (default, ``keep_scores=True``): the scores are kept compactly, per chunk. Binary: the
+  positives' and the negatives' scores apart (the label is one bit per row, only to give the
+  rows back in order), multi-class: the (N, C) probabilities plus the labels in the smallest
+  integer type, multi-label: the probabilities plus bool labels; a chunk's floats are kept
+  as float32 only when that is exact. ``result()`` sorts one class at a time, each class once
+  (:func:`~losscli.metrics.ranking.auc_ap_sorted`; binary class 0 reuses class 1's sort).
+- binned (``auc_bins=B``): no scores, per class histograms of positive and negative weight over
+  B equal-width bins of [0, 1] (mergeable); AUC and AP count scores in a bin as tied, and
+  ``result()`` reports a bound on the difference to the exact values.
+- off (``keep_scores=False``): no ranking metrics.
 
 Semantics (scikit-learn's unless stated):
 
@@ -36,6 +46,7 @@ import numpy as np
 from losscli.errors import InputError, UsageError
 from losscli.metrics._common import (
     check_sample_weight,
+    compact_floats,
     fill_undefined,
     name_list,
     nan_average,
@@ -67,7 +78,12 @@ from losscli.metrics.confusion import (
     predict_multiclass,
     predict_multilabel,
 )
-from losscli.metrics.ranking import average_precision, roc_auc
+from losscli.metrics.ranking import (
+    RankIndex,
+    auc_ap_hist,
+    auc_ap_sorted,
+    hist_error_bounds,
+)
 from losscli.metrics.result import MetricsResult
 
 __all__ = ["ClassificationAccumulator", "TASKS"]
@@ -89,9 +105,15 @@ class ClassificationAccumulator:
             multi-label also takes a float array (L,) of per-label thresholds; ignored for
             multi-class (argmax).
         top_k: multi-class only: also report ``top_k_accuracy`` for this k.
-        keep_scores: keep the scores for ROC AUC and average precision (memory O(N x C)).
+        keep_scores: keep the scores for exact ROC AUC and average precision (memory: binary
+            8 bytes per row, 4 when float32 is exact; multi-class and multi-label the (N, C)
+            probabilities plus 1 byte per label).
         ece_bins: number of equal-width bins of the expected calibration error.
         beta: when != 1, ``fbeta_*`` metrics are added next to ``f1_*``.
+        auc_bins: when set, ROC AUC and average precision are computed from per-class
+            histograms over this many equal-width bins of [0, 1] (memory O(C x auc_bins), no
+            scores kept; ``keep_scores`` is then ignored). Scores in one bin count as tied;
+            ``result()`` warns and gives the error bound in ``ranking_error_bound``.
 
     >>> acc = ClassificationAccumulator("binary", 2)
     >>> acc.update(np.array([0.0, 1.0, 1.0, 0.0]), np.array([0.2, 0.9, 0.4, 0.6]))
@@ -113,6 +135,7 @@ class ClassificationAccumulator:
         keep_scores: bool = True,
         ece_bins: int = 15,
         beta: float = 1.0,
+        auc_bins: int | None = None,
     ) -> None:
         if task not in TASKS:
             raise UsageError(f"unknown classification task {task!r}; use one of {', '.join(TASKS)}")
@@ -168,6 +191,16 @@ class ClassificationAccumulator:
         if not (math.isfinite(beta) and beta > 0):
             raise UsageError(f"beta must be a positive number, got {beta}")
         self.beta = beta
+        if auc_bins is not None:
+            if isinstance(auc_bins, bool) or int(auc_bins) != auc_bins or int(auc_bins) < 1:
+                raise UsageError(f"auc_bins must be a whole number >= 1, got {auc_bins!r}")
+            auc_bins = int(auc_bins)
+        self.auc_bins = auc_bins
+        if auc_bins is not None:
+            self._rank_mode = "binned"
+        else:
+            self._rank_mode = "exact" if self.keep_scores else "off"
+        self._store = self._rank_mode == "exact"
 
         self.n_rows = 0
         self.weighted = False
@@ -188,7 +221,10 @@ class ClassificationAccumulator:
         self._samp_wundef = np.zeros(len(_SAMPLE_STATS))
         self._samp_wdef = np.zeros(len(_SAMPLE_STATS))
         self._samp_nundef = np.zeros(len(_SAMPLE_STATS), dtype=np.int64)
-        self._chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]] = []
+        # kept rows, one record per chunk in update order (see _keep)
+        self._chunks: list[tuple[Any, ...]] = []
+        # binned ranking: weight per (class, bin, is_positive)
+        self._hist = np.zeros((n_classes, auc_bins or 0, 2))
 
     # -- settings and merging --------------------------------------------------------------
 
@@ -202,6 +238,7 @@ class ClassificationAccumulator:
             self.keep_scores,
             self.ece_bins,
             self.beta,
+            self.auc_bins,
         )
 
     def merge(self, other: ClassificationAccumulator) -> ClassificationAccumulator:
@@ -247,6 +284,7 @@ class ClassificationAccumulator:
         self._samp_wdef += other._samp_wdef
         self._samp_nundef += other._samp_nundef
         self._chunks.extend(other._chunks)
+        self._hist += other._hist
         return self
 
     # -- input checks ----------------------------------------------------------------------
@@ -395,8 +433,63 @@ class ClassificationAccumulator:
         self._ece_w += bw
         self._ece_conf += bc
         self._ece_acc += ba
-        if self.keep_scores:
-            self._chunks.append((yt.copy(), yp.copy(), None if w is None else w.copy()))
+        del conf, correct, cell_w, pred
+        if self._rank_mode == "binned":
+            self._update_hist(yt, yp, w)
+        if self._store:
+            self._keep(yt, yp, w)
+
+    def _keep(self, yt: np.ndarray, yp: np.ndarray, w: np.ndarray | None) -> None:
+        """Keep one chunk's rows compactly (float32 only where exact).
+
+        Binary: ``("b", n, packed label bits, positives' scores, negatives' scores, positives'
+        weights, negatives' weights)``; multi-class ``("m", labels int8/16/32, probabilities,
+        weights)``; multi-label ``("m", labels bool (n, L), probabilities, weights)``.
+        """
+        if self.task == "binary":
+            is_pos = yt == 1
+            pw = nw = None
+            if w is not None:
+                pw, nw = compact_floats(w[is_pos]), compact_floats(w[~is_pos])
+            self._chunks.append(
+                (
+                    "b",
+                    int(yp.shape[0]),
+                    np.packbits(is_pos),
+                    compact_floats(yp[is_pos]),
+                    compact_floats(yp[~is_pos]),
+                    pw,
+                    nw,
+                )
+            )
+            return
+        if self.task == "multiclass":
+            labels = yt.astype(_label_dtype(self.n_classes))
+        else:
+            labels = yt == 1
+        self._chunks.append(
+            ("m", labels, compact_floats(yp), None if w is None else compact_floats(w))
+        )
+
+    def _update_hist(self, yt: np.ndarray, yp: np.ndarray, w: np.ndarray | None) -> None:
+        """Binned ranking: add the chunk's weight per (class, bin, is_positive)."""
+        c, bins = self.n_classes, self.auc_bins or 1
+        if self.task == "binary":
+            scores = np.stack([1.0 - yp, yp], axis=1)
+            is_pos = np.stack([yt == 0, yt == 1], axis=1)
+        elif self.task == "multiclass":
+            scores = yp
+            is_pos = yt[:, None] == np.arange(c)[None, :]
+        else:
+            scores = yp
+            is_pos = yt == 1
+        idx = auc_bin_index(scores, bins)
+        idx += (np.arange(c) * bins)[None, :]
+        idx *= 2
+        idx += is_pos
+        weights = None if w is None else np.repeat(w, c)
+        counts = np.bincount(idx.ravel(), weights=weights, minlength=c * bins * 2)
+        self._hist += counts.reshape(c, bins, 2)
 
     def _update_samples(self, yt: np.ndarray, pred: np.ndarray, w: np.ndarray | None) -> None:
         tp = np.sum(yt * pred, axis=1)
@@ -422,35 +515,70 @@ class ClassificationAccumulator:
 
     # -- stored scores ---------------------------------------------------------------------
 
+    def _scores_available(self) -> None:
+        if self._rank_mode == "binned":
+            raise ValueError(
+                f"scores were not kept (binned ranking, auc_bins={self.auc_bins}); "
+                "drop auc_bins to keep them"
+            )
+        if not self.keep_scores:
+            raise ValueError("scores were not kept (keep_scores=False)")
+
     def stored(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """The kept rows, concatenated: ``(y_true, y_prob, sample_weight or None)``.
+
+        Rows come back in update order (across merges: this accumulator's, then the other's),
+        as float64 (multi-class labels int64), whatever the compact storage is.
 
         Returns:
             Arrays in the shapes ``update`` takes; weights are None when no chunk had any.
 
         Raises:
-            ValueError: the accumulator was built with ``keep_scores=False``.
+            ValueError: the accumulator was built with ``keep_scores=False`` or ``auc_bins``.
 
         >>> acc = ClassificationAccumulator("binary", 2)
         >>> acc.update(np.array([1.0]), np.array([0.8]))
         >>> acc.stored()
         (array([1.]), array([0.8]), None)
         """
-        if not self.keep_scores:
-            raise ValueError("scores were not kept (keep_scores=False)")
+        self._scores_available()
+        return self._rows()
+
+    def _rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """The kept rows in update order (see :meth:`stored`), without the mode check."""
         c = self.n_classes
-        if not self._chunks:
+        chunks = self._chunks
+        weighted = any(ch[-1] is not None for ch in chunks)
+        if self.task == "binary":
+            n = sum(ch[1] for ch in chunks)
+            yt = np.empty(n)
+            yp = np.empty(n)
+            w = np.empty(n) if weighted else None
+            at = 0
+            for _, m, bits, pos, neg, pw, nw in chunks:
+                is_pos = np.unpackbits(bits, count=m).view(bool)
+                yt[at : at + m] = is_pos
+                part = yp[at : at + m]
+                part[is_pos] = pos
+                part[~is_pos] = neg
+                if w is not None:
+                    part = w[at : at + m]
+                    part[is_pos] = 1.0 if pw is None else pw
+                    part[~is_pos] = 1.0 if nw is None else nw
+                at += m
+            return yt, yp, w
+        if not chunks:
             yt_shape: tuple[int, ...] = (0, c) if self.task == "multilabel" else (0,)
-            yp_shape: tuple[int, ...] = (0,) if self.task == "binary" else (0, c)
             dtype = np.int64 if self.task == "multiclass" else np.float64
-            return np.zeros(yt_shape, dtype=dtype), np.zeros(yp_shape), None
-        yt = np.concatenate([ch[0] for ch in self._chunks])
-        yp = np.concatenate([ch[1] for ch in self._chunks])
-        if not any(ch[2] is not None for ch in self._chunks):
+            return np.zeros(yt_shape, dtype=dtype), np.zeros((0, c)), None
+        dtype = np.int64 if self.task == "multiclass" else np.float64
+        yt = np.concatenate([ch[1] for ch in chunks]).astype(dtype)
+        yp = np.concatenate([ch[2] for ch in chunks]).astype(np.float64, copy=False)
+        if not weighted:
             return yt, yp, None
         w = np.concatenate(
-            [ch[2] if ch[2] is not None else np.ones(ch[1].shape[0]) for ch in self._chunks]
-        )
+            [np.ones(ch[1].shape[0]) if ch[3] is None else ch[3] for ch in chunks]
+        ).astype(np.float64, copy=False)
         return yt, yp, w
 
     def scores(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
@@ -475,6 +603,83 @@ class ClassificationAccumulator:
             return [((yt == c).astype(np.float64), yp[:, c], w) for c in range(self.n_classes)]
         return [(yt[:, c], yp[:, c], w) for c in range(self.n_classes)]
 
+    # -- ranking -------------------------------------------------------------------------
+
+    def _rank_values(self) -> _Ranking:
+        """ROC AUC and AP of every class (and the binned error bounds) for ``result()``."""
+        c = self.n_classes
+        if self._rank_mode == "off":
+            return _Ranking("off", [None] * c, [None] * c)
+        if self._rank_mode == "binned":
+            auc_c, ap_c, bounds = [], [], []
+            for k in range(c):
+                pos_h, neg_h = self._hist[k, :, 1], self._hist[k, :, 0]
+                auc, ap = auc_ap_hist(pos_h, neg_h)
+                auc_c.append(auc)
+                ap_c.append(ap)
+                bounds.append(hist_error_bounds(pos_h, neg_h))
+            return _Ranking("binned", auc_c, ap_c, bounds)
+        if self.task == "binary":
+            return _Ranking("exact", *self._exact_binary())
+        return _Ranking("exact", *self._exact_columns())
+
+    def _exact_binary(self) -> tuple[list[float | None], list[float | None]]:
+        """Binary: class 1 ranks p, class 0 ranks 1 - p; one sort of each side serves both."""
+        chunks = self._chunks
+        pos = _concat([ch[3] for ch in chunks])  # a copy: sorting it keeps the stored order
+        neg = _concat([ch[4] for ch in chunks])
+        if not any(ch[-1] is not None for ch in chunks):
+            pos.sort()
+            neg.sort()
+            auc1, ap1 = auc_ap_sorted(pos, neg)
+            # class 0 is scored by 1 - p: rank by p - 1 == -(1 - p) exactly (float64), lower
+            # first, with the class-0 positives being the negatives here
+            pos = pos.astype(np.float64, copy=False)
+            neg = neg.astype(np.float64, copy=False)
+            np.subtract(pos, 1.0, out=pos)
+            np.subtract(neg, 1.0, out=neg)
+            auc0, ap0 = auc_ap_sorted(neg, pos, lower_is_positive=True)
+            return [auc0, auc1], [ap0, ap1]
+        pw = _concat([np.ones(ch[3].shape) if ch[5] is None else ch[5] for ch in chunks])
+        nw = _concat([np.ones(ch[4].shape) if ch[6] is None else ch[6] for ch in chunks])
+        pw = pw.astype(np.float64, copy=False)
+        nw = nw.astype(np.float64, copy=False)
+        idx1 = RankIndex.build(pos, neg)
+        auc1, ap1 = idx1.auc_ap(pw, nw)
+        # class 0: descending 1 - p is ascending p, so the reversed orders of class 1 serve
+        orders = (idx1.order_neg[::-1], idx1.order_pos[::-1])
+        del idx1
+        q_pos = 1.0 - neg.astype(np.float64, copy=False)
+        q_neg = 1.0 - pos.astype(np.float64, copy=False)
+        del pos, neg
+        auc0, ap0 = RankIndex.build(q_pos, q_neg, orders=orders).auc_ap(nw, pw)
+        return [auc0, auc1], [ap0, ap1]
+
+    def _exact_columns(self) -> tuple[list[float | None], list[float | None]]:
+        """Multi-class one-vs-rest and multi-label: one class at a time, each sorted once."""
+        chunks = self._chunks
+        weighted = any(ch[3] is not None for ch in chunks)
+        auc_c: list[float | None] = []
+        ap_c: list[float | None] = []
+        for k in range(self.n_classes):
+            masks = [ch[1] == k if self.task == "multiclass" else ch[1][:, k] for ch in chunks]
+            pos = _concat([ch[2][m, k] for ch, m in zip(chunks, masks)])
+            neg = _concat([ch[2][~m, k] for ch, m in zip(chunks, masks)])
+            if not weighted:
+                pos.sort()
+                neg.sort()
+                auc, ap = auc_ap_sorted(pos, neg)
+            else:
+                ws = [
+                    np.ones(m.shape[0]) if ch[3] is None else ch[3] for ch, m in zip(chunks, masks)
+                ]
+                pw = _concat([w[m] for w, m in zip(ws, masks)]).astype(np.float64, copy=False)
+                nw = _concat([w[~m] for w, m in zip(ws, masks)]).astype(np.float64, copy=False)
+                auc, ap = RankIndex.build(pos, neg).auc_ap(pw, nw)
+            auc_c.append(auc)
+            ap_c.append(ap)
+        return auc_c, ap_c
+
     # -- result ----------------------------------------------------------------------------
 
     def result(self, zero_division: object = "warn") -> MetricsResult:
@@ -498,14 +703,74 @@ class ClassificationAccumulator:
         >>> acc.result(zero_division="nan").metrics["precision_macro"]
         0.3333333333333333
         """
-        zdv, warn = parse_zero_division(zero_division)
-        if warn:
-            note = "set to 0. Use --zero-division to change it."
-        elif math.isnan(zdv):
-            note = "reported as null."
-        else:
-            note = ""
-        return _Builder(self, zdv, note).build()
+        zdv, note = _zero_division_note(zero_division)
+        return _Builder(self, zdv, note, self._rank_values()).build()
+
+
+def _zero_division_note(zero_division: object) -> tuple[float, str]:
+    """The zero-division value and the tail of its warnings ("" for none)."""
+    zdv, warn = parse_zero_division(zero_division)
+    if warn:
+        return zdv, "set to 0. Use --zero-division to change it."
+    if math.isnan(zdv):
+        return zdv, "reported as null."
+    return zdv, ""
+
+
+def _label_dtype(n_classes: int) -> type:
+    """The smallest signed integer type that holds class indices ``0 .. n_classes - 1``."""
+    for dtype in (np.int8, np.int16, np.int32):
+        if n_classes - 1 <= np.iinfo(dtype).max:
+            return dtype
+    return np.int64
+
+
+def _concat(parts: list[np.ndarray]) -> np.ndarray:
+    """``np.concatenate`` that always returns a new array (float64 for no parts)."""
+    if not parts:
+        return np.zeros(0)
+    return np.concatenate(parts)
+
+
+def auc_bin_index(scores: np.ndarray, n_bins: int) -> np.ndarray:
+    """Bin of each score in ``n_bins`` equal-width bins of [0, 1] (the last bin closed).
+
+    Bin ``b`` holds ``edges[b] <= s < edges[b + 1]`` with ``edges = linspace(0, 1, n_bins + 1)``
+    (the calibration bins' rule), and ``s = 1`` falls in the last bin.
+
+    Args:
+        scores: float64 array of scores in [0, 1], any shape.
+        n_bins: number of bins.
+
+    Returns:
+        intp array of the same shape, values in ``[0, n_bins)``.
+
+    >>> auc_bin_index(np.array([0.0, 0.25, 0.5, 0.99, 1.0]), 4)
+    array([0, 1, 2, 3, 3])
+    """
+    edges = np.linspace(0.0, 1.0, int(n_bins) + 1)
+    idx = np.searchsorted(edges, scores, side="right")
+    idx -= 1
+    np.clip(idx, 0, int(n_bins) - 1, out=idx)
+    return idx
+
+
+class _Ranking:
+    """ROC AUC and AP per class, how they were computed, and the binned error bounds."""
+
+    __slots__ = ("mode", "auc", "ap", "bounds")
+
+    def __init__(
+        self,
+        mode: str,
+        auc: list[float | None],
+        ap: list[float | None],
+        bounds: list[tuple[float | None, float | None]] | None = None,
+    ) -> None:
+        self.mode = mode
+        self.auc = auc
+        self.ap = ap
+        self.bounds = bounds
 
 
 def _top_k_hits(y_true: np.ndarray, y_prob: np.ndarray, k: int) -> np.ndarray:
@@ -522,21 +787,31 @@ def _top_k_hits(y_true: np.ndarray, y_prob: np.ndarray, k: int) -> np.ndarray:
 
 
 class _Builder:
-    """Turns an accumulator's sums into a MetricsResult (kept apart to keep result() short)."""
+    """Turns an accumulator's sums into a MetricsResult (kept apart to keep result() short).
 
-    def __init__(self, acc: ClassificationAccumulator, zdv: float, note: str) -> None:
+    ``acc`` is the accumulator or a :class:`~losscli.metrics.resample.Sums` view of one
+    resample (the same attribute names); ``ranking`` holds the AUC / AP per class.
+    """
+
+    def __init__(self, acc: Any, zdv: float, note: str, ranking: _Ranking) -> None:
         self.acc = acc
         self.zdv = zdv
         self.note = note
+        self.ranking = ranking
         self.warnings: list[str] = []
         self.noun = "label" if acc.task == "multilabel" else "class"
+        self.bound: dict[str, float | None] = {}
 
     def undefined(self, what: str, mask: np.ndarray, reason: str) -> None:
         if self.note and np.any(mask):
             names = name_list(self.acc.class_names, mask, self.noun)
             self.warnings.append(f"{what} is undefined for {names} ({reason}); {self.note}")
 
-    def build(self) -> MetricsResult:
+    def metrics(self) -> dict[str, float | None]:
+        """Only the flat metrics (what a resample needs): no per-class rows or bins."""
+        return self.build(full=False).metrics
+
+    def build(self, full: bool = True) -> MetricsResult:
         acc = self.acc
         task = acc.task
         big_w = acc.total_weight
@@ -630,6 +905,13 @@ class _Builder:
         metrics["ece"] = to_float_or_none(
             expected_calibration_error(acc._ece_w, acc._ece_conf, acc._ece_acc)
         )
+        if big_w <= 0:
+            metrics = dict.fromkeys(metrics)
+            self.warnings = [
+                "no samples (or only zero-weight samples) were given; every metric is undefined."
+            ]
+        if not full:
+            return MetricsResult(metrics=metrics, task=task)
 
         per_class = []
         for i, name in enumerate(acc.class_names):
@@ -651,12 +933,6 @@ class _Builder:
             cm_out: list[Any] = acc._cm.tolist()
         else:
             cm_out = np.rint(acc._cm).astype(np.int64).tolist()
-
-        if big_w <= 0:
-            metrics = dict.fromkeys(metrics)
-            self.warnings = [
-                "no samples (or only zero-weight samples) were given; every metric is undefined."
-            ]
 
         edges = ece_bin_edges(acc.ece_bins)
         calibration = [
@@ -681,6 +957,8 @@ class _Builder:
             n_auc_excluded=self.n_auc_excluded,
             n_ap_excluded=self.n_ap_excluded,
             calibration=calibration,
+            auc_bins=acc.auc_bins,
+            ranking_error_bound=self.bound,
         )
 
     def _balanced_accuracy(self, recall_raw: np.ndarray, pred: np.ndarray) -> float | None:
@@ -727,18 +1005,15 @@ class _Builder:
         self.n_ap_excluded = 0
         auc_name = "roc_auc" if acc.task == "binary" else "roc_auc_macro"
         ap_name = "average_precision" if acc.task == "binary" else "average_precision_macro"
-        if not acc.keep_scores:
+        rk = self.ranking
+        if rk.mode == "off":
             metrics[auc_name] = None
             metrics[ap_name] = None
             self.warnings.append(
                 f"{auc_name} and {ap_name} were not computed (scores not kept: keep_scores=False)."
             )
             return [None] * c, [None] * c
-        auc_c: list[float | None] = []
-        ap_c: list[float | None] = []
-        for y, s, w in acc.scores():
-            auc_c.append(roc_auc(y, s, w))
-            ap_c.append(average_precision(y, s, w))
+        auc_c, ap_c = rk.auc, rk.ap
         has_pos = np.array([ap is not None for ap in ap_c], dtype=bool)
         auc_undef = np.array([a is None for a in auc_c], dtype=bool)
         if acc.total_weight <= 0:
@@ -748,6 +1023,7 @@ class _Builder:
         if acc.task == "binary":
             metrics[auc_name] = auc_c[1]
             metrics[ap_name] = ap_c[1]
+            self._binned_note(auc_name, ap_name, [1])
             if auc_c[1] is None:
                 only = acc.class_names[1] if has_pos[1] else acc.class_names[0]
                 self.warnings.append(
@@ -765,6 +1041,7 @@ class _Builder:
         self.n_ap_excluded = c - len(defined_ap)
         metrics[auc_name] = float(np.mean(defined_auc)) if defined_auc else None
         metrics[ap_name] = float(np.mean(defined_ap)) if defined_ap else None
+        self._binned_note(auc_name, ap_name, list(range(c)))
         plural = "classes" if self.noun == "class" else "labels"
         if self.n_auc_excluded:
             names = name_list(acc.class_names, auc_undef, self.noun)
@@ -787,6 +1064,33 @@ class _Builder:
                 f"average_precision is undefined for {names} (no positive samples); {tail}"
             )
         return auc_c, ap_c
+
+    def _binned_note(self, auc_name: str, ap_name: str, classes: list[int]) -> None:
+        """Binned mode: the error bound of the reported AUC / AP and a warning saying so.
+
+        The bound of a macro average is the mean of the bounds of the classes it averages.
+        """
+        rk = self.ranking
+        if rk.mode != "binned" or rk.bounds is None:
+            return
+        auc_b = [rk.bounds[k][0] for k in classes if rk.auc[k] is not None]
+        ap_b = [rk.bounds[k][1] for k in classes if rk.ap[k] is not None]
+        auc_bound = float(np.mean(auc_b)) if auc_b else None  # type: ignore[arg-type]
+        ap_bound = float(np.mean(ap_b)) if ap_b else None  # type: ignore[arg-type]
+        self.bound = {auc_name: auc_bound, ap_name: ap_bound}
+        parts = []
+        if auc_bound is not None:
+            parts.append(
+                f"{auc_name} is within {auc_bound:.2g} of the exact value (half the share of "
+                "positive-negative pairs that share a bin)"
+            )
+        if ap_bound is not None:
+            parts.append(f"{ap_name} within {ap_bound:.2g}")
+        tail = "; " + " and ".join(parts) if parts else ""
+        self.warnings.append(
+            f"roc_auc and average_precision are binned (--auc-bins {self.acc.auc_bins}): scores "
+            f"in the same bin count as tied{tail}."
+        )
 
 
 def _ratio(num: float, den: float) -> float | None:

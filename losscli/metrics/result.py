@@ -29,6 +29,10 @@ class MetricsResult:
         calibration: the ECE bins, each ``{lower, upper, weight, confidence, accuracy}``
             (a reliability diagram's data).
         per_output: regression only: per-output ``{mse, rmse, mae, r2, mape, max_error}``.
+        auc_bins: the number of bins when ROC AUC and AP were binned, else None.
+        ranking_error_bound: binned only: the largest possible difference between each
+            reported ranking metric (``roc_auc`` / ``average_precision`` or their ``_macro``)
+            and its exact value, e.g. ``{"roc_auc": 0.0004, "average_precision": 0.001}``.
 
     >>> r = MetricsResult(metrics={"accuracy": 0.5})
     >>> r.to_dict()["metrics"]
@@ -47,6 +51,8 @@ class MetricsResult:
     n_ap_excluded: int = 0
     calibration: list[dict[str, float | None]] = field(default_factory=list)
     per_output: list[dict[str, float | None]] = field(default_factory=list)
+    auc_bins: int | None = None
+    ranking_error_bound: dict[str, float | None] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict of every field (values are already None, never NaN).

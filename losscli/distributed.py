@@ -309,6 +309,16 @@ def evaluate_dask(
     n_workers = 2 if workers is None else int(workers)
     if n_workers < 1:
         raise UsageError(f"--workers must be >= 1, got {n_workers}")
+    if getattr(opts, "group_by", None):
+        raise UsageError(
+            "--group-by is not available with --engine dask yet (a partition's state does not "
+            "carry its slices); use --engine local"
+        )
+    if getattr(opts, "bootstrap", 0) or getattr(opts, "keep_rows", False):
+        raise UsageError(
+            "--bootstrap is not available with --engine dask yet (it resamples per-row terms "
+            "that stay on the workers); use --engine local"
+        )
     per_sample = None if per_sample_dir is None else _check_per_sample_dir(per_sample_dir)
 
     ev = Evaluation(pred_path, label_path, opts)  # opens and checks every part
@@ -381,7 +391,8 @@ def _connect(distributed: Any, scheduler: str | None, n_workers: int) -> Any:
             n_workers=n_workers,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",  # its HTTP server (started anyway): a free port
             silence_logs=quiet,
         )
         try:

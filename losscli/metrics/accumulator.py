@@ -17,6 +17,9 @@ precision) need the scores themselves. Three ranking modes:
   ``result()`` reports a bound on the difference to the exact values.
 - off (``keep_scores=False``): no ranking metrics.
 
+``keep_rows=True`` keeps the rows (the same compact storage) so that :meth:`resample` can give
+every scalar metric of re-weighted rows (the bootstrap) without reading the data again.
+
 Semantics (scikit-learn's unless stated):
 
 - Predictions: positive when ``p > threshold`` (per-label thresholds for multi-label);
@@ -114,6 +117,8 @@ class ClassificationAccumulator:
             histograms over this many equal-width bins of [0, 1] (memory O(C x auc_bins), no
             scores kept; ``keep_scores`` is then ignored). Scores in one bin count as tied;
             ``result()`` warns and gives the error bound in ``ranking_error_bound``.
+        keep_rows: keep the rows for :meth:`resample` (the same compact storage as
+            ``keep_scores``).
 
     >>> acc = ClassificationAccumulator("binary", 2)
     >>> acc.update(np.array([0.0, 1.0, 1.0, 0.0]), np.array([0.2, 0.9, 0.4, 0.6]))
@@ -136,6 +141,7 @@ class ClassificationAccumulator:
         ece_bins: int = 15,
         beta: float = 1.0,
         auc_bins: int | None = None,
+        keep_rows: bool = False,
     ) -> None:
         if task not in TASKS:
             raise UsageError(f"unknown classification task {task!r}; use one of {', '.join(TASKS)}")
@@ -196,11 +202,13 @@ class ClassificationAccumulator:
                 raise UsageError(f"auc_bins must be a whole number >= 1, got {auc_bins!r}")
             auc_bins = int(auc_bins)
         self.auc_bins = auc_bins
+        self.keep_rows = bool(keep_rows)
         if auc_bins is not None:
             self._rank_mode = "binned"
         else:
             self._rank_mode = "exact" if self.keep_scores else "off"
-        self._store = self._rank_mode == "exact"
+        # rows are kept for exact ranking and for resampling
+        self._store = self.keep_rows or self._rank_mode == "exact"
 
         self.n_rows = 0
         self.weighted = False
@@ -225,6 +233,7 @@ class ClassificationAccumulator:
         self._chunks: list[tuple[Any, ...]] = []
         # binned ranking: weight per (class, bin, is_positive)
         self._hist = np.zeros((n_classes, auc_bins or 0, 2))
+        self._rows_cache: Any = None  # resample's per-row terms, built on first use
 
     # -- settings and merging --------------------------------------------------------------
 
@@ -239,6 +248,7 @@ class ClassificationAccumulator:
             self.ece_bins,
             self.beta,
             self.auc_bins,
+            self.keep_rows,
         )
 
     def merge(self, other: ClassificationAccumulator) -> ClassificationAccumulator:
@@ -285,6 +295,7 @@ class ClassificationAccumulator:
         self._samp_nundef += other._samp_nundef
         self._chunks.extend(other._chunks)
         self._hist += other._hist
+        self._rows_cache = None
         return self
 
     # -- input checks ----------------------------------------------------------------------
@@ -438,6 +449,7 @@ class ClassificationAccumulator:
             self._update_hist(yt, yp, w)
         if self._store:
             self._keep(yt, yp, w)
+            self._rows_cache = None
 
     def _keep(self, yt: np.ndarray, yp: np.ndarray, w: np.ndarray | None) -> None:
         """Keep one chunk's rows compactly (float32 only where exact).
@@ -705,6 +717,49 @@ class ClassificationAccumulator:
         """
         zdv, note = _zero_division_note(zero_division)
         return _Builder(self, zdv, note, self._rank_values()).build()
+
+    # -- resampling ------------------------------------------------------------------------
+
+    def resample(
+        self, counts: np.ndarray, zero_division: object = "warn"
+    ) -> list[dict[str, float | None]]:
+        """Every scalar metric of re-weighted rows: one ``metrics`` dict per resample.
+
+        Row i of resample b gets weight ``counts[b, i] * w_i``; the dict is exactly what
+        ``result(zero_division).metrics`` gives for those weights (for integer counts: for the
+        rows repeated ``counts[b, i]`` times), without warnings or per-class rows. The per-row
+        terms (confusion cell, calibration bin, log loss, Brier, top-k hit, multi-label
+        per-sample counts) and each class's sorted order and tie groups are built once, on
+        the first call after an update or merge; a resample then costs two ``np.bincount``,
+        one matrix product per block of resamples and, per ranked class, O(N) gathers and
+        cumulative sums (no sort).
+
+        Args:
+            counts: (B, N) non-negative integer (or float) multiplicities, N = ``n_rows`` in
+                update order (across merges: this accumulator's rows, then the other's); a
+                (N,) vector is one resample.
+            zero_division: as in :meth:`result`.
+
+        Returns:
+            A list of B dicts with the keys of ``result().metrics``.
+
+        Raises:
+            ValueError: built without ``keep_rows=True``, or ``counts`` has the wrong shape or
+                negative / non-finite entries.
+
+        >>> acc = ClassificationAccumulator("binary", 2, keep_rows=True)
+        >>> acc.update(np.array([0.0, 1.0, 1.0, 0.0]), np.array([0.2, 0.9, 0.4, 0.6]))
+        >>> [m["accuracy"] for m in acc.resample(np.array([[1, 1, 1, 1], [0, 2, 0, 1]]))]
+        [0.5, 0.6666666666666666]
+        >>> acc.resample(np.array([1, 1, 0, 0]))[0]["roc_auc"]
+        1.0
+        """
+        from losscli.metrics.resample import classification_resample
+
+        if not self.keep_rows:
+            raise ValueError("rows were not kept: build the accumulator with keep_rows=True")
+        zdv, note = _zero_division_note(zero_division)
+        return classification_resample(self, counts, zdv, note)
 
 
 def _zero_division_note(zero_division: object) -> tuple[float, str]:

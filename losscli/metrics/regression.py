@@ -20,14 +20,15 @@ Deliberate differences from scikit-learn:
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
 from losscli.errors import InputError
-from losscli.metrics._common import check_sample_weight, to_float_or_none
+from losscli.metrics._common import check_sample_weight, compact_floats, to_float_or_none
 from losscli.metrics.result import MetricsResult
 
-__all__ = ["RegressionAccumulator", "MAPE_EPS"]
+__all__ = ["RegressionAccumulator", "MAPE_EPS", "regression_metrics"]
 
 MAPE_EPS = float(np.finfo(np.float64).eps)
 
@@ -45,9 +46,16 @@ class RegressionAccumulator:
     >>> m = acc.result().metrics
     >>> m["mse"], m["mae"], round(m["r2"], 6), m["max_error"]
     (0.375, 0.5, 0.948608, 1.0)
+
+    Args:
+        keep_rows: keep the rows (targets, predictions, weights; float32 where exact) so that
+            :meth:`resample` can give the metrics of re-weighted rows.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, keep_rows: bool = False) -> None:
+        self.keep_rows = bool(keep_rows)
+        self._chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]] = []
+        self._rows_cache: Any = None
         self.n_outputs: int | None = None
         self.n_rows = 0
         self.weighted = False
@@ -124,6 +132,10 @@ class RegressionAccumulator:
         if n == 0:
             return
         self.n_rows += n
+        if self.keep_rows:
+            kept_w = None if sample_weight is None else compact_floats(w)
+            self._chunks.append((compact_floats(yt), compact_floats(yp), kept_w))
+            self._rows_cache = None
         err = yp - yt
         abs_err = np.abs(err)
         self._sse += w @ (err**2)
@@ -171,6 +183,11 @@ class RegressionAccumulator:
         """
         if not isinstance(other, RegressionAccumulator):
             raise ValueError(f"cannot merge a {type(other).__name__} into a RegressionAccumulator")
+        if self.keep_rows != other.keep_rows:
+            raise ValueError(
+                "cannot merge regression accumulators with different settings: "
+                f"keep_rows={self.keep_rows} vs {other.keep_rows}"
+            )
         if other.n_outputs is None:
             return self
         if self.n_outputs is None:
@@ -180,6 +197,8 @@ class RegressionAccumulator:
                 f"cannot merge regression accumulators with {self.n_outputs} and "
                 f"{other.n_outputs} outputs"
             )
+        self._chunks.extend(other._chunks)
+        self._rows_cache = None
         self.n_rows += other.n_rows
         self.weighted = self.weighted or other.weighted
         self._combine(other._w, other._mean + (other._shift - self._shift), other._m2)
@@ -204,68 +223,147 @@ class RegressionAccumulator:
         >>> m["rmse"], m["mape"], m["r2"]
         (0.816496580927726, 0.25, 0.5714285714285714)
         """
-        names = ("mse", "rmse", "mae", "r2", "mape", "max_error")
-        warnings: list[str] = []
-        w = self._w
-        if self.n_outputs is None or not np.any(w > 0):
-            return MetricsResult(
-                metrics=dict.fromkeys(names),
-                warnings=[
-                    "no samples (or only zero-weight samples) were given; every metric "
-                    "is undefined."
-                ],
-                task="regression",
-                n_samples=self.n_rows,
-                ece_bins=0,
-            )
-        safe = np.where(w > 0, w, 1.0)
-        mse = np.where(w > 0, self._sse / safe, np.nan)
-        rmse = np.sqrt(mse)
-        mae = np.where(w > 0, self._sae / safe, np.nan)
-        mape = np.where(w > 0, self._sape / safe, np.nan)
-        constant = self._ymin == self._ymax
-        den = np.where(constant, 0.0, self._m2)
-        num = self._sse
-        r2 = np.where(
-            num == 0, 1.0, np.where(den == 0, 0.0, 1.0 - num / np.where(den == 0, 1, den))
+        if self.n_outputs is None or not np.any(self._w > 0):
+            return regression_metrics(None, n_rows=self.n_rows)
+        state = (
+            self._w,
+            self._sse,
+            self._sae,
+            self._sape,
+            self._m2,
+            self._ymin,
+            self._ymax,
+            self._max_err,
         )
-        if self.n_rows < 2:
-            r2 = np.full_like(r2, np.nan)
-            warnings.append("r2 is undefined with fewer than two samples; reported as null.")
-        elif np.any(constant & (num != 0)):
-            outs = ", ".join(str(i) for i in np.flatnonzero(constant & (num != 0)))
-            warnings.append(
-                f"r2 is undefined for output {outs} (y_true is constant); set to 0 as "
-                "scikit-learn does."
-            )
-        per_output = [
-            {
-                "mse": to_float_or_none(mse[i]),
-                "rmse": to_float_or_none(rmse[i]),
-                "mae": to_float_or_none(mae[i]),
-                "r2": to_float_or_none(r2[i]),
-                "mape": to_float_or_none(mape[i]),
-                "max_error": to_float_or_none(self._max_err[i]),
-            }
-            for i in range(self.n_outputs)
-        ]
-        metrics = {
-            "mse": _mean(mse),
-            "rmse": _mean(rmse),
-            "mae": _mean(mae),
-            "r2": _mean(r2),
-            "mape": _mean(mape),
-            "max_error": to_float_or_none(self._max_err.max()),
-        }
+        return regression_metrics(state, n_rows=self.n_rows)
+
+    # -- resampling ------------------------------------------------------------------------
+
+    def _rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """The kept rows in update order as float64 ``(y_true (N, K), y_pred, weights)``."""
+        k = self.n_outputs or 0
+        if not self._chunks:
+            return np.zeros((0, k)), np.zeros((0, k)), None
+        yt = np.concatenate([ch[0] for ch in self._chunks]).astype(np.float64, copy=False)
+        yp = np.concatenate([ch[1] for ch in self._chunks]).astype(np.float64, copy=False)
+        if all(ch[2] is None for ch in self._chunks):
+            return yt, yp, None
+        w = np.concatenate(
+            [np.ones(ch[0].shape[0]) if ch[2] is None else ch[2] for ch in self._chunks]
+        ).astype(np.float64, copy=False)
+        return yt, yp, w
+
+    def resample(
+        self, counts: np.ndarray, zero_division: object = None
+    ) -> list[dict[str, float | None]]:
+        """The ``result().metrics`` of re-weighted rows: one dict per resample.
+
+        Row i of resample b gets weight ``counts[b, i] * w_i`` (for integer counts: the row
+        repeated ``counts[b, i]`` times). ``mse``, ``mae``, ``mape`` and the mean of
+        ``y_true`` come from one matrix product per block of resamples; R^2's spread of
+        ``y_true`` is summed about each resample's own mean (O(N) per output), and whether
+        ``y_true`` is constant, like ``max_error``, looks at the rows with a positive count.
+        The "fewer than two rows" rule of R^2 counts ``sum(counts[b])``.
+
+        Args:
+            counts: (B, N) non-negative integer (or float) multiplicities, N = ``n_rows`` in
+                update order (across merges: this accumulator's rows, then the other's).
+            zero_division: ignored (accepted so both accumulators take the same call).
+
+        Returns:
+            A list of B dicts with the keys of ``result().metrics``.
+
+        Raises:
+            ValueError: built without ``keep_rows=True``, or bad ``counts``.
+
+        >>> acc = RegressionAccumulator(keep_rows=True)
+        >>> acc.update(np.array([1.0, 2.0, 4.0]), np.array([1.0, 3.0, 3.0]))
+        >>> [m["mae"] for m in acc.resample(np.array([[1, 1, 1], [2, 0, 1]]))]
+        [0.6666666666666666, 0.3333333333333333]
+        """
+        from losscli.metrics.resample import regression_resample
+
+        if not self.keep_rows:
+            raise ValueError("rows were not kept: build the accumulator with keep_rows=True")
+        return regression_resample(self, counts)
+
+
+def regression_metrics(state: tuple[np.ndarray, ...] | None, n_rows: float = 0) -> MetricsResult:
+    """Regression metrics from per-output sums (shared by ``result()`` and ``resample``).
+
+    Args:
+        state: ``(W, sse, sae, sape, M2, ymin, ymax, max_err)``, each float64 (K,), or None
+            when there is no row with positive weight.
+        n_rows: number of rows (R^2 needs two).
+
+    Returns:
+        A :class:`MetricsResult` (``metrics``, ``per_output``, ``warnings``).
+
+    >>> one = np.array([1.0])  # W 2, sse 1, sae 1, sape 1, M2 2, y in [0, 2], max error 1
+    >>> state = (2 * one, one, one, one, 2 * one, 0 * one, 2 * one, one)
+    >>> regression_metrics(state, n_rows=2).metrics["r2"]
+    0.5
+    """
+    names = ("mse", "rmse", "mae", "r2", "mape", "max_error")
+    warnings: list[str] = []
+    if state is None:
         return MetricsResult(
-            metrics=metrics,
-            warnings=warnings,
+            metrics=dict.fromkeys(names),
+            warnings=[
+                "no samples (or only zero-weight samples) were given; every metric is undefined."
+            ],
             task="regression",
-            n_samples=self.n_rows,
-            total_weight=float(w[0]),
+            n_samples=int(n_rows),
             ece_bins=0,
-            per_output=per_output,
         )
+    w, sse, sae, sape, m2, ymin, ymax, max_err = state
+    n_outputs = w.shape[0]
+    safe = np.where(w > 0, w, 1.0)
+    mse = np.where(w > 0, sse / safe, np.nan)
+    rmse = np.sqrt(mse)
+    mae = np.where(w > 0, sae / safe, np.nan)
+    mape = np.where(w > 0, sape / safe, np.nan)
+    constant = ymin == ymax
+    den = np.where(constant, 0.0, m2)
+    num = sse
+    r2 = np.where(num == 0, 1.0, np.where(den == 0, 0.0, 1.0 - num / np.where(den == 0, 1, den)))
+    if n_rows < 2:
+        r2 = np.full_like(r2, np.nan)
+        warnings.append("r2 is undefined with fewer than two samples; reported as null.")
+    elif np.any(constant & (num != 0)):
+        outs = ", ".join(str(i) for i in np.flatnonzero(constant & (num != 0)))
+        warnings.append(
+            f"r2 is undefined for output {outs} (y_true is constant); set to 0 as "
+            "scikit-learn does."
+        )
+    per_output = [
+        {
+            "mse": to_float_or_none(mse[i]),
+            "rmse": to_float_or_none(rmse[i]),
+            "mae": to_float_or_none(mae[i]),
+            "r2": to_float_or_none(r2[i]),
+            "mape": to_float_or_none(mape[i]),
+            "max_error": to_float_or_none(max_err[i]),
+        }
+        for i in range(n_outputs)
+    ]
+    metrics = {
+        "mse": _mean(mse),
+        "rmse": _mean(rmse),
+        "mae": _mean(mae),
+        "r2": _mean(r2),
+        "mape": _mean(mape),
+        "max_error": to_float_or_none(max_err.max()),
+    }
+    return MetricsResult(
+        metrics=metrics,
+        warnings=warnings,
+        task="regression",
+        n_samples=int(n_rows),
+        total_weight=float(w[0]),
+        ece_bins=0,
+        per_output=per_output,
+    )
 
 
 def _mean(values: np.ndarray) -> float | None:

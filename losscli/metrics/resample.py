@@ -1,0 +1,346 @@
+"""Row resampling for the bootstrap: every scalar metric of re-weighted rows, no data re-read.
+
+A resample is a vector of row multiplicities ``counts[b]`` (N,); row i then weighs
+``counts[b, i] * w_i``. Every sum an accumulator holds is linear in the row weights, so, from
+per-row terms built once, a resample's sums are:
+
+- confusion counts and calibration bins: one ``np.bincount`` of a joint (confusion cell,
+  calibration bin) index per row (per cell for multi-label) with the row weights, and one
+  more with the weights times the confidence;
+- log loss, Brier, top-k hits, multi-label per-sample sums: ``V @ terms`` for a block of
+  resamples ``V`` (B_blk, N) and the dense per-row terms (N, k);
+- ROC AUC / average precision: per ranked class a :class:`~losscli.metrics.ranking.RankIndex`
+  (sorted order and tie groups, built once), then two gathers and cumulative sums (no sort);
+  integer weights (unweighted data, integer counts) stay integers, so those sums are exact.
+
+The sums then go through the same code as ``result()`` (the accumulator's ``_Builder``), so a
+resample's dict equals ``result().metrics`` of the rows repeated ``counts[b, i]`` times, up to
+float rounding of the sums. Regression works the same way (``V @ terms`` for the error sums;
+the spread of ``y_true`` about each resample's own mean is a direct O(N) sum per output, so
+R^2 keeps its precision).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from losscli.metrics._common import safe_ratio
+from losscli.metrics.calibration import (
+    brier_binary,
+    brier_multiclass,
+    brier_multilabel,
+    ece_bin_edges,
+    log_loss_binary,
+    log_loss_multiclass,
+    log_loss_multilabel,
+)
+from losscli.metrics.confusion import predict_binary, predict_multiclass, predict_multilabel
+from losscli.metrics.ranking import RankIndex
+
+if TYPE_CHECKING:  # pragma: no cover
+    from losscli.metrics.accumulator import ClassificationAccumulator
+    from losscli.metrics.regression import RegressionAccumulator
+
+__all__ = ["check_counts", "classification_resample", "regression_resample", "Sums"]
+
+# elements of a (B_blk, N) block of float64 resample weights: 8M is 64 MB
+_BLOCK_ELEMENTS = 1 << 23
+
+
+def check_counts(counts: object, n_rows: int) -> np.ndarray:
+    """Validate resample multiplicities: shape (B, n_rows) (or (n_rows,)), finite, >= 0.
+
+    Args:
+        counts: integer or float multiplicities.
+        n_rows: the accumulator's number of rows N.
+
+    Returns:
+        A 2-D view or copy (B, N); integer dtypes are kept.
+
+    Raises:
+        ValueError: wrong shape, a negative or non-finite entry, or a non-numeric dtype.
+
+    >>> check_counts(np.array([1, 0, 2]), 3).shape
+    (1, 3)
+    >>> check_counts(np.array([[1, -1]]), 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: resample counts must be finite and non-negative
+    """
+    c = np.asarray(counts)
+    if c.ndim == 1:
+        c = c[None, :]
+    if c.ndim != 2 or c.shape[1] != n_rows:
+        raise ValueError(
+            f"resample counts must have shape (B, {n_rows}) (one multiplicity per row), "
+            f"got {np.shape(counts)}"
+        )
+    if c.dtype.kind == "b":
+        c = c.astype(np.int64)
+    if c.dtype.kind not in "iuf":
+        raise ValueError(f"resample counts must be numbers, got dtype {c.dtype}")
+    if c.size and ((c.dtype.kind == "f" and not np.all(np.isfinite(c))) or c.min() < 0):
+        raise ValueError("resample counts must be finite and non-negative")
+    return c
+
+
+def _block_size(n_resamples: int, n_rows: int) -> int:
+    """Resamples per block: a (block, N) float64 array stays under 64 MB."""
+    return max(1, min(n_resamples, _BLOCK_ELEMENTS // max(n_rows, 1)))
+
+
+class Sums:
+    """One resample's sums under the accumulator's attribute names (what ``_Builder`` reads)."""
+
+    def __init__(self, acc: ClassificationAccumulator) -> None:
+        for name in ("task", "n_classes", "class_names", "top_k", "beta", "ece_bins"):
+            setattr(self, name, getattr(acc, name))
+        self.auc_bins = acc.auc_bins
+        self.weighted = acc.weighted
+        self.n_rows = 0
+        self.total_weight = 0.0
+        self._top_k_hits = 0.0
+        self._subset = 0.0
+        self._hamming = 0.0
+        k = 4
+        self._samp_sum = np.zeros(k)
+        self._samp_wundef = np.zeros(k)
+        self._samp_wdef = np.zeros(k)
+        self._samp_nundef = np.zeros(k, dtype=np.int64)
+
+    def __getattr__(self, name: str) -> Any:  # pragma: no cover - a missing sum is a bug
+        raise AttributeError(f"resample sums have no {name!r}")
+
+
+class _ClassificationRows:
+    """The per-row terms of a ClassificationAccumulator's kept rows, built once."""
+
+    def __init__(self, acc: ClassificationAccumulator) -> None:
+        from losscli.metrics.accumulator import auc_bin_index
+
+        yt, yp, w = acc._rows()
+        n = yp.shape[0]
+        c, bins = acc.n_classes, acc.ece_bins
+        self.n = n
+        self.w = w
+        if acc.task == "binary":
+            pred = predict_binary(yp, float(acc.threshold))
+            cells = yt.astype(np.int64) * 2 + pred
+            conf = yp
+            cols = [log_loss_binary(yt, yp), brier_binary(yt, yp)]
+            self.n_cells = 4
+            self.correct_cells = np.array([2, 3])  # calibration "accuracy" = y_true == 1
+            self.per_row = 1
+        elif acc.task == "multiclass":
+            pred = predict_multiclass(yp)
+            cells = yt * c + pred
+            conf = yp[np.arange(n), pred]
+            cols = [log_loss_multiclass(yt, yp), brier_multiclass(yt, yp)]
+            if acc.top_k is not None:
+                from losscli.metrics.accumulator import _top_k_hits
+
+                cols.append(_top_k_hits(yt, yp, acc.top_k).astype(np.float64))
+            self.n_cells = c * c
+            self.correct_cells = np.arange(c) * (c + 1)
+            self.per_row = 1
+        else:
+            pred = predict_multilabel(yp, acc.threshold)
+            yti = yt.astype(np.int64)
+            cells = ((np.arange(c) * 2)[None, :] + yti) * 2 + pred
+            conf = yp.ravel()
+            cols = [log_loss_multilabel(yt, yp), brier_multilabel(yt, yp)]
+            cols += _sample_terms(yt, pred.astype(np.float64), acc.beta)
+            self.n_cells = 4 * c
+            # cells (label, y = 1, pred): the calibration "accuracy" of a cell is its y_true
+            self.correct_cells = np.array([4 * k + 2 + p for k in range(c) for p in (0, 1)])
+            self.per_row = c
+        edges = ece_bin_edges(bins)
+        ece_bin = np.searchsorted(edges, conf, side="right") - 1
+        np.clip(ece_bin, 0, bins - 1, out=ece_bin)
+        self.joint = (cells.ravel() * bins + ece_bin).astype(np.intp)
+        self.conf = np.ascontiguousarray(conf, dtype=np.float64)
+        self.terms = np.column_stack(cols) if cols else np.zeros((n, 0))
+        del cells, ece_bin, cols, pred, conf
+
+        # ranking: per ranked class, the order and tie groups (binary: class 1 only, since
+        # the flat metrics are class 1's)
+        self.ranks: list[RankIndex | None] = [None] * c
+        if acc._rank_mode != "off":
+            ranked = [1] if acc.task == "binary" else range(c)
+            for k in ranked:
+                if acc.task == "binary":
+                    s, is_pos = yp, yt == 1
+                elif acc.task == "multiclass":
+                    s, is_pos = yp[:, k], yt == k
+                else:
+                    s, is_pos = yp[:, k], yt[:, k] == 1
+                if acc._rank_mode == "binned":
+                    s = auc_bin_index(s, acc.auc_bins or 1)
+                rows_pos, rows_neg = np.flatnonzero(is_pos), np.flatnonzero(~is_pos)
+                self.ranks[k] = RankIndex.build(s[rows_pos], s[rows_neg], rows=(rows_pos, rows_neg))
+
+
+def _sample_terms(yt: np.ndarray, pred: np.ndarray, beta: float) -> list[np.ndarray]:
+    """Multi-label per-row terms: subset hit, mismatches, 4 per-sample values and undefined."""
+    tp = np.sum(yt * pred, axis=1)
+    n_true = yt.sum(axis=1)
+    n_pred = pred.sum(axis=1)
+    mismatches = n_true + n_pred - 2.0 * tp
+    b2 = beta**2
+    values = (
+        safe_ratio(tp, n_pred),
+        safe_ratio(tp, n_true),
+        safe_ratio(2.0 * tp, n_true + n_pred),
+        safe_ratio((1.0 + b2) * tp, b2 * n_true + n_pred),
+    )
+    undef = [np.isnan(v) for v in values]
+    out = [(mismatches == 0).astype(np.float64), mismatches]
+    out += [np.where(u, 0.0, v) for u, v in zip(undef, values)]
+    out += [u.astype(np.float64) for u in undef]
+    return out
+
+
+def classification_resample(
+    acc: ClassificationAccumulator, counts: object, zdv: float, note: str
+) -> list[dict[str, float | None]]:
+    """The metrics dict of each resample (see ``ClassificationAccumulator.resample``)."""
+    from losscli.metrics.accumulator import _Builder
+
+    cnt = check_counts(counts, acc.n_rows)
+    if acc._rows_cache is None:
+        acc._rows_cache = _ClassificationRows(acc)
+    rows: _ClassificationRows = acc._rows_cache
+    task, c, bins = acc.task, acc.n_classes, acc.ece_bins
+    n_joint = rows.n_cells * bins
+    exact_ints = rows.w is None and cnt.dtype.kind in "iu"
+    out: list[dict[str, float | None]] = []
+    step = _block_size(cnt.shape[0], rows.n)
+    for b0 in range(0, cnt.shape[0], step):
+        block = cnt[b0 : b0 + step]
+        v_block = block.astype(np.float64)
+        if rows.w is not None:
+            v_block *= rows.w
+        dense = v_block @ rows.terms
+        totals = v_block.sum(axis=1)
+        for i in range(v_block.shape[0]):
+            v = v_block[i]
+            s = Sums(acc)
+            s.total_weight = float(totals[i])
+            vr = v if rows.per_row == 1 else np.repeat(v, rows.per_row)
+            joint = np.bincount(rows.joint, weights=vr, minlength=n_joint)
+            joint = joint.reshape(rows.n_cells, bins)
+            conf = np.bincount(rows.joint, weights=vr * rows.conf, minlength=n_joint)
+            del vr
+            cells = joint.sum(axis=1)
+            s._cm = cells.reshape((c, 2, 2) if task == "multilabel" else (c, c))
+            s._ece_w = joint.sum(axis=0)
+            s._ece_acc = joint[rows.correct_cells].sum(axis=0)
+            s._ece_conf = conf.reshape(rows.n_cells, bins).sum(axis=0)
+            d = dense[i]
+            s._log_loss, s._brier = float(d[0]), float(d[1])
+            if task == "multiclass" and acc.top_k is not None:
+                s._top_k_hits = float(d[2])
+            if task == "multilabel":
+                s._subset, s._hamming = float(d[2]), float(d[3])
+                s._samp_sum = d[4:8].copy()
+                s._samp_wundef = d[8:12].copy()
+                s._samp_wdef = s.total_weight - s._samp_wundef
+            ranking = _resample_ranking(acc, rows, block[i] if exact_ints else v)
+            out.append(_Builder(s, zdv, note, ranking).metrics())
+    return out
+
+
+def _resample_ranking(
+    acc: ClassificationAccumulator, rows: _ClassificationRows, v: np.ndarray
+) -> Any:
+    """AUC / AP of the ranked classes under row weights ``v`` (a ``_Ranking``)."""
+    from losscli.metrics.accumulator import _Ranking
+
+    c = acc.n_classes
+    auc_c: list[float | None] = [None] * c
+    ap_c: list[float | None] = [None] * c
+    if acc._rank_mode == "off":
+        return _Ranking("off", auc_c, ap_c)
+    if v.dtype.kind in "iu":
+        v = v.astype(np.int64, copy=False)
+    for k, idx in enumerate(rows.ranks):
+        if idx is not None:
+            auc_c[k], ap_c[k] = idx.auc_ap(v)
+    return _Ranking(acc._rank_mode, auc_c, ap_c)
+
+
+# -- regression ------------------------------------------------------------------------------
+
+
+class _RegressionRows:
+    """The per-row terms of a RegressionAccumulator's kept rows, built once."""
+
+    def __init__(self, acc: RegressionAccumulator) -> None:
+        from losscli.metrics.regression import MAPE_EPS
+
+        yt, yp, w = acc._rows()
+        self.n = yt.shape[0]
+        self.w = w
+        err = yp - yt
+        abs_err = np.abs(err)
+        ww = np.ones(self.n) if w is None else w
+        total = ww.sum()
+        # the centre of y_true for the per-resample mean: close to every resample's mean
+        self.centre = (ww @ yt) / total if total > 0 else np.zeros(yt.shape[1])
+        self.terms = np.hstack(
+            [err**2, abs_err, abs_err / np.maximum(np.abs(yt), MAPE_EPS), yt - self.centre]
+        )
+        self.y = np.asfortranarray(yt)  # columns contiguous for the per-output passes
+        self.row_max_err = abs_err.max(axis=1) if self.n else np.zeros(0)
+
+
+def regression_resample(
+    acc: RegressionAccumulator, counts: object
+) -> list[dict[str, float | None]]:
+    """The metrics dict of each resample (see ``RegressionAccumulator.resample``)."""
+    from losscli.metrics.regression import regression_metrics
+
+    cnt = check_counts(counts, acc.n_rows)
+    if acc._rows_cache is None:
+        acc._rows_cache = _RegressionRows(acc)
+    rows: _RegressionRows = acc._rows_cache
+    k = 0 if acc.n_outputs is None else acc.n_outputs
+    out: list[dict[str, float | None]] = []
+    step = _block_size(cnt.shape[0], rows.n)
+    for b0 in range(0, cnt.shape[0], step):
+        block = cnt[b0 : b0 + step]
+        v_block = block.astype(np.float64)
+        if rows.w is not None:
+            v_block *= rows.w
+        dense = v_block @ rows.terms if rows.n else np.zeros((block.shape[0], 4 * k))
+        totals = v_block.sum(axis=1)
+        n_rows = block.sum(axis=1)
+        for i in range(v_block.shape[0]):
+            v = v_block[i]
+            wt = float(totals[i])
+            if k == 0 or not wt > 0:
+                out.append(regression_metrics(None).metrics)
+                continue
+            d = dense[i]
+            sse, sae, sape, dev = d[:k], d[k : 2 * k], d[2 * k : 3 * k], d[3 * k :]
+            mean = rows.centre + dev / wt
+            live = v > 0
+            m2 = np.empty(k)
+            ymin = np.empty(k)
+            ymax = np.empty(k)
+            for j in range(k):
+                col = rows.y[:, j]
+                dy = col - mean[j]
+                m2[j] = float(v @ (dy * dy))
+                ymin[j] = np.min(col, where=live, initial=np.inf)
+                ymax[j] = np.max(col, where=live, initial=-np.inf)
+            present = block[i] > 0
+            max_err = float(np.max(rows.row_max_err, where=present, initial=0.0))
+            res = regression_metrics(
+                (np.full(k, wt), sse, sae, sape, m2, ymin, ymax, np.full(k, max_err)),
+                n_rows=float(n_rows[i]),
+            )
+            out.append(res.metrics)
+    return out

@@ -284,3 +284,28 @@ def test_auc_bins_must_be_a_positive_whole_number(bad):
 
     with pytest.raises(UsageError, match="auc_bins"):
         ClassificationAccumulator("binary", 2, auc_bins=bad)
+
+
+@pytest.mark.parametrize("c", [2, 3, 10, 300])
+def test_brier_multiclass_in_row_blocks_is_bit_identical(c):
+    # brute force: the one-hot matrix and (onehot - p)^2 summed per row, in one piece
+    from losscli.metrics.calibration import brier_multiclass
+
+    rng = np.random.default_rng(c)
+    n = 40_000 if c <= 10 else 2_000  # several row blocks of the blocked computation
+    p = rng.dirichlet(np.ones(c), n)
+    y = rng.integers(0, c, n)
+    onehot = np.zeros_like(p)
+    onehot[np.arange(n), y] = 1.0
+    ref = np.sum((onehot - p) ** 2, axis=1) * (0.5 if c < 3 else 1.0)
+    np.testing.assert_array_equal(brier_multiclass(y, p), ref)
+
+
+def test_compact_floats_checks_every_value():
+    from losscli.metrics._common import compact_floats
+
+    x = np.full(5000, 0.5)
+    assert compact_floats(x).dtype == np.float32
+    x[4999] = 0.1  # one value past the first 1024 is not exact in float32
+    kept = compact_floats(x)
+    assert kept.dtype == np.float64 and kept[4999] == 0.1

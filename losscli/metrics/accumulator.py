@@ -675,8 +675,8 @@ class ClassificationAccumulator:
         ap_c: list[float | None] = []
         for k in range(self.n_classes):
             masks = [ch[1] == k if self.task == "multiclass" else ch[1][:, k] for ch in chunks]
-            pos = _concat([ch[2][m, k] for ch, m in zip(chunks, masks)])
-            neg = _concat([ch[2][~m, k] for ch, m in zip(chunks, masks)])
+            pos = _gather([ch[2][:, k] for ch in chunks], masks)
+            neg = _gather([ch[2][:, k] for ch in chunks], [~m for m in masks])
             if not weighted:
                 pos.sort()
                 neg.sort()
@@ -688,6 +688,8 @@ class ClassificationAccumulator:
                 pw = _concat([w[m] for w, m in zip(ws, masks)]).astype(np.float64, copy=False)
                 nw = _concat([w[~m] for w, m in zip(ws, masks)]).astype(np.float64, copy=False)
                 auc, ap = RankIndex.build(pos, neg).auc_ap(pw, nw)
+                del pw, nw
+            del pos, neg, masks  # before the next class allocates its own
             auc_c.append(auc)
             ap_c.append(ap)
         return auc_c, ap_c
@@ -785,6 +787,18 @@ def _concat(parts: list[np.ndarray]) -> np.ndarray:
     if not parts:
         return np.zeros(0)
     return np.concatenate(parts)
+
+
+def _gather(columns: list[np.ndarray], masks: list[np.ndarray]) -> np.ndarray:
+    """``concatenate([col[mask] ...])`` filled in place: one copy, no list of parts."""
+    total = sum(int(np.count_nonzero(m)) for m in masks)
+    out = np.empty(total, dtype=np.result_type(*columns) if columns else np.float64)
+    at = 0
+    for col, m in zip(columns, masks):
+        part = col[m]
+        out[at : at + part.size] = part
+        at += part.size
+    return out
 
 
 def auc_bin_index(scores: np.ndarray, n_bins: int) -> np.ndarray:

@@ -119,9 +119,18 @@ def brier_multiclass(y_true: np.ndarray, y_prob: np.ndarray) -> np.ndarray:
     array([0.375])
     """
     p = np.asarray(y_prob, dtype=np.float64)
-    onehot = np.zeros_like(p)
-    onehot[np.arange(p.shape[0]), np.asarray(y_true, dtype=np.int64)] = 1.0
-    out = np.sum((onehot - p) ** 2, axis=1)
+    y = np.asarray(y_true, dtype=np.int64)
+    n = p.shape[0]
+    out = np.empty(n)
+    # (p - onehot)^2 one block of rows at a time (a temporary of ~1 MB whatever the chunk):
+    # p_c - 1 is exactly -(1 - p_c), so the squares and their row sums are bit for bit those
+    # of (onehot - p)^2
+    step = max(1, (1 << 17) // max(p.shape[1], 1))
+    for a in range(0, n, step):
+        diff = p[a : a + step].copy()
+        diff[np.arange(diff.shape[0]), y[a : a + step]] -= 1.0
+        np.square(diff, out=diff)
+        np.sum(diff, axis=1, out=out[a : a + step])
     if p.shape[1] < 3:
         out = out * 0.5
     return out

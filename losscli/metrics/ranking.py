@@ -371,13 +371,14 @@ class RankIndex:
     :meth:`auc_ap` costs two gathers and two cumulative sums over the rows plus O(G) work over
     the G distinct scores of the positives: ``AUC = sum_g W_g (Q - (FP(>= t_g) + FP(> t_g)) / 2)
     / (P Q)`` and ``AP = sum_g W_g TP(>= t_g) / (TP(>= t_g) + FP(>= t_g)) / P`` with ``W_g`` the
-    positive weight of group g, ``P``/``Q`` the positive/negative totals. Integer weights stay
-    integers (exact sums).
+    positive weight of group g, ``P``/``Q`` the positive/negative totals. ``TP`` and ``FP`` are
+    cumulative sums from the highest score down and ``W_g`` their differences, as in
+    scikit-learn's curve. Integer weights stay integers (exact sums).
 
     Attributes:
         order_pos: intp (P,) positions of the positives, descending score.
         order_neg: intp (Q,) positions of the negatives, descending score.
-        starts: intp (G,) first position (in ``order_pos``) of each group of tied positives, or
+        last: intp (G,) last position (in ``order_pos``) of each group of tied positives, or
             None when no two positives tie.
         neg_ge: intp (G,) number of negatives scored >= the group's score.
         neg_gt: intp (G,) number of negatives scored > the group's score.
@@ -389,19 +390,19 @@ class RankIndex:
     (0.25, 0.25)
     """
 
-    __slots__ = ("order_pos", "order_neg", "starts", "neg_ge", "neg_gt")
+    __slots__ = ("order_pos", "order_neg", "last", "neg_ge", "neg_gt")
 
     def __init__(
         self,
         order_pos: np.ndarray,
         order_neg: np.ndarray,
-        starts: np.ndarray | None,
+        last: np.ndarray | None,
         neg_ge: np.ndarray,
         neg_gt: np.ndarray,
     ) -> None:
         self.order_pos = order_pos
         self.order_neg = order_neg
-        self.starts = starts
+        self.last = last
         self.neg_ge = neg_ge
         self.neg_gt = neg_gt
 
@@ -428,8 +429,8 @@ class RankIndex:
         Returns:
             The index.
 
-        >>> RankIndex.build(np.array([0.5, 0.5, 0.9]), np.array([0.5])).starts
-        array([0, 1])
+        >>> RankIndex.build(np.array([0.5, 0.5, 0.9]), np.array([0.5])).last
+        array([0, 2])
         """
         pos = np.asarray(pos)
         neg = np.asarray(neg)
@@ -458,13 +459,10 @@ class RankIndex:
         else:
             op = np.ascontiguousarray(op)
             on = np.ascontiguousarray(on)
-        return cls(
-            op,
-            on,
-            None if starts.size == op.size else starts,
-            neg_ge.astype(np.intp),
-            neg_gt.astype(np.intp),
-        )
+        last = None
+        if starts.size != op.size:
+            last = np.append(starts[1:], op.size).astype(np.intp) - 1
+        return cls(op, on, last, neg_ge.astype(np.intp), neg_gt.astype(np.intp))
 
     def auc_ap(
         self, pos_weight: np.ndarray, neg_weight: np.ndarray | None = None
@@ -486,12 +484,14 @@ class RankIndex:
         """
         if neg_weight is None:
             neg_weight = pos_weight
-        wp = pos_weight[self.order_pos]
-        gw = wp if self.starts is None else np.add.reduceat(wp, self.starts)
-        del wp
-        tps = np.cumsum(gw)
-        cn = np.zeros(self.order_neg.size + 1, dtype=tps.dtype)
-        np.cumsum(neg_weight[self.order_neg], out=cn[1:])
+        exact = pos_weight.dtype.kind in "iub" and neg_weight.dtype.kind in "iub"
+        dtype = np.int64 if exact else np.float64
+        tps = np.cumsum(pos_weight[self.order_pos], dtype=dtype)
+        if self.last is not None:
+            tps = tps[self.last]
+        gw = np.diff(tps, prepend=dtype(0))
+        cn = np.zeros(self.order_neg.size + 1, dtype=dtype)
+        np.cumsum(neg_weight[self.order_neg], dtype=dtype, out=cn[1:])
         return _auc_ap_groups(gw, tps, cn[self.neg_ge], cn[self.neg_gt], cn[-1])
 
 
@@ -505,10 +505,10 @@ def _auc_ap_groups(
     den = tps + fps
     prec = np.zeros(den.shape)
     np.divide(tps, den, out=prec, where=den > 0)
-    ap = float(np.dot(gw, prec) / p_total)
+    ap = float(np.dot(gw.astype(np.float64, copy=False), prec) / p_total)
     if not q_total > 0:
         return None, ap
-    if gw.dtype.kind in "iu" and fps.dtype.kind in "iu":
+    if gw.dtype.kind in "iu" and fps.dtype.kind in "iu" and 2 * int(p_total) * int(q_total) < 2**63:
         num = int(np.dot(gw, 2 * q_total - fps - above))  # exact: twice the U statistic
         auc = num / (2 * int(p_total) * int(q_total))
     else:

@@ -7,21 +7,24 @@ per-row terms built once, a resample's sums are:
 - confusion counts and calibration bins: one ``np.bincount`` of a joint (confusion cell,
   calibration bin) index per row (per cell for multi-label) with the row weights, and one
   more with the weights times the confidence;
-- log loss, Brier, top-k hits, multi-label per-sample sums: ``V @ terms`` for a block of
-  resamples ``V`` (B_blk, N) and the dense per-row terms (N, k);
+- the total weight, log loss, Brier, top-k hits, multi-label per-sample sums: one
+  matrix-vector product ``terms @ v`` with the dense per-row terms (k, N) (per resample: on
+  this machine a gemv over (k, N) beats a block product (B, N) @ (N, k) plus the block's
+  conversion to float);
 - ROC AUC / average precision: per ranked class a :class:`~losscli.metrics.ranking.RankIndex`
   (sorted order and tie groups, built once), then two gathers and cumulative sums (no sort);
   integer weights (unweighted data, integer counts) stay integers, so those sums are exact.
 
 The sums then go through the same code as ``result()`` (the accumulator's ``_Builder``), so a
 resample's dict equals ``result().metrics`` of the rows repeated ``counts[b, i]`` times, up to
-float rounding of the sums. Regression works the same way (``V @ terms`` for the error sums;
+float rounding of the sums. Regression works the same way (``terms @ v`` for the error sums;
 the spread of ``y_true`` about each resample's own mean is a direct O(N) sum per output, so
 R^2 keeps its precision).
 """
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -44,9 +47,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from losscli.metrics.regression import RegressionAccumulator
 
 __all__ = ["check_counts", "classification_resample", "regression_resample", "Sums"]
-
-# elements of a (B_blk, N) block of float64 resample weights: 8M is 64 MB
-_BLOCK_ELEMENTS = 1 << 23
 
 
 def check_counts(counts: object, n_rows: int) -> np.ndarray:
@@ -84,11 +84,6 @@ def check_counts(counts: object, n_rows: int) -> np.ndarray:
     if c.size and ((c.dtype.kind == "f" and not np.all(np.isfinite(c))) or c.min() < 0):
         raise ValueError("resample counts must be finite and non-negative")
     return c
-
-
-def _block_size(n_resamples: int, n_rows: int) -> int:
-    """Resamples per block: a (block, N) float64 array stays under 64 MB."""
-    return max(1, min(n_resamples, _BLOCK_ELEMENTS // max(n_rows, 1)))
 
 
 class Sums:
@@ -161,7 +156,11 @@ class _ClassificationRows:
         np.clip(ece_bin, 0, bins - 1, out=ece_bin)
         self.joint = (cells.ravel() * bins + ece_bin).astype(np.intp)
         self.conf = np.ascontiguousarray(conf, dtype=np.float64)
-        self.terms = np.column_stack(cols) if cols else np.zeros((n, 0))
+        # (k + 1, N): a row of ones (the total weight), then the dense terms
+        self.terms = np.empty((len(cols) + 1, n))
+        self.terms[0] = 1.0
+        for j, col in enumerate(cols, start=1):
+            self.terms[j] = col
         del cells, ece_bin, cols, pred, conf
 
         # ranking: per ranked class, the order and tie groups (binary: class 1 only, since
@@ -203,52 +202,62 @@ def _sample_terms(yt: np.ndarray, pred: np.ndarray, beta: float) -> list[np.ndar
 
 
 def classification_resample(
-    acc: ClassificationAccumulator, counts: object, zdv: float, note: str
+    acc: ClassificationAccumulator,
+    counts: object,
+    zdv: float,
+    note: str,
+    timings: dict[str, float] | None = None,
 ) -> list[dict[str, float | None]]:
-    """The metrics dict of each resample (see ``ClassificationAccumulator.resample``)."""
+    """The metrics dict of each resample (see ``ClassificationAccumulator.resample``).
+
+    ``timings``, when given, accumulates seconds per part: ``prepare`` (the per-row terms and
+    rank indexes, once), ``dense`` (weights and the block matrix product), ``confusion`` (the
+    two bincounts), ``ranking`` and ``build`` (turning the sums into the metrics dict).
+    """
     from losscli.metrics.accumulator import _Builder
 
+    clock = _Clock(timings)
     cnt = check_counts(counts, acc.n_rows)
     if acc._rows_cache is None:
         acc._rows_cache = _ClassificationRows(acc)
+    clock.lap("prepare")
     rows: _ClassificationRows = acc._rows_cache
     task, c, bins = acc.task, acc.n_classes, acc.ece_bins
     n_joint = rows.n_cells * bins
     exact_ints = rows.w is None and cnt.dtype.kind in "iu"
     out: list[dict[str, float | None]] = []
-    step = _block_size(cnt.shape[0], rows.n)
-    for b0 in range(0, cnt.shape[0], step):
-        block = cnt[b0 : b0 + step]
-        v_block = block.astype(np.float64)
+    for b in range(cnt.shape[0]):
+        row = cnt[b]
+        v = row.astype(np.float64)
         if rows.w is not None:
-            v_block *= rows.w
-        dense = v_block @ rows.terms
-        totals = v_block.sum(axis=1)
-        for i in range(v_block.shape[0]):
-            v = v_block[i]
-            s = Sums(acc)
-            s.total_weight = float(totals[i])
-            vr = v if rows.per_row == 1 else np.repeat(v, rows.per_row)
-            joint = np.bincount(rows.joint, weights=vr, minlength=n_joint)
-            joint = joint.reshape(rows.n_cells, bins)
-            conf = np.bincount(rows.joint, weights=vr * rows.conf, minlength=n_joint)
-            del vr
-            cells = joint.sum(axis=1)
-            s._cm = cells.reshape((c, 2, 2) if task == "multilabel" else (c, c))
-            s._ece_w = joint.sum(axis=0)
-            s._ece_acc = joint[rows.correct_cells].sum(axis=0)
-            s._ece_conf = conf.reshape(rows.n_cells, bins).sum(axis=0)
-            d = dense[i]
-            s._log_loss, s._brier = float(d[0]), float(d[1])
-            if task == "multiclass" and acc.top_k is not None:
-                s._top_k_hits = float(d[2])
-            if task == "multilabel":
-                s._subset, s._hamming = float(d[2]), float(d[3])
-                s._samp_sum = d[4:8].copy()
-                s._samp_wundef = d[8:12].copy()
-                s._samp_wdef = s.total_weight - s._samp_wundef
-            ranking = _resample_ranking(acc, rows, block[i] if exact_ints else v)
-            out.append(_Builder(s, zdv, note, ranking).metrics())
+            v *= rows.w
+        d = rows.terms @ v
+        clock.lap("dense")
+        s = Sums(acc)
+        s.total_weight = float(d[0])
+        vr = v if rows.per_row == 1 else np.repeat(v, rows.per_row)
+        joint = np.bincount(rows.joint, weights=vr, minlength=n_joint)
+        joint = joint.reshape(rows.n_cells, bins)
+        conf = np.bincount(rows.joint, weights=vr * rows.conf, minlength=n_joint)
+        del vr
+        s._cm = joint.sum(axis=1).reshape((c, 2, 2) if task == "multilabel" else (c, c))
+        s._ece_w = joint.sum(axis=0)
+        s._ece_acc = joint[rows.correct_cells].sum(axis=0)
+        s._ece_conf = conf.reshape(rows.n_cells, bins).sum(axis=0)
+        clock.lap("confusion")
+        s._log_loss, s._brier = float(d[1]), float(d[2])
+        if task == "multiclass" and acc.top_k is not None:
+            s._top_k_hits = float(d[3])
+        if task == "multilabel":
+            s._subset, s._hamming = float(d[3]), float(d[4])
+            s._samp_sum = d[5:9].copy()
+            s._samp_wundef = d[9:13].copy()
+            s._samp_wdef = s.total_weight - s._samp_wundef
+        clock.lap("build")
+        ranking = _resample_ranking(acc, rows, row if exact_ints else v)
+        clock.lap("ranking")
+        out.append(_Builder(s, zdv, note, ranking).metrics())
+        clock.lap("build")
     return out
 
 
@@ -263,12 +272,26 @@ def _resample_ranking(
     ap_c: list[float | None] = [None] * c
     if acc._rank_mode == "off":
         return _Ranking("off", auc_c, ap_c)
-    if v.dtype.kind in "iu":
-        v = v.astype(np.int64, copy=False)
+    if v.dtype.kind in "iu" and v.size and v.max() <= 255:
+        v = v.astype(np.uint8)  # bootstrap counts are small: 1 byte per row gathers faster
     for k, idx in enumerate(rows.ranks):
         if idx is not None:
             auc_c[k], ap_c[k] = idx.auc_ap(v)
     return _Ranking(acc._rank_mode, auc_c, ap_c)
+
+
+class _Clock:
+    """Seconds per named part, added into ``timings`` (a no-op without one)."""
+
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings = timings
+        self.t = time.perf_counter() if timings is not None else 0.0
+
+    def lap(self, part: str) -> None:
+        if self.timings is not None:
+            now = time.perf_counter()
+            self.timings[part] = self.timings.get(part, 0.0) + now - self.t
+            self.t = now
 
 
 # -- regression ------------------------------------------------------------------------------
@@ -289,8 +312,15 @@ class _RegressionRows:
         total = ww.sum()
         # the centre of y_true for the per-resample mean: close to every resample's mean
         self.centre = (ww @ yt) / total if total > 0 else np.zeros(yt.shape[1])
-        self.terms = np.hstack(
-            [err**2, abs_err, abs_err / np.maximum(np.abs(yt), MAPE_EPS), yt - self.centre]
+        # (1 + 4K, N): ones (the total weight), e^2, |e|, |e| / max(|y|, eps), y - centre
+        self.terms = np.vstack(
+            [
+                np.ones((1, self.n)),
+                (err**2).T,
+                abs_err.T,
+                (abs_err / np.maximum(np.abs(yt), MAPE_EPS)).T,
+                (yt - self.centre).T,
+            ]
         )
         self.y = np.asfortranarray(yt)  # columns contiguous for the per-output passes
         self.row_max_err = abs_err.max(axis=1) if self.n else np.zeros(0)
@@ -308,39 +338,37 @@ def regression_resample(
     rows: _RegressionRows = acc._rows_cache
     k = 0 if acc.n_outputs is None else acc.n_outputs
     out: list[dict[str, float | None]] = []
-    step = _block_size(cnt.shape[0], rows.n)
-    for b0 in range(0, cnt.shape[0], step):
-        block = cnt[b0 : b0 + step]
-        v_block = block.astype(np.float64)
+    for b in range(cnt.shape[0]):
+        row = cnt[b]
+        v = row.astype(np.float64)
         if rows.w is not None:
-            v_block *= rows.w
-        dense = v_block @ rows.terms if rows.n else np.zeros((block.shape[0], 4 * k))
-        totals = v_block.sum(axis=1)
-        n_rows = block.sum(axis=1)
-        for i in range(v_block.shape[0]):
-            v = v_block[i]
-            wt = float(totals[i])
-            if k == 0 or not wt > 0:
-                out.append(regression_metrics(None).metrics)
-                continue
-            d = dense[i]
-            sse, sae, sape, dev = d[:k], d[k : 2 * k], d[2 * k : 3 * k], d[3 * k :]
-            mean = rows.centre + dev / wt
-            live = v > 0
-            m2 = np.empty(k)
-            ymin = np.empty(k)
-            ymax = np.empty(k)
-            for j in range(k):
-                col = rows.y[:, j]
-                dy = col - mean[j]
-                m2[j] = float(v @ (dy * dy))
-                ymin[j] = np.min(col, where=live, initial=np.inf)
-                ymax[j] = np.max(col, where=live, initial=-np.inf)
-            present = block[i] > 0
-            max_err = float(np.max(rows.row_max_err, where=present, initial=0.0))
-            res = regression_metrics(
-                (np.full(k, wt), sse, sae, sape, m2, ymin, ymax, np.full(k, max_err)),
-                n_rows=float(n_rows[i]),
-            )
-            out.append(res.metrics)
+            v *= rows.w
+        d = rows.terms @ v
+        wt = float(d[0])
+        if k == 0 or not wt > 0:
+            out.append(regression_metrics(None).metrics)
+            continue
+        sse, sae, sape, dev = (
+            d[1 : 1 + k],
+            d[1 + k : 1 + 2 * k],
+            d[1 + 2 * k : 1 + 3 * k],
+            d[1 + 3 * k :],
+        )
+        mean = rows.centre + dev / wt
+        live = v > 0
+        m2 = np.empty(k)
+        ymin = np.empty(k)
+        ymax = np.empty(k)
+        for j in range(k):
+            col = rows.y[:, j]
+            dy = col - mean[j]
+            m2[j] = float(v @ (dy * dy))
+            ymin[j] = np.min(col, where=live, initial=np.inf)
+            ymax[j] = np.max(col, where=live, initial=-np.inf)
+        max_err = float(np.max(rows.row_max_err, where=row > 0, initial=0.0))
+        res = regression_metrics(
+            (np.full(k, wt), sse, sae, sape, m2, ymin, ymax, np.full(k, max_err)),
+            n_rows=float(row.sum()),
+        )
+        out.append(res.metrics)
     return out

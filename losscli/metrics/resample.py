@@ -25,6 +25,7 @@ R^2 keeps its precision).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -87,7 +88,15 @@ def check_counts(counts: object, n_rows: int) -> np.ndarray:
 
 
 class Sums:
-    """One resample's sums under the accumulator's attribute names (what ``_Builder`` reads)."""
+    """One resample's sums under the accumulator's attribute names (what ``_Builder`` reads).
+
+    Settings are copied from the accumulator; the sums start at zero and are filled per
+    resample.
+
+    >>> from losscli.metrics import ClassificationAccumulator
+    >>> Sums(ClassificationAccumulator("binary", 2)).total_weight
+    0.0
+    """
 
     def __init__(self, acc: ClassificationAccumulator) -> None:
         for name in ("task", "n_classes", "class_names", "top_k", "beta", "ece_bins"):
@@ -207,20 +216,44 @@ def classification_resample(
     zdv: float,
     note: str,
     timings: dict[str, float] | None = None,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> list[dict[str, float | None]]:
-    """The metrics dict of each resample (see ``ClassificationAccumulator.resample``).
+    """The metrics dict of each resample (``ClassificationAccumulator.resample``'s work).
 
-    ``timings``, when given, accumulates seconds per part: ``prepare`` (the per-row terms and
-    rank indexes, once), ``dense`` (weights and the block matrix product), ``confusion`` (the
-    two bincounts), ``ranking`` and ``build`` (turning the sums into the metrics dict).
+    Resample b: ``v = counts[b] * w``; ``[W, sum v log_loss, ...] = terms @ v``; confusion and
+    calibration sums ``= bincount(joint, v)`` and ``bincount(joint, v * confidence)``; AUC / AP
+    from each class's :class:`~losscli.metrics.ranking.RankIndex` under ``v`` (under
+    ``counts[b]`` itself when the data is unweighted and the counts are integers: exact sums).
+
+    Args:
+        acc: an accumulator built with ``keep_rows=True``.
+        counts: (B, N) multiplicities (see :func:`check_counts`).
+        zdv: the zero-division value (0, 1 or NaN).
+        note: the zero-division warnings' tail ("" for none; warnings are not returned).
+        timings: when given, accumulates seconds per part: ``prepare`` (the per-row terms and
+            rank indexes, once), ``dense`` (weights and the matrix-vector product),
+            ``confusion`` (the two bincounts), ``ranking`` and ``build`` (sums to dict).
+        clock: the timer of ``timings`` (e.g. ``time.process_time`` for CPU seconds).
+
+    Returns:
+        B dicts with the keys of ``acc.result().metrics``.
+
+    >>> from losscli.metrics import ClassificationAccumulator
+    >>> acc = ClassificationAccumulator("binary", 2, keep_rows=True)
+    >>> acc.update(np.array([0.0, 1.0, 1.0]), np.array([0.2, 0.9, 0.4]))
+    >>> t = {}
+    >>> classification_resample(acc, np.array([[1, 1, 0]]), 0.0, "", t)[0]["roc_auc"]
+    1.0
+    >>> sorted(t)
+    ['build', 'confusion', 'dense', 'prepare', 'ranking']
     """
     from losscli.metrics.accumulator import _Builder
 
-    clock = _Clock(timings)
+    laps = _Clock(timings, clock)
     cnt = check_counts(counts, acc.n_rows)
     if acc._rows_cache is None:
         acc._rows_cache = _ClassificationRows(acc)
-    clock.lap("prepare")
+    laps.lap("prepare")
     rows: _ClassificationRows = acc._rows_cache
     task, c, bins = acc.task, acc.n_classes, acc.ece_bins
     n_joint = rows.n_cells * bins
@@ -232,7 +265,7 @@ def classification_resample(
         if rows.w is not None:
             v *= rows.w
         d = rows.terms @ v
-        clock.lap("dense")
+        laps.lap("dense")
         s = Sums(acc)
         s.total_weight = float(d[0])
         vr = v if rows.per_row == 1 else np.repeat(v, rows.per_row)
@@ -244,7 +277,7 @@ def classification_resample(
         s._ece_w = joint.sum(axis=0)
         s._ece_acc = joint[rows.correct_cells].sum(axis=0)
         s._ece_conf = conf.reshape(rows.n_cells, bins).sum(axis=0)
-        clock.lap("confusion")
+        laps.lap("confusion")
         s._log_loss, s._brier = float(d[1]), float(d[2])
         if task == "multiclass" and acc.top_k is not None:
             s._top_k_hits = float(d[3])
@@ -253,11 +286,11 @@ def classification_resample(
             s._samp_sum = d[5:9].copy()
             s._samp_wundef = d[9:13].copy()
             s._samp_wdef = s.total_weight - s._samp_wundef
-        clock.lap("build")
+        laps.lap("build")
         ranking = _resample_ranking(acc, rows, row if exact_ints else v)
-        clock.lap("ranking")
+        laps.lap("ranking")
         out.append(_Builder(s, zdv, note, ranking).metrics())
-        clock.lap("build")
+        laps.lap("build")
     return out
 
 
@@ -283,13 +316,14 @@ def _resample_ranking(
 class _Clock:
     """Seconds per named part, added into ``timings`` (a no-op without one)."""
 
-    def __init__(self, timings: dict[str, float] | None) -> None:
+    def __init__(self, timings: dict[str, float] | None, clock: Callable[[], float]) -> None:
         self.timings = timings
-        self.t = time.perf_counter() if timings is not None else 0.0
+        self.clock = clock
+        self.t = clock() if timings is not None else 0.0
 
     def lap(self, part: str) -> None:
         if self.timings is not None:
-            now = time.perf_counter()
+            now = self.clock()
             self.timings[part] = self.timings.get(part, 0.0) + now - self.t
             self.t = now
 
@@ -329,7 +363,26 @@ class _RegressionRows:
 def regression_resample(
     acc: RegressionAccumulator, counts: object
 ) -> list[dict[str, float | None]]:
-    """The metrics dict of each resample (see ``RegressionAccumulator.resample``)."""
+    """The metrics dict of each resample (``RegressionAccumulator.resample``'s work).
+
+    Resample b: ``v = counts[b] * w``; ``[W, sse, sae, sape, sum v (y - centre)] = terms @ v``
+    per output; the mean ``centre + sum v (y - centre) / W``; ``M2 = sum v (y - mean)^2``
+    directly; ``ymin`` / ``ymax`` over rows with ``v > 0``; ``max_error`` over rows with
+    ``counts > 0``.
+
+    Args:
+        acc: an accumulator built with ``keep_rows=True``.
+        counts: (B, N) multiplicities (see :func:`check_counts`).
+
+    Returns:
+        B dicts with the keys of ``acc.result().metrics``.
+
+    >>> from losscli.metrics import RegressionAccumulator
+    >>> acc = RegressionAccumulator(keep_rows=True)
+    >>> acc.update(np.array([1.0, 2.0, 3.0]), np.array([1.5, 2.0, 2.0]))
+    >>> regression_resample(acc, np.array([[0, 0, 2]]))[0]["mse"]
+    1.0
+    """
     from losscli.metrics.regression import regression_metrics
 
     cnt = check_counts(counts, acc.n_rows)

@@ -56,19 +56,16 @@ def draw_counts(rng: np.random.Generator, n: int, b: int) -> np.ndarray:
     >>> c.shape, c.sum(axis=1).tolist()
     ((3, 5), [5, 5, 5])
     """
-    if n == 0:
-        return np.zeros((b, 0), dtype=np.int32)
-    dtype = np.int32 if n * b < 2**31 else np.int64
-    idx = rng.integers(0, n, size=(b, n), dtype=dtype)
-    idx += (np.arange(b, dtype=dtype) * n)[:, None]
-    return np.bincount(idx.ravel(), minlength=b * n).astype(np.int32).reshape(b, n)
+    out = np.empty((b, n), dtype=np.int32)
+    for j in range(b):  # one resample at a time: its n counters stay in cache
+        out[j] = np.bincount(rng.integers(0, n, size=n), minlength=n)
+    return out
 
 
 def count_blocks(n: int, n_boot: int, seed: int, block: int = BLOCK) -> Iterator[np.ndarray]:
     """The ``n_boot`` resamples of ``n`` rows, in blocks of at most ``block``, from ``seed``.
 
-    The same seed gives the same resamples whatever the block size is not promised; the same
-    seed and block size give the same numbers (the default block is fixed).
+    Resample j is the j-th index draw of ``default_rng(seed)``, whatever the block size.
 
     >>> [c.shape for c in count_blocks(4, 5, seed=1, block=2)]
     [(2, 4), (2, 4), (1, 4)]

@@ -83,6 +83,11 @@ def check_gates(
             else gate.name
         )
         if base not in names:
+            if base.endswith((".low", ".high")) and base.rsplit(".", 1)[0] in names:
+                raise UsageError(
+                    f"--fail-if {gate.text!r}: {gate.name!r} is a bootstrap interval bound; "
+                    "add --bootstrap N (e.g. --bootstrap 1000)"
+                )
             raise UsageError(
                 f"--fail-if {gate.text!r}: unknown name {gate.name!r}; this report has "
                 + ", ".join(names)

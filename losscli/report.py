@@ -90,7 +90,14 @@ class Report:
     groups: dict[str, dict[str, Any]] | None = None  # its value -> that slice's report
 
     def value(self, name: str) -> float | None:
-        """Look up a flat metric or loss name (``losses.ce`` / ``metrics.f1`` also work)."""
+        """Look up a flat metric or loss name (``losses.ce`` / ``metrics.f1`` also work).
+
+        With ``--bootstrap``, ``NAME.low`` and ``NAME.high`` are the interval's bounds.
+        """
+        for end, i in ((".low", 0), (".high", 1)):
+            if self.ci and name.endswith(end):
+                interval = self.interval(name[: -len(end)])
+                return None if interval is None else interval[i]
         if name.startswith("losses."):
             return self.losses[name[7:]]
         if name.startswith("metrics."):
@@ -101,7 +108,10 @@ class Report:
 
     def names(self) -> list[str]:
         """Every name a ``--fail-if`` gate can use."""
-        return list(self.metrics) + [n for n in self.losses if n not in self.metrics]
+        names = list(self.metrics) + [n for n in self.losses if n not in self.metrics]
+        if self.ci:
+            names += [f"{n}.{end}" for n in self.ci["intervals"] for end in ("low", "high")]
+        return names
 
     def interval(self, name: str) -> tuple[float, float] | None:
         """The bootstrap interval of a loss or metric, None without ``--bootstrap``.

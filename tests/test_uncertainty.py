@@ -310,3 +310,20 @@ def test_compare_refuses_files_with_other_rows(two_models, tmp_path):
     r = run("compare", d / "a.csv", d / "b.csv", "--fail-if-worse", "f2")
     assert r.exit_code == 2
     assert r.stderr.startswith("Error: --fail-if-worse: no loss or metric 'f2'; choose from ce,")
+
+
+def test_fail_if_on_interval_bounds(sliced):
+    _, _, path = sliced
+    args = ("compute", path, "--pred-cols", "prob", "--bootstrap", "300", "--format", "json")
+    d = json.loads(run(*args).stdout)
+    low = d["ci"]["intervals"]["f1"][0]
+    r = run(*args, "--fail-if", f"f1.low < {low + 1e-3}")
+    assert r.exit_code == 1
+    assert r.stderr.startswith(f"failed: f1.low < {low + 1e-3} (f1.low = {low:.6g})\n")
+    assert run(*args, "--fail-if", f"f1.low < {low - 1e-3}").exit_code == 0
+    r = run("compute", path, "--pred-cols", "prob", "--fail-if", "f1.low < 0.9")
+    assert r.exit_code == 2 and r.stdout == ""
+    assert r.stderr == (
+        "Error: --fail-if 'f1.low < 0.9': 'f1.low' is a bootstrap interval bound; add "
+        "--bootstrap N (e.g. --bootstrap 1000)\n"
+    )

@@ -144,6 +144,17 @@ def make_digits() -> None:
     write_csv(named, "digits_names.csv")
 
 
+def make_digits_baseline() -> None:
+    """A weaker model on the same rows, for ``losscli compare``: strong L2 (C=0.0005)."""
+    X_tr, X_te, y_tr, y_te, _, id_te = digits_split()
+    weak = LogisticRegression(C=0.0005, max_iter=5000, random_state=SEED)
+    model = make_pipeline(StandardScaler(), weak).fit(X_tr, y_tr)
+    df = pd.DataFrame(sig6(model.decision_function(X_te)), columns=[str(c) for c in range(10)])
+    df.insert(0, "label", y_te)
+    df.insert(0, "id", id_te)
+    write_csv(df, "digits_logits_baseline.csv")
+
+
 def digit_attrs(y: np.ndarray) -> np.ndarray:
     even = (y % 2 == 0).astype(np.int64)
     ge5 = (y >= 5).astype(np.int64)
@@ -269,6 +280,7 @@ def check() -> None:
 def main() -> None:
     make_breast_cancer()
     make_digits()
+    make_digits_baseline()
     make_digit_attrs()
     make_diabetes()
     check()

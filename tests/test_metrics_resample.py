@@ -215,3 +215,21 @@ def test_regression_resample_is_precise_for_a_tight_spread_far_from_the_mean():
     ref = RegressionAccumulator()
     ref.update(yt[1:], yp[1:])
     same_metrics(acc.resample(np.array([0, 1, 1]))[0], ref.result().metrics)
+
+
+def test_copies_and_pickles_leave_the_resample_cache_behind():
+    import copy
+    import pickle
+
+    c, y, p = make_rows("multiclass", 3, 40)
+    acc = ClassificationAccumulator("multiclass", c, keep_rows=True)
+    acc.update(y, p)
+    first = acc.resample(np.ones((1, 40), dtype=int))
+    assert acc._rows_cache is not None
+    for other in (copy.deepcopy(acc), pickle.loads(pickle.dumps(acc))):
+        assert other._rows_cache is None and acc._rows_cache is not None
+        same_metrics(other.resample(np.ones((1, 40), dtype=int))[0], first[0])
+    reg = RegressionAccumulator(keep_rows=True)
+    reg.update(np.array([1.0, 2.0]), np.array([1.5, 2.0]))
+    reg.resample(np.ones((1, 2)))
+    assert copy.deepcopy(reg)._rows_cache is None and reg._rows_cache is not None

@@ -235,6 +235,12 @@ class ClassificationAccumulator:
         self._hist = np.zeros((n_classes, auc_bins or 0, 2))
         self._rows_cache: Any = None  # resample's per-row terms, built on first use
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle / deep-copy state without the resample cache (rebuilt on demand)."""
+        state = self.__dict__.copy()
+        state["_rows_cache"] = None
+        return state
+
     # -- settings and merging --------------------------------------------------------------
 
     def _settings(self) -> tuple[Any, ...]:

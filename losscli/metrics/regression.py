@@ -70,6 +70,12 @@ class RegressionAccumulator:
         self._max_err = np.zeros(0)
         self._shift = np.zeros(0)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle / deep-copy state without the resample cache (rebuilt on demand)."""
+        state = self.__dict__.copy()
+        state["_rows_cache"] = None
+        return state
+
     def _init(self, k: int, shift: np.ndarray) -> None:
         self.n_outputs = k
         # moments are kept for y - shift (the first row seen): means near zero keep the

@@ -5,7 +5,7 @@
 - :class:`MetricsResult`: flat metric names of DESIGN.md, per-class rows, confusion counts,
   warnings.
 - Curves and ranking metrics from scores: :func:`roc_curve`, :func:`precision_recall_curve`,
-  :func:`roc_auc`, :func:`average_precision`.
+  :func:`roc_auc`, :func:`average_precision`, and both numbers from one sort: :func:`auc_ap`.
 - Confusion counts by a single ``np.bincount``: :func:`confusion_matrix`,
   :func:`multilabel_confusion_matrix`.
 
@@ -29,7 +29,13 @@ from losscli.metrics.confusion import (
     predict_multiclass,
     predict_multilabel,
 )
-from losscli.metrics.ranking import average_precision, precision_recall_curve, roc_auc, roc_curve
+from losscli.metrics.ranking import (
+    auc_ap,
+    average_precision,
+    precision_recall_curve,
+    roc_auc,
+    roc_curve,
+)
 from losscli.metrics.regression import RegressionAccumulator
 from losscli.metrics.result import MetricsResult
 
@@ -42,6 +48,7 @@ __all__ = [
     "precision_recall_curve",
     "roc_auc",
     "average_precision",
+    "auc_ap",
     "confusion_matrix",
     "multilabel_confusion_matrix",
     "predict_binary",

@@ -23,11 +23,11 @@ Sections:
   caller's current chunk is alive during ``update`` and counted in the peak.
 * ``binned``: ``auc_bins=1024``: time, difference to the exact value, the reported bound.
 * ``resample``: ``resample(counts)`` on binary 1M and 1M x 10, B resamples drawn as the
-  bootstrap does (``np.bincount(rng.integers(0, N, N))``, int32, blocks of 16): CPU ms per
+  bootstrap does (``np.bincount(rng.integers(0, N, N))``, int32, blocks of 16): wall ms per
   resample per part (dense terms, confusion/calibration bincounts, ranking, building the
-  dict; process CPU time, steadier than wall time on a shared machine), the one-off
-  preparation, the draw itself (wall), the wall time of all B, and a check of resample 0
-  against ``result()`` of the rows repeated by its counts.
+  dict; process CPU time would count OpenBLAS's spinning second thread), the one-off
+  preparation, the draw itself, the wall time of all B and the process CPU time, and a check
+  of resample 0 against ``result()`` of the rows repeated by its counts.
 
 Timings are the minimum of ``--repeats`` runs (the machine may be shared); the load average
 is printed at the start and the end.
@@ -266,9 +266,7 @@ def bench_resample(n: int, n_boot: int, block: int = 16) -> list[dict]:
                 ]
             ).astype(np.int32)
             t_draw += time.perf_counter() - td
-            out = classification_resample(
-                acc, counts, 0.0, "", timings=timings, clock=time.process_time
-            )
+            out = classification_resample(acc, counts, 0.0, "", timings=timings)
             if first is None:
                 first = (counts[0].copy(), out[0])
         total = time.perf_counter() - t0 - t_draw
@@ -297,9 +295,10 @@ def bench_resample(n: int, n_boot: int, block: int = 16) -> list[dict]:
         parts = ", ".join(f"{k} {v:.2f}" for k, v in per.items())
         print(
             f"  {row['case']}: prepare {row['prepare_s']:.2f} s once;"
-            f" per resample {metrics_ms:.1f} ms CPU ({parts}); the draw"
-            f" {row['draw_ms_per_resample']:.1f} ms (wall); B = {n_boot}: {total:.1f} s wall"
-            f" without the draws; B = 1000 -> {row['extrapolated_1000_s']:.1f} s of metrics"
+            f" per resample {metrics_ms:.1f} ms ({parts}); the draw"
+            f" {row['draw_ms_per_resample']:.1f} ms; B = {n_boot}: {total:.1f} s wall"
+            f" without the draws ({cpu_total:.1f} s CPU with them);"
+            f" B = 1000 -> {row['extrapolated_1000_s']:.1f} s of metrics"
             f" (+ {row['draw_ms_per_resample']:.1f} s of draws); check vs np.repeat: {diff:.1e}",
             flush=True,
         )

@@ -34,6 +34,7 @@ __all__ = [
     "average_precision",
     "auc_ap",
     "auc_ap_split",
+    "auc_ap_sorted",
     "auc_ap_hist",
     "hist_error_bounds",
     "RankIndex",

@@ -506,14 +506,16 @@ def _auc_ap_groups(
     den = tps + fps
     prec = np.zeros(den.shape)
     np.divide(tps, den, out=prec, where=den > 0)
-    ap = float(np.dot(gw.astype(np.float64, copy=False), prec) / p_total)
+    # multiply + sum, not np.dot: a float dot goes to (threaded) BLAS, which stalls for
+    # milliseconds when the other cores are busy; numpy's pairwise sum is as accurate
+    ap = float(np.multiply(gw, prec).sum() / p_total)
     if not q_total > 0:
         return None, ap
     if gw.dtype.kind in "iu" and fps.dtype.kind in "iu" and 2 * int(p_total) * int(q_total) < 2**63:
         num = int(np.dot(gw, 2 * q_total - fps - above))  # exact: twice the U statistic
         auc = num / (2 * int(p_total) * int(q_total))
     else:
-        num_f = float(np.dot(gw, q_total - 0.5 * (fps + above)))
+        num_f = float(np.multiply(gw, q_total - 0.5 * (fps + above)).sum())
         auc = num_f / (float(p_total) * float(q_total))
     return auc, ap
 

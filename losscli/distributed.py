@@ -47,6 +47,7 @@ CONNECT_TIMEOUT = 10
 """Seconds to wait for a ``--scheduler`` to answer, and for it to have a worker."""
 
 _PART_NAME = "part-{:05d}.parquet"
+_TRIM_KEY = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
 _FILE_SUFFIXES = (".csv", ".csv.gz", ".jsonl", ".ndjson", ".tsv")
 
 
@@ -387,14 +388,19 @@ def _connect(distributed: Any, scheduler: str | None, n_workers: int) -> Any:
     """A client of the given scheduler, or of a LocalCluster started (and stopped) here."""
     quiet = logging.CRITICAL  # failures reach the client as exceptions; no log noise
     if scheduler is None:
-        cluster = distributed.LocalCluster(
-            n_workers=n_workers,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address="127.0.0.1:0",  # its HTTP server (started anyway): a free port
-            silence_logs=quiet,
-        )
+        import dask
+
+        # The nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536, which makes glibc map
+        # (and page-fault) every temporary array afresh: measured 1.3-2x slower per part.
+        with dask.config.set({_TRIM_KEY: None}):
+            cluster = distributed.LocalCluster(
+                n_workers=n_workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address="127.0.0.1:0",  # its HTTP server (started anyway): a free port
+                silence_logs=quiet,
+            )
         try:
             with distributed.Client(cluster) as client:
                 yield client

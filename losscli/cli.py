@@ -273,6 +273,11 @@ def compute(**kwargs: Any) -> int:
         if output and os.path.abspath(output) == os.path.abspath(per_sample):
             raise UsageError("--output and --per-sample must be different files")
 
+    if plot_dir and kwargs.get("auc_bins"):
+        raise UsageError(
+            "--plot draws ROC and precision-recall curves from the scores, which --auc-bins "
+            "does not keep; drop one of the two"
+        )
     if plot_dir:
         from losscli.plots import require_matplotlib
 

@@ -60,6 +60,7 @@ class Options:
     drop_invalid: bool = False
     strict: bool = False
     ece_bins: int = 15
+    auc_bins: int | None = None  # binned ROC AUC / AP: no per-row scores kept
     keep_loss_values: bool = False  # keep per-sample losses (float32) for plots/histograms
     bootstrap: int = 0  # resamples for percentile intervals (0: none)
     ci_level: float = 0.95
@@ -88,6 +89,8 @@ class Options:
         if self.bootstrap < 0:
             raise UsageError(f"--bootstrap must be 0 (off) or a number of resamples, got "
                              f"{self.bootstrap}")  # fmt: skip
+        if self.auc_bins is not None and self.auc_bins < 2:
+            raise UsageError(f"--auc-bins must be >= 2, got {self.auc_bins}")
         if self.bootstrap:
             self.keep_rows = True
         if not 0.0 < self.ci_level < 1.0:
@@ -767,6 +770,7 @@ class Evaluation:
             threshold=self.threshold,
             top_k=opts.top_k if plan.task == "multiclass" else None,
             ece_bins=opts.ece_bins,
+            auc_bins=opts.auc_bins,
             **extra,
         )
 
@@ -1258,8 +1262,10 @@ class Evaluation:
         assert plan is not None and self.opts.keep_rows
         runs = [self] if then is None else [self, then]
         L, params = self.L, self.params
-        rows = {
-            n: np.concatenate([part for run in runs for part in run._loss_rows[n]])
+        rows_t = {  # (k, n): each sum's per-row terms contiguous
+            n: np.ascontiguousarray(
+                np.concatenate([part for run in runs for part in run._loss_rows[n]]).T
+            )
             for n in self.loss_names
         }
         seen_parts = [m for run in runs for m in run._metric_rows]
@@ -1273,11 +1279,14 @@ class Evaluation:
         def stat(counts: np.ndarray) -> dict[str, np.ndarray]:
             b = counts.shape[0]
             out: dict[str, np.ndarray] = {}
-            weights = counts.astype(np.float64)
-            for name, r in rows.items():
-                sums = weights @ r
+            for name, rt in rows_t.items():
+                # multiply + sum per resample, not a matmul: a threaded BLAS call stalls for
+                # milliseconds whenever the other cores are busy
                 out[name] = np.array(
-                    [_finite(L.finalize(name, task, sums[j], params=params)) for j in range(b)]
+                    [
+                        _finite(L.finalize(name, task, (counts[j] * rt).sum(axis=1), params=params))
+                        for j in range(b)
+                    ]
                 )
             mc = counts if metric_cols is None else counts[:, metric_cols]
             if task == "regression":
@@ -1361,6 +1370,8 @@ class Evaluation:
             settings["threshold"] = t if isinstance(t, float) else [float(x) for x in t]
             settings["zero_division"] = self.opts.zero_division
             settings["ece_bins"] = self.opts.ece_bins
+            if self.opts.auc_bins:
+                settings["auc_bins"] = self.opts.auc_bins
             if self.opts.top_k is not None and plan.task == "multiclass":
                 settings["top_k"] = self.opts.top_k
         settings["weights"] = self.cols.weight or "none"

@@ -124,6 +124,15 @@ def evaluation_options(func: Any) -> Any:
                 "--ece-bins", type=int, default=15, show_default=True, help="Bins for ece."
             ),
             click.option(
+                "--auc-bins",
+                type=int,
+                default=None,
+                metavar="N",
+                help="Binned ROC AUC and average precision over N equal-width probability bins: "
+                "memory O(N) per class instead of the scores (8 bytes/row); the report states "
+                "the largest possible error. [default: exact]",
+            ),
+            click.option(
                 "--chunk-size", type=int, default=None, help="Rows per chunk when streaming."
             ),
             click.option(

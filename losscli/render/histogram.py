@@ -143,8 +143,8 @@ def text_histograms(ev: Any) -> dict[str, Any]:
     if names:
         out["loss"] = loss_histogram(values[names[0]], names[0])
     plan = ev.plan
-    if plan is None or plan.task == "regression":
-        return out
+    if plan is None or plan.task == "regression" or getattr(ev.opts, "auc_bins", None):
+        return out  # binned ranking keeps no scores to draw
     scores = ev.metrics_acc.scores()
     classes = [str(c) for c in plan.classes]
     if plan.task == "binary":

@@ -385,7 +385,12 @@ def _starts(rows: list[int | None]) -> list[int]:
 
 @contextlib.contextmanager
 def _connect(distributed: Any, scheduler: str | None, n_workers: int) -> Any:
-    """A client of the given scheduler, or of a LocalCluster started (and stopped) here."""
+    """A client of the given scheduler, or of a LocalCluster started (and stopped) here.
+
+    The client fetches results straight from the workers (``direct_to_workers``): through the
+    scheduler, the merged state (8 bytes per row and more) took 0.9 s instead of 0.05 s at 16M
+    rows.
+    """
     quiet = logging.CRITICAL  # failures reach the client as exceptions; no log noise
     if scheduler is None:
         import dask
@@ -402,13 +407,15 @@ def _connect(distributed: Any, scheduler: str | None, n_workers: int) -> Any:
                 silence_logs=quiet,
             )
         try:
-            with distributed.Client(cluster) as client:
+            with distributed.Client(cluster, direct_to_workers=True) as client:
                 yield client
         finally:
             cluster.close()
         return
     try:
-        client = distributed.Client(scheduler, timeout=f"{CONNECT_TIMEOUT}s")
+        client = distributed.Client(
+            scheduler, timeout=f"{CONNECT_TIMEOUT}s", direct_to_workers=True
+        )
     except (OSError, ValueError, TypeError) as exc:
         raise UsageError(
             f"--scheduler {scheduler}: cannot connect ({_short(exc)}); start one with "

@@ -86,6 +86,32 @@ def input_options(tasks: Sequence[str] = ALL_TASKS) -> Callable[[Any], Any]:
     return deco
 
 
+def output_options(formats: Sequence[str]) -> Callable[[Any], Any]:
+    """``--format``, ``-o/--output`` and ``-q/--quiet`` of a command printing a result."""
+
+    def deco(func: Any) -> Any:
+        return _stack(
+            func,
+            [
+                click.option(
+                    "--format",
+                    "fmt",
+                    type=click.Choice(list(formats)),
+                    default=None,
+                    help="Default: a table at a terminal, JSON in a pipe.",
+                ),
+                click.option(
+                    "-o", "--output", default=None, metavar="FILE", help="Write the result to FILE."
+                ),
+                click.option(
+                    "-q", "--quiet", is_flag=True, help="Do not print warnings on stderr."
+                ),
+            ],
+        )
+
+    return deco
+
+
 def evaluation_options(func: Any) -> Any:
     """``--loss --threshold --top-k --zero-division --ece-bins --chunk-size --drop-invalid
     --strict`` and one option per loss parameter: what is computed and how."""

@@ -14,7 +14,12 @@ from typing import Any
 
 import click
 
-from losscli.commands._options import evaluation_options, input_options, take_evaluation_options
+from losscli.commands._options import (
+    evaluation_options,
+    input_options,
+    output_options,
+    take_evaluation_options,
+)
 from losscli.errors import EXIT_GATE_FAILED, UsageError
 
 _FORMATS = ("table", "json", "csv", "markdown")
@@ -93,19 +98,12 @@ def comparison_markdown(d: dict[str, Any]) -> str:
 
 def comparison_table(d: dict[str, Any], *, color: bool = True, width: int | None = None) -> str:
     """The comparison as a rich table; significant differences marked green (B better) or red."""
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    buf = io.StringIO()
-    console = Console(
-        file=buf,
-        force_terminal=color,
-        no_color=not color,
-        color_system="truecolor" if color else None,
-        width=width or 100,
-        highlight=False,
-    )
+    from losscli.render.table import text_console
+
+    console, buf = text_console(color, width)
     t = d["test"]
     console.print(Text(f"losscli compare · {d['task']} · {d['n_samples']} paired samples", "bold"))
     console.print(f"A: {d['a']}\nB: {d['b']}", style="dim")
@@ -184,15 +182,7 @@ def comparison_table(d: dict[str, Any], *, color: bool = True, width: int | None
     metavar="NAME",
     help="Exit 1 when B is significantly worse than A on this loss or metric (repeatable).",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(list(_FORMATS)),
-    default=None,
-    help="Default: a table at a terminal, JSON in a pipe.",
-)
-@click.option("-o", "--output", default=None, metavar="FILE", help="Write the result to FILE.")
-@click.option("-q", "--quiet", is_flag=True, help="Do not print warnings on stderr.")
+@output_options(_FORMATS)
 def compare_command(**kw: Any) -> int:
     """Compare two models' outputs on the same rows: is B better than A beyond chance?
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from losscli.commands._options import input_options
+from losscli.commands._options import input_options, output_options
 from losscli.errors import UsageError
 
 _FORMATS = ("table", "json", "csv")
@@ -219,19 +219,12 @@ def thresholds_table(
     result: dict[str, Any], *, color: bool = True, width: int | None = None
 ) -> str:
     """Rich tables: the best threshold per label, then the sweep (sampled when long)."""
-    from rich.console import Console
     from rich.table import Table
 
+    from losscli.render.table import text_console
     from losscli.render.text import fmt_num
 
-    buf = io.StringIO()
-    console = Console(
-        file=buf,
-        force_terminal=color,
-        no_color=not color,
-        width=width or 100,
-        highlight=False,
-    )
+    console, buf = text_console(color, width)
     best = result["best"]
     bests = [best] if isinstance(best, dict) else best
     crit = result["optimize"]
@@ -331,15 +324,7 @@ def _format_for(fmt: str | None, output: str | None) -> str:
     metavar="FILE",
     help="Save the best thresholds as JSON for 'compute --threshold @FILE'.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(list(_FORMATS)),
-    default=None,
-    help="Default: a table at a terminal, JSON in a pipe.",
-)
-@click.option("-o", "--output", default=None, metavar="FILE", help="Write the result to FILE.")
-@click.option("-q", "--quiet", is_flag=True, help="Do not print warnings on stderr.")
+@output_options(_FORMATS)
 def thresholds(**kw: Any) -> int:
     """Choose the decision threshold: sweep it over PREDICTIONS (binary or multi-label).
 

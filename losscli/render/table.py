@@ -42,6 +42,22 @@ def _heat(frac: float) -> str:
     return f"on rgb({r},{g},255)" if level > 0 else ""
 
 
+def text_console(color: bool, width: int | None) -> tuple[Any, io.StringIO]:
+    """A rich console that renders into a string buffer (ANSI codes only when ``color``)."""
+    from rich.console import Console
+
+    buf = io.StringIO()
+    console = Console(
+        file=buf,
+        force_terminal=color,
+        no_color=not color,
+        color_system="truecolor" if color else None,
+        width=width or 100,
+        highlight=False,
+    )
+    return console, buf
+
+
 def to_table(
     d: dict[str, Any],
     *,
@@ -54,19 +70,10 @@ def to_table(
     ``histograms`` (from :func:`losscli.render.histogram.text_histograms`) adds text
     histograms of the per-sample loss and of the predicted probabilities by class.
     """
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    buf = io.StringIO()
-    console = Console(
-        file=buf,
-        force_terminal=color,
-        no_color=not color,
-        color_system="truecolor" if color else None,
-        width=width or 100,
-        highlight=False,
-    )
+    console, buf = text_console(color, width)
     inp = d.get("inputs", {})
     head = Text()
     head.append("losscli ", style="bold")

@@ -341,22 +341,37 @@ def _compute(
         report.histograms = text_histograms(ev)
     color = _color() and not output
     text = render(report, fmt, color=color, width=None if _stdout_is_terminal() else 100)
+    # with --per-sample -, stdout carries the rows and the report goes only to --output
+    emit(text, output, report.warnings, quiet, to_stdout=per_sample != "-")
+    if per_sample == "-":
+        _flush_per_sample_stdout()
+    return gate_exit(failed, len(gates), "--fail-if gates")
+
+
+def emit(
+    text: str, output: str | None, warnings: list[str], quiet: bool, *, to_stdout: bool = True
+) -> None:
+    """Write a result to ``--output`` (atomically) or stdout, then its warnings to stderr."""
+    from losscli import io
+
     if output:
         with io.atomic_output(output) as fh:
             fh.write(text.encode("utf-8"))
-    elif per_sample != "-":
+    elif to_stdout:
         sys.stdout.write(text)
-    if per_sample == "-":
-        _flush_per_sample_stdout()
     if not quiet:
-        for w in report.warnings:
+        for w in warnings:
             _err(f"warning: {w}")
-    if failed:
-        for f in failed:
-            _err(f"failed: {f}")
-        _err(f"Error: {len(failed)} of {len(gates)} --fail-if gates failed")
-        return EXIT_GATE_FAILED
-    return 0
+
+
+def gate_exit(failed: list[str], n_gates: int, what: str) -> int:
+    """List the failed checks on stderr; the exit code (1 when any failed, else 0)."""
+    if not failed:
+        return 0
+    for f in failed:
+        _err(f"failed: {f}")
+    _err(f"Error: {len(failed)} of {n_gates} {what} failed")
+    return EXIT_GATE_FAILED
 
 
 def _engine_options(
@@ -390,7 +405,6 @@ def _compute_dask(
     engine: dict[str, Any],
 ) -> int:
     """--engine dask: evaluate on a Dask cluster, then report as _compute does."""
-    from losscli import io
     from losscli.distributed import evaluate_dask
     from losscli.engine import Options
     from losscli.gates import check_gates
@@ -401,20 +415,8 @@ def _compute_dask(
     failed = check_gates(gates, report.value, report.names())
     color = _color() and not output
     text = render(report, fmt, color=color, width=None if _stdout_is_terminal() else 100)
-    if output:
-        with io.atomic_output(output) as fh:
-            fh.write(text.encode("utf-8"))
-    else:
-        sys.stdout.write(text)
-    if not quiet:
-        for w in report.warnings:
-            _err(f"warning: {w}")
-    for f in failed:
-        _err(f"failed: {f}")
-    if failed:
-        _err(f"Error: {len(failed)} of {len(gates)} --fail-if gates failed")
-        return EXIT_GATE_FAILED
-    return 0
+    emit(text, output, report.warnings, quiet)
+    return gate_exit(failed, len(gates), "--fail-if gates")
 
 
 _STDOUT_SPOOL: list[Any] = []

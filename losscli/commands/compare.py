@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sys
 from typing import Any
 
 import click
@@ -20,7 +19,7 @@ from losscli.commands._options import (
     output_options,
     take_evaluation_options,
 )
-from losscli.errors import EXIT_GATE_FAILED, UsageError
+from losscli.errors import UsageError
 
 _FORMATS = ("table", "json", "csv", "markdown")
 
@@ -198,7 +197,7 @@ def compare_command(**kw: Any) -> int:
       losscli compare old.csv new.csv --fail-if-worse f1_macro --fail-if-worse ce
     """
     from losscli import io as lio
-    from losscli.cli import _color, _err, _format_for, _stdout_is_terminal
+    from losscli.cli import _color, _format_for, _stdout_is_terminal, emit, gate_exit
     from losscli.comparison import compare
 
     fmt_opt, output, quiet = kw.pop("fmt"), kw.pop("output"), kw.pop("quiet")
@@ -222,21 +221,10 @@ def compare_command(**kw: Any) -> int:
         text = comparison_table(
             d, color=_color() and not output, width=None if _stdout_is_terminal() else 100
         )
-    if output:
-        with lio.atomic_output(output) as fh:
-            fh.write(text.encode("utf-8"))
-    else:
-        sys.stdout.write(text)
-    if not quiet:
-        for w in result.warnings:
-            _err(f"warning: {w}")
-    if worse:
-        for name in worse:
-            m = result.metrics[name]
-            _err(
-                f"failed: B is significantly worse than A on {name} "
-                f"(B − A = {_num(m['delta'], 6)}, p = {_num(m['p_value'], 3)})"
-            )
-        _err(f"Error: {len(worse)} of {len(fail_if_worse)} --fail-if-worse checks failed")
-        return EXIT_GATE_FAILED
-    return 0
+    emit(text, output, result.warnings, quiet)
+    failed = [
+        f"B is significantly worse than A on {name} (B − A = "
+        f"{_num(result.metrics[name]['delta'], 6)}, p = {_num(result.metrics[name]['p_value'], 3)})"
+        for name in worse
+    ]
+    return gate_exit(failed, len(fail_if_worse), "--fail-if-worse checks")

@@ -853,7 +853,8 @@ class Evaluation:
         """Decide the plan from the first usable chunk, accumulating nothing."""
         if self.plan is None:
             for chunk, preds, raw, weights, ids, groups in self._read(allow_empty=True):
-                if self._prepare(chunk, preds, raw, weights, ids, groups, count=False):
+                self._prepare(chunk, preds, raw, weights, ids, groups, count=False)
+                if self.plan is not None:
                     break
         if self.plan is None:
             raise InputError(
@@ -918,8 +919,8 @@ class Evaluation:
             self._start(self._decide(raw, preds))
         plan = self.plan
         assert plan is not None
-        if not count:
-            return _Prepared(chunk, rows, ids, weights, raw, raw, groups)
+        if not count:  # decide() only wants the plan
+            return None
         if self.opts.activation:
             preds = ACTIVATIONS[self.opts.activation][0](preds)
         y_pred = self._task_preds(preds, plan.task, plan.scores, plan.binary_from_two_columns)
@@ -1027,15 +1028,17 @@ class Evaluation:
         """Update each slice's state with its rows of the chunk (``--group-by``)."""
         assert p.groups is not None
         keys, inverse = np.unique(p.groups, return_inverse=True)
-        if len(self.groups) + len(keys) > MAX_GROUPS:
-            new = [k for k in keys if k not in self.groups]
-            if len(self.groups) + len(new) > MAX_GROUPS:
-                raise UsageError(
-                    f"--group-by {self.cols.group!r} has more than {MAX_GROUPS} distinct values; "
-                    "group by a column with fewer values (an id column is not a slice)"
-                )
+        n_new = sum(1 for k in keys if k not in self.groups)
+        if len(self.groups) + n_new > MAX_GROUPS:
+            raise UsageError(
+                f"--group-by {self.cols.group!r} has more than {MAX_GROUPS} distinct values; "
+                "group by a column with fewer values (an id column is not a slice)"
+            )
+        # one stable sort puts each slice's rows together, in chunk order (no mask per slice)
+        order = np.argsort(inverse, kind="stable")
+        bounds = np.searchsorted(inverse[order], np.arange(len(keys) + 1))
         for j, key in enumerate(keys):
-            m = inverse == j
+            m = order[bounds[j] : bounds[j + 1]]
             state = self.groups.get(key)
             if state is None:
                 state = self.groups[key] = self._new_state()
@@ -1044,7 +1047,7 @@ class Evaluation:
             w = p.weights[m] if p.weights is not None else None
             k = keep[m] if keep is not None else None
             self._update_metrics(state.metrics_acc, hard[m], probs[m], w, k)
-            state.n_rows += int(m.sum())
+            state.n_rows += int(m.size)
             if k is not None:
                 state.n_ignored += int((~k).sum())
 

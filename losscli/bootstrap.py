@@ -1,15 +1,21 @@
 """Resampling statistics (numpy only): percentile bootstrap intervals and paired tests.
 
 Every statistic losscli reports is a function of weighted sums over rows, so a resample
-never re-runs the pipeline: it is a vector of row multiplicities ``counts`` (an index draw
-``rng.integers(0, n, n)`` turned into counts by ``np.bincount``), and the statistic is
-recomputed from ``counts``-weighted per-row terms (``counts @ rows`` for the loss sums,
-``ClassificationAccumulator.resample(counts)`` for the metrics). This module holds the
-parts that do not know what the statistics are: the draws, the percentile interval, the
-paired bootstrap and the approximate randomisation test.
+never re-runs the pipeline: it is a vector of row multiplicities ``counts``, independent
+Poisson(1) draws (the Poisson bootstrap, :func:`draw_counts`), and the statistic is
+recomputed from ``counts``-weighted per-row terms. Two ways:
 
-A statistic function here takes a block of multiplicities, int32 (b, n), and returns one
-value per resample for each name: ``{name: float64 (b,)}``, NaN where undefined.
+- exact (:func:`bootstrap`): a statistic function maps a block of counts, uint8 (b, n), to
+  ``{name: float64 (b,)}`` (NaN where undefined): ``counts @ rows`` for the loss sums,
+  ``ClassificationAccumulator.resample(counts)`` for the metrics;
+- linear (:func:`linear_blocks`): when every statistic is a smooth function of sums
+  ``sum_i c_i x_i`` (and, for ROC AUC / AP, of the first-order terms of those sums), one
+  block of resamples is a matrix product ``(c - 1) @ X`` over slabs of rows plus the sums at
+  ``c = 1``: no per-resample pass in Python, no sort.
+
+This module holds the parts that do not know what the statistics are: the draws, the
+linear sums, the percentile interval, the paired bootstrap and the approximate
+randomisation test.
 """
 
 from __future__ import annotations
@@ -23,6 +29,11 @@ from losscli.report import lower_is_better
 
 __all__ = [
     "BLOCK",
+    "POISSON_THRESHOLDS",
+    "resample_stream",
+    "poisson_counts",
+    "LinearTerms",
+    "linear_blocks",
     "StatFn",
     "draw_counts",
     "count_blocks",
@@ -36,45 +47,204 @@ __all__ = [
 StatFn = Callable[[np.ndarray], dict[str, np.ndarray]]
 
 BLOCK = 16
-"""Resamples per block: a (16, 1M) int32 block of counts is 64 MB."""
+"""Resamples per block of the exact path: a (16, 1M) uint8 block of counts is 16 MB."""
+
+POISSON_THRESHOLDS = np.array(
+    [24109, 48219, 60273, 64292, 65296, 65497, 65531, 65535], dtype=np.uint16
+)
+"""``round(65536 * P(X <= k))`` for X ~ Poisson(1), k = 0..7: a 16-bit uniform ``u`` gives the
+count ``#{t : u >= thresholds[t]}`` (0..8). Probabilities are Poisson(1)'s to 2^-16; the
+mean is exactly 1, the variance 0.99997 and the third central moment 0.99985 (Poisson: 1)."""
 
 
-def draw_counts(rng: np.random.Generator, n: int, b: int) -> np.ndarray:
-    """Row multiplicities of ``b`` bootstrap resamples of ``n`` rows (index draws).
+def resample_stream(seed: int, j: int) -> np.random.PCG64:
+    """The bit generator of resample ``j``: its own stream, whatever the block or thread.
 
-    Formula: ``counts[j, i] = #{k : idx[j, k] == i}`` for ``idx[j] = rng.integers(0, n, n)``.
+    >>> a = resample_stream(0, 3).random_raw(2)
+    >>> bool((a == resample_stream(0, 3).random_raw(2)).all())
+    True
+    """
+    return np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(j,)))
+
+
+def poisson_counts(bitgen: np.random.PCG64, n: int) -> np.ndarray:
+    """The next ``n`` Poisson(1) multiplicities of a resample's stream (16 bits per row).
+
+    Formula: ``c_i = #{t : u_i >= POISSON_THRESHOLDS[t]}`` for the i-th 16-bit word ``u_i`` of
+    the stream. Row i always reads word i, so drawing a resample in slabs of a multiple of 4
+    rows gives the same counts as drawing it at once.
 
     Args:
-        rng: the random generator (its state advances).
-        n: rows per resample.
-        b: number of resamples.
+        bitgen: the resample's bit generator (advances by ``ceil(n / 4)`` 64-bit words).
+        n: rows to draw.
 
     Returns:
-        int32 array (b, n); each row sums to ``n``.
+        uint8 (n,).
 
-    >>> c = draw_counts(np.random.default_rng(0), 5, 3)
-    >>> c.shape, c.sum(axis=1).tolist()
-    ((3, 5), [5, 5, 5])
+    >>> c = poisson_counts(resample_stream(0, 0), 1_000_000)
+    >>> bool(abs(c.mean() - 1) < 0.005 and abs(c.var() - 1) < 0.01), int(c.max()) <= 8
+    (True, True)
     """
-    out = np.empty((b, n), dtype=np.int32)
-    for j in range(b):  # one resample at a time: its n counters stay in cache
-        out[j] = np.bincount(rng.integers(0, n, size=n), minlength=n)
+    u = bitgen.random_raw((n + 3) // 4).view(np.uint16)[:n]
+    out = np.zeros(n, dtype=np.uint8)
+    hit = np.empty(n, dtype=bool)
+    for t in POISSON_THRESHOLDS:
+        np.greater_equal(u, t, out=hit)
+        out += hit.view(np.uint8)
+    return out
+
+
+def draw_counts(seed: int, start: int, b: int, n: int) -> np.ndarray:
+    """Row multiplicities of resamples ``start .. start + b - 1`` (Poisson bootstrap).
+
+    Each row of each resample is an independent Poisson(1) count (the Poisson bootstrap:
+    Hanley & MacGibbon 2006; Chamandy et al. 2012, and torchmetrics' ``BootStrapper``
+    default): for large n it matches the classic index draw, the counts of disjoint rows
+    are independent, and a resample needs no pass over the others.
+
+    Args:
+        seed: the seed of all resamples.
+        start: the first resample's number.
+        b: number of resamples.
+        n: rows per resample.
+
+    Returns:
+        uint8 array (b, n).
+
+    >>> c = draw_counts(0, 0, 3, 5)
+    >>> c.shape, c.dtype.name
+    ((3, 5), 'uint8')
+    >>> bool((draw_counts(0, 1, 2, 5) == c[1:]).all())
+    True
+    """
+    out = np.empty((b, n), dtype=np.uint8)
+    for i in range(b):
+        out[i] = poisson_counts(resample_stream(seed, start + i), n)
     return out
 
 
 def count_blocks(n: int, n_boot: int, seed: int, block: int = BLOCK) -> Iterator[np.ndarray]:
     """The ``n_boot`` resamples of ``n`` rows, in blocks of at most ``block``, from ``seed``.
 
-    Resample j is the j-th index draw of ``default_rng(seed)``, whatever the block size.
+    Resample j is :func:`draw_counts` of stream j, whatever the block size.
 
     >>> [c.shape for c in count_blocks(4, 5, seed=1, block=2)]
     [(2, 4), (2, 4), (1, 4)]
     """
-    rng = np.random.default_rng(seed)
     done = 0
     while done < n_boot:
         b = min(block, n_boot - done)
-        yield draw_counts(rng, n, b)
+        yield draw_counts(seed, done, b, n)
+        done += b
+
+
+SLAB = 8192
+"""Rows per slab of the linear path (a multiple of 4: the draws read 4 rows per 64-bit word)."""
+
+LINEAR_BLOCK = 64
+"""Resamples per block of the linear path: a (64, SLAB) float32 slab of ``c - 1`` is 2 MB."""
+
+
+@dataclass
+class LinearTerms:
+    """Per-row terms whose resampled sums ``sum_i c_i x_i`` the linear path computes.
+
+    Rows are in the order the counts are drawn in (any fixed order: the counts are i.i.d.).
+
+    Attributes:
+        dense: float32 (n, T), C order: column t's resample sum is ``base[t] + (c - 1) @
+            dense[:, t]``.
+        base: float64 (T,), the column sums at ``c = 1`` (computed in float64 by the caller).
+        bounds: intp (S + 1,) segment boundaries (rows ``bounds[s] .. bounds[s + 1] - 1``
+            form segment s), or None for no segments.
+        seg_cols: float32 (n, q): the segment sums are ``seg_base[s] + (c - 1)[seg] @
+            seg_cols[seg]``.
+        seg_base: float64 (S, q), the segment sums at ``c = 1``.
+    """
+
+    dense: np.ndarray
+    base: np.ndarray
+    bounds: np.ndarray | None = None
+    seg_cols: np.ndarray | None = None
+    seg_base: np.ndarray | None = None
+
+
+def linear_blocks(
+    terms: LinearTerms,
+    n_boot: int,
+    seed: int,
+    block: int = LINEAR_BLOCK,
+    slab: int = SLAB,
+) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
+    """Resampled sums of ``terms``, ``block`` resamples at a time, Poisson counts by ``seed``.
+
+    Formula: for resample j with counts ``c_j`` (:func:`poisson_counts` of stream j, row by
+    row, so the same as :func:`draw_counts`), ``dense_j = base + (c_j - 1) @ dense`` and
+    ``seg_j[s] = seg_base[s] + (c_j - 1)[seg s] @ seg_cols[seg s]``. The deviations ``c - 1``
+    are small integers (exact in float32) and the products run in float32 BLAS over slabs of
+    rows, added up in float64: the rounding is relative to the resampling spread, not to the
+    sums.
+
+    Args:
+        terms: the per-row terms (n rows).
+        n_boot: number of resamples.
+        seed: the seed of the draws.
+        block: resamples per yielded block.
+        slab: rows per matrix product (a multiple of 4).
+
+    Yields:
+        ``(dense, segs)``: float64 (b, T) and float64 (b, S, q) (None without segments).
+
+    >>> x = np.arange(8, dtype=np.float32)[:, None]
+    >>> t = LinearTerms(x, x.astype(np.float64).sum(axis=0))
+    >>> (d, _), = linear_blocks(t, 3, seed=0)
+    >>> c = draw_counts(0, 0, 3, 8)
+    >>> bool(np.allclose(d[:, 0], c @ np.arange(8)))
+    True
+    """
+    assert slab % 4 == 0
+    dense = terms.dense
+    n, t_cols = dense.shape
+    bounds = terms.bounds
+    n_seg = 0 if bounds is None else bounds.size - 1
+    q = 0 if terms.seg_cols is None else terms.seg_cols.shape[1]
+    width = min(slab, max(n, 4))
+    buf_u = np.empty((block, width), dtype=np.uint16)
+    buf_c = np.empty((block, width), dtype=np.uint8)
+    buf_hit = np.empty((block, width), dtype=bool)
+    buf_d = np.empty((block, width), dtype=np.float32)
+    done = 0
+    while done < n_boot:
+        b = min(block, n_boot - done)
+        gens = [resample_stream(seed, done + i) for i in range(b)]
+        out = np.zeros((b, t_cols))
+        segs = np.zeros((b, n_seg, q)) if bounds is not None else None
+        si = 0
+        for a in range(0, n, slab):
+            m = min(slab, n - a)
+            u, c, hit, d = buf_u[:b, :m], buf_c[:b, :m], buf_hit[:b, :m], buf_d[:b, :m]
+            for i, g in enumerate(gens):  # poisson_counts, all b resamples at once
+                u[i] = g.random_raw((m + 3) // 4).view(np.uint16)[:m]
+            np.greater_equal(u, POISSON_THRESHOLDS[0], out=c.view(bool))
+            for t in POISSON_THRESHOLDS[1:]:
+                np.greater_equal(u, t, out=hit)
+                c += hit.view(np.uint8)
+            np.subtract(c, 1, out=d, dtype=np.float32)
+            out += d @ dense[a : a + m]
+            if segs is not None:
+                assert bounds is not None and terms.seg_cols is not None
+                while si < n_seg and bounds[si] < a + m:
+                    lo, hi = max(int(bounds[si]), a), min(int(bounds[si + 1]), a + m)
+                    if hi > lo:
+                        segs[:, si, :] += d[:, lo - a : hi - a] @ terms.seg_cols[lo:hi]
+                    if bounds[si + 1] > a + m:
+                        break
+                    si += 1
+        out += terms.base
+        if segs is not None:
+            assert terms.seg_base is not None
+            segs += terms.seg_base
+        yield out, segs
         done += b
 
 

@@ -36,6 +36,8 @@ from losscli.tasks import (
 DEFAULT_LABEL_COLS = ("label", "labels", "target", "y")
 DEFAULT_ID_COLS = ("id",)
 MAX_GROUPS = 1000
+LINEAR_MIN_ROWS = 50_000
+"""Fewest rows for the linear ``--bootstrap`` path; smaller data is resampled exactly."""
 
 
 @dataclass
@@ -1305,22 +1307,73 @@ class Evaluation:
 
         return stat
 
+    def linear_replicates(self) -> dict[str, np.ndarray] | None:
+        """Every loss and scalar metric of ``opts.bootstrap`` resamples by the linear path.
+
+        The fast path of ``--bootstrap`` (:func:`losscli.bootstrap.linear_blocks` with
+        :class:`losscli.metrics.linear.LinearClassification`): binary and multi-class data of
+        at least ``LINEAR_MIN_ROWS`` rows whose ranked classes each have enough positives and
+        negatives, every row seen by the metrics (no ``--ignore-index`` rows). The loss sums
+        and every metric but AUC / AP are exact functions of the resampled sums; AUC / AP use
+        their first-order expansion. None when the data does not qualify (the caller then
+        evaluates each resample exactly).
+
+        Returns:
+            ``{name: float64 (B,)}``, NaN where a statistic is undefined; or None.
+        """
+        from losscli.bootstrap import LinearTerms, linear_blocks
+        from losscli.metrics.linear import LinearClassification
+
+        plan, opts = self.plan, self.opts
+        assert plan is not None and opts.keep_rows
+        acc = self.metrics_acc
+        if plan.task not in ("binary", "multiclass") or self.n_rows < LINEAR_MIN_ROWS:
+            return None
+        if not all(m.all() for m in self._metric_rows) or not LinearClassification.usable(acc):
+            return None
+        loss_rows = [np.concatenate(self._loss_rows[name]) for name in self.loss_names]
+        lin = LinearClassification(acc, opts.zero_division, extra=loss_rows)
+        del loss_rows
+        terms = LinearTerms(lin.dense, lin.base, lin.bounds, lin.seg_cols, lin.seg_base)
+        L, params, task = self.L, self.params, plan.task
+        spans = []
+        col = lin.n_metric_cols
+        for name in self.loss_names:
+            k = self._loss_rows[name][0].shape[1]
+            spans.append((name, col, col + k))
+            col += k
+        out: dict[str, list[float]] = {}
+        for dense, segs in linear_blocks(terms, opts.bootstrap, opts.seed):
+            assert segs is not None
+            for b in range(dense.shape[0]):
+                row = dense[b]
+                for name, lo, hi in spans:
+                    value = L.finalize(name, task, row[lo:hi], params=params)
+                    out.setdefault(name, []).append(_finite(value))
+                for name, value in lin.metrics(row, segs[b]).items():
+                    out.setdefault(name, []).append(_finite(value))
+        return {name: np.array(v) for name, v in out.items()}
+
     def _intervals(
         self,
         losses: dict[str, float | None],
         metrics: dict[str, float | None],
         warnings: list[str],
     ) -> dict[str, Any]:
-        from losscli.bootstrap import bootstrap
+        from losscli.bootstrap import bootstrap, percentile_interval
 
         opts = self.opts
-        ci, _ = bootstrap(
-            self.resample_stat(),
-            self.n_rows,
-            n_boot=opts.bootstrap,
-            level=opts.ci_level,
-            seed=opts.seed,
-        )
+        reps = self.linear_replicates()
+        if reps is not None:
+            ci = {name: percentile_interval(v, opts.ci_level) for name, v in reps.items()}
+        else:
+            ci, _ = bootstrap(
+                self.resample_stat(),
+                self.n_rows,
+                n_boot=opts.bootstrap,
+                level=opts.ci_level,
+                seed=opts.seed,
+            )
         intervals: dict[str, Any] = {}
         for name, value in {**losses, **metrics}.items():
             if value is not None:
@@ -1335,6 +1388,8 @@ class Evaluation:
             "level": opts.ci_level,
             "n_boot": opts.bootstrap,
             "method": "percentile",
+            "resampling": "poisson",
+            "evaluation": "exact" if reps is None else "linear",
             "seed": opts.seed,
             "intervals": intervals,
         }
@@ -1384,6 +1439,7 @@ class Evaluation:
             settings["ci_level"] = self.opts.ci_level
             settings["ci_method"] = "percentile"
             settings["seed"] = self.opts.seed
+            settings["ci_resampling"] = "poisson"
         return settings
 
 

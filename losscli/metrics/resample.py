@@ -119,9 +119,13 @@ class Sums:
 
 
 class _ClassificationRows:
-    """The per-row terms of a ClassificationAccumulator's kept rows, built once."""
+    """The per-row terms of a ClassificationAccumulator's kept rows, built once.
 
-    def __init__(self, acc: ClassificationAccumulator) -> None:
+    ``with_ranks=False`` leaves out the per-class rank indexes (one sort per class), which
+    the linear path (:mod:`losscli.metrics.linear`) does not use.
+    """
+
+    def __init__(self, acc: ClassificationAccumulator, with_ranks: bool = True) -> None:
         from losscli.metrics.accumulator import auc_bin_index
 
         yt, yp, w = acc._rows()
@@ -175,7 +179,7 @@ class _ClassificationRows:
         # ranking: per ranked class, the order and tie groups (binary: class 1 only, since
         # the flat metrics are class 1's)
         self.ranks: list[RankIndex | None] = [None] * c
-        if acc._rank_mode != "off":
+        if acc._rank_mode != "off" and with_ranks:
             ranked = [1] if acc.task == "binary" else range(c)
             for k in ranked:
                 if acc.task == "binary":

@@ -1,0 +1,241 @@
+"""Linear resampling of a classification accumulator: the fast path of ``--bootstrap``.
+
+A Poisson-bootstrap resample gives row i the weight ``c_i w_i``. Every sum a binary or
+multi-class accumulator holds is linear in those weights (total weight, log loss, Brier,
+top-k hits, and per (confusion cell, calibration bin) the weight and the weight times the
+confidence), so its resampled value is ``sum_i c_i x_i`` of a fixed per-row term ``x_i``.
+:class:`LinearClassification` lays those terms out for :func:`losscli.bootstrap.linear_blocks`:
+dense columns, and segments of rows sorted by (cell, bin) for the confusion and calibration
+sums (one pass per segment instead of a column per cell).
+
+ROC AUC and average precision are not sums of per-row terms: their numerators are a
+quadratic form (AUC: ``sum_{i pos, j neg} v_i v_j h_ij``) and a sum of ratios (AP). Here
+they enter through their first-order (linear) expansion around the data, ``c = 1``
+(:func:`rank_terms`), while the denominators (the positive and negative weight) stay exact.
+The neglected second-order term is relatively of order ``1 / sqrt(P N)`` for the AUC and
+``log(n) / n`` for AP, against a resampling spread of order ``1 / sqrt(n)``; the engine uses
+this path only for large data (``LINEAR_MIN_RANKED``), and ``tests/test_bootstrap_linear.py``
+measures the difference from the exact replicates on the same draws.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    from losscli.metrics.accumulator import ClassificationAccumulator
+
+__all__ = ["LINEAR_MIN_RANKED", "rank_terms", "LinearClassification"]
+
+LINEAR_MIN_RANKED = 5000
+"""Fewest positives and fewest negatives a ranked class needs for the linear AUC / AP."""
+
+
+def rank_terms(
+    scores: np.ndarray, is_pos: np.ndarray, w: np.ndarray | None
+) -> tuple[np.ndarray, float, np.ndarray, float]:
+    """First-order terms of one class's AUC and AP numerators under row weights ``v``.
+
+    With groups g of equal score in descending order, positive weight ``Wp_g``, negative
+    weight ``Wn_g``, cumulative ``TP_g``, ``FP_g`` (group g included), totals P and N:
+
+    - AUC numerator ``U(v) = sum_g Wp_g (N - FP_g + Wn_g / 2)`` (ties count one half).
+      ``dU/dv_i`` is the negative weight below a positive i (plus half its ties) and the
+      positive weight above a negative i (plus half its ties); ``AUC = U / (P N)``.
+    - AP numerator ``F(v) = sum_g Wp_g r_g`` with ``r_g = TP_g / (TP_g + FP_g)`` (``AP = F /
+      P``, scikit-learn's step sum). ``dF/dv_i = r_g + sum_{h >= g} Wp_h FP_h / D_h^2`` for a
+      positive in group g and ``-sum_{h >= g} Wp_h TP_h / D_h^2`` for a negative, with ``D =
+      TP + FP`` and ``h >= g`` the groups scored at or below g.
+
+    The resampled numerators to first order are ``U0 + sum_i (c_i - 1) w_i g_i`` and
+    ``F0 + sum_i (c_i - 1) w_i f_i``. ``U`` is homogeneous of degree 2 and ``F`` of degree 1 in
+    the weights, so ``sum_i w_i g_i = 2 U0`` and ``sum_i w_i f_i = F0``.
+
+    Args:
+        scores: (n,) the class's scores (any order; ties allowed).
+        is_pos: (n,) bool, the class's positives.
+        w: (n,) sample weights, or None for 1.
+
+    Returns:
+        ``(g, U0, f, F0)``: float64 (n,) per-row AUC terms, the AUC numerator, float64 (n,)
+        per-row AP terms and the AP numerator, rows in the input order.
+
+    >>> g, u0, f, f0 = rank_terms(np.array([0.35, 0.8, 0.1, 0.4]),
+    ...                           np.array([True, True, False, False]), None)
+    >>> u0 / (2 * 2), round(f0 / 2, 6)  # AUC 0.75 and AP 0.833333, as scikit-learn
+    (0.75, 0.833333)
+    >>> float(g.sum()) == 2 * u0, bool(np.isclose(f.sum(), f0))
+    (True, True)
+    """
+    n = scores.shape[0]
+    order = np.argsort(scores)[::-1]  # ties form one group: their order does not matter
+    s = scores[order]
+    ww = np.ones(n) if w is None else np.asarray(w, dtype=np.float64)[order]
+    pos = np.asarray(is_pos, dtype=bool)[order]
+    wp = np.where(pos, ww, 0.0)
+    wn = ww - wp
+    new = np.empty(n, dtype=bool)
+    new[:1] = True
+    np.not_equal(s[1:], s[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    group = np.cumsum(new) - 1
+    del s, new
+    wp_g = np.add.reduceat(wp, starts) if n else np.zeros(0)
+    wn_g = np.add.reduceat(wn, starts) if n else np.zeros(0)
+    tp = np.cumsum(wp_g)
+    fp = np.cumsum(wn_g)
+    n_tot = float(fp[-1]) if n else 0.0
+    g_pos = (n_tot - fp) + 0.5 * wn_g
+    g_neg = tp - 0.5 * wp_g
+    u0 = float(wp_g @ g_pos)
+    d = tp + fp
+    live = d > 0
+    r = np.zeros_like(d)
+    np.divide(tp, d, out=r, where=live)
+    d2 = np.ones_like(d)
+    np.multiply(d, d, out=d2, where=live)
+    a_term = np.where(live, wp_g * fp / d2, 0.0)
+    b_term = np.where(live, wp_g * tp / d2, 0.0)
+    sa = np.cumsum(a_term[::-1])[::-1]
+    sb = np.cumsum(b_term[::-1])[::-1]
+    f0 = float(wp_g @ r)
+    g_sorted = np.where(pos, g_pos[group], g_neg[group])
+    f_sorted = np.where(pos, (r + sa)[group], -sb[group])
+    g_out = np.empty(n)
+    f_out = np.empty(n)
+    g_out[order] = g_sorted
+    f_out[order] = f_sorted
+    return g_out, u0, f_out, f0
+
+
+class LinearClassification:
+    """A binary or multi-class accumulator's resampled metrics from linear sums.
+
+    Rows are taken in ``order`` (sorted by confusion cell and calibration bin); ``dense``
+    (n, T) holds, in that order, the columns ``w``, ``w log_loss``, ``w brier``
+    (``w top_k_hit``), then per ranked class ``w g`` (AUC) and ``w f`` (AP) from
+    :func:`rank_terms`; the segments are the runs of equal (cell, bin), with columns ``w`` and
+    ``w confidence``. Columns of ``extra`` (e.g. per-row loss sums) follow, from column
+    ``n_metric_cols`` on. :meth:`metrics` turns one resample's sums back into the metrics
+    dict of ``result()`` through the accumulator's own builder.
+
+    Attributes:
+        order: intp (n,) the accumulator's row at each position.
+        dense: float32 (n, T) in ``order``.
+        base: float64 (T,) the column sums at ``c = 1``.
+        bounds, seg_cols, seg_base: the segments (see :class:`losscli.bootstrap.LinearTerms`).
+    """
+
+    def __init__(
+        self,
+        acc: ClassificationAccumulator,
+        zero_division: object = "warn",
+        extra: list[np.ndarray] | None = None,
+    ) -> None:
+        from losscli.metrics.accumulator import _zero_division_note, auc_bin_index
+        from losscli.metrics.resample import _ClassificationRows
+
+        if acc.task not in ("binary", "multiclass"):
+            raise ValueError("the linear resampling covers binary and multi-class tasks")
+        rows = _ClassificationRows(acc, with_ranks=False)
+        self.n_cells, self.correct_cells = rows.n_cells, rows.correct_cells
+        self.acc = acc
+        self.zdv, self.note = _zero_division_note(zero_division)
+        n = rows.n
+        self.n = n
+        ww = np.ones(n) if rows.w is None else rows.w
+        key = rows.joint.astype(np.int16 if rows.n_cells * acc.ece_bins < 2**15 else np.int32)
+        order = np.argsort(key, kind="stable")  # int16 keys: a radix sort
+        del key
+        self.order = order
+        joint = rows.joint[order]
+        change = np.flatnonzero(joint[1:] != joint[:-1]) + 1
+        starts = np.concatenate(([0], change)).astype(np.intp) if n else np.zeros(0, np.intp)
+        self.bounds = np.append(starts, n).astype(np.intp)
+        self.seg_key = joint[starts]
+        seg = np.empty((n, 2))
+        seg[:, 0] = ww[order]
+        seg[:, 1] = seg[:, 0] * rows.conf[order]
+        self.seg_base = np.add.reduceat(seg, starts, axis=0) if n else np.zeros((0, 2))
+        self.seg_cols = seg.astype(np.float32)
+        del seg, joint
+
+        cols = [rows.terms[j] * ww for j in range(rows.terms.shape[0])]
+        self.n_sum_cols = len(cols)
+        self.ranked: list[tuple[int, float]] = []  # (class, AUC numerator U0)
+        if acc._rank_mode != "off":
+            yt, yp, w = acc._rows()
+            for k in [1] if acc.task == "binary" else range(acc.n_classes):
+                s = yp if acc.task == "binary" else yp[:, k]
+                if acc._rank_mode == "binned":
+                    s = auc_bin_index(s, acc.auc_bins or 1)
+                g, u0, f, _ = rank_terms(s, yt == k, w)
+                cols += [g * ww, f * ww]
+                self.ranked.append((k, u0))
+        self.n_metric_cols = len(cols)
+        for more in extra or []:  # e.g. the engine's per-row loss sums, (n, k) in row order
+            cols += [more[:, j] for j in range(more.shape[1])]
+        self.base = np.array([col.sum() for col in cols])
+        dense = np.empty((n, len(cols)), dtype=np.float32)
+        for j, col in enumerate(cols):
+            dense[:, j] = col[order]
+        self.dense = dense
+
+    @staticmethod
+    def usable(acc: ClassificationAccumulator) -> bool:
+        """Whether the linear AUC / AP is accurate here: every ranked class has at least
+        ``LINEAR_MIN_RANKED`` positives and negatives (or ranking is off)."""
+        if acc.task not in ("binary", "multiclass") or not acc.keep_rows:
+            return False
+        if acc._rank_mode == "off":
+            return True
+        yt, _, _ = acc._rows()
+        support = np.bincount(yt.astype(np.intp), minlength=acc.n_classes)
+        ranked = support[1:2] if acc.task == "binary" else support
+        n = yt.shape[0]
+        return bool(ranked.min() >= LINEAR_MIN_RANKED and (n - ranked).min() >= LINEAR_MIN_RANKED)
+
+    def metrics(self, sums: np.ndarray, segs: np.ndarray) -> dict[str, float | None]:
+        """The metrics dict of one resample from its dense sums (T,) and segment sums (S, 2).
+
+        Confusion matrix, calibration bins, log loss, Brier and top-k are exact functions of
+        the sums; AUC ``= (sum_i c_i w_i g_i - U0) / (P* N*)`` and AP ``= sum_i c_i w_i f_i /
+        P*`` with the resample's exact positive and negative weights ``P*``, ``N*``, clipped
+        to [0, 1].
+        """
+        from losscli.metrics.accumulator import _Builder, _Ranking
+        from losscli.metrics.resample import Sums
+
+        acc = self.acc
+        c, bins = acc.n_classes, acc.ece_bins
+        s = Sums(acc)
+        s.total_weight = float(sums[0])
+        joint = np.zeros(self.n_cells * bins)
+        joint[self.seg_key] = segs[:, 0]
+        conf = np.zeros(self.n_cells * bins)
+        conf[self.seg_key] = segs[:, 1]
+        joint = joint.reshape(self.n_cells, bins)
+        s._cm = joint.sum(axis=1).reshape(c, c)
+        s._ece_w = joint.sum(axis=0)
+        s._ece_acc = joint[self.correct_cells].sum(axis=0)
+        s._ece_conf = conf.reshape(self.n_cells, bins).sum(axis=0)
+        s._log_loss, s._brier = float(sums[1]), float(sums[2])
+        if acc.task == "multiclass" and acc.top_k is not None:
+            s._top_k_hits = float(sums[3])
+        auc_c: list[float | None] = [None] * c
+        ap_c: list[float | None] = [None] * c
+        col = self.n_sum_cols
+        for k, u0 in self.ranked:
+            p_w = float(s._cm[k].sum())
+            n_w = s.total_weight - p_w
+            if p_w > 0:
+                ap_c[k] = min(max(float(sums[col + 1]) / p_w, 0.0), 1.0)
+                if n_w > 0:
+                    auc = (float(sums[col]) - u0) / (p_w * n_w)
+                    auc_c[k] = min(max(auc, 0.0), 1.0)
+            col += 2
+        ranking = _Ranking(acc._rank_mode, auc_c, ap_c)
+        out: dict[str, Any] = _Builder(s, self.zdv, self.note, ranking).metrics()
+        return out

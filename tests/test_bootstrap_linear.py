@@ -1,0 +1,272 @@
+"""The linear --bootstrap path (issue 6): Poisson draws, linear sums, first-order AUC / AP.
+
+Sources: scikit-learn (``roc_auc_score``, ``average_precision_score``) live for the rank
+terms' values, finite differences of scikit-learn for their derivatives, and the exact
+resampling (``ClassificationAccumulator.resample``, itself checked against scikit-learn in
+test_metrics_resample.py) for the replicates on the same draws.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import sklearn.metrics as skm
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from losscli.bootstrap import (
+    LinearTerms,
+    draw_counts,
+    linear_blocks,
+    percentile_interval,
+    poisson_counts,
+    resample_stream,
+)
+from losscli.cli import cli
+from losscli.metrics import ClassificationAccumulator
+from losscli.metrics.linear import LinearClassification, rank_terms
+
+
+def _binary(n, seed=0, weighted=False, ties=False):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n).astype(np.float64)
+    p = 1 / (1 + np.exp(-(1.2 * y - 0.6 + rng.normal(0, 1, n))))
+    if ties:
+        p = np.round(p, 2)
+    w = rng.random(n) * 2 if weighted else None
+    return y, p, w
+
+
+def _multiclass(n, k, seed=0, weighted=False):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, k, n)
+    z = rng.normal(0, 1, (n, k))
+    z[np.arange(n), y] += 1.0
+    p = np.exp(z)
+    p /= p.sum(axis=1, keepdims=True)
+    w = rng.random(n) * 2 if weighted else None
+    return y, p, w
+
+
+# -- the draws --------------------------------------------------------------------------------
+
+
+def test_poisson_counts_have_poisson_frequencies():
+    """P(c = k) within 4 standard errors of exp(-1) / k! over 2M draws."""
+    from math import exp, factorial
+
+    n = 2_000_000
+    c = poisson_counts(resample_stream(3, 0), n)
+    freq = np.bincount(c, minlength=9)[:6] / n
+    expected = np.array([exp(-1) / factorial(k) for k in range(6)])
+    se = np.sqrt(expected * (1 - expected) / n)
+    assert np.all(np.abs(freq - expected) < 4 * se)
+
+
+def test_draws_do_not_depend_on_the_slab():
+    """Row i always reads 16-bit word i of its resample's stream."""
+    whole = poisson_counts(resample_stream(9, 4), 1000)
+    g = resample_stream(9, 4)
+    parts = np.concatenate([poisson_counts(g, m) for m in (8, 400, 592)])
+    assert np.array_equal(whole, parts)
+
+
+# -- the linear sums --------------------------------------------------------------------------
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    n=st.integers(1, 300),
+    block=st.integers(1, 9),
+    slab=st.sampled_from([4, 8, 52, 256]),
+    n_boot=st.integers(1, 20),
+    cuts=st.lists(st.integers(1, 299), max_size=6),
+)
+def test_linear_blocks_equal_counts_times_terms(n, block, slab, n_boot, cuts):
+    """Dense and segment sums equal ``counts @ x`` of the same draws, for any block or slab."""
+    rng = np.random.default_rng(n)
+    x = rng.normal(size=(n, 3)).astype(np.float32)
+    y = rng.random((n, 2)).astype(np.float32)
+    bounds = np.unique(np.r_[0, [c for c in cuts if c < n], n]).astype(np.intp)
+    seg_base = np.add.reduceat(y.astype(np.float64), bounds[:-1], axis=0)
+    terms = LinearTerms(x, x.astype(np.float64).sum(axis=0), bounds, y, seg_base)
+    blocks = list(linear_blocks(terms, n_boot, seed=5, block=block, slab=slab))
+    dense = np.concatenate([d for d, _ in blocks])
+    segs = np.concatenate([s for _, s in blocks])
+    counts = draw_counts(5, 0, n_boot, n).astype(np.float64)
+    np.testing.assert_allclose(dense, counts @ x.astype(np.float64), rtol=1e-5, atol=1e-4)
+    for s in range(bounds.size - 1):
+        lo, hi = bounds[s], bounds[s + 1]
+        want = counts[:, lo:hi] @ y[lo:hi].astype(np.float64)
+        np.testing.assert_allclose(segs[:, s], want, rtol=1e-5, atol=1e-4)
+
+
+# -- the rank terms ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("ties", [False, True])
+def test_rank_terms_give_scikit_learn_auc_and_ap(weighted, ties):
+    y, p, w = _binary(3000, seed=1, weighted=weighted, ties=ties)
+    g, u0, f, f0 = rank_terms(p, y == 1, w)
+    ww = np.ones_like(p) if w is None else w
+    pos, neg = ww[y == 1].sum(), ww[y == 0].sum()
+    assert u0 / (pos * neg) == pytest.approx(skm.roc_auc_score(y, p, sample_weight=w), abs=1e-12)
+    assert f0 / pos == pytest.approx(skm.average_precision_score(y, p, sample_weight=w), abs=1e-12)
+    assert (ww * g).sum() == pytest.approx(2 * u0, rel=1e-12)  # Euler: U has degree 2
+    assert (ww * f).sum() == pytest.approx(f0, rel=1e-12)  # F has degree 1
+
+
+@pytest.mark.parametrize("ties", [False, True])
+def test_rank_terms_are_the_derivatives(ties):
+    """``sum_i d_i w_i g_i`` is the directional derivative of the AUC numerator (and AP's):
+    central finite differences of scikit-learn with weights ``w (1 + eps d)``."""
+    y, p, w = _binary(400, seed=2, weighted=True, ties=ties)
+    g, u0, f, f0 = rank_terms(p, y == 1, w)
+    d = np.random.default_rng(0).normal(size=p.size)
+    eps = 1e-6
+
+    def numerators(v):
+        pos, neg = v[y == 1].sum(), v[y == 0].sum()
+        auc = skm.roc_auc_score(y, p, sample_weight=v)
+        ap = skm.average_precision_score(y, p, sample_weight=v)
+        return auc * pos * neg, ap * pos
+
+    up, down = numerators(w * (1 + eps * d)), numerators(w * (1 - eps * d))
+    assert (up[0] - down[0]) / (2 * eps) == pytest.approx((d * w * g).sum(), rel=1e-5)
+    assert (up[1] - down[1]) / (2 * eps) == pytest.approx((d * w * f).sum(), rel=1e-5)
+
+
+# -- linear against exact replicates ----------------------------------------------------------
+
+
+def _replicates(acc, n_boot, seed):
+    lin = LinearClassification(acc)
+    terms = LinearTerms(lin.dense, lin.base, lin.bounds, lin.seg_cols, lin.seg_base)
+    linear = [
+        lin.metrics(d[b], s[b])
+        for d, s in linear_blocks(terms, n_boot, seed)
+        for b in range(d.shape[0])
+    ]
+    drawn = draw_counts(seed, 0, n_boot, acc.n_rows)
+    counts = np.empty_like(drawn)
+    counts[:, lin.order] = drawn  # the linear path draws row lin.order[p] at position p
+    return linear, acc.resample(counts)
+
+
+@pytest.mark.parametrize(
+    "task,weighted", [("binary", False), ("binary", True), ("multiclass", True)]
+)
+def test_linear_replicates_match_exact_replicates_on_the_same_draws(task, weighted):
+    """Sums-based metrics agree to float32 rounding; AUC / AP replicates stay within 15% of
+    their spread (the neglected second-order term) and the 90% interval ends within 10% of
+    the interval's width."""
+    n = 60_000
+    if task == "binary":
+        y, p, w = _binary(n, seed=4, weighted=weighted)
+        acc = ClassificationAccumulator("binary", 2, keep_rows=True)
+    else:
+        y, p, w = _multiclass(n, 4, seed=4, weighted=weighted)
+        acc = ClassificationAccumulator("multiclass", 4, keep_rows=True)
+    acc.update(y, p, w)
+    linear, exact = _replicates(acc, 96, seed=12)
+    ranked = {"roc_auc", "average_precision"}
+    for name in exact[0]:
+        a = np.array([np.nan if r[name] is None else r[name] for r in linear], float)
+        e = np.array([np.nan if r[name] is None else r[name] for r in exact], float)
+        if np.all(np.isnan(e)):
+            assert np.all(np.isnan(a)), name
+            continue
+        spread = np.nanstd(e)
+        if not spread > 0:
+            np.testing.assert_allclose(a, e, atol=1e-9, err_msg=name)
+            continue
+        diff = np.nanmax(np.abs(a - e)) / spread
+        if any(name.startswith(r) for r in ranked):
+            assert diff < 0.15, (name, diff)
+            ia, ie = percentile_interval(a, 0.9), percentile_interval(e, 0.9)
+            width = ie[1] - ie[0]
+            assert abs(ia[0] - ie[0]) < 0.1 * width and abs(ia[1] - ie[1]) < 0.1 * width, name
+        else:
+            assert diff < 1e-4, (name, diff)
+
+
+def test_linear_point_values_equal_the_report():
+    """At c = 1 (no resampling) the linear path gives the accumulator's own metrics."""
+    y, p, w = _multiclass(20_000, 3, seed=6, weighted=True)
+    acc = ClassificationAccumulator("multiclass", 3, keep_rows=True)
+    acc.update(y, p, w)
+    lin = LinearClassification(acc)
+    want = acc.result().metrics
+    got = lin.metrics(lin.base, lin.seg_base)
+    for name, value in want.items():
+        if value is None:
+            assert got[name] is None, name
+        else:
+            assert got[name] == pytest.approx(value, rel=1e-6, abs=1e-9), name
+
+
+def test_usable_needs_enough_positives_and_negatives():
+    y, p, _ = _binary(20_000, seed=7)
+    acc = ClassificationAccumulator("binary", 2, keep_rows=True)
+    acc.update(y, p)
+    assert LinearClassification.usable(acc)
+    rare = np.zeros_like(y)
+    rare[:100] = 1
+    acc = ClassificationAccumulator("binary", 2, keep_rows=True)
+    acc.update(rare, p)
+    assert not LinearClassification.usable(acc)
+
+
+# -- through the CLI --------------------------------------------------------------------------
+
+
+def _run(*args):
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.fixture(scope="module")
+def big_binary(tmp_path_factory):
+    y, p, _ = _binary(60_000, seed=8)
+    path = tmp_path_factory.mktemp("lin") / "big.csv"
+    pd.DataFrame({"label": y.astype(int), "prob": p}).to_csv(path, index=False)
+    return path
+
+
+def test_compute_bootstrap_takes_the_linear_path_on_large_data(big_binary):
+    args = ("compute", big_binary, "--bootstrap", "200", "--seed", "3", "--loss", "bce")
+    d = _run(*args, "--loss", "focal")
+    ci = d["ci"]
+    assert (ci["method"], ci["resampling"], ci["evaluation"]) == ("percentile", "poisson", "linear")
+    assert "ci_resampling=poisson" in d["signature"]
+    for name in ("bce", "focal", "accuracy", "f1", "roc_auc", "average_precision", "ece"):
+        low, high = ci["intervals"][name]
+        value = d["losses"].get(name, d["metrics"].get(name))
+        assert low < value < high, name
+    again = _run(*args, "--loss", "focal")
+    assert again["ci"] == ci
+
+
+def test_linear_and_exact_paths_give_close_intervals(big_binary, monkeypatch):
+    """Forcing the exact path (LINEAR_MIN_ROWS above n) moves no interval end by more than a
+    fifth of its width. The linear path draws rows in (cell, bin) order and the exact one in
+    file order, so the two differ by the Monte Carlo error of 400 resamples (about 5% of the
+    width per end) on top of the linearisation."""
+    args = ("compute", big_binary, "--bootstrap", "400", "--seed", "5")
+    linear = _run(*args)["ci"]
+    import losscli.engine as engine
+
+    monkeypatch.setattr(engine, "LINEAR_MIN_ROWS", 10**9)
+    exact = _run(*args)["ci"]
+    assert exact["evaluation"] == "exact"
+    for name, (low, high) in exact["intervals"].items():
+        width = high - low
+        lo2, hi2 = linear["intervals"][name]
+        assert abs(lo2 - low) <= 0.2 * width + 1e-12, name
+        assert abs(hi2 - high) <= 0.2 * width + 1e-12, name

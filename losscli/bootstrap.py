@@ -20,6 +20,7 @@ randomisation test.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -141,8 +142,8 @@ def count_blocks(n: int, n_boot: int, seed: int, block: int = BLOCK) -> Iterator
 SLAB = 8192
 """Rows per slab of the linear path (a multiple of 4: the draws read 4 rows per 64-bit word)."""
 
-LINEAR_BLOCK = 64
-"""Resamples per block of the linear path: a (64, SLAB) float32 slab of ``c - 1`` is 2 MB."""
+LINEAR_BLOCK = 128
+"""Resamples per block of the linear path: a (128, SLAB) float32 slab of ``c - 1`` is 4 MB."""
 
 
 @dataclass
@@ -175,6 +176,7 @@ def linear_blocks(
     seed: int,
     block: int = LINEAR_BLOCK,
     slab: int = SLAB,
+    workers: int | None = None,
 ) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
     """Resampled sums of ``terms``, ``block`` resamples at a time, Poisson counts by ``seed``.
 
@@ -183,7 +185,9 @@ def linear_blocks(
     ``seg_j[s] = seg_base[s] + (c_j - 1)[seg s] @ seg_cols[seg s]``. The deviations ``c - 1``
     are small integers (exact in float32) and the products run in float32 BLAS over slabs of
     rows, added up in float64: the rounding is relative to the resampling spread, not to the
-    sums.
+    sums. Blocks run on ``workers`` threads (default: the cores, at most 4) with OpenBLAS
+    pinned to one thread each; the blocks come back in order, so the result does not depend
+    on the number of workers.
 
     Args:
         terms: the per-row terms (n rows).
@@ -191,6 +195,7 @@ def linear_blocks(
         seed: the seed of the draws.
         block: resamples per yielded block.
         slab: rows per matrix product (a multiple of 4).
+        workers: threads (1: none).
 
     Yields:
         ``(dense, segs)``: float64 (b, T) and float64 (b, S, q) (None without segments).
@@ -202,34 +207,71 @@ def linear_blocks(
     >>> bool(np.allclose(d[:, 0], c @ np.arange(8)))
     True
     """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from losscli._threads import cpu_count, single_threaded_blas
+
     assert slab % 4 == 0
-    dense = terms.dense
+    starts = list(range(0, n_boot, block))
+    n_workers = min(workers or min(cpu_count(), 4), len(starts))
+    if n_workers <= 1:
+        bufs = _SlabBuffers(block, min(slab, max(terms.dense.shape[0], 4)))
+        for a in starts:
+            yield _linear_block(terms, seed, a, min(block, n_boot - a), slab, bufs)
+        return
+    with single_threaded_blas() as pinned:
+        if not pinned:  # a threaded BLAS in every worker would oversubscribe the cores
+            yield from linear_blocks(terms, n_boot, seed, block, slab, workers=1)
+            return
+        local = threading.local()
+
+        def job(a: int) -> tuple[np.ndarray, np.ndarray | None]:
+            if not hasattr(local, "bufs"):
+                local.bufs = _SlabBuffers(block, min(slab, max(terms.dense.shape[0], 4)))
+            return _linear_block(terms, seed, a, min(block, n_boot - a), slab, local.bufs)
+
+        with ThreadPoolExecutor(n_workers, thread_name_prefix="losscli-boot") as pool:
+            yield from pool.map(job, starts)
+
+
+_BLAS_LOCK = threading.Lock()
+"""One worker in BLAS at a time: OpenBLAS serialises concurrent calls with a spinning lock,
+which would burn the core the other worker needs for its draws."""
+
+
+class _SlabBuffers:
+    """One thread's scratch arrays for a (block, slab) slab of draws."""
+
+    def __init__(self, block: int, width: int) -> None:
+        self.u = np.empty((block, width), dtype=np.uint16)
+        self.c = np.empty((block, width), dtype=np.uint8)
+        self.hit = np.empty((block, width), dtype=bool)
+        self.d = np.empty((block, width), dtype=np.float32)
+
+
+def _linear_block(
+    terms: LinearTerms, seed: int, start: int, b: int, slab: int, bufs: _SlabBuffers
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The sums of resamples ``start .. start + b - 1`` (see :func:`linear_blocks`)."""
+    dense, bounds = terms.dense, terms.bounds
     n, t_cols = dense.shape
-    bounds = terms.bounds
     n_seg = 0 if bounds is None else bounds.size - 1
     q = 0 if terms.seg_cols is None else terms.seg_cols.shape[1]
-    width = min(slab, max(n, 4))
-    buf_u = np.empty((block, width), dtype=np.uint16)
-    buf_c = np.empty((block, width), dtype=np.uint8)
-    buf_hit = np.empty((block, width), dtype=bool)
-    buf_d = np.empty((block, width), dtype=np.float32)
-    done = 0
-    while done < n_boot:
-        b = min(block, n_boot - done)
-        gens = [resample_stream(seed, done + i) for i in range(b)]
-        out = np.zeros((b, t_cols))
-        segs = np.zeros((b, n_seg, q)) if bounds is not None else None
-        si = 0
-        for a in range(0, n, slab):
-            m = min(slab, n - a)
-            u, c, hit, d = buf_u[:b, :m], buf_c[:b, :m], buf_hit[:b, :m], buf_d[:b, :m]
-            for i, g in enumerate(gens):  # poisson_counts, all b resamples at once
-                u[i] = g.random_raw((m + 3) // 4).view(np.uint16)[:m]
-            np.greater_equal(u, POISSON_THRESHOLDS[0], out=c.view(bool))
-            for t in POISSON_THRESHOLDS[1:]:
-                np.greater_equal(u, t, out=hit)
-                c += hit.view(np.uint8)
-            np.subtract(c, 1, out=d, dtype=np.float32)
+    gens = [resample_stream(seed, start + i) for i in range(b)]
+    out = np.zeros((b, t_cols))
+    segs = np.zeros((b, n_seg, q)) if bounds is not None else None
+    si = 0
+    for a in range(0, n, slab):
+        m = min(slab, n - a)
+        u, c, hit, d = bufs.u[:b, :m], bufs.c[:b, :m], bufs.hit[:b, :m], bufs.d[:b, :m]
+        for i, g in enumerate(gens):  # poisson_counts, all b resamples at once
+            u[i] = g.random_raw((m + 3) // 4).view(np.uint16)[:m]
+        np.greater_equal(u, POISSON_THRESHOLDS[0], out=c.view(bool))
+        for t in POISSON_THRESHOLDS[1:]:
+            np.greater_equal(u, t, out=hit)
+            c += hit.view(np.uint8)
+        np.subtract(c, 1, out=d, dtype=np.float32)
+        with _BLAS_LOCK:
             out += d @ dense[a : a + m]
             if segs is not None:
                 assert bounds is not None and terms.seg_cols is not None
@@ -240,12 +282,11 @@ def linear_blocks(
                     if bounds[si + 1] > a + m:
                         break
                     si += 1
-        out += terms.base
-        if segs is not None:
-            assert terms.seg_base is not None
-            segs += terms.seg_base
-        yield out, segs
-        done += b
+    out += terms.base
+    if segs is not None:
+        assert terms.seg_base is not None
+        segs += terms.seg_base
+    return out, segs
 
 
 def percentile_interval(values: np.ndarray, level: float) -> tuple[float, float] | None:

@@ -20,9 +20,12 @@ measures the difference from the exact replicates on the same draws.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from losscli._threads import cpu_count
 
 if TYPE_CHECKING:  # pragma: no cover
     from losscli.metrics.accumulator import ClassificationAccumulator
@@ -70,43 +73,60 @@ def rank_terms(
     (True, True)
     """
     n = scores.shape[0]
+    if n == 0:
+        return np.zeros(0), 0.0, np.zeros(0), 0.0
     order = np.argsort(scores)[::-1]  # ties form one group: their order does not matter
     s = scores[order]
-    ww = np.ones(n) if w is None else np.asarray(w, dtype=np.float64)[order]
     pos = np.asarray(is_pos, dtype=bool)[order]
-    wp = np.where(pos, ww, 0.0)
-    wn = ww - wp
-    new = np.empty(n, dtype=bool)
-    new[:1] = True
-    np.not_equal(s[1:], s[:-1], out=new[1:])
-    starts = np.flatnonzero(new)
-    group = np.cumsum(new) - 1
-    del s, new
-    wp_g = np.add.reduceat(wp, starts) if n else np.zeros(0)
-    wn_g = np.add.reduceat(wn, starts) if n else np.zeros(0)
+    if w is None:
+        wp = pos.astype(np.float64)
+        wn = 1.0 - wp
+    else:
+        ww = np.asarray(w, dtype=np.float64)[order]
+        wp = np.where(pos, ww, 0.0)
+        wn = ww - wp
+        del ww
+    tied = s[1:] == s[:-1]
+    del s
+    if tied.any():  # group the tied rows; per-group sums, then back to rows by group
+        starts = np.flatnonzero(np.concatenate(([True], ~tied)))
+        sizes = np.diff(np.append(starts, n))
+        wp_g = np.add.reduceat(wp, starts)
+        wn_g = np.add.reduceat(wn, starts)
+    else:  # every row its own group (the common case for real-valued scores)
+        sizes = None
+        wp_g, wn_g = wp, wn
+    del tied, wp, wn
     tp = np.cumsum(wp_g)
     fp = np.cumsum(wn_g)
-    n_tot = float(fp[-1]) if n else 0.0
-    g_pos = (n_tot - fp) + 0.5 * wn_g
+    n_tot = float(fp[-1])
+    g_pos = n_tot - fp
+    g_pos += 0.5 * wn_g
     g_neg = tp - 0.5 * wp_g
     u0 = float(wp_g @ g_pos)
     d = tp + fp
     live = d > 0
     r = np.zeros_like(d)
     np.divide(tp, d, out=r, where=live)
-    d2 = np.ones_like(d)
-    np.multiply(d, d, out=d2, where=live)
-    a_term = np.where(live, wp_g * fp / d2, 0.0)
-    b_term = np.where(live, wp_g * tp / d2, 0.0)
+    np.multiply(d, d, out=d)
+    d[~live] = 1.0
+    a_term = wp_g * fp
+    a_term /= d
+    b_term = wp_g * tp
+    b_term /= d
+    del d, tp, fp, live
     sa = np.cumsum(a_term[::-1])[::-1]
     sb = np.cumsum(b_term[::-1])[::-1]
     f0 = float(wp_g @ r)
-    g_sorted = np.where(pos, g_pos[group], g_neg[group])
-    f_sorted = np.where(pos, (r + sa)[group], -sb[group])
+    f_pos = r + sa
+    del a_term, b_term, sa, r
+    if sizes is not None:
+        g_pos, g_neg, f_pos, sb = (np.repeat(v, sizes) for v in (g_pos, g_neg, f_pos, sb))
     g_out = np.empty(n)
     f_out = np.empty(n)
-    g_out[order] = g_sorted
-    f_out[order] = f_sorted
+    g_out[order] = np.where(pos, g_pos, g_neg)
+    np.negative(sb, out=sb)
+    f_out[order] = np.where(pos, f_pos, sb)
     return g_out, u0, f_out, f0
 
 
@@ -162,26 +182,50 @@ class LinearClassification:
         self.seg_cols = seg.astype(np.float32)
         del seg, joint
 
-        cols = [rows.terms[j] * ww for j in range(rows.terms.shape[0])]
-        self.n_sum_cols = len(cols)
-        self.ranked: list[tuple[int, float]] = []  # (class, AUC numerator U0)
+        extra = extra or []
+        ranked = []
         if acc._rank_mode != "off":
+            ranked = [1] if acc.task == "binary" else list(range(acc.n_classes))
+        n_terms = rows.terms.shape[0]
+        self.n_sum_cols = n_terms
+        width = n_terms + 2 * len(ranked) + sum(e.shape[1] for e in extra)
+        self.dense = np.empty((n, width), dtype=np.float32)
+        self.base = np.empty(width)
+
+        def put(j: int, col: np.ndarray) -> None:
+            self.base[j] = col.sum()
+            self.dense[:, j] = col[order]
+
+        for j in range(n_terms):
+            put(j, rows.terms[j] * ww)
+        del rows
+        self.ranked: list[tuple[int, float]] = []  # (class, AUC numerator U0)
+        if ranked:
             yt, yp, w = acc._rows()
-            for k in [1] if acc.task == "binary" else range(acc.n_classes):
+
+            def terms_of(k: int) -> tuple[np.ndarray, float, np.ndarray]:
                 s = yp if acc.task == "binary" else yp[:, k]
                 if acc._rank_mode == "binned":
                     s = auc_bin_index(s, acc.auc_bins or 1)
                 g, u0, f, _ = rank_terms(s, yt == k, w)
-                cols += [g * ww, f * ww]
-                self.ranked.append((k, u0))
-        self.n_metric_cols = len(cols)
-        for more in extra or []:  # e.g. the engine's per-row loss sums, (n, k) in row order
-            cols += [more[:, j] for j in range(more.shape[1])]
-        self.base = np.array([col.sum() for col in cols])
-        dense = np.empty((n, len(cols)), dtype=np.float32)
-        for j, col in enumerate(cols):
-            dense[:, j] = col[order]
-        self.dense = dense
+                return g, u0, f
+
+            j = n_terms
+            workers = min(cpu_count(), len(ranked))
+            with ThreadPoolExecutor(workers) as pool:  # a sort per class: numpy frees the GIL
+                for lo in range(0, len(ranked), workers):
+                    batch = ranked[lo : lo + workers]
+                    for k, (g, u0, f) in zip(batch, pool.map(terms_of, batch)):
+                        put(j, g * ww)
+                        put(j + 1, f * ww)
+                        self.ranked.append((k, u0))
+                        j += 2
+        self.n_metric_cols = n_terms + 2 * len(ranked)
+        j = self.n_metric_cols
+        for more in extra:  # e.g. the engine's per-row loss sums, (n, k) in row order
+            for i in range(more.shape[1]):
+                put(j, more[:, i])
+                j += 1
 
     @staticmethod
     def usable(acc: ClassificationAccumulator) -> bool:
@@ -226,7 +270,7 @@ class LinearClassification:
             s._top_k_hits = float(sums[3])
         auc_c: list[float | None] = [None] * c
         ap_c: list[float | None] = [None] * c
-        col = self.n_sum_cols
+        col = self.n_sum_cols  # the first AUC column
         for k, u0 in self.ranked:
             p_w = float(s._cm[k].sum())
             n_w = s.total_weight - p_w

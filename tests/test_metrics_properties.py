@@ -13,27 +13,11 @@ import math
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from synthetic import make_data
 
 from losscli.metrics import ClassificationAccumulator, RegressionAccumulator
 
 TOL = 1e-10
-
-
-def make_data(task, seed, n):
-    rng = np.random.default_rng(seed)
-    c = {"binary": 2, "multiclass": 4, "multilabel": 3}[task]
-    tied = seed % 3 == 0  # every third case uses coarse probabilities: ties and exact 0.5s
-    if task == "binary":
-        y = rng.integers(0, 2, n).astype(float)
-        p = rng.choice([0.0, 0.5, 1.0], n) if tied else rng.random(n)
-    elif task == "multiclass":
-        y = rng.integers(0, c, n)
-        p = rng.choice([0.1, 0.3], (n, c)) if tied else rng.dirichlet(np.ones(c), n)
-    else:
-        y = (rng.random((n, c)) < 0.35).astype(float)
-        p = rng.choice([0.25, 0.5, 0.75], (n, c)) if tied else rng.random((n, c))
-    w = rng.random(n) * 2 if seed % 2 else None
-    return c, y, p, w
 
 
 def build(task, c, **kw):

@@ -15,26 +15,16 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from synthetic import N_CLASSES as C
+from synthetic import make_data
 
 from losscli.metrics import ClassificationAccumulator, RegressionAccumulator
 
 TOL = 1e-9
-C = {"binary": 2, "multiclass": 4, "multilabel": 3}
 
 
 def make_rows(task, seed, n):
-    rng = np.random.default_rng(seed)
-    c = C[task]
-    tied = seed % 3 == 0  # coarse probabilities: ties, exact 0 / 0.5 / 1
-    if task == "binary":
-        y = rng.integers(0, 2, n).astype(float)
-        p = rng.choice([0.0, 0.5, 1.0], n) if tied else rng.random(n)
-    elif task == "multiclass":
-        y = rng.integers(0, c, n)
-        p = rng.choice([0.1, 0.3], (n, c)) if tied else rng.dirichlet(np.ones(c), n)
-    else:
-        y = (rng.random((n, c)) < 0.35).astype(float)
-        p = rng.choice([0.25, 0.5, 0.75], (n, c)) if tied else rng.random((n, c))
+    c, y, p, _ = make_data(task, seed, n)
     return c, y, p
 
 

@@ -958,6 +958,7 @@ class Evaluation:
         L, plan = self.L, self.plan
         assert plan is not None
         y_true, y_pred, weights = p.y_true, p.y_pred, p.weights
+        keep = self._kept(y_true)  # rows that count (all but --ignore-index labels), or None
         per: dict[str, np.ndarray] = {}
         results = {}
         for name in self.loss_names:
@@ -971,14 +972,18 @@ class Evaluation:
                 params=self.params,
             )
             results[name] = res
-            self.loss_acc[name].update(res.per_sample, res.sums)
+            kept = res.per_sample if keep is None else res.per_sample[keep]
+            self.loss_acc[name].update(kept, res.sums)  # an ignored row is no sample's loss
             if per_sample is not None:
                 per[name] = res.per_sample + 0.0  # no -0.0 in the output
+                if keep is not None:
+                    per[name][~keep] = np.nan  # written empty / null: no loss for that row
             if self.opts.keep_loss_values:
-                self._loss_parts.setdefault(name, []).append(res.per_sample.astype(np.float32))
+                self._loss_parts.setdefault(name, []).append(kept.astype(np.float32))
             if self.opts.keep_rows:
                 self._loss_rows.setdefault(name, []).append(res.rows)
-        keep = None  # rows that count for the metrics (all but --ignore-index labels)
+        if keep is not None:
+            self.n_ignored += int((~keep).sum())
         if plan.task == "regression":
             hard, probs = y_true, y_pred
         else:
@@ -986,12 +991,6 @@ class Evaluation:
             hard = y_true
             if plan.task == "multiclass" and y_true.ndim == 2:
                 hard = np.argmax(y_true, axis=1)
-            if plan.task == "multiclass" and hard.ndim == 1:
-                keep = hard != self.params.get("ignore_index")
-                if keep.all():
-                    keep = None
-                else:  # ignore_index rows count for no metric
-                    self.n_ignored += int((~keep).sum())
             if per_sample is not None:
                 per["_probs"] = probs
         self._update_metrics(self.metrics_acc, hard, probs, weights, keep)
@@ -1005,6 +1004,20 @@ class Evaluation:
                 self._per_sample_rows(p.chunk, p.rows, p.ids, y_true, y_pred, per, plan)
             )
         self.n_rows += int(p.rows.size)
+
+    def _kept(self, y_true: np.ndarray) -> np.ndarray | None:
+        """Mask of the rows that are evaluated, None when all are.
+
+        Only multi-class class-index labels can be ``--ignore-index``; such a row is in
+        ``n_samples`` but in no statistic (no loss value, no metric, no histogram, no slice
+        statistic): ``n_evaluated = n_samples - n_ignored``.
+        """
+        plan = self.plan
+        assert plan is not None
+        if plan.task != "multiclass" or y_true.ndim != 1:
+            return None
+        keep = y_true != self.params.get("ignore_index")
+        return None if keep.all() else keep
 
     @staticmethod
     def _update_metrics(
@@ -1044,10 +1057,11 @@ class Evaluation:
             state = self.groups.get(key)
             if state is None:
                 state = self.groups[key] = self._new_state()
-            for name, res in results.items():
-                state.loss_acc[name].update(res.per_sample[m], res.rows[m].sum(axis=0))
-            w = p.weights[m] if p.weights is not None else None
             k = keep[m] if keep is not None else None
+            m_kept = m if k is None else m[k]
+            for name, res in results.items():
+                state.loss_acc[name].update(res.per_sample[m_kept], res.rows[m].sum(axis=0))
+            w = p.weights[m] if p.weights is not None else None
             self._update_metrics(state.metrics_acc, hard[m], probs[m], w, k)
             state.n_rows += int(m.size)
             if k is not None:
@@ -1218,6 +1232,7 @@ class Evaluation:
             inference=list(plan.notes),
             settings=settings,
             n_dropped=self.n_dropped,
+            n_ignored=self.n_ignored,
             ci=ci,
             group_by=self.cols.group,
             groups=groups,
@@ -1235,6 +1250,8 @@ class Evaluation:
             losses, stats, mres, group_warnings = self._results(state)
             out[key] = {
                 "n_samples": state.n_rows,
+                "n_evaluated": state.n_rows - state.n_ignored,
+                "n_ignored": state.n_ignored,
                 "losses": losses,
                 "loss_stats": stats,
                 "metrics": dict(mres.metrics),
@@ -1242,8 +1259,9 @@ class Evaluation:
                 "confusion_matrix": mres.confusion_matrix,
                 "warnings": group_warnings,
             }
-            if state.n_rows < self.opts.min_group_size:
-                small.append(f"{key!r} ({state.n_rows})")
+            n_evaluated = state.n_rows - state.n_ignored  # the rows its numbers come from
+            if n_evaluated < self.opts.min_group_size:
+                small.append(f"{key!r} ({n_evaluated})")
         if small:
             col = self.cols.group
             warnings.append(

@@ -79,6 +79,11 @@ def to_table(
     head.append("losscli ", style="bold")
     head.append(f"{d['task']}", style="bold cyan")
     head.append(f" · scores {d['scores']} · {d['n_samples']} samples")
+    if d.get("n_ignored"):
+        head.append(
+            f" · {d['n_evaluated']} evaluated, {d['n_ignored']} ignored (--ignore-index)",
+            style="yellow",
+        )
     if d.get("n_dropped"):
         head.append(f" · {d['n_dropped']} dropped", style="yellow")
     console.print(head)

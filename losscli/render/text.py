@@ -46,8 +46,10 @@ def to_csv(d: dict[str, Any]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["section", "name", "class", "value"])
-    for key in ("task", "scores", "n_samples", "n_dropped", "signature"):
-        w.writerow(["info", key, "", _csv_value(d[key])])
+    for key in ("task", "scores", "n_samples", "n_evaluated", "n_ignored", "n_dropped"):
+        if key in d:
+            w.writerow(["info", key, "", _csv_value(d[key])])
+    w.writerow(["info", "signature", "", _csv_value(d["signature"])])
     for name, value in d["losses"].items():
         w.writerow(["loss", name, "", _csv_value(value)])
     for name, stats in d["loss_stats"].items():
@@ -78,7 +80,9 @@ def to_csv(d: dict[str, Any]) -> str:
             w.writerow(["ci", f"{name}.low", "", _csv_value(low)])
             w.writerow(["ci", f"{name}.high", "", _csv_value(high)])
     for key, part in (d.get("groups") or {}).items():
-        w.writerow(["group", "n_samples", key, _csv_value(part["n_samples"])])
+        for count in ("n_samples", "n_evaluated", "n_ignored"):
+            if count in part:
+                w.writerow(["group", count, key, _csv_value(part[count])])
         for name, value in part["losses"].items():
             w.writerow(["group_loss", name, key, _csv_value(value)])
         for name, value in part["metrics"].items():
@@ -107,6 +111,11 @@ def to_markdown(d: dict[str, Any]) -> str:
         "## losscli report",
         "",
         f"**task** {d['task']} · **scores** {d['scores']} · **samples** {d['n_samples']}"
+        + (
+            f" · **evaluated** {d['n_evaluated']} · **ignored** {d['n_ignored']} (--ignore-index)"
+            if d.get("n_ignored")
+            else ""
+        )
         + (f" · **dropped** {d['n_dropped']}" if d["n_dropped"] else ""),
         "",
     ]

@@ -6,7 +6,7 @@ exponentials are always taken of non-positive numbers. ``softmax``, ``log_softma
 
 ``ACTIVATIONS`` maps a ``--activation`` name to ``(function, score kind it produces)``:
 "probs" for sigmoid/softmax, "log-probs" for log_sigmoid/log_softmax and ``None`` for the
-output activations of seed 002 (tanh, relu, relu6, leaky relu, elu, swish/silu), whose outputs
+output activations (tanh, relu, relu6, leaky relu, elu, swish/silu), whose outputs
 stay raw scores (decision values).
 
 ``to_probs`` and ``to_log_probs`` turn the scores of a classification task into probabilities
@@ -219,7 +219,7 @@ def softmax(x: np.ndarray) -> np.ndarray:
 
 
 def tanh(x: np.ndarray) -> np.ndarray:
-    """Hyperbolic tangent (seed 002): ``2 / (1 + exp(-2x)) - 1``, in [-1, 1].
+    """Hyperbolic tangent (torch.nn.Tanh): ``2 / (1 + exp(-2x)) - 1``, in [-1, 1].
 
     Args:
         x: scores of any shape.
@@ -234,7 +234,7 @@ def tanh(x: np.ndarray) -> np.ndarray:
 
 
 def relu(x: np.ndarray) -> np.ndarray:
-    """Rectified linear unit (seed 002): ``max(0, x)``.
+    """Rectified linear unit (torch.nn.ReLU): ``max(0, x)``.
 
     Args:
         x: scores of any shape.
@@ -249,7 +249,7 @@ def relu(x: np.ndarray) -> np.ndarray:
 
 
 def relu6(x: np.ndarray) -> np.ndarray:
-    """ReLU6 (seed 002, MobileNet): ``min(max(0, x), 6)``.
+    """ReLU6 (torch.nn.ReLU6, MobileNet): ``min(max(0, x), 6)``.
 
     Args:
         x: scores of any shape.
@@ -264,7 +264,7 @@ def relu6(x: np.ndarray) -> np.ndarray:
 
 
 def leaky_relu(x: np.ndarray, negative_slope: float = 0.01) -> np.ndarray:
-    """Leaky ReLU (seed 002): ``max(0.01 x, x)``, i.e. ``x`` if ``x >= 0`` else ``slope * x``.
+    """Leaky ReLU (torch.nn.LeakyReLU): ``x`` if ``x >= 0`` else ``negative_slope * x``.
 
     Args:
         x: scores of any shape.
@@ -281,7 +281,7 @@ def leaky_relu(x: np.ndarray, negative_slope: float = 0.01) -> np.ndarray:
 
 
 def elu(x: np.ndarray, alpha: float = 1.0) -> np.ndarray:
-    """Exponential linear unit (seed 002): ``max(0, x) + min(0, alpha * (exp(x) - 1))``.
+    """Exponential linear unit (torch.nn.ELU): ``max(0, x) + min(0, alpha * (exp(x) - 1))``.
 
     Args:
         x: scores of any shape.
@@ -298,7 +298,7 @@ def elu(x: np.ndarray, alpha: float = 1.0) -> np.ndarray:
 
 
 def silu(x: np.ndarray) -> np.ndarray:
-    """SiLU / Swish with beta 1 (seed 002): ``x * sigmoid(x)``.
+    """SiLU / Swish with beta 1 (torch.nn.SiLU): ``x * sigmoid(x)``.
 
     Args:
         x: scores of any shape.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-#: The seeds' advice on which loss fits which task (seed 000, 003).
+#: The usual choice of loss per task (what PyTorch's and Keras' documentation recommend).
 ADVICE = {
     "binary": "one output per sample: sigmoid + BCE (bce on logits is the stable form)",
     "multiclass": "one output per class, exactly one class true: softmax + cross-entropy (ce)",

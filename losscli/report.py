@@ -1,4 +1,5 @@
-"""The evaluation report: a plain dataclass and its JSON form (DESIGN.md's schema).
+"""The evaluation report: a plain dataclass and its JSON form (the schema in
+docs/CONTRACTS.md).
 
 No rendering here; ``losscli.render`` turns a report into a table, CSV or Markdown.
 """
@@ -66,7 +67,7 @@ def build_signature(settings: dict[str, Any]) -> str:
 
 @dataclass
 class Report:
-    """Everything one evaluation found. ``to_dict()`` is the JSON contract of DESIGN.md."""
+    """Everything one evaluation found. ``to_dict()`` is the JSON contract of docs/CONTRACTS.md."""
 
     version: str
     signature: str

@@ -1,6 +1,6 @@
 """Decision-threshold sweeps and the threshold optimiser (numpy only).
 
-A label is predicted positive when its probability is ``> t`` (DESIGN.md). With the distinct
+A label is predicted positive when its probability is ``> t`` (docs/CONTRACTS.md). With the distinct
 scores sorted ``s_1 > s_2 > ... > s_T``, predicting exactly the top ``k`` distinct levels
 positive needs ``s_{k+1} <= t < s_k``. The cut point this module reports for that choice is
 ``t = s_{k+1}``, the next lower distinct score itself, so ``p > t`` selects exactly the scores

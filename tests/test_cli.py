@@ -1,8 +1,9 @@
 """`losscli compute` end to end through click's CliRunner.
 
-Reference values: seed 003 (torch BCELoss on probs [0.9, 0.1, 0.4], labels [1, 0, 1] =
-0.375671; CrossEntropyLoss on logits [2.0, 1.0, 0.1], label 0 = 0.417030), seed 000 (multi-label
-BCE-with-logits = 0.41139), and scikit-learn live for the metrics.
+Reference values: torch 2.13 ``nn.BCELoss()(tensor([0.9, 0.1, 0.4]), tensor([1., 0., 1.]))`` =
+0.375671, ``nn.CrossEntropyLoss()(tensor([[2.0, 1.0, 0.1]]), tensor([0]))`` = 0.417030,
+``nn.BCEWithLogitsLoss()`` on the 3 x 3 multi-label logits below = 0.411387, and scikit-learn
+live for the metrics.
 """
 
 from __future__ import annotations
@@ -51,23 +52,23 @@ def write_csv(path: Path, header: list[str], rows) -> Path:
 # --------------------------------------------------------------------------------------------
 
 
-def test_seed003_bce_on_probabilities(tmp_path):
+def test_bce_on_probabilities_torch_value(tmp_path):
     f = write_csv(tmp_path / "p.csv", ["label", "prob"], [(1, 0.9), (0, 0.1), (1, 0.4)])
     d = run_json(f)
     assert d["task"] == "binary" and d["scores"] == "probs"
-    assert d["losses"]["bce"] == pytest.approx(0.375671, abs=5e-7)  # seed 003, torch BCELoss
+    assert d["losses"]["bce"] == pytest.approx(0.375671, abs=5e-7)  # torch nn.BCELoss
 
 
-def test_seed003_ce_on_logits(tmp_path):
+def test_ce_on_logits_torch_value(tmp_path):
     f = write_csv(tmp_path / "z.csv", ["label", "a", "b", "c"], [(0, 2.0, 1.0, 0.1), (1, 0, 1, 0)])
     d = run_json(f, "--loss", "ce")
-    # row 1 is seed 003's example; row 2 is log(2 + e) - 1 (hand-computed)
+    # row 1: torch nn.CrossEntropyLoss = 0.417030; row 2 is log(2 + e) - 1 (hand-computed)
     expected = (0.417030 + (np.log(2 + np.e) - 1)) / 2
     assert d["losses"]["ce"] == pytest.approx(expected, abs=1e-6)
     assert d["classes"] == ["a", "b", "c"]
 
 
-def test_seed000_multilabel_bce_two_files(tmp_path):
+def test_multilabel_bce_two_files_torch_value(tmp_path):
     logits = np.array(
         [[-0.8858, 0.3241, 0.9456], [1.4887, 1.8076, -0.0565], [-1.6529, -1.8539, 0.6756]]
     )
@@ -76,7 +77,7 @@ def test_seed000_multilabel_bce_two_files(tmp_path):
     np.save(tmp_path / "y.npy", targets)
     d = run_json(tmp_path / "z.npy", tmp_path / "y.npy")
     assert (d["task"], d["scores"]) == ("multilabel", "logits")
-    assert d["losses"]["bce"] == pytest.approx(0.41139, abs=5e-6)  # seed 000, torch
+    assert d["losses"]["bce"] == pytest.approx(0.4113868, abs=5e-6)  # torch nn.BCEWithLogitsLoss
 
 
 # --------------------------------------------------------------------------------------------
@@ -204,7 +205,7 @@ def test_stdin_is_sniffed(tmp_path):
     text = "label,prob\n1,0.9\n0,0.1\n1,0.4\n"
     d = run_json("-", input=text)
     assert d["inputs"]["predictions"] == "<stdin>"
-    assert d["losses"]["bce"] == pytest.approx(0.375671, abs=5e-7)  # seed 003
+    assert d["losses"]["bce"] == pytest.approx(0.375671, abs=5e-7)  # torch nn.BCELoss
     buf = io.BytesIO()
     np.save(buf, np.array([[0.1, 0.9], [0.8, 0.2]]))
     np.save(tmp_path / "y.npy", np.array([1, 0]))

@@ -1,4 +1,4 @@
-"""Loss core: the seeds' worked values, the registry, parameter validation, error messages,
+"""Loss core: worked values (torch calls), the registry, parameter validation, error messages,
 sample weights (scikit-learn live as the reference), and the numpy-only import rule."""
 
 from __future__ import annotations
@@ -22,17 +22,18 @@ from losscli.errors import InputError, UsageError
 T3 = np.array([[0, 1, 1], [1, 1, 1], [0, 0, 0]], dtype=np.float64)
 
 
-# ----------------------------------------------------------------- seeds (DESIGN.md)
-def test_seed_000_multilabel_bce():
-    # seed 000 (torch BCEWithLogitsLoss, float32 print): 0.41139
+# ------------------------------------------------------- worked values (torch 2.13, float32)
+def test_multilabel_bce_worked_value():
+    # torch nn.BCEWithLogitsLoss()(logits, targets) in float32: 0.4113868
     z = np.array([[-0.8858, 0.3241, 0.9456], [1.4887, 1.8076, -0.0565], [-1.6529, -1.8539, 0.6756]])
     v = losses.value("bce", T3, z, task="multilabel", scores="logits")
     assert v == pytest.approx(0.41139, abs=5e-6)
     assert losses.bce(T3, z, scores="logits").mean() == pytest.approx(v, rel=1e-12)
 
 
-def test_seed_001_bce_and_dice():
-    # seed 001 (torch, float32): BCE 0.800007; dice_coef 0.5796486 -> loss 0.4203514
+def test_multilabel_bce_and_dice_worked_values():
+    # torch nn.BCEWithLogitsLoss (float32): 0.8000068; soft Dice coefficient of the sigmoids,
+    # (2 sum(p y) + 1e-5) / (sum(p) + sum(y) + 1e-5) in torch float32: 0.5796486 -> loss 0.4203514
     z = np.array([[1.9072, 1.1079, 1.4906], [-0.6584, -0.0512, 0.7608], [-0.0614, 0.6583, 0.1095]])
     assert losses.value("bce", T3, z, task="multilabel", scores="logits") == pytest.approx(
         0.800007, abs=1e-6
@@ -42,9 +43,9 @@ def test_seed_001_bce_and_dice():
     assert 1 - d == pytest.approx(0.579649, abs=1e-6)
 
 
-def test_seed_003_bce_and_ce():
-    # seed 003: BCE on probs [0.9, 0.1, 0.4] with labels [1, 0, 1] = 0.375671;
-    # CE of logits [2.0, 1.0, 0.1] with label 0 = 0.417030
+def test_bce_and_ce_worked_values():
+    # torch nn.BCELoss on probs [0.9, 0.1, 0.4] with labels [1, 0, 1] = 0.375671;
+    # nn.CrossEntropyLoss of logits [2.0, 1.0, 0.1] with label 0 = 0.417030
     y, p = np.array([1.0, 0.0, 1.0]), np.array([0.9, 0.1, 0.4])
     assert losses.value("bce", y, p, task="binary", scores="probs") == pytest.approx(
         0.375671, abs=1e-6
@@ -69,14 +70,14 @@ def test_public_api_shape():
 
 
 # ---------------------------------------------------------------------------- registry
-DESIGN_NAMES = (
+CONTRACT_NAMES = (  # docs/CONTRACTS.md
     "bce ce nll focal dice jaccard hinge squared_hinge multi_margin exponential zero_one kl "
     "mse rmse mae huber smooth_l1 msle log_cosh mape"
 ).split()
 
 
 def test_registry_order_and_contents():
-    assert list(losses.REGISTRY) == DESIGN_NAMES
+    assert list(losses.REGISTRY) == CONTRACT_NAMES
     for name, spec in losses.REGISTRY.items():
         assert spec.name == name and spec.tasks and spec.summary
         for task in spec.tasks:

@@ -65,7 +65,7 @@ def test_binary_hand_values():
 
 
 def test_warning_names_the_classes():
-    # the DESIGN/brief example: no predicted samples for 'bird' and 'cat'
+    # no predicted samples for 'bird' and 'cat': the warning names both
     acc = ClassificationAccumulator("multiclass", 3, class_names=["bird", "cat", "dog"])
     acc.update(np.array([0, 1, 2]), np.array([[0.1, 0.2, 0.7]] * 3))
     res = acc.result()

@@ -26,8 +26,8 @@ def quiet(fn, *args, **kwargs):
 
 def test_auc_of_absent_class_is_none_and_left_out_of_macro():
     # sklearn: roc_auc_score on one-class y_true warns and returns NaN, so a macro average
-    # over labels is NaN. DESIGN.md: an undefined AUC is null, macro averages use the defined
-    # classes and say how many they left out.
+    # over labels is NaN. losscli (README Conventions): an undefined AUC is null, macro
+    # averages use the defined classes and say how many they left out.
     y = np.array([[1, 0, 0], [0, 1, 0], [1, 1, 0], [0, 0, 0]], dtype=float)
     p = np.array([[0.9, 0.2, 0.1], [0.3, 0.8, 0.4], [0.6, 0.7, 0.2], [0.2, 0.1, 0.3]])
     ref = quiet(skm.roc_auc_score, y, p, average=None)
@@ -54,7 +54,7 @@ def test_average_precision_without_positives_is_none():
 
 
 def test_top_k_ties_go_to_lowest_index():
-    # DESIGN.md: argmax ties go to the lowest index; top-k follows the same rule. sklearn's
+    # README Conventions: argmax ties go to the lowest index; top-k follows the same rule. sklearn's
     # top_k_accuracy_score sorts ascending (stable) and reverses, so among ties the HIGHEST
     # index comes first.
     y = np.array([0, 2])

@@ -9,7 +9,7 @@ Public API::
     losses.finalize("focal", "binary", chunk.sums, p)      # torch's reduction='mean' value
 
 Argument order is ``(y_true, y_pred)`` everywhere. ``REGISTRY`` lists every loss once
-(DESIGN.md order); ``PARAMS`` every tunable parameter and its CLI option.
+(the order of docs/CONTRACTS.md); ``PARAMS`` every tunable parameter and its CLI option.
 """
 
 from __future__ import annotations

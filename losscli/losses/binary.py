@@ -71,7 +71,7 @@ def bce(
 
     Reference: torch.nn.BCEWithLogitsLoss (logits), torch.nn.BCELoss (probabilities).
 
-    >>> float(bce(np.array([1.0, 0.0, 1.0]), np.array([0.9, 0.1, 0.4])).mean())  # seed 003
+    >>> float(bce(np.array([1.0, 0.0, 1.0]), np.array([0.9, 0.1, 0.4])).mean())  # torch BCELoss
     0.375671
     >>> bce(np.array([1.0, 0.0]), np.array([1e4, 1e4]), scores="logits")
     array([    0., 10000.])
@@ -158,7 +158,7 @@ def hinge(
 def squared_hinge(
     y_true: np.ndarray, y_pred: np.ndarray, *, scores: str = "logits", margin: float = 1.0
 ) -> np.ndarray:
-    """Squared hinge loss per sample (seed 002; Keras ``squared_hinge``).
+    """Squared hinge loss per sample (Keras ``squared_hinge``).
 
     Formula: ``max(0, margin - y f)^2`` with ``y`` in {-1, +1} and ``f`` the decision value.
 
@@ -309,11 +309,11 @@ def dice(
     scores: str = "probs",
     dice_smooth: float = 1e-5,
 ) -> np.ndarray:
-    """Soft Dice loss per row (seed 001's ``dice_coef`` applied to each row).
+    """Soft Dice loss per row (the soft Sørensen–Dice coefficient of each row).
 
     Formula: ``1 - (2 sum(p y) + s) / (sum(p) + sum(y) + s)`` with ``p`` the probabilities
     (sigmoid of logits). The per-sample value sums over the row's labels (a binary row is one
-    element); the dataset value (``compute``/``finalize``) sums over ALL elements, as seed 001.
+    element); the dataset value (``compute``/``finalize``) sums over ALL elements.
     A row with empty prediction and target and ``s = 0`` has loss 0.
 
     Args:
@@ -325,7 +325,8 @@ def dice(
     Returns:
         (N,) per-row Dice losses.
 
-    Reference: seed 001 dice_coef (smooth 1e-5); e.g. segmentation_models_pytorch DiceLoss.
+    Reference: the soft Dice loss of Milletari et al. 2016 (V-Net) with the linear
+    denominator ``sum(p) + sum(y)``, as MONAI ``DiceLoss`` (``smooth_nr = smooth_dr = 1e-5``).
 
     >>> dice(np.array([[1.0, 0.0]]), np.array([[0.8, 0.4]]))
     array([0.27272603])

@@ -11,7 +11,7 @@ equals the sums of one pass); ``finalize`` turns sums into the dataset value, eq
 
 * "mean": ``sums = [sum(sw * l_n), sum(sw * d_n)]`` with ``d_n`` 1, or 0 for ignored rows;
 * "weighted_mean" (ce, nll, multi-class focal): ``d_n = w[y_n]`` (torch's weighted mean);
-* "dice" / "jaccard": ``sums = [sum p y, sum p, sum y, n]`` over all elements (seed 001);
+* "dice" / "jaccard": ``sums = [sum p y, sum p, sum y, n]`` over all elements (the soft Dice form);
 * "rmse": ``sums`` of the squared errors as "mean", value ``sqrt(sums[0] / sums[1])``.
 """
 
@@ -233,7 +233,7 @@ _SPECS = [
         "imbalance (segmentation, multi-label).",
         _both(binary.dice, _CLS, ("dice_smooth",)),
         {"*": "1 - (2*sum(p*y) + s) / (sum(p) + sum(y) + s), over all elements"},
-        {"*": "seed 001 dice_coef (smooth 1e-5)"},
+        {"*": "soft Dice (Milletari et al. 2016, V-Net, linear denominator); MONAI DiceLoss form"},
         {"binary": "dice", "multilabel": "dice"},
     ),
     _spec(
@@ -388,7 +388,7 @@ _SPECS = [
     ),
 ]
 
-#: name -> spec, in the order DESIGN.md lists the names.
+#: name -> spec, in the order docs/CONTRACTS.md lists the names.
 REGISTRY: dict[str, LossSpec] = {s.name: s for s in _SPECS}
 
 _LOOKUP: dict[str, str] = {}
@@ -491,7 +491,7 @@ def compute(
 
     >>> c = compute("bce", "binary", np.array([1.0, 0.0, 1.0]), np.array([0.9, 0.1, 0.4]),
     ...             scores="probs")
-    >>> c.sums, finalize("bce", "binary", c.sums)  # seed 003
+    >>> c.sums, finalize("bce", "binary", c.sums)  # torch BCELoss: 0.375671
     (array([1.12701176, 3.        ]), 0.375671)
     """
     spec = get_spec(name)
@@ -600,7 +600,7 @@ def value(
         the mean loss as a float.
 
     >>> value("ce", np.array([0]), np.array([[2.0, 1.0, 0.1]]), task="multiclass",
-    ...       scores="logits")  # seed 003
+    ...       scores="logits")  # torch CrossEntropyLoss: 0.417030
     0.417030
     """
     chunk = compute(

@@ -2,7 +2,7 @@
 
 - :class:`ClassificationAccumulator` (binary, multi-class, multi-label) and
   :class:`RegressionAccumulator`: ``update(chunk)``, ``merge(other)``, ``result()``.
-- :class:`MetricsResult`: flat metric names of DESIGN.md, per-class rows, confusion counts,
+- :class:`MetricsResult`: flat metric names of docs/CONTRACTS.md, per-class rows, confusion counts,
   warnings.
 - Curves and ranking metrics from scores: :func:`roc_curve`, :func:`precision_recall_curve`,
   :func:`roc_auc`, :func:`average_precision`, and both numbers from one sort: :func:`auc_ap`.

@@ -1,8 +1,8 @@
 """Shared helpers of the metrics core: zero-division policy, safe ratios, averages, names.
 
 Undefined ratios are carried as NaN inside the metrics core and replaced at the very end
-according to ``zero_division`` (DESIGN.md: default 0 plus a warning naming the classes;
-``0``, ``1`` or ``nan`` on request). Nothing here imports anything but numpy.
+according to ``zero_division`` (the README's Conventions: default 0 plus a warning naming the
+classes; ``0``, ``1`` or ``nan`` on request). Nothing here imports anything but numpy.
 """
 
 from __future__ import annotations

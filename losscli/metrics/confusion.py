@@ -1,6 +1,6 @@
 """Confusion counts by a single ``np.bincount`` (rows true, columns predicted).
 
-Predictions from probabilities follow DESIGN.md: a label is positive when its probability is
+Predictions from probabilities follow docs/CONTRACTS.md: a label is positive when its probability is
 ``> threshold``; the multi-class prediction is the argmax, ties going to the lowest index
 (``np.argmax`` semantics).
 """

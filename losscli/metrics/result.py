@@ -13,7 +13,7 @@ class MetricsResult:
     """Metrics of one evaluation: flat metric values, per-class rows, confusion counts, warnings.
 
     Attributes:
-        metrics: flat metric names of DESIGN.md -> value; undefined values are None, never NaN.
+        metrics: flat metric name (docs/CONTRACTS.md) -> value; undefined is None, never NaN.
         per_class: one dict per class (binary: both classes; multi-label: one per label) with
             ``class``, ``precision``, ``recall``, ``f1`` (``fbeta`` when beta != 1),
             ``support``, ``specificity``, ``roc_auc``, ``average_precision``.

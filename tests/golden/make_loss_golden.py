@@ -248,7 +248,7 @@ for task, P, ykeys in (
                     per_row(el),
                     ref,
                 )
-        # dice / jaccard (seed 001's dice_coef, over all elements; per sample per row)
+        # dice / jaccard (soft Dice, linear denominator, over all elements; per sample per row)
         prob = probs_of(X, s)
         pr = prob if prob.ndim == 2 else prob[:, None]
         yr_ = Y if Y.ndim == 2 else Y[:, None]
@@ -258,7 +258,7 @@ for task, P, ykeys in (
             d_val = 1 - (2 * i_all + sm) / (p_all + y_all + sm)
             den = p_r + y_r + sm
             d_row = torch.where(den == 0, 0.0, 1 - (2 * i_r + sm) / den)
-            ref = "seed 001 dice_coef formula in torch (float64)"
+            ref = "soft Dice formula (MONAI DiceLoss form) in torch (float64)"
             add("dice", task, s, yk, P[s], {"dice_smooth": sm}, d_val, d_row, ref)
             j_val = 1 - (i_all + sm) / (p_all + y_all - i_all + sm)
             den = p_r + y_r - i_r + sm

@@ -566,6 +566,8 @@ class Evaluation:
         self.cols = resolve_columns(self.pred_table, self.label_table, self.opts)
         self.plan: Plan | None = None
         self.warnings: list[str] = []
+        for table in (self.pred_table, self.label_table):  # e.g. a file a dataset read once
+            self.warnings += getattr(table, "notes", [])
         self.n_rows = 0
         self.n_dropped = 0
         self.n_ignored = 0

@@ -59,11 +59,37 @@ def _files(d: Path) -> dict[str, Path]:
     np.save(d / "y3.npy", np.array([1, 0, 1]))
     (d / "trunc.npy").write_bytes((d / "cube.npy").read_bytes()[:100])
     (d / "corrupt.parquet").write_bytes(b"PAR1" + b"\0" * 20 + b"PAR1")
+    for name, content in _bad_parquet().items():
+        (d / name).write_bytes(content)
+        f[name] = d / name
     (d / "dir").mkdir()
     for name in ("cube.npy", "empty.npy", "obj.npy", "y3.npy", "trunc.npy", "corrupt.parquet"):
         f[name] = d / name
     f["dir"] = d / "dir"
     return f
+
+
+def _bad_parquet() -> dict[str, bytes]:
+    """Parquet files spoilt after writing: a changed byte in a checksummed data page or in a
+    page header, a cut-off footer. 200 rows in two row groups, plain pages with CRCs."""
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rng = np.random.default_rng(0)
+    table = pa.table({"label": rng.integers(0, 2, 200).astype(float), "prob": rng.random(200)})
+    buf = io.BytesIO()
+    pq.write_table(table, buf, row_group_size=100, use_dictionary=False, compression="none",
+                   write_page_checksum=True)  # fmt: skip
+    good = buf.getvalue()
+    prob = pq.ParquetFile(io.BytesIO(good)).metadata.row_group(1).column(1)
+    flipped = bytearray(good)  # the last value of row group 2's 'prob' page
+    flipped[prob.data_page_offset + prob.total_compressed_size - 3] ^= 0x01
+    header = bytearray(good)
+    header[prob.data_page_offset + 1] ^= 0xFF
+    return {"crc.parquet": bytes(flipped), "header.parquet": bytes(header),
+            "cut.parquet": good[:-10], "good.parquet": good}  # fmt: skip
 
 
 # (id, args, expected message); `{name}` is replaced by the path of that file.
@@ -162,6 +188,32 @@ CASES = [
         ["{gz.csv.gz}"],
         "{gz.csv.gz}: is not a valid gzip file (corrupt or truncated): Compressed file ended "
         "before the end-of-stream marker was reached",
+    ),
+    (
+        "Parquet page that fails its checksum",
+        ["{crc.parquet}"],
+        "{crc.parquet}: row group 2 (rows 101-200), column 'prob': a data page fails its "
+        "checksum (the file is corrupt: changed after it was written); re-create or copy the "
+        "file again",
+    ),
+    (
+        "Parquet page that fails its checksum, small chunks",
+        ["{crc.parquet}", "--chunk-size", "30"],
+        "{crc.parquet}: row group 2 (rows 101-200), column 'prob': a data page fails its "
+        "checksum (the file is corrupt: changed after it was written); re-create or copy the "
+        "file again",
+    ),
+    (
+        "Parquet page header spoilt",
+        ["{header.parquet}"],
+        "{header.parquet}: cannot read the rows from row 1 on (corrupt or truncated Parquet "
+        "file): Couldn't deserialize thrift: don't know what type: \\x0e",
+    ),
+    (
+        "Parquet footer cut off",
+        ["{cut.parquet}"],
+        "{cut.parquet}: is not a valid Parquet file (corrupt or truncated): Parquet magic bytes "
+        "not found in footer. Either the file is corrupted or this is not a parquet file.",
     ),
     (
         "missing path",

@@ -245,8 +245,12 @@ def short_cause(exc: BaseException, limit: int = 120) -> str:
 
     >>> short_cause(ValueError("bad thing\\nmore detail"))
     'bad thing'
+    >>> print(short_cause(OSError("don't know what type: \\x0e")))
+    don't know what type: \\x0e
     """
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    # control bytes a library quotes from a corrupt file would garble the one-line error
+    text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return text

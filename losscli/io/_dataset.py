@@ -6,7 +6,13 @@ A dataset is a list of part files read one after the other with the streaming re
   with ``.`` or ``_`` (``_SUCCESS``, ``_common_metadata``, ``.part-0.crc``), as Spark and
   pyarrow do; subfolders are not read;
 - a **glob** (``'data/part-*.parquet'``, ``**`` recurses) is the files it matches, sorted,
-  with the same names skipped.
+  with the same names skipped. ``**`` follows symlinked folders but never a symlink loop (a
+  link back to a folder it is already in), and walks a folder reached through two links once.
+
+A file is read once even when several names lead to it (a symlink or hard link to a file
+already in the set, the same folder through two links): the parts are deduplicated by
+device and inode, keeping the file's own name (else the first name in order). Each skipped
+loop, folder or file is said in :attr:`DatasetTable.notes` (the report's warnings).
 
 Each part's format comes from its extension (or ``--input-format``, or its first bytes, as for
 one file). Every part must hold the same columns, of the same kinds; the order may differ.
@@ -17,6 +23,7 @@ positional labels line up as for one file), and a location names the part and it
 
 from __future__ import annotations
 
+import fnmatch
 import glob
 import os
 from collections.abc import Iterator, Sequence
@@ -73,7 +80,7 @@ def list_parts(path: str, role: str = "predictions") -> list[Part]:
         role: ``"predictions"`` or ``"labels"``, used in messages only.
 
     Returns:
-        The parts, sorted by name; never empty.
+        The parts, sorted by name, each file once (see :func:`find_parts`); never empty.
 
     Raises:
         InputError: the directory holds no data file, or the glob matches none.
@@ -88,6 +95,24 @@ def list_parts(path: str, role: str = "predictions") -> list[Part]:
     ...     os.path.join(d, "part-0.csv"), os.path.join(d, "part-1.csv")]
     True
     """
+    return find_parts(path, role)[0]
+
+
+def find_parts(path: str, role: str = "predictions") -> tuple[list[Part], list[str]]:
+    """The part files of a directory or glob (as :func:`list_parts`) and notes on what was skipped.
+
+    Args:
+        path: a directory or a glob pattern.
+        role: ``"predictions"`` or ``"labels"``, used in messages only.
+
+    Returns:
+        ``(parts, notes)``: the parts, each file once, and one sentence per symlink loop,
+        folder or file left out because it was reached before.
+
+    Raises:
+        InputError: the directory holds no data file, or the glob matches none.
+    """
+    notes: list[str] = []
     if os.path.isdir(path):
         try:
             entries = sorted(os.scandir(path), key=lambda e: e.name)
@@ -103,7 +128,7 @@ def list_parts(path: str, role: str = "predictions") -> list[Part]:
             if not e.name.startswith(SKIPPED_PREFIXES) and _is_file(e.path)
         ]
         if parts:
-            return parts
+            return _unique_files(path, parts, notes), notes
         if not entries:  # the message a single-file reader gives for a folder
             check_input_path(path, role)
         example = os.path.join(path, "*", "*.parquet")
@@ -111,7 +136,10 @@ def list_parts(path: str, role: str = "predictions") -> list[Part]:
             f"{path}: the folder holds no data file (names starting with '.' or '_' and "
             f"subfolders are skipped); pass a file, or a glob such as '{example}'"
         )
-    matches = sorted(glob.glob(path, recursive=True))
+    if "**" in path.split(os.sep):
+        matches = sorted(set(_walk_glob(path, notes)))
+    else:  # one folder level per component: no loop possible
+        matches = sorted(glob.glob(path))
     parts = [
         Part(m, m, m)
         for m in matches
@@ -123,7 +151,142 @@ def list_parts(path: str, role: str = "predictions") -> list[Part]:
             f"{path}: {what} matches this pattern; check the path of the {role} files "
             "(and quote the pattern so that the shell leaves it alone)"
         )
-    return parts
+    return _unique_files(path, parts, notes), notes
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    """``(device, inode)`` of what ``path`` leads to (symlinks followed), None if unreadable."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+def _unique_files(name: str, parts: list[Part], notes: list[str]) -> list[Part]:
+    """Keep one part per file (device, inode): the file's own name, else the first."""
+    groups: dict[Any, list[int]] = {}
+    for i, part in enumerate(parts):
+        groups.setdefault(_identity(part.path) or ("?", i), []).append(i)
+    keep: set[int] = set()
+    dropped: list[tuple[str, str]] = []
+    for members in groups.values():
+        own = [i for i in members if _is_own_name(parts[i].path)]
+        kept = own[0] if own else members[0]
+        keep.add(kept)
+        dropped += [(parts[i].name, parts[kept].name) for i in members if i != kept]
+    if dropped:
+        shown = "; ".join(f"{a} is {b}" for a, b in dropped[:3])
+        more = f"; and {len(dropped) - 3} more" if len(dropped) > 3 else ""
+        files = "1 name leads" if len(dropped) == 1 else f"{len(dropped)} names lead"
+        notes.append(
+            f"{name}: {files} to a file already in the dataset (a link), read once: {shown}{more}"
+        )
+    return [p for i, p in enumerate(parts) if i in keep]
+
+
+def _is_own_name(path: str) -> bool:
+    """Whether ``path`` names the file itself: no symlink on the way to it."""
+    return os.path.realpath(path) == os.path.abspath(path)
+
+
+def _walk_glob(pattern: str, notes: list[str]) -> list[str]:
+    """The paths a recursive (``**``) glob matches, without following symlink loops.
+
+    The semantics of ``glob.glob(pattern, recursive=True)`` (``**`` is zero or more folders,
+    names starting with ``.`` match only a pattern that starts with ``.``), but a folder is
+    not entered again below itself (a loop) nor walked twice at the same ``**`` (two links
+    to one folder); each skip adds a note.
+
+    Args:
+        pattern: a glob with a ``**`` component.
+        notes: sentences are appended here.
+
+    Returns:
+        The matching paths (files and folders), unsorted, possibly repeated.
+    """
+    comps = pattern.split(os.sep)
+    root = os.sep if comps[0] == "" else ""
+    comps = comps[1:] if root else comps
+    first = 0
+    while first < len(comps) and not glob.has_magic(comps[first]):
+        first += 1
+    base = os.path.join(root, *comps[:first]) if first else root
+    if base and not os.path.isdir(base):
+        return []
+    out: list[str] = []
+    walked: dict[tuple[tuple[int, int], int], str] = {}  # (folder, component) -> first path
+
+    def entries(folder: str) -> list[os.DirEntry[str]]:
+        try:
+            return sorted(os.scandir(folder or os.curdir), key=lambda e: e.name)
+        except OSError:
+            return []
+
+    def is_dir(e: os.DirEntry[str]) -> bool:
+        try:
+            return e.is_dir()
+        except OSError:
+            return False
+
+    def walk(folder: str, k: int, above: dict[tuple[int, int], str]) -> None:
+        if k == len(comps):
+            out.append(folder)
+            return
+        c = comps[k]
+        last = k + 1 == len(comps)
+        if c == "**":
+            walk(folder, k + 1, above)  # zero folders
+            for e in entries(folder):
+                if e.name.startswith("."):
+                    continue
+                if not is_dir(e):
+                    if last:
+                        out.append(os.path.join(folder, e.name))
+                    continue
+                sub = os.path.join(folder, e.name)
+                ident = _identity(sub)
+                if ident is None:
+                    continue
+                if ident in above:
+                    notes.append(
+                        f"{pattern}: {sub} is a symlink loop (it leads back to "
+                        f"{above[ident] or os.curdir}); not followed"
+                    )
+                    continue
+                if (ident, k) in walked:
+                    notes.append(
+                        f"{pattern}: {sub} is the same folder as {walked[ident, k]} (a link); "
+                        "walked once"
+                    )
+                    continue
+                walked[ident, k] = sub
+                walk(sub, k, {**above, ident: sub})
+            return
+        if not glob.has_magic(c):
+            sub = os.path.join(folder, c)
+            if last:
+                if os.path.lexists(sub):
+                    out.append(sub)
+            elif os.path.isdir(sub):
+                ident = _identity(sub)
+                walk(sub, k + 1, above if ident is None else {**above, ident: sub})
+            return
+        for e in entries(folder):
+            if e.name.startswith(".") and not c.startswith("."):
+                continue
+            if not fnmatch.fnmatch(e.name, c):
+                continue
+            sub = os.path.join(folder, e.name)
+            if last:
+                out.append(sub)
+            elif is_dir(e):
+                ident = _identity(sub)
+                walk(sub, k + 1, above if ident is None else {**above, ident: sub})
+
+    start = _identity(base or os.curdir)
+    walk(base, first, {} if start is None else {start: base})
+    return out
 
 
 def _is_file(path: str) -> bool:
@@ -196,7 +359,11 @@ class DatasetTable(Table):
 
     Attributes:
         part_rows: the row count of each part, None where the format does not store it.
+        notes: what listing the parts left out (symlink loops, files reached twice), for
+            the report's warnings.
     """
+
+    notes: list[str]
 
     def __init__(
         self,
@@ -216,6 +383,7 @@ class DatasetTable(Table):
         self.fmt = fmt
         self.start = int(start)
         self.part_rows: list[int | None] = []
+        self.notes = []
         self.schema = schema
         if schema is not None:
             self.columns, self.kinds = list(schema.columns), dict(schema.kinds)
@@ -294,7 +462,10 @@ def open_dataset(
     Returns:
         The table; its ``parts`` and ``part_rows`` describe the partitions.
     """
-    return DatasetTable(path, role, chunk_size, list_parts(path, role), fmt)
+    parts, notes = find_parts(path, role)
+    table = DatasetTable(path, role, chunk_size, parts, fmt)
+    table.notes = notes
+    return table
 
 
 class MemoryTable(Table):

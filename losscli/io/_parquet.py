@@ -5,7 +5,10 @@ are number columns (float64, NaN for null); strings and dictionary-encoded strin
 dates and timestamps are read as text (ISO strings). A column holding a vector per row
 (fixed-size list or list of numbers, e.g. ``logits``) becomes the columns ``logits:0`` …
 ``logits:C-1``; every row must hold C values (a null vector reads as NaN). Parquet from
-stdin is read into memory first (the format needs its footer).
+stdin is read into memory first (the format needs its footer). Pages written with a CRC
+(pyarrow's ``write_page_checksum=True``; losscli's ``--per-sample`` Parquet has them) are
+verified as they are read: a changed byte is an error, not changed numbers; pages without
+one are read as they are.
 """
 
 from __future__ import annotations
@@ -38,7 +41,8 @@ class ParquetTable(Table):
         self._pa = pa
         try:
             src = pa.BufferReader(source) if isinstance(source, bytes) else source
-            self._pf = pq.ParquetFile(src)
+            # pages written with a CRC (write_page_checksum) are checked as they are read
+            self._pf = pq.ParquetFile(src, page_checksum_verification=True)
             schema = self._pf.schema_arrow
             self.n_rows = int(self._pf.metadata.num_rows)
         except (pa.ArrowException, OSError, ValueError, EOFError) as exc:
@@ -120,6 +124,12 @@ class ParquetTable(Table):
             except StopIteration:
                 return
             except (pa.ArrowException, OSError, ValueError) as exc:
+                if "checksum" in str(exc).lower():
+                    raise InputError(
+                        f"{self.name}: {self._bad_page(bases, start)} fails its checksum "
+                        "(the file is corrupt: changed after it was written); re-create or "
+                        "copy the file again"
+                    ) from None
                 raise InputError(
                     f"{self.name}: cannot read the rows from row {start + 1} on (corrupt or "
                     f"truncated Parquet file): {short_cause(exc)}"
@@ -137,6 +147,27 @@ class ParquetTable(Table):
                 data[col] = converted[base] if j is None else (converted[base], j)
             yield Chunk(self.name, start, n, data, self.kinds, "row")
             start += n
+
+    def _bad_page(self, bases: list[str], start: int) -> str:
+        """Where a checksum failed: ``row group 2 (rows 101-200), column 'prob'``.
+
+        Run on the error path only: reads each row group's columns alone until one fails.
+        """
+        md = self._pf.metadata
+        first = 0
+        for g in range(md.num_row_groups):
+            n = md.row_group(g).num_rows
+            if first + n > start:  # the failing batch starts in this row group or later
+                for base in bases:
+                    try:
+                        self._pf.read_row_group(g, columns=[base], use_threads=False)
+                    except (self._pa.ArrowException, OSError, ValueError):
+                        return (
+                            f"row group {g + 1} (rows {first + 1}-{first + n}), column "
+                            f"{base!r}: a data page"
+                        )
+            first += n
+        return f"a data page from row {start + 1} on"
 
     def _convert(self, arr: Any, base: str, plan: str, start: int) -> np.ndarray:
         pa = self._pa

@@ -348,7 +348,7 @@ class PerSampleWriter:
         import pyarrow.parquet as pq
 
         if self._sink is None:
-            self._sink = pq.ParquetWriter(self._out, self._schema)
+            self._sink = pq.ParquetWriter(self._out, self._schema, write_page_checksum=True)
         self._sink.write_table(table)
 
     def _finish_sink(self) -> None:
@@ -359,7 +359,7 @@ class PerSampleWriter:
         if self.fmt == "parquet" and self._sink is None and self._schema is not None:
             import pyarrow.parquet as pq
 
-            self._sink = pq.ParquetWriter(self._out, self._schema)
+            self._sink = pq.ParquetWriter(self._out, self._schema, write_page_checksum=True)
         if self._sink is not None and self._sink is not True:
             self._sink.close()
 

@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from losscli.engine import EvalState, Evaluation, Options
+from losscli.engine import EvalState, Evaluation, MissingIdsError, Options, _id_keys
 from losscli.errors import EXIT_INTERNAL, InputError, LossCliError, UsageError
 from losscli.report import Report
 from losscli.tasks import Plan
@@ -117,6 +117,8 @@ class PartResult:
 
     state: EvalState | None
     used: np.ndarray | None = None
+    missing: MissingIdsError | None = None  # prediction ids without a label
+    repeated: bool = False  # an id of the labels is used by two partitions
 
     def merge(self, other: PartResult) -> PartResult:
         """Add ``other`` (the next partitions) into this result and return it."""
@@ -125,7 +127,13 @@ class PartResult:
         elif other.state is not None:
             self.state.merge(other.state)
         if self.used is not None and other.used is not None:
+            self.repeated = self.repeated or other.repeated
+            self.repeated |= bool(np.bitwise_and(self.used, other.used).any())
             self.used = np.bitwise_or(self.used, other.used)
+        if other.missing is not None:
+            self.missing = (
+                other.missing if self.missing is None else self.missing.merge(other.missing)
+            )
         return self
 
 
@@ -185,12 +193,18 @@ def evaluate_part(job: PartJob) -> PartResult:
             return PartResult(None, used)
     ev = Evaluation(table, labels, opts, plan=job.plan)
     if job.per_sample is None:
-        ev.consume(allow_empty=True)
+        try:
+            ev.consume(allow_empty=True)
+        except MissingIdsError as exc:  # counted over every partition by the client
+            return PartResult(None, used, missing=exc)
         return PartResult(ev.state(), used)
     writer = io.PerSampleWriter(job.per_sample, fmt="parquet")
     sink = _CountingSink(writer)
     try:
         ev.consume(sink, allow_empty=True)
+    except MissingIdsError as exc:
+        writer.abort()
+        return PartResult(None, used, missing=exc)
     except BaseException:
         writer.abort()
         raise
@@ -199,15 +213,6 @@ def evaluate_part(job: PartJob) -> PartResult:
     else:  # no row: no file (an empty Parquet file would have no schema)
         writer.abort()
     return PartResult(ev.state(), used)
-
-
-def _normalise_ids(ids: np.ndarray) -> np.ndarray:
-    """Ids as the engine compares them: text as str, whole numbers as int64."""
-    if ids.dtype == object:
-        return ids.astype(str)
-    if np.all(ids == np.round(ids)):
-        return ids.astype(np.int64)
-    return ids
 
 
 def _concat(parts: list[np.ndarray], kind: str) -> np.ndarray:
@@ -219,33 +224,37 @@ def _concat(parts: list[np.ndarray], kind: str) -> np.ndarray:
 def _labels_of_part(table: Any, job: PartJob, chunk: int) -> tuple[Any, np.ndarray]:
     """The rows of the labels file whose ids occur in this partition, as a table."""
     from losscli import io
+    from losscli.io._base import concat_exact
     from losscli.io._dataset import MemoryTable
 
     opts = job.opts
     id_col = job.id_col
     assert id_col is not None, "a labels join needs an id column"
-    parts = [c.column(id_col) for c in table.chunks([id_col])]
+    parts = [c.ids(id_col) for c in table.chunks([], exact=[id_col])]
     fmt = opts.labels_format or opts.input_format
     with io.open_table(job.labels, fmt=fmt, chunk_size=chunk, role="labels") as lt:
         lt.name = job.labels_name or lt.name
-        cols: dict[str, list[np.ndarray]] = {c: [] for c in lt.columns}
-        for c in lt.chunks():
-            for name in lt.columns:
+        others = [c for c in lt.columns if c != id_col]
+        cols: dict[str, list[np.ndarray]] = {c: [] for c in others}
+        id_parts: list[np.ndarray] = []
+        for c in lt.chunks(others, exact=[id_col]):
+            for name in others:
                 cols[name].append(c.column(name))
+            id_parts.append(c.ids(id_col))
         data = {
             k: np.concatenate(v)
             if v
             else np.empty(0, dtype=object if lt.kinds[k] == "text" else float)
             for k, v in cols.items()
         }
-        label_ids = _normalise_ids(data[id_col])
+        label_ids = concat_exact(id_parts)
         if not parts:
             return None, np.packbits(np.zeros(len(label_ids), dtype=bool))
-        ids = _normalise_ids(np.concatenate(parts))
-        if ids.dtype != label_ids.dtype:
-            ids, label_ids = ids.astype(str), label_ids.astype(str)
-        keep = np.isin(label_ids, ids)
+        ids = concat_exact(parts)
+        text = ids.dtype == object or label_ids.dtype == object
+        keep = np.isin(_id_keys(label_ids, text), _id_keys(ids, text))
         rows = np.flatnonzero(keep)
+        data[id_col] = np.zeros(len(label_ids))  # a placeholder: the id is read exactly
         sub = MemoryTable(
             lt.name,
             "labels",
@@ -255,6 +264,7 @@ def _labels_of_part(table: Any, job: PartJob, chunk: int) -> tuple[Any, np.ndarr
             {k: v[rows] for k, v in data.items()},
             rows,
             lt.unit,
+            exact={id_col: label_ids[rows]},
         )
     return sub, np.packbits(keep)
 
@@ -357,6 +367,10 @@ def evaluate_dask(
     try:
         with _connect(distributed, scheduler, n_workers) as client:
             result = _run(distributed, client, jobs)
+        if result.repeated:  # the same id in two partitions: find the rows as locally
+            _raise_repeated_id(ev)
+        if result.missing is not None:
+            raise result.missing
         if result.state is not None:
             ev.absorb(result.state)
         if result.used is not None:
@@ -495,10 +509,21 @@ def _check_all_labels_used(ev: Evaluation, used: np.ndarray) -> None:
     """Refuse labels whose id no partition holds, with the local engine's message."""
     from losscli.engine import LabelFile
 
-    labels = LabelFile(ev.label_table, ev.cols)
+    labels = LabelFile(ev.label_table, ev.cols, ev.pred_table.name)
     mask = np.unpackbits(used, count=labels.n).astype(bool)
-    labels.used = mask
+    labels.first_row = np.where(mask, 0, -1)
     labels.finish(ev.n_rows)
+
+
+def _raise_repeated_id(ev: Evaluation) -> None:
+    """Raise the local engine's error for an id that two partitions hold (the error path
+    only: one pass over the id column of the dataset)."""
+    from losscli.engine import LabelFile
+
+    labels = LabelFile(ev.label_table, ev.cols, ev.pred_table.name)
+    for chunk in ev.pred_table.chunks([], exact=[ev.cols.id]):
+        labels.take(chunk, chunk.ids(ev.cols.id))
+    raise AssertionError("two partitions share an id, but no row repeats it")  # pragma: no cover
 
 
 # --------------------------------------------------------------------------------------------

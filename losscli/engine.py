@@ -128,6 +128,7 @@ class Columns:
     text_labels: bool = False
     join: bool = False  # the labels file is joined to the predictions by the id column
     group: str | None = None  # --group-by
+    notes: list[str] = field(default_factory=list)  # readings taken, for the inference list
 
 
 def _require(table: Any, names: Sequence[str], option: str) -> None:
@@ -151,18 +152,64 @@ def _pick_default_label(table: Any) -> str | None:
     return _pick_default(table, DEFAULT_LABEL_COLS)
 
 
+def _require_id(table: Any, other: Any, id_col: str) -> None:
+    """``--id-col`` must name a column of ``table``, spelt the same (no case-insensitive match)."""
+    if id_col in table.columns:
+        return
+    near = [c for c in table.columns if c.lower() == id_col.lower()]
+    if near:
+        raise UsageError(
+            f"--id-col {id_col!r}: {table.name} has no column {id_col!r} but has {near[0]!r}; "
+            f"the id column must have the same name in {other.name} and {table.name}: rename "
+            "one of them"
+        )
+    _require(table, [id_col], "--id-col")
+
+
+def _join_columns(pred_table: Any, label_table: Any | None, opts: Options) -> tuple[Any, ...]:
+    """The id column and whether the labels file is joined by it, and the note to report.
+
+    ``--id-col`` must be in both files. Without it, a column called ``id`` (any case) is the
+    id column: in both files it joins them (spelt the same, else refused), in one file only
+    or in neither the rows are matched by position and an inference note says so.
+    """
+    id_col = opts.id_col
+    if id_col:
+        _require_id(pred_table, label_table or pred_table, id_col)
+        if label_table is None:
+            return id_col, False, None
+        _require_id(label_table, pred_table, id_col)
+        return id_col, True, None
+    id_col = _pick_default(pred_table, DEFAULT_ID_COLS)
+    if label_table is None:
+        return id_col, False, None
+    label_id = _pick_default(label_table, DEFAULT_ID_COLS)
+    if id_col and label_id:
+        if id_col != label_id:
+            raise UsageError(
+                f"the id columns differ in case: {id_col!r} in {pred_table.name}, {label_id!r} "
+                f"in {label_table.name}; rename one so that both files use the same name (and "
+                "pass --id-col NAME if it is not 'id') to join the files by id"
+            )
+        return id_col, True, None
+    if id_col or label_id:
+        which, col = (pred_table, id_col) if id_col else (label_table, label_id)
+        why = f"only {which.name} has an id column ({col!r})"
+    else:
+        why = "neither file has an id column"
+    return (
+        id_col,
+        False,
+        f"labels matched by position (row i of {label_table.name} labels row i): {why}; pass "
+        "--id-col NAME to join the files by an id column",
+    )
+
+
 def resolve_columns(pred_table: Any, label_table: Any | None, opts: Options) -> Columns:
     """Decide the label, prediction, id and weight columns from the headers and options."""
-    id_col, weight_col = opts.id_col, opts.weight_col
-    join = False
-    if id_col:
-        _require(pred_table, [id_col], "--id-col")
-        if label_table is not None:
-            _require(label_table, [id_col], "--id-col")
-            join = True
-    else:  # a column called "id" is an id column unless said otherwise
-        id_col = _pick_default(pred_table, DEFAULT_ID_COLS)
-        join = id_col is not None and label_table is not None and id_col in label_table.columns
+    weight_col = opts.weight_col
+    id_col, join, join_note = _join_columns(pred_table, label_table, opts)
+    notes = [join_note] if join_note else []
     if weight_col:
         _require(pred_table, [weight_col], "--weight-col")
         if pred_table.kinds.get(weight_col) != "number":
@@ -205,6 +252,15 @@ def resolve_columns(pred_table: Any, label_table: Any | None, opts: Options) -> 
         pred = [
             c for c in pred_table.columns if c not in reserved and pred_table.kinds[c] == "number"
         ]
+        if label_table is not None:  # the labels come from LABELS: a label column is no score
+            leak = [c for c in pred if c.lower() in DEFAULT_LABEL_COLS]
+            if leak and len(leak) < len(pred):
+                pred = [c for c in pred if c not in leak]
+                notes.append(
+                    f"prediction columns: {', '.join(repr(c) for c in leak)} of "
+                    f"{pred_table.name} left out, the labels come from {label_table.name} "
+                    "(choose the columns with --pred-cols)"
+                )
     else:
         pred = []
         for p in pattern:
@@ -249,6 +305,7 @@ def resolve_columns(pred_table: Any, label_table: Any | None, opts: Options) -> 
         text_labels=text_labels,
         join=join,
         group=group_col,
+        notes=notes,
     )
 
 
@@ -276,55 +333,159 @@ def _show(value: Any) -> str:
     return repr(value.item() if isinstance(value, np.generic) else value)
 
 
-def _normalise_ids(ids: np.ndarray) -> np.ndarray:
-    if ids.dtype == object:
-        return ids.astype(str)
-    if np.all(ids == np.round(ids)):
-        return ids.astype(np.int64)
-    return ids
+SHOWN_IDS = 5
+"""How many ids a message about ids in one file only names."""
+
+
+def _id_keys(ids: np.ndarray, text: bool) -> np.ndarray:
+    """Exact ids as sortable keys: int64 as they are, or (``text``) numpy strings.
+
+    An int64 id and a text id are the same id when the text is the integer written plainly
+    (``7`` and ``'7'``, not ``'007'``).
+
+    >>> _id_keys(np.array([9007199254740993]), text=True).tolist()
+    ['9007199254740993']
+    """
+    from losscli.io._base import ids_as_text
+
+    if not text:
+        return ids
+    return ids_as_text(ids).astype(str)
+
+
+def _missing_ids(ids: np.ndarray) -> np.ndarray:
+    """Mask of missing ids (None) in an exact-values array."""
+    if ids.dtype != object:
+        return np.zeros(len(ids), dtype=bool)
+    return np.fromiter((v is None for v in ids), dtype=bool, count=len(ids))
+
+
+class MissingIdsError(InputError):
+    """Prediction ids that are not in the labels file: how many, and the first few.
+
+    Attributes:
+        n: how many prediction rows have an id without a label.
+        shown: the first ones (at most ``SHOWN_IDS``): ``(id, location)``.
+    """
+
+    def __init__(self, pred_name: str, labels_name: str, id_col: str, n: int, shown: list) -> None:
+        self.n, self.shown = n, list(shown)
+        self.names = (pred_name, labels_name, id_col)
+        super().__init__(
+            f"{pred_name}: {_ids_count(n)} {'is' if n == 1 else 'are'} not in {labels_name} "
+            f"(column {id_col!r}): {_id_list(self.shown, n)}; every prediction needs the label "
+            "of its id: evaluate files that hold the same ids"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:  # travels back from a dask worker
+        return (MissingIdsError, (*self.names, self.n, self.shown))
+
+    def merge(self, other: MissingIdsError) -> MissingIdsError:
+        """The error of both (``other``'s rows after this one's)."""
+        return MissingIdsError(
+            *self.names, self.n + other.n, (self.shown + other.shown)[:SHOWN_IDS]
+        )
+
+
+def _ids_count(n: int) -> str:
+    return "1 id" if n == 1 else f"{n} ids"
+
+
+def _id_list(shown: list[tuple[Any, str]], total: int) -> str:
+    text = ", ".join(f"{_show(v)} ({where})" for v, where in shown)
+    return text + (", ..." if total > len(shown) else "")
 
 
 class LabelFile:
-    """Labels read whole from a second file (labels are small next to predictions)."""
+    """Labels read whole from a second file (labels are small next to predictions).
 
-    def __init__(self, table: Any, cols: Columns) -> None:
+    Joined by id (``cols.join``): every id of either file must be in the other, once. Ids are
+    compared exactly (:meth:`~losscli.io.Chunk.ids`): as int64 when both files hold whole
+    numbers, else as text (an int64 id then reads as its decimal text). ``take()`` refuses
+    a duplicate id of the predictions at once, naming both rows; ids without a label are
+    counted over the whole predictions file (``scan_missing()``, then ``finish()``).
+    """
+
+    def __init__(self, table: Any, cols: Columns, pred_name: str = "the predictions") -> None:
         self.name = table.name
+        self.pred_name = pred_name
+        self.id_col = cols.id
         self.text = cols.text_labels
         parts: list[np.ndarray] = []
         id_parts: list[np.ndarray] = []
         wheres: list[tuple[int, Any]] = []
-        for chunk in table.chunks(cols.label + ([cols.id] if cols.join else [])):
+        exact = [cols.id] if cols.join and cols.id else []
+        for chunk in table.chunks(cols.label, exact=exact):
             parts.append(chunk.column(cols.label[0]) if self.text else chunk.matrix(cols.label))
-            if cols.join:
-                id_parts.append(chunk.column(cols.id))
-            wheres.append((chunk.start, chunk))
+            if exact:
+                id_parts.append(chunk.ids(cols.id))
+            wheres.append((chunk.start, chunk.locator()))
         if not parts:
             raise InputError(f"{table.name} has no data rows")
         self.values = np.concatenate(parts)
         self.n = len(self.values)
         self._wheres = wheres
-        self.ids = None
-        self.used = None
-        if cols.join:
-            ids = _normalise_ids(np.concatenate(id_parts))
-            order = np.argsort(ids, kind="stable")
-            sorted_ids = ids[order]
-            dup = np.flatnonzero(sorted_ids[1:] == sorted_ids[:-1])
-            if dup.size:
-                raise InputError(
-                    f"{table.name}: id {_show(sorted_ids[dup[0]])} appears more than once in "
-                    f"column {cols.id!r}; ids must be unique to join the files"
-                )
-            self.ids, self.order, self.sorted_ids = ids, order, sorted_ids
-            self.used = np.zeros(self.n, dtype=bool)
+        self.ids: np.ndarray | None = None
+        self.first_row: np.ndarray | None = None  # per label row: the prediction row, or -1
+        self._index: dict[bool, tuple[np.ndarray, np.ndarray]] = {}
+        self._pred_wheres: list[tuple[int, Any]] = []
+        self.n_missing = 0
+        self.first_missing: list[tuple[Any, str]] = []
+        if exact:
+            from losscli.io._base import concat_exact
 
-    def where(self, row: int) -> str:
+            ids = concat_exact(id_parts)
+            gone = _missing_ids(ids)
+            if gone.any():
+                raise InputError(
+                    f"{self.where(int(np.flatnonzero(gone)[0]))}: the id (column {cols.id!r}) is "
+                    "missing; every row needs an id to join the files"
+                )
+            self.ids = ids
+            order, keys = self._sorted(ids.dtype == object)
+            dup = np.flatnonzero(keys[1:] == keys[:-1])
+            if dup.size:
+                first, second = sorted((int(order[dup[0]]), int(order[dup[0] + 1])))
+                raise InputError(
+                    f"{self.name}: id {_show(ids[first])} appears more than once in column "
+                    f"{cols.id!r} ({self._where_in(first)} and {self._where_in(second)}); ids "
+                    "must be unique to join the files"
+                )
+            self.first_row = np.full(self.n, -1, dtype=np.int64)
+
+    def _sorted(self, text: bool) -> tuple[np.ndarray, np.ndarray]:
+        """The label rows in id order and their sorted keys (int64, or text when ``text``)."""
+        if text not in self._index:
+            assert self.ids is not None
+            keys = _id_keys(self.ids, text)
+            order = np.argsort(keys, kind="stable")
+            self._index[text] = (order, keys[order])
+        return self._index[text]
+
+    def _where_in(self, row: int) -> str:
         for start, chunk in reversed(self._wheres):
             if row >= start:
-                return f"{self.name}: {chunk.where(row - start)}"
-        return f"{self.name}: row {row + 1}"
+                return chunk.where(row - start)
+        return f"row {row + 1}"
 
-    def take(self, start: int, n: int, ids: np.ndarray | None, pred_where: Any) -> np.ndarray:
+    def where(self, row: int) -> str:
+        """Where a row of the labels file is: ``labels.csv: line N``."""
+        return f"{self.name}: {self._where_in(row)}"
+
+    def _pred_where(self, row: int) -> str:
+        for start, chunk in reversed(self._pred_wheres):
+            if row >= start:
+                return chunk.where(row - start)
+        return f"row {row + 1}"  # pragma: no cover - every row's chunk is recorded
+
+    def take(self, chunk: Any, ids: np.ndarray | None) -> np.ndarray | None:
+        """The labels of one chunk of predictions, or None when some of its ids have none.
+
+        Positional (no join): the next ``chunk.n`` labels. By id: the label of each id;
+        a missing or repeated id raises InputError; ids without a label are counted and
+        None returned (the caller then calls :meth:`scan_missing` for the rest).
+        """
+        start, n = chunk.start, chunk.n
         if self.ids is None:
             if start + n > self.n:
                 raise InputError(
@@ -332,35 +493,86 @@ class LabelFile:
                     "the files must have the same rows in the same order, or pass --id-col"
                 )
             return self.values[start : start + n]
-        ids = _normalise_ids(ids)
-        if ids.dtype != self.sorted_ids.dtype:
-            ids, keys = ids.astype(str), self.sorted_ids.astype(str)
-        else:
-            keys = self.sorted_ids
-        pos = np.searchsorted(keys, ids)
+        assert ids is not None and self.first_row is not None
+        self._pred_wheres.append((start, chunk.locator()))
+        gone = _missing_ids(ids)
+        if gone.any():
+            raise InputError(
+                f"{self.pred_name}: {chunk.where(int(np.flatnonzero(gone)[0]))}: the id (column "
+                f"{self.id_col!r}) is missing; every row needs an id to join the files"
+            )
+        text = ids.dtype == object or self.ids.dtype == object
+        order, keys = self._sorted(text)
+        wanted = _id_keys(ids, text)
+        pos = np.searchsorted(keys, wanted)
         pos_c = np.minimum(pos, self.n - 1)
-        found = (pos < self.n) & (keys[pos_c] == ids)
-        if not found.all():
-            i = int(np.flatnonzero(~found)[0])
-            raise InputError(f"{pred_where(i)}: id {_show(ids[i])} is not in {self.name}")
-        rows = self.order[pos_c]
-        self.used[rows] = True
+        found = (pos < self.n) & (keys[pos_c] == wanted)
+        at = np.arange(n) if found.all() else np.flatnonzero(found)
+        rows = order[pos_c[at]]
+        self._check_unique(chunk, ids, at, rows)
+        self.first_row[rows] = start + at
+        if at.size < n:
+            lost = np.flatnonzero(~found)
+            self.n_missing += int(lost.size)
+            room = SHOWN_IDS - len(self.first_missing)
+            self.first_missing += [(ids[i], chunk.where(int(i))) for i in lost[:room]]
+            return None
         return self.values[rows]
 
+    def _check_unique(self, chunk: Any, ids: np.ndarray, at: np.ndarray, rows: np.ndarray) -> None:
+        """Refuse a prediction id seen before (in an earlier chunk or this one)."""
+        assert self.first_row is not None
+        earlier = self.first_row[rows] >= 0
+        o = np.argsort(rows, kind="stable")
+        again = np.zeros(rows.size, dtype=bool)
+        again[o[1:]] = rows[o[1:]] == rows[o[:-1]]
+        bad = earlier | again
+        if not bad.any():
+            return
+        k = int(np.flatnonzero(bad)[0])  # the first row whose id came before
+        if earlier[k]:
+            before = self._pred_where(int(self.first_row[rows[k]]))
+        else:
+            before = chunk.where(int(at[int(np.flatnonzero(rows == rows[k])[0])]))
+        raise InputError(
+            f"{self.pred_name}: id {_show(ids[at[k]])} appears more than once in column "
+            f"{self.id_col!r} ({before} and {chunk.where(int(at[k]))}); ids must be unique to "
+            "join the files (each prediction takes the label of its id)"
+        )
+
+    def scan_missing(self, chunks: Iterator[Any]) -> None:
+        """Count the ids without a label in the rest of the predictions, then refuse them."""
+        for chunk in chunks:
+            self.take(chunk, chunk.ids(self.id_col))
+        self.finish(-1)
+
+    def missing_error(self) -> MissingIdsError:
+        """The error for prediction ids that are not in the labels file."""
+        assert self.id_col is not None
+        return MissingIdsError(
+            self.pred_name, self.name, self.id_col, self.n_missing, self.first_missing
+        )
+
     def finish(self, n_pred: int) -> None:
+        """Refuse what is left unmatched: rows (by position) or ids (either file's)."""
         if self.ids is None:
             if n_pred != self.n:
                 raise InputError(
                     f"the predictions have {n_pred} rows but {self.name} has {self.n}; the files "
                     "must have the same rows in the same order, or pass --id-col to join them"
                 )
-        elif not self.used.all():
-            missing = int((~self.used).sum())
-            first = _show(self.ids[int(np.flatnonzero(~self.used)[0])])
-            ids = "1 id" if missing == 1 else f"{missing} ids"
+            return
+        if self.n_missing:
+            raise self.missing_error()
+        assert self.first_row is not None
+        unused = np.flatnonzero(self.first_row < 0)
+        if unused.size:
+            n = int(unused.size)
+            shown = [(self.ids[i], self._where_in(int(i))) for i in unused[:SHOWN_IDS]]
             raise InputError(
-                f"{ids} in {self.name} {'has' if missing == 1 else 'have'} no prediction "
-                f"(the first is {first}); evaluate matching files"
+                f"{self.name}: {_ids_count(n)} {'has' if n == 1 else 'have'} no prediction in "
+                f"{self.pred_name} (column {self.id_col!r}): {_id_list(shown, n)}; evaluate "
+                "files that hold the same ids"
             )
 
 
@@ -479,23 +691,19 @@ class _Prepared:
 
 
 def _group_keys(values: np.ndarray) -> np.ndarray:
-    """Group keys as strings: whole numbers without ``.0``, missing values ``(missing)``.
+    """Group keys as strings from exact values (:meth:`~losscli.io.Chunk.ids`).
 
-    >>> _group_keys(np.array([1.0, 2.5, np.nan])).tolist()
-    ['1', '2.5', '(missing)']
-    >>> _group_keys(np.array(["eu", None], dtype=object)).tolist()
-    ['eu', '(missing)']
+    Whole numbers as written in decimal (never through float64), text as written, missing
+    values ``(missing)``.
+
+    >>> _group_keys(np.array([1, 2**53 + 1])).tolist()
+    ['1', '9007199254740993']
+    >>> _group_keys(np.array(["eu", "007", None], dtype=object)).tolist()
+    ['eu', '007', '(missing)']
     """
-    if values.dtype == object:
-        return np.array(["(missing)" if v is None or v == "" else str(v) for v in values])
-    out = np.empty(values.shape[0], dtype=object)
-    finite = np.isfinite(values)
-    whole = finite & (values == np.round(values)) & (np.abs(values) < 2**53)
-    out[~finite] = "(missing)"
-    out[whole] = values[whole].astype(np.int64).astype(str)
-    rest = finite & ~whole
-    out[rest] = [repr(float(v)) for v in values[rest]]
-    return out.astype(str)
+    if values.dtype != object:
+        return values.astype(str)
+    return np.array(["(missing)" if v is None else str(v) for v in values], dtype=str)
 
 
 @dataclass
@@ -592,7 +800,7 @@ class Evaluation:
 
         opts = self.opts
         pred_names = class_names(self.cols.pred)
-        notes: list[str] = []
+        notes: list[str] = list(self.cols.notes)
         inferred = False
         act_kind = None
         if opts.activation:
@@ -793,20 +1001,27 @@ class Evaluation:
         wanted = list(cols.pred)
         if cols.label_in_preds:
             wanted += [c for c in cols.label if c not in wanted]
-        for extra in (cols.id, cols.weight, cols.group):
-            if extra and extra not in wanted:
-                wanted.append(extra)
-        labels_file = LabelFile(self.label_table, cols) if self.label_table is not None else None
+        if cols.weight and cols.weight not in wanted:
+            wanted.append(cols.weight)
+        exact = [c for c in (cols.id, cols.group) if c]  # ids and slice keys: never as floats
+        labels_file = (
+            LabelFile(self.label_table, cols, self.pred_table.name)
+            if self.label_table is not None
+            else None
+        )
         n_seen = 0
-        for chunk in self.pred_table.chunks(wanted):
+        chunks = self.pred_table.chunks(wanted, exact=exact)
+        for chunk in chunks:
             preds = chunk.matrix(cols.pred)
-            ids = chunk.column(cols.id) if cols.id else None
+            ids = chunk.ids(cols.id) if cols.id else None
             if labels_file is None:
                 raw = chunk.column(cols.label[0]) if cols.text_labels else chunk.matrix(cols.label)
             else:
-                raw = labels_file.take(chunk.start, chunk.n, ids, self._where(chunk))
+                raw = labels_file.take(chunk, ids)
+                if raw is None:  # ids without a label: count them all, then refuse
+                    labels_file.scan_missing(chunks)
             weights = chunk.column(cols.weight) if cols.weight else None
-            groups = _group_keys(chunk.column(cols.group)) if cols.group else None
+            groups = _group_keys(chunk.ids(cols.group)) if cols.group else None
             n_seen += chunk.n
             yield chunk, preds, raw, weights, ids, groups
         if n_seen == 0 and not allow_empty:

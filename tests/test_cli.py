@@ -167,6 +167,7 @@ def _strip(d):
     """The report without what names the input (file names, column and class names)."""
     out = {k: v for k, v in d.items() if k not in ("inputs", "classes")}
     out["per_class"] = [{k: v for k, v in row.items() if k != "class"} for row in d["per_class"]]
+    out["inference"] = [n for n in d["inference"] if not n.startswith("labels matched by position")]
     return out
 
 

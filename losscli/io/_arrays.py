@@ -9,7 +9,8 @@ Columns: a 1-D NPY array is column ``"0"``; a 2-D ``(N, C)`` array gives ``"0"``
 ``"C-1"``. In an NPZ, a 1-D array under key ``k`` is column ``"k"``; a 2-D one gives
 ``"k:0"`` … ``"k:C-1"``. Booleans, integers and floats are number columns (float64);
 unicode/bytes strings are text columns (empty strings read as None). Anything else
-(object arrays, complex, dates, records) is refused.
+(object arrays, complex, dates, records) is refused. Ids and group keys (``exact=``) keep
+their dtype: integers as int64, strings as text, never through float64.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from losscli.errors import InputError
-from losscli.io._base import Chunk, Table, short_cause
+from losscli.io._base import Chunk, Table, exact_values, short_cause
 
 _NPY_MAGIC = b"\x93NUMPY"
 
@@ -120,17 +121,17 @@ class NpyTable(Table):
         self.kinds = dict.fromkeys(self.columns, kind)
         self.n_rows = int(arr.shape[0])
 
-    def _iter_chunks(self, names: list[str]) -> Iterator[Chunk]:
+    def _iter_chunks(self, names: list[str], exact: list[str]) -> Iterator[Chunk]:
         arr = self._arr
         text = self.kinds[self.columns[0]] == "text"
         for s in range(0, self.n_rows, self.chunk_size):
-            block = arr[s : s + self.chunk_size]
-            if text:
-                block = _text_values(block)
+            raw = arr[s : s + self.chunk_size]
+            block = _text_values(raw) if text else raw
             data: dict[str, Any] = {}
             for n in names:
                 data[n] = block if block.ndim == 1 else (block, int(n))
-            yield Chunk(self.name, s, len(block), data, self.kinds, "row", copy=True)
+            ids = {n: exact_values(raw if raw.ndim == 1 else raw[:, int(n)]) for n in exact}
+            yield Chunk(self.name, s, len(block), data, self.kinds, "row", copy=True, exact=ids)
 
     def close(self) -> None:
         """Drop the memory map."""
@@ -226,11 +227,11 @@ class NpzTable(Table):
         except Exception as exc:  # noqa: BLE001 - a mangled member fails in many ways
             raise _pickle_or_corrupt(self.name, exc, "NPZ") from None
 
-    def _iter_chunks(self, names: list[str]) -> Iterator[Chunk]:
-        keys = list(dict.fromkeys(self._col_of[n][0] for n in names))
-        return self._generate(names, keys)
+    def _iter_chunks(self, names: list[str], exact: list[str]) -> Iterator[Chunk]:
+        keys = list(dict.fromkeys(self._col_of[n][0] for n in names + exact))
+        return self._generate(names, keys, exact)
 
-    def _generate(self, names: list[str], keys: list[str]) -> Iterator[Chunk]:
+    def _generate(self, names: list[str], keys: list[str], exact: list[str]) -> Iterator[Chunk]:
         try:
             with self._zip() as zf:
                 arrays = {k: self._load(zf, self._members[k], k) for k in keys}
@@ -252,4 +253,8 @@ class NpzTable(Table):
             for n in names:
                 k, j = self._col_of[n]
                 data[n] = blocks[k] if j is None else (blocks[k], j)
-            yield Chunk(self.name, s, e - s, data, self.kinds, "row", copy=True)
+            ids = {}
+            for n in exact:
+                k, j = self._col_of[n]
+                ids[n] = exact_values(arrays[k][s:e] if j is None else arrays[k][s:e, j])
+            yield Chunk(self.name, s, e - s, data, self.kinds, "row", copy=True, exact=ids)

@@ -328,7 +328,16 @@ class PartChunk(Chunk):
         Returns:
             A chunk sharing ``inner``'s arrays.
         """
-        out = cls(inner.name, start, inner.n, inner._data, inner._kinds, inner._unit, inner._copy)
+        out = cls(
+            inner.name,
+            start,
+            inner.n,
+            inner._data,
+            inner._kinds,
+            inner._unit,
+            inner._copy,
+            inner._exact,
+        )
         out.label = label
         out.local = inner.start
         return out
@@ -432,13 +441,13 @@ class DatasetTable(Table):
                     "the same kind of values in a column"
                 )
 
-    def _iter_chunks(self, names: list[str]) -> Iterator[Chunk]:
+    def _iter_chunks(self, names: list[str], exact: list[str]) -> Iterator[Chunk]:
         start = self.start
         for part in self.parts:
             rows = 0
             with self._open_part(part) as table:
                 self._check_same(table)
-                for chunk in table.chunks(names):
+                for chunk in table.chunks(names, exact=exact):
                     yield PartChunk.wrap(chunk, start=start + chunk.start, label=part.label)
                     rows = chunk.start + chunk.n
             start += rows
@@ -483,6 +492,7 @@ class MemoryTable(Table):
         data: column name -> 1-D array (all of the same length).
         rows: the 0-based row of each entry in the source.
         unit: ``"line"`` or ``"row"``, as the source counts.
+        exact: column name -> exact values (:meth:`Chunk.ids`), for the columns that have them.
 
     >>> t = MemoryTable("l.csv", "labels", 10, ["y"], {"y": "number"},
     ...                 {"y": np.array([1.0, 0.0])}, np.array([3, 7]), "line")
@@ -500,20 +510,25 @@ class MemoryTable(Table):
         data: dict[str, np.ndarray],
         rows: np.ndarray,
         unit: str,
+        exact: dict[str, np.ndarray] | None = None,
     ) -> None:
         super().__init__(name, role, chunk_size)
         self.columns = list(columns)
         self.kinds = dict(kinds)
         self.unit = unit
         self._data = data
+        self._exact = exact or {}
         self._rows = np.asarray(rows, dtype=np.int64)
         self.n_rows = len(self._rows)
 
-    def _iter_chunks(self, names: list[str]) -> Iterator[Chunk]:
+    def _iter_chunks(self, names: list[str], exact: list[str]) -> Iterator[Chunk]:
         for s in range(0, self.n_rows or 0, self.chunk_size):
             e = min(s + self.chunk_size, self.n_rows or 0)
             data = {c: self._data[c][s:e] for c in names}
-            yield _MappedChunk(self.name, s, e - s, data, self.kinds, self.unit, self._rows[s:e])
+            ids = {c: self._exact[c][s:e] for c in exact}
+            yield _MappedChunk(
+                self.name, s, e - s, data, self.kinds, self.unit, self._rows[s:e], ids
+            )
 
 
 class _MappedChunk(Chunk):
@@ -530,8 +545,9 @@ class _MappedChunk(Chunk):
         kinds: dict[str, str],
         unit: str,
         rows: np.ndarray,
+        exact: dict[str, np.ndarray] | None = None,
     ) -> None:
-        super().__init__(name, start, n, data, kinds, unit, copy=True)
+        super().__init__(name, start, n, data, kinds, unit, copy=True, exact=exact)
         self.rows = rows
 
     def where(self, i: int) -> str:

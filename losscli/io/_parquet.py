@@ -8,7 +8,8 @@ dates and timestamps are read as text (ISO strings). A column holding a vector p
 stdin is read into memory first (the format needs its footer). Pages written with a CRC
 (pyarrow's ``write_page_checksum=True``; losscli's ``--per-sample`` Parquet has them) are
 verified as they are read: a changed byte is an error, not changed numbers; pages without
-one are read as they are.
+one are read as they are. Ids and group keys (``exact=``) keep their type: integers as int64,
+strings as text (see :func:`~losscli.io._base.arrow_exact`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from losscli.errors import InputError
-from losscli.io._base import Chunk, Table, arrow_to_numpy, short_cause
+from losscli.io._base import Chunk, Table, arrow_exact, arrow_to_numpy, short_cause
 
 
 def _corrupt(name: str, exc: BaseException) -> InputError:
@@ -103,11 +104,17 @@ class ParquetTable(Table):
             raise _corrupt(self.name, exc) from None
         return 0
 
-    def _iter_chunks(self, names: list[str]) -> Iterator[Chunk]:
-        bases = list(dict.fromkeys(self._plan[n][0] for n in names))
-        return self._generate(names, bases)
+    def _iter_chunks(self, names: list[str], exact: list[str]) -> Iterator[Chunk]:
+        for n in exact:
+            if self._plan[n][1] == "vector":
+                raise InputError(
+                    f"{self.name}: column '{n}' is one value of a vector column; ids and "
+                    "group keys need a column of their own"
+                )
+        bases = list(dict.fromkeys(self._plan[n][0] for n in names + exact))
+        return self._generate(names, bases, exact)
 
-    def _generate(self, names: list[str], bases: list[str]) -> Iterator[Chunk]:
+    def _generate(self, names: list[str], bases: list[str], exact: list[str]) -> Iterator[Chunk]:
         pa = self._pa
         if not bases and self.columns:
             bases = [self._plan[self.columns[0]][0]]
@@ -145,7 +152,8 @@ class ParquetTable(Table):
                 if base not in converted:
                     converted[base] = self._convert(arrays[base], base, plan, start)
                 data[col] = converted[base] if j is None else (converted[base], j)
-            yield Chunk(self.name, start, n, data, self.kinds, "row")
+            ids = {col: arrow_exact(arrays[col]) for col in exact}
+            yield Chunk(self.name, start, n, data, self.kinds, "row", exact=ids)
             start += n
 
     def _bad_page(self, bases: list[str], start: int) -> str:

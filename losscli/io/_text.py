@@ -14,6 +14,12 @@ Only ``""`` (an empty cell) counts as missing; ``nan``/``inf`` parse as numbers.
 numbers are tolerated; spaces around header names are removed. Empty header names become
 ``Unnamed: i`` (0-based position, as pandas names them).
 
+Columns read exactly (ids, group keys: ``exact=`` of :meth:`Table.chunks`) are never parsed as
+numbers: they are int64 when the first block holds only plain whole numbers (``0`` or
+``-?[1-9][0-9]*`` within int64), else the text as written, so ``007`` and ``7`` stay two ids
+and ``9007199254740993`` stays itself. A later block that holds another spelling (or an empty
+cell) comes out as text.
+
 Line numbers: the header is line 1 and data row ``r`` (0-based) is line ``r + 2``; blank lines
 (skipped) and line breaks inside quoted fields are not counted.
 """
@@ -35,9 +41,12 @@ from losscli.io._base import (
     Chunk,
     Table,
     arrow_to_numpy,
+    concat_exact,
+    is_int_spelling,
     pa_strings,
     read_exactly,
     short_cause,
+    strings_exact,
 )
 
 BLOCK_BYTES = 8 << 20
@@ -180,6 +189,7 @@ class TextTable(Table):
         self._reopenable = reopenable
         self._reader: _BlockReader | None = None
         self._ikinds: dict[str, str] = {}
+        self._int_ids: dict[str, bool] = {}
         stream = opener()
         try:
             self._open(stream, delimiter)
@@ -267,12 +277,20 @@ class TextTable(Table):
 
     # -- parsing -------------------------------------------------------------------------
 
-    def _parse(self, block: bytes, names: list[str], rows_before: int, typed: bool = False) -> Any:
+    def _parse(
+        self,
+        block: bytes,
+        names: list[str],
+        rows_before: int,
+        typed: bool = False,
+        as_text: frozenset[str] = frozenset(),
+    ) -> Any:
         """Parse a block with pyarrow: every column as raw bytes, or (``typed``) as its kind.
 
         A typed parse that fails raises ``pyarrow.ArrowInvalid`` for the caller to fall back
         on the raw parse, which locates the bad value; a raw parse that fails raises
-        InputError naming the line.
+        InputError naming the line. ``as_text`` columns are parsed as strings by the typed
+        parse (exact values: ids, group keys).
         """
         import pyarrow as pa
         import pyarrow.csv as pacsv
@@ -284,6 +302,8 @@ class TextTable(Table):
                 to = {"number": pa.float64(), "bool": pa.bool_(), "text": pa.string()}
                 self._pa_typed = {c: to[k] for c, k in self._ikinds.items()}
             types = self._pa_typed
+            if as_text:
+                types = {**types, **dict.fromkeys(as_text, pa.string())}
         else:
             types = self._pa_types
         try:
@@ -306,27 +326,54 @@ class TextTable(Table):
             raise self._locate_parse_error(block, rows_before, exc) from None
 
     def _block_columns(
-        self, block: bytes, parse_names: list[str], names: set[str], rows_before: int
-    ) -> tuple[int, dict[str, np.ndarray]]:
-        """Parse and convert one block: the fast typed parse, else the raw parse."""
+        self,
+        block: bytes,
+        parse_names: list[str],
+        names: set[str],
+        rows_before: int,
+        exact: frozenset[str] = frozenset(),
+    ) -> tuple[int, dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """Parse and convert one block: the fast typed parse, else the raw parse.
+
+        Returns the row count, the columns and the ``exact`` columns (see :meth:`_exact`).
+        """
         import pyarrow as pa
 
         try:
-            tbl = self._parse(block, parse_names, rows_before, typed=True)
+            tbl = self._parse(block, parse_names, rows_before, typed=True, as_text=exact)
         except pa.ArrowInvalid:
             tbl = self._parse(block, parse_names, rows_before)
-            return tbl.num_rows, {n: self._convert(tbl.column(n), n, rows_before) for n in names}
+            cols = {n: self._convert(tbl.column(n), n, rows_before) for n in names}
+            text = {n: self._to_string(tbl.column(n), n, rows_before) for n in exact}
+            return tbl.num_rows, cols, {n: self._exact(a, n) for n, a in text.items()}
         out = {}
         for n in names:
             col = tbl.column(n)
             kind = self._ikinds[n]
-            if kind == "text":
+            if n in exact:  # parsed as text for the exact values
+                out[n] = self._convert(col, n, rows_before)
+            elif kind == "text":
                 out[n] = arrow_to_numpy(col, object)
             elif kind == "bool":
                 out[n] = arrow_to_numpy(col.cast(pa.float64()))
             else:
                 out[n] = arrow_to_numpy(col)
-        return tbl.num_rows, out
+        return tbl.num_rows, out, {n: self._exact(tbl.column(n), n) for n in exact}
+
+    def _exact(self, arr: Any, col: str) -> np.ndarray:
+        """A column's exact values: int64 if its first block is all whole numbers, else text.
+
+        The choice is made once, on the first block (every read starts there), like the
+        column kinds: a column whose values there are all written as plain whole numbers
+        (:data:`~losscli.io._base.INT_SPELLING`: no leading zero, sign ``-`` only) is read as
+        int64; otherwise, and for any later block that holds another spelling or an empty
+        cell, as the text written (so ``007`` and ``7`` stay two ids).
+        """
+        if col not in self._int_ids:
+            self._int_ids[col] = (
+                arr.null_count < len(arr) and self._ikinds[col] != "text" and is_int_spelling(arr)
+            )
+        return strings_exact(arr, self._int_ids[col])
 
     def _locate_parse_error(self, block: bytes, rows_before: int, exc: BaseException) -> InputError:
         n_cols = len(self.columns)
@@ -440,12 +487,12 @@ class TextTable(Table):
 
     # -- iteration -----------------------------------------------------------------------
 
-    def _iter_chunks(self, names: list[str]) -> Iterator[Chunk]:
+    def _iter_chunks(self, names: list[str], exact: list[str]) -> Iterator[Chunk]:
         reader = self._reader
         self._reader = None
         if reader is None and not self._reopenable:
             raise RuntimeError(f"{self.name}: stdin can be read only once")
-        return self._generate(reader, names)
+        return self._generate(reader, names, exact)
 
     def _reopen(self) -> _BlockReader:
         stream = self._opener()
@@ -456,12 +503,16 @@ class TextTable(Table):
             raise
         return _BlockReader(stream, pending, eof, self.name)
 
-    def _generate(self, reader: _BlockReader | None, names: list[str]) -> Iterator[Chunk]:
+    def _generate(
+        self, reader: _BlockReader | None, names: list[str], exact: list[str]
+    ) -> Iterator[Chunk]:
         if reader is None:
             reader = self._reopen()
-        parse_names = list(dict.fromkeys(names)) or self.columns[:1]
+        parse_names = list(dict.fromkeys(names + exact)) or self.columns[:1]
+        exact_set = frozenset(exact)
         size = self.chunk_size
         pieces: dict[str, list[np.ndarray]] = {n: [] for n in names}
+        exact_pieces: dict[str, list[np.ndarray]] = {n: [] for n in exact}
         buffered = 0
         start = 0
         rows_before = 0
@@ -470,7 +521,9 @@ class TextTable(Table):
                 block = reader.next()
                 if block is None:
                     break
-                m, cols = self._block_columns(block, parse_names, set(names), rows_before)
+                m, cols, exact_cols = self._block_columns(
+                    block, parse_names, set(names), rows_before, exact_set
+                )
                 if m == 0:
                     continue
                 rows_before += m
@@ -479,19 +532,28 @@ class TextTable(Table):
                     take = min(m - off, size - buffered)
                     for n in names:
                         pieces[n].append(cols[n][off : off + take])
+                    for n in exact:
+                        exact_pieces[n].append(exact_cols[n][off : off + take])
                     buffered += take
                     off += take
                     if buffered == size:
-                        yield self._emit(start, buffered, pieces)
+                        yield self._emit(start, buffered, pieces, exact_pieces)
                         start += buffered
                         buffered = 0
                         pieces = {n: [] for n in names}
+                        exact_pieces = {n: [] for n in exact}
             if buffered:
-                yield self._emit(start, buffered, pieces)
+                yield self._emit(start, buffered, pieces, exact_pieces)
         finally:
             reader.stream.close()
 
-    def _emit(self, start: int, n: int, pieces: dict[str, list[np.ndarray]]) -> Chunk:
+    def _emit(
+        self,
+        start: int,
+        n: int,
+        pieces: dict[str, list[np.ndarray]],
+        exact_pieces: dict[str, list[np.ndarray]],
+    ) -> Chunk:
         data = {}
         for name, parts in pieces.items():
             if len(parts) == 1:
@@ -501,7 +563,8 @@ class TextTable(Table):
             else:
                 arr = np.concatenate(parts)
             data[name] = arr
-        return Chunk(self.name, start, n, data, self.kinds, "line")
+        exact = {name: concat_exact(parts) for name, parts in exact_pieces.items()}
+        return Chunk(self.name, start, n, data, self.kinds, "line", exact=exact)
 
     def close(self) -> None:
         """Close the underlying file."""

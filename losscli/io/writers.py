@@ -285,12 +285,40 @@ class PerSampleWriter:
         if self._schema is None:
             self._schema = table.schema
         elif table.schema != self._schema:
-            table = table.cast(self._schema)
+            table = self._conform(table)
         try:
             getattr(self, f"_write_{self.fmt.replace('.', '_')}")(table)
         except OSError as exc:
             self.abort()
             raise _disk_error(self.path, exc) from None
+
+    def _conform(self, table: Any) -> Any:
+        """Cast a chunk to the first chunk's types, unless that would change a value.
+
+        A column of whole numbers that turns to text further on (ids read exactly: ``7``
+        then ``007``) is written as it comes to CSV and JSONL; Parquet, one type per column,
+        refuses it (casting ``007`` to a number would make it ``7``).
+        """
+        import pyarrow as pa
+
+        def text(t: Any) -> bool:
+            return bool(pa.types.is_string(t) or pa.types.is_large_string(t))
+
+        for field in self._schema:
+            new = table.schema.field(field.name).type
+            if new == field.type or text(new) == text(field.type):
+                continue
+            if self.fmt != "parquet":
+                return table
+            col = table.column(field.name)
+            value = next((v for v in col.to_pylist() if v is not None), None)
+            first, then = ("text", "numbers") if text(field.type) else ("numbers", "text")
+            raise InputError(
+                f"cannot write '{self.path}': column '{field.name}' holds {first} in the first "
+                f"rows and {then} further on ({value!r}); a Parquet column holds one type: "
+                "write the per-sample rows to .csv or .jsonl"
+            )
+        return table.cast(self._schema)
 
     def _header(self) -> bytes:
         import csv

@@ -207,6 +207,55 @@ def test_label_ids_without_prediction_fail_as_locally(data, cluster, tmp_path):
     assert "have no prediction" in str(local.value)
 
 
+def _id_parts(folder: Path, ids: list, sizes: tuple[int, ...]) -> Path:
+    n = len(ids)
+    prob = np.linspace(0.05, 0.95, n)
+    return _parts(folder, pa.table({"id": pa.array(ids), "prob": prob}), sizes=sizes)
+
+
+@pytest.mark.parametrize(
+    "case, pred_ids, label_ids, sizes",
+    [
+        # the same id in two partitions (local: both rows named)
+        ("repeated across parts", [1, 2, 3, 4, 2, 5], [1, 2, 3, 4, 5], (3, 3)),
+        ("repeated in a part", [1, 2, 2, 3, 4, 5], [1, 2, 3, 4, 5], (4, 2)),
+        # ids without a label in two partitions: counted over all of them
+        ("missing in two parts", [1, 9, 3, 4, 8, 7], [1, 3, 4], (2, 1, 3)),
+        ("label without prediction", [1, 2, 3], [1, 2, 3, 4], (2, 1)),
+    ],
+)
+def test_id_join_errors_are_the_local_ones(cluster, tmp_path, case, pred_ids, label_ids, sizes):
+    preds = _id_parts(tmp_path / "p", pred_ids, sizes)
+    labels = tmp_path / "y.parquet"
+    pq.write_table(pa.table({"id": label_ids, "label": [i % 2 for i in label_ids]}), labels)
+    with pytest.raises(InputError) as local:
+        evaluate(str(preds), str(labels))
+    with pytest.raises(InputError) as dask:
+        ld.evaluate_dask(str(preds), str(labels), Options(), scheduler=cluster)
+    assert str(dask.value) == str(local.value)
+    if case.startswith("repeated"):
+        assert "id 2 appears more than once in column 'id' (part-00000.parquet, row 2 and " in str(
+            local.value
+        )
+    if case == "missing in two parts":
+        assert str(local.value).startswith(
+            f"{preds}: 3 ids are not in {labels} (column 'id'): 9 (part-00000.parquet, row 2), "
+            "8 (part-00002.parquet, row 2), 7 (part-00002.parquet, row 3);"
+        )
+
+
+def test_dask_joins_big_and_text_ids_exactly(cluster, tmp_path):
+    big = [2**53 + i for i in range(6)]
+    for name, ids in (("big", big), ("text", ["007", "7", "07", "a", "b", "0"])):
+        preds = _id_parts(tmp_path / name, ids, (2, 4))
+        labels = tmp_path / f"{name}.csv"
+        labels.write_text("id,label\n" + "".join(f"{i},{k % 2}\n" for k, i in enumerate(ids)))
+        expected = evaluate(str(preds), str(labels)).to_dict()
+        got = ld.evaluate_dask(str(preds), str(labels), Options(), scheduler=cluster)
+        assert_same(expected, got.to_dict())
+        assert expected["n_samples"] == 6
+
+
 @pytest.mark.parametrize("which", ["binary", "multi"])
 def test_per_sample_parts_equal_the_local_rows(data, cluster, tmp_path, which):
     local = tmp_path / "local.parquet"

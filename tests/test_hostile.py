@@ -51,6 +51,18 @@ def _files(d: Path) -> dict[str, Path]:
     text("labels4.csv", "label\n1\n0\n1\n0\n")
     text("pid.csv", "id,prob\n1,0.9\n2,0.1\n3,0.4\n")
     text("yid.csv", "id,label\n1,1\n2,0\n4,1\n")
+    text("pID.csv", "ID,prob\n1,0.9\n2,0.1\n3,0.4\n")
+    text("yID.csv", "ID,label\n1,1\n2,0\n3,1\n")
+    text("pdup.csv", "id,prob\n1,0.9\n2,0.1\n1,0.4\n")
+    text("ydup.csv", "id,label\n1,1\n2,0\n2,1\n3,0\n")
+    text("y5.csv", "id,label\n1,1\n2,0\n3,1\n4,0\n5,1\n")
+    text("p8.csv", "id,prob\n" + "".join(f"{i},0.5\n" for i in range(1, 9)))
+    text("y1.csv", "id,label\n1,1\n")
+    text("pbig.csv", "id,prob\n9007199254740993,0.9\n9007199254740992,0.1\n")
+    text("ybig.csv", "id,label\n9007199254740992,0\n9007199254740994,1\n")
+    text("p007.csv", "id,prob\n007,0.9\n8,0.1\n")
+    text("y7.csv", "id,label\n7,1\n8,0\n")
+    text("pnoid.csv", "id,prob\n1,0.9\n,0.1\n")
     text("gz.csv.gz", gzip.compress(b"label,prob\n1,0.9\n")[:20], mode="b")
     text("bad.json", "{nope")
     np.save(d / "cube.npy", np.zeros((2, 2, 2)))
@@ -157,7 +169,68 @@ CASES = [
         "the predictions have 3 rows but {labels4.csv} has 4; the files must have the same rows "
         "in the same order, or pass --id-col to join them",
     ),
-    ("id mismatch", ["{pid.csv}", "{yid.csv}"], "{pid.csv}: line 4: id 3 is not in {yid.csv}"),
+    (
+        "id mismatch",
+        ["{pid.csv}", "{yid.csv}"],
+        "{pid.csv}: 1 id is not in {yid.csv} (column 'id'): 3 (line 4); every prediction needs "
+        "the label of its id: evaluate files that hold the same ids",
+    ),
+    (
+        "prediction ids without a label, counted over the file",
+        ["{p8.csv}", "{y1.csv}", "--chunk-size", "2"],
+        "{p8.csv}: 7 ids are not in {y1.csv} (column 'id'): 2 (line 3), 3 (line 4), 4 (line 5), "
+        "5 (line 6), 6 (line 7), ...; every prediction needs the label of its id: evaluate files "
+        "that hold the same ids",
+    ),
+    (
+        "label ids without a prediction",
+        ["{pid.csv}", "{y5.csv}"],
+        "{y5.csv}: 2 ids have no prediction in {pid.csv} (column 'id'): 4 (line 5), 5 (line 6); "
+        "evaluate files that hold the same ids",
+    ),
+    (
+        "id columns that differ in case",
+        ["{pID.csv}", "{yid.csv}"],
+        "the id columns differ in case: 'ID' in {pID.csv}, 'id' in {yid.csv}; rename one so that "
+        "both files use the same name (and pass --id-col NAME if it is not 'id') to join the "
+        "files by id",
+    ),
+    (
+        "--id-col spelt otherwise in the labels",
+        ["{pid.csv}", "{yID.csv}", "--id-col", "id"],
+        "--id-col 'id': {yID.csv} has no column 'id' but has 'ID'; the id column must have the "
+        "same name in {pid.csv} and {yID.csv}: rename one of them",
+    ),
+    (
+        "duplicate id in the predictions",
+        ["{pdup.csv}", "{yid.csv}", "--chunk-size", "1"],
+        "{pdup.csv}: id 1 appears more than once in column 'id' (line 2 and line 4); ids must be "
+        "unique to join the files (each prediction takes the label of its id)",
+    ),
+    (
+        "duplicate id in the labels",
+        ["{pid.csv}", "{ydup.csv}"],
+        "{ydup.csv}: id 2 appears more than once in column 'id' (line 3 and line 4); ids must be "
+        "unique to join the files",
+    ),
+    (
+        "ids beyond 2**53 compared exactly",
+        ["{pbig.csv}", "{ybig.csv}"],
+        "{pbig.csv}: 1 id is not in {ybig.csv} (column 'id'): 9007199254740993 (line 2); every "
+        "prediction needs the label of its id: evaluate files that hold the same ids",
+    ),
+    (
+        "a leading zero makes another id",
+        ["{p007.csv}", "{y7.csv}"],
+        "{p007.csv}: 1 id is not in {y7.csv} (column 'id'): '007' (line 2); every prediction "
+        "needs the label of its id: evaluate files that hold the same ids",
+    ),
+    (
+        "missing id",
+        ["{pnoid.csv}", "{yid.csv}"],
+        "{pnoid.csv}: line 3: the id (column 'id') is missing; every row needs an id to join the "
+        "files",
+    ),
     (
         "unknown column",
         ["{ok.csv}", "--pred-cols", "p"],

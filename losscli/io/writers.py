@@ -11,6 +11,7 @@ import contextlib
 import errno
 import json
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ from typing import IO, Any
 import numpy as np
 
 from losscli.errors import DiskFullError, InputError, UsageError
-from losscli.io._base import pa_strings, short_cause
+from losscli.io._base import INT_SPELLING, pa_strings, short_cause
 
 
 def check_output_path(path: str | os.PathLike[str]) -> None:
@@ -310,8 +311,9 @@ class PerSampleWriter:
                 continue
             if self.fmt != "parquet":
                 return table
-            col = table.column(field.name)
-            value = next((v for v in col.to_pylist() if v is not None), None)
+            values = [v for v in table.column(field.name).to_pylist() if v is not None]
+            odd = [v for v in values if not re.fullmatch(INT_SPELLING, str(v))]
+            value = (odd or values or [None])[0]
             first, then = ("text", "numbers") if text(field.type) else ("numbers", "text")
             raise InputError(
                 f"cannot write '{self.path}': column '{field.name}' holds {first} in the first "

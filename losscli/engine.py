@@ -10,6 +10,7 @@ from __future__ import annotations
 import fnmatch
 import math
 import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -23,6 +24,7 @@ from losscli.tasks import (
     SCORE_KINDS,
     TASKS,
     Plan,
+    binary_labels,
     binary_scores_from_two,
     check_scores,
     encode_numeric_labels,
@@ -31,6 +33,7 @@ from losscli.tasks import (
     infer_scores,
     infer_task,
     normalise_probs,
+    numeric_class_reading,
 )
 
 DEFAULT_LABEL_COLS = ("label", "labels", "target", "y")
@@ -50,6 +53,9 @@ class Options:
     losses: Sequence[str] | None = None  # None: the task's default; ["all"]: every valid loss
     params: dict[str, Any] = field(default_factory=dict)  # loss parameters (losses.PARAMS)
     threshold: float | Sequence[float] | dict[str, float] | None = None
+    threshold_source: str = "--threshold"  # how messages name it (--threshold @file.json)
+    pos_label: str | None = None  # binary: the label value of the positive class
+    labels_are: str | None = None  # multi-class whole-number labels: index | name (None: infer)
     top_k: int | None = None
     zero_division: str | float = "warn"
     label_col: Sequence[str] | str | None = None
@@ -101,6 +107,78 @@ class Options:
             )
         if self.min_group_size < 1:
             raise UsageError(f"--min-group-size must be >= 1, got {self.min_group_size}")
+        if self.labels_are == "auto":
+            self.labels_are = None
+        if self.labels_are not in (None, "index", "name"):
+            raise UsageError(f"--labels-are must be index or name, got {self.labels_are!r}")
+        if self.pos_label is not None:
+            self.pos_label = str(self.pos_label).strip()
+            if not self.pos_label:
+                raise UsageError("--pos-label needs a value: the label of the positive class")
+        self.threshold = check_threshold(self.threshold, self.threshold_source)
+
+
+def _json_text(value: Any) -> str:
+    import json
+
+    try:
+        return json.dumps(value)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def _threshold_value(value: Any, what: str, option: str) -> float:
+    """One threshold: a real number (not a boolean) in [0, 1]."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        kind = "a boolean" if isinstance(value, bool) else "not a number"
+        raise UsageError(
+            f"{option}: {what} is {_json_text(value)}, {kind}; thresholds are numbers in [0, 1]"
+        )
+    v = float(value)
+    if not math.isfinite(v):
+        raise UsageError(
+            f"{option}: {what} is {v}, not a finite number; thresholds are numbers in [0, 1]"
+        )
+    if not 0.0 <= v <= 1.0:
+        raise UsageError(f"{option}: {what} is {v:g}, outside [0, 1]; thresholds are probabilities")
+    return v
+
+
+def check_threshold(value: Any, option: str = "--threshold") -> float | list[float] | dict | None:
+    """Check a ``--threshold`` value once, where it enters: numbers in [0, 1] only.
+
+    A number, a non-empty list of numbers (one per label) or a non-empty ``{label: number}``
+    map; booleans, text, nested lists, NaN, infinities and values outside [0, 1] are refused
+    with one message naming ``option`` and the bad item. How many values the task needs is
+    checked later, by :func:`resolve_threshold`.
+
+    Returns:
+        The value as floats (None stays None).
+
+    >>> check_threshold([0.25, 1])
+    [0.25, 1.0]
+    >>> check_threshold(True)
+    Traceback (most recent call last):
+    ...
+    losscli.errors.UsageError: --threshold: the value is true, a boolean; thresholds are numbers in [0, 1]
+    """
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        if not value:
+            raise UsageError(f"{option}: the map is empty; give a threshold per label")
+        out: dict[str, float] = {}
+        for k, v in value.items():
+            if not isinstance(k, str):
+                raise UsageError(f"{option}: label {k!r} is not a name")
+            out[k] = _threshold_value(v, f"the threshold of {k!r}", option)
+        return out
+    if isinstance(value, (list, tuple, np.ndarray)):
+        items = list(value)
+        if not items:
+            raise UsageError(f"{option}: the list is empty; give one threshold, or one per label")
+        return [_threshold_value(v, f"item {i + 1}", option) for i, v in enumerate(items)]
+    return _threshold_value(value, "the value", option)
 
 
 def _as_list(value: Sequence[str] | str | None) -> list[str] | None:
@@ -149,7 +227,30 @@ def _pick_default(table: Any, names: Sequence[str]) -> str | None:
 
 
 def _pick_default_label(table: Any) -> str | None:
+    lower = {c.lower() for c in table.columns}
+    found = [c for c in table.columns if c.lower() in DEFAULT_LABEL_COLS]
+    if len(found) > 1 and len(lower & set(DEFAULT_LABEL_COLS)) > 1:
+        shown = ", ".join(repr(c) for c in found)
+        raise UsageError(
+            f"{table.name} has several label columns ({shown}); pass --label-col to choose one"
+        )
     return _pick_default(table, DEFAULT_LABEL_COLS)
+
+
+_INDEX_NAME = re.compile(r"(Unnamed: \d+|__index_level_\d+__)")
+
+
+def is_index_column(name: str) -> bool:
+    """Whether a column is a pandas index written with the data.
+
+    ``DataFrame.to_csv()`` writes its index under an empty header name (read back as
+    ``Unnamed: 0``, as pandas does); ``to_parquet()`` stores a non-default index as
+    ``__index_level_0__``. Such a column holds row labels (0 .. N-1), never a prediction.
+
+    >>> [is_index_column(c) for c in ["Unnamed: 0", "", "__index_level_0__", "id", "p"]]
+    [True, True, True, False, False]
+    """
+    return name == "" or _INDEX_NAME.fullmatch(name) is not None
 
 
 def _require_id(table: Any, other: Any, id_col: str) -> None:
@@ -206,7 +307,14 @@ def _join_columns(pred_table: Any, label_table: Any | None, opts: Options) -> tu
 
 
 def resolve_columns(pred_table: Any, label_table: Any | None, opts: Options) -> Columns:
-    """Decide the label, prediction, id and weight columns from the headers and options."""
+    """Decide the label, prediction, id and weight columns from the headers and options.
+
+    Defaults: the label column is the one of ``label, labels, target, y`` present (several:
+    an error asking for ``--label-col``); a column ``id`` is the id column; the predictions
+    are every other numeric column but a pandas index (``Unnamed: 0``, left out with a note).
+    A column plays one role: ``--id-col``, ``--weight-col`` and ``--group-by`` naming a label
+    or prediction column are refused.
+    """
     weight_col = opts.weight_col
     id_col, join, join_note = _join_columns(pred_table, label_table, opts)
     notes = [join_note] if join_note else []
@@ -234,6 +342,13 @@ def resolve_columns(pred_table: Any, label_table: Any | None, opts: Options) -> 
             label_id = id_col or _pick_default(label_table, DEFAULT_ID_COLS)
             rest = [c for c in label_table.columns if c != label_id]
             found = _pick_default_label(label_table)
+            index = [c for c in rest if is_index_column(c)]
+            if found is None and index and len(rest) > len(index):
+                rest = [c for c in rest if c not in index]
+                notes.append(
+                    f"{label_table.name}: {', '.join(repr(c) for c in index)} is a pandas index "
+                    "(row numbers), not labels: left out; --label-col to use it"
+                )
             label_cols = rest if len(rest) == 1 or found is None else [found]
         _require(label_table, label_cols, "--label-col")
         source = label_table
@@ -246,6 +361,16 @@ def resolve_columns(pred_table: Any, label_table: Any | None, opts: Options) -> 
             f"{source.name}: label columns {', '.join(label_cols)} mix text; class-name labels "
             "must be one column"
         )
+    if label_table is None:
+        for option, col in (("--id-col", opts.id_col), ("--weight-col", weight_col),
+                            ("--group-by", group_col)):  # fmt: skip
+            if col is not None and col in label_cols:
+                raise UsageError(
+                    f"{option} {col!r} is the label column; a column plays one role (choose "
+                    f"another {option}, or the labels with --label-col)"
+                )
+        if id_col is not None and opts.id_col is None and id_col in label_cols:
+            id_col = None  # --label-col id: the column is the label, not an id
     reserved = {id_col, weight_col, group_col} | (set(label_cols) if label_table is None else set())
     pattern = _as_list(opts.pred_cols)
     if pattern is None:
@@ -261,6 +386,16 @@ def resolve_columns(pred_table: Any, label_table: Any | None, opts: Options) -> 
                     f"{pred_table.name} left out, the labels come from {label_table.name} "
                     "(choose the columns with --pred-cols)"
                 )
+        index = [c for c in pred if is_index_column(c)]
+        if index:
+            pred = [c for c in pred if c not in index]
+            shown = ", ".join(repr(c) for c in index)
+            notes.append(
+                f"{shown} {'is a pandas index' if len(index) == 1 else 'are pandas indexes'} "
+                "(row numbers, as DataFrame.to_csv() writes them), not "
+                f"{'a prediction' if len(index) == 1 else 'predictions'}: left out; "
+                "--pred-cols to use it"
+            )
     else:
         pred = []
         for p in pattern:
@@ -282,13 +417,13 @@ def resolve_columns(pred_table: Any, label_table: Any | None, opts: Options) -> 
             f"{pred_table.name} has no prediction column besides the label/id/weight columns; "
             "choose them with --pred-cols"
         )
-    clash = set(pred) & {id_col, weight_col, group_col}
-    if clash:
-        raise UsageError(
-            f"column {clash.pop()!r} cannot be both a prediction and an id/weight/group column"
-        )
-    if group_col and label_table is None and group_col in label_cols:
-        raise UsageError(f"column {group_col!r} cannot be both the label and the --group-by column")
+    for option, col in (("--id-col", id_col), ("--weight-col", weight_col),
+                        ("--group-by", group_col)):  # fmt: skip
+        if col is not None and col in pred:
+            raise UsageError(
+                f"{option} {col!r} is also a prediction column (--pred-cols); a column plays "
+                "one role"
+            )
     if label_table is None and set(pred) & set(label_cols):
         raise UsageError(
             f"column {sorted(set(pred) & set(label_cols))[0]!r} is both label and prediction"
@@ -296,6 +431,14 @@ def resolve_columns(pred_table: Any, label_table: Any | None, opts: Options) -> 
     if label_table is not None and len(label_cols) > 1 and len(label_cols) == len(pred):
         if set(label_cols) == set(pred):  # match label columns to prediction columns by name
             label_cols = list(pred)
+        elif set(label_cols) & set(pred) and (opts.label_col is None or opts.pred_cols is None):
+            both = sorted(set(label_cols) & set(pred))[0]
+            raise UsageError(
+                f"label columns ({', '.join(label_cols)}) and prediction columns "
+                f"({', '.join(pred)}) share the name {both!r} but not all names, so they cannot "
+                "be paired by name or by position; choose them with --label-col and --pred-cols "
+                "in the same order"
+            )
     return Columns(
         label=label_cols,
         pred=pred,
@@ -647,32 +790,46 @@ def _open(path: Any, fmt: str | None, chunk_size: int | None, role: str) -> Any:
     return io.open_table(path, **kwargs)
 
 
-def resolve_threshold(spec: Any, plan: Plan) -> float | np.ndarray:
-    """Turn ``--threshold`` (a number, a list per label, or a name->value dict) into numbers."""
+def resolve_threshold(spec: Any, plan: Plan, option: str = "--threshold") -> float | np.ndarray:
+    """Turn ``--threshold`` (checked by :func:`check_threshold`: a number, a list per label, or
+    a name->value map) into the numbers the task needs: one, or one per multi-label label.
+
+    >>> resolve_threshold([0.2, 0.7], Plan("multilabel", "probs", "multi-hot", ["a", "b"]))
+    array([0.2, 0.7])
+    """
+    spec = check_threshold(spec, option)
     if spec is None:
         return 0.5
     if isinstance(spec, dict):
         if plan.task == "multilabel":
             missing = [c for c in plan.classes if c not in spec]
             if missing:
-                raise UsageError(f"--threshold: no threshold for label {missing[0]!r}")
-            values = np.array([float(spec[c]) for c in plan.classes])
+                raise UsageError(f"{option}: no threshold for label {missing[0]!r}")
+            extra = [k for k in spec if k not in plan.classes]
+            if extra:
+                raise UsageError(
+                    f"{option}: {extra[0]!r} is not a label; the labels are "
+                    f"{', '.join(repr(c) for c in plan.classes[:10])}"
+                )
+            values = np.array([spec[c] for c in plan.classes])
         elif len(spec) == 1:
-            values = np.array([float(next(iter(spec.values())))])
+            values = np.array([next(iter(spec.values()))])
         else:
-            raise UsageError("--threshold: a name->threshold map fits multi-label data only")
-    elif isinstance(spec, (list, tuple, np.ndarray)):
+            raise UsageError(f"{option}: a name->threshold map fits multi-label data only")
+    elif isinstance(spec, list):
         values = np.asarray(spec, dtype=np.float64)
     else:
-        values = np.array([float(spec)])
-    if np.any(~np.isfinite(values)) or np.any((values < 0) | (values > 1)):
-        raise UsageError("--threshold values must be probabilities in [0, 1]")
+        values = np.array([spec])
     if values.size == 1:
         return float(values[0])
-    if plan.task != "multilabel" or values.size != plan.n_outputs:
+    if plan.task != "multilabel":
         raise UsageError(
-            f"--threshold got {values.size} values; give one number, or one per label "
-            f"({plan.n_outputs}) for multi-label data"
+            f"{option} got {values.size} values, but {plan.task} data takes one threshold"
+        )
+    if values.size != plan.n_outputs:
+        raise UsageError(
+            f"{option} got {values.size} values for {plan.n_outputs} labels; give one number, "
+            "or one per label"
         )
     return values
 
@@ -795,7 +952,12 @@ class Evaluation:
 
     # -- decisions ---------------------------------------------------------------------------
 
-    def _decide(self, raw_labels: np.ndarray, preds: np.ndarray) -> Plan:
+    def _decide(self, raw_labels: np.ndarray, preds: np.ndarray, where: Any = None) -> Plan:
+        """Decide task, score kind, label encoding and classes from the first usable chunk.
+
+        Every choice the data did not force is written to ``notes`` (the report's
+        ``inference``); a choice the data leaves open is a UsageError naming the flag.
+        """
         from losscli.activations import ACTIVATIONS
 
         opts = self.opts
@@ -817,6 +979,9 @@ class Evaluation:
                 text_labels=self.cols.text_labels,
                 pred_names=pred_names,
                 scores_hint=scores_hint,
+                pos_label=opts.pos_label,
+                where=where,
+                label_names=self.cols.label,
             )
             notes.append(f"task {task}: {why}")
         else:
@@ -824,22 +989,51 @@ class Evaluation:
         P = preds.shape[1]
         classes: list[str]
         two = False
+        label_values: tuple[float | None, float] | None = None
+        pos_label: str | None = None
+        negative_open = False
+        if opts.pos_label is not None and not (task == "binary" and P == 1):
+            if task != "binary":
+                raise UsageError(f"--pos-label is for binary data; the task is {task}")
+            if opts.pos_label != pred_names[1] and not (
+                enc == "binary" and opts.pos_label in ("1", "1.0")
+            ):
+                raise UsageError(
+                    f"--pos-label {opts.pos_label}: with two prediction columns the second, "
+                    f"{pred_names[1]!r}, is the positive class; drop --pos-label or reorder "
+                    "--pred-cols"
+                )
+        if opts.labels_are is not None and (task != "multiclass" or enc not in ("index", "name")):
+            raise UsageError(
+                "--labels-are is for multi-class labels in one column of whole numbers; the "
+                f"labels here are {enc} ({task})"
+            )
         if task == "binary":
             if P == 2:
                 two, classes = True, pred_names
             elif P == 1:
                 if enc == "name":
-                    pos = pred_names[0]
-                    seen = sorted({str(v) for v in raw_labels if v is not None})
-                    if pos not in seen and len(seen) > 1 or len(seen) > 2:
-                        raise InputError(
-                            f"binary class-name labels must include the prediction column's name "
-                            f"{pos!r} (the positive class); found {', '.join(seen[:5])}"
-                        )
-                    neg = next((s for s in seen if s != pos), f"not {pos}")
-                    classes = [neg, pos]
+                    classes, pos_label, note, negative_open = self._binary_names(
+                        raw_labels, pred_names[0]
+                    )
+                    if note:
+                        notes.append(note)
                 else:
-                    classes = ["0", "1"]
+                    enc, neg, pos, why = binary_labels(raw_labels[:, 0], opts.pos_label, where)
+                    if enc == "pos-label":
+                        label_values = (neg, pos)
+                        pos_label = f"{pos:g}"
+                        neg_name = f"not {pos:g}" if neg is None else f"{neg:g}"
+                        classes = [neg_name, pos_label]
+                        if opts.task != "auto":
+                            notes.append(f"labels: {why}")
+                        if neg is None:
+                            notes.append(
+                                f"the first chunk holds only the label {pos:g}: every other "
+                                f"value counts as the negative class ({neg_name!r})"
+                            )
+                    else:
+                        classes = ["0", "1"]
             else:
                 raise UsageError(
                     f"--task binary needs one prediction column (or two: negative, positive); "
@@ -849,6 +1043,15 @@ class Evaluation:
             if P < 2:
                 raise UsageError(f"--task {task} needs one prediction column per class; got {P}")
             classes = pred_names
+            if task == "multiclass" and enc == "index":
+                enc, note = numeric_class_reading(
+                    raw_labels[:, 0],
+                    pred_names,
+                    opts.labels_are,
+                    ignore_index=self.params.get("ignore_index"),
+                )
+                if note:
+                    notes.append(f"labels: {note}")
         else:
             classes = pred_names
         if act_kind is not None:
@@ -882,7 +1085,69 @@ class Evaluation:
             binary_from_two_columns=two,
             notes=notes,
             scores_inferred=inferred,
+            label_values=label_values,
+            pos_label=pos_label,
+            negative_open=negative_open,
         )
+
+    def _binary_names(
+        self, raw: np.ndarray, column: str
+    ) -> tuple[list[str], str | None, str | None, bool]:
+        """Classes ``[negative, positive]`` of one-column binary class-name labels.
+
+        The positive class is the prediction column's name when it is a label, else
+        ``--pos-label``; a single label value without either is refused (it does not say
+        which class it is). Returns ``(classes, pos_label for the signature, note, whether the
+        negative class is open)``: with only the positive class in the first chunk, every other
+        label is negative.
+        """
+        pos_opt = self.opts.pos_label
+        seen = sorted({str(v) for v in raw if v is not None})
+        shown = ", ".join(repr(v) for v in seen[:5]) + (", …" if len(seen) > 5 else "")
+        if len(seen) > 2:
+            raise InputError(
+                f"binary class-name labels take two values, but there are {len(seen)} "
+                f"({shown}) and one prediction column; fix the labels, or give one prediction "
+                "column per class"
+            )
+        recorded = None
+        if pos_opt is not None:
+            if column in seen and pos_opt != column:
+                raise UsageError(
+                    f"--pos-label {pos_opt!r} contradicts the prediction column {column!r}, "
+                    "which names the class it scores; drop --pos-label or rename the column"
+                )
+            if pos_opt not in seen and len(seen) == 2:
+                raise UsageError(f"--pos-label {pos_opt!r} is not one of the labels ({shown})")
+            pos = pos_opt
+            recorded = None if pos == column else pos
+            note = (
+                None
+                if pos == column
+                else f"labels: positive class {pos!r} (--pos-label), scored by column {column!r}"
+            )
+        elif column in seen:
+            pos, note = column, None
+        elif len(seen) == 2:
+            raise UsageError(
+                f"binary class-name labels ({shown}) do not include the prediction column's name "
+                f"{column!r}, so which class it scores is unknown; pass --pos-label NAME"
+            )
+        else:
+            raise UsageError(
+                f"every label is {seen[0]!r} and the prediction column {column!r} names no "
+                f"class, so which class is positive is unknown; pass --pos-label (e.g. "
+                f"--pos-label {seen[0]} if {seen[0]!r} is the positive class)"
+            )
+        others = [v for v in seen if v != pos]
+        if others:
+            return [others[0], pos], recorded, note, False
+        neg = f"not {pos}"
+        more = (
+            f"the first chunk holds only the label {pos!r}: every other label counts as the "
+            f"negative class ({neg!r})"
+        )
+        return [neg, pos], recorded, more if note is None else f"{note}; {more}", True
 
     def _encoding_for(self, task: str, raw: np.ndarray, preds: np.ndarray) -> str:
         if self.cols.text_labels:
@@ -896,9 +1161,9 @@ class Evaluation:
             if n_lab != 1:
                 raise InputError(f"--task binary needs one label column; got {n_lab}")
             y = raw[:, 0]
-            if np.all(np.isin(y, (-1.0, 1.0))) and np.any(y == -1):
+            if preds.shape[1] == 2 and np.all(np.isin(y, (-1.0, 1.0))) and np.any(y == -1):
                 return "pm1"
-            return "binary"
+            return "binary"  # one prediction column: _decide reads the values (binary_labels)
         if task == "multiclass":
             if n_lab == 1:
                 return "index"
@@ -956,7 +1221,7 @@ class Evaluation:
         self.loss_names = names
         self.loss_acc = {n: LossAccumulator(n) for n in names}
         if plan.task != "regression":
-            self.threshold = resolve_threshold(opts.threshold, plan)
+            self.threshold = resolve_threshold(opts.threshold, plan, opts.threshold_source)
             if (
                 opts.top_k is not None
                 and plan.task == "multiclass"
@@ -1135,7 +1400,7 @@ class Evaluation:
             i = first_bad(weights < 0)
             raise InputError(f"{where_kept(i)}: sample weight {weights[i]:g} is negative")
         if self.plan is None:
-            self._start(self._decide(raw, preds))
+            self._start(self._decide(raw, preds, where_kept))
         plan = self.plan
         assert plan is not None
         if not count:  # decide() only wants the plan
@@ -1150,11 +1415,15 @@ class Evaluation:
                 self.n_renormalised += n_off
                 self.max_prob_dev = max(self.max_prob_dev, dev)
         if self.cols.text_labels:
-            pos = plan.classes[1] if plan.task == "binary" else None
-            y_true = encode_text_labels(raw, plan.classes, where_kept, positive=pos)
+            pos = neg = None
+            if plan.task == "binary":
+                pos = plan.classes[1]
+                neg = None if plan.negative_open else plan.classes[0]
+            y_true = encode_text_labels(raw, plan.classes, where_kept, positive=pos, negative=neg)
         else:
+            one = ("index", "name", "binary", "pm1", "pos-label")
             if plan.task != "regression" and raw.shape[1] != (
-                1 if plan.label_encoding in ("index", "binary", "pm1") else len(plan.classes)
+                1 if plan.label_encoding in one else len(plan.classes)
             ):
                 raise InputError("label columns do not match the prediction columns")
             y_true = encode_numeric_labels(
@@ -1353,15 +1622,12 @@ class Evaluation:
         classes = np.array(plan.classes, dtype=object)
         probs = per.pop("_probs", None)
         if plan.task == "binary":
-            out["label"] = (
-                classes[y_true.astype(np.int64)]
-                if plan.label_encoding == "name"
-                else y_true.astype(np.int64)
-            )
+            named = plan.label_encoding in ("name", "pos-label")
+            out["label"] = classes[y_true.astype(np.int64)] if named else y_true.astype(np.int64)
             out["prob"] = probs
             out["prediction"] = (
                 classes[(probs > self.threshold).astype(np.int64)]
-                if plan.label_encoding == "name"
+                if named
                 else (probs > self.threshold).astype(np.int64)
             )
         elif plan.task == "multiclass":
@@ -1658,6 +1924,14 @@ class Evaluation:
         }
         for p in used:
             settings[p] = self.params.get(p)
+        if plan.pos_label is not None:  # a positive class other than 1 or the column's name
+            settings["pos_label"] = plan.pos_label
+        if (
+            plan.task == "multiclass"
+            and plan.label_encoding == "name"
+            and not self.cols.text_labels
+        ):
+            settings["labels_are"] = "name"  # whole-number labels matched by column name
         if plan.task != "regression":
             t = self.threshold
             settings["threshold"] = t if isinstance(t, float) else [float(x) for x in t]

@@ -49,6 +49,15 @@ class Plan:
     binary_from_two_columns: bool = False
     notes: list[str] = field(default_factory=list)
     scores_inferred: bool = False  # scores came from --scores auto (checks then say so)
+    #: binary numeric labels: (negative, positive) label values; negative None when the first
+    #: chunk held only the positive value (every other value then counts as negative)
+    label_values: tuple[float | None, float] | None = None
+    #: the positive class when a rule or --pos-label chose it (not 0/1, -1/+1 or the column's
+    #: name); the signature records it
+    pos_label: str | None = None
+    #: binary class-name labels: the first chunk held only the positive class, so every other
+    #: name counts as negative
+    negative_open: bool = False
 
     @property
     def n_outputs(self) -> int:
@@ -69,6 +78,168 @@ def _is_integral(a: np.ndarray) -> bool:
     return bool(np.all(np.isfinite(a)) and np.all(a == np.round(a)))
 
 
+def _num(v: float) -> str:
+    """A label value as messages show it: ``2`` not ``2.0``."""
+    return f"{v:g}"
+
+
+def _listed(values: Sequence[float], limit: int = 6) -> str:
+    shown = ", ".join(_num(v) for v in values[:limit])
+    return shown + (", …" if len(values) > limit else "")
+
+
+def _rarest_row(uniq: np.ndarray, first: np.ndarray, counts: np.ndarray) -> int:
+    """The first row of the rarest label value (a typo, most likely), preferring one that is
+    not 0, 1 or -1."""
+    rare = counts == counts.min()
+    odd = rare & ~np.isin(uniq, (-1.0, 0.0, 1.0))
+    return int(first[np.flatnonzero(odd if odd.any() else rare)[0]])
+
+
+def binary_labels(
+    y: np.ndarray, pos_label: str | None = None, where: Where | None = None
+) -> tuple[str, float | None, float, str]:
+    """Decide which numeric label value is the positive class of one-column binary data.
+
+    The rule (scikit-learn's): 0/1 and -1/+1 labels have positive class 1; any other two
+    values have the larger one as positive (``--pos-label`` chooses the other). A single
+    value other than 0, 1 or -1 does not say which class it is, so it needs ``pos_label``.
+
+    Args:
+        y: (n,) float64 labels of the first chunk (whole numbers).
+        pos_label: the ``--pos-label`` text, or None.
+        where: row number -> location, for messages.
+
+    Returns:
+        ``(encoding, negative, positive, reason)``: encoding ``binary`` (0/1), ``pm1`` (-1/+1)
+        or ``pos-label`` (any other pair); ``negative`` is None when only the positive value
+        was seen.
+
+    >>> binary_labels(np.array([1.0, 2.0, 2.0]))[:3]
+    ('pos-label', 1.0, 2.0)
+    >>> binary_labels(np.array([0.0, 1.0]), "0")[:3]
+    ('pos-label', 1.0, 0.0)
+    """
+    uniq, first, counts = np.unique(y, return_index=True, return_counts=True)
+    if uniq.size > 2:
+        i = _rarest_row(uniq, first, counts)
+        raise InputError(
+            f"{(where or (lambda i: f'row {i + 1}'))(i)}: label {_num(y[i])} makes {uniq.size} "
+            f"distinct labels ({_listed(uniq)}), but binary labels take two values; fix the "
+            "labels or pass another --task"
+        )
+    if pos_label is not None:
+        try:
+            pos = float(pos_label)
+        except ValueError:
+            raise UsageError(
+                f"--pos-label {pos_label!r} is not a number, but the labels are numbers "
+                f"({_listed(uniq)})"
+            ) from None
+        others = uniq[uniq != pos]
+        if others.size > 1:
+            raise UsageError(
+                f"--pos-label {pos_label} is not one of the labels ({_listed(uniq)})"
+            )
+        neg = float(others[0]) if others.size else None
+        why = f"positive class {_num(pos)} (--pos-label)"
+    elif uniq.size == 2:
+        neg, pos = float(uniq[0]), float(uniq[1])
+        why = (
+            f"labels take two values, {_num(neg)} and {_num(pos)}: the larger, {_num(pos)}, is "
+            f"the positive class (as scikit-learn; --pos-label {_num(neg)} for the other)"
+        )
+    else:
+        v = float(uniq[0])
+        if v not in (-1.0, 0.0, 1.0):
+            raise InputError(
+                f"every label is {_num(v)}, which does not say which class is positive; pass "
+                f"--pos-label {_num(v)} if it is the positive class, or --task regression if "
+                "the labels are quantities"
+            )
+        neg, pos = (-1.0 if v == -1.0 else 0.0), 1.0
+        why = ""
+    if pos == 1.0 and neg in (0.0, None):
+        return "binary", 0.0, 1.0, "labels are 0/1"
+    if pos == 1.0 and neg == -1.0:
+        return "pm1", -1.0, 1.0, "labels are -1/+1"
+    return "pos-label", neg, pos, why
+
+
+def numeric_class_reading(
+    y: np.ndarray,
+    names: Sequence[str],
+    labels_are: str | None = None,
+    *,
+    ignore_index: int | None = None,
+) -> tuple[str, str | None]:
+    """Read whole-number multi-class labels as 0-based column indices or as column names.
+
+    When the prediction columns are named like numbers (``1, 2, 3``) a label ``2`` is either
+    the column named ``2`` or the column at index 2. The readings agree when the names are
+    ``0 .. C-1``; otherwise the one that fits every label of the first chunk is taken (with a
+    note), and when both fit and differ losscli asks for ``--labels-are``.
+
+    Returns:
+        ``("index" | "name", note or None)``.
+
+    >>> numeric_class_reading(np.array([1.0, 3.0]), ["1", "2", "3"])[0]
+    'name'
+    >>> numeric_class_reading(np.array([0.0, 2.0]), ["1", "2", "3"])[0]
+    'index'
+    >>> numeric_class_reading(np.array([0.0, 2.0]), ["0", "1", "2"])
+    ('index', None)
+    """
+    values = _name_values(names)
+    if labels_are is not None:
+        if labels_are == "name" and not np.isfinite(values).any():
+            raise UsageError(
+                "--labels-are name: no prediction column is named like a number "
+                f"({', '.join(repr(n) for n in list(names)[:6])}); labels are class indices"
+            )
+        return labels_are, None
+    same = np.array_equal(values, np.arange(len(names), dtype=np.float64))
+    if not np.isfinite(values).any() or same:
+        return "index", None
+    seen = np.unique(y if ignore_index is None else y[y != ignore_index])
+    fits_index = bool(np.all((seen >= 0) & (seen < len(names))))
+    fits_name = bool(np.all(np.isin(seen, values)))
+    shown = _listed([float(v) for v in values if np.isfinite(v)])
+    if fits_index and fits_name:
+        by_name = {float(v): i for i, v in enumerate(values) if np.isfinite(v)}
+        differ = [v for v in seen if by_name[float(v)] != int(v)]
+        if differ:
+            v = float(differ[0])
+            raise UsageError(
+                f"the labels ({_listed(seen)}) fit the prediction columns ({shown}) both by "
+                f"name (label {_num(v)} is column {names[by_name[v]]!r}) and as 0-based "
+                f"indices (label {_num(v)} is column {names[int(v)]!r}); pass --labels-are name "
+                "or --labels-are index"
+            )
+        return "name", "labels are the prediction columns' names (the same columns as indices)"
+    if fits_name:
+        return "name", f"labels are the prediction columns' names ({shown}), not 0-based indices"
+    if fits_index:
+        return "index", (
+            f"labels are 0-based column indices, not the columns' names ({shown}); "
+            "--labels-are name to read them by name"
+        )
+    return "index", None
+
+
+def _name_values(names: Sequence[str]) -> np.ndarray:
+    """Each column name as a whole number, NaN where it is not one."""
+    out = np.full(len(names), np.nan)
+    for i, n in enumerate(names):
+        try:
+            v = float(n)
+        except ValueError:
+            continue
+        if np.isfinite(v) and v == round(v):
+            out[i] = v
+    return out
+
+
 def infer_task(
     labels: np.ndarray,
     preds: np.ndarray,
@@ -76,8 +247,15 @@ def infer_task(
     text_labels: bool,
     pred_names: Sequence[str],
     scores_hint: str | None = None,
+    pos_label: str | None = None,
+    where: Where | None = None,
+    label_names: Sequence[str] | None = None,
 ) -> tuple[str, str, str]:
     """Infer the task from a sample of labels and predictions.
+
+    Regression is decided only from labels that are clearly continuous (a value that is not a
+    whole number); whole-number labels are classes, and when they fit no classification
+    reading of the prediction columns the error names ``--task``.
 
     Args:
         labels: (n,) text labels (object) or (n, Lc) float64 numeric label columns.
@@ -86,6 +264,9 @@ def infer_task(
         pred_names: the P prediction column names.
         scores_hint: the score kind when the user gave it (helps tell one-hot multi-class from
             multi-label).
+        pos_label: ``--pos-label`` (for one-column binary labels).
+        where: row number -> location for messages.
+        label_names: the Lc label column names, for messages.
 
     Returns:
         ``(task, label_encoding, reason)``.
@@ -97,6 +278,7 @@ def infer_task(
     ...            pred_names=["a", "b", "c"])[:2]
     ('multiclass', 'index')
     """
+    where = where or (lambda i: f"row {i + 1}")
     n_pred = preds.shape[1]
     if text_labels:
         if n_pred == 1:
@@ -105,28 +287,43 @@ def infer_task(
     n_lab = labels.shape[1]
     if n_lab == 1:
         y = labels[:, 0]
+        if not _is_integral(y):
+            i = first_bad(y != np.round(y))
+            if n_pred == 1:
+                return (
+                    "regression",
+                    "values",
+                    f"labels are not whole numbers ({_num(y[i])} at {where(i)})",
+                )
+            raise InputError(
+                f"{where(i)}: label {_num(y[i])} is not a whole number, but there are {n_pred} "
+                "prediction columns: for multi-class data give integer class indices, or pass "
+                "--task regression"
+            )
         if n_pred == 1:
-            if _is_binary_values(y):
-                return "binary", "binary", "labels are 0/1 and there is one prediction column"
-            uniq = np.unique(y)
-            if uniq.size <= 2 and np.all(np.isin(uniq, (-1.0, 1.0))):
-                return "binary", "pm1", "labels are -1/+1 and there is one prediction column"
-            return "regression", "values", "labels are numbers other than 0/1"
+            uniq, first, counts = np.unique(y, return_index=True, return_counts=True)
+            if uniq.size > 2:
+                i = _rarest_row(uniq, first, counts)
+                raise InputError(
+                    f"{where(i)}: label {_num(y[i])} makes {uniq.size} distinct labels "
+                    f"({_listed(uniq)}) with one prediction column, which fits neither binary "
+                    "(two labels) nor multi-class (one column per class); fix the labels, or "
+                    "pass --task regression if they are quantities"
+                )
+            enc, _, _, why = binary_labels(y, pos_label)
+            if enc == "pos-label":
+                return "binary", enc, f"one prediction column; {why}"
+            return "binary", enc, f"{why} and there is one prediction column"
         if n_pred == 2 and _is_binary_values(y):
             return (
                 "binary",
                 "binary",
                 "labels are 0/1 and there are two prediction columns (the second is positive)",
             )
-        if _is_integral(y):
-            return (
-                "multiclass",
-                "index",
-                f"labels are integer class indices and there are {n_pred} prediction columns",
-            )
-        raise InputError(
-            f"the labels are not integers, but there are {n_pred} prediction columns: for "
-            "multi-class data give integer class indices, or pass --task regression"
+        return (
+            "multiclass",
+            "index",
+            f"labels are integer class indices and there are {n_pred} prediction columns",
         )
     # several label columns
     if n_lab != n_pred:
@@ -136,6 +333,16 @@ def infer_task(
         )
     in_unit = bool(np.all((labels >= 0) & (labels <= 1)))
     if not in_unit:
+        outside = (labels < 0) | (labels > 1)
+        i = first_bad(outside)
+        j = int(np.flatnonzero(outside[i])[0])
+        if _is_integral(labels):
+            col = f"column {label_names[j]!r}" if label_names else f"label column {j + 1}"
+            raise InputError(
+                f"{where(i)}: {col} holds {_num(labels[i, j])}, a whole number outside 0/1, so "
+                "the label rows are neither one-hot nor multi-hot; fix the labels, or pass "
+                "--task regression if they are quantities"
+            )
         return "regression", "values", f"{n_lab} label columns hold values outside [0, 1]"
     row_sums = labels.sum(axis=1)
     sums_to_one = bool(np.all(np.abs(row_sums - 1.0) <= 1e-6))
@@ -276,16 +483,36 @@ def normalise_probs(preds: np.ndarray) -> tuple[np.ndarray, int, float]:
 
 
 def encode_text_labels(
-    values: np.ndarray, classes: Sequence[str], where: Where, *, positive: str | None = None
+    values: np.ndarray,
+    classes: Sequence[str],
+    where: Where,
+    *,
+    positive: str | None = None,
+    negative: str | None = None,
 ) -> np.ndarray:
     """Map class-name labels to class indices (or 0/1 for binary with a ``positive`` name).
 
+    Binary: a label equal to ``positive`` is 1, one equal to ``negative`` is 0, any other is
+    an error; with ``negative`` None (the first chunk held only the positive class) every
+    other label is 0.
+
     >>> encode_text_labels(np.array(["b", "a"], dtype=object), ["a", "b"], str).tolist()
     [1, 0]
+    >>> encode_text_labels(np.array(["no", "yes"], dtype=object), ["no", "yes"], str,
+    ...                    positive="yes", negative="no").tolist()
+    [0.0, 1.0]
     """
     lookup = {name: i for i, name in enumerate(classes)}
     if positive is not None:
         out = np.array([v == positive for v in values], dtype=np.float64)
+        if negative is not None:
+            bad = (out == 0) & np.array([v != negative for v in values], dtype=bool)
+            if bad.any():
+                i = first_bad(bad)
+                raise InputError(
+                    f"{where(i)}: label {values[i]!r} is neither {negative!r} nor {positive!r}, "
+                    "the two classes of the binary labels"
+                )
         return out
     out = np.empty(len(values), dtype=np.int64)
     for i, v in enumerate(values):
@@ -320,6 +547,18 @@ def encode_numeric_labels(
                 i = first_bad(bad)
                 raise InputError(f"{where(i)}: label {y[i]:g} is not -1 or +1")
             return (y > 0).astype(np.float64)
+        if enc == "pos-label":
+            assert plan.label_values is not None
+            neg, pos = plan.label_values
+            if neg is not None:
+                bad = (y != pos) & (y != neg)
+                if bad.any():
+                    i = first_bad(bad)
+                    raise InputError(
+                        f"{where(i)}: label {y[i]:g} is neither {neg:g} nor {pos:g}, the two "
+                        "values of the binary labels"
+                    )
+            return (y == pos).astype(np.float64)
         bad = (y != 0) & (y != 1)
         if bad.any():
             i = first_bad(bad)
@@ -329,6 +568,24 @@ def encode_numeric_labels(
         return y.astype(np.float64, copy=False)
     if task == "multiclass":
         n_classes = plan.n_outputs
+        if enc == "name":  # whole-number labels naming the prediction columns
+            y = labels[:, 0]
+            values = _name_values(plan.classes)
+            order = np.argsort(values)  # NaN (names that are not numbers) sort last
+            pos = np.minimum(np.searchsorted(values[order], y), len(order) - 1)
+            found = values[order][pos] == y
+            keep = np.zeros(y.shape, bool) if ignore_index is None else y == ignore_index
+            if not (found | keep).all():
+                i = first_bad(~(found | keep))
+                shown = ", ".join(repr(c) for c in list(plan.classes)[:10])
+                raise InputError(
+                    f"{where(i)}: label {y[i]:g} is not the name of a prediction column; they "
+                    f"are {shown} (--labels-are index reads labels as 0-based indices)"
+                )
+            out = order[pos].astype(np.int64)
+            if ignore_index is not None:
+                out[keep] = ignore_index
+            return out
         if enc == "index":
             y = labels[:, 0]
             bad = (y != np.round(y)) | (y < 0) | (y >= n_classes)

@@ -106,7 +106,8 @@ def test_digits_metrics_match_sklearn():
 
 
 def test_regression_sample():
-    d = run_json(SAMPLES / "diabetes.csv", "--loss", "mse", "--loss", "mae")
+    # whole-number targets are quantities only when --task regression says so
+    d = run_json(SAMPLES / "diabetes.csv", "--task", "regression", "--loss", "mse", "--loss", "mae")
     raw = np.genfromtxt(SAMPLES / "diabetes.csv", delimiter=",", names=True)
     y, yhat = raw["target"], raw["prediction"]
     assert d["task"] == "regression"
@@ -369,9 +370,13 @@ def test_failed_run_leaves_outputs_untouched(tmp_path):
     out = tmp_path / "r.json"
     out.write_text("old")
     per = tmp_path / "per.csv"
-    f = write_csv(tmp_path / "p.csv", ["label", "prob"], [(1, 0.9), (3, 0.1)])
+    f = write_csv(tmp_path / "p.csv", ["label", "prob"], [(1, 0.9), (3, 0.1), (0, 0.2), (1, 0.8)])
     r = run("compute", f, "--task", "binary", "--output", out, "--per-sample", per)
-    assert_error(r, f"{f}: line 3: label 3 is not 0 or 1 (binary task); pass --task to change it")
+    assert_error(
+        r,
+        f"{f}: line 3: label 3 makes 3 distinct labels (0, 1, 3), but binary labels take two "
+        "values; fix the labels or pass another --task",
+    )
     assert out.read_text() == "old"
     assert not per.exists()
     assert sorted(os.listdir(tmp_path)) == ["p.csv", "r.json"]

@@ -29,7 +29,8 @@ DIABETES = ("sample_data/diabetes.csv", None)
 
 
 def _run(args, keep=True):
-    ev = Evaluation(*args, Options(keep_loss_values=keep))
+    task = "regression" if args is DIABETES else "auto"  # whole-number targets
+    ev = Evaluation(*args, Options(keep_loss_values=keep, task=task))
     report = ev.run()
     return ev, report
 

@@ -68,7 +68,9 @@ def test_classification_pngs(mpl, tmp_path, case):
 
 def test_regression_pngs(mpl, tmp_path):
     col = PlotCollector()
-    ev, d = _run(("sample_data/diabetes.csv", None), collector=col, losses=["mse", "mae"])
+    ev, d = _run(
+        ("sample_data/diabetes.csv", None), collector=col, losses=["mse", "mae"], task="regression"
+    )
     paths = write_plots(ev, d, tmp_path, collector=col)
     assert [os.path.basename(p) for p in paths] == ["losses.png", "predicted_vs_true.png"]
     assert all(png_size(p) == PIXELS for p in paths)

@@ -32,7 +32,7 @@ CASES = {
     "multiclass-npy": [SAMPLES / "digits_logits.npy", SAMPLES / "digits_labels.npy"],
     "multiclass-parquet": [SAMPLES / "digits_probs.parquet"],
     "multilabel": [SAMPLES / "digit_attrs_logits.csv", SAMPLES / "digit_attrs_labels.csv"],
-    "regression": [SAMPLES / "diabetes.csv"],
+    "regression": [SAMPLES / "diabetes.csv", "--task", "regression"],
 }
 
 

@@ -25,7 +25,8 @@ def _stack(func: Any, decorators: Sequence[Callable[[Any], Any]]) -> Any:
 
 def input_options(tasks: Sequence[str] = ALL_TASKS) -> Callable[[Any], Any]:
     """``--task --scores --activation --label-col --pred-cols --id-col --weight-col
-    --input-format --labels-format``: which file, columns and kinds of numbers."""
+    --pos-label --labels-are --input-format --labels-format``: which file, columns and kinds
+    of numbers."""
 
     def deco(func: Any) -> Any:
         return _stack(
@@ -67,6 +68,22 @@ def input_options(tasks: Sequence[str] = ALL_TASKS) -> Callable[[Any], Any]:
                     help="Id column: carried to per-sample output; joins two files.",
                 ),
                 click.option("--weight-col", default=None, help="Sample-weight column."),
+                click.option(
+                    "--pos-label",
+                    default=None,
+                    metavar="VALUE",
+                    help="Binary: the label of the positive class. Default: 1 for 0/1 and -1/+1 "
+                    "labels, the larger of two other numbers (scikit-learn), the prediction "
+                    "column's name for class names.",
+                ),
+                click.option(
+                    "--labels-are",
+                    type=click.Choice(["index", "name"]),
+                    default=None,
+                    help="Multi-class whole-number labels: 0-based column indices, or the names "
+                    "of prediction columns named like numbers (1,2,3). Default: the reading "
+                    "that fits; asks when both fit.",
+                ),
                 click.option(
                     "--input-format",
                     type=_IN_FORMATS,
@@ -182,12 +199,16 @@ def take_evaluation_options(kwargs: dict[str, Any]) -> dict[str, Any]:
     losses = list(kwargs.pop("losses")) or None
     if losses:
         _check_losses(losses)
-    return {
+    threshold = kwargs.pop("threshold")
+    out = {
         "losses": losses,
         "params": params,
-        "threshold": parse_threshold(kwargs.pop("threshold")),
+        "threshold": parse_threshold(threshold),
         "zero_division": {"0": 0, "1": 1}.get(zd, zd),
     }
+    if threshold is not None and threshold.startswith("@"):
+        out["threshold_source"] = f"--threshold {threshold}"
+    return out
 
 
 def _float_list(option: str, text: str) -> list[float]:
@@ -200,34 +221,58 @@ def _float_list(option: str, text: str) -> list[float]:
 
 
 def parse_threshold(text: str | None) -> Any:
+    """``--threshold`` text as a value :class:`~losscli.engine.Options` takes.
+
+    ``T``, ``T1,T2,..`` or ``@file.json`` holding a number, a list, ``{"thresholds": ...}``,
+    ``{"threshold": ...}`` or the JSON ``losscli thresholds`` writes (``best``); every value
+    is checked (numbers in [0, 1], no booleans) by :func:`losscli.engine.check_threshold`.
+    """
+    from losscli.engine import check_threshold
+
     if text is None:
         return None
     if text.startswith("@"):
         from losscli.io import read_json_file
 
+        option = f"--threshold {text}"
         data = read_json_file(text[1:])
         if isinstance(data, dict) and "thresholds" in data:
             data = data["thresholds"]
         elif isinstance(data, dict) and "threshold" in data:
             data = data["threshold"]
         elif isinstance(data, dict) and isinstance(data.get("best"), (dict, list)):
-            best = data["best"]
-            data = (
-                best["threshold"]
-                if isinstance(best, dict)
-                else {b["label"]: b["threshold"] for b in best}
-            )
-        ok = isinstance(data, (int, float, list, dict)) and not isinstance(data, bool)
-        if not ok:
+            data = _best_thresholds(data["best"], option)
+        if not isinstance(data, (int, float, list, dict)):
             raise UsageError(
-                f"--threshold {text}: the file must hold a number, a list, or "
+                f"{option}: the file must hold a number, a list, or "
                 '{"thresholds": {"label": value, ...}}'
+                + (f", not {_json_kind(data)}" if data is not None else ", not null")
             )
-        return data
+        return check_threshold(data, option)
     values = _float_list("--threshold", text)
     if not values:
         raise UsageError("--threshold needs a number")
-    return values[0] if len(values) == 1 else values
+    return check_threshold(values[0] if len(values) == 1 else values)
+
+
+def _json_kind(value: Any) -> str:
+    return "text" if isinstance(value, str) else type(value).__name__
+
+
+def _best_thresholds(best: Any, option: str) -> Any:
+    """The thresholds of ``losscli thresholds`` JSON: ``best`` is one dict or one per label."""
+    if isinstance(best, dict):
+        if "threshold" not in best:
+            raise UsageError(f"{option}: 'best' has no 'threshold'")
+        return best["threshold"]
+    out: dict[Any, Any] = {}
+    for i, b in enumerate(best):
+        if not isinstance(b, dict) or "label" not in b or "threshold" not in b:
+            raise UsageError(f"{option}: 'best' item {i + 1} needs a 'label' and a 'threshold'")
+        if not isinstance(b["label"], str):
+            raise UsageError(f"{option}: 'best' item {i + 1} has label {b['label']!r}, not a name")
+        out[b["label"]] = b["threshold"]
+    return out
 
 
 def _loss_param_options(func: Any) -> Any:

@@ -157,10 +157,11 @@ def check_threshold(value: Any, option: str = "--threshold") -> float | list[flo
 
     >>> check_threshold([0.25, 1])
     [0.25, 1.0]
-    >>> check_threshold(True)
-    Traceback (most recent call last):
-    ...
-    losscli.errors.UsageError: --threshold: the value is true, a boolean; thresholds are numbers in [0, 1]
+    >>> try:
+    ...     check_threshold(True)
+    ... except UsageError as e:
+    ...     print(e)
+    --threshold: the value is true, a boolean; thresholds are numbers in [0, 1]
     """
     if value is None:
         return None

@@ -138,9 +138,7 @@ def binary_labels(
             ) from None
         others = uniq[uniq != pos]
         if others.size > 1:
-            raise UsageError(
-                f"--pos-label {pos_label} is not one of the labels ({_listed(uniq)})"
-            )
+            raise UsageError(f"--pos-label {pos_label} is not one of the labels ({_listed(uniq)})")
         neg = float(others[0]) if others.size else None
         why = f"positive class {_num(pos)} (--pos-label)"
     elif uniq.size == 2:

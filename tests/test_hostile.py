@@ -65,6 +65,32 @@ def _files(d: Path) -> dict[str, Path]:
     text("pnoid.csv", "id,prob\n1,0.9\n,0.1\n")
     text("gz.csv.gz", gzip.compress(b"label,prob\n1,0.9\n")[:20], mode="b")
     text("bad.json", "{nope")
+    text("typo.csv", "label,prob\n1,0.9\n0,0.1\n2,0.4\n1,0.7\n")
+    text("yes.csv", "label,prob\nyes,0.9\nyes,0.1\n")
+    text("twos.csv", "label,prob\n2,0.9\n2,0.1\n")
+    text("yesno.csv", "label,prob\nyes,0.9\nno,0.1\n")
+    text("spam.csv", "label,spam\nspam,0.9\nham,0.1\n")
+    text("num3.csv", "label,1,2,3\n1,0.8,0.1,0.1\n2,0.1,0.8,0.1\n")
+    text("mh_p.csv", "a,b\n0.9,0.2\n0.1,0.8\n")
+    text("mh_y.csv", "a,b\n1,0\n0,2\n")
+    text("whole.csv", "target,prediction\n151,140.5\n75,90.2\n141,150.1\n")
+    text("twolabels.csv", "label,y,prob\n1,1,0.9\n0,0,0.2\n")
+    text("pw.csv", "label,prob,w\n1,0.9,1\n0,0.2,2\n")
+    for name, content in {
+        "t_true.json": "true",
+        "t_nested.json": "[[0.2, 0.3]]",
+        "t_mixed.json": "[0.2, true]",
+        "t_text.json": '"0.5"',
+        "t_nan.json": "NaN",
+        "t_inf.json": '{"thresholds": {"even": Infinity}}',
+        "t_big.json": "1.5",
+        "t_empty.json": "[]",
+        "t_false.json": '{"thresholds": {"even": false}}',
+        "t_count.json": "[0.2, 0.4]",
+        "t_best.json": '{"best": [{"x": 1}]}',
+        "t_null.json": "null",
+    }.items():
+        text(name, content)
     np.save(d / "cube.npy", np.zeros((2, 2, 2)))
     np.save(d / "empty.npy", np.zeros((0,)))
     np.save(d / "obj.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
@@ -314,6 +340,175 @@ CASES = [
         ["{ok.csv}", "--threshold", "@{bad.json}"],
         "{bad.json}: not valid JSON at line 1, column 2: Expecting property name enclosed in "
         "double quotes; fix the file",
+    ),
+    (
+        "one typo'd label among 0/1",
+        ["{typo.csv}"],
+        "{typo.csv}: line 4: label 2 makes 3 distinct labels (0, 1, 2) with one prediction "
+        "column, which fits neither binary (two labels) nor multi-class (one column per class); "
+        "fix the labels, or pass --task regression if they are quantities",
+    ),
+    (
+        "a typo in multi-hot targets",
+        ["{mh_p.csv}", "{mh_y.csv}"],
+        "{mh_p.csv}: line 3: column 'b' holds 2, a whole number outside 0/1, so the label rows "
+        "are neither one-hot nor multi-hot; fix the labels, or pass --task regression if they "
+        "are quantities",
+    ),
+    (
+        "whole-number targets without --task regression",
+        ["{whole.csv}"],
+        "{whole.csv}: line 3: label 75 makes 3 distinct labels (75, 141, 151) with one "
+        "prediction column, which fits neither binary (two labels) nor multi-class (one column "
+        "per class); fix the labels, or pass --task regression if they are quantities",
+    ),
+    (
+        "single-valued text labels",
+        ["{yes.csv}"],
+        "every label is 'yes' and the prediction column 'prob' names no class, so which class is "
+        "positive is unknown; pass --pos-label (e.g. --pos-label yes if 'yes' is the positive "
+        "class)",
+    ),
+    (
+        "single-valued number labels",
+        ["{twos.csv}"],
+        "every label is 2, which does not say which class is positive; pass --pos-label 2 if it "
+        "is the positive class, or --task regression if the labels are quantities",
+    ),
+    (
+        "text labels without the column's name",
+        ["{yesno.csv}"],
+        "binary class-name labels ('no', 'yes') do not include the prediction column's name "
+        "'prob', so which class it scores is unknown; pass --pos-label NAME",
+    ),
+    (
+        "--pos-label against the column's name",
+        ["{spam.csv}", "--pos-label", "ham"],
+        "--pos-label 'ham' contradicts the prediction column 'spam', which names the class it "
+        "scores; drop --pos-label or rename the column",
+    ),
+    (
+        "--pos-label not a label",
+        ["{ok.csv}", "--pos-label", "2"],
+        "--pos-label 2 is not one of the labels (0, 1)",
+    ),
+    (
+        "--pos-label for multi-class data",
+        ["{probs3.csv}", "--pos-label", "1"],
+        "--pos-label is for binary data; the task is multiclass",
+    ),
+    (
+        "numeric class names fitting both readings",
+        ["{num3.csv}"],
+        "the labels (1, 2) fit the prediction columns (1, 2, 3) both by name (label 1 is column "
+        "'1') and as 0-based indices (label 1 is column '2'); pass --labels-are name or "
+        "--labels-are index",
+    ),
+    (
+        "--labels-are for binary labels",
+        ["{ok.csv}", "--labels-are", "name"],
+        "--labels-are is for multi-class labels in one column of whole numbers; the labels here "
+        "are binary (binary)",
+    ),
+    (
+        "two label columns",
+        ["{twolabels.csv}"],
+        "{twolabels.csv} has several label columns ('label', 'y'); pass --label-col to choose one",
+    ),
+    (
+        "--weight-col is the label",
+        ["{ok.csv}", "--weight-col", "label"],
+        "--weight-col 'label' is the label column; a column plays one role (choose another "
+        "--weight-col, or the labels with --label-col)",
+    ),
+    (
+        "--group-by is the label",
+        ["{ok.csv}", "--group-by", "label"],
+        "--group-by 'label' is the label column; a column plays one role (choose another "
+        "--group-by, or the labels with --label-col)",
+    ),
+    (
+        "--id-col is the label",
+        ["{ok.csv}", "--id-col", "label"],
+        "--id-col 'label' is the label column; a column plays one role (choose another --id-col, "
+        "or the labels with --label-col)",
+    ),
+    (
+        "--weight-col is a prediction",
+        ["{pw.csv}", "--pred-cols", "prob,w", "--weight-col", "w"],
+        "--weight-col 'w' is also a prediction column (--pred-cols); a column plays one role",
+    ),
+    (
+        "threshold file holding true",
+        ["{ok.csv}", "--threshold", "@{t_true.json}"],
+        "--threshold @{t_true.json}: the value is true, a boolean; thresholds are numbers in "
+        "[0, 1]",
+    ),
+    (
+        "threshold file with a nested list",
+        ["{ok.csv}", "--threshold", "@{t_nested.json}"],
+        "--threshold @{t_nested.json}: item 1 is [0.2, 0.3], not a number; thresholds are "
+        "numbers in [0, 1]",
+    ),
+    (
+        "threshold file of mixed types",
+        ["{ok.csv}", "--threshold", "@{t_mixed.json}"],
+        "--threshold @{t_mixed.json}: item 2 is true, a boolean; thresholds are numbers in [0, 1]",
+    ),
+    (
+        "threshold file holding text",
+        ["{ok.csv}", "--threshold", "@{t_text.json}"],
+        '--threshold @{t_text.json}: the file must hold a number, a list, or {"thresholds": '
+        '{"label": value, ...}}, not text',
+    ),
+    (
+        "threshold file holding null",
+        ["{ok.csv}", "--threshold", "@{t_null.json}"],
+        '--threshold @{t_null.json}: the file must hold a number, a list, or {"thresholds": '
+        '{"label": value, ...}}, not null',
+    ),
+    (
+        "threshold file holding NaN",
+        ["{ok.csv}", "--threshold", "@{t_nan.json}"],
+        "--threshold @{t_nan.json}: the value is nan, not a finite number; thresholds are "
+        "numbers in [0, 1]",
+    ),
+    (
+        "threshold file holding Infinity",
+        ["{ok.csv}", "--threshold", "@{t_inf.json}"],
+        "--threshold @{t_inf.json}: the threshold of 'even' is inf, not a finite number; "
+        "thresholds are numbers in [0, 1]",
+    ),
+    (
+        "threshold file outside [0, 1]",
+        ["{ok.csv}", "--threshold", "@{t_big.json}"],
+        "--threshold @{t_big.json}: the value is 1.5, outside [0, 1]; thresholds are probabilities",
+    ),
+    (
+        "threshold file with an empty list",
+        ["{ok.csv}", "--threshold", "@{t_empty.json}"],
+        "--threshold @{t_empty.json}: the list is empty; give one threshold, or one per label",
+    ),
+    (
+        "threshold file with a boolean per label",
+        ["{ok.csv}", "--threshold", "@{t_false.json}"],
+        "--threshold @{t_false.json}: the threshold of 'even' is false, a boolean; thresholds "
+        "are numbers in [0, 1]",
+    ),
+    (
+        "threshold file with the wrong count",
+        ["{ok.csv}", "--threshold", "@{t_count.json}"],
+        "--threshold @{t_count.json} got 2 values, but binary data takes one threshold",
+    ),
+    (
+        "threshold file with a broken best list",
+        ["{ok.csv}", "--threshold", "@{t_best.json}"],
+        "--threshold @{t_best.json}: 'best' item 1 needs a 'label' and a 'threshold'",
+    ),
+    (
+        "threshold that is not a probability",
+        ["{ok.csv}", "--threshold", "nan"],
+        "--threshold: the value is nan, not a finite number; thresholds are numbers in [0, 1]",
     ),
     (
         "malformed --fail-if",

@@ -1,0 +1,469 @@
+"""Every inference path asks or says what it read (issue #14): a pandas index column, typo'd
+labels, two-valued and single-valued binary labels, class names that look like numbers.
+
+Reference values: scikit-learn live in each test (``accuracy_score``, ``f1_score`` with
+``pos_label``, ``roc_auc_score``, ``log_loss``, ``mean_squared_error``), on the data as the
+documented reading takes it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import sklearn.metrics as skm
+from click.testing import CliRunner
+
+from losscli import evaluate
+from losscli.cli import cli
+from losscli.errors import UsageError
+
+
+def run(*args):
+    return CliRunner().invoke(
+        cli, ["compute", *map(str, args)], catch_exceptions=False, prog_name="losscli"
+    )
+
+
+def run_json(*args):
+    r = run(*args, "--format", "json")
+    assert r.exit_code == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def run_error(*args) -> str:
+    r = run(*args)
+    assert r.exit_code == 2, (r.stdout, r.stderr)
+    assert r.stdout == "" and r.stderr.startswith("Error: ") and r.stderr.count("\n") == 1
+    return r.stderr[len("Error: ") : -1]
+
+
+def _multiclass(n=300, c=3, seed=0):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, c, n)
+    p = rng.dirichlet(np.ones(c), n)
+    p[np.arange(n), y] += 1.5 * rng.uniform(size=n)
+    return y, p / p.sum(axis=1, keepdims=True)
+
+
+def _binary(n=300, seed=0):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    p = 1 / (1 + np.exp(-(2.0 * y - 1 + rng.normal(0, 1.2, n))))
+    return y, p
+
+
+# --------------------------------------------------------------------------------------------
+# a pandas index column
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("how", ["to_csv", "unnamed", "parquet"])
+def test_a_pandas_index_is_not_a_class(tmp_path, how):
+    y, p = _multiclass()
+    df = pd.DataFrame(p, columns=["a", "b", "c"])
+    df.insert(0, "label", y)
+    if how == "to_csv":  # the default index=True: an empty header name
+        path = tmp_path / "p.csv"
+        df.to_csv(path)
+        assert path.read_text().startswith(",label,a,b,c\n")
+        name = "Unnamed: 0"
+    elif how == "unnamed":  # read back with its index and written again: 'Unnamed: 0' literally
+        path = tmp_path / "p.csv"
+        df.to_csv(path)
+        pd.read_csv(path).to_csv(path, index=False)
+        name = "Unnamed: 0"
+    else:
+        path = tmp_path / "p.parquet"
+        df.index = np.arange(5, 5 + len(df))  # not a RangeIndex: stored as a column
+        df.to_parquet(path)
+        name = "__index_level_0__"
+    d = run_json(path)
+    assert d["classes"] == ["a", "b", "c"]
+    assert d["inputs"]["prediction_columns"] == ["a", "b", "c"]
+    assert d["metrics"]["accuracy"] == pytest.approx(skm.accuracy_score(y, p.argmax(1)), abs=1e-12)
+    assert d["losses"]["ce"] == pytest.approx(skm.log_loss(y, p), rel=1e-9)
+    assert d["inference"][0] == (
+        f"{name!r} is a pandas index (row numbers, as DataFrame.to_csv() writes them), not a "
+        "prediction: left out; --pred-cols to use it"
+    )
+
+
+def test_binary_with_a_pandas_index(tmp_path):
+    y, p = _binary()
+    pd.DataFrame({"label": y, "prob": p}).to_csv(tmp_path / "b.csv")
+    d = run_json(tmp_path / "b.csv")
+    assert d["task"] == "binary" and d["inputs"]["prediction_columns"] == ["prob"]
+    assert d["metrics"]["roc_auc"] == pytest.approx(skm.roc_auc_score(y, p), abs=1e-12)
+
+
+def test_an_index_named_in_pred_cols_is_kept(tmp_path):
+    pd.DataFrame({"label": [0, 1, 1], "prob": [0.2, 0.7, 0.9]}).to_csv(tmp_path / "b.csv")
+    d = run_json(tmp_path / "b.csv", "--pred-cols", "Unnamed: 0,prob")
+    assert d["inputs"]["prediction_columns"] == ["Unnamed: 0", "prob"]
+    assert not any("pandas index" in n for n in d["inference"])
+
+
+def test_a_labels_file_with_a_pandas_index(tmp_path):
+    y, p = _multiclass(n=50)
+    np.save(tmp_path / "p.npy", p)
+    pd.DataFrame({"cls": y}).to_csv(tmp_path / "y.csv")  # columns '', 'cls'
+    d = run_json(tmp_path / "p.npy", tmp_path / "y.csv")
+    assert d["inputs"]["label_columns"] == ["cls"]
+    assert d["metrics"]["accuracy"] == pytest.approx(skm.accuracy_score(y, p.argmax(1)), abs=1e-12)
+    assert d["inference"][0].startswith(f"{tmp_path / 'y.csv'}: 'Unnamed: 0' is a pandas index")
+
+
+# --------------------------------------------------------------------------------------------
+# regression only from clearly continuous labels
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "labels,line,value,listed",
+    [
+        ([0, 1, 1, 0, 2, 1], 6, 2, "0, 1, 2"),  # one typo'd 2 among 0/1
+        ([1, 0, 7, 1, 0, 1], 4, 7, "0, 1, 7"),
+        ([1, 0, -1, 1, 0, 1], 4, -1, "-1, 0, 1"),  # -1 with 0/1: the rarest is named
+        ([3, 1, 0, 2, 2, 1], 2, 3, "0, 1, 2, 3"),
+    ],
+)
+def test_one_typo_does_not_turn_binary_into_regression(tmp_path, labels, line, value, listed):
+    rng = np.random.default_rng(1)
+    path = tmp_path / "t.csv"
+    pd.DataFrame({"label": labels, "prob": rng.uniform(size=len(labels))}).to_csv(path, index=False)
+    k = len(listed.split(","))
+    assert run_error(path) == (
+        f"{path}: line {line}: label {value} makes {k} distinct labels ({listed}) with one "
+        "prediction column, which fits neither binary (two labels) nor multi-class (one column "
+        "per class); fix the labels, or pass --task regression if they are quantities"
+    )
+
+
+def test_a_typo_in_multilabel_targets_is_an_error(tmp_path):
+    rng = np.random.default_rng(2)
+    y = rng.integers(0, 2, (6, 3)).astype(float)
+    y[4, 1] = 2
+    p = rng.uniform(size=(6, 3))
+    cols = ["a", "b", "c"]
+    pd.DataFrame(y.astype(int), columns=cols).to_csv(tmp_path / "y.csv", index=False)
+    pd.DataFrame(p, columns=cols).to_csv(tmp_path / "p.csv", index=False)
+    assert run_error(tmp_path / "p.csv", tmp_path / "y.csv") == (
+        f"{tmp_path / 'p.csv'}: line 6: column 'b' holds 2, a whole number outside 0/1, so the "
+        "label rows are neither one-hot nor multi-hot; fix the labels, or pass --task regression "
+        "if they are quantities"
+    )
+
+
+def test_whole_number_targets_are_regression_with_the_flag(tmp_path):
+    rng = np.random.default_rng(3)
+    y = rng.integers(20, 300, 80)
+    yhat = y + rng.normal(0, 15, 80)
+    path = tmp_path / "r.csv"
+    pd.DataFrame({"target": y, "prediction": yhat}).to_csv(path, index=False)
+    assert "pass --task regression if they are quantities" in run_error(path)
+    d = run_json(path, "--task", "regression")
+    assert d["task"] == "regression" and d["inference"] == []
+    assert d["losses"]["mse"] == pytest.approx(skm.mean_squared_error(y, yhat), rel=1e-12)
+
+
+def test_continuous_labels_are_regression_and_say_why(tmp_path):
+    path = tmp_path / "r.csv"
+    pd.DataFrame({"y": [1.0, 2.5, 3.0], "pred": [1.1, 2.0, 3.3]}).to_csv(path, index=False)
+    d = run_json(path)
+    assert d["task"] == "regression"
+    assert d["inference"] == [
+        f"task regression: labels are not whole numbers (2.5 at {path}: line 3)"
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# two-valued and single-valued binary labels
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("values", [(1, 2), (0, 2), (3, 7), (-1, 1), (0, 1)])
+def test_two_numbers_follow_scikit_learn(tmp_path, values):
+    yb, p = _binary(seed=4)
+    neg, pos = values
+    y = np.where(yb == 1, pos, neg)
+    path = tmp_path / "b.csv"
+    pd.DataFrame({"label": y, "prob": p}).to_csv(path, index=False)
+    d = run_json(path)
+    m = d["metrics"]
+    pred = np.where(p > 0.5, pos, neg)
+    # scikit-learn: the larger label is the positive class (roc_auc_score, log_loss), and
+    # f1_score's default pos_label=1 fits 0/1 and -1/+1
+    assert m["roc_auc"] == pytest.approx(skm.roc_auc_score(y, p), abs=1e-12)
+    assert d["losses"]["bce"] == pytest.approx(skm.log_loss(y, p), rel=1e-9)
+    assert m["f1"] == pytest.approx(skm.f1_score(y, pred, pos_label=pos), abs=1e-12)
+    assert m["accuracy"] == pytest.approx(skm.accuracy_score(y, pred), abs=1e-12)
+    note = d["inference"][0]
+    if values in ((0, 1), (-1, 1)):
+        assert "pos_label" not in d["signature"]
+        assert note.startswith("task binary: labels are ")
+    else:
+        assert f"|pos_label={pos}|" in d["signature"]
+        assert note == (
+            f"task binary: one prediction column; labels take two values, {neg} and {pos}: the "
+            f"larger, {pos}, is the positive class (as scikit-learn; --pos-label {neg} for the "
+            "other)"
+        )
+
+
+@pytest.mark.parametrize("values", [(1, 2), (0, 1), (-1, 1)])
+def test_pos_label_chooses_the_other_class(tmp_path, values):
+    yb, p = _binary(seed=5)
+    neg, pos = values
+    y = np.where(yb == 1, neg, pos)  # the score p is now of the smaller value
+    path = tmp_path / "b.csv"
+    pd.DataFrame({"label": y, "prob": p}).to_csv(path, index=False)
+    d = run_json(path, "--pos-label", neg)
+    pred = np.where(p > 0.5, neg, pos)
+    assert d["metrics"]["f1"] == pytest.approx(skm.f1_score(y, pred, pos_label=neg), abs=1e-12)
+    assert d["metrics"]["roc_auc"] == pytest.approx(skm.roc_auc_score(y == neg, p), abs=1e-12)
+    assert f"|pos_label={neg}|" in d["signature"]
+    assert d["inference"][0] == (
+        f"task binary: one prediction column; positive class {neg} (--pos-label)"
+    )
+
+
+def test_pos_label_that_changes_nothing_leaves_the_signature(tmp_path):
+    y, p = _binary(n=40, seed=6)
+    path = tmp_path / "b.csv"
+    pd.DataFrame({"label": y, "prob": p}).to_csv(path, index=False)
+    assert run_json(path, "--pos-label", "1")["signature"] == run_json(path)["signature"]
+
+
+def test_per_sample_rows_name_the_label_values(tmp_path):
+    path = tmp_path / "b.csv"
+    pd.DataFrame({"label": [1, 2, 2], "prob": [0.2, 0.9, 0.4]}).to_csv(path, index=False)
+    r = run(path, "--per-sample", tmp_path / "per.csv", "--format", "json")
+    assert r.exit_code == 0, r.stderr
+    rows = pd.read_csv(tmp_path / "per.csv")
+    assert rows["label"].tolist() == [1, 2, 2] and rows["prediction"].tolist() == [1, 2, 1]
+
+
+def test_a_third_value_after_the_first_chunk_is_an_error(tmp_path):
+    path = tmp_path / "b.csv"
+    pd.DataFrame({"label": [1, 2, 1, 3], "prob": [0.2, 0.9, 0.4, 0.5]}).to_csv(path, index=False)
+    assert run_error(path, "--chunk-size", "2") == (
+        f"{path}: line 5: label 3 is neither 1 nor 2, the two values of the binary labels"
+    )
+
+
+@pytest.mark.parametrize(
+    "labels,pos",
+    [(["yes", "no", "yes", "no", "no"], "yes"), (["b", "a", "a", "b", "a"], "a")],
+)
+def test_text_labels_need_the_column_name_or_pos_label(tmp_path, labels, pos):
+    p = np.array([0.9, 0.3, 0.6, 0.2, 0.45])
+    path = tmp_path / "t.csv"
+    pd.DataFrame({"label": labels, "prob": p}).to_csv(path, index=False)
+    shown = ", ".join(repr(v) for v in sorted(set(labels)))
+    assert run_error(path) == (
+        f"binary class-name labels ({shown}) do not include the prediction column's name "
+        "'prob', so which class it scores is unknown; pass --pos-label NAME"
+    )
+    d = run_json(path, "--pos-label", pos)
+    y = np.array(labels)
+    neg = next(v for v in sorted(set(labels)) if v != pos)
+    pred = np.where(p > 0.5, pos, neg)
+    assert d["classes"] == [neg, pos]
+    assert d["metrics"]["f1"] == pytest.approx(skm.f1_score(y, pred, pos_label=pos), abs=1e-12)
+    assert d["metrics"]["roc_auc"] == pytest.approx(skm.roc_auc_score(y == pos, p), abs=1e-12)
+    assert f"|pos_label={pos}|" in d["signature"]
+    assert (
+        f"labels: positive class {pos!r} (--pos-label), scored by column 'prob'" in (d["inference"])
+    )
+
+
+def test_text_labels_named_by_the_column_need_no_flag(tmp_path):
+    path = tmp_path / "t.csv"
+    pd.DataFrame({"label": ["spam", "ham", "spam"], "spam": [0.8, 0.3, 0.4]}).to_csv(
+        path, index=False
+    )
+    d = run_json(path)
+    assert d["classes"] == ["ham", "spam"] and "pos_label" not in d["signature"]
+    assert run_error(path, "--pos-label", "ham") == (
+        "--pos-label 'ham' contradicts the prediction column 'spam', which names the class it "
+        "scores; drop --pos-label or rename the column"
+    )
+    bad = tmp_path / "bad.csv"
+    pd.DataFrame({"label": ["spam", "ham", "spma"], "spam": [0.8, 0.3, 0.4]}).to_csv(
+        bad, index=False
+    )
+    assert run_error(bad) == (
+        "binary class-name labels take two values, but there are 3 ('ham', 'spam', 'spma') and "
+        "one prediction column; fix the labels, or give one prediction column per class"
+    )
+
+
+@pytest.mark.parametrize("value", ["yes", "2", "7"])
+def test_single_valued_labels_need_pos_label(tmp_path, value):
+    path = tmp_path / "s.csv"
+    pd.DataFrame({"label": [value] * 4, "prob": [0.9, 0.2, 0.7, 0.6]}).to_csv(path, index=False)
+    if value == "yes":
+        expected = (
+            "every label is 'yes' and the prediction column 'prob' names no class, so which "
+            "class is positive is unknown; pass --pos-label (e.g. --pos-label yes if 'yes' is "
+            "the positive class)"
+        )
+    else:
+        expected = (
+            f"every label is {value}, which does not say which class is positive; pass "
+            f"--pos-label {value} if it is the positive class, or --task regression if the "
+            "labels are quantities"
+        )
+    assert run_error(path) == expected
+    d = run_json(path, "--pos-label", value)
+    assert d["classes"] == [f"not {value}", value]
+    assert d["metrics"]["recall"] == pytest.approx(3 / 4)  # all positive, 3 of 4 above 0.5
+    assert any("every other" in n and f"'not {value}'" in n for n in d["inference"])
+
+
+def test_single_valued_labels_with_the_other_class(tmp_path):
+    # --pos-label names the class that is absent: every row is negative
+    path = tmp_path / "s.csv"
+    pd.DataFrame({"label": ["no"] * 3, "prob": [0.9, 0.2, 0.7]}).to_csv(path, index=False)
+    d = run_json(path, "--pos-label", "yes")
+    assert d["classes"] == ["no", "yes"]
+    assert d["metrics"]["specificity"] == pytest.approx(1 / 3)
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--pos-label", "5"], "--pos-label 5 is not one of the labels (1, 2)"),
+        (
+            ["--pos-label", "yes"],
+            "--pos-label 'yes' is not a number, but the labels are numbers (1, 2)",
+        ),
+    ],
+)
+def test_pos_label_must_be_a_label(tmp_path, args, message):
+    path = tmp_path / "b.csv"
+    pd.DataFrame({"label": [1, 2, 1], "prob": [0.2, 0.9, 0.4]}).to_csv(path, index=False)
+    assert run_error(path, *args) == message
+
+
+def test_pos_label_is_for_binary_data(tmp_path):
+    y, p = _multiclass(n=20)
+    path = tmp_path / "m.csv"
+    pd.DataFrame({"label": y, "a": p[:, 0], "b": p[:, 1], "c": p[:, 2]}).to_csv(path, index=False)
+    assert run_error(path, "--pos-label", "1") == (
+        "--pos-label is for binary data; the task is multiclass"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# class names that look like numbers
+# --------------------------------------------------------------------------------------------
+
+
+def _numbered(tmp_path, labels, names=("1", "2", "3"), seed=7):
+    rng = np.random.default_rng(seed)
+    p = rng.dirichlet(np.ones(len(names)), len(labels))
+    path = tmp_path / "n.csv"
+    df = pd.DataFrame(p, columns=list(names))
+    df.insert(0, "label", labels)
+    df.to_csv(path, index=False)
+    return path, np.asarray(labels), p
+
+
+def test_labels_fitting_both_readings_ask(tmp_path):
+    path, y, p = _numbered(tmp_path, [1, 2, 2, 1, 2])
+    assert run_error(path) == (
+        "the labels (1, 2) fit the prediction columns (1, 2, 3) both by name (label 1 is column "
+        "'1') and as 0-based indices (label 1 is column '2'); pass --labels-are name or "
+        "--labels-are index"
+    )
+    by_name = run_json(path, "--labels-are", "name")
+    names = np.array([1, 2, 3])
+    assert by_name["metrics"]["accuracy"] == pytest.approx(
+        skm.accuracy_score(y, names[p.argmax(1)]), abs=1e-12
+    )
+    assert by_name["losses"]["ce"] == pytest.approx(skm.log_loss(y, p, labels=names), rel=1e-9)
+    assert "|labels_are=name|" in by_name["signature"]
+    by_index = run_json(path, "--labels-are", "index")
+    assert by_index["metrics"]["accuracy"] == pytest.approx(
+        skm.accuracy_score(y, p.argmax(1)), abs=1e-12
+    )
+    assert "labels_are" not in by_index["signature"]
+
+
+@pytest.mark.parametrize(
+    "labels,reading",
+    [([1, 3, 2, 3], "name"), ([0, 2, 1, 1], "index")],  # 3 is no index; 0 is no name
+)
+def test_labels_fitting_one_reading_take_it_and_say_so(tmp_path, labels, reading):
+    path, y, p = _numbered(tmp_path, labels)
+    d = run_json(path)
+    expected = np.array([1, 2, 3])[p.argmax(1)] if reading == "name" else p.argmax(1)
+    assert d["metrics"]["accuracy"] == pytest.approx(skm.accuracy_score(y, expected), abs=1e-12)
+    if reading == "name":
+        assert (
+            "labels: labels are the prediction columns' names (1, 2, 3), not 0-based indices"
+            in (d["inference"])
+        )
+    else:
+        assert any(
+            n.startswith("labels: labels are 0-based column indices") for n in d["inference"]
+        )
+
+
+def test_columns_named_0_to_c_minus_1_are_one_reading(tmp_path):
+    path, y, p = _numbered(tmp_path, [0, 2, 1, 1], names=("0", "1", "2"))
+    d = run_json(path)
+    assert d["metrics"]["accuracy"] == pytest.approx(skm.accuracy_score(y, p.argmax(1)), abs=1e-12)
+    assert not any(n.startswith("labels:") for n in d["inference"])
+
+
+def test_a_label_that_names_no_column(tmp_path):
+    path, _, _ = _numbered(tmp_path, [1, 2, 4, 2])
+    assert run_error(path, "--labels-are", "name") == (
+        f"{path}: line 4: label 4 is not the name of a prediction column; they are '1', '2', "
+        "'3' (--labels-are index reads labels as 0-based indices)"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# option values, checked where they enter
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value,message",
+    [
+        (True, "--threshold: the value is true, a boolean; thresholds are numbers in [0, 1]"),
+        ([0.3, "a"], '--threshold: item 2 is "a", not a number; thresholds are numbers in [0, 1]'),
+        (
+            float("nan"),
+            "--threshold: the value is nan, not a finite number; thresholds are numbers in [0, 1]",
+        ),
+        (
+            {"a": 1.5},
+            "--threshold: the threshold of 'a' is 1.5, outside [0, 1]; thresholds are "
+            "probabilities",
+        ),
+    ],
+)
+def test_python_api_checks_thresholds_too(value, message):
+    with pytest.raises(UsageError) as e:
+        evaluate("sample_data/breast_cancer.csv", threshold=value)
+    assert str(e.value) == message
+
+
+def test_a_threshold_file_from_thresholds_round_trips(tmp_path):
+    root = Path(__file__).resolve().parents[1] / "sample_data"
+    out = tmp_path / "t.json"
+    r = CliRunner().invoke(
+        cli, ["thresholds", str(root / "breast_cancer.csv"), "--write", str(out)]
+    )
+    assert r.exit_code == 0, r.stderr
+    best = json.loads(out.read_text())["best"]["threshold"]
+    d = run_json(root / "breast_cancer.csv", "--threshold", f"@{out}")
+    assert f"|threshold={best}|" in d["signature"]

@@ -28,7 +28,7 @@ DATA = ROOT / "sample_data"
 BINARY = [DATA / "breast_cancer.csv"]
 MULTICLASS = [DATA / "digits_logits.csv"]
 MULTILABEL = [DATA / "digit_attrs_logits.csv", DATA / "digit_attrs_labels.csv"]
-REGRESSION = [DATA / "diabetes.csv"]
+REGRESSION = [DATA / "diabetes.csv", "--task", "regression"]  # whole-number targets
 SAMPLES = {
     "binary": BINARY,
     "multiclass": MULTICLASS,

@@ -114,7 +114,11 @@ def test_a_labels_file_with_a_pandas_index(tmp_path):
     d = run_json(tmp_path / "p.npy", tmp_path / "y.csv")
     assert d["inputs"]["label_columns"] == ["cls"]
     assert d["metrics"]["accuracy"] == pytest.approx(skm.accuracy_score(y, p.argmax(1)), abs=1e-12)
-    assert d["inference"][0].startswith(f"{tmp_path / 'y.csv'}: 'Unnamed: 0' is a pandas index")
+    note = (
+        f"{tmp_path / 'y.csv'}: 'Unnamed: 0' is a pandas index (row numbers), not labels: left "
+        "out; --label-col to use it"
+    )
+    assert note in d["inference"]
 
 
 # --------------------------------------------------------------------------------------------

@@ -277,9 +277,10 @@ def _join_columns(pred_table: Any, label_table: Any | None, opts: Options) -> tu
     """
     id_col = opts.id_col
     if id_col:
-        _require_id(pred_table, label_table or pred_table, id_col)
         if label_table is None:
+            _require(pred_table, [id_col], "--id-col")
             return id_col, False, None
+        _require_id(pred_table, label_table, id_col)
         _require_id(label_table, pred_table, id_col)
         return id_col, True, None
     id_col = _pick_default(pred_table, DEFAULT_ID_COLS)
@@ -379,7 +380,7 @@ def resolve_columns(pred_table: Any, label_table: Any | None, opts: Options) -> 
             c for c in pred_table.columns if c not in reserved and pred_table.kinds[c] == "number"
         ]
         if label_table is not None:  # the labels come from LABELS: a label column is no score
-            leak = [c for c in pred if c.lower() in DEFAULT_LABEL_COLS]
+            leak = [c for c in pred if c.lower() in DEFAULT_LABEL_COLS or c in label_cols]
             if leak and len(leak) < len(pred):
                 pred = [c for c in pred if c not in leak]
                 notes.append(
@@ -586,10 +587,13 @@ class LabelFile:
                     "missing; every row needs an id to join the files"
                 )
             self.ids = ids
-            order, keys = self._sorted(ids.dtype == object)
+            text = ids.dtype == object
+            order, keys = self._sorted(text)
             dup = np.flatnonzero(keys[1:] == keys[:-1])
-            if dup.size:
-                first, second = sorted((int(order[dup[0]]), int(order[dup[0] + 1])))
+            if dup.size:  # the first two rows of the repeated id that comes first in the file
+                rows = np.sort(np.concatenate([order[dup], order[dup + 1]]))
+                value = _id_keys(ids[rows[:1]], text)[0]
+                first, second = np.flatnonzero(_id_keys(ids, text) == value)[:2].tolist()
                 raise InputError(
                     f"{self.name}: id {_show(ids[first])} appears more than once in column "
                     f"{cols.id!r} ({self._where_in(first)} and {self._where_in(second)}); ids "
@@ -602,7 +606,7 @@ class LabelFile:
         if text not in self._index:
             assert self.ids is not None
             keys = _id_keys(self.ids, text)
-            order = np.argsort(keys, kind="stable")
+            order = np.argsort(keys)  # ids are unique (checked), so any sort will do
             self._index[text] = (order, keys[order])
         return self._index[text]
 
@@ -667,6 +671,9 @@ class LabelFile:
         """Refuse a prediction id seen before (in an earlier chunk or this one)."""
         assert self.first_row is not None
         earlier = self.first_row[rows] >= 0
+        ranked = np.sort(rows)
+        if not earlier.any() and not (ranked[1:] == ranked[:-1]).any():
+            return
         o = np.argsort(rows, kind="stable")
         again = np.zeros(rows.size, dtype=bool)
         again[o[1:]] = rows[o[1:]] == rows[o[:-1]]

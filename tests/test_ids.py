@@ -163,6 +163,20 @@ def test_a_label_column_of_the_predictions_is_not_a_score(tmp_path):
     for name in ("Target", "y"):  # every label-like name, any case
         other = write(tmp_path / "q.csv", {"id": range(30), name: y, "prob": p})
         assert run_json(other, labels)["inputs"]["prediction_columns"] == ["prob"]
+    truth = write(tmp_path / "t.csv", {"id": range(30), "truth": y})  # the labels' own name
+    other = write(tmp_path / "q.csv", {"id": range(30), "truth": y, "prob": p})
+    assert run_json(other, truth)["inputs"]["prediction_columns"] == ["prob"]
+
+
+def test_a_column_named_like_the_labels_stays_when_it_is_the_only_score(tmp_path):
+    """Regression with 'price' in both files: the predictions' 'price' is the prediction."""
+    rng = np.random.default_rng(3)
+    t, u = rng.normal(size=20), rng.normal(size=20)
+    preds = write(tmp_path / "p.csv", {"id": range(20), "price": u})
+    labels = write(tmp_path / "y.csv", {"id": range(20), "price": t})
+    d = run_json(preds, labels, "--task", "regression", "--loss", "mse")
+    assert d["inputs"]["prediction_columns"] == ["price"]
+    assert d["losses"]["mse"] == pytest.approx(np.mean((t - u) ** 2), rel=1e-12)
 
 
 @pytest.mark.parametrize(
@@ -261,4 +275,24 @@ def test_csv_ids_that_change_spelling_after_the_first_block(tmp_path, monkeypatc
         f"Error: cannot write '{out}': column 'id' holds numbers in the first rows and text "
         "further on ('007'); a Parquet column holds one type: write the per-sample rows to .csv "
         "or .jsonl\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "label_ids, shown, rows",
+    [
+        ([5, 9, 9, 5, 9], "5", (2, 5)),  # the repeated id met first, and its first two rows
+        ([1, 2, 3, 3, 3], "3", (4, 5)),
+        ([BIG + 1, BIG, BIG + 1], str(BIG + 1), (2, 4)),
+        (["a", "007", "7", "007"], "'007'", (3, 5)),
+    ],
+)
+def test_duplicate_label_ids_name_the_first_two_rows(tmp_path, label_ids, shown, rows):
+    preds = write(tmp_path / "p.csv", {"id": label_ids[:1], "prob": [0.5]})
+    labels = write(tmp_path / "y.csv", {"id": label_ids, "label": [1] * len(label_ids)})
+    r = invoke(preds, labels, "--chunk-size", "2")
+    assert r.exit_code == 2 and r.stdout == ""
+    assert r.stderr == (
+        f"Error: {labels}: id {shown} appears more than once in column 'id' (line {rows[0]} and "
+        f"line {rows[1]}); ids must be unique to join the files\n"
     )

@@ -20,7 +20,14 @@ from typing import Any
 import numpy as np
 
 from losscli.errors import InputError
-from losscli.io._base import Chunk, Table, arrow_exact, arrow_to_numpy, short_cause
+from losscli.io._base import (
+    Chunk,
+    Table,
+    arrow_exact,
+    arrow_to_numpy,
+    exact_values,
+    short_cause,
+)
 
 
 def _corrupt(name: str, exc: BaseException) -> InputError:
@@ -105,12 +112,6 @@ class ParquetTable(Table):
         return 0
 
     def _iter_chunks(self, names: list[str], exact: list[str]) -> Iterator[Chunk]:
-        for n in exact:
-            if self._plan[n][1] == "vector":
-                raise InputError(
-                    f"{self.name}: column '{n}' is one value of a vector column; ids and "
-                    "group keys need a column of their own"
-                )
         bases = list(dict.fromkeys(self._plan[n][0] for n in names + exact))
         return self._generate(names, bases, exact)
 
@@ -152,7 +153,15 @@ class ParquetTable(Table):
                 if base not in converted:
                     converted[base] = self._convert(arrays[base], base, plan, start)
                 data[col] = converted[base] if j is None else (converted[base], j)
-            ids = {col: arrow_exact(arrays[col]) for col in exact}
+            ids = {}
+            for col in exact:
+                base, plan, j = self._plan[col]
+                if plan != "vector":
+                    ids[col] = arrow_exact(arrays[base])
+                    continue
+                if base not in converted:
+                    converted[base] = self._convert(arrays[base], base, plan, start)
+                ids[col] = exact_values(converted[base][:, j])  # numbers of a vector
             yield Chunk(self.name, start, n, data, self.kinds, "row", exact=ids)
             start += n
 

@@ -380,7 +380,7 @@ def resolve_columns(pred_table: Any, label_table: Any | None, opts: Options) -> 
             c for c in pred_table.columns if c not in reserved and pred_table.kinds[c] == "number"
         ]
         if label_table is not None:  # the labels come from LABELS: a label column is no score
-            leak = [c for c in pred if c.lower() in DEFAULT_LABEL_COLS or c in label_cols]
+            leak = [c for c in pred if c.lower() in DEFAULT_LABEL_COLS]
             if leak and len(leak) < len(pred):
                 pred = [c for c in pred if c not in leak]
                 notes.append(

@@ -163,19 +163,23 @@ def test_a_label_column_of_the_predictions_is_not_a_score(tmp_path):
     for name in ("Target", "y"):  # every label-like name, any case
         other = write(tmp_path / "q.csv", {"id": range(30), name: y, "prob": p})
         assert run_json(other, labels)["inputs"]["prediction_columns"] == ["prob"]
-    truth = write(tmp_path / "t.csv", {"id": range(30), "truth": y})  # the labels' own name
-    other = write(tmp_path / "q.csv", {"id": range(30), "truth": y, "prob": p})
-    assert run_json(other, truth)["inputs"]["prediction_columns"] == ["prob"]
+    # NPY columns are named by position: the labels' column "0" is not the logits' "0"
+    z = np.random.default_rng(4).normal(size=(30, 3))
+    k = np.random.default_rng(5).integers(0, 3, 30)
+    np.save(tmp_path / "z.npy", z)
+    np.save(tmp_path / "k.npy", k)
+    d = run_json(tmp_path / "z.npy", tmp_path / "k.npy", "--loss", "ce")
+    assert d["inputs"]["prediction_columns"] == ["0", "1", "2"]
 
 
 def test_a_column_named_like_the_labels_stays_when_it_is_the_only_score(tmp_path):
-    """Regression with 'price' in both files: the predictions' 'price' is the prediction."""
+    """Regression with 'y' in both files: the predictions' 'y' is the prediction."""
     rng = np.random.default_rng(3)
     t, u = rng.normal(size=20), rng.normal(size=20)
-    preds = write(tmp_path / "p.csv", {"id": range(20), "price": u})
-    labels = write(tmp_path / "y.csv", {"id": range(20), "price": t})
+    preds = write(tmp_path / "p.csv", {"id": range(20), "y": u})
+    labels = write(tmp_path / "y.csv", {"id": range(20), "y": t})
     d = run_json(preds, labels, "--task", "regression", "--loss", "mse")
-    assert d["inputs"]["prediction_columns"] == ["price"]
+    assert d["inputs"]["prediction_columns"] == ["y"]
     assert d["losses"]["mse"] == pytest.approx(np.mean((t - u) ** 2), rel=1e-12)
 
 

@@ -32,6 +32,7 @@ from losscli.tasks import (
     first_bad,
     infer_scores,
     infer_task,
+    name_values,
     normalise_probs,
     numeric_class_reading,
 )
@@ -1011,14 +1012,24 @@ class Evaluation:
                     f"{pred_names[1]!r}, is the positive class; drop --pos-label or reorder "
                     "--pred-cols"
                 )
-        if opts.labels_are is not None and (task != "multiclass" or enc not in ("index", "name")):
+        if opts.labels_are is not None and (
+            task != "multiclass" or enc != "index" or self.cols.text_labels
+        ):
+            what = "class names" if self.cols.text_labels else f"{task} labels ({enc})"
             raise UsageError(
-                "--labels-are is for multi-class labels in one column of whole numbers; the "
-                f"labels here are {enc} ({task})"
+                f"--labels-are is for multi-class labels in one column of whole numbers, not {what}"
             )
         if task == "binary":
             if P == 2:
                 two, classes = True, pred_names
+                values = name_values(pred_names)
+                if not self.cols.text_labels and values.tolist() == [1.0, 0.0]:
+                    raise UsageError(
+                        f"the prediction columns are named {pred_names[0]!r}, {pred_names[1]!r}: "
+                        "by position the second scores the positive class 1, by name it scores "
+                        f"class 0; put them in order with --pred-cols "
+                        f"{self.cols.pred[1]},{self.cols.pred[0]}"
+                    )
             elif P == 1:
                 if enc == "name":
                     classes, pos_label, note, negative_open = self._binary_names(
@@ -1028,6 +1039,16 @@ class Evaluation:
                         notes.append(note)
                 else:
                     enc, neg, pos, why = binary_labels(raw_labels[:, 0], opts.pos_label, where)
+                    # a column named like one label value names the class it scores; '0' is
+                    # also the name a lone NPY column gets, so it says nothing
+                    named = name_values(pred_names)[0] if pred_names[0] != "0" else np.nan
+                    if opts.pos_label is None and named in (neg, pos) and named != pos:
+                        raise UsageError(
+                            f"the prediction column is named {pred_names[0]!r}, like the label "
+                            f"{named:g}, but {pos:g} is the positive class by the labels' values; "
+                            f"pass --pos-label {named:g} if the column scores label {named:g}, "
+                            f"or --pos-label {pos:g}"
+                        )
                     if enc == "pos-label":
                         label_values = (neg, pos)
                         pos_label = f"{pos:g}"
@@ -1228,6 +1249,11 @@ class Evaluation:
         )
         self.loss_names = names
         self.loss_acc = {n: LossAccumulator(n) for n in names}
+        if opts.threshold is not None and plan.task in ("multiclass", "regression"):
+            why = "the prediction is the argmax" if plan.task == "multiclass" else "no classes"
+            self.warnings.append(
+                f"{opts.threshold_source} changes nothing for {plan.task} data ({why})"
+            )
         if plan.task != "regression":
             self.threshold = resolve_threshold(opts.threshold, plan, opts.threshold_source)
             if (

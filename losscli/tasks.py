@@ -188,7 +188,7 @@ def numeric_class_reading(
     >>> numeric_class_reading(np.array([0.0, 2.0]), ["0", "1", "2"])
     ('index', None)
     """
-    values = _name_values(names)
+    values = name_values(names)
     if labels_are is not None:
         if labels_are == "name" and not np.isfinite(values).any():
             raise UsageError(
@@ -225,8 +225,12 @@ def numeric_class_reading(
     return "index", None
 
 
-def _name_values(names: Sequence[str]) -> np.ndarray:
-    """Each column name as a whole number, NaN where it is not one."""
+def name_values(names: Sequence[str]) -> np.ndarray:
+    """Each column name as a whole number, NaN where it is not one.
+
+    >>> name_values(["1", "2.0", "cat", "1.5"]).tolist()
+    [1.0, 2.0, nan, nan]
+    """
     out = np.full(len(names), np.nan)
     for i, n in enumerate(names):
         try:
@@ -568,7 +572,7 @@ def encode_numeric_labels(
         n_classes = plan.n_outputs
         if enc == "name":  # whole-number labels naming the prediction columns
             y = labels[:, 0]
-            values = _name_values(plan.classes)
+            values = name_values(plan.classes)
             order = np.argsort(values)  # NaN (names that are not numbers) sort last
             pos = np.minimum(np.searchsorted(values[order], y), len(order) - 1)
             found = values[order][pos] == y

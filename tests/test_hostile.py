@@ -76,6 +76,8 @@ def _files(d: Path) -> dict[str, Path]:
     text("whole.csv", "target,prediction\n151,140.5\n75,90.2\n141,150.1\n")
     text("twolabels.csv", "label,y,prob\n1,1,0.9\n0,0,0.2\n")
     text("pw.csv", "label,prob,w\n1,0.9,1\n0,0.2,2\n")
+    text("col1.csv", "label,1\n1,0.9\n2,0.2\n")
+    text("col10.csv", "label,1,0\n1,0.9,0.1\n0,0.2,0.8\n")
     for name, content in {
         "t_true.json": "true",
         "t_nested.json": "[[0.2, 0.3]]",
@@ -405,10 +407,27 @@ CASES = [
         "--labels-are index",
     ),
     (
+        "one column named like the negative label",
+        ["{col1.csv}"],
+        "the prediction column is named '1', like the label 1, but 2 is the positive class by "
+        "the labels' values; pass --pos-label 1 if the column scores label 1, or --pos-label 2",
+    ),
+    (
+        "two columns named 1, 0",
+        ["{col10.csv}"],
+        "the prediction columns are named '1', '0': by position the second scores the positive "
+        "class 1, by name it scores class 0; put them in order with --pred-cols 0,1",
+    ),
+    (
+        "--labels-are index with class names",
+        ["{names.csv}", "--labels-are", "index"],
+        "--labels-are is for multi-class labels in one column of whole numbers, not class names",
+    ),
+    (
         "--labels-are for binary labels",
         ["{ok.csv}", "--labels-are", "name"],
-        "--labels-are is for multi-class labels in one column of whole numbers; the labels here "
-        "are binary (binary)",
+        "--labels-are is for multi-class labels in one column of whole numbers, not binary "
+        "labels (binary)",
     ),
     (
         "two label columns",

@@ -471,3 +471,22 @@ def test_a_threshold_file_from_thresholds_round_trips(tmp_path):
     best = json.loads(out.read_text())["best"]["threshold"]
     d = run_json(root / "breast_cancer.csv", "--threshold", f"@{out}")
     assert f"|threshold={best}|" in d["signature"]
+
+
+@pytest.mark.parametrize(
+    "task,why", [("multiclass", "the prediction is the argmax"), ("regression", "no classes")]
+)
+def test_a_threshold_that_changes_nothing_is_a_warning(tmp_path, task, why):
+    if task == "multiclass":
+        y, p = _multiclass(n=30)
+        df = pd.DataFrame(p, columns=["a", "b", "c"])
+    else:
+        y, p = np.array([1.5, 2.0, 3.0]), np.array([1.2, 2.2, 2.9])
+        df = pd.DataFrame({"pred": p})
+    df.insert(0, "label", y)
+    df.to_csv(tmp_path / "d.csv", index=False)
+    r = run(tmp_path / "d.csv", "--threshold", "0.3", "--format", "json")
+    assert r.exit_code == 0
+    assert f"warning: --threshold changes nothing for {task} data ({why})\n" in r.stderr
+    r = run(tmp_path / "d.csv", "--threshold", "0.3", "--strict")
+    assert r.exit_code == 2 and r.stdout == ""

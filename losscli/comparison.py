@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from losscli import __version__
+from losscli import __version__, limits
 from losscli.errors import InputError, UsageError
 from losscli.report import _jsonable, build_signature, lower_is_better
 
@@ -101,6 +101,8 @@ def compare(
         raise UsageError("--bootstrap and --permutations must be >= 0")
     if n_boot == 0 and n_permutations == 0:
         raise UsageError("--bootstrap and --permutations cannot both be 0")
+    limits.BOOTSTRAP.check_option("--bootstrap", n_boot)
+    limits.PERMUTATIONS.check_option("--permutations", n_permutations)
     if not 0.0 < level < 1.0:
         raise UsageError(f"--ci must be a level between 0 and 1, e.g. 0.95; got {level}")
     runs = []

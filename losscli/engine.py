@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from losscli import __version__
+from losscli import __version__, limits
 from losscli.errors import InputError, StrictWarning, UsageError
 from losscli.report import Report, build_signature
 from losscli.tasks import (
@@ -100,6 +100,9 @@ class Options:
                              f"{self.bootstrap}")  # fmt: skip
         if self.auc_bins is not None and self.auc_bins < 2:
             raise UsageError(f"--auc-bins must be >= 2, got {self.auc_bins}")
+        limits.BINS.check_option("--ece-bins", self.ece_bins)
+        limits.BINS.check_option("--auc-bins", self.auc_bins)
+        limits.BOOTSTRAP.check_option("--bootstrap", self.bootstrap)
         if self.bootstrap:
             self.keep_rows = True
         if not 0.0 < self.ci_level < 1.0:

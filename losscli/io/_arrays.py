@@ -116,6 +116,7 @@ class NpyTable(Table):
             raise _pickle_or_corrupt(name, exc, "NPY") from None
         kind = _kind_of(name, arr.dtype, "the array ")
         _check_shape(name, arr.shape, "the array ")
+        self._check_width(1 if arr.ndim == 1 else int(arr.shape[1]))
         self._arr = arr
         self.columns = ["0"] if arr.ndim == 1 else [str(j) for j in range(arr.shape[1])]
         self.kinds = dict.fromkeys(self.columns, kind)
@@ -187,6 +188,7 @@ class NpzTable(Table):
                     _check_shape(name, shape, where)
                     self._members[key] = info.filename
                     self._shapes[key] = tuple(shape)
+                    self._check_width(len(self.columns) + (shape[1] if len(shape) == 2 else 1))
                     if len(shape) == 1:
                         self._add(key, key, None, kind)
                     else:

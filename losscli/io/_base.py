@@ -418,7 +418,14 @@ class Table:
         self.n_rows: int | None = None
         self._closed = False
 
+    def _check_width(self, n: int) -> None:
+        """Refuse a file wider than the columns limit, before its columns are allocated."""
+        from losscli import limits
+
+        limits.COLUMNS.check_input(f"{self.name}: the {self.role} file has", n)
+
     def _check_columns(self) -> None:
+        self._check_width(len(self.columns))
         seen: set[str] = set()
         for c in self.columns:
             if c in seen:

@@ -57,10 +57,12 @@ class ParquetTable(Table):
             raise _corrupt(name, exc) from None
         # column name -> (base column, plan, index within the vector or None)
         self._plan: dict[str, tuple[str, str, int | None]] = {}
+        self._check_width(len(schema))
         for field in schema:
             plan = self._classify(field)
             if plan == "vector":
                 width = self._vector_width(field)
+                self._check_width(len(self.columns) + width)
                 for j in range(width):
                     self._add(f"{field.name}:{j}", field.name, plan, j)
             else:

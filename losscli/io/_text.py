@@ -250,6 +250,7 @@ class TextTable(Table):
             raise InputError(
                 f"{self.name}: cannot read the header on line 1: {short_cause(exc)}"
             ) from None
+        self._check_width(len(fields))
         names = [f.strip() for f in fields]
         if names and all(_PLAIN_NUMBER.fullmatch(n) for n in names):
             raise InputError(

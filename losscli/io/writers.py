@@ -19,6 +19,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from losscli import limits
 from losscli.errors import DiskFullError, InputError, UsageError
 from losscli.io._base import INT_SPELLING, pa_strings, short_cause
 
@@ -457,13 +458,16 @@ def read_json_file(path: str | os.PathLike[str]) -> Any:
         p = p[1:]
     try:
         with open(p, "rb") as f:
-            raw = f.read()
+            cap = limits.JSON_BYTES.value()
+            raw = f.read(cap + 1)  # a cap, so @/dev/zero or a huge file stops here
     except FileNotFoundError:
         raise InputError(f"{p}: no such file; check the path after '@'") from None
     except IsADirectoryError:
         raise InputError(f"{p}: is a directory, not a JSON file") from None
     except OSError as exc:
         raise InputError(f"{p}: cannot read the file ({exc.strerror})") from None
+    if len(raw) > cap:
+        raise InputError(limits.JSON_BYTES.overflow(f"{p}: the JSON file"))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -1,7 +1,9 @@
 """NPY and NPZ readers. Pickled payloads are never loaded (``allow_pickle=False`` always).
 
 NPY files are memory-mapped (``mmap_mode="r"``), so a large file is read chunk by chunk;
-NPY from stdin is read into memory first (a pipe cannot be mapped). NPZ members are
+NPY from stdin or a pipe is read into memory once, header first (a pipe cannot be mapped),
+within ``LOSSCLI_MAX_PIPE_BYTES``. An NPZ member larger than ``LOSSCLI_MAX_ARRAY_BYTES`` (as
+the archive declares it) is refused before inflating. NPZ members are
 compressed zip entries that numpy cannot map: each requested array is loaded whole when
 :meth:`Table.chunks` starts, then served in chunks.
 
@@ -23,7 +25,14 @@ from typing import Any
 import numpy as np
 
 from losscli.errors import InputError
-from losscli.io._base import Chunk, Table, exact_values, short_cause
+from losscli.io._base import (
+    Chunk,
+    PrefixedStream,
+    Table,
+    exact_values,
+    read_exactly,
+    short_cause,
+)
 
 _NPY_MAGIC = b"\x93NUMPY"
 
@@ -93,20 +102,18 @@ class NpyTable(Table):
 
     unit = "row"
 
-    def __init__(self, name: str, role: str, chunk_size: int, source: str | bytes) -> None:
+    def __init__(self, name: str, role: str, chunk_size: int, source: str | bytes | Any) -> None:
         super().__init__(name, role, chunk_size)
         if isinstance(source, bytes):
             head = source[:8]
-        else:
+        elif isinstance(source, str):
             with open(source, "rb") as f:
                 head = f.read(8)
+        else:  # a stream (stdin, a pipe): read once, header first
+            self._set(_read_npy_stream(name, source))
+            return
         if not head.startswith(_NPY_MAGIC):
-            if head[:1] == b"\x80":
-                raise InputError(f"{name}: holds pickled Python objects: {_OBJECT_HINT}")
-            raise InputError(
-                f"{name}: is not an NPY file (it does not start with the NPY magic bytes); "
-                "pass --input-format to read it as another format"
-            )
+            raise _not_npy(name, head)
         try:
             if isinstance(source, bytes):
                 arr = np.load(io.BytesIO(source), allow_pickle=False)
@@ -114,8 +121,11 @@ class NpyTable(Table):
                 arr = np.load(source, mmap_mode="r", allow_pickle=False)
         except Exception as exc:  # noqa: BLE001 - a mangled header fails in many ways
             raise _pickle_or_corrupt(name, exc, "NPY") from None
-        kind = _kind_of(name, arr.dtype, "the array ")
-        _check_shape(name, arr.shape, "the array ")
+        self._set(arr)
+
+    def _set(self, arr: np.ndarray) -> None:
+        kind = _kind_of(self.name, arr.dtype, "the array ")
+        _check_shape(self.name, arr.shape, "the array ")
         self._check_width(1 if arr.ndim == 1 else int(arr.shape[1]))
         self._arr = arr
         self.columns = ["0"] if arr.ndim == 1 else [str(j) for j in range(arr.shape[1])]
@@ -140,6 +150,58 @@ class NpyTable(Table):
         super().close()
 
 
+def _not_npy(name: str, head: bytes) -> InputError:
+    if head[:1] == b"\x80":
+        return InputError(f"{name}: holds pickled Python objects: {_OBJECT_HINT}")
+    return InputError(
+        f"{name}: is not an NPY file (it does not start with the NPY magic bytes); "
+        "pass --input-format to read it as another format"
+    )
+
+
+def _read_npy_stream(name: str, stream: Any) -> np.ndarray:
+    """Read an NPY array from a stream that can be read only once (stdin, a pipe).
+
+    The header is read and checked first (dtype, shape, and the data size against the pipe
+    limit), then exactly the bytes it declares, so nothing is read past the array and
+    nothing is allocated for a header that lies.
+    """
+    from losscli import limits
+
+    head = read_exactly(stream, 8)
+    if not head.startswith(_NPY_MAGIC):
+        raise _not_npy(name, head)
+    f = PrefixedStream(head, stream)
+    try:
+        version = np.lib.format.read_magic(f)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+        else:
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+    except Exception as exc:  # noqa: BLE001 - a mangled header fails in many ways
+        raise _pickle_or_corrupt(name, exc, "NPY") from None
+    _kind_of(name, dtype, "the array ")
+    _check_shape(name, shape, "the array ")
+    nbytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    limits.PIPE_BYTES.check_input(f"{name}: the NPY array from the stream holds", nbytes)
+    data = bytearray(nbytes)
+    view = memoryview(data)
+    got = 0
+    while got < nbytes:
+        part = f.read(min(nbytes - got, 1 << 24))
+        if not part:
+            break
+        view[got : got + len(part)] = part
+        got += len(part)
+    if got < nbytes:
+        raise InputError(
+            f"{name}: is not a valid NPY file (corrupt or truncated): the header declares "
+            f"{nbytes:,} bytes of data, the stream ended after {got:,}"
+        )
+    arr = np.frombuffer(data, dtype=dtype)
+    return arr.reshape(shape[::-1]).T if fortran else arr.reshape(shape)
+
+
 def _read_member_header(f: Any) -> tuple[tuple[int, ...], np.dtype]:
     version = np.lib.format.read_magic(f)
     if version == (1, 0):
@@ -149,6 +211,25 @@ def _read_member_header(f: Any) -> tuple[tuple[int, ...], np.dtype]:
     else:  # 3.0 has no public reader; load the array to learn its header
         raise _NeedLoad
     return shape, dtype
+
+
+def _check_member_size(
+    name: str, key: str, info: zipfile.ZipInfo, shape: tuple[int, ...], dtype: np.dtype
+) -> None:
+    """Refuse an NPZ member that would inflate past the array limit, or whose array header
+    declares more data than the member holds (numpy would allocate the declared size first).
+    Inflating never goes past the size the zip directory declares (zipfile stops there)."""
+    from losscli import limits
+
+    limits.ARRAY_BYTES.check_input(
+        f"{name}: the array '{key}' inflates to", max(int(info.file_size), 0)
+    )
+    nbytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    if nbytes > info.file_size:
+        raise InputError(
+            f"{name}: is not a valid NPZ file (corrupt or truncated): the array '{key}' "
+            f"declares {nbytes:,} bytes of data, its archive member holds {info.file_size:,}"
+        )
 
 
 class _NeedLoad(Exception):
@@ -186,6 +267,7 @@ class NpzTable(Table):
                         shape, dtype = loaded.shape, loaded.dtype
                     kind = _kind_of(name, dtype, where)
                     _check_shape(name, shape, where)
+                    _check_member_size(name, key, info, shape, dtype)
                     self._members[key] = info.filename
                     self._shapes[key] = tuple(shape)
                     self._check_width(len(self.columns) + (shape[1] if len(shape) == 2 else 1))

@@ -417,6 +417,11 @@ class Table:
         self.kinds: dict[str, str] = {}
         self.n_rows: int | None = None
         self._closed = False
+        self._owned: list[Any] = []
+
+    def own(self, resource: Any) -> None:
+        """Close ``resource`` (e.g. a spooled temporary copy of a pipe) with the table."""
+        self._owned.append(resource)
 
     def _check_width(self, n: int) -> None:
         """Refuse a file wider than the columns limit, before its columns are allocated."""
@@ -477,6 +482,11 @@ class Table:
     def close(self) -> None:
         """Release the file handles this table holds."""
         self._closed = True
+        while self._owned:
+            try:
+                self._owned.pop().close()
+            except Exception:  # noqa: BLE001 - closing must not hide the real error
+                pass
 
     def __enter__(self) -> Table:
         return self

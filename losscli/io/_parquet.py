@@ -5,7 +5,8 @@ are number columns (float64, NaN for null); strings and dictionary-encoded strin
 dates and timestamps are read as text (ISO strings). A column holding a vector per row
 (fixed-size list or list of numbers, e.g. ``logits``) becomes the columns ``logits:0`` …
 ``logits:C-1``; every row must hold C values (a null vector reads as NaN). Parquet from
-stdin is read into memory first (the format needs its footer). Pages written with a CRC
+stdin or a pipe is first copied to an unlinked temporary file (the format needs its footer),
+within ``LOSSCLI_MAX_PIPE_BYTES``. Pages written with a CRC
 (pyarrow's ``write_page_checksum=True``; losscli's ``--per-sample`` Parquet has them) are
 verified as they are read: a changed byte is an error, not changed numbers; pages without
 one are read as they are. Ids and group keys (``exact=``) keep their type: integers as int64,

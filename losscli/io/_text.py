@@ -129,6 +129,26 @@ def _first_safe_newline(buf: bytes) -> int:
     return pos
 
 
+def _check_text(name: str, head: bytes) -> None:
+    """Refuse binary data (or UTF-16/32 text) fast, from the first block, before any parsing.
+
+    >>> _check_text("x.csv", b"label,prob\\n1,0.5\\n")
+    >>> try:
+    ...     _check_text("/dev/zero", bytes(16))
+    ... except InputError as e:
+    ...     print(str(e).split(":")[1])
+     holds NUL bytes (byte 1 is 0x00)
+    """
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(f"{name}: is UTF-16 (or UTF-32) text; re-save the file as UTF-8 CSV/TSV")
+    nul = head.find(b"\x00")
+    if nul >= 0:
+        raise InputError(
+            f"{name}: holds NUL bytes (byte {nul + 1} is 0x00): this is binary data, not "
+            "CSV/TSV text; check the path, or pass --input-format npy, npz or parquet"
+        )
+
+
 class _BlockReader:
     """Yield blocks of whole rows from a stream, with push-back of one block."""
 
@@ -201,16 +221,21 @@ class TextTable(Table):
 
     def _read_header(self, stream: SafeStream) -> tuple[bytes, bytes, bool]:
         step = min(1 << 16, BLOCK_BYTES)
-        buf = read_exactly(stream, step)
-        eof = len(buf) < step
-        if not buf:
+        first = read_exactly(stream, step)
+        eof = len(first) < step
+        if not first:
             raise InputError(f"{self.name}: the input is empty (0 bytes); it needs a header row")
+        _check_text(self.name, first)
+        buf = bytearray(first)
+        searched = 0  # no line break outside quotes before this offset
         while True:
-            pos = _first_safe_newline(buf)
-            if pos >= 0:
-                return buf[:pos], buf[pos + 1 :], eof
+            if buf.find(b"\n", searched) >= 0:
+                pos = _first_safe_newline(bytes(buf))
+                if pos >= 0:
+                    return bytes(buf[:pos]), bytes(buf[pos + 1 :]), eof
+            searched = len(buf)
             if eof:
-                return buf, b"", True
+                return bytes(buf), b"", True
             if len(buf) > MAX_ROW_BYTES:
                 raise InputError(
                     f"{self.name}: the header line is longer than {MAX_ROW_BYTES >> 20} MiB; "

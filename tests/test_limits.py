@@ -205,3 +205,10 @@ def test_readme_limits_table_is_the_code_table():
     assert rows[1:] == limits.readme_rows()  # rows[0] is the header
     for lim in limits.ALL:
         assert re.search(rf"\b{lim.env}\b", section)
+
+
+def test_contracts_limits_table_lists_every_limit():
+    text = (ROOT / "docs" / "CONTRACTS.md").read_text()
+    section = text.split("\n## Limits\n", 1)[1].split("\n## ", 1)[0]
+    for lim in limits.ALL:
+        assert f"| {lim.what} | {lim.default:,} (`{lim.env}`) |" in section

@@ -258,6 +258,27 @@ def is_index_column(name: str) -> bool:
     return name == "" or _INDEX_NAME.fullmatch(name) is not None
 
 
+def _names_something(option: str, given: Any, names: list[str] | None) -> None:
+    """A column-list option given only commas or spaces names nothing: a usage error."""
+    if given is not None and not names:
+        what = "names" if option == "--label-col" else "names or shell-style patterns"
+        eg = (
+            "label or --label-col a,b"
+            if option == "--label-col"
+            else "a,b or --pred-cols 'logit_*'"
+        )
+        raise UsageError(
+            f"{option} {given!r} names no column; give column {what} separated by commas, "
+            f"e.g. {option} {eg}"
+        )
+
+
+def _text_evidence(table: Any, col: str) -> str:
+    """`` (line 3: 'abc' is not a number)`` when the reader knows where the text is."""
+    where = table.text_evidence.get(col)
+    return f" ({where} is not a number)" if where else ""
+
+
 def _require_id(table: Any, other: Any, id_col: str) -> None:
     """``--id-col`` must name a column of ``table``, spelt the same (no case-insensitive match)."""
     if id_col in table.columns:
@@ -332,6 +353,7 @@ def resolve_columns(pred_table: Any, label_table: Any | None, opts: Options) -> 
     if group_col:
         _require(pred_table, [group_col], "--group-by")
     label_cols = _as_list(opts.label_col)
+    _names_something("--label-col", opts.label_col, label_cols)
     if label_table is None:
         if label_cols is None:
             found = _pick_default_label(pred_table)
@@ -379,6 +401,7 @@ def resolve_columns(pred_table: Any, label_table: Any | None, opts: Options) -> 
             id_col = None  # --label-col id: the column is the label, not an id
     reserved = {id_col, weight_col, group_col} | (set(label_cols) if label_table is None else set())
     pattern = _as_list(opts.pred_cols)
+    _names_something("--pred-cols", opts.pred_cols, pattern)
     if pattern is None:
         pred = [
             c for c in pred_table.columns if c not in reserved and pred_table.kinds[c] == "number"
@@ -392,6 +415,14 @@ def resolve_columns(pred_table: Any, label_table: Any | None, opts: Options) -> 
                     f"{pred_table.name} left out, the labels come from {label_table.name} "
                     "(choose the columns with --pred-cols)"
                 )
+        blank = [c for c in pred if c in pred_table.blank_columns]
+        if blank:
+            pred = [c for c in pred if c not in blank]
+            sep = "a tab" if getattr(pred_table, "delimiter", ",") == "\t" else "a comma"
+            notes.append(
+                f"{', '.join(repr(c) for c in blank)}: no header name and no values (every line "
+                f"ends with {sep}, an empty column), not a prediction: left out"
+            )
         index = [c for c in pred if is_index_column(c)]
         if index:
             pred = [c for c in pred if c not in index]
@@ -411,13 +442,19 @@ def resolve_columns(pred_table: Any, label_table: Any | None, opts: Options) -> 
             pred += [c for c in hits if c not in pred]
         text = [c for c in pred if pred_table.kinds.get(c) != "number"]
         if text:
-            raise InputError(f"{pred_table.name}: prediction column {text[0]!r} is not numeric")
+            raise InputError(
+                f"{pred_table.name}: prediction column {text[0]!r} is not numeric"
+                f"{_text_evidence(pred_table, text[0])}"
+            )
     if not pred:
-        text_cols = [c for c in pred_table.columns if c not in reserved]
+        text_cols = [
+            c for c in pred_table.columns if c not in reserved and pred_table.kinds[c] == "text"
+        ]
         if text_cols:
             raise InputError(
-                f"{pred_table.name}: column {text_cols[0]!r} holds text, not numbers, so there is "
-                "no prediction column; fix its values or choose columns with --pred-cols"
+                f"{pred_table.name}: column {text_cols[0]!r} holds text, not numbers"
+                f"{_text_evidence(pred_table, text_cols[0])}, so there is no prediction column; "
+                "fix its values or choose columns with --pred-cols"
             )
         raise InputError(
             f"{pred_table.name} has no prediction column besides the label/id/weight columns; "

@@ -533,3 +533,24 @@ def test_loss_catalog_lists_every_registered_loss():
     assert "### `focal`" in r.stdout and "--focal-gamma" in r.stdout
     r = run("losses", "nope")
     assert r.exit_code == 2 and r.stderr.startswith("Error: ")
+
+
+@pytest.mark.parametrize("sep", [",", "\t"])
+def test_trailing_delimiters_leave_out_the_empty_column_with_a_note(tmp_path, sep):
+    """Lines ending with the delimiter give an unnamed, empty last column: it is left out with
+    a note (not read as a prediction, whose NaNs would suggest --drop-invalid), and the
+    numbers are those of the same file without the trailing delimiters."""
+    rows = ["label,prob", "1,0.9", "0,0.2", "1,0.4", "0,0.6"]
+    ext = "csv" if sep == "," else "tsv"
+    clean, trailing = tmp_path / f"c.{ext}", tmp_path / f"t.{ext}"
+    clean.write_text("".join(r.replace(",", sep) + "\n" for r in rows))
+    trailing.write_text("".join(r.replace(",", sep) + sep + "\n" for r in rows))
+    a = CliRunner().invoke(cli, ["compute", str(clean), "--format", "json"])
+    b = CliRunner().invoke(cli, ["compute", str(trailing), "--format", "json"])
+    assert a.exit_code == 0 and b.exit_code == 0, b.stderr
+    ja, jb = json.loads(a.stdout), json.loads(b.stdout)
+    assert (ja["losses"], ja["metrics"]) == (jb["losses"], jb["metrics"])
+    assert jb["inference"][0] == (
+        "'Unnamed: 2': no header name and no values (every line ends with "
+        f"{'a comma' if sep == ',' else 'a tab'}, an empty column), not a prediction: left out"
+    )

@@ -36,6 +36,16 @@ def _files(d: Path) -> dict[str, Path]:
         f[name] = p
 
     text("ok.csv", "label,prob\n1,0.9\n0,0.1\n1,0.4\n")
+    text("text_late.csv", "label,prob\n" + "1,0.9\n" * 10 + "0," + "0.5 " * 20 + "\n")
+    text("tabs.csv", "label\tprob\n1\t0.9\n0\t0.1\n")
+    text("tabs.txt", "label\tprob\n1\t0.9\n0\t0.1\n")
+    text("ytabs.csv", "id\tlabel\n1\t1\n2\t0\n3\t1\n")
+    text("commas.tsv", "label,prob\n1,0.9\n0,0.1\n")
+    text("semi.csv", "label;a;b\n1;0,9;0,1\n")
+    text("rowcomma.csv", "label,prob\n1,0.9,\n0,0.1,\n")
+    text("headcomma.csv", "label,prob,\n1,0.9\n0,0.1\n")
+    text("zeros.csv", bytes(1 << 16), mode="b")
+    text("utf16.csv", "label,prob\n1,0.9\n".encode("utf-16"), mode="b")
     text("empty.csv", "")
     text("header.csv", "label,prob\n")
     text("text.csv", "label,prob\n1,0.9\n0,abc\n")
@@ -143,8 +153,104 @@ CASES = [
     (
         "non-numeric cell",
         ["{text.csv}"],
-        "{text.csv}: column 'prob' holds text, not numbers, so there is no prediction column; "
-        "fix its values or choose columns with --pred-cols",
+        "{text.csv}: column 'prob' holds text, not numbers (line 3: 'abc' is not a number), so "
+        "there is no prediction column; fix its values or choose columns with --pred-cols",
+    ),
+    (
+        "non-numeric cell further down, long value cut",
+        ["{text_late.csv}"],
+        "{text_late.csv}: column 'prob' holds text, not numbers (line 12: "
+        "'0.5 0.5 0.5 0.5 0.5 0.5 0.5 0.5 0.5 0.5…' is not a number), so there is no prediction "
+        "column; fix its values or choose columns with --pred-cols",
+    ),
+    (
+        "text column chosen with --pred-cols",
+        ["{text.csv}", "--pred-cols", "prob"],
+        "{text.csv}: prediction column 'prob' is not numeric (line 3: 'abc' is not a number)",
+    ),
+    (
+        "tab-separated .csv",
+        ["{tabs.csv}"],
+        "{tabs.csv}: line 1 is one column when split at commas, but 2 columns when split at "
+        "tabs: the file looks tab-separated; pass --input-format tsv",
+    ),
+    (
+        "tab-separated labels .csv",
+        ["{pid.csv}", "{ytabs.csv}"],
+        "{ytabs.csv}: line 1 is one column when split at commas, but 2 columns when split at "
+        "tabs: the file looks tab-separated; pass --labels-format tsv",
+    ),
+    (
+        "comma-separated .tsv",
+        ["{commas.tsv}"],
+        "{commas.tsv}: line 1 is one column when split at tabs, but 2 columns when split at "
+        "commas: the file looks comma-separated; pass --input-format csv",
+    ),
+    (
+        "semicolon-separated .csv",
+        ["{semi.csv}"],
+        "{semi.csv}: line 1 is one column when split at commas, but 3 columns when split at "
+        "semicolons: the file looks semicolon-separated; losscli reads comma- or tab-separated "
+        "text: convert the file (e.g. tr ';' ',')",
+    ),
+    (
+        "--input-format csv on tab-separated stdin-like .txt",
+        ["{tabs.txt}", "--input-format", "csv"],
+        "{tabs.txt}: line 1 is one column when split at commas, but 2 columns when split at "
+        "tabs: the file looks tab-separated; pass --input-format tsv",
+    ),
+    (
+        "rows end with a comma, header does not",
+        ["{rowcomma.csv}"],
+        "{rowcomma.csv}: line 2 has 3 fields, the header has 2; the line ends with a comma (an "
+        "empty last field): remove it",
+    ),
+    (
+        "header ends with a comma, rows do not",
+        ["{headcomma.csv}"],
+        "{headcomma.csv}: line 2 has 2 fields, the header has 3; the header ends with a comma "
+        "(an empty last name): remove it",
+    ),
+    (
+        "--pred-cols of commas only",
+        ["{ok.csv}", "--pred-cols", ","],
+        "--pred-cols ',' names no column; give column names or shell-style patterns separated "
+        "by commas, e.g. --pred-cols a,b or --pred-cols 'logit_*'",
+    ),
+    (
+        "--label-col of spaces and commas",
+        ["{ok.csv}", "--label-col", " , "],
+        "--label-col ' , ' names no column; give column names separated by commas, e.g. "
+        "--label-col label or --label-col a,b",
+    ),
+    (
+        "binary garbage read as CSV",
+        ["{zeros.csv}"],
+        "{zeros.csv}: holds NUL bytes (byte 1 is 0x00): this is binary data, not CSV/TSV text; "
+        "check the path, or pass --input-format npy, npz or parquet",
+    ),
+    (
+        "UTF-16 CSV",
+        ["{utf16.csv}"],
+        "{utf16.csv}: is UTF-16 (or UTF-32) text; re-save the file as UTF-8 CSV/TSV",
+    ),
+    (
+        "--bootstrap above its limit",
+        ["{ok.csv}", "--bootstrap", "1000000000"],
+        "--bootstrap 1,000,000,000 is above the limit of 100,000 resamples; set "
+        "LOSSCLI_MAX_BOOTSTRAP=N to raise it",
+    ),
+    (
+        "--auc-bins above its limit",
+        ["{ok.csv}", "--auc-bins", "1000000000"],
+        "--auc-bins 1,000,000,000 is above the limit of 1,000,000 bins; set LOSSCLI_MAX_BINS=N "
+        "to raise it",
+    ),
+    (
+        "--threshold @/dev/zero",
+        ["{ok.csv}", "--threshold", "@/dev/zero"],
+        "/dev/zero: the JSON file is larger than the limit of 1,048,576 bytes; set "
+        "LOSSCLI_MAX_JSON_BYTES=N to raise it",
     ),
     (
         "inf prediction",

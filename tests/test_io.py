@@ -673,3 +673,47 @@ def test_txt_extension_sniffs_tab_or_comma(tmp_path):
     np.testing.assert_array_equal(read_all(p), [[1.0, 0.5]])
     p = write_text(tmp_path / "b.txt", "y,p\n1,0.5\n")
     np.testing.assert_array_equal(read_all(p), [[1.0, 0.5]])
+
+
+# --- long cells, trailing delimiters ----------------------------------------------------
+
+
+@pytest.mark.parametrize("cell_mb", [1.5, 5, 20])
+@pytest.mark.parametrize("quoted", [False, True])
+def test_cell_longer_than_pyarrows_block_reads(tmp_path, cell_mb, quoted):
+    big = "x" * int(cell_mb * (1 << 20))
+    cell = f'"{big}"' if quoted else big
+    p = write_text(tmp_path / "big.csv", f"label,prob,note\n1,0.9,{cell}\n0,0.2,a\n1,0.7,\n")
+    with open_table(p) as t:
+        (c,) = list(t.chunks())
+    assert t.kinds["note"] == "text"
+    assert list(c.column("note")) == [big, "a", None]
+    np.testing.assert_array_equal(c.column("prob"), [0.9, 0.2, 0.7])
+
+
+def test_cell_longer_than_pyarrows_block_in_a_later_block(tmp_path, monkeypatch):
+    import losscli.io._text as text
+
+    monkeypatch.setattr(text, "BLOCK_BYTES", 1 << 16)
+    rows = [f"{i % 2},0.5,{'y' * (3 << 20) if i == 700 else f'n{i}'}" for i in range(1000)]
+    p = write_text(tmp_path / "big.csv", "label,prob,note\n" + "\n".join(rows) + "\n")
+    with open_table(p, chunk_size=64) as t:
+        notes = np.concatenate([c.column("note") for c in t.chunks(["note"])])
+    assert len(notes) == 1000 and len(notes[700]) == 3 << 20 and notes[701] == "n701"
+
+
+def test_blank_trailing_column_is_known(tmp_path):
+    p = write_text(tmp_path / "t.csv", "label,prob,\n1,0.9,\n0,0.2,\n")
+    with open_table(p) as t:
+        assert t.columns == ["label", "prob", "Unnamed: 2"]
+        assert t.blank_columns == {"Unnamed: 2"}
+    p = write_text(tmp_path / "i.csv", ",label,prob\n0,1,0.9\n1,0,0.2\n")
+    with open_table(p) as t:
+        assert t.blank_columns == set()  # a pandas index has values
+
+
+def test_text_evidence_names_the_first_non_number(tmp_path):
+    p = write_text(tmp_path / "t.csv", "label,prob,name\n1,0.9,a\n0,,b\n1, x ,c\n0,y,d\n")
+    with open_table(p) as t:
+        assert t.kinds["prob"] == "text"
+        assert t.text_evidence == {"prob": "line 4: 'x'", "name": "line 2: 'a'"}

@@ -416,6 +416,9 @@ class Table:
         self.columns: list[str] = []
         self.kinds: dict[str, str] = {}
         self.n_rows: int | None = None
+        self.text_evidence: dict[str, str] = {}  # text column -> where a non-number is, e.g.
+        # "line 3: 'abc'" (CSV/TSV: the first such cell of the first block)
+        self.blank_columns: set[str] = set()  # no header name and no values (trailing commas)
         self._closed = False
         self._owned: list[Any] = []
 

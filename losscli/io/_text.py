@@ -208,6 +208,7 @@ class TextTable(Table):
         self._opener = opener
         self._reopenable = reopenable
         self._reader: _BlockReader | None = None
+        self.unnamed_columns: set[str] = set()
         self._ikinds: dict[str, str] = {}
         self._int_ids: dict[str, bool] = {}
         stream = opener()
@@ -276,6 +277,8 @@ class TextTable(Table):
                 f"{self.name}: cannot read the header on line 1: {short_cause(exc)}"
             ) from None
         self._check_width(len(fields))
+        if len(fields) == 1:
+            self._check_delimiter(header, pending, delimiter)
         names = [f.strip() for f in fields]
         if names and all(_PLAIN_NUMBER.fullmatch(n) for n in names):
             raise InputError(
@@ -283,6 +286,8 @@ class TextTable(Table):
                 "such as 'label,0,1,2'"
             )
         self.columns = [n if n else f"Unnamed: {i}" for i, n in enumerate(names)]
+        unnamed = {self.columns[i] for i, n in enumerate(names) if not n}
+        self.unnamed_columns = unnamed
         self._check_columns()
         self._pa_types = None
         self._pa_typed = None
@@ -292,6 +297,8 @@ class TextTable(Table):
             tbl = self._parse(first, self.columns, 0)
             for c in self.columns:
                 self._ikinds[c] = self._infer_kind(tbl.column(c), c)
+                if c in unnamed and tbl.column(c).null_count == tbl.num_rows:
+                    self.blank_columns.add(c)
             reader.pushed.append(first)
             if reader.eof and not reader.pending:
                 self.n_rows = tbl.num_rows
@@ -300,6 +307,33 @@ class TextTable(Table):
             self.n_rows = 0
         self.kinds = {c: ("text" if k == "text" else "number") for c, k in self._ikinds.items()}
         self._reader = reader
+
+    def _check_delimiter(self, header: str, pending: bytes, delimiter: str) -> None:
+        """A header that is one field but splits on another delimiter, as the first data line
+        does into as many fields: the file is not what its name (or --input-format) says."""
+        first = pending.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8", errors="replace")
+        found = None
+        for other, what in (("\t", "tab"), (",", "comma"), (";", "semicolon"), ("|", "'|'")):
+            n = len(header.split(other))
+            if other != delimiter and n > 1 and (not first or len(first.split(other)) == n):
+                found = (other, what, n)
+                break
+        if found is None:
+            return
+        other, what, n = found
+        said = "tab" if delimiter == "\t" else "comma"
+        flag = "--labels-format" if self.role == "labels" else "--input-format"
+        if other in ("\t", ","):
+            fix = f"pass {flag} {'tsv' if other == chr(9) else 'csv'}"
+        else:
+            fix = (
+                "losscli reads comma- or tab-separated text: convert the file "
+                f"(e.g. tr '{other}' ',')"
+            )
+        raise InputError(
+            f"{self.name}: line 1 is one column when split at {said}s, but {n} columns when "
+            f"split at {what}s: the file looks {what}-separated; {fix}"
+        )
 
     # -- parsing -------------------------------------------------------------------------
 
@@ -332,10 +366,14 @@ class TextTable(Table):
                 types = {**types, **dict.fromkeys(as_text, pa.string())}
         else:
             types = self._pa_types
-        try:
+
+        def read(block_size: int | None = None) -> Any:
+            opts = pacsv.ReadOptions(column_names=self.columns, use_threads=True)
+            if block_size is not None:
+                opts.block_size = block_size
             return pacsv.read_csv(
                 pa.BufferReader(block),
-                read_options=pacsv.ReadOptions(column_names=self.columns, use_threads=True),
+                read_options=opts,
                 parse_options=pacsv.ParseOptions(delimiter=self.delimiter),
                 convert_options=pacsv.ConvertOptions(
                     column_types=types,
@@ -344,6 +382,15 @@ class TextTable(Table):
                     null_values=[""],
                 ),
             )
+
+        try:
+            try:
+                return read()
+            except pa.ArrowInvalid as exc:
+                if "straddl" not in str(exc):
+                    raise
+                # a row longer than pyarrow's block (1 MiB): parse this block as one block
+                return read(block_size=len(block) + 1)
         except pa.ArrowInvalid:
             if typed:
                 raise
@@ -415,7 +462,7 @@ class TextTable(Table):
                     return InputError(
                         f"{self.name}: line {line} has {len(row)} "
                         f"field{'s' if len(row) != 1 else ''}, the header has {n_cols}; "
-                        "every row needs one value per column"
+                        f"{self._trailing_hint(row, n_cols)}"
                     )
                 i += 1
         except csv.Error:
@@ -423,6 +470,15 @@ class TextTable(Table):
         return InputError(
             f"{self.name}: cannot parse the rows after line {rows_before + 1}: {short_cause(exc)}"
         )
+
+    def _trailing_hint(self, row: list[str], n_cols: int) -> str:
+        """The fix for a row of the wrong width; named when a trailing delimiter is the cause."""
+        sep = "a tab" if self.delimiter == "\t" else "a comma"
+        if len(row) == n_cols + 1 and row[-1] == "":
+            return f"the line ends with {sep} (an empty last field): remove it"
+        if len(row) + 1 == n_cols and self.columns[-1] in self.unnamed_columns:
+            return f"the header ends with {sep} (an empty last name): remove it"
+        return "every row needs one value per column"
 
     def _bad_value(self, arr: Any, i: int) -> str:
         value = arr[i].as_py()
@@ -501,6 +557,8 @@ class TextTable(Table):
         low = pc.utf8_lower(trimmed)
         if pc.all(pc.is_in(low, value_set=pa_strings("true", "false"))).as_py() is not False:
             return "bool"
+        i = _first_bad(trimmed, lambda a: pc.cast(a, pa.float64()))
+        self.text_evidence[col] = f"line {i + 2}: '{self._bad_value(trimmed, i)}'"
         return "text"
 
     def _convert(self, arr: Any, col: str, rows_before: int) -> np.ndarray:

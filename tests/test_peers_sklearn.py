@@ -350,9 +350,6 @@ def test_hinge_loss_binary_pm1(tmp_path):
 
 
 # sklearn/metrics/tests/test_classification.py::test_hinge_loss_binary (labels {0, 2})
-@pytest.mark.xfail(
-    strict=True, reason="issue 14: two-valued labels {0, 2}, fixed on branch inference"
-)
 def test_hinge_loss_binary_labels_0_2(tmp_path):
     d = binary(tmp_path, [0, 2, 2, 0], [-8.5, 0.5, 1.5, -0.3], "--loss", "hinge", scores="logits")
     assert d["losses"]["hinge"] == pytest.approx(1.2 / 4, rel=1e-12)

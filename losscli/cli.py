@@ -8,9 +8,11 @@ commands, so ``losscli --help`` stays instant.
 from __future__ import annotations
 
 import errno
+import io
 import os
 import sys
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, NoReturn
 
 import click
 
@@ -31,68 +33,159 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 def _err(message: str) -> None:
-    click.echo(message, err=True)
+    try:
+        click.echo(message, err=True)
+    except (OSError, ValueError, AttributeError):  # stderr closed: the exit code still tells
+        pass
 
 
 class LossCliGroup(click.Group):
-    """A click group whose errors are one ``Error: …`` line and a documented exit code."""
+    """A click group whose every outcome is a documented exit code (see :func:`exit_code`).
 
-    def main(self, *args: Any, **kwargs: Any) -> Any:  # noqa: ANN401 - click's signature
-        kwargs["standalone_mode"] = False
+    click's own ``main`` turns a closed pipe into exit 1 (the gate-failed code) even with
+    ``standalone_mode=False``, so this one parses and invokes the command itself, flushes
+    stdout inside the same guard (a small report is only written by that flush) and maps
+    whatever happened through :func:`exit_code`. It ends with ``sys.exit(code)``;
+    :func:`main` (the console script) takes the same path through :meth:`run`.
+    """
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,  # noqa: ARG002 - always "standalone": an exit code
+        **extra: Any,  # noqa: ANN401 - click's signature
+    ) -> NoReturn:
+        sys.exit(self.run(args, prog_name, complete_var, **extra))
+
+    def run(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        **extra: Any,  # noqa: ANN401 - click's context settings
+    ) -> int:
+        """Parse ``args``, run the command, flush stdout; the exit code (never raises)."""
         try:
-            rv = super().main(*args, **kwargs)
-        except click.exceptions.Exit as e:
-            sys.exit(e.exit_code)
-        except click.exceptions.Abort:
-            _err("Interrupted.")
-            sys.exit(EXIT_INTERRUPTED)
-        except click.ClickException as e:
-            hint = ""
-            ctx = getattr(e, "ctx", None)
-            if isinstance(e, click.UsageError) and ctx is not None:
-                hint = f" (see '{ctx.command_path} --help')"
-            _err(f"Error: {e.format_message()}{hint}")
-            sys.exit(EXIT_BAD_INPUT if isinstance(e, click.UsageError) else e.exit_code)
-        except LossCliError as e:
-            _err(f"Error: {e.message}")
-            sys.exit(e.exit_code)
-        except BrokenPipeError:
-            _quiet_broken_pipe()
-            sys.exit(EXIT_BROKEN_PIPE)
-        except KeyboardInterrupt:
-            _err("Interrupted.")
-            sys.exit(EXIT_INTERRUPTED)
-        except OSError as e:
-            if e.errno == errno.ENOSPC:
-                _err(f"Error: no space left on the device writing {e.filename or 'the output'}")
-                sys.exit(EXIT_DISK_FULL)
-            if e.errno == errno.EPIPE:
-                _quiet_broken_pipe()
-                sys.exit(EXIT_BROKEN_PIPE)
-            return _internal(e)
-        except Exception as e:  # noqa: BLE001 - the last line of defence
-            return _internal(e)
-        if isinstance(rv, int):
-            sys.exit(rv)
-        return rv
+            argv = sys.argv[1:] if args is None else list(args)
+            prog = prog_name or "losscli"
+            self._main_shell_completion(extra, prog, complete_var)
+            with self.make_context(prog, argv, **extra) as ctx:
+                rv = self.invoke(ctx)
+            code = rv if isinstance(rv, int) and not isinstance(rv, bool) else 0
+        except BaseException as e:  # noqa: BLE001 - every outcome becomes an exit code
+            code = exit_code(e)
+        try:
+            _flush(sys.stdout)
+        except BaseException as e:  # noqa: BLE001 - a closed pipe or a full disk, mapped
+            code = exit_code(e)
+        return code
 
 
-def _internal(e: BaseException) -> None:
-    if os.environ.get("LOSSCLI_DEBUG"):
-        raise e
+class StdoutError(OSError):
+    """Writing stdout failed (raised by the stdout that :func:`main` installs)."""
+
+
+def _debug() -> bool:
+    """``LOSSCLI_DEBUG`` is on only as ``1``, ``true`` or ``yes`` (``0`` or ``no`` is off)."""
+    return os.environ.get("LOSSCLI_DEBUG", "").strip().lower() in ("1", "true", "yes")
+
+
+def exit_code(e: BaseException) -> int:
+    """The exit code of an exception that reached the command line, after its stderr line.
+
+    The one place that maps outcomes to the README's exit codes: click usage errors and
+    :class:`~losscli.errors.LossCliError` print ``Error: …`` (2, or the error's own code);
+    a closed pipe on stdout ends quietly with 141 (as if killed by SIGPIPE, what a shell
+    shows for ``yes | head``); stdout closed before the start (``>&-``) is 141 too, with one
+    line saying nothing was written; a full disk is 4; Ctrl-C 130; anything else is a bug
+    (3), with the traceback on stderr when ``LOSSCLI_DEBUG=1`` (the code stays 3).
+
+    >>> exit_code(click.exceptions.Exit(0))
+    0
+    """
+    if isinstance(e, SystemExit):
+        if e.code is None or isinstance(e.code, int):
+            return e.code or 0
+        _err(str(e.code))
+        return EXIT_GATE_FAILED
+    if isinstance(e, click.exceptions.Exit):
+        return e.exit_code
+    if isinstance(e, click.exceptions.NoArgsIsHelpError):
+        # `losscli` alone: the help, on stdout, exit 0 (not an "Error: Usage: …" wall)
+        try:
+            click.echo(e.ctx.get_help())
+            return 0
+        except BaseException as inner:  # noqa: BLE001 - e.g. the help into a closed pipe
+            return exit_code(inner)
+    if isinstance(e, (KeyboardInterrupt, click.exceptions.Abort)):
+        # end the line the terminal's ^C started, then say what happened
+        _err("\nInterrupted.")
+        return EXIT_INTERRUPTED
+    if isinstance(e, click.ClickException):
+        hint = ""
+        ctx = getattr(e, "ctx", None)
+        if isinstance(e, click.UsageError) and ctx is not None:
+            hint = f" (see '{ctx.command_path} --help')"
+        _err(f"Error: {e.format_message()}{hint}")
+        return EXIT_BAD_INPUT  # every click error is a usage error (click's own code is 1)
+    if isinstance(e, LossCliError):
+        _err(f"Error: {e.message}")
+        return e.exit_code
+    if isinstance(e, OSError) and e.errno in (errno.EPIPE, errno.EBADF, errno.ENOSPC, errno.EDQUOT):
+        return _output_failed(e)
+    return _internal(e)
+
+
+def _output_failed(e: OSError) -> int:
+    """A closed pipe, a closed stdout or a full disk; stdout is pointed at /dev/null so
+    the interpreter's final flush of what is still buffered cannot fail again."""
+    _quiet_stdout()
+    if e.errno == errno.EPIPE:
+        return EXIT_BROKEN_PIPE
+    if e.errno == errno.EBADF:
+        if not isinstance(e, StdoutError):
+            return _internal(e)
+        _err(
+            "Error: stdout is closed, so nothing was written; redirect it (> report.json) or "
+            "pass --output FILE"
+        )
+        return EXIT_BROKEN_PIPE
+    what = "stdout" if isinstance(e, StdoutError) else "the output"
+    why = "the disk is full" if e.errno == errno.ENOSPC else "disk quota exceeded"
+    _err(f"Error: cannot write {what}: {why}; free space and retry")
+    return EXIT_DISK_FULL
+
+
+def _internal(e: BaseException) -> int:
+    if _debug():
+        import traceback
+
+        try:
+            traceback.print_exception(type(e), e, e.__traceback__, file=sys.stderr)
+        except (OSError, ValueError, AttributeError):
+            pass
     _err(
         f"Error: internal error ({type(e).__name__}: {e}). This is a bug in losscli; rerun with "
         "LOSSCLI_DEBUG=1 for the traceback and report it."
     )
-    sys.exit(EXIT_INTERNAL)
+    return EXIT_INTERNAL
 
 
-def _quiet_broken_pipe() -> None:
-    # Python flushes stdout at exit; point it at devnull so that flush cannot fail again.
+def _flush(stream: Any) -> None:  # noqa: ANN401 - any text stream, or None when closed
+    if stream is not None:
+        stream.flush()
+
+
+def _quiet_stdout() -> None:
+    # Python flushes stdout at exit; point it at devnull so that flush cannot fail again
+    # (the Python docs' advice for SIGPIPE). Under CliRunner stdout has no descriptor.
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
         pass
 
 
@@ -250,9 +343,10 @@ def compute(**kwargs: Any) -> int:
       losscli compute preds.csv --format json | jq .metrics.f1_macro
       losscli compute preds.csv --fail-if "f1_macro < 0.9" --fail-if "ce > 0.35"
     """
-    from losscli.gates import parse_gate
+    from losscli.gates import check_bounds_need_bootstrap, parse_gate
 
     gates = [parse_gate(g) for g in kwargs.pop("gates")]
+    check_bounds_need_bootstrap(gates, kwargs["bootstrap"])
     fmt_opt, output, per_sample = kwargs.pop("fmt"), kwargs.pop("output"), kwargs.pop("per_sample")
     quiet, plot_dir = kwargs.pop("quiet"), kwargs.pop("plot_dir")
     engine = _engine_options(kwargs, per_sample, output, plot_dir)
@@ -453,9 +547,116 @@ def _drop_spool() -> None:
             os.unlink(path)
 
 
-def main() -> None:
-    """Console-script entry point."""
-    cli.main(prog_name="losscli")
+def main() -> NoReturn:
+    """Console-script entry point (also ``python -m losscli``): run, flush, ``os._exit``.
+
+    The process ends with ``os._exit`` once every output is complete: the commands close and
+    commit their files before they return, :meth:`LossCliGroup.run` has flushed stdout (a
+    failure there is already an exit code), and here the non-daemon threads are joined, the
+    ``atexit`` handlers run and stderr is flushed -- all that a normal interpreter exit does
+    that matters. What is skipped is the C-level teardown after it: static destructors
+    of pyarrow's CPU and IO thread pools, which now and then abort a finished run with
+    ``terminate called without an active exception`` (exit 134; apache/arrow issue 34314,
+    and a hang at exit in 50482). ``use_threads=False`` in the readers would avoid only the
+    pools those readers start (pyarrow.compute and the Parquet writer use them too) and cost
+    the threaded CSV parse; skipping the teardown covers every pool and costs nothing.
+    ``benchmarks/stress_exit.py`` checks it under load (500 runs, no abort).
+    """
+    _claim_std_fds()
+    _buffered_stdout()
+    code = cli.run(prog_name="losscli")
+    _exit(code)
+
+
+def _claim_std_fds() -> None:
+    """Occupy a closed fd 0, 1 or 2 (``>&-``) so that no file opened later lands on it.
+
+    Python leaves ``sys.stdout`` None when fd 1 was closed; the next ``open`` would get fd 1
+    and the report would go into that file. fd 1 gets /dev/null read-only, so writing the
+    report fails with EBADF (stdout closed: exit 141 and one line, see :func:`exit_code`).
+    """
+    for fd, flags in ((0, os.O_RDONLY), (1, os.O_RDONLY), (2, os.O_WRONLY)):
+        try:
+            os.fstat(fd)
+        except OSError:
+            try:
+                null = os.open(os.devnull, flags)
+                if null != fd:
+                    os.dup2(null, fd)
+                    os.close(null)
+            except OSError:
+                pass
+
+
+class _StdoutRaw(io.RawIOBase):
+    """fd 1 as a raw stream whose write errors are :class:`StdoutError`."""
+
+    def __init__(self, fd: int) -> None:
+        super().__init__()
+        self._fd = fd
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def isatty(self) -> bool:
+        return os.isatty(self._fd)
+
+    def write(self, data: Any) -> int:  # noqa: ANN401 - a bytes-like object
+        try:
+            return os.write(self._fd, data)
+        except OSError as e:
+            raise StdoutError(e.errno, f"stdout: {e.strerror}") from None
+
+    def close(self) -> None:  # fd 1 stays open for whatever runs at exit
+        super().close()
+
+
+def _buffered_stdout() -> None:
+    """Replace ``sys.stdout`` with a buffered writer on fd 1 whose errors name stdout.
+
+    With ``PYTHONUNBUFFERED=1`` Python's stdout writes straight to the descriptor and ignores
+    a short write, so a pipe closed midway ended with exit 0 and a cut report. A
+    ``BufferedWriter`` writes the rest and so meets the error; with it the exit code does not
+    depend on PYTHONUNBUFFERED. A terminal stays line-buffered.
+    """
+    old = sys.stdout
+    encoding = getattr(old, "encoding", None) or "utf-8"
+    errors = getattr(old, "errors", None) or "strict"
+    raw = _StdoutRaw(1)
+    sys.stdout = io.TextIOWrapper(
+        io.BufferedWriter(raw),
+        encoding=encoding,
+        errors=errors,
+        line_buffering=raw.isatty(),
+    )
+
+
+def _exit(code: int) -> NoReturn:
+    """End the process now: threads joined, atexit run, stderr flushed (see :func:`main`)."""
+    import atexit
+    import threading
+
+    try:
+        # what Py_Finalize does first: threading's own exit hooks (idle executors stop),
+        # then join every non-daemon thread; then the atexit handlers
+        threading._shutdown()  # type: ignore[attr-defined]
+    except BaseException:  # noqa: BLE001
+        for t in threading.enumerate():
+            if t is not threading.main_thread() and not t.daemon and t.is_alive():
+                t.join()
+    try:
+        atexit._run_exitfuncs()
+    except BaseException:  # noqa: BLE001 - a failing handler must not change the code
+        pass
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            _flush(stream)
+        except BaseException:  # noqa: BLE001 - already reported by LossCliGroup.run
+            pass
+    os._exit(code)
 
 
 # --------------------------------------------------------------------------------------------

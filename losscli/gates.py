@@ -70,30 +70,72 @@ def check_gates(
 ) -> list[str]:
     """Evaluate gates against a report; return one message per failed gate.
 
-    Unknown names are a UsageError listing the names that exist.
+    ``names`` is every name a gate may use (``Report.names()``: the flat names, their
+    ``losses.``/``metrics.`` spellings and, with ``--bootstrap``, ``NAME.low``/``NAME.high``).
+    A name outside it is a UsageError listing the flat names; a known name whose value is
+    undefined (None or NaN, e.g. the interval of a metric undefined on this data) fails.
 
     >>> check_gates([parse_gate("f1 < 0.9")], {"f1": 0.8}.get, ["f1"])
     ['f1 < 0.9 (f1 = 0.8)']
+    >>> check_gates([parse_gate("f1.low < 0.9")], {}.get, ["f1", "f1.low", "f1.high"])
+    ['f1.low < 0.9 (f1.low = undefined)']
     """
+    valid = set(names)
     failed = []
     for gate in gates:
-        base = (
-            gate.name.split(".", 1)[1]
-            if gate.name.startswith(("losses.", "metrics."))
-            else gate.name
-        )
-        if base not in names:
-            if base.endswith((".low", ".high")) and base.rsplit(".", 1)[0] in names:
-                raise UsageError(
-                    f"--fail-if {gate.text!r}: {gate.name!r} is a bootstrap interval bound; "
-                    "add --bootstrap N (e.g. --bootstrap 1000)"
-                )
-            raise UsageError(
-                f"--fail-if {gate.text!r}: unknown name {gate.name!r}; this report has "
-                + ", ".join(names)
-            )
+        if gate.name not in valid:
+            raise UsageError(_unknown_name(gate, names))
         value = lookup(gate.name)
         if gate.fails(value):
-            shown = "undefined" if value is None else f"{value:.6g}"
+            undefined = value is None or (isinstance(value, float) and math.isnan(value))
+            shown = "undefined" if undefined else f"{value:.6g}"
             failed.append(f"{gate.text} ({gate.name} = {shown})")
     return failed
+
+
+_BOUNDS = (".low", ".high")
+
+
+def check_bounds_need_bootstrap(gates: Sequence[Gate], bootstrap: int) -> None:
+    """Before any data is read: ``NAME.low`` / ``NAME.high`` gates need ``--bootstrap N``.
+
+    >>> check_bounds_need_bootstrap([parse_gate("f1.low < 0.9")], 1000)
+    >>> try:
+    ...     check_bounds_need_bootstrap([parse_gate("f1.high > 0.2")], 0)
+    ... except UsageError as e:
+    ...     print(e)  # doctest: +ELLIPSIS
+    --fail-if 'f1.high > 0.2': 'f1.high' is a bootstrap interval bound; add --bootstrap N ...
+    """
+    for gate in gates:
+        if gate.name.endswith(_BOUNDS) and not bootstrap:
+            raise UsageError(
+                f"--fail-if {gate.text!r}: {gate.name!r} is a bootstrap interval bound; "
+                "add --bootstrap N (e.g. --bootstrap 1000)"
+            )
+
+
+def _unknown_name(gate: Gate, names: Sequence[str]) -> str:
+    flat = [
+        n for n in names if not n.startswith(("losses.", "metrics.")) and not n.endswith(_BOUNDS)
+    ]
+    head = f"--fail-if {gate.text!r}: "
+    section, _, rest = gate.name.partition(".")
+    if section in ("losses", "metrics"):
+        other = "metrics" if section == "losses" else "losses"
+        if f"{other}.{rest}" in names:
+            kind = {"losses": "loss", "metrics": "metric"}
+            return (
+                f"{head}{rest!r} is not a {kind[section]} but a {kind[other]}; write {rest!r} "
+                f"or '{other}.{rest}'"
+            )
+    base = gate.name.rsplit(".", 1)[0]
+    if (
+        gate.name.endswith(_BOUNDS)
+        and base in names
+        and not any(n.endswith(_BOUNDS) for n in names)
+    ):
+        return (
+            f"{head}{gate.name!r} is a bootstrap interval bound; add --bootstrap N "
+            "(e.g. --bootstrap 1000)"
+        )
+    return f"{head}unknown name {gate.name!r}; this report has " + ", ".join(flat)

@@ -109,10 +109,17 @@ class Report:
         return self.losses[name]
 
     def names(self) -> list[str]:
-        """Every name a ``--fail-if`` gate can use."""
+        """Every name a ``--fail-if`` gate can use: the flat names, ``losses.NAME`` and
+        ``metrics.NAME``, and with ``--bootstrap`` each of them as ``NAME.low`` / ``NAME.high``
+        (an interval that is undefined on this data looks up as None, which fails its gate).
+
+        >>> Report("0", "", "binary", "probs", 2, [], {"bce": 0.1}, {}, {"f1": 0.5}, [], []).names()
+        ['f1', 'bce', 'losses.bce', 'metrics.f1']
+        """
         names = list(self.metrics) + [n for n in self.losses if n not in self.metrics]
+        names += [f"losses.{n}" for n in self.losses] + [f"metrics.{n}" for n in self.metrics]
         if self.ci:
-            names += [f"{n}.{end}" for n in self.ci["intervals"] for end in ("low", "high")]
+            names += [f"{n}.{end}" for n in names for end in ("low", "high")]
         return names
 
     def interval(self, name: str) -> tuple[float, float] | None:

@@ -71,7 +71,9 @@ def main() -> int:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     stop = multiprocessing.Event()
-    loaders = [multiprocessing.Process(target=_busy, args=(stop,), daemon=True) for _ in range(n_load)]
+    loaders = [
+        multiprocessing.Process(target=_busy, args=(stop,), daemon=True) for _ in range(n_load)
+    ]
     for p in loaders:
         p.start()
     codes: collections.Counter[int] = collections.Counter()

@@ -407,7 +407,7 @@ def _compute(
 
     from losscli import io
     from losscli.engine import Evaluation, Options
-    from losscli.gates import check_gates
+    from losscli.gates import check_gate_names, check_gates
 
     ev = Evaluation(predictions, labels, Options(**options))
     writer = _per_sample_target(per_sample)
@@ -421,6 +421,7 @@ def _compute(
     # the writer commits on success and removes its temporary file on any error
     with writer if writer is not None else contextlib.nullcontext():
         report = ev.run(sink)
+        check_gate_names(gates, report.names())  # a bad name: exit 2 before the commit
     failed = check_gates(gates, report.value, report.names())
     if plot_dir:
         from losscli.plots import write_plots

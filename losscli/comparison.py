@@ -95,8 +95,9 @@ def compare(
             their task, score kind or classes differ.
     """
     from losscli.bootstrap import paired_test
-    from losscli.engine import Evaluation, Options
+    from losscli.engine import Evaluation, Options, check_seed
 
+    check_seed(seed)
     if n_boot < 0 or n_permutations < 0:
         raise UsageError("--bootstrap and --permutations must be >= 0")
     if n_boot == 0 and n_permutations == 0:

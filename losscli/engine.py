@@ -120,6 +120,7 @@ class Options:
             if not self.pos_label:
                 raise UsageError("--pos-label needs a value: the label of the positive class")
         self.threshold = check_threshold(self.threshold, self.threshold_source)
+        check_seed(self.seed)
 
 
 def _json_text(value: Any) -> str:
@@ -184,6 +185,25 @@ def check_threshold(value: Any, option: str = "--threshold") -> float | list[flo
             raise UsageError(f"{option}: the list is empty; give one threshold, or one per label")
         return [_threshold_value(v, f"item {i + 1}", option) for i, v in enumerate(items)]
     return _threshold_value(value, "the value", option)
+
+
+def check_seed(seed: int) -> None:
+    """``--seed`` seeds numpy's ``SeedSequence``: any whole number >= 0 (no upper bound).
+
+    >>> check_seed(2**40)
+    >>> check_seed(-1)
+    Traceback (most recent call last):
+    ...
+    losscli.errors.UsageError: --seed must be a whole number >= 0, got -1
+    """
+    import operator
+
+    try:
+        ok = not isinstance(seed, bool) and operator.index(seed) >= 0
+    except TypeError:
+        ok = False
+    if not ok:
+        raise UsageError(f"--seed must be a whole number >= 0, got {seed!r}")
 
 
 def _as_list(value: Sequence[str] | str | None) -> list[str] | None:

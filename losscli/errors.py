@@ -4,9 +4,10 @@ Every error a user can cause is a :class:`LossCliError`: it carries the one-line
 CLI prints after ``Error: `` and the exit code the process ends with. The numeric core raises
 these too (they are ``ValueError`` subclasses, so Python callers can catch them as usual).
 
-Exit codes (docs/CONTRACTS.md, the README's "Exit codes"): 0 success, 1 a ``--fail-if`` gate
-failed, 2 bad usage or bad input, 3 an internal error. A closed pipe ends quietly with 141 (what a
-shell reports for SIGPIPE); Ctrl-C with 130; a full disk with 4.
+Exit codes (docs/CONTRACTS.md, the README's "Exit codes"; mapped in one place,
+``losscli.cli.exit_code``): 0 success, 1 a ``--fail-if`` gate failed, 2 bad usage or bad input,
+3 an internal error, 4 a full disk (stdout included), 130 Ctrl-C, 141 a closed stdout (quietly
+for a closed pipe, what a shell reports for SIGPIPE).
 """
 
 from __future__ import annotations

@@ -80,11 +80,9 @@ def check_gates(
     >>> check_gates([parse_gate("f1.low < 0.9")], {}.get, ["f1", "f1.low", "f1.high"])
     ['f1.low < 0.9 (f1.low = undefined)']
     """
-    valid = set(names)
+    check_gate_names(gates, names)
     failed = []
     for gate in gates:
-        if gate.name not in valid:
-            raise UsageError(_unknown_name(gate, names))
         value = lookup(gate.name)
         if gate.fails(value):
             undefined = value is None or (isinstance(value, float) and math.isnan(value))
@@ -94,6 +92,19 @@ def check_gates(
 
 
 _BOUNDS = (".low", ".high")
+
+
+def check_gate_names(gates: Sequence[Gate], names: Sequence[str]) -> None:
+    """Raise UsageError for the first gate whose name the report does not have.
+
+    Called as soon as the report exists, before any output file is committed.
+
+    >>> check_gate_names([parse_gate("f1 < 0.9")], ["f1", "ce"])
+    """
+    valid = set(names)
+    for gate in gates:
+        if gate.name not in valid:
+            raise UsageError(_unknown_name(gate, names))
 
 
 def check_bounds_need_bootstrap(gates: Sequence[Gate], bootstrap: int) -> None:

@@ -642,6 +642,29 @@ CASES = [
         "e.g. --fail-if 'f1_macro < 0.9'",
     ),
     (
+        "negative seed",
+        ["{ok.csv}", "--bootstrap", "20", "--seed", "-1"],
+        "--seed must be a whole number >= 0, got -1",
+    ),
+    (
+        "a metric spelled as a loss in a gate",
+        ["{ok.csv}", "--fail-if", "losses.accuracy < 0.9"],
+        "--fail-if 'losses.accuracy < 0.9': 'accuracy' is not a loss but a metric; write "
+        "'accuracy' or 'metrics.accuracy'",
+    ),
+    (
+        "a loss spelled as a metric in a gate",
+        ["{ok.csv}", "--fail-if", "metrics.bce > 0.3"],
+        "--fail-if 'metrics.bce > 0.3': 'bce' is not a metric but a loss; write 'bce' or "
+        "'losses.bce'",
+    ),
+    (
+        "an interval bound without --bootstrap",
+        ["{ok.csv}", "--fail-if", "f1.low < 0.9"],
+        "--fail-if 'f1.low < 0.9': 'f1.low' is a bootstrap interval bound; add --bootstrap N "
+        "(e.g. --bootstrap 1000)",
+    ),
+    (
         "output in a missing folder",
         ["{ok.csv}", "--output", "{dir}/no/r.json"],
         "cannot write '{dir}/no/r.json': folder '{dir}/no' does not exist; create it first",
@@ -774,3 +797,67 @@ def test_fuzz_arrays_never_crash(tmp_path_factory, shape, fill, labels, opts):
     assert "Traceback" not in r.stderr and "internal error" not in r.stderr
     if r.exit_code == 2:
         assert r.stdout == ""
+
+
+# every numeric option with values a user might type by mistake
+_NUMERIC = {
+    "compute": [
+        "--top-k",
+        "--ece-bins",
+        "--auc-bins",
+        "--chunk-size",
+        "--bootstrap",
+        "--ci",
+        "--seed",
+        "--min-group-size",
+        "--threshold",
+        "--pos-weight",
+        "--class-weights",
+        "--label-smoothing",
+        "--ignore-index",
+        "--focal-gamma",
+        "--focal-alpha",
+        "--huber-delta",
+        "--smooth-l1-beta",
+        "--margin",
+        "--multi-margin-p",
+        "--dice-smooth",
+        "--eps",
+    ],
+    "compare": ["--bootstrap", "--permutations", "--ci", "--seed", "--threshold", "--eps"],
+    "thresholds": ["--beta", "--steps", "--optimize", "--threshold"],
+}
+_VALUES = ["-1", "0", "1", "2", "0.5", "-0", "nan", "inf", "-inf", "", "abc", "1e-200", "1,2"]
+_VALUES += ["1e300", "3.5", "2**40", " ", "@", "4294967296", "-4294967297", "0x10"]
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    command=st.sampled_from(sorted(_NUMERIC)),
+    picks=st.lists(
+        st.tuples(st.integers(0, 100), st.sampled_from(_VALUES)), min_size=1, max_size=3
+    ),
+)
+def test_fuzz_option_values_never_crash(files, command, picks):
+    names = _NUMERIC[command]
+    opts = []
+    for i, value in picks:
+        name = names[i % len(names)]
+        if name in ("--bootstrap", "--permutations") and value in ("1e300", "4294967296"):
+            value = "7"  # a huge count is a long run, not a crash (bounded elsewhere)
+        if name in ("--ece-bins", "--auc-bins", "--steps") and value == "4294967296":
+            value = "3"
+        opts += [name, value]
+    ok = str(files["ok.csv"])
+    data = {"compute": [ok, "--loss", "all"], "compare": [ok, ok, "--permutations", "9"]}
+    args = [command, *data.get(command, [ok]), *opts]
+    if command == "compute" and "--bootstrap" not in opts:
+        args += ["--bootstrap", "9"]  # so --seed and --ci are used
+    if command == "compare" and "--bootstrap" not in opts:
+        args += ["--bootstrap", "9"]
+    r = invoke(args)
+    assert r.exit_code in (0, 1, 2), (args, r.stderr)
+    assert "Traceback" not in r.stderr and "internal error" not in r.stderr
+    if r.exit_code == 2:
+        assert r.stdout == "", args
+        assert r.stderr.startswith("Error: ") and r.stderr.count("\n") == 1, (args, r.stderr)

@@ -39,8 +39,10 @@ __all__ = [
     "softplus",
     "swish",
     "tanh",
+    "rank_key_kind",
     "to_log_probs",
     "to_probs",
+    "to_rank_key",
 ]
 
 _SCORE_KINDS = ("logits", "probs", "log-probs")
@@ -398,3 +400,56 @@ def to_log_probs(y_pred: np.ndarray, scores: str, task: str) -> np.ndarray:
         with np.errstate(divide="ignore"):
             return np.log(y_pred)
     return log_softmax(y_pred) if task == "multiclass" else log_sigmoid(y_pred)
+
+
+def rank_key_kind(scores: str, task: str) -> str:
+    """The ranking key of a score kind: what ROC AUC, AP and the threshold sweep rank.
+
+    A strictly increasing function of the model's probability that does not saturate in
+    float64: binary and multi-label rank ``logits`` by the logit and ``log-probs`` by the
+    log-probability (``sigmoid(z)`` is exactly 1.0 above z ~ 36.7, ``exp(l)`` exactly 0 below
+    l ~ -745); multi-class ranks logits and log-probs by the per-class log-probability
+    (``log_softmax``); probabilities are ranked as given.
+
+    Args:
+        scores: "logits", "probs" or "log-probs".
+        task: "binary", "multiclass" or "multilabel".
+
+    Returns:
+        "probs", "logits" or "log-probs" (the ``rank_key`` of the metrics accumulator).
+
+    >>> rank_key_kind("logits", "binary"), rank_key_kind("logits", "multiclass")
+    ('logits', 'log-probs')
+    """
+    _check(scores, task)
+    if scores == "logits" and task == "multiclass":
+        return "log-probs"
+    return scores
+
+
+def to_rank_key(y_pred: np.ndarray, scores: str, task: str) -> np.ndarray:
+    """The ranking key of classification scores (see :func:`rank_key_kind`).
+
+    Formula: the scores themselves, except multi-class logits: ``log_softmax(z)``. The
+    probabilities are the key's inverse, bit for bit: ``to_probs`` is ``sigmoid(key)``
+    (binary / multi-label logits), ``exp(key)`` (log-probs, and multi-class logits, whose
+    softmax is ``exp(log_softmax(z))``) or the key (probs).
+
+    Args:
+        y_pred: scores, shape (N,) for binary, (N, C) for multiclass/multilabel.
+        scores: "logits", "probs" or "log-probs".
+        task: "binary", "multiclass" or "multilabel".
+
+    Returns:
+        float64 keys of the same shape.
+
+    >>> to_rank_key(np.array([[0.0, 800.0]]), "logits", "multiclass")
+    array([[-800.,    0.]])
+    >>> to_probs(np.array([[0.0, 800.0]]), "logits", "multiclass")  # the 0 ties with others
+    array([[0., 1.]])
+    """
+    _check(scores, task)
+    y_pred = _f64(y_pred)
+    if scores == "logits" and task == "multiclass":
+        return log_softmax(y_pred)
+    return y_pred

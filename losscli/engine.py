@@ -53,7 +53,8 @@ class Options:
     activation: str | None = None
     losses: Sequence[str] | None = None  # None: the task's default; ["all"]: every valid loss
     params: dict[str, Any] = field(default_factory=dict)  # loss parameters (losses.PARAMS)
-    threshold: float | Sequence[float] | dict[str, float] | None = None
+    # probabilities; or a thresholds.ScoreThreshold (the scores' own scale, from a file)
+    threshold: float | Sequence[float] | dict[str, float] | Any | None = None
     threshold_source: str = "--threshold"  # how messages name it (--threshold @file.json)
     pos_label: str | None = None  # binary: the label value of the positive class
     labels_are: str | None = None  # multi-class whole-number labels: index | name (None: infer)
@@ -149,8 +150,9 @@ def _threshold_value(value: Any, what: str, option: str) -> float:
     return v
 
 
-def check_threshold(value: Any, option: str = "--threshold") -> float | list[float] | dict | None:
-    """Check a ``--threshold`` value once, where it enters: numbers in [0, 1] only.
+def check_threshold(value: Any, option: str = "--threshold") -> Any:
+    """Check a ``--threshold`` value once, where it enters: numbers in [0, 1] only (a
+    :class:`~losscli.thresholds.ScoreThreshold` passes; :func:`resolve_threshold` checks it).
 
     A number, a non-empty list of numbers (one per label) or a non-empty ``{label: number}``
     map; booleans, text, nested lists, NaN, infinities and values outside [0, 1] are refused
@@ -168,8 +170,10 @@ def check_threshold(value: Any, option: str = "--threshold") -> float | list[flo
     ...     print(e)
     --threshold: the value is true, a boolean; thresholds are numbers in [0, 1]
     """
-    if value is None:
-        return None
+    from losscli.thresholds import ScoreThreshold
+
+    if value is None or isinstance(value, ScoreThreshold):  # a ScoreThreshold: checked later
+        return value
     if isinstance(value, dict):
         if not value:
             raise UsageError(f"{option}: the map is empty; give a threshold per label")
@@ -859,16 +863,48 @@ def _open(path: Any, fmt: str | None, chunk_size: int | None, role: str) -> Any:
     return io.open_table(path, **kwargs)
 
 
-def resolve_threshold(spec: Any, plan: Plan, option: str = "--threshold") -> float | np.ndarray:
+def resolve_threshold(
+    spec: Any, plan: Plan, option: str = "--threshold"
+) -> tuple[float | np.ndarray, str]:
     """Turn ``--threshold`` (checked by :func:`check_threshold`: a number, a list per label, or
-    a name->value map) into the numbers the task needs: one, or one per multi-label label.
+    a name->value map; or a :class:`~losscli.thresholds.ScoreThreshold` from a file) into the
+    numbers the task needs, one or one per multi-label label, and the scale they are on.
+
+    Returns ``(values, on)``: ``on`` is ``"probs"`` (positive when ``p > t``) or ``"scores"``
+    (a ScoreThreshold of binary or multi-label data: positive when the score, a logit or a
+    log-probability, is ``> t``).
 
     >>> resolve_threshold([0.2, 0.7], Plan("multilabel", "probs", "multi-hot", ["a", "b"]))
-    array([0.2, 0.7])
+    (array([0.2, 0.7]), 'probs')
     """
+    from losscli.thresholds import ScoreThreshold
+
+    if isinstance(spec, ScoreThreshold):
+        if plan.task == "multiclass":  # argmax decides; the value is not used
+            return 0.5, "probs"
+        if spec.scores != plan.scores:
+            raise UsageError(
+                f"--threshold {spec.source}: its thresholds are on the {spec.scores} scale "
+                f"(score_threshold) but these predictions are {plan.scores}; pass --scores "
+                f"{spec.scores} if that is what they are, or rerun losscli thresholds on them"
+            )
+        values = _threshold_values(spec.value, plan, f"--threshold {spec.source}")
+        arr = np.atleast_1d(np.asarray(values, dtype=np.float64))
+        if np.any(~np.isfinite(arr)) or (spec.scores == "log-probs" and np.any(arr > 0)):
+            raise UsageError(
+                f"--threshold {spec.source}: score thresholds must be finite "
+                + ("log-probabilities <= 0" if spec.scores == "log-probs" else "logits")
+                + "; fix the file or rerun losscli thresholds --write"
+            )
+        return values, "scores"
     spec = check_threshold(spec, option)
     if spec is None:
-        return 0.5
+        return 0.5, "probs"
+    return _threshold_values(spec, plan, option), "probs"
+
+
+def _threshold_values(spec: Any, plan: Plan, option: str) -> float | np.ndarray:
+    """One threshold, or one per multi-label label, from a number, a list or a map."""
     if isinstance(spec, dict):
         if plan.task == "multilabel":
             missing = [c for c in plan.classes if c not in spec]
@@ -880,15 +916,15 @@ def resolve_threshold(spec: Any, plan: Plan, option: str = "--threshold") -> flo
                     f"{option}: {extra[0]!r} is not a label; the labels are "
                     f"{', '.join(repr(c) for c in plan.classes[:10])}"
                 )
-            values = np.array([spec[c] for c in plan.classes])
+            values = np.array([spec[c] for c in plan.classes], dtype=np.float64)
         elif len(spec) == 1:
-            values = np.array([next(iter(spec.values()))])
+            values = np.array([next(iter(spec.values()))], dtype=np.float64)
         else:
             raise UsageError(f"{option}: a name->threshold map fits multi-label data only")
     elif isinstance(spec, list):
         values = np.asarray(spec, dtype=np.float64)
     else:
-        values = np.array([spec])
+        values = np.array([spec], dtype=np.float64)
     if values.size == 1:
         return float(values[0])
     if plan.task != "multilabel":
@@ -1016,6 +1052,7 @@ class Evaluation:
         self._rows_digest: Any = None  # keep_rows: a hash of the labels, weights and ids
         self.groups: dict[str, EvalState] = {}
         self.threshold: float | np.ndarray = 0.5
+        self.threshold_on = "probs"  # or "scores": the threshold is on the scores' scale
         if plan is not None:  # decided elsewhere (the first partition of a dataset)
             self._start(plan)
 
@@ -1315,7 +1352,9 @@ class Evaluation:
                 f"{opts.threshold_source} changes nothing for {plan.task} data ({why})"
             )
         if plan.task != "regression":
-            self.threshold = resolve_threshold(opts.threshold, plan, opts.threshold_source)
+            self.threshold, self.threshold_on = resolve_threshold(
+                opts.threshold, plan, opts.threshold_source
+            )
             if (
                 opts.top_k is not None
                 and plan.task == "multiclass"
@@ -1334,11 +1373,15 @@ class Evaluation:
         extra: dict[str, Any] = {"keep_rows": True} if keep_rows else {}
         if plan.task == "regression":
             return RegressionAccumulator(**extra)
+        from losscli.activations import rank_key_kind
+
         return ClassificationAccumulator(
             plan.task,
             2 if plan.task == "binary" else len(plan.classes),
             class_names=plan.classes,
             threshold=self.threshold,
+            threshold_on=self.threshold_on,
+            rank_key=rank_key_kind(plan.scores, plan.task),
             top_k=opts.top_k if plan.task == "multiclass" else None,
             ece_bins=opts.ece_bins,
             auc_bins=opts.auc_bins,
@@ -1533,7 +1576,7 @@ class Evaluation:
 
     def _accumulate(self, p: _Prepared, per_sample: Any) -> None:
         """Update the loss and metric accumulators with one prepared chunk."""
-        from losscli.activations import to_probs
+        from losscli.activations import to_probs, to_rank_key
 
         L, plan = self.L, self.plan
         assert plan is not None
@@ -1564,21 +1607,24 @@ class Evaluation:
                 self._loss_rows.setdefault(name, []).append(res.rows)
         if keep is not None:
             self.n_ignored += int((~keep).sum())
+        key = None  # the ranking key (None: the probabilities)
         if plan.task == "regression":
             hard, probs = y_true, y_pred
         else:
+            if plan.scores != "probs":
+                key = to_rank_key(y_pred, plan.scores, plan.task)
             probs = to_probs(y_pred, plan.scores, plan.task)
             hard = y_true
             if plan.task == "multiclass" and y_true.ndim == 2:
                 hard = np.argmax(y_true, axis=1)
             if per_sample is not None:
                 per["_probs"] = probs
-        self._update_metrics(self.metrics_acc, hard, probs, weights, keep)
+        self._update_metrics(self.metrics_acc, hard, probs, weights, keep, key)
         if self.opts.keep_rows:
             self._metric_rows.append(np.ones(p.rows.size, bool) if keep is None else keep)
             self._digest(p)
         if p.groups is not None:
-            self._accumulate_groups(p, results, hard, probs, keep)
+            self._accumulate_groups(p, results, hard, probs, keep, rank=key)
         if per_sample is not None:
             per_sample.write(
                 self._per_sample_rows(p.chunk, p.rows, p.ids, y_true, y_pred, per, plan)
@@ -1606,11 +1652,16 @@ class Evaluation:
         probs: np.ndarray,
         weights: np.ndarray | None,
         keep: np.ndarray | None,
+        key: np.ndarray | None = None,
     ) -> None:
         if keep is not None:
             hard, probs = hard[keep], probs[keep]
             weights = weights[keep] if weights is not None else None
-        acc.update(hard, probs, sample_weight=weights)
+            key = key[keep] if key is not None else None
+        if key is None:  # probabilities (or regression): ranked as they are
+            acc.update(hard, probs, sample_weight=weights)
+        else:
+            acc.update(hard, probs, sample_weight=weights, rank_scores=key)
 
     def _accumulate_groups(
         self,
@@ -1619,8 +1670,10 @@ class Evaluation:
         hard: np.ndarray,
         probs: np.ndarray,
         keep: np.ndarray | None,
+        rank: np.ndarray | None = None,
     ) -> None:
-        """Update each slice's state with its rows of the chunk (``--group-by``)."""
+        """Update each slice's state with its rows of the chunk (``--group-by``); ``rank`` is
+        the ranking key (None: the probabilities)."""
         assert p.groups is not None
         keys, inverse = np.unique(p.groups, return_inverse=True)
         n_new = sum(1 for k in keys if k not in self.groups)
@@ -1642,7 +1695,8 @@ class Evaluation:
             for name, res in results.items():
                 state.loss_acc[name].update(res.per_sample[m_kept], res.rows[m].sum(axis=0))
             w = p.weights[m] if p.weights is not None else None
-            self._update_metrics(state.metrics_acc, hard[m], probs[m], w, k)
+            km = rank[m] if rank is not None else None
+            self._update_metrics(state.metrics_acc, hard[m], probs[m], w, k, km)
             state.n_rows += int(m.size)
             if k is not None:
                 state.n_ignored += int((~k).sum())
@@ -1715,14 +1769,16 @@ class Evaluation:
             out["row"] = (chunk.start + rows + 1).astype(np.int64)
         classes = np.array(plan.classes, dtype=object)
         probs = per.pop("_probs", None)
+        # the decision rule's input: the probability, or the score itself (a logit, ...)
+        decide = y_pred if self.threshold_on == "scores" else probs
         if plan.task == "binary":
             named = plan.label_encoding in ("name", "pos-label")
             out["label"] = classes[y_true.astype(np.int64)] if named else y_true.astype(np.int64)
             out["prob"] = probs
             out["prediction"] = (
-                classes[(probs > self.threshold).astype(np.int64)]
+                classes[(decide > self.threshold).astype(np.int64)]
                 if named
-                else (probs > self.threshold).astype(np.int64)
+                else (decide > self.threshold).astype(np.int64)
             )
         elif plan.task == "multiclass":
             hard = np.argmax(y_true, axis=1) if y_true.ndim == 2 else y_true
@@ -1732,7 +1788,7 @@ class Evaluation:
             out["prediction"] = classes[pred]
             out["prob"] = probs[np.arange(len(pred)), pred]
         elif plan.task == "multilabel":
-            hits = probs > self.threshold
+            hits = decide > self.threshold
             out["label"] = _join_names(y_true > 0.5, plan.classes)
             out["prediction"] = _join_names(hits, plan.classes)
         else:
@@ -2029,6 +2085,8 @@ class Evaluation:
         if plan.task != "regression":
             t = self.threshold
             settings["threshold"] = t if isinstance(t, float) else [float(x) for x in t]
+            if self.threshold_on == "scores":  # the values are logits / log-probabilities
+                settings["threshold_scale"] = plan.scores
             settings["zero_division"] = self.opts.zero_division
             settings["ece_bins"] = self.opts.ece_bins
             if self.opts.auc_bins:

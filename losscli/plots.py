@@ -197,7 +197,9 @@ def _confusion(w: _Writer, d: dict[str, Any], ev: Any) -> None:
 
 
 def _curve_sets(ev: Any, d: dict[str, Any]) -> list[tuple[str, np.ndarray, np.ndarray, Any]]:
-    scores = ev.metrics_acc.scores()
+    # the ranking key (logits, log-probabilities), as the reported AUC / AP: the curves of
+    # saturated probabilities would tie rows the model ranks apart
+    scores = ev.metrics_acc.rank_scores()
     names = [str(c) for c in d["classes"]]
     if d["task"] == "binary":
         y, s, sw = scores[1]

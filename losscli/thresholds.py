@@ -1,10 +1,12 @@
 """Decision-threshold sweeps and the threshold optimiser (numpy only).
 
-A label is predicted positive when its probability is ``> t`` (docs/CONTRACTS.md). With the distinct
-scores sorted ``s_1 > s_2 > ... > s_T``, predicting exactly the top ``k`` distinct levels
-positive needs ``s_{k+1} <= t < s_k``. The cut point this module reports for that choice is
-``t = s_{k+1}``, the next lower distinct score itself, so ``p > t`` selects exactly the scores
-above it. The cut points are therefore:
+A label is predicted positive when its score is ``> t`` (docs/CONTRACTS.md): compute's rule
+``p > t`` on the probabilities, or the same rule on the scores' own scale (a logit, a
+log-probability: the ranking key, which does not saturate where the probabilities do). With
+the distinct scores sorted ``s_1 > s_2 > ... > s_T``, predicting exactly the top ``k``
+distinct levels positive needs ``s_{k+1} <= t < s_k``. The cut point this module reports for
+that choice is ``t = s_{k+1}``, the next lower distinct score itself, so ``p > t`` selects
+exactly the scores above it. The cut points are therefore:
 
 - ``t = s_1`` (the highest score): nothing is predicted positive;
 - ``t = s_{k+1}`` for ``k = 1 .. T-1``;
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -40,6 +43,7 @@ from losscli.errors import UsageError
 from losscli.metrics.classification import prf_from_counts
 
 __all__ = [
+    "ScoreThreshold",
     "CRITERIA",
     "cut_points",
     "grid_thresholds",
@@ -50,6 +54,26 @@ __all__ = [
 ]
 
 CRITERIA = ("f1", "fbeta", "youden", "precision@recall=R", "recall@precision=P")
+
+
+@dataclass(frozen=True)
+class ScoreThreshold:
+    """Thresholds on the scores' own scale, as ``losscli thresholds --write`` stores them.
+
+    ``compute --threshold @FILE`` with such a file predicts a label positive when its score
+    (a logit, a log-probability: the ranking key the sweep cut) is ``> value``. That
+    reproduces the sweep's row even where the probabilities saturate (``sigmoid`` is 1.0
+    for every logit above ~36.7, so no probability threshold separates 40 from 45).
+
+    Attributes:
+        scores: the score kind the values are on: ``"logits"`` or ``"log-probs"``.
+        value: one number (binary) or ``{label: number}`` (multi-label).
+        source: where the values came from (for messages), e.g. ``"@thresholds.json"``.
+    """
+
+    scores: str
+    value: float | dict[str, float]
+    source: str
 
 
 def _prepare(
@@ -70,15 +94,20 @@ def _prepare(
     return y, s, w
 
 
-def cut_points(y_score: np.ndarray) -> np.ndarray:
-    """Every distinct decision threshold of ``y_score`` under the ``p > t`` rule, ascending.
+def cut_points(y_score: np.ndarray, scores: str = "probs") -> np.ndarray:
+    """Every distinct decision threshold of ``y_score`` under the ``s > t`` rule, ascending.
 
-    ``[0.0 (only when min(s) > 0), s_(1), s_(2), ..., s_(T)]`` where ``s_(i)`` are the
-    distinct scores in increasing order: threshold ``s_(i)`` predicts exactly the scores above
-    it positive; ``0.0`` predicts all of them; the largest score predicts none.
+    ``[lowest, s_(1), s_(2), ..., s_(T)]`` where ``s_(i)`` are the distinct scores in
+    increasing order: threshold ``s_(i)`` predicts exactly the scores above it positive; the
+    largest score predicts none; ``lowest`` predicts all of them. Probabilities: ``lowest``
+    is 0.0, only when ``min(s) > 0`` (no probability in [0, 1] is below 0). Logits and
+    log-probabilities: ``lowest = floor(min(s)) - 1`` (or the next float below ``min(s)``
+    where that is not below it), left out when no finite value (no log-probability <= 0)
+    lies below ``min(s)``.
 
     Args:
-        y_score: (N,) probabilities.
+        y_score: (N,) scores on the scale of ``scores``.
+        scores: ``"probs"``, ``"logits"`` or ``"log-probs"``.
 
     Returns:
         float64 (T,) or (T+1,) thresholds, strictly increasing.
@@ -87,10 +116,21 @@ def cut_points(y_score: np.ndarray) -> np.ndarray:
     [0.0, 0.3, 0.5, 0.9]
     >>> cut_points(np.array([0.0, 0.5])).tolist()
     [0.0, 0.5]
+    >>> cut_points(np.array([40.0, -3.0, 45.0]), "logits").tolist()
+    [-4.0, -3.0, 40.0, 45.0]
     """
     s = np.unique(np.asarray(y_score, dtype=np.float64).ravel())
-    if s.size and s[0] > 0:
-        s = np.r_[0.0, s]
+    if not s.size:
+        return s
+    if scores == "probs":
+        if s[0] > 0:
+            s = np.r_[0.0, s]
+        return s
+    low = np.floor(s[0]) - 1.0
+    if not low < s[0]:
+        low = np.nextafter(s[0], -np.inf)
+    if np.isfinite(low):
+        s = np.r_[low, s]
     return s
 
 
@@ -163,6 +203,7 @@ def threshold_sweep(
     *,
     thresholds: np.ndarray | None = None,
     beta: float = 1.0,
+    scores: str = "probs",
 ) -> dict[str, np.ndarray]:
     """Precision, recall, F1/F-beta, specificity and share predicted positive per threshold.
 
@@ -177,6 +218,8 @@ def threshold_sweep(
         sample_weight: (N,) weights or None.
         thresholds: (K,) thresholds to evaluate; default every cut point (:func:`cut_points`).
         beta: F-beta weight of recall (> 0); ``fbeta`` equals ``f1`` when 1.
+        scores: the scale of ``y_score`` (``"probs"``, ``"logits"``, ``"log-probs"``), for
+            the lowest default cut point (:func:`cut_points`); the rule is ``score > t``.
 
     Returns:
         dict of float64 (K,) arrays: ``threshold``, ``tp``, ``fp``, ``fn``, ``tn``,
@@ -191,7 +234,7 @@ def threshold_sweep(
     if not (math.isfinite(beta) and beta > 0):
         raise UsageError(f"--beta must be a positive number, got {beta}")
     if thresholds is None:
-        t = cut_points(y_score)
+        t = cut_points(y_score, scores)
     else:
         t = np.sort(np.asarray(thresholds, dtype=np.float64).ravel())
     c = confusion_at(y_true, y_score, t, sample_weight)

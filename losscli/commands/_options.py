@@ -236,6 +236,9 @@ def parse_threshold(text: str | None) -> Any:
 
         option = f"--threshold {text}"
         data = read_json_file(text[1:])
+        on_scores = _score_thresholds(text, data)
+        if on_scores is not None:
+            return on_scores
         if isinstance(data, dict) and "thresholds" in data:
             data = data["thresholds"]
         elif isinstance(data, dict) and "threshold" in data:
@@ -273,6 +276,28 @@ def _best_thresholds(best: Any, option: str) -> Any:
             raise UsageError(f"{option}: 'best' item {i + 1} has label {b['label']!r}, not a name")
         out[b["label"]] = b["threshold"]
     return out
+
+
+def _score_thresholds(text: str, data: Any) -> Any:
+    """A ``losscli thresholds --write`` file's thresholds on the scores' own scale, or None.
+
+    The file holds them as ``"scores": "logits"`` (or ``"log-probs"``) with
+    ``"score_threshold": number`` (binary) or ``"score_thresholds": {label: number}``; a file
+    without them (probabilities, or an older file) gives None: its probability thresholds.
+    """
+    if not isinstance(data, dict) or data.get("scores") not in ("logits", "log-probs"):
+        return None
+    from losscli.thresholds import ScoreThreshold
+
+    value = data.get("score_thresholds", data.get("score_threshold"))
+    if value is None:
+        return None
+    numbers = list(value.values()) if isinstance(value, dict) else [value]
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in numbers):
+        raise UsageError(
+            f"--threshold {text}: score_threshold(s) must be numbers (or a label->number map)"
+        )
+    return ScoreThreshold(data["scores"], value, text)
 
 
 def _loss_param_options(func: Any) -> Any:

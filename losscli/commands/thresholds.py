@@ -23,6 +23,7 @@ from losscli.errors import UsageError
 _FORMATS = ("table", "json", "csv")
 _TABLE_KEYS = (
     "threshold",
+    "score_threshold",  # logits / log-probs only: the cut on the scores' own scale
     "precision",
     "recall",
     "f1",
@@ -41,7 +42,7 @@ _MAX_TABLE_ROWS = 25
 def _rows(sweep: dict[str, Any], beta: float, weighted: bool) -> list[dict[str, Any]]:
     import numpy as np
 
-    keys = [k for k in _TABLE_KEYS if k != "fbeta" or beta != 1.0]
+    keys = [k for k in _TABLE_KEYS if (k != "fbeta" or beta != 1.0) and k in sweep]
     cols: dict[str, list[Any]] = {}
     for k in keys:
         a = sweep[k]
@@ -106,19 +107,25 @@ def compute_thresholds(
             f"thresholds needs binary or multi-label data; {ev.pred_table.name} is {plan.task} "
             f"({why}); pass --task binary or --task multilabel if that is wrong"
         )
-    scores = ev.metrics_acc.scores()
+    from losscli.metrics.accumulator import key_to_prob
+
+    # the sweep cuts the ranking key: the probabilities, or the scores' own scale (logits,
+    # log-probabilities), which stays distinct where the probabilities saturate
+    kind = ev.metrics_acc.rank_key
+    on_scores = kind != "probs"
+    keys, probs = ev.metrics_acc.rank_scores(), ev.metrics_acc.scores()
     if plan.task == "binary":
-        named = [(str(plan.classes[1]), scores[1])]
+        named = [(str(plan.classes[1]), keys[1], probs[1][1])]
     else:
-        named = [(str(c), s) for c, s in zip(plan.classes, scores)]
+        named = [(str(c), k, p[1]) for c, k, p in zip(plan.classes, keys, probs)]
     weighted = ev.cols.weight is not None
     warnings = list(ev.warnings)
     if ev.n_dropped:
         warnings.append(f"{ev.n_dropped} rows with missing, NaN or inf values were dropped")
     bests: list[dict[str, Any]] = []
     tables: list[list[dict[str, Any]]] = []
-    for name, (y, s, w) in named:
-        full = threshold_sweep(y, s, w, beta=beta)
+    for name, (y, s, w), p in named:
+        full = threshold_sweep(y, s, w, beta=beta, scores=kind)
         n_pos = float(np.sum(y if w is None else y * w))
         n_all = float(y.size if w is None else np.sum(w))
         if n_pos == 0 or n_pos == n_all:
@@ -127,7 +134,26 @@ def compute_thresholds(
                 f"label {name!r} has no {which} samples; its threshold is not meaningful"
             )
         best = best_threshold(full, optimize, label=name if plan.task == "multilabel" else None)
-        shown = full if grid is None else threshold_sweep(y, s, w, thresholds=grid, beta=beta)
+        if on_scores:
+            cut = best["threshold"]
+            best = {**best, "threshold": float(key_to_prob(np.array(cut), kind))}
+            best["score_threshold"] = cut
+            above = full["threshold"][full["threshold"] > cut]
+            t_prob = best["threshold"]
+            if above.size and float(key_to_prob(above[:1], kind)[0]) <= t_prob:
+                warnings.append(
+                    f"label {name!r}: its best threshold lies where the probabilities saturate "
+                    f"({kind} {cut!r} and {float(above[0])!r} both give p = {t_prob!r}), so "
+                    f"p > {t_prob!r} does not reproduce it; its score_threshold {cut!r} (on "
+                    "the scores' own scale) does, and compute --threshold @FILE of --write "
+                    "uses it"
+                )
+            full["score_threshold"] = full["threshold"]
+            full["threshold"] = key_to_prob(full["score_threshold"], kind)
+        if grid is None:
+            shown = full
+        else:  # the grid is of probabilities: compute's p > t rule on the probabilities
+            shown = threshold_sweep(y, p, w, thresholds=grid, beta=beta)
         bests.append(best)
         tables.append(_rows(shown, beta, weighted))
     out: dict[str, Any] = {
@@ -140,14 +166,21 @@ def compute_thresholds(
         "rule": "a label is positive when its probability is > threshold",
         "cut_points": "every distinct score" if grid is None else f"grid of {steps} steps",
     }
+    if on_scores:
+        out["rule"] = (
+            f"a label is positive when its score ({kind}) is > score_threshold; threshold is "
+            "its probability (p > threshold gives the same unless the probabilities saturate)"
+        )
     if plan.task == "binary":
         out["positive_class"] = named[0][0]
         out["best"] = bests[0]
         out["table"] = tables[0]
     else:
-        out["labels"] = [n for n, _ in named]
-        out["best"] = [{"label": n, **b} for (n, _), b in zip(named, bests)]
-        out["table"] = [{"label": n, **row} for (n, _), rows in zip(named, tables) for row in rows]
+        out["labels"] = [n for n, _, _ in named]
+        out["best"] = [{"label": n, **b} for (n, _, _), b in zip(named, bests)]
+        out["table"] = [
+            {"label": n, **row} for (n, _, _), rows in zip(named, tables) for row in rows
+        ]
     out["inputs"] = {
         "predictions": ev.pred_table.name,
         "labels": ev.label_table.name if ev.label_table is not None else None,
@@ -161,19 +194,26 @@ def thresholds_file(result: dict[str, Any]) -> dict[str, Any]:
     """The ``--write`` content: what ``compute --threshold @FILE`` reads, plus the best rows.
 
     Binary: ``{"threshold": t, "best": {...}}``; multi-label:
-    ``{"thresholds": {label: t, ...}, "best": [...]}``.
+    ``{"thresholds": {label: t, ...}, "best": [...]}``. Logits and log-probabilities add
+    ``"scores"`` and ``"score_threshold"`` (``"score_thresholds"``): the cut on the scores'
+    own scale, which compute applies as ``score > score_threshold`` (exact where the
+    probabilities saturate).
 
     >>> thresholds_file({"task": "binary", "optimize": "f1", "best": {"threshold": 0.3}})
     {'threshold': 0.3, 'optimize': 'f1', 'best': {'threshold': 0.3}}
     """
     best = result["best"]
     if isinstance(best, dict):
-        return {"threshold": best["threshold"], "optimize": result["optimize"], "best": best}
-    return {
-        "thresholds": {b["label"]: b["threshold"] for b in best},
-        "optimize": result["optimize"],
-        "best": best,
-    }
+        out: dict[str, Any] = {"threshold": best["threshold"]}
+        if "score_threshold" in best:
+            out.update(scores=result["scores"], score_threshold=best["score_threshold"])
+    else:
+        out = {"thresholds": {b["label"]: b["threshold"] for b in best}}
+        if best and "score_threshold" in best[0]:
+            out["scores"] = result["scores"]
+            out["score_thresholds"] = {b["label"]: b["score_threshold"] for b in best}
+    out.update(optimize=result["optimize"], best=best)
+    return out
 
 
 def thresholds_json(result: dict[str, Any]) -> str:
@@ -189,10 +229,9 @@ def thresholds_csv(result: dict[str, Any]) -> str:
     """The sweep table as CSV (full precision); the column ``best`` is 1 on the best rows."""
     rows = result["table"]
     best = result["best"]
+    tkey = "score_threshold" if rows and "score_threshold" in rows[0] else "threshold"
     best_by_label = (
-        {None: best["threshold"]}
-        if isinstance(best, dict)
-        else {b["label"]: b["threshold"] for b in best}
+        {None: best[tkey]} if isinstance(best, dict) else {b["label"]: b[tkey] for b in best}
     )
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
@@ -201,7 +240,7 @@ def thresholds_csv(result: dict[str, Any]) -> str:
     keys = list(rows[0])
     w.writerow([*keys, "best"])
     for r in rows:
-        is_best = best_by_label.get(r.get("label")) == r["threshold"]
+        is_best = best_by_label.get(r.get("label")) == r[tkey]
         w.writerow([_csv_value(r[k]) for k in keys] + [int(is_best)])
     return buf.getvalue()
 
@@ -230,13 +269,16 @@ def thresholds_table(
     crit = result["optimize"]
     console.print(
         f"[bold]losscli thresholds[/bold] {result['task']} · scores {result['scores']} · "
-        f"{result['n_samples']} samples · optimise {crit} · positive when p > threshold"
+        f"{result['n_samples']} samples · optimise {crit} · positive when "
+        + ("score > score_threshold" if "score_threshold" in bests[0] else "p > threshold")
     )
     for note in result.get("inference", []):
         console.print(f"inferred {note}", style="dim")
     console.print()
     t = Table(title=f"Best threshold ({crit})", title_justify="left", show_edge=False)
     cols = ["threshold", "score", "precision", "recall", "f1"]
+    if "score_threshold" in bests[0]:
+        cols.insert(1, "score_threshold")
     if result["beta"] != 1.0:
         cols.append("fbeta")
     cols += ["specificity", "predicted_positive"]
@@ -245,7 +287,7 @@ def thresholds_table(
     for c in cols:
         t.add_column(c, justify="right")
     for b in bests:
-        cells = [fmt_num(b[c], 4) if c != "threshold" else fmt_num(b[c]) for c in cols]
+        cells = [fmt_num(b[c], 4) if "threshold" not in c else fmt_num(b[c]) for c in cols]
         if result["task"] == "multilabel":
             cells.insert(0, str(b["label"]))
         t.add_row(*cells)
@@ -253,18 +295,17 @@ def thresholds_table(
     console.print()
 
     rows = result["table"]
+    tkey = "score_threshold" if rows and "score_threshold" in rows[0] else "threshold"
     groups: list[tuple[str | None, list[dict[str, Any]], float]] = []
     if result["task"] == "binary":
-        groups.append((None, rows, best["threshold"]))
+        groups.append((None, rows, best[tkey]))
     else:
         for b in bests:
-            groups.append(
-                (b["label"], [r for r in rows if r["label"] == b["label"]], b["threshold"])
-            )
+            groups.append((b["label"], [r for r in rows if r["label"] == b["label"]], b[tkey]))
     limit = _MAX_TABLE_ROWS if len(groups) == 1 else 12
     for label, grows, best_t in groups:
         keys = [k for k in (grows[0] if grows else {}) if k != "label"]
-        hit = [i for i, r in enumerate(grows) if r["threshold"] == best_t]
+        hit = [i for i, r in enumerate(grows) if r[tkey] == best_t]
         picked = _sample(len(grows), hit, limit)
         title = "Sweep" + (f" · label {label}" if label is not None else "")
         if len(picked) < len(grows):
@@ -276,7 +317,7 @@ def thresholds_table(
             r = grows[i]
             style = "bold green" if i in hit else None
             st.add_row(
-                *[fmt_num(r[k]) if k == "threshold" else fmt_num(r[k], 4) for k in keys],
+                *[fmt_num(r[k]) if "threshold" in k else fmt_num(r[k], 4) for k in keys],
                 style=style,
             )
         console.print(st)

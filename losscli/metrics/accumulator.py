@@ -6,16 +6,27 @@ calibration bins, top-k hits, and for multi-label the per-sample sums behind the
 averages, subset accuracy and Hamming loss. Only the ranking metrics (ROC AUC, average
 precision) need the scores themselves. Three ranking modes:
 
-- exact (default, ``keep_scores=True``): the scores are kept compactly, per chunk. Binary: the
-  positives' and the negatives' scores apart (the label is one bit per row, only to give the
-  rows back in order), multi-class: the (N, C) probabilities plus the labels in the smallest
-  integer type, multi-label: the probabilities plus bool labels; a chunk's floats are kept
+- exact (default, ``keep_scores=True``): the ranking keys are kept compactly, per chunk.
+  Binary: the positives' and the negatives' keys apart (the label is one bit per row, only to
+  give the rows back in order), multi-class: the (N, C) keys plus the labels in the smallest
+  integer type, multi-label: the keys plus bool labels; a chunk's floats are kept
   as float32 only when that is exact. ``result()`` sorts one class at a time, each class once
   (:func:`~losscli.metrics.ranking.auc_ap_sorted`; binary class 0 reuses class 1's sort).
 - binned (``auc_bins=B``): no scores, per class histograms of positive and negative weight over
-  B equal-width bins of [0, 1] (mergeable); AUC and AP count scores in a bin as tied, and
-  ``result()`` reports a bound on the difference to the exact values.
+  B equal-width bins of [0, 1] of :func:`rank_axis` of the key (mergeable); AUC and AP count
+  scores in a bin as tied, and ``result()`` reports a bound on the difference to the exact
+  values.
 - off (``keep_scores=False``): no ranking metrics.
+
+Ranking key (``rank_key``): what is kept and ranked is a strictly increasing function of the
+model's own score that does not saturate, handed to :meth:`update` as ``rank_scores``:
+``"probs"`` (the default) ranks the probabilities themselves; ``"logits"`` (binary,
+multi-label) the logits ``z`` (``y_prob = sigmoid(z)``, which is exactly 1.0 above z ~ 36.7);
+``"log-probs"`` the log-probabilities ``l`` (``y_prob = exp(l)``, which underflows to 0 below
+l ~ -745; multi-class logits enter as their log-softmax). The stored key gives the
+probabilities back bit for bit (``key_to_prob``), so the memory is that of one float per
+score as before. Binary class 0 is ranked by ``1 - p`` (probs) or the reversed order of the
+key (logits, log-probs). Binned ranking bins :func:`rank_axis` of the key.
 
 ``keep_rows=True`` keeps the rows (the same compact storage) so that :meth:`resample` can give
 every scalar metric of re-weighted rows (the bootstrap) without reading the data again.
@@ -46,6 +57,7 @@ from typing import Any
 
 import numpy as np
 
+from losscli.activations import log1mexp, sigmoid
 from losscli.errors import InputError, UsageError
 from losscli.metrics._common import (
     check_sample_weight,
@@ -89,7 +101,7 @@ from losscli.metrics.ranking import (
 )
 from losscli.metrics.result import MetricsResult
 
-__all__ = ["ClassificationAccumulator", "TASKS"]
+__all__ = ["ClassificationAccumulator", "TASKS", "RANK_KEYS", "key_to_prob", "rank_axis"]
 
 TASKS = ("binary", "multiclass", "multilabel")
 
@@ -114,11 +126,18 @@ class ClassificationAccumulator:
         ece_bins: number of equal-width bins of the expected calibration error.
         beta: when != 1, ``fbeta_*`` metrics are added next to ``f1_*``.
         auc_bins: when set, ROC AUC and average precision are computed from per-class
-            histograms over this many equal-width bins of [0, 1] (memory O(C x auc_bins), no
+            histograms over this many equal-width bins of [0, 1] of :func:`rank_axis` (the
+            probability, or ``1/2 + arctan(log-odds)/pi``) (memory O(C x auc_bins), no
             scores kept; ``keep_scores`` is then ignored). Scores in one bin count as tied;
             ``result()`` warns and gives the error bound in ``ranking_error_bound``.
         keep_rows: keep the rows for :meth:`resample` (the same compact storage as
             ``keep_scores``).
+        rank_key: what :meth:`update`'s ``rank_scores`` hold and ranking uses: ``"probs"``
+            (the probabilities, the default), ``"logits"`` (binary, multi-label) or
+            ``"log-probs"`` (see the module docstring).
+        threshold_on: ``"probs"``: positive when ``p > threshold`` (the default);
+            ``"scores"`` (binary, multi-label): positive when ``rank_scores > threshold``,
+            the threshold on the key's own scale (a logit, a log-probability).
 
     >>> acc = ClassificationAccumulator("binary", 2)
     >>> acc.update(np.array([0.0, 1.0, 1.0, 0.0]), np.array([0.2, 0.9, 0.4, 0.6]))
@@ -142,6 +161,8 @@ class ClassificationAccumulator:
         beta: float = 1.0,
         auc_bins: int | None = None,
         keep_rows: bool = False,
+        rank_key: str = "probs",
+        threshold_on: str = "probs",
     ) -> None:
         if task not in TASKS:
             raise UsageError(f"unknown classification task {task!r}; use one of {', '.join(TASKS)}")
@@ -182,6 +203,19 @@ class ClassificationAccumulator:
         if not np.all(np.isfinite(thr)):
             raise UsageError("threshold must be a finite number, e.g. --threshold 0.5")
         self.threshold = thr
+        if rank_key not in RANK_KEYS:
+            raise UsageError(f"rank_key must be one of {', '.join(RANK_KEYS)}, got {rank_key!r}")
+        if rank_key == "logits" and task == "multiclass":
+            raise UsageError(
+                "multi-class ranking takes log-probabilities (the log-softmax of the logits), "
+                "not logits: pass rank_key='log-probs'"
+            )
+        self.rank_key = rank_key
+        if threshold_on not in ("probs", "scores"):
+            raise UsageError(f"threshold_on must be 'probs' or 'scores', got {threshold_on!r}")
+        if threshold_on == "scores" and task == "multiclass":
+            raise UsageError("the multiclass task predicts by argmax: no threshold on scores")
+        self.threshold_on = threshold_on
         if top_k is not None:
             if task != "multiclass":
                 raise UsageError("top_k applies to the multiclass task only; drop --top-k")
@@ -255,6 +289,8 @@ class ClassificationAccumulator:
             self.beta,
             self.auc_bins,
             self.keep_rows,
+            self.rank_key,
+            self.threshold_on,
         )
 
     def merge(self, other: ClassificationAccumulator) -> ClassificationAccumulator:
@@ -390,8 +426,10 @@ class ClassificationAccumulator:
     def update(
         self,
         y_true: np.ndarray,
-        y_prob: np.ndarray,
+        y_prob: np.ndarray | None,
         sample_weight: np.ndarray | None = None,
+        *,
+        rank_scores: np.ndarray | None = None,
     ) -> None:
         """Add one chunk of rows.
 
@@ -399,8 +437,12 @@ class ClassificationAccumulator:
             y_true: binary float (N,) in {0, 1}; multi-class int (N,) in [0, C);
                 multi-label float (N, L) in {0, 1}.
             y_prob: binary float (N,) P(positive); multi-class float (N, C);
-                multi-label float (N, L); all in [0, 1].
+                multi-label float (N, L); all in [0, 1]. With ``rank_key`` other than
+                ``"probs"`` it must be ``key_to_prob(rank_scores)`` (the engine's
+                ``to_probs``), or None to have it computed so.
             sample_weight: float (N,) non-negative weights, or None.
+            rank_scores: the ranking key of the same shape as ``y_prob`` (see ``rank_key``);
+                required unless ``rank_key`` is ``"probs"`` (then ignored).
 
         Raises:
             InputError: shapes, label values or probabilities are not as described.
@@ -409,8 +451,31 @@ class ClassificationAccumulator:
         >>> acc.update(np.array([[1.0, 1.0], [0.0, 0.0]]), np.array([[0.7, 0.4], [0.2, 0.1]]))
         >>> acc.n_rows, acc.result().metrics["subset_accuracy"]
         (2, 1.0)
+        >>> acc = ClassificationAccumulator("binary", 2, rank_key="logits")
+        >>> acc.update(np.array([0.0, 1.0, 0.0, 1.0]), None, rank_scores=np.array([40, 50, -3, 45]))
+        >>> acc.result().metrics["roc_auc"]  # sigmoid(40) == sigmoid(45) == sigmoid(50) == 1.0
+        1.0
         """
+        key = None
+        if self.rank_key != "probs":
+            if rank_scores is None:
+                raise InputError(
+                    f"rank_key={self.rank_key!r} needs rank_scores (the {self.rank_key}) "
+                    "with every update"
+                )
+            key = self._check_key(rank_scores)
+            if y_prob is None:
+                y_prob = key_to_prob(key, self.rank_key)
+        elif y_prob is None:
+            raise InputError("update needs the probabilities y_prob")
         yt, yp, w = self._check(y_true, y_prob, sample_weight)
+        if key is None:
+            key = yp
+        elif key.shape != yp.shape:
+            raise InputError(
+                f"rank_scores has shape {key.shape} but y_prob has {yp.shape}; "
+                "give one ranking score per probability"
+            )
         n = yp.shape[0]
         if n == 0:
             return
@@ -423,7 +488,9 @@ class ClassificationAccumulator:
             return float(values.sum() if w is None else np.dot(values, w))
 
         if self.task == "binary":
-            pred = predict_binary(yp, float(self.threshold))
+            pred = predict_binary(
+                key if self.threshold_on == "scores" else yp, float(self.threshold)
+            )
             self._cm += confusion_matrix(yt.astype(np.int64), pred, 2, w)
             self._log_loss += wsum(log_loss_binary(yt, yp))
             self._brier += wsum(brier_binary(yt, yp))
@@ -439,7 +506,7 @@ class ClassificationAccumulator:
             if self.top_k is not None:
                 self._top_k_hits += wsum(_top_k_hits(yt, yp, self.top_k).astype(np.float64))
         else:
-            pred = predict_multilabel(yp, self.threshold)
+            pred = predict_multilabel(key if self.threshold_on == "scores" else yp, self.threshold)
             self._cm += multilabel_confusion_matrix(yt, pred, w)
             self._log_loss += wsum(log_loss_multilabel(yt, yp))
             self._brier += wsum(brier_multilabel(yt, yp))
@@ -452,17 +519,34 @@ class ClassificationAccumulator:
         self._ece_acc += ba
         del conf, correct, cell_w, pred
         if self._rank_mode == "binned":
-            self._update_hist(yt, yp, w)
+            self._update_hist(yt, key, w)
         if self._store:
-            self._keep(yt, yp, w)
+            self._keep(yt, key, w)
             self._rows_cache = None
+
+    def _check_key(self, rank_scores: object) -> np.ndarray:
+        """The ranking scores as float64 (binary (N,)), finite, log-probabilities <= 0."""
+        key = np.asarray(rank_scores, dtype=np.float64)
+        if self.task == "binary" and key.ndim == 2 and key.shape[1] == 1:
+            key = key[:, 0]
+        bad = ~np.isfinite(key)
+        if bad.any():
+            raise InputError(
+                f"rank_scores hold NaN or infinity at row {self._row(bad)}; drop or fix that row"
+            )
+        if self.rank_key == "log-probs":
+            bad = key > 0
+            if bad.any():
+                raise InputError(f"log-probabilities must be <= 0; row {self._row(bad)} is not")
+        return key
 
     def _keep(self, yt: np.ndarray, yp: np.ndarray, w: np.ndarray | None) -> None:
         """Keep one chunk's rows compactly (float32 only where exact).
 
-        Binary: ``("b", n, packed label bits, positives' scores, negatives' scores, positives'
-        weights, negatives' weights)``; multi-class ``("m", labels int8/16/32, probabilities,
-        weights)``; multi-label ``("m", labels bool (n, L), probabilities, weights)``.
+        ``yp`` is the ranking key (the probabilities for ``rank_key="probs"``). Binary: ``("b",
+        n, packed label bits, positives' keys, negatives' keys, positives' weights, negatives'
+        weights)``; multi-class ``("m", labels int8/16/32, keys, weights)``; multi-label
+        ``("m", labels bool (n, L), keys, weights)``.
         """
         if self.task == "binary":
             is_pos = yt == 1
@@ -489,17 +573,20 @@ class ClassificationAccumulator:
             ("m", labels, compact_floats(yp), None if w is None else compact_floats(w))
         )
 
-    def _update_hist(self, yt: np.ndarray, yp: np.ndarray, w: np.ndarray | None) -> None:
-        """Binned ranking: add the chunk's weight per (class, bin, is_positive)."""
+    def _update_hist(self, yt: np.ndarray, key: np.ndarray, w: np.ndarray | None) -> None:
+        """Binned ranking: add the chunk's weight per (class, bin, is_positive).
+
+        The bins are equal-width bins of :func:`rank_axis` of each class's key.
+        """
         c, bins = self.n_classes, self.auc_bins or 1
         if self.task == "binary":
-            scores = np.stack([1.0 - yp, yp], axis=1)
+            scores = np.stack([rank_axis(key, self.rank_key, 0), rank_axis(key, self.rank_key)], 1)
             is_pos = np.stack([yt == 0, yt == 1], axis=1)
         elif self.task == "multiclass":
-            scores = yp
+            scores = rank_axis(key, self.rank_key)
             is_pos = yt[:, None] == np.arange(c)[None, :]
         else:
-            scores = yp
+            scores = rank_axis(key, self.rank_key)
             is_pos = yt == 1
         idx = auc_bin_index(scores, bins)
         idx += (np.arange(c) * bins)[None, :]
@@ -564,6 +651,11 @@ class ClassificationAccumulator:
 
     def _rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """The kept rows in update order (see :meth:`stored`), without the mode check."""
+        yt, key, w = self._key_rows()
+        return yt, key_to_prob(key, self.rank_key), w
+
+    def _key_rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """As :meth:`_rows`, with the ranking keys (float64) in place of the probabilities."""
         c = self.n_classes
         chunks = self._chunks
         weighted = any(ch[-1] is not None for ch in chunks)
@@ -621,6 +713,31 @@ class ClassificationAccumulator:
             return [((yt == c).astype(np.float64), yp[:, c], w) for c in range(self.n_classes)]
         return [(yt[:, c], yp[:, c], w) for c in range(self.n_classes)]
 
+    def rank_scores(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
+        """Per class (or label): ``(y_true 0/1, ranking key, sample_weight or None)``.
+
+        What ROC AUC, average precision, their curves and the threshold sweep rank: the
+        ``rank_key`` values (the probabilities of :meth:`scores` for ``rank_key="probs"``).
+        Binary class 0 is keyed by ``1 - p`` (probs) or by the negated key (logits,
+        log-probs: the reversed order, with no rounding).
+
+        Returns:
+            A list aligned with ``class_names``.
+
+        >>> acc = ClassificationAccumulator("binary", 2, rank_key="logits")
+        >>> acc.update(np.array([0.0, 1.0]), None, rank_scores=np.array([40.0, 50.0]))
+        >>> acc.scores()[1][1], acc.rank_scores()[1][1]
+        (array([1., 1.]), array([40., 50.]))
+        """
+        self._scores_available()
+        yt, key, w = self._key_rows()
+        if self.task == "binary":
+            other = 1.0 - key if self.rank_key == "probs" else -key
+            return [(1.0 - yt, other, w), (yt, key, w)]
+        if self.task == "multiclass":
+            return [((yt == c).astype(np.float64), key[:, c], w) for c in range(self.n_classes)]
+        return [(yt[:, c], key[:, c], w) for c in range(self.n_classes)]
+
     # -- ranking -------------------------------------------------------------------------
 
     def _rank_values(self) -> _Ranking:
@@ -642,14 +759,19 @@ class ClassificationAccumulator:
         return _Ranking("exact", *self._exact_columns())
 
     def _exact_binary(self) -> tuple[list[float | None], list[float | None]]:
-        """Binary: class 1 ranks p, class 0 ranks 1 - p; one sort of each side serves both."""
+        """Binary: class 1 ranks the key, class 0 ranks 1 - p (probs) or the reversed key;
+        one sort of each side serves both."""
         chunks = self._chunks
         pos = _concat([ch[3] for ch in chunks])  # a copy: sorting it keeps the stored order
         neg = _concat([ch[4] for ch in chunks])
+        complement = self.rank_key == "probs"
         if not any(ch[-1] is not None for ch in chunks):
             pos.sort()
             neg.sort()
             auc1, ap1 = auc_ap_sorted(pos, neg)
+            if not complement:  # class 0 ranks lower keys higher: the same sorted arrays
+                auc0, ap0 = auc_ap_sorted(neg, pos, lower_is_positive=True)
+                return [auc0, auc1], [ap0, ap1]
             # class 0 is scored by 1 - p: rank by p - 1 == -(1 - p) exactly (float64), lower
             # first, with the class-0 positives being the negatives here
             pos = pos.astype(np.float64, copy=False)
@@ -667,8 +789,12 @@ class ClassificationAccumulator:
         # class 0: descending 1 - p is ascending p, so the reversed orders of class 1 serve
         orders = (idx1.order_neg[::-1], idx1.order_pos[::-1])
         del idx1
-        q_pos = 1.0 - neg.astype(np.float64, copy=False)
-        q_neg = 1.0 - pos.astype(np.float64, copy=False)
+        if complement:
+            q_pos = 1.0 - neg.astype(np.float64, copy=False)
+            q_neg = 1.0 - pos.astype(np.float64, copy=False)
+        else:
+            q_pos = -neg.astype(np.float64, copy=False)
+            q_neg = -pos.astype(np.float64, copy=False)
         del pos, neg
         auc0, ap0 = RankIndex.build(q_pos, q_neg, orders=orders).auc_ap(nw, pw)
         return [auc0, auc1], [ap0, ap1]
@@ -804,6 +930,72 @@ def _gather(columns: list[np.ndarray], masks: list[np.ndarray]) -> np.ndarray:
         part = col[m]
         out[at : at + part.size] = part
         at += part.size
+    return out
+
+
+RANK_KEYS = ("probs", "logits", "log-probs")
+
+
+def key_to_prob(key: np.ndarray, rank_key: str) -> np.ndarray:
+    """The probabilities a ranking key stands for: the inverse of the key, bit for bit.
+
+    ``probs``: the key itself; ``logits``: ``sigmoid(z)``; ``log-probs``: ``exp(l)``: the
+    same functions as :func:`losscli.activations.to_probs` (multi-class logits are keyed by
+    their log-softmax, whose ``exp`` is the softmax), so the stored key gives the very
+    probabilities the metrics were computed from.
+
+    Args:
+        key: float array, any shape.
+        rank_key: ``"probs"``, ``"logits"`` or ``"log-probs"``.
+
+    Returns:
+        float64 probabilities of the same shape (``key`` itself for probs).
+
+    >>> key_to_prob(np.array([0.0, 40.0]), "logits").tolist()
+    [0.5, 1.0]
+    """
+    if rank_key == "probs":
+        return np.asarray(key, dtype=np.float64)
+    if rank_key == "log-probs":
+        return np.exp(np.asarray(key, dtype=np.float64))
+    return sigmoid(key)
+
+
+def rank_axis(key: np.ndarray, rank_key: str, cls: int = 1) -> np.ndarray:
+    """The [0, 1] axis that binned ranking (``--auc-bins``) cuts into equal-width bins.
+
+    ``probs``: the probability itself (binary class 0: ``1 - p``). ``logits`` and
+    ``log-probs``: ``1/2 + arctan(x) / pi`` of the log-odds ``x`` (the logit; from a
+    log-probability ``l``, ``x = l - log(1 - exp(l))``; binary class 0: ``-x``), a strictly
+    increasing map onto [0, 1] that keeps logits far beyond the float64 range of the sigmoid
+    apart: with B bins, the last bin starts at a logit of about ``B / pi``, not ``log B``.
+
+    Args:
+        key: float64 ranking keys, any shape.
+        rank_key: ``"probs"``, ``"logits"`` or ``"log-probs"``.
+        cls: 1 (the key's own class) or 0 (binary class 0, ranked the other way).
+
+    Returns:
+        float64 values in [0, 1] of the same shape.
+
+    >>> rank_axis(np.array([-1.0, 0.0, 1.0, 1e6]), "logits").round(6).tolist()
+    [0.25, 0.5, 0.75, 1.0]
+    >>> rank_axis(np.array([0.25]), "probs", cls=0).tolist()
+    [0.75]
+    """
+    key = np.asarray(key, dtype=np.float64)
+    if rank_key == "probs":
+        return key if cls == 1 else 1.0 - key
+    if rank_key == "log-probs":
+        with np.errstate(divide="ignore"):
+            x = key - log1mexp(key)  # l = 0 gives +inf: the top of the axis
+    else:
+        x = key
+    if cls == 0:
+        x = -x
+    out = np.arctan(x)
+    out /= np.pi
+    out += 0.5
     return out
 
 
@@ -1162,9 +1354,14 @@ class _Builder:
         if ap_bound is not None:
             parts.append(f"{ap_name} within {ap_bound:.2g}")
         tail = "; " + " and ".join(parts) if parts else ""
+        axis = {
+            "probs": "",
+            "logits": ", equal-width bins of 1/2 + arctan(logit)/pi",
+            "log-probs": ", equal-width bins of 1/2 + arctan(log p - log(1 - p))/pi",
+        }[self.acc.rank_key]
         self.warnings.append(
-            f"roc_auc and average_precision are binned (--auc-bins {self.acc.auc_bins}): scores "
-            f"in the same bin count as tied{tail}."
+            f"roc_auc and average_precision are binned (--auc-bins {self.acc.auc_bins}{axis}): "
+            f"scores in the same bin count as tied{tail}."
         )
 
 

@@ -154,7 +154,7 @@ class LinearClassification:
         zero_division: object = "warn",
         extra: list[np.ndarray] | None = None,
     ) -> None:
-        from losscli.metrics.accumulator import _zero_division_note, auc_bin_index
+        from losscli.metrics.accumulator import _zero_division_note, auc_bin_index, rank_axis
         from losscli.metrics.resample import _ClassificationRows
 
         if acc.task not in ("binary", "multiclass"):
@@ -201,12 +201,12 @@ class LinearClassification:
         del rows
         self.ranked: list[tuple[int, float]] = []  # (class, AUC numerator U0)
         if ranked:
-            yt, yp, w = acc._rows()
+            yt, key, w = acc._key_rows()  # ranked by the key, as result()
 
             def terms_of(k: int) -> tuple[np.ndarray, float, np.ndarray]:
-                s = yp if acc.task == "binary" else yp[:, k]
+                s = key if acc.task == "binary" else key[:, k]
                 if acc._rank_mode == "binned":
-                    s = auc_bin_index(s, acc.auc_bins or 1)
+                    s = auc_bin_index(rank_axis(s, acc.rank_key), acc.auc_bins or 1)
                 g, u0, f, _ = rank_terms(s, yt == k, w)
                 return g, u0, f
 
@@ -235,7 +235,7 @@ class LinearClassification:
             return False
         if acc._rank_mode == "off":
             return True
-        yt, _, _ = acc._rows()
+        yt, _, _ = acc._key_rows()
         support = np.bincount(yt.astype(np.intp), minlength=acc.n_classes)
         ranked = support[1:2] if acc.task == "binary" else support
         n = yt.shape[0]

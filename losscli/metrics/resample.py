@@ -12,8 +12,9 @@ per-row terms built once, a resample's sums are:
   this machine a gemv over (k, N) beats a block product (B, N) @ (N, k) plus the block's
   conversion to float);
 - ROC AUC / average precision: per ranked class a :class:`~losscli.metrics.ranking.RankIndex`
-  (sorted order and tie groups, built once), then two gathers and cumulative sums (no sort);
-  integer weights (unweighted data, integer counts) stay integers, so those sums are exact.
+  of the class's ranking key (sorted order and tie groups, built once), then two gathers and
+  cumulative sums (no sort); integer weights (unweighted data, integer counts) stay
+  integers, so those sums are exact.
 
 The sums then go through the same code as ``result()`` (the accumulator's ``_Builder``), so a
 resample's dict equals ``result().metrics`` of the rows repeated ``counts[b, i]`` times, up to
@@ -102,6 +103,7 @@ class Sums:
         for name in ("task", "n_classes", "class_names", "top_k", "beta", "ece_bins"):
             setattr(self, name, getattr(acc, name))
         self.auc_bins = acc.auc_bins
+        self.rank_key = acc.rank_key
         self.weighted = acc.weighted
         self.n_rows = 0
         self.total_weight = 0.0
@@ -126,15 +128,17 @@ class _ClassificationRows:
     """
 
     def __init__(self, acc: ClassificationAccumulator, with_ranks: bool = True) -> None:
-        from losscli.metrics.accumulator import auc_bin_index
+        from losscli.metrics.accumulator import auc_bin_index, key_to_prob, rank_axis
 
-        yt, yp, w = acc._rows()
+        yt, key, w = acc._key_rows()
+        yp = key_to_prob(key, acc.rank_key)
+        on_key = acc.threshold_on == "scores"
         n = yp.shape[0]
         c, bins = acc.n_classes, acc.ece_bins
         self.n = n
         self.w = w
         if acc.task == "binary":
-            pred = predict_binary(yp, float(acc.threshold))
+            pred = predict_binary(key if on_key else yp, float(acc.threshold))
             cells = yt.astype(np.int64) * 2 + pred
             conf = yp
             cols = [log_loss_binary(yt, yp), brier_binary(yt, yp)]
@@ -154,7 +158,7 @@ class _ClassificationRows:
             self.correct_cells = np.arange(c) * (c + 1)
             self.per_row = 1
         else:
-            pred = predict_multilabel(yp, acc.threshold)
+            pred = predict_multilabel(key if on_key else yp, acc.threshold)
             yti = yt.astype(np.int64)
             cells = ((np.arange(c) * 2)[None, :] + yti) * 2 + pred
             conf = yp.ravel()
@@ -183,13 +187,13 @@ class _ClassificationRows:
             ranked = [1] if acc.task == "binary" else range(c)
             for k in ranked:
                 if acc.task == "binary":
-                    s, is_pos = yp, yt == 1
+                    s, is_pos = key, yt == 1
                 elif acc.task == "multiclass":
-                    s, is_pos = yp[:, k], yt == k
+                    s, is_pos = key[:, k], yt == k
                 else:
-                    s, is_pos = yp[:, k], yt[:, k] == 1
+                    s, is_pos = key[:, k], yt[:, k] == 1
                 if acc._rank_mode == "binned":
-                    s = auc_bin_index(s, acc.auc_bins or 1)
+                    s = auc_bin_index(rank_axis(s, acc.rank_key), acc.auc_bins or 1)
                 rows_pos, rows_neg = np.flatnonzero(is_pos), np.flatnonzero(~is_pos)
                 self.ranks[k] = RankIndex.build(s[rows_pos], s[rows_neg], rows=(rows_pos, rows_neg))
 

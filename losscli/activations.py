@@ -154,7 +154,11 @@ def logsumexp(x: np.ndarray) -> np.ndarray:
 def log_softmax(x: np.ndarray) -> np.ndarray:
     """Log-softmax over the last axis (torch ``F.log_softmax(x, dim=-1)``).
 
-    Formula: ``log_softmax(x)_c = x_c - logsumexp(x)``.
+    Formula: ``log_softmax(x)_c = x_c - logsumexp(x)``, evaluated as
+    ``(x_c - m) - log1p(T)`` with ``m = max_j x_j`` and ``T = sum_{j != argmax} exp(x_j - m)``:
+    the top class's log-probability ``-log1p(T)`` stays distinct from 0 while ``T`` is a
+    float (its class leads the runner-up by less than ~745), where ``x_c - logsumexp(x)``
+    rounds it to 0 as soon as ``T`` is below the rounding of ``m``.
 
     Args:
         x: scores, shape (..., C).
@@ -164,16 +168,33 @@ def log_softmax(x: np.ndarray) -> np.ndarray:
 
     >>> log_softmax(np.array([[2.0, 1.0, 0.1]]))
     array([[-0.41703002, -1.41703002, -2.31703002]])
+    >>> log_softmax(np.array([[500.0, 450.0]]))[0, 0]  # -exp(-50), not 0
+    np.float64(-1.9287498479639178e-22)
     """
     x = _f64(x)
     if _MEMO is None:
-        return x - logsumexp(x)[..., None]
+        return _log_softmax(x)
     hit = _MEMO.get(id(x))
     if hit is not None and hit[0] is x:
         return hit[1]
-    out = x - logsumexp(x)[..., None]
+    out = _log_softmax(x)
     out.flags.writeable = False  # shared: nobody may change it in place
     _MEMO[id(x)] = (x, out)  # holding x keeps its id from being reused
+    return out
+
+
+def _log_softmax(x: np.ndarray) -> np.ndarray:
+    """``(x - m) - log1p(sum of the other classes' exp(x - m))`` (see :func:`log_softmax`)."""
+    if x.shape[-1] == 0:
+        return x.copy()
+    m = np.max(x, axis=-1, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
+    out = x - m
+    e = np.exp(out)
+    np.put_along_axis(e, np.argmax(x, axis=-1)[..., None], 0.0, axis=-1)
+    t = np.sum(e, axis=-1, keepdims=True)
+    del e
+    out -= np.log1p(t)
     return out
 
 

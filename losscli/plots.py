@@ -119,6 +119,16 @@ def _grid(n: int) -> tuple[int, int]:
     return math.ceil(n / cols), cols
 
 
+def _prob_thresholds(ev: Any) -> np.ndarray:
+    """The decision thresholds as probabilities (a cut on the scores' scale converted)."""
+    t = np.atleast_1d(np.asarray(getattr(ev, "threshold", 0.5), dtype=np.float64))
+    if getattr(ev, "threshold_on", "probs") == "scores":
+        from losscli.metrics.accumulator import key_to_prob
+
+        t = key_to_prob(t, ev.metrics_acc.rank_key)
+    return t
+
+
 def _fmt_t(t: Any) -> str:
     if isinstance(t, (list, tuple, np.ndarray)):
         return "per-label thresholds"
@@ -162,6 +172,8 @@ def _confusion(w: _Writer, d: dict[str, Any], ev: Any) -> None:
     cm = np.asarray(d["confusion_matrix"], dtype=np.float64)
     names = [str(c) for c in d["classes"]]
     thr = _fmt_t(getattr(ev, "threshold", 0.5))
+    if getattr(ev, "threshold_on", "probs") == "scores":
+        thr = f"score {thr}"  # a cut on the logits / log-probabilities
     for normalised, name in (
         (False, "confusion_matrix.png"),
         (True, "confusion_matrix_normalized.png"),
@@ -325,9 +337,7 @@ def _probabilities(w: _Writer, d: dict[str, Any], ev: Any) -> None:
                 alpha=0.55,
                 label=f"true class {label} (n={int((y == k).sum())})",
             )
-        ax.axvline(
-            float(np.atleast_1d(ev.threshold)[0]), color="black", ls="--", lw=1, label="threshold"
-        )
+        ax.axvline(float(_prob_thresholds(ev)[0]), color="black", ls="--", lw=1, label="threshold")
         ax.set_xlabel(f"Predicted probability of class {names[1]}")
         ax.set_ylabel("samples")
         ax.set_title(
@@ -339,7 +349,7 @@ def _probabilities(w: _Writer, d: dict[str, Any], ev: Any) -> None:
         n = min(len(names), MAX_PANELS)
         r, c = _grid(n)
         axes = np.atleast_1d(fig.subplots(r, c, sharex=True)).ravel()
-        thr = np.broadcast_to(np.atleast_1d(getattr(ev, "threshold", 0.5)), (len(names),))
+        thr = np.broadcast_to(_prob_thresholds(ev), (len(names),))
         for i in range(n):
             y, s, _ = scores[i]
             ax = axes[i]

@@ -103,6 +103,10 @@ def _files(d: Path) -> dict[str, Path]:
         "t_null.json": "null",
     }.items():
         text(name, content)
+    text("logitthr.json", '{"threshold": 1.0, "scores": "logits", "score_threshold": 40.0}')
+    text("badscorethr.json", '{"scores": "logits", "score_threshold": "x"}')
+    text("poslpthr.json", '{"scores": "log-probs", "score_threshold": 0.5}')
+    text("lp.csv", "label,lp\n1,-0.1\n0,-2\n")
     np.save(d / "cube.npy", np.zeros((2, 2, 2)))
     np.save(d / "empty.npy", np.zeros((0,)))
     np.save(d / "obj.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
@@ -634,6 +638,25 @@ CASES = [
         "threshold that is not a probability",
         ["{ok.csv}", "--threshold", "nan"],
         "--threshold: the value is nan, not a finite number; thresholds are numbers in [0, 1]",
+    ),
+    (
+        "threshold file on another score scale",
+        ["{ok.csv}", "--threshold", "@{logitthr.json}"],
+        "--threshold @{logitthr.json}: its thresholds are on the logits scale (score_threshold) "
+        "but these predictions are probs; pass --scores logits if that is what they are, or "
+        "rerun losscli thresholds on them",
+    ),
+    (
+        "score threshold not a number",
+        ["{ok.csv}", "--threshold", "@{badscorethr.json}"],
+        "--threshold @{badscorethr.json}: score_threshold(s) must be numbers (or a "
+        "label->number map); fix the file or rerun losscli thresholds --write",
+    ),
+    (
+        "log-probability score threshold above 0",
+        ["{lp.csv}", "--scores", "log-probs", "--threshold", "@{poslpthr.json}"],
+        "--threshold @{poslpthr.json}: score thresholds must be finite log-probabilities <= 0; "
+        "fix the file or rerun losscli thresholds --write",
     ),
     (
         "malformed --fail-if",

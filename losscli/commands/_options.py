@@ -295,7 +295,8 @@ def _score_thresholds(text: str, data: Any) -> Any:
     numbers = list(value.values()) if isinstance(value, dict) else [value]
     if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in numbers):
         raise UsageError(
-            f"--threshold {text}: score_threshold(s) must be numbers (or a label->number map)"
+            f"--threshold {text}: score_threshold(s) must be numbers (or a label->number "
+            "map); fix the file or rerun losscli thresholds --write"
         )
     return ScoreThreshold(data["scores"], value, text)
 

@@ -373,6 +373,8 @@ def thresholds(**kw: Any) -> int:
     positive at every distinct cut point, and the best threshold per label for --optimize.
     A label is positive when its probability is > threshold: each reported threshold is the
     next lower distinct score (0.0 for "all positive"), so compute reproduces its numbers.
+    Logits and log-probabilities are cut on their own scale (score_threshold), which stays
+    exact where the probabilities saturate; --write stores it for --threshold @FILE.
 
     \b
     Examples:

@@ -25,8 +25,9 @@ multi-label) the logits ``z`` (``y_prob = sigmoid(z)``, which is exactly 1.0 abo
 ``"log-probs"`` the log-probabilities ``l`` (``y_prob = exp(l)``, which underflows to 0 below
 l ~ -745; multi-class logits enter as their log-softmax). The stored key gives the
 probabilities back bit for bit (``key_to_prob``), so the memory is that of one float per
-score as before. Binary class 0 is ranked by ``1 - p`` (probs) or the reversed order of the
-key (logits, log-probs). Binned ranking bins :func:`rank_axis` of the key.
+score as before. Binary class 0 (scored ``1 - p``) is ranked by the reversed order of the key,
+which never ties what the key tells apart (``1 - p`` is 1.0 for every p below ~5e-17).
+Binned ranking bins :func:`rank_axis` of the key.
 
 ``keep_rows=True`` keeps the rows (the same compact storage) so that :meth:`resample` can give
 every scalar metric of re-weighted rows (the bootstrap) without reading the data again.
@@ -127,7 +128,7 @@ class ClassificationAccumulator:
         beta: when != 1, ``fbeta_*`` metrics are added next to ``f1_*``.
         auc_bins: when set, ROC AUC and average precision are computed from per-class
             histograms over this many equal-width bins of [0, 1] of :func:`rank_axis` (the
-            probability, or ``1/2 + arctan(log-odds)/pi``) (memory O(C x auc_bins), no
+            probability, or ``1/2 + arctan(log-odds / 8)/pi``) (memory O(C x auc_bins), no
             scores kept; ``keep_scores`` is then ignored). Scores in one bin count as tied;
             ``result()`` warns and gives the error bound in ``ranking_error_bound``.
         keep_rows: keep the rows for :meth:`resample` (the same compact storage as
@@ -718,8 +719,8 @@ class ClassificationAccumulator:
 
         What ROC AUC, average precision, their curves and the threshold sweep rank: the
         ``rank_key`` values (the probabilities of :meth:`scores` for ``rank_key="probs"``).
-        Binary class 0 is keyed by ``1 - p`` (probs) or by the negated key (logits,
-        log-probs: the reversed order, with no rounding).
+        Binary class 0 is keyed by the negated key (the reversed order of ``p``, without the
+        rounding of ``1 - p``).
 
         Returns:
             A list aligned with ``class_names``.
@@ -732,8 +733,7 @@ class ClassificationAccumulator:
         self._scores_available()
         yt, key, w = self._key_rows()
         if self.task == "binary":
-            other = 1.0 - key if self.rank_key == "probs" else -key
-            return [(1.0 - yt, other, w), (yt, key, w)]
+            return [(1.0 - yt, -key, w), (yt, key, w)]
         if self.task == "multiclass":
             return [((yt == c).astype(np.float64), key[:, c], w) for c in range(self.n_classes)]
         return [(yt[:, c], key[:, c], w) for c in range(self.n_classes)]
@@ -759,25 +759,17 @@ class ClassificationAccumulator:
         return _Ranking("exact", *self._exact_columns())
 
     def _exact_binary(self) -> tuple[list[float | None], list[float | None]]:
-        """Binary: class 1 ranks the key, class 0 ranks 1 - p (probs) or the reversed key;
-        one sort of each side serves both."""
+        """Binary: class 1 ranks the key, class 0 the reversed key (its score ``1 - p``, or
+        ``-z``, ranked without rounding: ``1 - p`` would tie distinct tiny ``p``); one sort
+        of each side serves both."""
         chunks = self._chunks
         pos = _concat([ch[3] for ch in chunks])  # a copy: sorting it keeps the stored order
         neg = _concat([ch[4] for ch in chunks])
-        complement = self.rank_key == "probs"
         if not any(ch[-1] is not None for ch in chunks):
             pos.sort()
             neg.sort()
             auc1, ap1 = auc_ap_sorted(pos, neg)
-            if not complement:  # class 0 ranks lower keys higher: the same sorted arrays
-                auc0, ap0 = auc_ap_sorted(neg, pos, lower_is_positive=True)
-                return [auc0, auc1], [ap0, ap1]
-            # class 0 is scored by 1 - p: rank by p - 1 == -(1 - p) exactly (float64), lower
-            # first, with the class-0 positives being the negatives here
-            pos = pos.astype(np.float64, copy=False)
-            neg = neg.astype(np.float64, copy=False)
-            np.subtract(pos, 1.0, out=pos)
-            np.subtract(neg, 1.0, out=neg)
+            # class 0 ranks lower keys higher; its positives are the negatives here
             auc0, ap0 = auc_ap_sorted(neg, pos, lower_is_positive=True)
             return [auc0, auc1], [ap0, ap1]
         pw = _concat([np.ones(ch[3].shape) if ch[5] is None else ch[5] for ch in chunks])
@@ -786,15 +778,11 @@ class ClassificationAccumulator:
         nw = nw.astype(np.float64, copy=False)
         idx1 = RankIndex.build(pos, neg)
         auc1, ap1 = idx1.auc_ap(pw, nw)
-        # class 0: descending 1 - p is ascending p, so the reversed orders of class 1 serve
+        # class 0: descending -key is ascending key, so the reversed orders of class 1 serve
         orders = (idx1.order_neg[::-1], idx1.order_pos[::-1])
         del idx1
-        if complement:
-            q_pos = 1.0 - neg.astype(np.float64, copy=False)
-            q_neg = 1.0 - pos.astype(np.float64, copy=False)
-        else:
-            q_pos = -neg.astype(np.float64, copy=False)
-            q_neg = -pos.astype(np.float64, copy=False)
+        q_pos = -neg.astype(np.float64, copy=False)
+        q_neg = -pos.astype(np.float64, copy=False)
         del pos, neg
         auc0, ap0 = RankIndex.build(q_pos, q_neg, orders=orders).auc_ap(nw, pw)
         return [auc0, auc1], [ap0, ap1]
@@ -935,6 +923,8 @@ def _gather(columns: list[np.ndarray], masks: list[np.ndarray]) -> np.ndarray:
 
 RANK_KEYS = ("probs", "logits", "log-probs")
 
+_AXIS_SCALE = 8.0  # logit of the binned ranking axis 1/2 + arctan(x / 8) / pi at 3/4
+
 
 def key_to_prob(key: np.ndarray, rank_key: str) -> np.ndarray:
     """The probabilities a ranking key stands for: the inverse of the key, bit for bit.
@@ -965,10 +955,12 @@ def rank_axis(key: np.ndarray, rank_key: str, cls: int = 1) -> np.ndarray:
     """The [0, 1] axis that binned ranking (``--auc-bins``) cuts into equal-width bins.
 
     ``probs``: the probability itself (binary class 0: ``1 - p``). ``logits`` and
-    ``log-probs``: ``1/2 + arctan(x) / pi`` of the log-odds ``x`` (the logit; from a
+    ``log-probs``: ``1/2 + arctan(x / 8) / pi`` of the log-odds ``x`` (the logit; from a
     log-probability ``l``, ``x = l - log(1 - exp(l))``; binary class 0: ``-x``), a strictly
     increasing map onto [0, 1] that keeps logits far beyond the float64 range of the sigmoid
-    apart: with B bins, the last bin starts at a logit of about ``B / pi``, not ``log B``.
+    apart. With B bins a bin spans ``pi (x^2 + 64) / (8 B)`` in logit: 25/B at 0, 64/B at
+    10, 1000/B at 50, and the last bin starts at about ``8 B / pi`` (the probability's bins:
+    4/B at 0, 22000/B at 10, and the last bin starts at ``log B``).
 
     Args:
         key: float64 ranking keys, any shape.
@@ -978,7 +970,7 @@ def rank_axis(key: np.ndarray, rank_key: str, cls: int = 1) -> np.ndarray:
     Returns:
         float64 values in [0, 1] of the same shape.
 
-    >>> rank_axis(np.array([-1.0, 0.0, 1.0, 1e6]), "logits").round(6).tolist()
+    >>> rank_axis(np.array([-8.0, 0.0, 8.0, 1e300]), "logits").round(6).tolist()
     [0.25, 0.5, 0.75, 1.0]
     >>> rank_axis(np.array([0.25]), "probs", cls=0).tolist()
     [0.75]
@@ -993,7 +985,7 @@ def rank_axis(key: np.ndarray, rank_key: str, cls: int = 1) -> np.ndarray:
         x = key
     if cls == 0:
         x = -x
-    out = np.arctan(x)
+    out = np.arctan(x / _AXIS_SCALE)
     out /= np.pi
     out += 0.5
     return out
@@ -1356,8 +1348,8 @@ class _Builder:
         tail = "; " + " and ".join(parts) if parts else ""
         axis = {
             "probs": "",
-            "logits": ", equal-width bins of 1/2 + arctan(logit)/pi",
-            "log-probs": ", equal-width bins of 1/2 + arctan(log p - log(1 - p))/pi",
+            "logits": ", equal-width bins of 1/2 + arctan(logit/8)/pi",
+            "log-probs": ", equal-width bins of 1/2 + arctan(x/8)/pi, x = log p - log(1 - p)",
         }[self.acc.rank_key]
         self.warnings.append(
             f"roc_auc and average_precision are binned (--auc-bins {self.acc.auc_bins}{axis}): "

@@ -327,8 +327,8 @@ def auc_ap_sorted(
     ``2U = sum_pos (#neg < s) + (#neg <= s)`` (ties count one half) and
     ``AP = sum_pos TP(>= s) / (TP(>= s) + FP(>= s)) / P``, by ``searchsorted`` in blocks of
     positives. With ``lower_is_positive`` the ranking is reversed (a lower value means more
-    positive): the binary class 0, scored by ``1 - p``, is ranked this way from ``p - 1``
-    (``fl(p - 1) = -fl(1 - p)`` exactly), so the arrays sorted for class 1 serve class 0 too.
+    positive): the binary class 0, scored by ``1 - p``, is ranked this way from ``p`` itself,
+    so the arrays sorted for class 1 serve class 0 too.
 
     Args:
         pos: (P,) scores of the positives, sorted ascending.

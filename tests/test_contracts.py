@@ -75,10 +75,15 @@ def _name(cell: str) -> str:
     return cell.strip().strip("`")
 
 
+def _when(cell: str) -> list[str]:
+    """The conditions of a *when* cell: ``always``, or one or more `name` (all must hold)."""
+    return re.findall(r"`([^`]+)`", cell) or [_name(cell)]
+
+
 def fields(heading: str, *when: str) -> list[str]:
-    """Field names of a field table whose *when* column is ``always`` or one of ``when``."""
+    """Field names of a field table whose *when* conditions are ``always`` or all in ``when``."""
     allowed = {"always", *when}
-    return [_name(r[0]) for r in table(heading) if _name(r[2]) in allowed]
+    return [_name(r[0]) for r in table(heading) if set(_when(r[2])) <= allowed]
 
 
 def invoke(*args: object) -> dict:
@@ -94,13 +99,13 @@ def compute(task: str, *extra: object) -> dict:
 # ------------------------------------------------------------------------------ JSON report
 def test_every_field_table_has_a_known_when():
     headings = re.findall(r"^### (.+)$", section("JSON report"), flags=re.M)
-    known = {"always", "--bootstrap", "--group-by", "binary", "multilabel"}
+    known = {"always", "--bootstrap", "--group-by", "binary", "multilabel", "logits"}
     for h in headings:
         if h == "`--per-sample` rows":
             continue
         for row in table(h):
             assert len(row) == 4, (h, row)
-            assert _name(row[2]) in known, (h, row)
+            assert set(_when(row[2])) <= known, (h, row)
 
 
 @pytest.mark.parametrize("task", list(SAMPLES))
@@ -136,18 +141,26 @@ def test_compare_fields():
         assert list(entry) == fields("compare `metrics.<name>`")
 
 
-@pytest.mark.parametrize("task", ["binary", "multilabel"])
-def test_thresholds_fields(task, tmp_path):
+@pytest.mark.parametrize(
+    "task, files",
+    [
+        ("binary", SAMPLES["binary"]),
+        ("multilabel", SAMPLES["multilabel"]),
+        ("binary", [DATA / "breast_cancer_logits.csv"]),  # logits: score_threshold too
+    ],
+)
+def test_thresholds_fields(task, files, tmp_path):
     out = tmp_path / "t.json"
-    d = invoke("thresholds", *SAMPLES[task], "--format", "json", "-q", "--write", out)
-    assert list(d) == fields("thresholds: top level", task)
+    d = invoke("thresholds", *files, "--format", "json", "-q", "--write", out)
+    when = [task] + (["logits"] if d["scores"] in ("logits", "log-probs") else [])
+    assert list(d) == fields("thresholds: top level", *when)
     best = d["best"] if task == "multilabel" else [d["best"]]
     for row in best:
-        assert list(row) == fields("thresholds `best`", task)
+        assert list(row) == fields("thresholds `best`", *when)
     for row in d["table"]:
-        assert list(row) == fields("thresholds `table[]`", task)
+        assert list(row) == fields("thresholds `table[]`", *when)
     written = json.loads(out.read_text())
-    assert list(written) == fields("thresholds `--write` file", task)
+    assert list(written) == fields("thresholds `--write` file", *when)
 
 
 # ------------------------------------------------------------------------------ losses

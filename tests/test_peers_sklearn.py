@@ -574,15 +574,7 @@ def test_top_k_accuracy_ties_convention(tmp_path, k, sklearn_value, ours):
     [
         (1e-6, 0.0),
         (1.0, -10.0),
-        pytest.param(
-            100.0,
-            0.0,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="issue 14: saturated-score ranking (100 x p read as logits), fixed on "
-                "branch ranking",
-            ),
-        ),
+        (100.0, 0.0),  # 100 x p read as logits: ranked by the logit, not the saturated sigmoid
     ],
 )
 def test_score_scale_invariance(tmp_path, scale, shift):

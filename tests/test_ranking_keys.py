@@ -41,7 +41,7 @@ def invoke(*args):
 
 def run_json(*args):
     """``losscli compute ARGS`` (or another command named first) as parsed JSON."""
-    if args[0] not in ("compute", "thresholds"):
+    if args[0] not in ("compute", "thresholds", "compare"):
         args = ("compute", *args)
     r = invoke(*args, "--format", "json")
     assert r.exit_code == 0, r.output
@@ -351,40 +351,65 @@ def _sk_best_f1(y, s) -> float:
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_thresholds_on_saturated_logits_round_trip(tmp_path, seed):
+@pytest.mark.parametrize("kind", ["logits", "log-probs"])
+def test_thresholds_on_saturated_scores_round_trip(tmp_path, seed, kind):
     rng = np.random.default_rng(seed)
     n = 200
     y = rng.integers(0, 2, n)
     z = 45.0 + 10.0 * y + 6.0 * rng.standard_normal(n)  # every probability is 1.0
     assert np.all(expit(z[z > 37]) == 1.0)
-    data = write_csv(tmp_path / "t.csv", y, z)
+    s = z if kind == "logits" else log_expit(z)  # log p = -exp(-z): distinct, p == 1.0
+    to_p = expit if kind == "logits" else np.exp
+    data = write_csv(tmp_path / "t.csv", y, s)
     out = tmp_path / "t.json"
-    r = invoke("thresholds", data, "--format", "json", "--write", out)
+    r = invoke("thresholds", data, "--scores", kind, "--format", "json", "--write", out)
     assert r.exit_code == 0, r.output
     d = json.loads(r.stdout)
     best = d["best"]
     assert best["f1"] == pytest.approx(_sk_best_f1(y, z), rel=1e-12)  # not 1.0 / no-skill
     assert best["f1"] > _sk_best_f1(y, expit(z))
-    assert best["threshold"] == float(expit(best["score_threshold"]))
+    assert best["threshold"] == float(to_p(best["score_threshold"]))
     assert any("saturate" in w for w in d["warnings"])
     written = json.loads(out.read_text())
-    assert written["scores"] == "logits" and written["score_threshold"] == best["score_threshold"]
-    # compute --threshold @FILE applies the cut to the logits and reproduces the row
-    c = run_json("compute", data, "--threshold", f"@{out}")
-    assert c["signature"].count("threshold_scale=logits") == 1
+    assert written["scores"] == kind and written["score_threshold"] == best["score_threshold"]
+    # compute --threshold @FILE applies the cut to the scores and reproduces the row
+    c = run_json("compute", data, "--scores", kind, "--threshold", f"@{out}")
+    assert c["signature"].count(f"threshold_scale={kind}") == 1
     assert (c["metrics"]["f1"], c["metrics"]["precision"], c["metrics"]["recall"]) == (
         best["f1"],
         best["precision"],
         best["recall"],
     )
     # the per-sample predictions follow the same rule
-    rows = invoke("compute", data, "--threshold", f"@{out}", "--per-sample", "-", "-q")
+    rows = invoke(
+        "compute", data, "--scores", kind, "--threshold", f"@{out}", "--per-sample", "-", "-q"
+    )
     lines = rows.stdout.strip().splitlines()[1:]
     pred = np.array([int(line.split(",")[3]) for line in lines])
-    np.testing.assert_array_equal(pred, (z > best["score_threshold"]).astype(int))
+    np.testing.assert_array_equal(pred, (s > best["score_threshold"]).astype(int))
     # and the Python API reads the file the same way
-    rep = evaluate(str(data), threshold=parse_threshold(f"@{out}"))
+    rep = evaluate(str(data), scores=kind, threshold=parse_threshold(f"@{out}"))
     assert rep.metrics["f1"] == best["f1"]
+
+
+def test_compare_and_group_by_rank_saturated_logits(tmp_path):
+    y, z = saturated_binary(12, n=400)
+    a = write_csv(tmp_path / "a.csv", y, z)
+    b = write_csv(tmp_path / "b.csv", y, z * 1e3)  # the same ranking, other probabilities
+    d = run_json("compare", a, b, "--scores", "logits", "--bootstrap", 50, "--permutations", 50)
+    auc = d["metrics"]["roc_auc"]
+    assert auc["a"] == auc["b"] == pytest.approx(roc_auc_score(y, z), rel=1e-12)
+    assert auc["delta"] == 0.0 and auc["ci"] == [0.0, 0.0]
+    # --group-by: each slice ranks its own logits
+    g = tmp_path / "g.csv"
+    with open(g, "w") as f:
+        f.write("label,logit,site\n")
+        for i, (yi, zi) in enumerate(zip(y, z)):
+            f.write(f"{yi},{float(zi)!r},{'ab'[i % 2]}\n")
+    d = run_json("compute", g, "--scores", "logits", "--group-by", "site", "--pred-cols", "logit")
+    for key, sl in (("a", slice(0, None, 2)), ("b", slice(1, None, 2))):
+        got = d["groups"][key]["metrics"]["roc_auc"]
+        assert got == pytest.approx(roc_auc_score(y[sl], z[sl]), rel=1e-12)
 
 
 def test_thresholds_multilabel_saturated_round_trip(tmp_path):

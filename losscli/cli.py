@@ -25,6 +25,7 @@ from losscli.errors import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     LossCliError,
+    Terminated,
     UsageError,
 )
 
@@ -67,12 +68,15 @@ class LossCliGroup(click.Group):
         **extra: Any,  # noqa: ANN401 - click's context settings
     ) -> int:
         """Parse ``args``, run the command, flush stdout; the exit code (never raises)."""
+        from losscli._signals import terminate_on_signals
+
         try:
             argv = sys.argv[1:] if args is None else list(args)
             prog = prog_name or "losscli"
             self._main_shell_completion(extra, prog, complete_var)
-            with self.make_context(prog, argv, **extra) as ctx:
-                rv = self.invoke(ctx)
+            with terminate_on_signals():  # SIGTERM/SIGHUP unwind like Ctrl-C: no litter
+                with self.make_context(prog, argv, **extra) as ctx:
+                    rv = self.invoke(ctx)
             code = rv if isinstance(rv, int) and not isinstance(rv, bool) else 0
         except BaseException as e:  # noqa: BLE001 - every outcome becomes an exit code
             code = exit_code(e)
@@ -119,6 +123,11 @@ def exit_code(e: BaseException) -> int:
             return 0
         except BaseException as inner:  # noqa: BLE001 - e.g. the help into a closed pipe
             return exit_code(inner)
+    if isinstance(e, Terminated):  # SIGTERM or SIGHUP: the outputs are already cleaned up
+        import signal
+
+        _err(f"Terminated ({signal.Signals(e.signum).name}).")
+        return e.exit_code
     if isinstance(e, (KeyboardInterrupt, click.exceptions.Abort)):
         # end the line the terminal's ^C started, then say what happened
         _err("\nInterrupted.")
@@ -350,22 +359,10 @@ def compute(**kwargs: Any) -> int:
     fmt_opt, output, per_sample = kwargs.pop("fmt"), kwargs.pop("output"), kwargs.pop("per_sample")
     quiet, plot_dir = kwargs.pop("quiet"), kwargs.pop("plot_dir")
     engine = _engine_options(kwargs, per_sample, output, plot_dir)
-    if engine is not None:
-        per_sample = None  # with --engine dask, a folder that the workers fill
-    evaluation = take_evaluation_options(kwargs)
     predictions, labels = kwargs.pop("predictions"), kwargs.pop("labels")
     if predictions == "-" and labels == "-":
         raise UsageError("only one of PREDICTIONS and LABELS can be '-' (stdin)")
     fmt = _format_for(fmt_opt, output)
-
-    from losscli import io
-
-    if output:
-        io.check_output_path(output)
-    if per_sample and per_sample != "-":
-        io.check_output_path(per_sample)
-        if output and os.path.abspath(output) == os.path.abspath(per_sample):
-            raise UsageError("--output and --per-sample must be different files")
 
     if plot_dir and kwargs.get("auc_bins"):
         raise UsageError(
@@ -376,19 +373,58 @@ def compute(**kwargs: Any) -> int:
         from losscli.plots import require_matplotlib
 
         require_matplotlib()
-    kwargs.update(
-        evaluation,
-        # per-sample losses are kept (float32) only for the pictures and the terminal histograms
-        keep_loss_values=bool(plot_dir) or fmt == "table",
-    )
-    try:
-        if engine is not None:
-            return _compute_dask(predictions, labels, output, fmt, gates, quiet, kwargs, engine)
-        return _compute(
-            predictions, labels, per_sample, output, fmt, gates, quiet, plot_dir, kwargs
+    from losscli import io
+
+    with io.OutputSet() as outs:  # nothing is in place until outs.commit()
+        _declare_outputs(outs, output, per_sample, plot_dir, dask=engine is not None)
+        _declare_inputs(outs, [("PREDICTIONS", predictions), ("LABELS", labels)], kwargs)
+        outs.check()  # before any input is read
+        kwargs.update(
+            take_evaluation_options(kwargs),
+            # per-sample losses are kept (float32) only for the pictures and the terminal
+            # histograms
+            keep_loss_values=bool(plot_dir) or fmt == "table",
         )
-    finally:
-        _drop_spool()
+        if engine is not None:
+            code = _compute_dask(
+                predictions, labels, output, fmt, gates, quiet, kwargs, engine, outs
+            )
+        else:
+            code = _compute(
+                predictions, labels, per_sample, output, fmt, gates, quiet, plot_dir, kwargs, outs
+            )
+        outs.commit()  # exit 0 or 1: the report and every other output go in place
+        return code
+
+
+def _declare_outputs(
+    outs: Any, output: str | None, per_sample: str | None, plot_dir: str | None, *, dask: bool
+) -> None:
+    """Declare compute's outputs (--output, --per-sample FILE|-|DIR, --plot DIR)."""
+    outs.add_output("--output", output)
+    if dask:
+        outs.add_output("--per-sample", per_sample, kind="dir")
+    else:
+        if per_sample and per_sample != "-":
+            from losscli.io.writers import per_sample_format
+
+            per_sample_format(per_sample)
+        outs.add_output("--per-sample", per_sample)
+    if plot_dir:
+        from losscli.plots import PLOT_NAMES
+
+        outs.add_output("--plot", plot_dir, kind="files", names=PLOT_NAMES)
+
+
+def _declare_inputs(
+    outs: Any, inputs: list[tuple[str, str | None]], kwargs: dict[str, Any]
+) -> None:
+    """Declare the input files (and a --threshold @FILE) a command reads, for outs.check()."""
+    for what, path in inputs:
+        outs.add_input(what, path)
+    threshold = kwargs.get("threshold")
+    if isinstance(threshold, str) and threshold.startswith("@"):
+        outs.add_input(f"--threshold {threshold}", threshold[1:])
 
 
 def _compute(
@@ -401,8 +437,9 @@ def _compute(
     quiet: bool,
     plot_dir: str | None,
     options: dict[str, Any],
+    outs: Any,
 ) -> int:
-    """Run the evaluation, render and write the report, check the gates; the exit code."""
+    """Run the evaluation, render the report into ``outs``, check the gates; the exit code."""
     import contextlib
 
     from losscli import io
@@ -410,15 +447,17 @@ def _compute(
     from losscli.gates import check_gate_names, check_gates
 
     ev = Evaluation(predictions, labels, Options(**options))
-    writer = _per_sample_target(per_sample)
-    if isinstance(writer, str):
-        writer = io.PerSampleWriter(writer)
+    writer = None
+    if per_sample:
+        writer = io.PerSampleWriter(
+            per_sample, fmt="csv" if per_sample == "-" else None, file=outs.open("--per-sample")
+        )
     sink = writer
     if plot_dir:
         from losscli.plots import PlotCollector
 
         sink = PlotCollector(writer)  # keeps regression labels/predictions for the scatter
-    # the writer commits on success and removes its temporary file on any error
+    # the writer finishes its format on success; outs removes the staging file on any error
     with writer if writer is not None else contextlib.nullcontext():
         report = ev.run(sink)
         check_gate_names(gates, report.names())  # a bad name: exit 2 before the commit
@@ -426,7 +465,7 @@ def _compute(
     if plot_dir:
         from losscli.plots import write_plots
 
-        write_plots(ev, report.to_dict(), plot_dir, collector=sink)
+        write_plots(ev, report.to_dict(), plot_dir, collector=sink, outputs=outs)
 
     from losscli.render import render
 
@@ -437,23 +476,27 @@ def _compute(
     color = _color() and not output
     text = render(report, fmt, color=color, width=None if _stdout_is_terminal() else 100)
     # with --per-sample -, stdout carries the rows and the report goes only to --output
-    emit(text, output, report.warnings, quiet, to_stdout=per_sample != "-")
-    if per_sample == "-":
-        _flush_per_sample_stdout()
+    emit(text, output, report.warnings, quiet, outs, to_stdout=per_sample != "-")
     return gate_exit(failed, len(gates), "--fail-if gates")
 
 
 def emit(
-    text: str, output: str | None, warnings: list[str], quiet: bool, *, to_stdout: bool = True
+    text: str,
+    output: str | None,
+    warnings: list[str],
+    quiet: bool,
+    outs: Any,
+    *,
+    to_stdout: bool = True,
 ) -> None:
-    """Write a result to ``--output`` (atomically) or stdout, then its warnings to stderr."""
-    from losscli import io
+    """Stage a result for ``--output`` or stdout in ``outs``; print its warnings to stderr.
 
+    Nothing reaches the file or stdout before ``outs.commit()``.
+    """
     if output:
-        with io.atomic_output(output) as fh:
-            fh.write(text.encode("utf-8"))
+        outs.write("--output", text.encode("utf-8"))
     elif to_stdout:
-        sys.stdout.write(text)
+        outs.stdout(text)
     if not quiet:
         for w in warnings:
             _err(f"warning: {w}")
@@ -484,8 +527,6 @@ def _engine_options(
             "--plot needs the per-sample losses, which stay on the dask workers; drop --plot "
             "or use --engine local"
         )
-    if per_sample and output and os.path.abspath(output) == os.path.abspath(per_sample):
-        raise UsageError("--output and --per-sample must be different files")
     return {"scheduler": scheduler, "workers": workers, "per_sample_dir": per_sample}
 
 
@@ -498,6 +539,7 @@ def _compute_dask(
     quiet: bool,
     options: dict[str, Any],
     engine: dict[str, Any],
+    outs: Any,
 ) -> int:
     """--engine dask: evaluate on a Dask cluster, then report as _compute does."""
     from losscli.distributed import evaluate_dask
@@ -506,46 +548,12 @@ def _compute_dask(
     from losscli.render import render
 
     options["keep_loss_values"] = False
-    report = evaluate_dask(predictions, labels, Options(**options), **engine)
+    report = evaluate_dask(predictions, labels, Options(**options), **engine, outputs=outs)
     failed = check_gates(gates, report.value, report.names())
     color = _color() and not output
     text = render(report, fmt, color=color, width=None if _stdout_is_terminal() else 100)
-    emit(text, output, report.warnings, quiet)
+    emit(text, output, report.warnings, quiet, outs)
     return gate_exit(failed, len(gates), "--fail-if gates")
-
-
-_STDOUT_SPOOL: list[Any] = []
-
-
-def _per_sample_target(per_sample: str | None) -> Any:
-    """A per-sample destination; stdout is spooled so a failing run prints nothing."""
-    if per_sample != "-":
-        return per_sample
-    import tempfile
-
-    from losscli.io import PerSampleWriter
-
-    spool = tempfile.NamedTemporaryFile(prefix="losscli-", suffix=".csv", delete=False)
-    spool.close()
-    _STDOUT_SPOOL.append(spool.name)
-    return PerSampleWriter(spool.name, fmt="csv")
-
-
-def _flush_per_sample_stdout() -> None:
-    import shutil
-
-    for path in _STDOUT_SPOOL:
-        with open(path, "rb") as fh:
-            sys.stdout.flush()
-            shutil.copyfileobj(fh, sys.stdout.buffer)
-            sys.stdout.buffer.flush()
-
-
-def _drop_spool() -> None:
-    while _STDOUT_SPOOL:
-        path = _STDOUT_SPOOL.pop()
-        if os.path.exists(path):
-            os.unlink(path)
 
 
 def main() -> NoReturn:

@@ -29,8 +29,6 @@ import contextlib
 import dataclasses
 import logging
 import os
-import shutil
-import tempfile
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -282,6 +280,7 @@ def evaluate_dask(
     scheduler: str | None = None,
     workers: int | None = None,
     per_sample_dir: str | os.PathLike[str] | None = None,
+    outputs: Any = None,
 ) -> Report:
     """Evaluate a partitioned dataset on a Dask cluster and return its :class:`Report`.
 
@@ -296,6 +295,9 @@ def evaluate_dask(
         workers: processes of the local cluster (default 2); not with ``scheduler``.
         per_sample_dir: a folder for per-sample rows, one ``part-NNNNN.parquet`` per
             partition (a partition without rows writes none), put in place atomically.
+        outputs: the caller's :class:`~losscli.io.outputs.OutputSet`, where
+            ``--per-sample`` is declared as a ``"dir"`` output; the folder is then put in place
+            when the caller commits. None: in place when this call succeeds.
 
     Returns:
         The report, as :meth:`Evaluation.report` makes it.
@@ -347,7 +349,13 @@ def evaluate_dask(
         parts, dataset, schema, rows = [Part(pred_path, pred_path, pred_path)], None, None, [0]
     starts = _starts(rows)
     worker_opts = dataclasses.replace(opts, keep_loss_values=False)
-    tmp_dir = _make_tmp_dir(per_sample) if per_sample else None
+    own = outputs is None
+    if own:
+        from losscli.io import OutputSet
+
+        outputs = OutputSet()
+        outputs.add_output("--per-sample", per_sample, kind="dir")
+    tmp_dir = outputs.folder("--per-sample") if per_sample else None
     jobs = [
         PartJob(
             index=i,
@@ -376,13 +384,11 @@ def evaluate_dask(
         if result.used is not None:
             _check_all_labels_used(ev, result.used)
         report = ev.report()
-        if tmp_dir is not None:
-            assert per_sample is not None
-            _commit_dir(tmp_dir, per_sample)
-            tmp_dir = None
+        if own:
+            outputs.commit()
     finally:
-        if tmp_dir is not None:
-            shutil.rmtree(tmp_dir, ignore_errors=True)
+        if own:
+            outputs.abort()  # nothing left behind on failure (a no-op after commit)
     return report
 
 
@@ -574,27 +580,3 @@ def _is_part_name(name: str) -> bool:
     (True, False)
     """
     return name.startswith("part-") and name.endswith(".parquet") and name[5:-8].isdigit()
-
-
-def _make_tmp_dir(target: str) -> str:
-    parent = os.path.dirname(os.path.abspath(target))
-    base = os.path.basename(os.path.abspath(target))
-    try:
-        tmp = tempfile.mkdtemp(prefix=f".{base}.", suffix=".tmp", dir=parent)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o777 & ~mask)  # a folder as mkdir makes it (mkdtemp's is private)
-    except OSError as exc:
-        raise InputError(f"cannot write '{target}': {exc.strerror}") from None
-    return tmp
-
-
-def _commit_dir(tmp_dir: str, target: str) -> None:
-    """Move the finished folder into place (replacing a previous output) in two renames."""
-    old = None
-    if os.path.isdir(target):
-        old = tmp_dir + ".old"
-        os.rename(target, old)
-    os.rename(tmp_dir, target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)

@@ -8,6 +8,7 @@ Exit codes (docs/CONTRACTS.md, the README's "Exit codes"; mapped in one place,
 ``losscli.cli.exit_code``): 0 success, 1 a ``--fail-if`` gate failed, 2 bad usage or bad input,
 3 an internal error, 4 a full disk (stdout included), 130 Ctrl-C, 141 a closed stdout (quietly
 for a closed pipe, what a shell reports for SIGPIPE).
+SIGTERM and SIGHUP end with 143 and 129 (:class:`Terminated`).
 """
 
 from __future__ import annotations
@@ -52,3 +53,19 @@ class DiskFullError(LossCliError):
     """Writing an output failed because the disk is full."""
 
     exit_code = EXIT_DISK_FULL
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP ended the run (raised by the CLI's handler; unwinds like Ctrl-C).
+
+    A ``BaseException``, as KeyboardInterrupt is, so that no ``except Exception`` swallows it;
+    the CLI exits ``128 + signum`` after every staging file is removed.
+
+    >>> Terminated(15).exit_code
+    143
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+        self.exit_code = 128 + signum

@@ -24,7 +24,15 @@ import numpy as np
 
 from losscli.errors import UsageError
 
-__all__ = ["FIGSIZE", "DPI", "PIXELS", "PlotCollector", "require_matplotlib", "write_plots"]
+__all__ = [
+    "FIGSIZE",
+    "DPI",
+    "PIXELS",
+    "PLOT_NAMES",
+    "PlotCollector",
+    "require_matplotlib",
+    "write_plots",
+]
 
 FIGSIZE = (8.0, 6.0)
 DPI = 100
@@ -32,6 +40,17 @@ PIXELS = (800, 600)
 MAX_PANELS = 12
 MAX_CURVES = 12
 MISSING = "--plot needs matplotlib: pip install 'losscli[plot]'"
+PLOT_NAMES = (
+    "confusion_matrix.png",
+    "confusion_matrix_normalized.png",
+    "roc.png",
+    "pr.png",
+    "reliability.png",
+    "probabilities.png",
+    "losses.png",
+    "predicted_vs_true.png",
+)
+"""Every file ``--plot DIR`` may write (declared up front, so no input is overwritten)."""
 
 
 class PlotCollector:
@@ -95,9 +114,10 @@ def _mpl() -> Any:
 
 
 class _Writer:
-    def __init__(self, out_dir: str) -> None:
+    def __init__(self, out_dir: str, outputs: Any) -> None:
         self.Figure, self.Canvas = _mpl()
         self.out_dir = out_dir
+        self.outputs = outputs
         self.written: list[str] = []
 
     def figure(self) -> Any:
@@ -106,11 +126,8 @@ class _Writer:
         return fig
 
     def save(self, fig: Any, name: str) -> None:
-        from losscli import io
-
         path = os.path.join(self.out_dir, name)
-        with io.atomic_output(path) as fh:
-            fig.savefig(fh, format="png", dpi=DPI)
+        fig.savefig(self.outputs.open("--plot", name), format="png", dpi=DPI)
         self.written.append(path)
 
 
@@ -450,8 +467,13 @@ def write_plots(
     out_dir: str | os.PathLike[str],
     *,
     collector: PlotCollector | None = None,
+    outputs: Any = None,
 ) -> list[str]:
     """Write the PNG pictures of a finished evaluation into ``out_dir`` (created if needed).
+
+    The pictures are staged and appear together: at the end of this call, or, with
+    ``outputs`` (the run's :class:`~losscli.io.outputs.OutputSet`, where ``--plot`` is
+    declared with the names :data:`PLOT_NAMES`), when the run commits its outputs.
 
     Args:
         ev: the :class:`losscli.engine.Evaluation` after ``run()`` (run it with
@@ -460,6 +482,7 @@ def write_plots(
         out_dir: the folder; created with its parents when missing.
         collector: the :class:`PlotCollector` the run wrote its per-sample rows to (regression
             scatter plot); without it ``predicted_vs_true.png`` is skipped.
+        outputs: the run's output set; None stages and commits the pictures here.
 
     Returns:
         The paths written, in order.
@@ -469,13 +492,15 @@ def write_plots(
             is a file.
     """
     out = os.fspath(out_dir)
-    if os.path.exists(out) and not os.path.isdir(out):
-        raise UsageError(f"--plot {out}: that is a file; give a folder (it is created if needed)")
-    w = _Writer(out)
-    try:
-        os.makedirs(out, exist_ok=True)
-    except OSError as e:
-        raise UsageError(f"--plot {out}: cannot create the folder ({e.strerror})") from None
+    if outputs is None:
+        from losscli.io import OutputSet
+
+        with OutputSet() as own:
+            own.add_output("--plot", out, kind="files", names=PLOT_NAMES)
+            written = write_plots(ev, report_dict, out, collector=collector, outputs=own)
+            own.commit()
+            return written
+    w = _Writer(out, outputs)
     if report_dict["task"] == "regression":
         _losses(w, ev)
         _scatter(w, collector.values() if collector is not None else {})

@@ -441,9 +441,10 @@ def test_ignore_index_rows_skip_losses_and_metrics(tmp_path):
 
 
 def test_ctrl_c_and_full_disk_end_with_one_line(monkeypatch, tmp_path):
+    import errno
+    import os
+
     import losscli.engine
-    import losscli.io
-    from losscli.errors import DiskFullError
 
     def interrupted(*a, **k):
         raise KeyboardInterrupt
@@ -454,14 +455,15 @@ def test_ctrl_c_and_full_disk_end_with_one_line(monkeypatch, tmp_path):
     assert (r.exit_code, r.stdout, r.stderr) == (130, "", "\nInterrupted.\n")
     monkeypatch.undo()
 
-    def full(path):
-        raise DiskFullError(f"no space left on the device writing {path}")
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(losscli.io, "atomic_output", full)
+    monkeypatch.setattr(os, "fsync", full)  # where the output set finds the disk full
     out = tmp_path / "r.json"
     r = run("compute", SAMPLES / "breast_cancer.csv", "--output", out)
     assert (r.exit_code, r.stdout) == (4, "")
-    assert r.stderr == f"Error: no space left on the device writing {out}\n"
+    assert r.stderr == f"Error: cannot write '{out}': the disk is full; free space and retry\n"
+    assert os.listdir(tmp_path) == []
 
 
 def test_internal_errors_are_one_line_with_exit_3(monkeypatch):

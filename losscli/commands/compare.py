@@ -197,16 +197,35 @@ def compare_command(**kw: Any) -> int:
       losscli compare old.csv new.csv --fail-if-worse f1_macro --fail-if-worse ce
     """
     from losscli import io as lio
-    from losscli.cli import _color, _format_for, _stdout_is_terminal, emit, gate_exit
-    from losscli.comparison import compare
+    from losscli.cli import _declare_inputs, _format_for
 
     fmt_opt, output, quiet = kw.pop("fmt"), kw.pop("output"), kw.pop("quiet")
     fail_if_worse = list(kw.pop("fail_if_worse"))
     if "-" in (kw["predictions_a"], kw["predictions_b"], kw["labels"]):
         raise UsageError("compare reads files, not stdin ('-'): it needs each input once per model")
     fmt = _format_for(fmt_opt, output)
-    if output:
-        lio.check_output_path(output)
+    with lio.OutputSet() as outs:  # nothing is in place until outs.commit()
+        outs.add_output("--output", output)
+        inputs = [("PRED_A", kw["predictions_a"]), ("PRED_B", kw["predictions_b"])]
+        _declare_inputs(outs, [*inputs, ("LABELS", kw["labels"])], kw)
+        outs.check()  # before any input is read
+        code = _compare(kw, fmt, output, quiet, fail_if_worse, outs)
+        outs.commit()  # exit 0 or 1
+        return code
+
+
+def _compare(
+    kw: dict[str, Any],
+    fmt: str,
+    output: str | None,
+    quiet: bool,
+    fail_if_worse: list[str],
+    outs: Any,
+) -> int:
+    """Run the comparison and stage its result in ``outs``; the exit code."""
+    from losscli.cli import _color, _stdout_is_terminal, emit, gate_exit
+    from losscli.comparison import compare
+
     kw.update(take_evaluation_options(kw))
     result = compare(kw.pop("predictions_a"), kw.pop("predictions_b"), kw.pop("labels"), **kw)
     worse = [name for name in fail_if_worse if result.worse(name)]
@@ -221,7 +240,7 @@ def compare_command(**kw: Any) -> int:
         text = comparison_table(
             d, color=_color() and not output, width=None if _stdout_is_terminal() else 100
         )
-    emit(text, output, result.warnings, quiet)
+    emit(text, output, result.warnings, quiet, outs)
     failed = [
         f"B is significantly worse than A on {name} (B − A = "
         f"{_num(result.metrics[name]['delta'], 6)}, p = {_num(result.metrics[name]['p_value'], 3)})"

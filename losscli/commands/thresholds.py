@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sys
 from typing import Any
 
 import click
@@ -395,9 +394,36 @@ def thresholds(**kw: Any) -> int:
     if predictions == "-" and labels == "-":
         raise UsageError("only one of PREDICTIONS and LABELS can be '-' (stdin)")
     fmt = _format_for(fmt_opt, output)
-    for path in (output, write_path):
-        if path and path != "-":
-            lio.check_output_path(path)
+    from losscli.cli import _declare_inputs
+
+    with lio.OutputSet() as outs:  # nothing is in place until outs.commit()
+        outs.add_output("--output", output)
+        outs.add_output("--write", write_path)
+        _declare_inputs(outs, [("PREDICTIONS", predictions), ("LABELS", labels)], kw)
+        outs.check()  # before any input is read
+        warnings = _thresholds(
+            predictions, labels, beta, steps, optimize, fmt, output, write_path, kw, outs
+        )
+        outs.commit()
+    if not quiet:
+        for w in warnings:
+            click.echo(f"warning: {w}", err=True)
+    return 0
+
+
+def _thresholds(
+    predictions: str,
+    labels: str | None,
+    beta: float,
+    steps: int | None,
+    optimize: str | None,
+    fmt: str,
+    output: str | None,
+    write_path: str | None,
+    kw: dict[str, Any],
+    outs: Any,
+) -> list[str]:
+    """Run the sweep and stage its result (and the --write file) in ``outs``; the warnings."""
     result = compute_thresholds(
         predictions, labels, beta=beta, steps=steps, optimize=optimize, **kw
     )
@@ -414,14 +440,9 @@ def thresholds(**kw: Any) -> int:
             width=None if _stdout_is_terminal() else 100,
         )
     if write_path:
-        with lio.atomic_output(write_path) as fh:
-            fh.write(thresholds_json(thresholds_file(result)).encode("utf-8"))
+        outs.write("--write", thresholds_json(thresholds_file(result)).encode("utf-8"))
     if output:
-        with lio.atomic_output(output) as fh:
-            fh.write(text.encode("utf-8"))
+        outs.write("--output", text.encode("utf-8"))
     else:
-        sys.stdout.write(text)
-    if not quiet:
-        for w in result["warnings"]:
-            click.echo(f"warning: {w}", err=True)
-    return 0
+        outs.stdout(text)
+    return list(result["warnings"])

@@ -1,126 +1,46 @@
 """Atomic writers: reports and per-sample outputs, plus the ``@file.json`` reader.
 
-Every file is written to a temporary file in the destination folder, flushed and fsynced,
-then renamed over the destination (``os.replace``), so a reader never sees half a file and
-a failure leaves the previous file (if any) untouched. ``"-"`` means stdout.
+Every file goes through :class:`losscli.io.outputs.OutputSet`: written to a temporary file in
+the destination folder, flushed and fsynced, then renamed over the destination
+(``os.replace``), so a reader never sees half a file and a failure leaves the previous file
+(if any) untouched; special files are written in place. ``"-"`` means stdout.
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
 import os
 import re
 import sys
-import tempfile
 from collections.abc import Iterator
 from typing import IO, Any
 
 import numpy as np
 
 from losscli import limits
-from losscli.errors import DiskFullError, InputError, UsageError
-from losscli.io._base import INT_SPELLING, pa_strings, short_cause
+from losscli.errors import InputError, UsageError
+from losscli.io._base import INT_SPELLING, pa_strings
+from losscli.io.outputs import OutputSet, check_output_path, disk_error
 
-
-def check_output_path(path: str | os.PathLike[str]) -> None:
-    """Raise InputError unless ``path`` can be written: its folder exists and is writable.
-
-    ``"-"`` (stdout) is always fine.
-
-    Args:
-        path: the output path as the user gave it.
-
-    >>> check_output_path("-")
-    >>> try:
-    ...     check_output_path("no/such/dir/r.json")
-    ... except InputError as e:
-    ...     print(e)
-    cannot write 'no/such/dir/r.json': folder 'no/such/dir' does not exist; create it first
-    """
-    p = os.fspath(path)
-    if p == "-":
-        return
-    if p == "" or p.endswith(os.sep):
-        raise InputError(f"cannot write '{p}': it names a folder, not a file; add a file name")
-    folder = os.path.dirname(p) or "."
-    if not os.path.isdir(folder):
-        raise InputError(f"cannot write '{p}': folder '{folder}' does not exist; create it first")
-    if os.path.isdir(p):
-        raise InputError(f"cannot write '{p}': it is a folder; give a file name inside it")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise InputError(
-            f"cannot write '{p}': folder '{folder}' is not writable; choose another folder"
-        )
-    if os.path.exists(p) and not os.access(p, os.W_OK):
-        raise InputError(f"cannot write '{p}': the file is read-only; choose another name")
-
-
-def _disk_error(path: str, exc: OSError) -> Exception:
-    if exc.errno == errno.ENOSPC:
-        return DiskFullError(f"cannot write '{path}': the disk is full; free space and retry")
-    if exc.errno == errno.EDQUOT:
-        return DiskFullError(f"cannot write '{path}': disk quota exceeded; free space and retry")
-    return InputError(f"cannot write '{path}': {exc.strerror or short_cause(exc)}")
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-class _AtomicFile:
-    """A temporary file next to ``path`` that becomes ``path`` on :meth:`commit`."""
-
-    def __init__(self, path: str) -> None:
-        check_output_path(path)
-        self.path = path
-        folder = os.path.dirname(path) or "."
-        base = os.path.basename(path)
-        try:
-            fd, self.tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=".tmp", dir=folder)
-        except OSError as exc:
-            raise _disk_error(path, exc) from None
-        self.file: IO[bytes] | None = os.fdopen(fd, "wb")
-
-    def commit(self) -> None:
-        f = self.file
-        if f is None:
-            return
-        try:
-            f.flush()
-            os.fsync(f.fileno())
-            f.close()
-            self.file = None
-            try:
-                mode = os.stat(self.path).st_mode & 0o7777
-            except OSError:
-                mode = 0o666 & ~_umask()
-            os.chmod(self.tmp, mode)
-            os.replace(self.tmp, self.path)
-        except OSError as exc:
-            self.abort()
-            raise _disk_error(self.path, exc) from None
-
-    def abort(self) -> None:
-        if self.file is not None:
-            with contextlib.suppress(OSError):
-                self.file.close()
-            self.file = None
-        with contextlib.suppress(OSError):
-            os.unlink(self.tmp)
+__all__ = [
+    "PerSampleWriter",
+    "atomic_output",
+    "check_output_path",
+    "per_sample_format",
+    "read_json_file",
+]
 
 
 @contextlib.contextmanager
 def atomic_output(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
     """Open ``path`` for binary writing so that it appears whole or not at all.
 
-    Writes go to a temporary file in the same folder, which is fsynced and renamed over
-    ``path`` when the block ends without an exception; on any exception the temporary file
-    is removed and an existing ``path`` is left untouched. ``"-"`` yields stdout's buffer.
-    A full disk raises DiskFullError.
+    A one-output :class:`~losscli.io.outputs.OutputSet`: writes go to a temporary file in the
+    same folder, which is fsynced and renamed over ``path`` when the block ends without an
+    exception; on any exception the temporary file is removed and an existing ``path`` is
+    left untouched. A special file (``/dev/null``, a FIFO, ``/dev/stdout``) is written in
+    place, never replaced. ``"-"`` yields stdout's buffer. A full disk raises DiskFullError.
 
     Args:
         path: the destination.
@@ -141,17 +61,14 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
         yield out
         out.flush()
         return
-    af = _AtomicFile(p)
-    try:
-        assert af.file is not None
-        yield af.file
-    except OSError as exc:
-        af.abort()
-        raise _disk_error(p, exc) from None
-    except BaseException:
-        af.abort()
-        raise
-    af.commit()
+    with OutputSet() as outs:
+        outs.add_output(p, p)
+        f = outs.open(p)
+        try:
+            yield f
+        except OSError as exc:
+            raise disk_error(p, exc) from None
+        outs.commit()
 
 
 _PER_SAMPLE_FORMATS = {
@@ -164,7 +81,18 @@ _PER_SAMPLE_FORMATS = {
 }
 
 
-def _per_sample_format(path: str) -> str:
+def per_sample_format(path: str) -> str:
+    """The per-sample format a file name asks for (UsageError when the extension does not say).
+
+    Args:
+        path: the ``--per-sample`` file name.
+
+    Returns:
+        ``"csv"``, ``"csv.gz"``, ``"jsonl"`` or ``"parquet"``.
+
+    >>> per_sample_format("rows.CSV.gz"), per_sample_format("rows.pq")
+    ('csv.gz', 'parquet')
+    """
     low = path.lower()
     for ext in sorted(_PER_SAMPLE_FORMATS, key=len, reverse=True):
         if low.endswith(ext):
@@ -231,7 +159,9 @@ class PerSampleWriter:
 
     Call :meth:`write` once per chunk with the same keys every time, then :meth:`commit`
     (or use it as a context manager: commit on success, abort on exception). Only one chunk
-    is held at a time. ``"-"`` writes CSV to stdout. Floats are written with round-trip
+    is held at a time. ``"-"`` writes CSV to stdout. With ``file`` (a staging file of the
+    caller's :class:`~losscli.io.outputs.OutputSet`) the rows go there and :meth:`commit`
+    only finishes the format; the set puts the file in place. Floats are written with round-trip
     precision (shortest repr); NaN is an empty CSV cell, ``null`` in JSONL, null in Parquet.
 
     >>> import tempfile, os
@@ -245,7 +175,9 @@ class PerSampleWriter:
     <BLANKLINE>
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, fmt: str | None = None) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], *, fmt: str | None = None, file: IO[bytes] | None = None
+    ) -> None:
         p = os.fspath(path)
         self.path = p
         if fmt is not None:
@@ -254,13 +186,16 @@ class PerSampleWriter:
                 raise UsageError(
                     f"per-sample format must be csv, csv.gz, jsonl or parquet; got '{fmt}'"
                 )
-        self.fmt = fmt or ("csv" if p == "-" else _per_sample_format(p))
-        self._atomic: _AtomicFile | None = None
-        if p == "-":
-            self._out: Any = sys.stdout.buffer
+        self.fmt = fmt or ("csv" if p == "-" else per_sample_format(p))
+        self._outs: OutputSet | None = None
+        if file is not None:  # the caller's OutputSet stages and commits the file
+            self._out: Any = file
+        elif p == "-":
+            self._out = sys.stdout.buffer
         else:
-            self._atomic = _AtomicFile(p)
-            self._out = self._atomic.file
+            self._outs = OutputSet()
+            self._outs.add_output("--per-sample", p)
+            self._out = self._outs.open("--per-sample")
         self._keys: list[str] | None = None
         self._schema: Any = None
         self._sink: Any = None  # gzip stream or parquet writer
@@ -292,7 +227,7 @@ class PerSampleWriter:
             getattr(self, f"_write_{self.fmt.replace('.', '_')}")(table)
         except OSError as exc:
             self.abort()
-            raise _disk_error(self.path, exc) from None
+            raise disk_error(self.path, exc) from None
 
     def _conform(self, table: Any) -> Any:
         """Cast a chunk to the first chunk's types, unless that would change a value.
@@ -401,14 +336,13 @@ class PerSampleWriter:
         self._done = True
         try:
             self._finish_sink()
-            if self._atomic is None:
-                self._out.flush()
-            else:
-                self._atomic.commit()
+            self._out.flush()
+            if self._outs is not None:
+                self._outs.commit()
         except OSError as exc:
             self._done = False
             self.abort()
-            raise _disk_error(self.path, exc) from None
+            raise disk_error(self.path, exc) from None
 
     def abort(self) -> None:
         """Drop everything written: remove the temporary file (the destination is untouched)."""
@@ -416,8 +350,8 @@ class PerSampleWriter:
         if self._sink is not None and self._sink is not True:
             with contextlib.suppress(Exception):
                 self._sink.close()
-        if self._atomic is not None:
-            self._atomic.abort()
+        if self._outs is not None:
+            self._outs.abort()
 
     def __enter__(self) -> PerSampleWriter:
         return self

@@ -5,33 +5,71 @@ its way out; SIGTERM and SIGHUP would kill the process on the spot and leave the
 files of :class:`losscli.io.outputs.OutputSet` (``.NAME.XXXX.tmp`` beside an output,
 ``losscli-*`` spools in the temporary folder). :func:`terminate_on_signals` raises
 :class:`~losscli.errors.Terminated` instead; the CLI exits ``128 + signal`` (143, 129).
-No heavy import here: the CLI installs it before ``--help``.
+
+An exception raised by a signal handler can be lost (C code that clears errors, a
+destructor), so the signal is also remembered: :func:`pending` tells
+:meth:`OutputSet.commit <losscli.io.outputs.OutputSet.commit>` to refuse, and if the process
+is still running :data:`GRACE` seconds later, every live output set is aborted and the
+process exits with ``128 + signal`` all the same. No heavy import here: the CLI installs it
+before ``--help``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
+import sys
+import threading
 from collections.abc import Iterator
 from typing import Any
 
 from losscli.errors import Terminated
 
 SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))
+GRACE = 10.0
+"""Seconds the unwinding may take before the process is ended by force (staging removed)."""
+
+_state: dict[str, Any] = {"pending": None, "timer": None}
+
+
+def pending() -> int | None:
+    """The number of a SIGTERM/SIGHUP received inside :func:`terminate_on_signals`, or None.
+
+    >>> pending() is None
+    True
+    """
+    return _state["pending"]  # type: ignore[no-any-return]
+
+
+def _force_exit(signum: int) -> None:
+    """The unwinding did not end the process: drop every staging file and exit now."""
+    outputs = sys.modules.get("losscli.io.outputs")
+    if outputs is not None:
+        with contextlib.suppress(Exception):
+            outputs.abort_all()
+    with contextlib.suppress(Exception):
+        sys.stderr.write(f"Terminated ({signal.Signals(signum).name}).\n")
+        sys.stderr.flush()
+    os._exit(128 + signum)
 
 
 def _raise_terminated(signum: int, frame: Any) -> None:
-    for sig in SIGNALS:  # a second signal must not interrupt the clean-up
-        signal.signal(sig, signal.SIG_IGN)
-    raise Terminated(signum)
+    if _state["pending"] is None:
+        _state["pending"] = signum
+        timer = threading.Timer(GRACE, _force_exit, args=(signum,))
+        timer.daemon = True
+        timer.start()
+        _state["timer"] = timer
+    raise Terminated(_state["pending"])
 
 
 @contextlib.contextmanager
 def terminate_on_signals() -> Iterator[None]:
     """Turn SIGTERM and SIGHUP into :class:`~losscli.errors.Terminated` inside the block.
 
-    The previous handlers come back when the block ends. Outside the main thread (where
-    Python cannot set handlers) this does nothing.
+    The previous handlers come back when the block ends (and a pending forced exit is
+    called off). Outside the main thread (where Python cannot set handlers) this does nothing.
 
     >>> import os, signal
     >>> try:
@@ -49,6 +87,12 @@ def terminate_on_signals() -> Iterator[None]:
         pass
     try:
         yield
+        if _state["pending"] is not None:  # the exception was lost on the way: end anyway
+            raise Terminated(_state["pending"])
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        if previous:
+            if _state["timer"] is not None:
+                _state["timer"].cancel()
+            _state["pending"] = _state["timer"] = None

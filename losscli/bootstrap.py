@@ -230,8 +230,11 @@ def linear_blocks(
                 local.bufs = _SlabBuffers(block, min(slab, max(terms.dense.shape[0], 4)))
             return _linear_block(terms, seed, a, min(block, n_boot - a), slab, local.bufs)
 
-        with ThreadPoolExecutor(n_workers, thread_name_prefix="losscli-boot") as pool:
+        pool = ThreadPoolExecutor(n_workers, thread_name_prefix="losscli-boot")
+        try:
             yield from pool.map(job, starts)
+        finally:  # Ctrl-C or SIGTERM: drop the blocks not started instead of computing them
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 _BLAS_LOCK = threading.Lock()

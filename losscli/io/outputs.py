@@ -33,13 +33,21 @@ import shutil
 import stat
 import sys
 import tempfile
+import weakref
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from losscli.errors import DiskFullError, InputError, UsageError
+from losscli.errors import DiskFullError, InputError, Terminated, UsageError
 from losscli.io._base import short_cause
 
-__all__ = ["OutputSet", "check_output_path", "disk_error", "fd_target"]
+__all__ = [
+    "OutputSet",
+    "abort_all",
+    "check_output_path",
+    "disk_error",
+    "fd_target",
+    "writes_in_place",
+]
 
 _FD_PATH = re.compile(r"/dev/(stdout|stderr)|/dev/fd/(\d+)|/proc/(?:self|thread-self|\d+)/fd/(\d+)")
 
@@ -79,6 +87,18 @@ def _special(path: str) -> bool:
     except OSError:
         return False
     return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+def writes_in_place(path: str) -> bool:
+    """True when an output at ``path`` is written in place rather than renamed over.
+
+    That is ``-``, a descriptor name (``/dev/stdout``) or an existing special file (a device
+    such as ``/dev/null``, a FIFO): replacing those with a regular file would break them.
+
+    >>> writes_in_place("-"), writes_in_place("/dev/null"), writes_in_place("report.json")
+    (True, True, False)
+    """
+    return path == "-" or fd_target(path) is not None or _special(path)
 
 
 def check_output_path(path: str | os.PathLike[str]) -> None:
@@ -200,7 +220,7 @@ class _StagedFile:
     def __init__(self, path: str) -> None:
         self.path = path
         self.fd = fd_target(path) if path != "-" else 1
-        self.in_place = self.fd is not None or _special(path)
+        self.in_place = writes_in_place(path)
         self.real = os.path.realpath(path) if not self.in_place else path
         try:
             if self.in_place:  # a spool: the content goes to the device or descriptor at commit
@@ -379,6 +399,7 @@ class OutputSet:
     """
 
     def __init__(self) -> None:
+        _LIVE.add(self)
         self._inputs: list[_Input] = []
         self._outputs: dict[str, _Output] = {}
         self._staged: list[Any] = []  # _StagedFile | _StagedFolder, in order of first write
@@ -544,6 +565,12 @@ class OutputSet:
         """
         if self._closed:
             return
+        from losscli._signals import pending
+
+        signum = pending()
+        if signum is not None:  # a SIGTERM whose exception was lost: commit nothing
+            self.abort()
+            raise Terminated(signum)
         current = ""
         try:
             for staged in self._staged:
@@ -580,3 +607,12 @@ class OutputSet:
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         if not self._closed:
             self.abort()
+
+
+_LIVE: weakref.WeakSet[OutputSet] = weakref.WeakSet()
+
+
+def abort_all() -> None:
+    """Abort every output set of the process (a forced exit after SIGTERM: no litter)."""
+    for outs in list(_LIVE):
+        outs.abort()

@@ -21,7 +21,7 @@ import numpy as np
 from losscli import limits
 from losscli.errors import InputError, UsageError
 from losscli.io._base import INT_SPELLING, pa_strings
-from losscli.io.outputs import OutputSet, check_output_path, disk_error
+from losscli.io.outputs import OutputSet, check_output_path, disk_error, writes_in_place
 
 __all__ = [
     "PerSampleWriter",
@@ -84,19 +84,24 @@ _PER_SAMPLE_FORMATS = {
 def per_sample_format(path: str) -> str:
     """The per-sample format a file name asks for (UsageError when the extension does not say).
 
+    Stdout (``-``) and special files written in place (``/dev/null``, a FIFO, ``/dev/stdout``)
+    get CSV unless their name has a known extension.
+
     Args:
         path: the ``--per-sample`` file name.
 
     Returns:
         ``"csv"``, ``"csv.gz"``, ``"jsonl"`` or ``"parquet"``.
 
-    >>> per_sample_format("rows.CSV.gz"), per_sample_format("rows.pq")
-    ('csv.gz', 'parquet')
+    >>> per_sample_format("rows.CSV.gz"), per_sample_format("rows.pq"), per_sample_format("-")
+    ('csv.gz', 'parquet', 'csv')
     """
     low = path.lower()
     for ext in sorted(_PER_SAMPLE_FORMATS, key=len, reverse=True):
         if low.endswith(ext):
             return _PER_SAMPLE_FORMATS[ext]
+    if path == "-" or writes_in_place(path):  # stdout, /dev/null, a FIFO: CSV unless named
+        return "csv"
     raise UsageError(
         f"cannot tell the per-sample output format from '{path}'; "
         "use a name ending in .csv, .csv.gz, .jsonl or .parquet"
@@ -186,7 +191,7 @@ class PerSampleWriter:
                 raise UsageError(
                     f"per-sample format must be csv, csv.gz, jsonl or parquet; got '{fmt}'"
                 )
-        self.fmt = fmt or ("csv" if p == "-" else per_sample_format(p))
+        self.fmt = fmt or per_sample_format(p)
         self._outs: OutputSet | None = None
         if file is not None:  # the caller's OutputSet stages and commits the file
             self._out: Any = file

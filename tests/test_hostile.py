@@ -688,6 +688,18 @@ CASES = [
         "(e.g. --bootstrap 1000)",
     ),
     (
+        "output onto the predictions",
+        ["{ok.csv}", "--output", "{ok.csv}"],
+        "--output {ok.csv} is the input PREDICTIONS ({ok.csv}); writing it would destroy that "
+        "input: choose another output file",
+    ),
+    (
+        "output onto the --threshold file (refused before it is read)",
+        ["{ok.csv}", "--threshold", "@{bad.json}", "--output", "{bad.json}"],
+        "--output {bad.json} is the input --threshold @{bad.json} ({bad.json}); writing it would "
+        "destroy that input: choose another output file",
+    ),
+    (
         "output in a missing folder",
         ["{ok.csv}", "--output", "{dir}/no/r.json"],
         "cannot write '{dir}/no/r.json': folder '{dir}/no' does not exist; create it first",

@@ -19,6 +19,8 @@ EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 3
 EXIT_DISK_FULL = 4
 EXIT_INTERRUPTED = 130
+EXIT_SIGHUP = 129  # 128 + SIGHUP (Terminated)
+EXIT_SIGTERM = 143  # 128 + SIGTERM (Terminated)
 
 
 class LossCliError(ValueError):

@@ -509,7 +509,7 @@ def test_a_signal_mid_run_leaves_no_staging_file_or_spool(tmp_path, sig, code, p
     proc = subprocess.Popen(
         [sys.executable, "-m", "losscli", "compute", str(SAMPLES / "breast_cancer.csv")]
         + out
-        + ["--bootstrap", "200000"],  # a run of many seconds
+        + ["--bootstrap", "100000"],  # a run of many seconds
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -523,7 +523,7 @@ def test_a_signal_mid_run_leaves_no_staging_file_or_spool(tmp_path, sig, code, p
             if any(p.endswith(".tmp") for p in staged):
                 break
             time.sleep(0.05)
-        assert staged, "the run never staged an output"
+        assert staged, f"the run never staged an output: {proc.poll() and proc.stderr.read()}"
         time.sleep(delay)
         assert proc.poll() is None, "the run ended before the signal"
         proc.send_signal(sig)

@@ -506,6 +506,7 @@ def resolve_columns(pred_table: Any, label_table: Any | None, opts: Options) -> 
                 "be paired by name or by position; choose them with --label-col and --pred-cols "
                 "in the same order"
             )
+    limits.PRED_COLUMNS.check_input(f"{pred_table.name}: the predictions have", len(pred))
     return Columns(
         label=label_cols,
         pred=pred,

@@ -102,6 +102,32 @@ def test_too_many_columns_is_refused_from_the_header(tmp_path, kind):
     )
 
 
+@pytest.mark.parametrize("kind", ["csv", "npy", "npz", "parquet"])
+def test_too_many_prediction_columns_is_refused_before_reading_rows(tmp_path, kind):
+    path = _wide_files(tmp_path, 12)[kind]
+    r = invoke(
+        ["compute", path, tmp_path / "wide.npy"],
+        env={"LOSSCLI_MAX_PRED_COLUMNS": "5", "LOSSCLI_MAX_COLUMNS": "100"},
+    )
+    n = 12 if kind in ("npy", "npz") else 11  # CSV/Parquet: the label column is not a score
+    refused(
+        r,
+        f"{path}: the predictions have {n} prediction columns, above the limit of 5; set "
+        "LOSSCLI_MAX_PRED_COLUMNS=N to raise it",
+    )
+
+
+def test_prediction_columns_limit_counts_the_chosen_columns(tmp_path):
+    path = _wide_files(tmp_path, 12)["csv"]
+    p = tmp_path / "few.csv"
+    p.write_text(path.read_text() + "1," + ",".join(["0.1"] * 11) + "\n")
+    r = invoke(
+        ["compute", p, "--pred-cols", "c0", "--format", "json"],
+        env={"LOSSCLI_MAX_PRED_COLUMNS": "5"},
+    )
+    assert r.exit_code == 0, r.stderr
+
+
 def test_100k_columns_refused_fast(tmp_path):
     path = _wide_files(tmp_path, 100_000)["csv"]
     t = time.perf_counter()

@@ -578,3 +578,16 @@ def test_roc_and_pr_plot_curves_rank_by_the_logit(tmp_path):
     ((name, yy, s, w),) = plots._curve_sets(ev, {"task": "binary", "classes": ["0", "1"]})
     np.testing.assert_array_equal(s, z)
     np.testing.assert_array_equal(yy, y)
+
+
+def test_thresholds_grid_of_probabilities_marks_no_row_for_a_cut_on_logits(tmp_path):
+    # --steps shows p > t rows; the best cut (on the logits) is none of them
+    data = write_csv(tmp_path / "s.csv", np.array([0, 1, 0, 1, 0]), [40.0, 50.0, -3.0, 45.0, 38])
+    r = invoke("thresholds", data, "--steps", 4, "--format", "csv")
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.strip().splitlines()
+    assert lines[0].split(",")[0] == "threshold" and "score_threshold" not in lines[0]
+    assert [line.rsplit(",", 1)[1] for line in lines[1:]] == ["0"] * 5
+    r = invoke("thresholds", data, "--format", "csv")
+    best = [line for line in r.stdout.strip().splitlines()[1:] if line.endswith(",1")]
+    assert [b.split(",")[1] for b in best] == ["40.0"]  # score_threshold of the best row

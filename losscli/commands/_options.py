@@ -171,7 +171,8 @@ def evaluation_options(func: Any) -> Any:
                 type=int,
                 default=None,
                 metavar="N",
-                help="Binned ROC AUC and average precision over N equal-width probability bins: "
+                help="Binned ROC AUC and average precision over N equal-width bins (of the "
+                "probability; for logits and log-probs of 1/2 + arctan(log-odds/8)/pi): "
                 "memory O(N) per class instead of the scores (8 bytes/row); the report states "
                 "the largest possible error. [default: exact]",
             ),

@@ -228,9 +228,11 @@ def thresholds_csv(result: dict[str, Any]) -> str:
     """The sweep table as CSV (full precision); the column ``best`` is 1 on the best rows."""
     rows = result["table"]
     best = result["best"]
-    tkey = "score_threshold" if rows and "score_threshold" in rows[0] else "threshold"
+    tkey = _cut_key(rows, best)
     best_by_label = (
-        {None: best[tkey]} if isinstance(best, dict) else {b["label"]: b[tkey] for b in best}
+        {None: best.get(tkey)}
+        if isinstance(best, dict)
+        else {b["label"]: b.get(tkey) for b in best}
     )
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
@@ -239,9 +241,19 @@ def thresholds_csv(result: dict[str, Any]) -> str:
     keys = list(rows[0])
     w.writerow([*keys, "best"])
     for r in rows:
-        is_best = best_by_label.get(r.get("label")) == r[tkey]
+        is_best = bool(tkey) and best_by_label.get(r.get("label")) == r.get(tkey)
         w.writerow([_csv_value(r[k]) for k in keys] + [int(is_best)])
     return buf.getvalue()
+
+
+def _cut_key(rows: list[dict[str, Any]], best: Any) -> str:
+    """The field that identifies the best row among the table rows: ``score_threshold`` for
+    logits and log-probabilities; none (``""``) when those rows are a ``--steps`` grid of
+    probabilities, which the best cut on the scores' scale is not one of."""
+    on_scores = "score_threshold" in (best if isinstance(best, dict) else best[0])
+    if not on_scores:
+        return "threshold"
+    return "score_threshold" if rows and "score_threshold" in rows[0] else ""
 
 
 def _sample(n: int, keep: list[int], limit: int) -> list[int]:
@@ -294,17 +306,17 @@ def thresholds_table(
     console.print()
 
     rows = result["table"]
-    tkey = "score_threshold" if rows and "score_threshold" in rows[0] else "threshold"
+    tkey = _cut_key(rows, best)
     groups: list[tuple[str | None, list[dict[str, Any]], float]] = []
     if result["task"] == "binary":
-        groups.append((None, rows, best[tkey]))
+        groups.append((None, rows, best.get(tkey)))
     else:
         for b in bests:
-            groups.append((b["label"], [r for r in rows if r["label"] == b["label"]], b[tkey]))
+            groups.append((b["label"], [r for r in rows if r["label"] == b["label"]], b.get(tkey)))
     limit = _MAX_TABLE_ROWS if len(groups) == 1 else 12
     for label, grows, best_t in groups:
         keys = [k for k in (grows[0] if grows else {}) if k != "label"]
-        hit = [i for i, r in enumerate(grows) if r[tkey] == best_t]
+        hit = [i for i, r in enumerate(grows) if tkey and r.get(tkey) == best_t]
         picked = _sample(len(grows), hit, limit)
         title = "Sweep" + (f" · label {label}" if label is not None else "")
         if len(picked) < len(grows):

@@ -576,3 +576,30 @@ def test_a_stuck_unwinding_is_ended_by_force_without_litter(tmp_path, monkeypatc
     _signals._force_exit(signal.SIGHUP)
     assert exits == [129]
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["new folder", "existing folder"])
+def test_plot_pictures_appear_only_when_the_run_succeeds(tmp_path, monkeypatch, existing):
+    pytest.importorskip("matplotlib")
+    ws = workspace(tmp_path)
+    pics = ws / "runs" / "pics"  # two missing levels: staged as one hidden folder
+    if existing:
+        pics.mkdir(parents=True)
+        (pics / "notes.txt").write_text("mine")
+        (pics / "roc.png").write_bytes(b"old picture")
+    before = snapshot(ws)
+    _fail_render(monkeypatch, ZeroDivisionError("boom"))  # after the pictures are drawn
+    r = invoke(["compute", ws / "p.csv", "--plot", pics])
+    assert r.exit_code == 3
+    assert snapshot(ws) == before
+    monkeypatch.undo()
+    r = invoke(["compute", ws / "p.csv", "--plot", pics])
+    assert r.exit_code == 0, r.stderr
+    names = sorted(os.listdir(pics))
+    assert (
+        "roc.png" in names and "losses.png" in names and not any(n.endswith(".tmp") for n in names)
+    )
+    assert (pics / "roc.png").read_bytes().startswith(b"\x89PNG")
+    if existing:
+        assert (pics / "notes.txt").read_text() == "mine"
+    assert sorted(os.listdir(ws / "runs")) == ["pics"]

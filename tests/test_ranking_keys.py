@@ -149,9 +149,10 @@ def test_multilabel_saturated_logits_rank_by_the_logit(tmp_path, seed):
 def underflowing_multiclass(seed: int, n: int = 300, c: int = 4):
     """Logit gaps of hundreds: softmax probabilities underflow to exactly 0 and tie.
 
-    Per row the runner-up trails the top class by less than 700 (so the top class's
-    probability, within 1e-20 of 1, keeps a distinct log-probability), the others by 750 to
-    1500 (their probabilities underflow to 0).
+    Per row the others trail the top class by 750 to 1500 (their probabilities underflow to
+    0) and the runner-up, in 70% of the rows, by less than 700 (the top class's probability
+    then rounds to 1 but its log-probability does not), else by more than 745 too (the top
+    class's log-probability is 0 as well).
     """
     rng = np.random.default_rng(seed)
     y = rng.integers(0, c, n)
@@ -161,7 +162,8 @@ def underflowing_multiclass(seed: int, n: int = 300, c: int = 4):
     first = np.where(rng.random(n) < 0.7, y, (y + 1 + second) % c)  # mostly the true class
     z[np.arange(n), first] = top
     other = (first + 1 + rng.integers(0, c - 1, n)) % c
-    z[np.arange(n), other] = top - rng.uniform(0, 700, n)
+    close = rng.random(n) < 0.7
+    z[np.arange(n), other] = top - np.where(close, rng.uniform(0, 700, n), rng.uniform(750, 900, n))
     return y, z
 
 
@@ -182,6 +184,7 @@ def test_multiclass_ranks_by_log_probability_where_probabilities_underflow(tmp_p
     p = softmax(z, axis=1)
     assert np.sum(p == 0.0) > 100  # many probabilities underflow and tie at 0
     assert np.sum(p == 1.0) > 100  # and many round to 1
+    assert np.sum(log_softmax(z, axis=1) == 0.0) > 50  # some log-probabilities are 0 too
     scores = z if given == "logits" else log_softmax(z, axis=1)
     d = run_json(write_csv(tmp_path / "m.csv", y, scores), "--scores", given)
     assert d["task"] == "multiclass"
@@ -190,17 +193,14 @@ def test_multiclass_ranks_by_log_probability_where_probabilities_underflow(tmp_p
         aucs.append(roc_auc_score(y == k, key[:, k]))
         aps.append(average_precision_score(y == k, key[:, k]))
         changed += roc_auc_score(y == k, p[:, k]) != aucs[-1]
-        if given == "logits":
-            assert row["roc_auc"] == pytest.approx(aucs[-1], rel=1e-12)
-            assert row["average_precision"] == pytest.approx(aps[-1], rel=1e-12)
+        assert row["roc_auc"] == pytest.approx(aucs[-1], rel=1e-12)
+        assert row["average_precision"] == pytest.approx(aps[-1], rel=1e-12)
     assert changed  # ranking by the probabilities would give other numbers
-    if given == "logits":
-        assert d["metrics"]["roc_auc_macro"] == pytest.approx(np.mean(aucs), rel=1e-12)
-    else:  # scipy's log_softmax rounds the top class's log p to 0 ((z - m) - log(sum)):
-        # ranked as given, which is the scipy log-probabilities' own ranking
-        lp = scores
-        for k, row in enumerate(d["per_class"]):
-            assert row["roc_auc"] == pytest.approx(roc_auc_score(y == k, lp[:, k]), rel=1e-12)
+    assert d["metrics"]["roc_auc_macro"] == pytest.approx(np.mean(aucs), rel=1e-12)
+    # the log-probabilities tie too (scipy's at 0 for the top class beyond a lead of ~37,
+    # losscli's beyond ~745): rows at log p = 0 are ranked by their log-odds
+    lp = log_softmax(z, axis=1)
+    assert any(roc_auc_score(y == k, lp[:, k]) != aucs[k] for k in range(4))
 
 
 def test_probabilities_are_ranked_as_given(tmp_path):
@@ -591,3 +591,42 @@ def test_thresholds_grid_of_probabilities_marks_no_row_for_a_cut_on_logits(tmp_p
     r = invoke("thresholds", data, "--format", "csv")
     best = [line for line in r.stdout.strip().splitlines()[1:] if line.endswith(",1")]
     assert [b.split(",")[1] for b in best] == ["40.0"]  # score_threshold of the best row
+
+
+@pytest.mark.parametrize("task", ["binary", "multiclass"])
+def test_resample_and_linear_terms_rank_by_the_same_key(task):
+    # the accumulator level: result(), an all-ones resample and the linear path's terms at
+    # c = 1 (exact there) give the AUC / AP of scikit-learn on the unsaturated key
+    from losscli.metrics import ClassificationAccumulator
+    from losscli.metrics.linear import LinearClassification
+
+    if task == "binary":
+        y, z = saturated_binary(13, n=500)
+        key, kind, ref = z, "logits", [z]
+        c, names = 2, ("roc_auc", "average_precision")
+    else:
+        y, z = underflowing_multiclass(13, n=500)
+        key, kind = log_softmax(z, axis=1), "log-probs"
+        ref = [log_odds(z)[:, k] for k in range(4)]
+        c, names = 4, ("roc_auc_macro", "average_precision_macro")
+    acc = ClassificationAccumulator(task, c, rank_key=kind, keep_rows=True)
+    acc.update(y.astype(float) if task == "binary" else y, None, rank_scores=key)
+    res = acc.result().metrics
+    ks = [1] if task == "binary" else range(4)
+    want = (
+        np.mean([roc_auc_score(y == k if task != "binary" else y, r) for k, r in zip(ks, ref)]),
+        np.mean(
+            [average_precision_score(y == k if task != "binary" else y, r) for k, r in zip(ks, ref)]
+        ),
+    )
+    assert (res[names[0]], res[names[1]]) == (
+        pytest.approx(want[0], rel=1e-12),
+        pytest.approx(want[1], rel=1e-12),
+    )
+    again = acc.resample(np.ones((1, y.size), dtype=np.int64))[0]
+    assert again[names[0]] == pytest.approx(res[names[0]], rel=1e-12)
+    assert again[names[1]] == pytest.approx(res[names[1]], rel=1e-12)
+    lin = LinearClassification(acc)
+    at_one = lin.metrics(lin.base, lin.seg_base)
+    assert at_one[names[0]] == pytest.approx(res[names[0]], rel=1e-9)
+    assert at_one[names[1]] == pytest.approx(res[names[1]], rel=1e-9)

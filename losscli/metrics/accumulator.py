@@ -23,7 +23,8 @@ model's own score that does not saturate, handed to :meth:`update` as ``rank_sco
 ``"probs"`` (the default) ranks the probabilities themselves; ``"logits"`` (binary,
 multi-label) the logits ``z`` (``y_prob = sigmoid(z)``, which is exactly 1.0 above z ~ 36.7);
 ``"log-probs"`` the log-probabilities ``l`` (``y_prob = exp(l)``, which underflows to 0 below
-l ~ -745; multi-class logits enter as their log-softmax). The stored key gives the
+l ~ -745; multi-class logits enter as their log-softmax, and a multi-class log-probability
+of exactly 0 is ranked by its log-odds, :func:`class_key`). The stored key gives the
 probabilities back bit for bit (``key_to_prob``), so the memory is that of one float per
 score as before. Binary class 0 (scored ``1 - p``) is ranked by the reversed order of the key,
 which never ties what the key tells apart (``1 - p`` is 1.0 for every p below ~5e-17).
@@ -102,7 +103,14 @@ from losscli.metrics.ranking import (
 )
 from losscli.metrics.result import MetricsResult
 
-__all__ = ["ClassificationAccumulator", "TASKS", "RANK_KEYS", "key_to_prob", "rank_axis"]
+__all__ = [
+    "ClassificationAccumulator",
+    "TASKS",
+    "RANK_KEYS",
+    "class_key",
+    "key_to_prob",
+    "rank_axis",
+]
 
 TASKS = ("binary", "multiclass", "multilabel")
 
@@ -735,8 +743,19 @@ class ClassificationAccumulator:
         if self.task == "binary":
             return [(1.0 - yt, -key, w), (yt, key, w)]
         if self.task == "multiclass":
-            return [((yt == c).astype(np.float64), key[:, c], w) for c in range(self.n_classes)]
+            return [
+                ((yt == c).astype(np.float64), self._class_key(key, c), w)
+                for c in range(self.n_classes)
+            ]
         return [(yt[:, c], key[:, c], w) for c in range(self.n_classes)]
+
+    def _class_key(self, key: np.ndarray, k: int) -> np.ndarray:
+        """The ranking key of class ``k`` from the rows' keys (N, C): the column, except that
+        multi-class log-probabilities of exactly 0 are ranked by the log-odds (see
+        :func:`class_key`)."""
+        if self.task != "multiclass":
+            return key[:, k]
+        return class_key(key, k, self.rank_key)
 
     # -- ranking -------------------------------------------------------------------------
 
@@ -795,8 +814,10 @@ class ClassificationAccumulator:
         ap_c: list[float | None] = []
         for k in range(self.n_classes):
             masks = [ch[1] == k if self.task == "multiclass" else ch[1][:, k] for ch in chunks]
-            pos = _gather([ch[2][:, k] for ch in chunks], masks)
-            neg = _gather([ch[2][:, k] for ch in chunks], [~m for m in masks])
+            cols = [self._class_key(ch[2], k) for ch in chunks]
+            pos = _gather(cols, masks)
+            neg = _gather(cols, [~m for m in masks])
+            del cols
             if not weighted:
                 pos.sort()
                 neg.sort()
@@ -924,6 +945,44 @@ def _gather(columns: list[np.ndarray], masks: list[np.ndarray]) -> np.ndarray:
 RANK_KEYS = ("probs", "logits", "log-probs")
 
 _AXIS_SCALE = 8.0  # logit of the binned ranking axis 1/2 + arctan(x / 8) / pi at 3/4
+
+
+def class_key(key: np.ndarray, k: int, rank_key: str) -> np.ndarray:
+    """Multi-class: the ranking key of class ``k`` from the rows' keys (N, C).
+
+    The column itself, except for log-probabilities (``rank_key="log-probs"``) of exactly 0
+    (a class whose probability rounds to 1: it leads every other class by more than ~745,
+    or the input says so): those rows are ranked by the log-odds
+    ``log(p_k / (1 - p_k)) = -logsumexp(l_j, j != k)``, which is > 0, so above every
+    log-probability below 0, and tells those rows apart. A strictly increasing function of
+    ``p_k`` throughout; probabilities are returned as they are.
+
+    Args:
+        key: float (N, C) keys of the rows.
+        k: the class.
+        rank_key: the accumulator's ``rank_key``.
+
+    Returns:
+        float (N,): a view of the column when nothing changes, else a float64 copy.
+
+    >>> l = np.array([[0.0, -800.0, -900.0], [0.0, -750.0, -760.0], [-1.0, -0.4, -3.0]])
+    >>> class_key(l, 0, "log-probs").round(6).tolist()
+    [800.0, 749.999955, -1.0]
+    """
+    col = key[:, k]
+    if rank_key != "log-probs":
+        return col
+    top = col == 0.0
+    if not top.any():
+        return col
+    col = col.astype(np.float64)
+    rest = key[top].astype(np.float64)
+    rest[:, k] = -np.inf
+    m = rest.max(axis=1, keepdims=True)
+    with np.errstate(divide="ignore"):
+        lse = np.log(np.exp(rest - m).sum(axis=1)) + m[:, 0]
+    col[top] = np.maximum(-lse, 0.0)  # inconsistent input (another class at 0 too): a tie
+    return col
 
 
 def key_to_prob(key: np.ndarray, rank_key: str) -> np.ndarray:

@@ -154,7 +154,12 @@ class LinearClassification:
         zero_division: object = "warn",
         extra: list[np.ndarray] | None = None,
     ) -> None:
-        from losscli.metrics.accumulator import _zero_division_note, auc_bin_index, rank_axis
+        from losscli.metrics.accumulator import (
+            _zero_division_note,
+            auc_bin_index,
+            class_key,
+            rank_axis,
+        )
         from losscli.metrics.resample import _ClassificationRows
 
         if acc.task not in ("binary", "multiclass"):
@@ -204,9 +209,11 @@ class LinearClassification:
             yt, key, w = acc._key_rows()  # ranked by the key, as result()
 
             def terms_of(k: int) -> tuple[np.ndarray, float, np.ndarray]:
-                s = key if acc.task == "binary" else key[:, k]
-                if acc._rank_mode == "binned":
-                    s = auc_bin_index(rank_axis(s, acc.rank_key), acc.auc_bins or 1)
+                if acc._rank_mode == "binned":  # the bins of the column (0 in the last bin)
+                    col = key if acc.task == "binary" else key[:, k]
+                    s = auc_bin_index(rank_axis(col, acc.rank_key), acc.auc_bins or 1)
+                else:
+                    s = key if acc.task == "binary" else class_key(key, k, acc.rank_key)
                 g, u0, f, _ = rank_terms(s, yt == k, w)
                 return g, u0, f
 

@@ -128,7 +128,7 @@ class _ClassificationRows:
     """
 
     def __init__(self, acc: ClassificationAccumulator, with_ranks: bool = True) -> None:
-        from losscli.metrics.accumulator import auc_bin_index, key_to_prob, rank_axis
+        from losscli.metrics.accumulator import auc_bin_index, class_key, key_to_prob, rank_axis
 
         yt, key, w = acc._key_rows()
         yp = key_to_prob(key, acc.rank_key)
@@ -189,11 +189,12 @@ class _ClassificationRows:
                 if acc.task == "binary":
                     s, is_pos = key, yt == 1
                 elif acc.task == "multiclass":
-                    s, is_pos = key[:, k], yt == k
+                    s, is_pos = class_key(key, k, acc.rank_key), yt == k
                 else:
                     s, is_pos = key[:, k], yt[:, k] == 1
-                if acc._rank_mode == "binned":
-                    s = auc_bin_index(rank_axis(s, acc.rank_key), acc.auc_bins or 1)
+                if acc._rank_mode == "binned":  # the bins of the column (0 in the last bin)
+                    col = key if acc.task == "binary" else key[:, k]
+                    s = auc_bin_index(rank_axis(col, acc.rank_key), acc.auc_bins or 1)
                 rows_pos, rows_neg = np.flatnonzero(is_pos), np.flatnonzero(~is_pos)
                 self.ranks[k] = RankIndex.build(s[rows_pos], s[rows_neg], rows=(rows_pos, rows_neg))
 

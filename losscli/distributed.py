@@ -322,6 +322,9 @@ def evaluate_dask(
     n_workers = 2 if workers is None else int(workers)
     if n_workers < 1:
         raise UsageError(f"--workers must be >= 1, got {n_workers}")
+    from losscli import limits
+
+    limits.WORKERS.check_option("--workers", n_workers)
     if getattr(opts, "group_by", None):
         raise UsageError(
             "--group-by is not available with --engine dask yet (a partition's state does not "

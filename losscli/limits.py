@@ -121,6 +121,20 @@ BINS = Limit(
     "`--ece-bins N` and `--auc-bins N`",
     "memory: 24 bytes per `--ece-bins` bin; 16 bytes per `--auc-bins` bin and class",
 )
+STEPS = Limit(
+    "steps",
+    1_000_000,
+    "steps",
+    "`--steps N` (thresholds)",
+    "memory and output: one table row per step",
+)
+WORKERS = Limit(
+    "workers",
+    64,
+    "workers",
+    "`--workers N` (the local Dask cluster of `--engine dask`)",
+    "one Python process per worker",
+)
 COLUMNS = Limit(
     "columns",
     10_000,
@@ -163,6 +177,8 @@ ALL: tuple[Limit, ...] = (
     BOOTSTRAP,
     PERMUTATIONS,
     BINS,
+    STEPS,
+    WORKERS,
     COLUMNS,
     PRED_COLUMNS,
     JSON_BYTES,

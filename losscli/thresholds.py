@@ -148,6 +148,9 @@ def grid_thresholds(steps: int) -> np.ndarray:
     """
     if int(steps) != steps or steps < 1:
         raise UsageError(f"--steps must be a whole number >= 1, got {steps}")
+    from losscli import limits
+
+    limits.STEPS.check_option("--steps", int(steps))
     return np.linspace(0.0, 1.0, int(steps) + 1)
 
 

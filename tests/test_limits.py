@@ -45,6 +45,8 @@ OPTION_CASES = [
     (["compute", "{ok}", "--auc-bins", "1000001"], "--auc-bins 1,000,001", "BINS"),
     (["compare", "{ok}", "{ok}", "--bootstrap", "100001"], "--bootstrap 100,001", "BOOTSTRAP"),
     (["compare", "{ok}", "{ok}", "--permutations", "10**9"], "--permutations", "PERMUTATIONS"),
+    (["thresholds", "{ok}", "--steps", "1000001"], "--steps 1,000,001", "STEPS"),
+    (["compute", "{ok}", "--engine", "dask", "--workers", "65"], "--workers 65", "WORKERS"),
 ]
 
 

@@ -21,6 +21,7 @@ from losscli import __version__, limits
 from losscli.errors import InputError, StrictWarning, UsageError
 from losscli.report import Report, build_signature
 from losscli.tasks import (
+    PROB_SUM_TOL,
     SCORE_KINDS,
     TASKS,
     Plan,
@@ -42,6 +43,10 @@ DEFAULT_ID_COLS = ("id",)
 MAX_GROUPS = 1000
 LINEAR_MIN_ROWS = 50_000
 """Fewest rows for the linear ``--bootstrap`` path; smaller data is resampled exactly."""
+INFER_ROWS = 131_072
+"""The task, score kind, label encoding and classes are decided from the first this many
+usable rows, whatever ``--chunk-size`` is (so the chunk size never changes a decision); rows
+further down that contradict a decision are an error naming the flag that settles it."""
 
 
 @dataclass
@@ -953,6 +958,11 @@ class _Prepared:
     groups: np.ndarray | None = None  # --group-by keys (str), one per kept row
 
 
+def _show_label(value: Any) -> str:
+    """A label as messages show it: ``'neg'`` for a class name, ``2`` for a number."""
+    return repr(value) if isinstance(value, str) else f"{value:g}"
+
+
 def _group_keys(values: np.ndarray) -> np.ndarray:
     """Group keys as strings from exact values (:meth:`~losscli.io.Chunk.ids`).
 
@@ -984,11 +994,22 @@ class EvalState:
     n_ignored: int = 0
     n_renormalised: int = 0
     max_prob_dev: float = 0.0
+    #: binary labels whose negative class the plan left open: the negative label seen (and
+    #: where), so that the partitions of a dataset agree on one
+    negative_seen: tuple[Any, str] | None = None
 
     def merge(self, other: EvalState) -> EvalState:
         """Add ``other`` (a state of the same plan and options) into this one."""
         if list(other.loss_acc) != list(self.loss_acc):
             raise ValueError("cannot merge states of different losses")
+        a, b = self.negative_seen, other.negative_seen
+        if a is not None and b is not None and a[0] != b[0]:
+            raise InputError(
+                f"{b[1]}: label {_show_label(b[0])} is a third class: the binary labels' "
+                f"negative class is {_show_label(a[0])} ({a[1]}), and there is one prediction "
+                "column; fix the labels, or give one prediction column per class"
+            )
+        self.negative_seen = a or b
         for name, acc in other.loss_acc.items():
             self.loss_acc[name].merge(acc)
         self.metrics_acc.merge(other.metrics_acc)
@@ -1044,6 +1065,7 @@ class Evaluation:
         self.n_ignored = 0
         self.n_renormalised = 0
         self.max_prob_dev = 0.0
+        self.negative_seen: tuple[Any, str] | None = None  # see EvalState.negative_seen
         self.loss_names: list[str] = []
         self.loss_acc: dict[str, LossAccumulator] = {}
         self.metrics_acc: Any = None
@@ -1099,6 +1121,7 @@ class Evaluation:
         label_values: tuple[float | None, float] | None = None
         pos_label: str | None = None
         negative_open = False
+        readings_agree = False
         if opts.pos_label is not None and not (task == "binary" and P == 1):
             if task != "binary":
                 raise UsageError(f"--pos-label is for binary data; the task is {task}")
@@ -1156,8 +1179,8 @@ class Evaluation:
                             notes.append(f"labels: {why}")
                         if neg is None:
                             notes.append(
-                                f"the first chunk holds only the label {pos:g}: every other "
-                                f"value counts as the negative class ({neg_name!r})"
+                                f"the first rows hold only the label {pos:g}: the first other "
+                                "value further down is the negative class, a third an error"
                             )
                     else:
                         classes = ["0", "1"]
@@ -1179,6 +1202,10 @@ class Evaluation:
                 )
                 if note:
                     notes.append(f"labels: {note}")
+                if enc == "name" and opts.labels_are is None:
+                    ii = self.params.get("ignore_index")
+                    y = raw_labels[:, 0] if ii is None else raw_labels[raw_labels[:, 0] != ii, 0]
+                    readings_agree = bool(np.all((y >= 0) & (y < len(pred_names))))
         else:
             classes = pred_names
         if act_kind is not None:
@@ -1200,7 +1227,7 @@ class Evaluation:
         else:
             sample = self._task_preds(preds, task, None, two)
             scores, why = infer_scores(sample, task)
-            notes.append(f"scores {scores}: {why} (--scores auto, from the first chunk)")
+            notes.append(f"scores {scores}: {why} (--scores auto, from the first rows)")
             inferred = True
         if task == "regression" and opts.scores not in ("auto", "values"):
             raise UsageError(f"--scores {opts.scores} does not fit --task regression")
@@ -1215,6 +1242,7 @@ class Evaluation:
             label_values=label_values,
             pos_label=pos_label,
             negative_open=negative_open,
+            readings_agree=readings_agree,
         )
 
     def _binary_names(
@@ -1271,8 +1299,8 @@ class Evaluation:
             return [others[0], pos], recorded, note, False
         neg = f"not {pos}"
         more = (
-            f"the first chunk holds only the label {pos!r}: every other label counts as the "
-            f"negative class ({neg!r})"
+            f"the first rows hold only the label {pos!r}: the first other label further "
+            "down is the negative class, a third an error"
         )
         return [neg, pos], recorded, more if note is None else f"{note}; {more}", True
 
@@ -1440,19 +1468,16 @@ class Evaluation:
         self, chunk: Any, preds: np.ndarray, raw: np.ndarray, weights: np.ndarray | None
     ) -> np.ndarray | None:
         """Mask of usable rows, or None when all are; raises unless --drop-invalid."""
+        rows = self._invalid_rows(preds, raw, weights)
+        if not rows.any():
+            return None
+        if self.opts.drop_invalid:
+            return ~rows
         bad_pred = ~np.isfinite(preds)
         if self.cols.text_labels:
             bad_label = np.array([v is None or v == "" for v in raw], dtype=bool)
         else:
             bad_label = ~np.isfinite(raw)
-        bad_w = ~np.isfinite(weights) if weights is not None else None
-        rows = bad_pred.any(axis=1) | (bad_label if bad_label.ndim == 1 else bad_label.any(axis=1))
-        if bad_w is not None:
-            rows |= bad_w
-        if not rows.any():
-            return None
-        if self.opts.drop_invalid:
-            return ~rows
         where = self._where(chunk)
         i = first_bad(rows)
         if bad_pred[i].any():
@@ -1466,18 +1491,79 @@ class Evaluation:
             f"{where(i)}: {what}; fix the file or pass --drop-invalid to skip such rows"
         )
 
+    def _invalid_rows(
+        self, preds: np.ndarray, raw: np.ndarray, weights: np.ndarray | None
+    ) -> np.ndarray:
+        """(n,) bool: rows with a missing, NaN or inf prediction, label or weight."""
+        rows = ~np.isfinite(preds).all(axis=1)
+        if self.cols.text_labels:
+            rows |= np.array([v is None or v == "" for v in raw], dtype=bool)
+        else:
+            bad = ~np.isfinite(raw)
+            rows |= bad if bad.ndim == 1 else bad.any(axis=1)
+        if weights is not None:
+            rows |= ~np.isfinite(weights)
+        return rows
+
     def run(self, per_sample: Any = None) -> Report:
         """Stream every chunk through the accumulators; optionally write per-sample rows."""
         self.consume(per_sample)
         return self.report()
 
+    def _planned(self, items: Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+        """The chunks of ``items``, the plan decided before the first is yielded.
+
+        The plan comes from the first :data:`INFER_ROWS` usable rows (those ``--drop-invalid``
+        keeps), read ahead over as many chunks as they take, so every chunk size decides from
+        the same rows. An invalid row or a negative weight among them is refused first, as
+        it would be in one pass.
+        """
+        if self.plan is not None:
+            yield from items
+            return
+        buffered: list[tuple[Any, ...]] = []
+        raws: list[np.ndarray] = []
+        preds_s: list[np.ndarray] = []
+        at: list[tuple[Any, np.ndarray]] = []  # (chunk, its rows in the sample)
+        n = 0
+        for item in items:
+            buffered.append(item)
+            chunk, preds, raw, weights = item[:4]
+            good = ~self._invalid_rows(preds, raw, weights)
+            rows = np.flatnonzero(good)[: INFER_ROWS - n]
+            full = n + rows.size >= INFER_ROWS
+            end = int(rows[-1]) + 1 if full else chunk.n  # the rows the sample covers
+            if not self.opts.drop_invalid and not good[:end].all():
+                self._valid_rows(chunk, preds, raw, weights)  # raises for that row
+            if weights is not None and np.any(weights[rows] < 0):
+                i = int(rows[first_bad(weights[rows] < 0)])
+                where = self._where(chunk)
+                raise InputError(f"{where(i)}: sample weight {weights[i]:g} is negative")
+            if rows.size:
+                raws.append(raw[rows])
+                preds_s.append(preds[rows])
+                at.append((chunk, rows))
+                n += rows.size
+            if n >= INFER_ROWS:
+                break
+        if n:
+            starts = np.cumsum([0] + [r.size for _, r in at])
+
+            def where(i: int) -> str:
+                k = int(np.searchsorted(starts, i, side="right")) - 1
+                chunk, rows = at[k]
+                return self._where(chunk)(int(rows[i - starts[k]]))
+
+            raw_s = raws[0] if len(raws) == 1 else np.concatenate(raws)
+            self._start(self._decide(raw_s, np.concatenate(preds_s), where))
+        yield from buffered
+        yield from items
+
     def decide(self) -> Plan:
-        """Decide the plan from the first usable chunk, accumulating nothing."""
+        """Decide the plan from the first usable rows (:data:`INFER_ROWS`), accumulating
+        nothing."""
         if self.plan is None:
-            for chunk, preds, raw, weights, ids, groups in self._read(allow_empty=True):
-                self._prepare(chunk, preds, raw, weights, ids, groups, count=False)
-                if self.plan is not None:
-                    break
+            next(self._planned(self._read(allow_empty=True)), None)
         if self.plan is None:
             raise InputError(
                 f"{self.pred_table.name} has no data rows"
@@ -1493,7 +1579,8 @@ class Evaluation:
         """
         from losscli.activations import reuse_log_softmax
 
-        for chunk, preds, raw, weights, ids, groups in self._read(allow_empty=allow_empty):
+        items = self._planned(self._read(allow_empty=allow_empty))
+        for chunk, preds, raw, weights, ids, groups in items:
             prepared = self._prepare(chunk, preds, raw, weights, ids, groups)
             if prepared is not None:
                 with reuse_log_softmax():  # CE and the probabilities share one log-softmax
@@ -1548,6 +1635,8 @@ class Evaluation:
         y_pred = self._task_preds(preds, plan.task, plan.scores, plan.binary_from_two_columns)
         if plan.task != "regression":
             check_scores(y_pred, plan.scores, where_kept, decided=plan.scores_inferred)
+            if plan.task == "multiclass" and plan.scores_inferred:
+                self._check_inferred_rows(y_pred, plan.scores, where_kept)
             if plan.task == "multiclass" and plan.scores == "probs":
                 y_pred, n_off, dev = normalise_probs(y_pred)
                 self.n_renormalised += n_off
@@ -1567,6 +1656,10 @@ class Evaluation:
             y_true = encode_numeric_labels(
                 plan, raw, where_kept, ignore_index=self.params.get("ignore_index")
             )
+        if plan.task == "binary" and (
+            plan.negative_open or plan.label_values is not None and plan.label_values[0] is None
+        ):
+            self._close_negative(raw if self.cols.text_labels else raw[:, 0], y_true, where_kept)
         if plan.task == "regression" and y_true.shape != y_pred.shape:
             raise InputError(
                 f"regression needs as many label columns as prediction columns; got "
@@ -1574,6 +1667,53 @@ class Evaluation:
                 f"{1 if y_pred.ndim == 1 else y_pred.shape[1]}"
             )
         return _Prepared(chunk, rows, ids, weights, y_true, y_pred, groups)
+
+    def _check_inferred_rows(self, y_pred: np.ndarray, scores: str, where: Any) -> None:
+        """Multi-class rows must fit the score kind ``--scores auto`` took from the first
+        rows: probabilities that sum to 1, or log-probabilities whose exponentials do."""
+        if scores == "probs":
+            sums = y_pred.sum(axis=1)
+            what = "probabilities sum to"
+        elif scores == "log-probs":
+            top = y_pred.max(axis=1)
+            sums = np.exp(top + np.log(np.exp(y_pred - top[:, None]).sum(axis=1)))
+            what = "exponentials of the log-probabilities sum to"
+        else:
+            return
+        off = np.abs(sums - 1.0) > PROB_SUM_TOL
+        if off.any():
+            i = first_bad(off)
+            other = (
+                "--scores probs to renormalise such rows"
+                if scores == "probs"
+                else ("--scores log-probs")
+            )
+            raise InputError(
+                f"{where(i)}: the {what} {sums[i]:g}, not 1, but --scores auto decided "
+                f"'{scores}' from the rows above, where every row sums to 1; pass {other}, or "
+                "--scores logits if these are raw model outputs"
+            )
+
+    def _close_negative(self, labels: np.ndarray, y_true: np.ndarray, where: Any) -> None:
+        """Binary labels whose decision rows held only the positive class: the first other
+        label is the negative class, and any third label an error (as in one pass)."""
+        rows = np.flatnonzero(y_true == 0)
+        if rows.size == 0:
+            return
+        values = labels[rows]
+        if self.negative_seen is None:
+            first = values[0]
+            self.negative_seen = (first if isinstance(first, str) else float(first), where(rows[0]))
+        neg, at = self.negative_seen
+        other = np.flatnonzero(values != neg)
+        if other.size:
+            j = int(rows[other[0]])
+            v = labels[j] if isinstance(labels[j], str) else float(labels[j])
+            raise InputError(
+                f"{where(j)}: label {_show_label(v)} is a third class: the binary labels' "
+                f"negative class is {_show_label(neg)} ({at}), and there is one prediction "
+                "column; fix the labels, or give one prediction column per class"
+            )
 
     def _accumulate(self, p: _Prepared, per_sample: Any) -> None:
         """Update the loss and metric accumulators with one prepared chunk."""
@@ -1730,6 +1870,7 @@ class Evaluation:
             n_ignored=self.n_ignored,
             n_renormalised=self.n_renormalised,
             max_prob_dev=self.max_prob_dev,
+            negative_seen=self.negative_seen,
         )
 
     def absorb(self, state: EvalState) -> None:
@@ -1741,6 +1882,7 @@ class Evaluation:
             merged.n_ignored,
         )
         self.n_renormalised, self.max_prob_dev = merged.n_renormalised, merged.max_prob_dev
+        self.negative_seen = merged.negative_seen
 
     def report(self) -> Report:
         """The report of everything consumed (or absorbed) so far."""
@@ -1844,6 +1986,14 @@ class Evaluation:
                 f"{rows} label {self.params.get('ignore_index')} (--ignore-index): the losses "
                 "skip them and the metrics leave them out"
             )
+        notes = list(plan.notes)
+        classes = list(plan.classes) if plan.task != "regression" else []
+        if self.negative_seen is not None:  # the open negative class, named as one pass would
+            neg, at = self.negative_seen
+            classes[0] = neg if isinstance(neg, str) else f"{neg:g}"
+            for acc in [self.metrics_acc] + [g.metrics_acc for g in self.groups.values()]:
+                acc.class_names[0] = classes[0]
+            notes.append(f"negative class {_show_label(neg)}: the first other label ({at})")
         losses, stats, mres, more = self._results(self.state())
         warnings += more
         groups = self._group_reports(warnings) if self.cols.group else None
@@ -1855,7 +2005,7 @@ class Evaluation:
             task=plan.task,
             scores=plan.scores,
             n_samples=self.n_rows,
-            classes=list(plan.classes) if plan.task != "regression" else [],
+            classes=classes,
             losses=losses,
             loss_stats=stats,
             metrics=dict(mres.metrics),
@@ -1863,7 +2013,7 @@ class Evaluation:
             confusion_matrix=mres.confusion_matrix,
             warnings=warnings,
             inputs=self._inputs(),
-            inference=list(plan.notes),
+            inference=notes,
             settings=settings,
             n_dropped=self.n_dropped,
             n_ignored=self.n_ignored,

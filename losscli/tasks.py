@@ -14,9 +14,10 @@ regression    float64 (N,) or (N, K)             float64 (N,) or (N, K)
 ============  =================================  ==========================================
 
 The decisions (task, score kind, label encoding, class names) are made once, from the first
-chunk, and recorded in a :class:`Plan` together with a sentence that says why. Every later
-chunk is checked against the plan: data that contradicts it is an error naming the flag that
-settles it, never a silent switch.
+rows (``engine.INFER_ROWS`` of them, whatever the chunk size), and recorded in a
+:class:`Plan` together with a sentence that says why. Every later row is checked against the
+plan: data that contradicts it is an error naming the flag that settles it, never a silent
+switch.
 
 Numbers only (numpy); no click, rich or pandas here.
 """
@@ -40,7 +41,7 @@ Where = Callable[[int], str]
 
 @dataclass
 class Plan:
-    """What losscli decided about the data, once, from the first chunk."""
+    """What losscli decided about the data, once, from the first rows."""
 
     task: str
     scores: str  # logits | probs | log-probs | values (after --activation)
@@ -58,6 +59,10 @@ class Plan:
     #: binary class-name labels: the first chunk held only the positive class, so every other
     #: name counts as negative
     negative_open: bool = False
+    #: whole-number labels read as the columns' names while every label of the decision's
+    #: rows fitted the 0-based index reading too (the same columns): a later label the two
+    #: readings tell apart is an error asking for --labels-are
+    readings_agree: bool = False
 
     @property
     def n_outputs(self) -> int:
@@ -565,7 +570,9 @@ def encode_numeric_labels(
         if bad.any():
             i = first_bad(bad)
             raise InputError(
-                f"{where(i)}: label {y[i]:g} is not 0 or 1 (binary task); pass --task to change it"
+                f"{where(i)}: label {y[i]:g} is not 0 or 1, but the labels losscli decided from "
+                "(the first rows) are 0/1; pass --pos-label (the positive label) if the labels "
+                "take two other values, or --task to change the task"
             )
         return y.astype(np.float64, copy=False)
     if task == "multiclass":
@@ -585,6 +592,15 @@ def encode_numeric_labels(
                     f"are {shown} (--labels-are index reads labels as 0-based indices)"
                 )
             out = order[pos].astype(np.int64)
+            if plan.readings_agree:
+                differ = found & ~keep & (y >= 0) & (y < n_classes) & (out != y)
+                if differ.any():
+                    i = first_bad(differ)
+                    raise UsageError(
+                        f"{where(i)}: label {y[i]:g} is column {plan.classes[out[i]]!r} by name "
+                        f"but column {plan.classes[int(y[i])]!r} as a 0-based index (the labels "
+                        "above fit both readings); pass --labels-are name or --labels-are index"
+                    )
             if ignore_index is not None:
                 out[keep] = ignore_index
             return out

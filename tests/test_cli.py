@@ -341,7 +341,8 @@ def test_ambiguous_scores_ask_for_the_flag(tmp_path):
     assert d["losses"]["bce"] == pytest.approx(-(-0.1 + np.log1p(-np.exp(-2.3))) / 2, rel=1e-12)
 
 
-def test_later_chunk_contradicting_scores_names_the_flag(tmp_path):
+def test_later_chunk_contradicting_scores_names_the_flag(tmp_path, monkeypatch):
+    monkeypatch.setattr("losscli.engine.INFER_ROWS", 4)  # decide from the first 4 rows only
     rows = [(i % 2, 0.5) for i in range(10)] + [(1, 3.5)]
     f = write_csv(tmp_path / "p.csv", ["label", "s"], rows)
     assert_error(

@@ -251,7 +251,8 @@ def test_per_sample_rows_name_the_label_values(tmp_path):
     assert rows["label"].tolist() == [1, 2, 2] and rows["prediction"].tolist() == [1, 2, 1]
 
 
-def test_a_third_value_after_the_first_chunk_is_an_error(tmp_path):
+def test_a_third_value_after_the_decision_rows_is_an_error(tmp_path, monkeypatch):
+    monkeypatch.setattr("losscli.engine.INFER_ROWS", 2)  # decide from rows 1-2 only
     path = tmp_path / "b.csv"
     pd.DataFrame({"label": [1, 2, 1, 3], "prob": [0.2, 0.9, 0.4, 0.5]}).to_csv(path, index=False)
     assert run_error(path, "--chunk-size", "2") == (
@@ -326,7 +327,7 @@ def test_single_valued_labels_need_pos_label(tmp_path, value):
     d = run_json(path, "--pos-label", value)
     assert d["classes"] == [f"not {value}", value]
     assert d["metrics"]["recall"] == pytest.approx(3 / 4)  # all positive, 3 of 4 above 0.5
-    assert any("every other" in n and f"'not {value}'" in n for n in d["inference"])
+    assert any("the first other" in n and "a third an error" in n for n in d["inference"])
 
 
 def test_single_valued_labels_with_the_other_class(tmp_path):

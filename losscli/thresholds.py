@@ -199,6 +199,27 @@ def _zero(a: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(a), 0.0, a)
 
 
+MAX_BETA = 1e100
+"""Largest ``--beta``: its square times a count stays finite (F-beta is recall long before)."""
+
+
+def check_beta(beta: float) -> float:
+    """``--beta`` as a float: positive and at most :data:`MAX_BETA`, else UsageError.
+
+    >>> check_beta(2)
+    2.0
+    >>> try:
+    ...     check_beta(1e300)
+    ... except UsageError as e:
+    ...     print(e)
+    --beta must be a positive number up to 1e+100, got 1e+300
+    """
+    b = float(beta)
+    if not (math.isfinite(b) and 0 < b <= MAX_BETA):
+        raise UsageError(f"--beta must be a positive number up to {MAX_BETA:g}, got {b:g}")
+    return b
+
+
 def threshold_sweep(
     y_true: np.ndarray,
     y_score: np.ndarray,
@@ -233,9 +254,7 @@ def threshold_sweep(
     >>> sw["threshold"].tolist(), sw["recall"].tolist(), sw["specificity"].tolist()
     ([0.0, 0.3, 0.7], [1.0, 1.0, 0.0], [0.0, 1.0, 1.0])
     """
-    beta = float(beta)
-    if not (math.isfinite(beta) and beta > 0):
-        raise UsageError(f"--beta must be a positive number, got {beta}")
+    beta = check_beta(beta)
     if thresholds is None:
         t = cut_points(y_score, scores)
     else:

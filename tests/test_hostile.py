@@ -896,3 +896,13 @@ def test_fuzz_option_values_never_crash(files, command, picks):
     if r.exit_code == 2:
         assert r.stdout == "", args
         assert r.stderr.startswith("Error: ") and r.stderr.count("\n") == 1, (args, r.stderr)
+
+
+@pytest.mark.parametrize(
+    "value,shown", [("1e300", "1e+300"), ("0", "0"), ("-1", "-1"), ("nan", "nan"), ("inf", "inf")]
+)
+def test_thresholds_beta_out_of_range_is_refused_before_reading(tmp_path, value, shown):
+    # the file does not exist: the value is refused first
+    r = invoke(["thresholds", tmp_path / "missing.csv", "--beta", value])
+    assert (r.exit_code, r.stdout) == (2, "")
+    assert r.stderr == f"Error: --beta must be a positive number up to 1e+100, got {shown}\n"

@@ -92,9 +92,10 @@ def compute_thresholds(
 
     if optimize is None:
         optimize = "f1" if float(beta) == 1.0 else "fbeta"
-    from losscli.thresholds import parse_criterion
+    from losscli.thresholds import check_beta, parse_criterion
 
     parse_criterion(optimize)  # a bad --optimize fails before the data is read
+    check_beta(beta)
     grid = grid_thresholds(steps) if steps is not None else None
     ev = Evaluation(predictions, labels, Options(**options))
     ev.run()

@@ -878,10 +878,6 @@ def test_fuzz_option_values_never_crash(files, command, picks):
     opts = []
     for i, value in picks:
         name = names[i % len(names)]
-        if name in ("--bootstrap", "--permutations") and value in ("1e300", "4294967296"):
-            value = "7"  # a huge count is a long run, not a crash (bounded elsewhere)
-        if name in ("--ece-bins", "--auc-bins", "--steps") and value == "4294967296":
-            value = "3"
         opts += [name, value]
     ok = str(files["ok.csv"])
     data = {"compute": [ok, "--loss", "all"], "compare": [ok, ok, "--permutations", "9"]}

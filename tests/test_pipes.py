@@ -230,3 +230,19 @@ def test_dev_zero_is_refused_fast(fmt):
     with open("/dev/zero", "rb") as zero:
         r2 = run(["compute", "-"] + args[2:], stdin=zero)
     assert r2.returncode == 2 and r2.stderr.decode().startswith("Error: <stdin>: ")
+
+
+def test_stdin_that_is_a_terminal_is_refused_not_waited_on():
+    import pty
+
+    leader, follower = pty.openpty()
+    try:
+        r = run(["compute", "-"], stdin=follower)
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert (r.returncode, r.stdout) == (2, b"")
+    assert r.stderr.decode() == (
+        "Error: <stdin>: stdin is a terminal, not data; pipe the predictions in "
+        "(losscli compute - < preds.csv) or pass a file path\n"
+    )

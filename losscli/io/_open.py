@@ -88,7 +88,17 @@ def _open_source(p: str, role: str) -> _Source:
 
 
 def _open_stdin_source(role: str) -> _Source:
-    return _Source(STDIN_NAME, role, stdin_binary(), None, regular=False)
+    raw = stdin_binary()
+    try:
+        tty = raw.isatty()
+    except (AttributeError, OSError, ValueError):
+        tty = False
+    if tty:  # reading would wait for typed input, which looks like a hang
+        raise InputError(
+            f"{STDIN_NAME}: stdin is a terminal, not data; pipe the {role} in "
+            f"(losscli compute - < preds.csv) or pass a file path"
+        )
+    return _Source(STDIN_NAME, role, raw, None, regular=False)
 
 
 def _text_opener(src: _Source) -> Any:

@@ -1538,7 +1538,10 @@ class Evaluation:
             if weights is not None and np.any(weights[rows] < 0):
                 i = int(rows[first_bad(weights[rows] < 0)])
                 where = self._where(chunk)
-                raise InputError(f"{where(i)}: sample weight {weights[i]:g} is negative")
+                raise InputError(
+                    f"{where(i)}: sample weight {weights[i]:g} is negative; weights must be >= 0 "
+                    "(0 leaves a row out)"
+                )
             if rows.size:
                 raws.append(raw[rows])
                 preds_s.append(preds[rows])
@@ -1563,7 +1566,12 @@ class Evaluation:
         """Decide the plan from the first usable rows (:data:`INFER_ROWS`), accumulating
         nothing."""
         if self.plan is None:
-            next(self._planned(self._read(allow_empty=True)), None)
+            for chunk, preds, raw, weights, *_ in self._planned(self._read(allow_empty=True)):
+                plan = self.plan
+                if weights is None or plan is None or plan.weight_exp is not None:
+                    break  # the weights' scale is part of the plan: read on to a positive weight
+                valid = ~self._invalid_rows(preds, raw, weights)
+                self._scale_weights(weights[valid], self._where(chunk))
         if self.plan is None:
             raise InputError(
                 f"{self.pred_table.name} has no data rows"
@@ -1623,11 +1631,16 @@ class Evaluation:
 
         if weights is not None and np.any(weights < 0):
             i = first_bad(weights < 0)
-            raise InputError(f"{where_kept(i)}: sample weight {weights[i]:g} is negative")
+            raise InputError(
+                f"{where_kept(i)}: sample weight {weights[i]:g} is negative; weights must be "
+                ">= 0 (0 leaves a row out)"
+            )
         if self.plan is None:
             self._start(self._decide(raw, preds, where_kept))
         plan = self.plan
         assert plan is not None
+        if weights is not None:
+            weights = self._scale_weights(weights, where_kept)
         if not count:  # decide() only wants the plan
             return None
         if self.opts.activation:
@@ -1714,6 +1727,29 @@ class Evaluation:
                 f"negative class is {_show_label(neg)} ({at}), and there is one prediction "
                 "column; fix the labels, or give one prediction column per class"
             )
+
+    def _scale_weights(self, weights: np.ndarray, where: Any) -> np.ndarray:
+        """The weights times ``2**plan.weight_exp`` (exact), the exponent fixed at the first
+        positive weight: multiplying every weight by a constant changes no number, and no
+        sum or product of weights over- or underflows (1e-200 or 1e160 are weights like 1).
+        """
+        plan = self.plan
+        assert plan is not None
+        if plan.weight_exp is None:
+            top = float(weights.max()) if weights.size else 0.0
+            if top == 0.0:
+                return weights  # zeros stay zeros whatever the scale
+            plan.weight_exp = -math.frexp(top)[1]
+        with np.errstate(over="ignore"):
+            out = np.ldexp(weights, plan.weight_exp)
+        if not np.isfinite(out).all():
+            i = first_bad(~np.isfinite(out))
+            raise InputError(
+                f"{where(i)}: sample weight {weights[i]:g} is more than 1e308 times the "
+                "largest weight of the first chunk, beyond float64's range; rescale column "
+                f"{self.cols.weight!r}"
+            )
+        return out
 
     def _accumulate(self, p: _Prepared, per_sample: Any) -> None:
         """Update the loss and metric accumulators with one prepared chunk."""
@@ -1967,11 +2003,18 @@ class Evaluation:
             mres = state.metrics_acc.result()
         else:
             mres = state.metrics_acc.result(zero_division=self.opts.zero_division)
+            if self.cols.weight is not None:
+                counts_in_mean_weights(mres)
         return losses, stats, mres, warnings + list(mres.warnings)
 
     def _report(self) -> Report:
         plan = self.plan
         assert plan is not None
+        if self.cols.weight is not None and plan.weight_exp is None and self.n_rows:
+            raise InputError(
+                f"{self.pred_table.name}: every sample weight in column {self.cols.weight!r} "
+                "is 0, so no row counts; give the rows positive weights (or drop --weight-col)"
+            )
         warnings = list(self.warnings)
         if self.n_renormalised:
             warnings.append(
@@ -2253,6 +2296,31 @@ class Evaluation:
             settings["seed"] = self.opts.seed
             settings["ci_resampling"] = "poisson"
         return settings
+
+
+def counts_in_mean_weights(mres: Any) -> None:
+    """Weighted counts (confusion cells, support) in units of the mean weight, in place.
+
+    A weighted count is ``sum(w) * n / sum(w)``-scaled: each row counts ``w / mean(w)``, so
+    the confusion matrix sums to the evaluated rows (per label for multi-label) whatever the
+    weights' scale, and equal weights give the unweighted counts (as floats).
+
+    >>> from losscli.metrics.result import MetricsResult
+    >>> m = MetricsResult(metrics={}, per_class=[{"support": 3e-200}, {"support": 1e-200}],
+    ...                   confusion_matrix=[[2e-200, 1e-200], [0.0, 1e-200]], n_samples=4,
+    ...                   total_weight=4e-200)
+    >>> counts_in_mean_weights(m); m.confusion_matrix, [r["support"] for r in m.per_class]
+    ([[2.0, 1.0], [0.0, 1.0]], [3.0, 1.0])
+    """
+    if not mres.total_weight > 0:
+        return
+    unit = mres.n_samples / mres.total_weight
+    mres.confusion_matrix = (np.asarray(mres.confusion_matrix, dtype=np.float64) * unit).tolist()
+    for row in mres.per_class:
+        if row.get("support") is not None:
+            row["support"] = float(row["support"]) * unit
+    for row in mres.calibration:
+        row["weight"] = float(row["weight"]) * unit
 
 
 def _finite(value: float | None) -> float:

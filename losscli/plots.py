@@ -295,7 +295,12 @@ def _roc_pr(w: _Writer, d: dict[str, Any], ev: Any) -> None:
 
 
 def _reliability(w: _Writer, d: dict[str, Any], ev: Any) -> None:
-    bins = ev.metrics_acc.result(zero_division=0).calibration
+    from losscli.engine import counts_in_mean_weights
+
+    res = ev.metrics_acc.result(zero_division=0)
+    if ev.cols.weight is not None:  # bin weights in units of the mean weight, as the report's
+        counts_in_mean_weights(res)
+    bins = res.calibration
     ece = d["metrics"].get("ece")
     lower = np.array([b["lower"] for b in bins])
     upper = np.array([b["upper"] for b in bins])

@@ -63,6 +63,10 @@ class Plan:
     #: rows fitted the 0-based index reading too (the same columns): a later label the two
     #: readings tell apart is an error asking for --labels-are
     readings_agree: bool = False
+    # --weight-col: every weight is multiplied by 2**weight_exp (exact) as it is read, so the
+    # largest weight of the first chunk with a positive one lies in [0.5, 1): a weight only
+    # counts relative to the others, and no sum or product of weights over- or underflows
+    weight_exp: int | None = None
 
     @property
     def n_outputs(self) -> int:

@@ -147,3 +147,26 @@ def test_weighted_loss_mean_is_sum_wl_over_sum_w(tmp_path, loss):
     if loss == "zero_one":
         ref = skm.zero_one_loss(y, (p > 0.5).astype(int), sample_weight=w)
         assert ours == pytest.approx(ref, rel=1e-12)
+
+
+@pytest.mark.parametrize("scale", [1.0, 3.7, 1e-200, 1e160])
+def test_weighted_counts_are_in_units_of_the_mean_weight(tmp_path, scale):
+    y = np.array([1, 0, 1, 0, 1, 1])
+    p = np.array([0.9, 0.1, 0.4, 0.7, 0.55, 0.8])
+    w = np.array([1.0, 3.0, 0.5, 2.0, 0.25, 0.0]) * scale
+    f = write_csv(
+        tmp_path / "p.csv",
+        ["label", "prob", "w"],
+        [(a, b, repr(float(c))) for a, b, c in zip(y, p, w)],
+    )
+    d = run("compute", f, "--weight-col", "w", "-q")
+    pred = (p > 0.5).astype(int)
+    peer = skm.confusion_matrix(y, pred, sample_weight=w)  # raw weight sums
+    ours = np.asarray(d["confusion_matrix"])
+    np.testing.assert_allclose(ours, peer * (w.size / w.sum()), rtol=1e-12)
+    assert ours.sum() == pytest.approx(6.0, rel=1e-12)  # n_evaluated, at any scale
+    if scale != w.size / w.sum():
+        assert not np.allclose(ours, peer)
+    assert d["metrics"]["mcc"] == pytest.approx(
+        skm.matthews_corrcoef(y, pred, sample_weight=w / scale), rel=1e-12
+    )

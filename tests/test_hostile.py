@@ -107,6 +107,11 @@ def _files(d: Path) -> dict[str, Path]:
     text("badscorethr.json", '{"scores": "logits", "score_threshold": "x"}')
     text("poslpthr.json", '{"scores": "log-probs", "score_threshold": 0.5}')
     text("lp.csv", "label,lp\n1,-0.1\n0,-2\n")
+    text("wneg.csv", "label,prob,w\n1,0.9,1\n0,0.1,-2\n")
+    text("wnan.csv", "label,prob,w\n1,0.9,1\n0,0.1,nan\n")
+    text("winf.csv", "label,prob,w\n1,0.9,inf\n0,0.1,1\n")
+    text("wzero.csv", "label,prob,w\n1,0.9,0\n0,0.1,0.0\n")
+    text("wrange.csv", "label,prob,w\n1,0.9,1e-10\n0,0.1,1e300\n")
     np.save(d / "cube.npy", np.zeros((2, 2, 2)))
     np.save(d / "empty.npy", np.zeros((0,)))
     np.save(d / "obj.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
@@ -425,6 +430,36 @@ CASES = [
         ["{cut.parquet}"],
         "{cut.parquet}: is not a valid Parquet file (corrupt or truncated): Parquet magic bytes "
         "not found in footer. Either the file is corrupted or this is not a parquet file.",
+    ),
+    (
+        "negative weight",
+        ["{wneg.csv}", "--weight-col", "w"],
+        "{wneg.csv}: line 3: sample weight -2 is negative; weights must be >= 0 (0 leaves a row "
+        "out)",
+    ),
+    (
+        "NaN weight",
+        ["{wnan.csv}", "--weight-col", "w"],
+        "{wnan.csv}: line 3: weight column 'w' is missing, NaN or inf; fix the file or pass "
+        "--drop-invalid to skip such rows",
+    ),
+    (
+        "infinite weight",
+        ["{winf.csv}", "--weight-col", "w"],
+        "{winf.csv}: line 2: weight column 'w' is missing, NaN or inf; fix the file or pass "
+        "--drop-invalid to skip such rows",
+    ),
+    (
+        "every weight zero",
+        ["{wzero.csv}", "--weight-col", "w"],
+        "{wzero.csv}: every sample weight in column 'w' is 0, so no row counts; give the rows "
+        "positive weights (or drop --weight-col)",
+    ),
+    (
+        "weights beyond float64's range",
+        ["{wrange.csv}", "--weight-col", "w", "--chunk-size", "1"],
+        "{wrange.csv}: line 3: sample weight 1e+300 is more than 1e308 times the largest weight "
+        "of the first chunk, beyond float64's range; rescale column 'w'",
     ),
     (
         "missing path",

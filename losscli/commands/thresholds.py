@@ -125,6 +125,8 @@ def compute_thresholds(
     bests: list[dict[str, Any]] = []
     tables: list[list[dict[str, Any]]] = []
     for name, (y, s, w), p in named:
+        if w is not None and w.sum() > 0:  # counts in units of the mean weight, as compute's
+            w = w * (w.size / w.sum())
         full = threshold_sweep(y, s, w, beta=beta, scores=kind)
         n_pos = float(np.sum(y if w is None else y * w))
         n_all = float(y.size if w is None else np.sum(w))

@@ -11,7 +11,8 @@ equals the sums of one pass); ``finalize`` turns sums into the dataset value, eq
 
 * "mean": ``sums = [sum(sw * l_n), sum(sw * d_n)]`` with ``d_n`` 1, or 0 for ignored rows;
 * "weighted_mean" (ce, nll, multi-class focal): ``d_n = w[y_n]`` (torch's weighted mean);
-* "dice" / "jaccard": ``sums = [sum p y, sum p, sum y, n]`` over all elements (the soft Dice form);
+* "dice" / "jaccard": ``sums = [sum p y, sum p, sum y, n]`` over all elements (the soft Dice
+  form), weighted, then the unweighted ``n`` (the sums count in units of the mean weight);
 * "rmse": ``sums`` of the squared errors as "mean", value ``sqrt(sums[0] / sums[1])``.
 """
 
@@ -471,7 +472,7 @@ def compute(
 
     Formula: "mean" losses ``sums = [sum(sw*l_n), sum(sw*d_n)]`` (``d_n = w[y_n]`` for
     class-weighted ce/nll/focal, 0 for ignored rows, else 1); dice/jaccard
-    ``sums = [sum sw*I_n, sum sw*P_n, sum sw*Y_n, sum sw*n_n]``.
+    ``sums = [sum sw*I_n, sum sw*P_n, sum sw*Y_n, sum sw*n_n, sum n_n]``.
 
     Args:
         name: loss name or alias.
@@ -533,6 +534,8 @@ def compute(
         stats = np.stack([first, d], axis=1)
     with np.errstate(invalid="ignore"):
         rows = sw[:, None] * stats
+    if red in ("dice", "jaccard"):  # and the unweighted element count: the smoothing's unit
+        rows = np.concatenate([rows, stats[:, 3:4]], axis=1)
     return LossChunk(per_sample=per_sample, sums=rows.sum(axis=0), rows=rows)
 
 
@@ -568,7 +571,10 @@ def finalize(
             return float("nan")
         smooth = validate_params(params)["dice_smooth"]
         fn = binary.dice_from_stats if red == "dice" else binary.jaccard_from_stats
-        return float(fn(sums[0], sums[1], sums[2], smooth))
+        # weighted sums in units of the mean weight (sums[4] / sums[3] = n / sum(w); exactly
+        # 1 unweighted): the smoothing adds to counts, so equal weights give the plain value
+        unit = sums[4] / sums[3] if sums.size > 4 else 1.0
+        return float(fn(sums[0] * unit, sums[1] * unit, sums[2] * unit, smooth))
     if sums[1] == 0:
         return float("nan")
     mean = sums[0] / sums[1]

@@ -224,9 +224,10 @@ def compact_floats(values: np.ndarray) -> np.ndarray:
     (dtype('float32'), dtype('float64'))
     """
     head = values.reshape(-1)[:1024]  # most float64 data fails here: no float32 copy of it all
-    if np.array_equal(head.astype(np.float32), head):
-        as32 = values.astype(np.float32)
-        if np.array_equal(as32, values):
-            return as32
-        del as32
+    with np.errstate(over="ignore"):  # beyond float32's range: inf, not equal, kept float64
+        if np.array_equal(head.astype(np.float32), head):
+            as32 = values.astype(np.float32)
+            if np.array_equal(as32, values):
+                return as32
+            del as32
     return np.array(values, dtype=np.float64)

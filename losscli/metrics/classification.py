@@ -90,7 +90,7 @@ def mcc_from_confusion(cm: np.ndarray) -> float:
     >>> mcc_from_confusion(np.array([[3, 0], [0, 0]]))
     nan
     """
-    m = np.asarray(cm, dtype=np.float64)
+    m = _unit_scale(cm)
     t_sum = m.sum(axis=1)
     p_sum = m.sum(axis=0)
     n_correct = np.trace(m)
@@ -119,7 +119,7 @@ def kappa_from_confusion(cm: np.ndarray) -> float:
     >>> kappa_from_confusion(np.array([[2, 1], [0, 3]]))
     0.6666666666666667
     """
-    m = np.asarray(cm, dtype=np.float64)
+    m = _unit_scale(cm)
     sum0 = m.sum(axis=0)
     sum1 = m.sum(axis=1)
     total = sum0.sum()
@@ -132,3 +132,19 @@ def kappa_from_confusion(cm: np.ndarray) -> float:
     if den == 0:
         return math.nan
     return float(1.0 - np.sum(off * m) / den)
+
+
+def _unit_scale(cm: np.ndarray) -> np.ndarray:
+    """The matrix as float64 times the power of two that brings its total into [0.5, 1).
+
+    Exact (a power of two), so the formulas give the numbers they gave, but their products of
+    counts neither overflow nor underflow whatever the weights' scale (1e160 or 1e-200).
+
+    >>> _unit_scale(np.array([[3, 1], [0, 4]])).tolist()
+    [[0.1875, 0.0625], [0.0, 0.25]]
+    """
+    m = np.asarray(cm, dtype=np.float64)
+    total = float(m.sum())
+    if not (total > 0 and math.isfinite(total)):
+        return m
+    return np.ldexp(m, -math.frexp(total)[1])

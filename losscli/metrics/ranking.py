@@ -24,6 +24,8 @@ Both numbers of one class from one sort (what the accumulators use):
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 __all__ = [
@@ -515,8 +517,12 @@ def _auc_ap_groups(
         num = int(np.dot(gw, 2 * q_total - fps - above))  # exact: twice the U statistic
         auc = num / (2 * int(p_total) * int(q_total))
     else:
-        num_f = float(np.multiply(gw, q_total - 0.5 * (fps + above)).sum())
-        auc = num_f / (float(p_total) * float(q_total))
+        # both sides times a power of two (exact, so the same number): the products of
+        # positive and negative weight neither overflow nor underflow (weights 1e160, 1e-200)
+        kp, kq = -math.frexp(float(p_total))[1], -math.frexp(float(q_total))[1]
+        gw_s = np.ldexp(np.asarray(gw, dtype=np.float64), kp)
+        num_f = float(np.multiply(gw_s, np.ldexp(q_total - 0.5 * (fps + above), kq)).sum())
+        auc = num_f / (math.ldexp(float(p_total), kp) * math.ldexp(float(q_total), kq))
     return auc, ap
 
 

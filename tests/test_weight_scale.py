@@ -71,7 +71,7 @@ def _run(command: str, path: Path, opts: list[str]) -> dict:
         catch_exceptions=False,
     )
     assert r.exit_code == 0, r.stderr
-    d = json.loads(r.stdout)
+    d = json.loads(r.stdout.replace(json.dumps(str(path))[1:-1], "<input>"))  # notes name it
     d.pop("inputs", None)
     return d
 

@@ -16,7 +16,8 @@ import pytest
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from losscli.metrics import ClassificationAccumulator
-from losscli.metrics.accumulator import auc_bin_index
+from losscli.metrics.keys import auc_bin_index
+from losscli.metrics.storage import BinaryChunk, LabelChunk
 
 C = {"binary": 2, "multiclass": 4, "multilabel": 3}
 
@@ -99,20 +100,24 @@ def test_storage_is_compact():
     acc = ClassificationAccumulator("binary", 2)
     acc.update(y, exact32)
     acc.update(y, rng.random(1000))  # not exact in float32: kept as float64
-    (tag, n, bits, pos, neg, pw, nw), second = acc._chunks
-    assert tag == "b" and n == 1000 and bits.nbytes == 125  # one bit of label per row
-    assert pos.dtype == neg.dtype == np.float32 and pos.size + neg.size == 1000
-    assert pw is None and nw is None
-    assert second[3].dtype == np.float64
+    first, second = acc.rows.chunks
+    assert isinstance(first, BinaryChunk)
+    assert first.n == 1000 and first.bits.nbytes == 125  # one bit of label per row
+    assert first.pos_keys.dtype == first.neg_keys.dtype == np.float32
+    assert first.pos_keys.size + first.neg_keys.size == 1000
+    assert first.pos_weights is None and first.neg_weights is None
+    assert second.pos_keys.dtype == np.float64
     mc = ClassificationAccumulator("multiclass", 3)
     mc.update(np.array([0, 2]), np.array([[0.5, 0.25, 0.25], [0.1, 0.1, 0.8]]))
-    assert mc._chunks[0][1].dtype == np.int8 and mc._chunks[0][2].dtype == np.float64
+    (chunk,) = mc.rows.chunks
+    assert isinstance(chunk, LabelChunk)
+    assert chunk.labels.dtype == np.int8 and chunk.keys.dtype == np.float64
     big = ClassificationAccumulator("multiclass", 300)
     big.update(np.array([299]), np.full((1, 300), 1 / 300))
-    assert big._chunks[0][1].dtype == np.int16
+    assert big.rows.chunks[0].labels.dtype == np.int16
     ml = ClassificationAccumulator("multilabel", 2)
     ml.update(np.array([[1.0, 0.0]]), np.array([[0.75, 0.5]]))
-    assert ml._chunks[0][1].dtype == bool and ml._chunks[0][2].dtype == np.float32
+    assert ml.rows.chunks[0].labels.dtype == bool and ml.rows.chunks[0].keys.dtype == np.float32
     assert ml.stored()[1].tolist() == [[0.75, 0.5]]
 
 
@@ -259,7 +264,7 @@ def test_binned_merge_equals_one_pass(task):
     one = ClassificationAccumulator(task, c, auc_bins=32)
     one.update(y, p, w)
     merged = feed(task, c, y, p, w, [30, 31, 170], auc_bins=32)
-    np.testing.assert_allclose(merged._hist, one._hist, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(merged.sums.hist, one.sums.hist, rtol=1e-12, atol=1e-12)
     a, b = one.result(), merged.result()
     for k in a.metrics:
         assert close(a.metrics[k], b.metrics[k], 1e-10), k
@@ -270,7 +275,7 @@ def test_binned_merge_equals_one_pass(task):
 def test_binned_keeps_no_scores():
     acc = ClassificationAccumulator("multiclass", 3, auc_bins=100)
     acc.update(np.array([0, 1, 2]), np.array([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1], [0.3, 0.3, 0.4]]))
-    assert acc._chunks == []
+    assert acc.rows.chunks == []
     with pytest.raises(ValueError, match="binned ranking"):
         acc.stored()
     with pytest.raises(ValueError, match="binned ranking"):

@@ -21,14 +21,16 @@ measures the difference from the exact replicates on the same draws.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from losscli._threads import cpu_count
-
-if TYPE_CHECKING:  # pragma: no cover
-    from losscli.metrics.accumulator import ClassificationAccumulator
+from losscli.metrics.accumulator import ClassificationAccumulator
+from losscli.metrics.builder import Ranking, ResultBuilder, zero_division_note
+from losscli.metrics.keys import auc_bin_index, class_key, rank_axis
+from losscli.metrics.resample import ClassificationRows, cell_sums
+from losscli.metrics.state import CLASSIFICATION_SUMS, Sums
 
 __all__ = ["LINEAR_MIN_RANKED", "rank_terms", "LinearClassification"]
 
@@ -154,20 +156,13 @@ class LinearClassification:
         zero_division: object = "warn",
         extra: list[np.ndarray] | None = None,
     ) -> None:
-        from losscli.metrics.accumulator import (
-            _zero_division_note,
-            auc_bin_index,
-            class_key,
-            rank_axis,
-        )
-        from losscli.metrics.resample import _ClassificationRows
-
         if acc.task not in ("binary", "multiclass"):
             raise ValueError("the linear resampling covers binary and multi-class tasks")
-        rows = _ClassificationRows(acc, with_ranks=False)
+        rows = ClassificationRows(acc, with_ranks=False)
         self.n_cells, self.correct_cells = rows.n_cells, rows.correct_cells
         self.acc = acc
-        self.zdv, self.note = _zero_division_note(zero_division)
+        self.zdv, self.note = zero_division_note(zero_division)
+        self.layout = rows.layout
         n = rows.n
         self.n = n
         ww = np.ones(n) if rows.w is None else rows.w
@@ -189,7 +184,7 @@ class LinearClassification:
 
         extra = extra or []
         ranked = []
-        if acc._rank_mode != "off":
+        if acc.rank_mode != "off":
             ranked = [1] if acc.task == "binary" else list(range(acc.n_classes))
         n_terms = rows.terms.shape[0]
         self.n_sum_cols = n_terms
@@ -206,10 +201,10 @@ class LinearClassification:
         del rows
         self.ranked: list[tuple[int, float]] = []  # (class, AUC numerator U0)
         if ranked:
-            yt, key, w = acc._key_rows()  # ranked by the key, as result()
+            yt, key, w = acc.key_rows()  # ranked by the key, as result()
 
             def terms_of(k: int) -> tuple[np.ndarray, float, np.ndarray]:
-                if acc._rank_mode == "binned":  # the bins of the column (0 in the last bin)
+                if acc.rank_mode == "binned":  # the bins of the column (0 in the last bin)
                     col = key if acc.task == "binary" else key[:, k]
                     s = auc_bin_index(rank_axis(col, acc.rank_key), acc.auc_bins or 1)
                 else:
@@ -240,9 +235,9 @@ class LinearClassification:
         ``LINEAR_MIN_RANKED`` positives and negatives (or ranking is off)."""
         if acc.task not in ("binary", "multiclass") or not acc.keep_rows:
             return False
-        if acc._rank_mode == "off":
+        if acc.rank_mode == "off":
             return True
-        yt, _, _ = acc._key_rows()
+        yt, _, _ = acc.key_rows()
         support = np.bincount(yt.astype(np.intp), minlength=acc.n_classes)
         ranked = support[1:2] if acc.task == "binary" else support
         n = yt.shape[0]
@@ -256,30 +251,20 @@ class LinearClassification:
         P*`` with the resample's exact positive and negative weights ``P*``, ``N*``, clipped
         to [0, 1].
         """
-        from losscli.metrics.accumulator import _Builder, _Ranking
-        from losscli.metrics.resample import Sums
-
         acc = self.acc
         c, bins = acc.n_classes, acc.ece_bins
-        s = Sums(acc)
-        s.total_weight = float(sums[0])
+        s = Sums.zeros(CLASSIFICATION_SUMS, acc.dims)
+        self.layout.fill(s, sums)  # the dense sums come first, in the layout's order
         joint = np.zeros(self.n_cells * bins)
         joint[self.seg_key] = segs[:, 0]
         conf = np.zeros(self.n_cells * bins)
         conf[self.seg_key] = segs[:, 1]
-        joint = joint.reshape(self.n_cells, bins)
-        s._cm = joint.sum(axis=1).reshape(c, c)
-        s._ece_w = joint.sum(axis=0)
-        s._ece_acc = joint[self.correct_cells].sum(axis=0)
-        s._ece_conf = conf.reshape(self.n_cells, bins).sum(axis=0)
-        s._log_loss, s._brier = float(sums[1]), float(sums[2])
-        if acc.task == "multiclass" and acc.top_k is not None:
-            s._top_k_hits = float(sums[3])
+        cell_sums(s, self.n_cells, self.correct_cells, joint, conf, acc.task)
         auc_c: list[float | None] = [None] * c
         ap_c: list[float | None] = [None] * c
         col = self.n_sum_cols  # the first AUC column
         for k, u0 in self.ranked:
-            p_w = float(s._cm[k].sum())
+            p_w = float(s.cm[k].sum())
             n_w = s.total_weight - p_w
             if p_w > 0:
                 ap_c[k] = min(max(float(sums[col + 1]) / p_w, 0.0), 1.0)
@@ -287,6 +272,6 @@ class LinearClassification:
                     auc = (float(sums[col]) - u0) / (p_w * n_w)
                     auc_c[k] = min(max(auc, 0.0), 1.0)
             col += 2
-        ranking = _Ranking(acc._rank_mode, auc_c, ap_c)
-        out: dict[str, Any] = _Builder(s, self.zdv, self.note, ranking).metrics()
+        ranking = Ranking(acc.rank_mode, auc_c, ap_c)
+        out: dict[str, Any] = ResultBuilder(acc, s, self.zdv, self.note, ranking).metrics()
         return out

@@ -20,17 +20,47 @@ Deliberate differences from scikit-learn:
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from losscli.errors import InputError
 from losscli.metrics._common import check_sample_weight, compact_floats, to_float_or_none
+from losscli.metrics.resample import check_counts
 from losscli.metrics.result import MetricsResult
+from losscli.metrics.state import REGRESSION_SUMS, REGRESSION_TERMS, Dims, Sums, TermLayout
 
-__all__ = ["RegressionAccumulator", "MAPE_EPS", "regression_metrics"]
+__all__ = [
+    "RegressionAccumulator",
+    "RegressionChunk",
+    "RegressionTotals",
+    "MAPE_EPS",
+    "regression_metrics",
+    "regression_resample",
+]
 
 MAPE_EPS = float(np.finfo(np.float64).eps)
+
+
+class RegressionChunk(NamedTuple):
+    """One kept chunk: targets and predictions (N, K), weights (N,) or None (float32 if exact)."""
+
+    y_true: np.ndarray
+    y_pred: np.ndarray
+    weights: np.ndarray | None
+
+
+class RegressionTotals(NamedTuple):
+    """Per-output sums the regression metrics are computed from, each float64 (K,)."""
+
+    w: np.ndarray
+    sse: np.ndarray
+    sae: np.ndarray
+    sape: np.ndarray
+    m2: np.ndarray
+    ymin: np.ndarray
+    ymax: np.ndarray
+    max_err: np.ndarray
 
 
 class RegressionAccumulator:
@@ -54,20 +84,12 @@ class RegressionAccumulator:
 
     def __init__(self, keep_rows: bool = False) -> None:
         self.keep_rows = bool(keep_rows)
-        self._chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]] = []
+        self._chunks: list[RegressionChunk] = []
         self._rows_cache: Any = None
         self.n_outputs: int | None = None
         self.n_rows = 0
         self.weighted = False
-        self._w = np.zeros(0)
-        self._mean = np.zeros(0)
-        self._m2 = np.zeros(0)
-        self._sse = np.zeros(0)
-        self._sae = np.zeros(0)
-        self._sape = np.zeros(0)
-        self._ymin = np.zeros(0)
-        self._ymax = np.zeros(0)
-        self._max_err = np.zeros(0)
+        self.sums = Sums.zeros(REGRESSION_SUMS, Dims("regression", 0))
         self._shift = np.zeros(0)
 
     def __getstate__(self) -> dict[str, Any]:
@@ -81,10 +103,7 @@ class RegressionAccumulator:
         # moments are kept for y - shift (the first row seen): means near zero keep the
         # Chan merge's difference of means precise when |mean| >> spread
         self._shift = np.asarray(shift, dtype=np.float64).copy()
-        for name in ("_w", "_mean", "_m2", "_sse", "_sae", "_sape", "_max_err"):
-            setattr(self, name, np.zeros(k))
-        self._ymin = np.full(k, np.inf)
-        self._ymax = np.full(k, -np.inf)
+        self.sums = Sums.zeros(REGRESSION_SUMS, Dims("regression", k))
 
     def update(
         self, y_true: np.ndarray, y_pred: np.ndarray, sample_weight: np.ndarray | None = None
@@ -140,18 +159,19 @@ class RegressionAccumulator:
         self.n_rows += n
         if self.keep_rows:
             kept_w = None if sample_weight is None else compact_floats(w)
-            self._chunks.append((compact_floats(yt), compact_floats(yp), kept_w))
+            self._chunks.append(RegressionChunk(compact_floats(yt), compact_floats(yp), kept_w))
             self._rows_cache = None
         err = yp - yt
         abs_err = np.abs(err)
-        self._sse += w @ (err**2)
-        self._sae += w @ abs_err
-        self._sape += w @ (abs_err / np.maximum(np.abs(yt), MAPE_EPS))
-        self._max_err = np.maximum(self._max_err, abs_err.max(axis=0))
+        sums = self.sums
+        sums.sse += w @ (err**2)
+        sums.sae += w @ abs_err
+        sums.sape += w @ (abs_err / np.maximum(np.abs(yt), MAPE_EPS))
+        sums.max_err = np.maximum(sums.max_err, abs_err.max(axis=0))
         live = w > 0
         if live.any():
-            self._ymin = np.minimum(self._ymin, yt[live].min(axis=0))
-            self._ymax = np.maximum(self._ymax, yt[live].max(axis=0))
+            sums.ymin = np.minimum(sums.ymin, yt[live].min(axis=0))
+            sums.ymax = np.maximum(sums.ymax, yt[live].max(axis=0))
         wc = float(w.sum())
         if wc > 0:
             ys = yt - self._shift
@@ -161,13 +181,14 @@ class RegressionAccumulator:
 
     def _combine(self, wb: np.ndarray, mean_b: np.ndarray, m2_b: np.ndarray) -> None:
         """Chan et al. pairwise merge of (weight, mean, M2) into the running moments."""
-        wa = self._w
+        sums = self.sums
+        wa = sums.w
         total = wa + wb
         safe = np.where(total > 0, total, 1.0)
-        delta = mean_b - self._mean
-        self._mean = np.where(total > 0, self._mean + delta * wb / safe, self._mean)
-        self._m2 = self._m2 + m2_b + np.where(total > 0, delta**2 * wa * wb / safe, 0.0)
-        self._w = total
+        delta = mean_b - sums.mean
+        sums.mean = np.where(total > 0, sums.mean + delta * wb / safe, sums.mean)
+        sums.m2 = sums.m2 + m2_b + np.where(total > 0, delta**2 * wa * wb / safe, 0.0)
+        sums.w = total
 
     def merge(self, other: RegressionAccumulator) -> RegressionAccumulator:
         """Add another accumulator's sums and moments into this one and return ``self``.
@@ -207,13 +228,9 @@ class RegressionAccumulator:
         self._rows_cache = None
         self.n_rows += other.n_rows
         self.weighted = self.weighted or other.weighted
-        self._combine(other._w, other._mean + (other._shift - self._shift), other._m2)
-        self._sse = self._sse + other._sse
-        self._sae = self._sae + other._sae
-        self._sape = self._sape + other._sape
-        self._max_err = np.maximum(self._max_err, other._max_err)
-        self._ymin = np.minimum(self._ymin, other._ymin)
-        self._ymax = np.maximum(self._ymax, other._ymax)
+        theirs = other.sums
+        self._combine(theirs.w, theirs.mean + (other._shift - self._shift), theirs.m2)
+        self.sums.merge(theirs)  # the add / min / max sums (the moments merged just above)
         return self
 
     def result(self) -> MetricsResult:
@@ -229,33 +246,32 @@ class RegressionAccumulator:
         >>> m["rmse"], m["mape"], m["r2"]
         (0.816496580927726, 0.25, 0.5714285714285714)
         """
-        if self.n_outputs is None or not np.any(self._w > 0):
+        s = self.sums
+        if self.n_outputs is None or not np.any(s.w > 0):
             return regression_metrics(None, n_rows=self.n_rows)
-        state = (
-            self._w,
-            self._sse,
-            self._sae,
-            self._sape,
-            self._m2,
-            self._ymin,
-            self._ymax,
-            self._max_err,
-        )
-        return regression_metrics(state, n_rows=self.n_rows)
+        totals = RegressionTotals(s.w, s.sse, s.sae, s.sape, s.m2, s.ymin, s.ymax, s.max_err)
+        return regression_metrics(totals, n_rows=self.n_rows)
 
     # -- resampling ------------------------------------------------------------------------
 
-    def _rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """The kept rows in update order as float64 ``(y_true (N, K), y_pred, weights)``."""
+    def kept_rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """The kept rows in update order as float64 ``(y_true (N, K), y_pred, weights)``.
+
+        >>> acc = RegressionAccumulator(keep_rows=True)
+        >>> acc.update(np.array([1.0, 2.0]), np.array([1.5, 2.0]))
+        >>> acc.kept_rows()[1].ravel().tolist()
+        [1.5, 2.0]
+        """
         k = self.n_outputs or 0
-        if not self._chunks:
+        chunks = self._chunks
+        if not chunks:
             return np.zeros((0, k)), np.zeros((0, k)), None
-        yt = np.concatenate([ch[0] for ch in self._chunks]).astype(np.float64, copy=False)
-        yp = np.concatenate([ch[1] for ch in self._chunks]).astype(np.float64, copy=False)
-        if all(ch[2] is None for ch in self._chunks):
+        yt = np.concatenate([ch.y_true for ch in chunks]).astype(np.float64, copy=False)
+        yp = np.concatenate([ch.y_pred for ch in chunks]).astype(np.float64, copy=False)
+        if all(ch.weights is None for ch in chunks):
             return yt, yp, None
         w = np.concatenate(
-            [np.ones(ch[0].shape[0]) if ch[2] is None else ch[2] for ch in self._chunks]
+            [np.ones(ch.y_true.shape[0]) if ch.weights is None else ch.weights for ch in chunks]
         ).astype(np.float64, copy=False)
         return yt, yp, w
 
@@ -287,26 +303,31 @@ class RegressionAccumulator:
         >>> [m["mae"] for m in acc.resample(np.array([[1, 1, 1], [2, 0, 1]]))]
         [0.6666666666666666, 0.3333333333333333]
         """
-        from losscli.metrics.resample import regression_resample
-
         if not self.keep_rows:
             raise ValueError("rows were not kept: build the accumulator with keep_rows=True")
         return regression_resample(self, counts)
 
+    def resample_rows(self) -> RegressionRows:
+        """The per-row terms of the kept rows, built once per update / merge."""
+        if self._rows_cache is None:
+            self._rows_cache = RegressionRows(self)
+        rows: RegressionRows = self._rows_cache
+        return rows
 
-def regression_metrics(state: tuple[np.ndarray, ...] | None, n_rows: float = 0) -> MetricsResult:
+
+def regression_metrics(state: RegressionTotals | None, n_rows: float = 0) -> MetricsResult:
     """Regression metrics from per-output sums (shared by ``result()`` and ``resample``).
 
     Args:
-        state: ``(W, sse, sae, sape, M2, ymin, ymax, max_err)``, each float64 (K,), or None
-            when there is no row with positive weight.
+        state: the per-output :class:`RegressionTotals`, or None when there is no row with
+            positive weight.
         n_rows: number of rows (R^2 needs two).
 
     Returns:
         A :class:`MetricsResult` (``metrics``, ``per_output``, ``warnings``).
 
     >>> one = np.array([1.0])  # W 2, sse 1, sae 1, sape 1, M2 2, y in [0, 2], max error 1
-    >>> state = (2 * one, one, one, one, 2 * one, 0 * one, 2 * one, one)
+    >>> state = RegressionTotals(2 * one, one, one, one, 2 * one, 0 * one, 2 * one, one)
     >>> regression_metrics(state, n_rows=2).metrics["r2"]
     0.5
     """
@@ -322,7 +343,8 @@ def regression_metrics(state: tuple[np.ndarray, ...] | None, n_rows: float = 0) 
             n_samples=int(n_rows),
             ece_bins=0,
         )
-    w, sse, sae, sape, m2, ymin, ymax, max_err = state
+    w, sse, sae, sape, m2 = state.w, state.sse, state.sae, state.sape, state.m2
+    ymin, ymax, max_err = state.ymin, state.ymax, state.max_err
     n_outputs = w.shape[0]
     safe = np.where(w > 0, w, 1.0)
     mse = np.where(w > 0, sse / safe, np.nan)
@@ -370,6 +392,98 @@ def regression_metrics(state: tuple[np.ndarray, ...] | None, n_rows: float = 0) 
         ece_bins=0,
         per_output=per_output,
     )
+
+
+class RegressionRows:
+    """The per-row terms of a RegressionAccumulator's kept rows, built once.
+
+    ``terms`` is (layout.width, N) in the order of
+    :data:`~losscli.metrics.state.REGRESSION_TERMS`: ones (the total weight), then per output
+    ``e^2``, ``|e|``, ``|e| / max(|y|, eps)`` and ``y - centre``.
+    """
+
+    def __init__(self, acc: RegressionAccumulator) -> None:
+        yt, yp, w = acc.kept_rows()
+        self.n = yt.shape[0]
+        self.w = w
+        err = yp - yt
+        abs_err = np.abs(err)
+        ww = np.ones(self.n) if w is None else w
+        total = ww.sum()
+        # the centre of y_true for the per-resample mean: close to every resample's mean
+        self.centre = (ww @ yt) / total if total > 0 else np.zeros(yt.shape[1])
+        self.layout = TermLayout(REGRESSION_TERMS, Dims("regression", yt.shape[1]), None)
+        cols = {
+            "w": np.ones((1, self.n)),
+            "sse": (err**2).T,
+            "sae": abs_err.T,
+            "sape": (abs_err / np.maximum(np.abs(yt), MAPE_EPS)).T,
+            "dev": (yt - self.centre).T,
+        }
+        self.terms = np.vstack([cols[t.name] for t in self.layout.terms])
+        self.y = np.asfortranarray(yt)  # columns contiguous for the per-output passes
+        self.row_max_err = abs_err.max(axis=1) if self.n else np.zeros(0)
+
+
+def regression_resample(
+    acc: RegressionAccumulator, counts: object
+) -> list[dict[str, float | None]]:
+    """The metrics dict of each resample (``RegressionAccumulator.resample``'s work).
+
+    Resample b: ``v = counts[b] * w``; ``[W, sse, sae, sape, sum v (y - centre)] = terms @ v``
+    per output; the mean ``centre + sum v (y - centre) / W``; ``M2 = sum v (y - mean)^2``
+    directly; ``ymin`` / ``ymax`` over rows with ``v > 0``; ``max_error`` over rows with
+    ``counts > 0``.
+
+    Args:
+        acc: an accumulator built with ``keep_rows=True``.
+        counts: (B, N) multiplicities (see :func:`check_counts`).
+
+    Returns:
+        B dicts with the keys of ``acc.result().metrics``.
+
+    >>> acc = RegressionAccumulator(keep_rows=True)
+    >>> acc.update(np.array([1.0, 2.0, 3.0]), np.array([1.5, 2.0, 2.0]))
+    >>> regression_resample(acc, np.array([[0, 0, 2]]))[0]["mse"]
+    1.0
+    """
+    cnt = check_counts(counts, acc.n_rows)
+    rows = acc.resample_rows()
+    at = rows.layout.slices
+    k = 0 if acc.n_outputs is None else acc.n_outputs
+    out: list[dict[str, float | None]] = []
+    for b in range(cnt.shape[0]):
+        row = cnt[b]
+        v = row.astype(np.float64)
+        if rows.w is not None:
+            v *= rows.w
+        d = rows.terms @ v
+        wt = float(d[at["w"]][0])
+        if k == 0 or not wt > 0:
+            out.append(regression_metrics(None).metrics)
+            continue
+        sse, sae, sape, dev = d[at["sse"]], d[at["sae"]], d[at["sape"]], d[at["dev"]]
+        mean = rows.centre + dev / wt
+        live = v > 0
+        m2 = np.empty(k)
+        ymin = np.empty(k)
+        ymax = np.empty(k)
+        for j in range(k):
+            col = rows.y[:, j]
+            dy = col - mean[j]
+            m2[j] = float(v @ (dy * dy))
+            ymin[j] = np.min(col, where=live, initial=np.inf)
+            ymax[j] = np.max(col, where=live, initial=-np.inf)
+        max_err = float(np.max(rows.row_max_err, where=row > 0, initial=0.0))
+        totals = RegressionTotals(
+            np.full(k, wt), sse, sae, sape, m2, ymin, ymax, np.full(k, max_err)
+        )
+        res = regression_metrics(
+            totals,
+            n_rows=float(row.sum()),
+        )
+        out.append(res.metrics)
+    return out
 
 
 def _mean(values: np.ndarray) -> float | None:

@@ -1,0 +1,427 @@
+"""From sums to metrics: :class:`ResultBuilder` (the one place a metric's formula lives).
+
+``result()``, ``resample`` and the linear path all hand their sums
+(:class:`~losscli.metrics.state.Sums`) and per-class ranking values (:class:`Ranking`) to the
+same builder, so a resample's metrics dict is ``result().metrics`` of the re-weighted rows.
+A metric computed from the confusion counts (or any existing sum) is one more line in
+:meth:`ResultBuilder.build`, one more row in :mod:`losscli.metrics.catalog`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from losscli.metrics._common import (
+    fill_undefined,
+    name_list,
+    nan_average,
+    parse_zero_division,
+    safe_ratio,
+    to_float_or_none,
+)
+from losscli.metrics.calibration import ece_bin_edges, expected_calibration_error
+from losscli.metrics.classification import (
+    kappa_from_confusion,
+    mcc_from_confusion,
+    per_class_counts,
+    prf_from_counts,
+)
+from losscli.metrics.result import MetricsResult
+from losscli.metrics.state import SAMPLE_STATS, Sums
+
+__all__ = ["Ranking", "ResultBuilder", "RankingReport", "ratio", "zero_division_note"]
+
+
+@dataclass
+class Ranking:
+    """ROC AUC and AP per class, how they were computed, and the binned error bounds.
+
+    Attributes:
+        mode: ``"exact"``, ``"binned"`` or ``"off"``.
+        auc, ap: per class, None where undefined.
+        bounds: binned mode: per class ``(auc bound, ap bound)``.
+    """
+
+    mode: str
+    auc: list[float | None]
+    ap: list[float | None]
+    bounds: list[tuple[float | None, float | None]] | None = None
+
+
+def zero_division_note(zero_division: object) -> tuple[float, str]:
+    """The zero-division value and the tail of its warnings ("" for none).
+
+    >>> zero_division_note("warn")
+    (0.0, 'set to 0. Use --zero-division to change it.')
+    """
+    zdv, warn = parse_zero_division(zero_division)
+    if warn:
+        return zdv, "set to 0. Use --zero-division to change it."
+    if math.isnan(zdv):
+        return zdv, "reported as null."
+    return zdv, ""
+
+
+class ResultBuilder:
+    """Turns an accumulator's sums into a :class:`MetricsResult` (or only its flat metrics).
+
+    Args:
+        acc: the accumulator: its settings (``task``, ``n_classes``, ``class_names``,
+            ``top_k``, ``beta``, ``ece_bins``, ``auc_bins``, ``rank_key``), ``weighted`` and
+            ``n_rows``.
+        sums: the :class:`~losscli.metrics.state.Sums` to report: the accumulator's own, or
+            one resample's.
+        zdv: the zero-division value; ``note`` the tail of its warnings ("" for none).
+        ranking: the AUC / AP per class.
+
+    >>> from losscli.metrics import ClassificationAccumulator
+    >>> acc = ClassificationAccumulator("binary", 2)
+    >>> acc.update(np.array([1.0, 0.0]), np.array([0.75, 0.25]))
+    >>> ResultBuilder(acc, acc.sums, 0.0, "", acc.rank_values()).metrics()["accuracy"]
+    1.0
+    """
+
+    def __init__(self, acc: Any, sums: Sums, zdv: float, note: str, ranking: Ranking) -> None:
+        self.acc = acc
+        self.sums = sums
+        self.zdv = zdv
+        self.note = note
+        self.ranking = ranking
+        self.warnings: list[str] = []
+        self.noun = "label" if acc.task == "multilabel" else "class"
+        self.bound: dict[str, float | None] = {}
+
+    def undefined(self, what: str, mask: np.ndarray, reason: str) -> None:
+        if self.note and np.any(mask):
+            names = name_list(self.acc.class_names, mask, self.noun)
+            self.warnings.append(f"{what} is undefined for {names} ({reason}); {self.note}")
+
+    def metrics(self) -> dict[str, float | None]:
+        """Only the flat metrics (what a resample needs): no per-class rows or bins."""
+        return self.build(full=False).metrics
+
+    def build(self, full: bool = True) -> MetricsResult:
+        acc, sums = self.acc, self.sums
+        task = acc.task
+        big_w = sums.total_weight
+        metrics: dict[str, float | None] = {}
+
+        if task == "multilabel":
+            mcm = sums.cm
+            tn, fp, fn, tp = mcm[:, 0, 0], mcm[:, 0, 1], mcm[:, 1, 0], mcm[:, 1, 1]
+            pred, true = tp + fp, tp + fn
+        else:
+            counts = per_class_counts(sums.cm)
+            tp, fp, tn = counts["tp"], counts["fp"], counts["tn"]
+            pred, true = counts["pred"], counts["true"]
+        p, r, f1 = prf_from_counts(tp, pred, true, 1.0)
+        fb = prf_from_counts(tp, pred, true, acc.beta)[2] if acc.beta != 1.0 else None
+        spec = safe_ratio(tn, tn + fp)
+        self.undefined("precision", np.isnan(p), "no predicted samples")
+        self.undefined("recall", np.isnan(r), "no true samples")
+        self.undefined("f1", np.isnan(f1), "no true or predicted samples")
+        if fb is not None:
+            self.undefined("fbeta", np.isnan(fb), "no true or predicted samples")
+        self.undefined("specificity", np.isnan(spec), "no negative samples")
+        zdv = self.zdv
+        pf, rf, f1f, specf = (fill_undefined(a, zdv) for a in (p, r, f1, spec))
+        fbf = None if fb is None else fill_undefined(fb, zdv)
+
+        # accuracy family
+        if task == "multilabel":
+            subset = ratio(sums.subset, big_w)
+            metrics["accuracy"] = subset
+        else:
+            metrics["accuracy"] = ratio(float(np.trace(sums.cm)), big_w)
+            metrics["balanced_accuracy"] = self._balanced_accuracy(r, pred)
+        if task == "binary":
+            metrics["precision"] = to_float_or_none(pf[1])
+            metrics["recall"] = to_float_or_none(rf[1])
+            metrics["f1"] = to_float_or_none(f1f[1])
+            if fbf is not None:
+                metrics["fbeta"] = to_float_or_none(fbf[1])
+            metrics["specificity"] = to_float_or_none(specf[1])
+
+        families = [("precision", pf), ("recall", rf), ("f1", f1f)]
+        if fbf is not None:
+            families.append(("fbeta", fbf))
+        micro_p, micro_r, micro_f1 = prf_from_counts(
+            np.array([tp.sum()]), np.array([pred.sum()]), np.array([true.sum()]), 1.0
+        )
+        micro_fb = prf_from_counts(
+            np.array([tp.sum()]), np.array([pred.sum()]), np.array([true.sum()]), acc.beta
+        )[2]
+        micro = {"precision": micro_p, "recall": micro_r, "f1": micro_f1, "fbeta": micro_fb}
+        if task == "multilabel" and big_w > 0:
+            if np.isnan(micro_p[0]) and self.note:
+                self.warnings.append(
+                    f"precision_micro is undefined (no label predicted); {self.note}"
+                )
+            if np.isnan(micro_r[0]) and self.note:
+                self.warnings.append(f"recall_micro is undefined (no true label); {self.note}")
+        for name, values in families:
+            metrics[f"{name}_macro"] = to_float_or_none(nan_average(values))
+            metrics[f"{name}_micro"] = to_float_or_none(fill_undefined(micro[name], zdv)[0])
+            metrics[f"{name}_weighted"] = to_float_or_none(nan_average(values, true))
+        if task == "multilabel":
+            self._samples(metrics, [name for name, _ in families])
+            metrics["subset_accuracy"] = subset
+            metrics["hamming_loss"] = ratio(sums.hamming, big_w * acc.n_classes)
+        else:
+            mcc = mcc_from_confusion(sums.cm)
+            kappa = kappa_from_confusion(sums.cm)
+            if math.isnan(mcc) and self.note and big_w > 0:
+                self.warnings.append(
+                    f"mcc is undefined (y_true or the predictions hold a single class); {self.note}"
+                )
+            if math.isnan(kappa) and self.note and big_w > 0:
+                self.warnings.append(
+                    "cohen_kappa is undefined (y_true and the predictions hold the same single "
+                    f"class); {self.note}"
+                )
+            metrics["mcc"] = to_float_or_none(zdv if math.isnan(mcc) else mcc)
+            metrics["cohen_kappa"] = to_float_or_none(zdv if math.isnan(kappa) else kappa)
+        if acc.top_k is not None:
+            metrics["top_k_accuracy"] = ratio(sums.top_k_hits, big_w)
+            if acc.top_k >= acc.n_classes:
+                self.warnings.append(
+                    f"top_k_accuracy with k={acc.top_k} and {acc.n_classes} classes is always 1"
+                )
+
+        ranked = RankingReport(acc, sums, self.ranking, self.noun, self.warnings)
+        auc_c, ap_c = ranked.apply(metrics)
+        self.n_auc_excluded, self.n_ap_excluded = ranked.n_auc_excluded, ranked.n_ap_excluded
+        self.bound = ranked.bound
+        metrics["log_loss"] = ratio(sums.log_loss, big_w)
+        metrics["brier"] = ratio(sums.brier, big_w)
+        metrics["ece"] = to_float_or_none(
+            expected_calibration_error(sums.ece_w, sums.ece_conf, sums.ece_acc)
+        )
+        if big_w <= 0:
+            metrics = dict.fromkeys(metrics)
+            self.warnings = [
+                "no samples (or only zero-weight samples) were given; every metric is undefined."
+            ]
+        if not full:
+            return MetricsResult(metrics=metrics, task=task)
+
+        per_class = []
+        for i, name in enumerate(acc.class_names):
+            row: dict[str, Any] = {
+                "class": name,
+                "precision": to_float_or_none(pf[i]),
+                "recall": to_float_or_none(rf[i]),
+                "f1": to_float_or_none(f1f[i]),
+            }
+            if fbf is not None:
+                row["fbeta"] = to_float_or_none(fbf[i])
+            row["support"] = float(true[i]) if acc.weighted else int(round(true[i]))
+            row["specificity"] = to_float_or_none(specf[i])
+            row["roc_auc"] = auc_c[i]
+            row["average_precision"] = ap_c[i]
+            per_class.append(row)
+
+        if acc.weighted:
+            cm_out: list[Any] = sums.cm.tolist()
+        else:
+            cm_out = np.rint(sums.cm).astype(np.int64).tolist()
+
+        edges = ece_bin_edges(acc.ece_bins)
+        calibration = [
+            {
+                "lower": float(edges[b]),
+                "upper": float(edges[b + 1]),
+                "weight": float(sums.ece_w[b]),
+                "confidence": ratio(sums.ece_conf[b], sums.ece_w[b]),
+                "accuracy": ratio(sums.ece_acc[b], sums.ece_w[b]),
+            }
+            for b in range(acc.ece_bins)
+        ]
+        return MetricsResult(
+            metrics=metrics,
+            per_class=per_class,
+            confusion_matrix=cm_out,
+            warnings=self.warnings,
+            ece_bins=acc.ece_bins,
+            task=task,
+            n_samples=acc.n_rows,
+            total_weight=big_w,
+            n_auc_excluded=self.n_auc_excluded,
+            n_ap_excluded=self.n_ap_excluded,
+            calibration=calibration,
+            auc_bins=acc.auc_bins,
+            ranking_error_bound=self.bound,
+        )
+
+    def _balanced_accuracy(self, recall_raw: np.ndarray, pred: np.ndarray) -> float | None:
+        """Mean recall over the classes that have true samples (scikit-learn's rule)."""
+        absent = np.isnan(recall_raw)
+        leftover = absent & (pred > 0)
+        if np.any(leftover):
+            names = name_list(self.acc.class_names, leftover, self.noun)
+            self.warnings.append(
+                f"balanced_accuracy leaves out {names} (predicted but no true samples)."
+            )
+        if np.all(absent):
+            return None
+        return float(np.mean(recall_raw[~absent]))
+
+    def _samples(self, metrics: dict[str, float | None], names: list[str]) -> None:
+        sums = self.sums
+        reasons = {
+            "precision": "no predicted labels",
+            "recall": "no true labels",
+            "f1": "no true or predicted labels",
+            "fbeta": "no true or predicted labels",
+        }
+        for i, stat in enumerate(SAMPLE_STATS):
+            if stat not in names:
+                continue
+            s, wu, nu = sums.samp_sum[i], sums.samp_wundef[i], int(sums.samp_nundef[i])
+            if math.isnan(self.zdv):
+                value = ratio(s, sums.samp_wdef[i])
+            else:
+                value = ratio(s + self.zdv * wu, sums.total_weight)
+            metrics[f"{stat}_samples"] = value
+            if nu and self.note:
+                plural = "sample" if nu == 1 else "samples"
+                self.warnings.append(
+                    f"{stat} is undefined for {nu} {plural} ({reasons[stat]}) in "
+                    f"{stat}_samples; {self.note}"
+                )
+
+
+class RankingReport:
+    """The flat ROC AUC / AP metrics, their exclusions, warnings and binned error bounds.
+
+    Args:
+        acc: the accumulator (settings); ``sums`` the sums reported; ``ranking`` the per-class
+            values; ``noun`` "class" or "label"; ``warnings`` the builder's list (appended to).
+    """
+
+    def __init__(
+        self, acc: Any, sums: Sums, ranking: Ranking, noun: str, warnings: list[str]
+    ) -> None:
+        self.acc = acc
+        self.sums = sums
+        self.ranking = ranking
+        self.noun = noun
+        self.warnings = warnings
+        self.n_auc_excluded = 0
+        self.n_ap_excluded = 0
+        self.bound: dict[str, float | None] = {}
+
+    def apply(self, metrics: dict[str, float | None]) -> tuple[list[Any], list[Any]]:
+        """Put the flat AUC / AP into ``metrics``; return the per-class values."""
+        acc, sums = self.acc, self.sums
+        c = acc.n_classes
+        self.n_auc_excluded = 0
+        self.n_ap_excluded = 0
+        auc_name = "roc_auc" if acc.task == "binary" else "roc_auc_macro"
+        ap_name = "average_precision" if acc.task == "binary" else "average_precision_macro"
+        rk = self.ranking
+        if rk.mode == "off":
+            metrics[auc_name] = None
+            metrics[ap_name] = None
+            self.warnings.append(
+                f"{auc_name} and {ap_name} were not computed (scores not kept: keep_scores=False)."
+            )
+            return [None] * c, [None] * c
+        auc_c, ap_c = rk.auc, rk.ap
+        has_pos = np.array([ap is not None for ap in ap_c], dtype=bool)
+        auc_undef = np.array([a is None for a in auc_c], dtype=bool)
+        if sums.total_weight <= 0:
+            metrics[auc_name] = None
+            metrics[ap_name] = None
+            return auc_c, ap_c
+        if acc.task == "binary":
+            metrics[auc_name] = auc_c[1]
+            metrics[ap_name] = ap_c[1]
+            self._binned_note(auc_name, ap_name, [1])
+            if auc_c[1] is None:
+                only = acc.class_names[1] if has_pos[1] else acc.class_names[0]
+                self.warnings.append(
+                    f"roc_auc is undefined (y_true holds only class '{only}'); reported as null."
+                )
+            if ap_c[1] is None:
+                self.warnings.append(
+                    f"average_precision is undefined (no sample of the positive class "
+                    f"'{acc.class_names[1]}'); reported as null."
+                )
+            return auc_c, ap_c
+        defined_auc = [a for a in auc_c if a is not None]
+        defined_ap = [a for a in ap_c if a is not None]
+        self.n_auc_excluded = c - len(defined_auc)
+        self.n_ap_excluded = c - len(defined_ap)
+        metrics[auc_name] = float(np.mean(defined_auc)) if defined_auc else None
+        metrics[ap_name] = float(np.mean(defined_ap)) if defined_ap else None
+        self._binned_note(auc_name, ap_name, list(range(c)))
+        plural = "classes" if self.noun == "class" else "labels"
+        if self.n_auc_excluded:
+            names = name_list(acc.class_names, auc_undef, self.noun)
+            tail = (
+                f"{auc_name} averages the other {len(defined_auc)} of {c} {plural}."
+                if defined_auc
+                else f"{auc_name} is undefined."
+            )
+            self.warnings.append(
+                f"roc_auc is undefined for {names} (no positive or no negative samples); {tail}"
+            )
+        if self.n_ap_excluded:
+            names = name_list(acc.class_names, ~has_pos, self.noun)
+            tail = (
+                f"{ap_name} averages the other {len(defined_ap)} of {c} {plural}."
+                if defined_ap
+                else f"{ap_name} is undefined."
+            )
+            self.warnings.append(
+                f"average_precision is undefined for {names} (no positive samples); {tail}"
+            )
+        return auc_c, ap_c
+
+    def _binned_note(self, auc_name: str, ap_name: str, classes: list[int]) -> None:
+        """Binned mode: the error bound of the reported AUC / AP and a warning saying so.
+
+        The bound of a macro average is the mean of the bounds of the classes it averages.
+        """
+        rk = self.ranking
+        if rk.mode != "binned" or rk.bounds is None:
+            return
+        auc_b = [rk.bounds[k][0] for k in classes if rk.auc[k] is not None]
+        ap_b = [rk.bounds[k][1] for k in classes if rk.ap[k] is not None]
+        auc_bound = float(np.mean(auc_b)) if auc_b else None  # type: ignore[arg-type]
+        ap_bound = float(np.mean(ap_b)) if ap_b else None  # type: ignore[arg-type]
+        self.bound = {auc_name: auc_bound, ap_name: ap_bound}
+        parts = []
+        if auc_bound is not None:
+            parts.append(
+                f"{auc_name} is within {auc_bound:.2g} of the exact value (half the share of "
+                "positive-negative pairs that share a bin)"
+            )
+        if ap_bound is not None:
+            parts.append(f"{ap_name} within {ap_bound:.2g}")
+        tail = "; " + " and ".join(parts) if parts else ""
+        axis = {
+            "probs": "",
+            "logits": ", equal-width bins of 1/2 + arctan(logit/8)/pi",
+            "log-probs": ", equal-width bins of 1/2 + arctan(x/8)/pi, x = log p - log(1 - p)",
+        }[self.acc.rank_key]
+        self.warnings.append(
+            f"roc_auc and average_precision are binned (--auc-bins {self.acc.auc_bins}{axis}): "
+            f"scores in the same bin count as tied{tail}."
+        )
+
+
+def ratio(num: float, den: float) -> float | None:
+    """``num / den`` as a float, None when ``den`` is zero or the result is not finite.
+
+    >>> ratio(1.0, 4.0), ratio(1.0, 0.0)
+    (0.25, None)
+    """
+    if den == 0:
+        return None
+    return to_float_or_none(num / den)

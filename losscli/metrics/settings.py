@@ -1,0 +1,305 @@
+"""The settings of a classification accumulator and the checks of its input rows.
+
+:class:`ClassificationSettings` validates every setting once (a :class:`UsageError` naming
+it); :func:`check_rows` and :func:`check_key` validate one chunk (an :class:`InputError`
+naming the row).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import numpy as np
+
+from losscli.errors import InputError, UsageError
+from losscli.metrics._common import check_sample_weight
+from losscli.metrics.keys import RANK_KEYS
+from losscli.metrics.state import TASKS
+
+__all__ = ["ClassificationSettings", "check_rows", "check_key", "first_bad_row"]
+
+
+@dataclass(frozen=True, eq=False)
+class ClassificationSettings:
+    """Validated settings (see :class:`~losscli.metrics.ClassificationAccumulator`'s args).
+
+    >>> ClassificationSettings.make("binary", 1).n_classes
+    2
+    >>> ClassificationSettings.make("multiclass", 3, top_k=0)
+    Traceback (most recent call last):
+    ...
+    losscli.errors.UsageError: top_k must be at least 1, got 0
+    """
+
+    task: str
+    n_classes: int
+    class_names: list[str]
+    threshold: np.ndarray
+    top_k: int | None
+    keep_scores: bool
+    ece_bins: int
+    beta: float
+    auc_bins: int | None
+    keep_rows: bool
+    rank_key: str
+    threshold_on: str
+
+    @classmethod
+    def make(
+        cls,
+        task: str,
+        n_classes: int,
+        *,
+        class_names: list[str] | None = None,
+        threshold: float | np.ndarray = 0.5,
+        top_k: int | None = None,
+        keep_scores: bool = True,
+        ece_bins: int = 15,
+        beta: float = 1.0,
+        auc_bins: int | None = None,
+        keep_rows: bool = False,
+        rank_key: str = "probs",
+        threshold_on: str = "probs",
+    ) -> ClassificationSettings:
+        """Validate and normalise the settings.
+
+        Raises:
+            UsageError: a setting is invalid (the message names it and the fix).
+        """
+        if task not in TASKS:
+            raise UsageError(f"unknown classification task {task!r}; use one of {', '.join(TASKS)}")
+        n_classes = int(n_classes)
+        if task == "binary":
+            if n_classes not in (1, 2):
+                raise UsageError(
+                    f"a binary task has 2 classes, got n_classes={n_classes}; "
+                    "use the multiclass task for more"
+                )
+            n_classes = 2
+        elif task == "multiclass" and n_classes < 2:
+            raise UsageError(f"a multiclass task needs at least 2 classes, got {n_classes}")
+        elif task == "multilabel" and n_classes < 1:
+            raise UsageError(f"a multilabel task needs at least 1 label, got {n_classes}")
+        if class_names is None:
+            class_names = [str(i) for i in range(n_classes)]
+        class_names = [str(c) for c in class_names]
+        if len(class_names) != n_classes:
+            raise UsageError(
+                f"{len(class_names)} class names given for {n_classes} classes; "
+                "give one name per class"
+            )
+        thr = np.asarray(threshold, dtype=np.float64)
+        if task == "multilabel":
+            if thr.ndim == 0:
+                thr = np.full(n_classes, float(thr))
+            if thr.shape != (n_classes,):
+                raise UsageError(
+                    f"{thr.size} thresholds given for {n_classes} labels; "
+                    "give one threshold, or one per label"
+                )
+        elif thr.ndim != 0:
+            raise UsageError(f"the {task} task takes a single threshold, got {thr.size}")
+        if not np.all(np.isfinite(thr)):
+            raise UsageError("threshold must be a finite number, e.g. --threshold 0.5")
+        threshold = thr
+        if rank_key not in RANK_KEYS:
+            raise UsageError(f"rank_key must be one of {', '.join(RANK_KEYS)}, got {rank_key!r}")
+        if rank_key == "logits" and task == "multiclass":
+            raise UsageError(
+                "multi-class ranking takes log-probabilities (the log-softmax of the logits), "
+                "not logits: pass rank_key='log-probs'"
+            )
+        if threshold_on not in ("probs", "scores"):
+            raise UsageError(f"threshold_on must be 'probs' or 'scores', got {threshold_on!r}")
+        if threshold_on == "scores" and task == "multiclass":
+            raise UsageError("the multiclass task predicts by argmax: no threshold on scores")
+        if top_k is not None:
+            if task != "multiclass":
+                raise UsageError("top_k applies to the multiclass task only; drop --top-k")
+            if int(top_k) < 1:
+                raise UsageError(f"top_k must be at least 1, got {top_k}")
+            top_k = int(top_k)
+        keep_scores = bool(keep_scores)
+        if int(ece_bins) < 1:
+            raise UsageError(f"ece_bins must be at least 1, got {ece_bins}")
+        ece_bins = int(ece_bins)
+        beta = float(beta)
+        if not (math.isfinite(beta) and beta > 0):
+            raise UsageError(f"beta must be a positive number, got {beta}")
+        if auc_bins is not None:
+            if isinstance(auc_bins, bool) or int(auc_bins) != auc_bins or int(auc_bins) < 1:
+                raise UsageError(f"auc_bins must be a whole number >= 1, got {auc_bins!r}")
+            auc_bins = int(auc_bins)
+        return cls(
+            task=task,
+            n_classes=n_classes,
+            class_names=class_names,
+            threshold=thr,
+            top_k=top_k,
+            keep_scores=bool(keep_scores),
+            ece_bins=int(ece_bins),
+            beta=beta,
+            auc_bins=auc_bins,
+            keep_rows=bool(keep_rows),
+            rank_key=rank_key,
+            threshold_on=threshold_on,
+        )
+
+    @property
+    def rank_mode(self) -> str:
+        """``"binned"`` (``auc_bins`` set), ``"exact"`` (scores kept) or ``"off"``."""
+        if self.auc_bins is not None:
+            return "binned"
+        return "exact" if self.keep_scores else "off"
+
+    def key(self) -> tuple[Any, ...]:
+        """The settings as a comparable tuple (two accumulators merge only when equal)."""
+        return (
+            self.task,
+            self.n_classes,
+            tuple(self.class_names),
+            tuple(np.atleast_1d(self.threshold).tolist()),
+            self.top_k,
+            self.keep_scores,
+            self.ece_bins,
+            self.beta,
+            self.auc_bins,
+            self.keep_rows,
+            self.rank_key,
+            self.threshold_on,
+        )
+
+
+def first_bad_row(first_row: int, mask: np.ndarray) -> int:
+    """The row number (counted over every chunk so far) of the first row ``mask`` flags.
+
+    >>> first_bad_row(10, np.array([False, True]))
+    11
+    """
+    bad = np.flatnonzero(mask.reshape(mask.shape[0], -1).any(axis=1))
+    return int(first_row + bad[0])
+
+
+def check_rows(
+    s: ClassificationSettings,
+    first_row: int,
+    y_true: object,
+    y_prob: object,
+    sample_weight: object,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """One chunk's labels, probabilities and weights, checked and converted.
+
+    Args:
+        s: the settings.
+        first_row: rows seen before this chunk (for the row numbers of errors).
+        y_true, y_prob, sample_weight: as ``ClassificationAccumulator.update`` takes them.
+
+    Returns:
+        ``(y_true, y_prob, weights or None)``: multi-class labels int64, else float64.
+
+    Raises:
+        InputError: shapes, label values or probabilities are not as described.
+
+    >>> s = ClassificationSettings.make("binary", 2)
+    >>> check_rows(s, 0, [1, 0], [0.5, 0.25], None)[0]
+    array([1., 0.])
+    >>> check_rows(s, 7, [1, 0], [0.5, 1.5], None)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    losscli.errors.InputError: probabilities must lie in [0, 1]; row 8 does not (convert ...
+    """
+    at = partial(first_bad_row, first_row)
+    yp = np.asarray(y_prob, dtype=np.float64)
+    yt = np.asarray(y_true)
+    c = s.n_classes
+    if s.task == "binary":
+        if yp.ndim == 2 and yp.shape[1] == 1:
+            yp = yp[:, 0]
+        if yt.ndim == 2 and yt.shape[1] == 1:
+            yt = yt[:, 0]
+        if yp.ndim != 1 or yt.ndim != 1:
+            raise InputError(
+                f"binary metrics take one probability and one label per row, got y_prob "
+                f"shape {yp.shape} and y_true shape {yt.shape}"
+            )
+    elif s.task == "multiclass":
+        if yt.ndim != 1 or yp.ndim != 2 or yp.shape[1] != c:
+            raise InputError(
+                f"multiclass metrics take class indices (N,) and probabilities (N, {c}), got "
+                f"y_true shape {yt.shape} and y_prob shape {yp.shape}"
+            )
+    else:
+        if yt.ndim != 2 or yp.shape != yt.shape or yp.shape[1] != c:
+            raise InputError(
+                f"multilabel metrics take indicators and probabilities of shape (N, {c}), "
+                f"got y_true shape {yt.shape} and y_prob shape {yp.shape}"
+            )
+    n = yp.shape[0]
+    if yt.shape[0] != n:
+        raise InputError(
+            f"y_true has {yt.shape[0]} rows but y_prob has {n}; give one label per row"
+        )
+    bad = ~np.isfinite(yp)
+    if bad.any():
+        raise InputError(
+            f"probabilities hold NaN or infinity at row {at(bad)}; drop or fix that row"
+        )
+    bad = (yp < 0) | (yp > 1)
+    if bad.any():
+        raise InputError(
+            f"probabilities must lie in [0, 1]; row {at(bad)} does not "
+            "(convert logits to probabilities first)"
+        )
+    if s.task == "multiclass":
+        if yt.dtype.kind == "f":
+            bad = ~np.isfinite(yt) | (yt != np.round(yt))
+            if bad.any():
+                raise InputError(f"class labels must be whole numbers; row {at(bad)} is not")
+        elif yt.dtype.kind not in "iub":
+            raise InputError(f"class labels must be integers, got dtype {yt.dtype}")
+        yt = yt.astype(np.int64)
+        bad = (yt < 0) | (yt >= c)
+        if bad.any():
+            raise InputError(
+                f"class index out of range [0, {c}) at row {at(bad)}; check the label encoding"
+            )
+    else:
+        if yt.dtype.kind not in "iufb":
+            raise InputError(f"labels must be 0/1, got dtype {yt.dtype}")
+        yt = yt.astype(np.float64)
+        bad = (yt != 0) & (yt != 1)
+        if bad.any():
+            raise InputError(
+                f"labels must be 0 or 1; row {at(bad)} is not "
+                "(soft targets are for the losses, not the metrics)"
+            )
+    w = None
+    if sample_weight is not None:
+        w = check_sample_weight(sample_weight, n, first_row)
+    return yt, yp, w
+
+
+# -- accumulation ----------------------------------------------------------------------
+
+
+def check_key(s: ClassificationSettings, first_row: int, rank_scores: object) -> np.ndarray:
+    """The ranking scores as float64 (binary (N,)), finite, log-probabilities <= 0.
+
+    >>> check_key(ClassificationSettings.make("binary", 2, rank_key="logits"), 0, [1.0, 2.0])
+    array([1., 2.])
+    """
+    at = partial(first_bad_row, first_row)
+    key = np.asarray(rank_scores, dtype=np.float64)
+    if s.task == "binary" and key.ndim == 2 and key.shape[1] == 1:
+        key = key[:, 0]
+    bad = ~np.isfinite(key)
+    if bad.any():
+        raise InputError(f"rank_scores hold NaN or infinity at row {at(bad)}; drop or fix that row")
+    if s.rank_key == "log-probs":
+        bad = key > 0
+        if bad.any():
+            raise InputError(f"log-probabilities must be <= 0; row {at(bad)} is not")
+    return key

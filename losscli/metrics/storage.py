@@ -1,0 +1,382 @@
+"""Kept rows of a classification accumulator: named per-chunk records and exact ranking.
+
+Rows are kept for exact ROC AUC / average precision and for resampling, compactly, one
+record per chunk in update order (float32 only where exact, see
+:func:`~losscli.metrics._common.compact_floats`):
+
+- binary: :class:`BinaryChunk`: the label as one bit per row (only to give the rows back in
+  order) and the positives' and negatives' keys (and weights) apart;
+- multi-class and multi-label: :class:`LabelChunk`: labels (multi-class in the smallest
+  integer type, multi-label bool (n, L)), keys (n, C), weights.
+
+:class:`RowStore` keeps them, gives them back as arrays (:meth:`RowStore.key_rows`) and
+computes the exact per-class AUC / AP from them (:meth:`RowStore.exact_ranking`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from losscli.metrics._common import compact_floats
+from losscli.metrics.builder import Ranking
+from losscli.metrics.keys import class_key, key_to_prob
+from losscli.metrics.ranking import RankIndex, auc_ap_hist, auc_ap_sorted, hist_error_bounds
+
+__all__ = ["BinaryChunk", "LabelChunk", "RowStore", "KeptRows", "label_dtype"]
+
+
+class BinaryChunk(NamedTuple):
+    """One binary chunk's rows: ``n`` rows, label bits, keys and weights by side."""
+
+    n: int
+    bits: np.ndarray  # np.packbits of y_true == 1
+    pos_keys: np.ndarray
+    neg_keys: np.ndarray
+    pos_weights: np.ndarray | None
+    neg_weights: np.ndarray | None
+
+    @property
+    def weights(self) -> np.ndarray | None:
+        """Whether the chunk had weights: its positives' weights (None when unweighted)."""
+        return self.pos_weights
+
+
+class LabelChunk(NamedTuple):
+    """One multi-class or multi-label chunk's rows: labels, keys (n, C), weights."""
+
+    labels: np.ndarray
+    keys: np.ndarray
+    weights: np.ndarray | None
+
+
+def label_dtype(n_classes: int) -> type:
+    """The smallest signed integer type that holds class indices ``0 .. n_classes - 1``.
+
+    >>> label_dtype(2), label_dtype(300)
+    (<class 'numpy.int8'>, <class 'numpy.int16'>)
+    """
+    for dtype in (np.int8, np.int16, np.int32):
+        if n_classes - 1 <= np.iinfo(dtype).max:
+            return dtype
+    return np.int64
+
+
+def _concat(parts: list[np.ndarray]) -> np.ndarray:
+    """``np.concatenate`` that always returns a new array (float64 for no parts)."""
+    if not parts:
+        return np.zeros(0)
+    return np.concatenate(parts)
+
+
+def _gather(columns: list[np.ndarray], masks: list[np.ndarray]) -> np.ndarray:
+    """``concatenate([col[mask] ...])`` filled in place: one copy, no list of parts."""
+    total = sum(int(np.count_nonzero(m)) for m in masks)
+    out = np.empty(total, dtype=np.result_type(*columns) if columns else np.float64)
+    at = 0
+    for col, m in zip(columns, masks):
+        part = col[m]
+        out[at : at + part.size] = part
+        at += part.size
+    return out
+
+
+class RowStore:
+    """The kept rows of one accumulator, chunk records in update order.
+
+    Args:
+        task: ``"binary"``, ``"multiclass"`` or ``"multilabel"``.
+        n_classes: C.
+        rank_key: the accumulator's ranking key (for :func:`class_key`).
+
+    >>> st = RowStore("binary", 2, "probs")
+    >>> st.keep(np.array([1.0, 0.0]), np.array([0.75, 0.25]), None)
+    >>> st.chunks[0].n, st.key_rows()[1].tolist()
+    (2, [0.75, 0.25])
+    """
+
+    def __init__(self, task: str, n_classes: int, rank_key: str) -> None:
+        self.task = task
+        self.n_classes = n_classes
+        self.rank_key = rank_key
+        self.chunks: list[BinaryChunk | LabelChunk] = []
+
+    def extend(self, other: RowStore) -> None:
+        """Append another store's chunks (the merge order)."""
+        self.chunks.extend(other.chunks)
+
+    @property
+    def weighted(self) -> bool:
+        """Whether any kept chunk had weights."""
+        return any(ch.weights is not None for ch in self.chunks)
+
+    def keep(self, yt: np.ndarray, key: np.ndarray, w: np.ndarray | None) -> None:
+        """Keep one chunk's rows compactly (float32 only where exact).
+
+        ``key`` is the ranking key (the probabilities for ``rank_key="probs"``).
+        """
+        if self.task == "binary":
+            is_pos = yt == 1
+            pw = nw = None
+            if w is not None:
+                pw, nw = compact_floats(w[is_pos]), compact_floats(w[~is_pos])
+            self.chunks.append(
+                BinaryChunk(
+                    n=int(key.shape[0]),
+                    bits=np.packbits(is_pos),
+                    pos_keys=compact_floats(key[is_pos]),
+                    neg_keys=compact_floats(key[~is_pos]),
+                    pos_weights=pw,
+                    neg_weights=nw,
+                )
+            )
+            return
+        labels = yt.astype(label_dtype(self.n_classes)) if self.task == "multiclass" else yt == 1
+        self.chunks.append(
+            LabelChunk(labels, compact_floats(key), None if w is None else compact_floats(w))
+        )
+
+    def key_rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """The kept rows in update order as float64 ``(y_true, key, weights or None)``.
+
+        Multi-class labels come back as int64.
+        """
+        c = self.n_classes
+        weighted = self.weighted
+        if self.task == "binary":
+            chunks = [ch for ch in self.chunks if isinstance(ch, BinaryChunk)]
+            n = sum(ch.n for ch in chunks)
+            yt = np.empty(n)
+            yp = np.empty(n)
+            w = np.empty(n) if weighted else None
+            at = 0
+            for ch in chunks:
+                m = ch.n
+                is_pos = np.unpackbits(ch.bits, count=m).view(bool)
+                yt[at : at + m] = is_pos
+                part = yp[at : at + m]
+                part[is_pos] = ch.pos_keys
+                part[~is_pos] = ch.neg_keys
+                if w is not None:
+                    part = w[at : at + m]
+                    part[is_pos] = 1.0 if ch.pos_weights is None else ch.pos_weights
+                    part[~is_pos] = 1.0 if ch.neg_weights is None else ch.neg_weights
+                at += m
+            return yt, yp, w
+        labelled = [ch for ch in self.chunks if isinstance(ch, LabelChunk)]
+        dtype = np.int64 if self.task == "multiclass" else np.float64
+        if not labelled:
+            yt_shape: tuple[int, ...] = (0, c) if self.task == "multilabel" else (0,)
+            return np.zeros(yt_shape, dtype=dtype), np.zeros((0, c)), None
+        yt = np.concatenate([ch.labels for ch in labelled]).astype(dtype)
+        yp = np.concatenate([ch.keys for ch in labelled]).astype(np.float64, copy=False)
+        if not weighted:
+            return yt, yp, None
+        w = np.concatenate(
+            [np.ones(ch.labels.shape[0]) if ch.weights is None else ch.weights for ch in labelled]
+        ).astype(np.float64, copy=False)
+        return yt, yp, w
+
+    def exact_ranking(self) -> tuple[list[float | None], list[float | None]]:
+        """ROC AUC and AP of every class from the kept keys (binary: both classes)."""
+        if self.task == "binary":
+            return self._exact_binary()
+        return self._exact_columns()
+
+    def _exact_binary(self) -> tuple[list[float | None], list[float | None]]:
+        """Binary: class 1 ranks the key, class 0 the reversed key (its score ``1 - p``, or
+        ``-z``, ranked without rounding: ``1 - p`` would tie distinct tiny ``p``); one sort
+        of each side serves both."""
+        chunks = [ch for ch in self.chunks if isinstance(ch, BinaryChunk)]
+        pos = _concat([ch.pos_keys for ch in chunks])  # a copy: sorting keeps the stored order
+        neg = _concat([ch.neg_keys for ch in chunks])
+        if not self.weighted:
+            pos.sort()
+            neg.sort()
+            auc1, ap1 = auc_ap_sorted(pos, neg)
+            # class 0 ranks lower keys higher; its positives are the negatives here
+            auc0, ap0 = auc_ap_sorted(neg, pos, lower_is_positive=True)
+            return [auc0, auc1], [ap0, ap1]
+        pw = _concat(
+            [
+                np.ones(ch.pos_keys.shape) if ch.pos_weights is None else ch.pos_weights
+                for ch in chunks
+            ]
+        )
+        nw = _concat(
+            [
+                np.ones(ch.neg_keys.shape) if ch.neg_weights is None else ch.neg_weights
+                for ch in chunks
+            ]
+        )
+        pw = pw.astype(np.float64, copy=False)
+        nw = nw.astype(np.float64, copy=False)
+        idx1 = RankIndex.build(pos, neg)
+        auc1, ap1 = idx1.auc_ap(pw, nw)
+        # class 0: descending -key is ascending key, so the reversed orders of class 1 serve
+        orders = (idx1.order_neg[::-1], idx1.order_pos[::-1])
+        del idx1
+        q_pos = -neg.astype(np.float64, copy=False)
+        q_neg = -pos.astype(np.float64, copy=False)
+        del pos, neg
+        auc0, ap0 = RankIndex.build(q_pos, q_neg, orders=orders).auc_ap(nw, pw)
+        return [auc0, auc1], [ap0, ap1]
+
+    def class_key(self, key: np.ndarray, k: int) -> np.ndarray:
+        """The ranking key of class ``k`` from keys (N, C) (see :func:`class_key`)."""
+        if self.task != "multiclass":
+            return key[:, k]
+        return class_key(key, k, self.rank_key)
+
+    def _exact_columns(self) -> tuple[list[float | None], list[float | None]]:
+        """Multi-class one-vs-rest and multi-label: one class at a time, each sorted once."""
+        chunks = [ch for ch in self.chunks if isinstance(ch, LabelChunk)]
+        weighted = self.weighted
+        auc_c: list[float | None] = []
+        ap_c: list[float | None] = []
+        for k in range(self.n_classes):
+            masks = [
+                ch.labels == k if self.task == "multiclass" else ch.labels[:, k] for ch in chunks
+            ]
+            cols = [self.class_key(ch.keys, k) for ch in chunks]
+            pos = _gather(cols, masks)
+            neg = _gather(cols, [~m for m in masks])
+            del cols
+            if not weighted:
+                pos.sort()
+                neg.sort()
+                auc, ap = auc_ap_sorted(pos, neg)
+            else:
+                ws = [
+                    np.ones(m.shape[0]) if ch.weights is None else ch.weights
+                    for ch, m in zip(chunks, masks)
+                ]
+                pw = _concat([w[m] for w, m in zip(ws, masks)]).astype(np.float64, copy=False)
+                nw = _concat([w[~m] for w, m in zip(ws, masks)]).astype(np.float64, copy=False)
+                auc, ap = RankIndex.build(pos, neg).auc_ap(pw, nw)
+                del pw, nw
+            del pos, neg, masks  # before the next class allocates its own
+            auc_c.append(auc)
+            ap_c.append(ap)
+        return auc_c, ap_c
+
+
+class KeptRows:
+    """The kept-row views of a classification accumulator (its base class).
+
+    Reads the host's ``rows`` (:class:`RowStore`), ``sums.hist``, ``rank_mode``, ``task``,
+    ``n_classes``, ``rank_key``, ``keep_scores`` and ``auc_bins``.
+    """
+
+    rows: RowStore
+    sums: Any
+    rank_mode: str
+    task: str
+    n_classes: int
+    rank_key: str
+    keep_scores: bool
+    auc_bins: int | None
+
+    def _scores_available(self) -> None:
+        if self.rank_mode == "binned":
+            raise ValueError(
+                f"scores were not kept (binned ranking, auc_bins={self.auc_bins}); "
+                "drop auc_bins to keep them"
+            )
+        if not self.keep_scores:
+            raise ValueError("scores were not kept (keep_scores=False)")
+
+    def stored(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """The kept rows, concatenated: ``(y_true, y_prob, sample_weight or None)``.
+
+        Rows come back in update order (across merges: this accumulator's, then the other's),
+        as float64 (multi-class labels int64), whatever the compact storage is.
+
+        Returns:
+            Arrays in the shapes ``update`` takes; weights are None when no chunk had any.
+
+        Raises:
+            ValueError: the accumulator was built with ``keep_scores=False`` or ``auc_bins``.
+
+        >>> from losscli.metrics import ClassificationAccumulator
+        >>> acc = ClassificationAccumulator("binary", 2)
+        >>> acc.update(np.array([1.0]), np.array([0.8]))
+        >>> acc.stored()
+        (array([1.]), array([0.8]), None)
+        """
+        self._scores_available()
+        yt, key, w = self.rows.key_rows()
+        return yt, key_to_prob(key, self.rank_key), w
+
+    def key_rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """As :meth:`stored`, with the ranking keys (float64) in place of the probabilities,
+        without the mode check (for resampling)."""
+        return self.rows.key_rows()
+
+    def scores(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
+        """Per class (or label): ``(y_true 0/1, score, sample_weight or None)`` for curves.
+
+        Binary gives both classes (class 0 scored by ``1 - p``); multi-class is one-vs-rest
+        with the class's probability column; multi-label one entry per label.
+
+        Returns:
+            A list aligned with ``class_names``.
+
+        >>> from losscli.metrics import ClassificationAccumulator
+        >>> acc = ClassificationAccumulator("multiclass", 3)
+        >>> acc.update(np.array([2, 0]), np.array([[0.2, 0.3, 0.5], [0.6, 0.2, 0.2]]))
+        >>> y, s, w = acc.scores()[2]
+        >>> y, s, w
+        (array([1., 0.]), array([0.5, 0.2]), None)
+        """
+        yt, yp, w = self.stored()
+        if self.task == "binary":
+            return [(1.0 - yt, 1.0 - yp, w), (yt, yp, w)]
+        if self.task == "multiclass":
+            return [((yt == c).astype(np.float64), yp[:, c], w) for c in range(self.n_classes)]
+        return [(yt[:, c], yp[:, c], w) for c in range(self.n_classes)]
+
+    def rank_scores(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
+        """Per class (or label): ``(y_true 0/1, ranking key, sample_weight or None)``.
+
+        What ROC AUC, average precision, their curves and the threshold sweep rank: the
+        ``rank_key`` values (the probabilities of :meth:`scores` for ``rank_key="probs"``).
+        Binary class 0 is keyed by the negated key (the reversed order of ``p``, without the
+        rounding of ``1 - p``).
+
+        Returns:
+            A list aligned with ``class_names``.
+
+        >>> from losscli.metrics import ClassificationAccumulator
+        >>> acc = ClassificationAccumulator("binary", 2, rank_key="logits")
+        >>> acc.update(np.array([0.0, 1.0]), None, rank_scores=np.array([40.0, 50.0]))
+        >>> acc.scores()[1][1], acc.rank_scores()[1][1]
+        (array([1., 1.]), array([40., 50.]))
+        """
+        self._scores_available()
+        yt, key, w = self.rows.key_rows()
+        if self.task == "binary":
+            return [(1.0 - yt, -key, w), (yt, key, w)]
+        if self.task == "multiclass":
+            return [
+                ((yt == c).astype(np.float64), self.rows.class_key(key, c), w)
+                for c in range(self.n_classes)
+            ]
+        return [(yt[:, c], key[:, c], w) for c in range(self.n_classes)]
+
+    def rank_values(self) -> Ranking:
+        """ROC AUC and AP of every class (and the binned error bounds) for ``result()``."""
+        c = self.n_classes
+        if self.rank_mode == "off":
+            return Ranking("off", [None] * c, [None] * c)
+        if self.rank_mode == "binned":
+            auc_c, ap_c, bounds = [], [], []
+            for k in range(c):
+                pos_h, neg_h = self.sums.hist[k, :, 1], self.sums.hist[k, :, 0]
+                auc, ap = auc_ap_hist(pos_h, neg_h)
+                auc_c.append(auc)
+                ap_c.append(ap)
+                bounds.append(hist_error_bounds(pos_h, neg_h))
+            return Ranking("binned", auc_c, ap_c, bounds)
+        return Ranking("exact", *self.rows.exact_ranking())

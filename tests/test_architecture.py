@@ -1,0 +1,185 @@
+"""Architecture measures of issue #16, checked from the source with ``ast`` (nothing imported).
+
+Per package (``PACKAGES``; the lead widens the list as areas are done):
+
+- no import cycle among the package's modules (imports under ``if TYPE_CHECKING:`` are
+  annotations only and do not count; every other import does, function-level ones included);
+- no function-level import of a module of the same package (a circle dodged at run time);
+- no module imports a private name (``_x``) of another module of the package (a private
+  helper module such as ``_common`` imported by its siblings is fine: its names are public);
+- no module over 600 lines and no class over 300 lines.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ["losscli.metrics"]
+MAX_MODULE_LINES = 600
+MAX_CLASS_LINES = 300
+
+
+def modules(package: str) -> dict[str, Path]:
+    """Dotted module name -> path, for every module of ``package`` (not its subpackages)."""
+    folder = ROOT / package.replace(".", "/")
+    out = {}
+    for path in sorted(folder.glob("*.py")):
+        name = package if path.stem == "__init__" else f"{package}.{path.stem}"
+        out[name] = path
+    return out
+
+
+def _is_type_checking(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def imports(module: str, path: Path) -> list[tuple[str, list[str], bool]]:
+    """``(imported module, names, at function level)`` of every runtime import in ``path``."""
+    tree = ast.parse(path.read_text())
+    package = module if path.stem == "__init__" else module.rsplit(".", 1)[0]
+    found: list[tuple[str, list[str], bool]] = []
+
+    def visit(node: ast.AST, in_function: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and _is_type_checking(child):
+                for sub in child.orelse:
+                    visit(sub, in_function)
+                continue
+            inner = in_function or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef))
+            if isinstance(child, ast.Import):
+                for alias in child.names:
+                    found.append((alias.name, [], in_function))
+            elif isinstance(child, ast.ImportFrom):
+                base = child.module or ""
+                if child.level:
+                    parts = package.split(".")
+                    anchor = ".".join(parts[: len(parts) - child.level + 1])
+                    base = f"{anchor}.{base}" if base else anchor
+                found.append((base, [a.name for a in child.names], in_function))
+            visit(child, inner)
+
+    visit(tree, False)
+    return found
+
+
+def graph(package: str) -> dict[str, set[str]]:
+    """Import edges between the package's own modules (``from pkg import mod`` included)."""
+    mods = modules(package)
+    edges: dict[str, set[str]] = {m: set() for m in mods}
+    for mod, path in mods.items():
+        for target, names, _ in imports(mod, path):
+            if target in mods and target != mod:
+                edges[mod].add(target)
+            for name in names:
+                sub = f"{target}.{name}"
+                if sub in mods and sub != mod:
+                    edges[mod].add(sub)
+    return edges
+
+
+def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Every strongly connected component with more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on: set[str] = set()
+    out: list[list[str]] = []
+
+    def strong(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on.add(v)
+        for w in edges[v]:
+            if w not in index:
+                strong(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                out.append(sorted(comp))
+
+    for v in edges:
+        if v not in index:
+            strong(v)
+    return out
+
+
+def test_cycle_finder_finds_a_cycle():
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_import_reader_sees_function_level_and_skips_type_checking(tmp_path):
+    src = tmp_path / "m.py"
+    src.write_text(
+        "from typing import TYPE_CHECKING\n"
+        "from .a import x\n"
+        "if TYPE_CHECKING:\n    from .b import y\n"
+        "def f():\n    from .c import _z\n"
+    )
+    got = imports("pkg.m", src)
+    assert ("pkg.a", ["x"], False) in got
+    assert ("pkg.c", ["_z"], True) in got
+    assert not any(t == "pkg.b" for t, _, _ in got)
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_no_import_cycle(package):
+    assert cycles(graph(package)) == []
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_no_function_level_import_within_the_package(package):
+    mods = modules(package)
+    bad = [
+        f"{mod} imports {target} inside a function"
+        for mod, path in mods.items()
+        for target, names, in_function in imports(mod, path)
+        if in_function and (target in mods or any(f"{target}.{n}" in mods for n in names))
+    ]
+    assert bad == []
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_no_private_name_imported_from_a_sibling(package):
+    mods = modules(package)
+    bad = [
+        f"{mod}: from {target} import {name}"
+        for mod, path in mods.items()
+        for target, names, _ in imports(mod, path)
+        if target.startswith(package)
+        for name in names
+        if name.startswith("_") and not name.startswith("__")
+    ]
+    assert bad == []
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_module_and_class_sizes(package):
+    bad = []
+    for mod, path in modules(package).items():
+        text = path.read_text()
+        n_lines = len(text.splitlines())
+        if n_lines > MAX_MODULE_LINES:
+            bad.append(f"{mod}: {n_lines} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.ClassDef):
+                size = (node.end_lineno or node.lineno) - node.lineno + 1
+                if size > MAX_CLASS_LINES:
+                    bad.append(f"{mod}.{node.name}: {size} lines")
+    assert bad == []

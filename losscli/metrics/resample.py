@@ -16,8 +16,9 @@ per-row terms built once, a resample's sums are:
   cumulative sums (no sort); integer weights (unweighted data, integer counts) stay
   integers, so those sums are exact.
 
-The sums then go through the same code as ``result()`` (the accumulator's ``_Builder``), so a
-resample's dict equals ``result().metrics`` of the rows repeated ``counts[b, i]`` times, up to
+The sums then go through the same code as ``result()``
+(:class:`~losscli.metrics.builder.ResultBuilder`), so a resample's dict equals
+``result().metrics`` of the rows repeated ``counts[b, i]`` times, up to
 float rounding of the sums. Regression works the same way (``terms @ v`` for the error sums;
 the spread of ``y_true`` about each resample's own mean is a direct O(N) sum per output, so
 R^2 keeps its precision).

@@ -50,8 +50,8 @@ def _columns(task: str) -> tuple[dict[str, np.ndarray], list[str]]:
         cols = {**{f"y{j}": y[:, j] for j in range(3)}, **{f"z{j}": z[:, j] for j in range(3)}}
         opts = ["--loss", "all", "--label-col", "y0,y1,y2", "--pred-cols", "z0,z1,z2"]
         return cols, opts + ["--task", "multilabel"]
-    y = rng.normal(size=N) * 3 + 10
-    return {"target": y, "pred": y + rng.normal(size=N)}, ["--loss", "all"]
+    y = np.abs(rng.normal(size=N)) * 3 + 1  # positive, as msle needs
+    return {"target": y, "pred": np.abs(y + rng.normal(size=N))}, ["--loss", "all"]
 
 
 def _write(path: Path, cols: dict[str, np.ndarray], w: np.ndarray) -> Path:

@@ -271,7 +271,7 @@ def _pick_default_label(table: Any) -> str | None:
     return _pick_default(table, DEFAULT_LABEL_COLS)
 
 
-_INDEX_NAME = re.compile(r"(Unnamed: \d+|__index_level_\d+__)")
+_INDEX_NAME = re.compile(r"(Unnamed: \d+|__index_level_\d+__|index|level_\d+)")
 
 
 def is_index_column(name: str) -> bool:
@@ -279,10 +279,14 @@ def is_index_column(name: str) -> bool:
 
     ``DataFrame.to_csv()`` writes its index under an empty header name (read back as
     ``Unnamed: 0``, as pandas does); ``to_parquet()`` stores a non-default index as
-    ``__index_level_0__``. Such a column holds row labels (0 .. N-1), never a prediction.
+    ``__index_level_0__``; ``reset_index()`` turns it into a column ``index`` (``level_0``
+    when there is one already), which ``to_csv(index=False)`` or ``np.savez(**df)`` then
+    write. Such a column holds row labels (0 .. N-1), never a prediction.
 
     >>> [is_index_column(c) for c in ["Unnamed: 0", "", "__index_level_0__", "id", "p"]]
     [True, True, True, False, False]
+    >>> [is_index_column(c) for c in ["index", "level_0", "Index", "reindex"]]
+    [True, True, False, False]
     """
     return name == "" or _INDEX_NAME.fullmatch(name) is not None
 
@@ -1227,6 +1231,16 @@ class Evaluation:
         else:
             sample = self._task_preds(preds, task, None, two)
             scores, why = infer_scores(sample, task)
+            if task == "binary" and not two and scores == "logits" and sample.min() >= 0:
+                raise UsageError(
+                    "cannot tell the score kind: every prediction is >= 0 and some exceed 1 "
+                    f"(up to {sample.max():g}), so they are no probabilities, and as logits "
+                    "every row would be positive; pass --scores logits if they are logits, or "
+                    "--task regression if they are values fitted to the 0/1 labels"
+                )
+            if two and scores == "probs":
+                self._check_pair(preds, where, pred_names)
+                why += " and the two columns' rows sum to 1"
             notes.append(f"scores {scores}: {why} (--scores auto, from the first rows)")
             inferred = True
         if task == "regression" and opts.scores not in ("auto", "values"):
@@ -1650,6 +1664,8 @@ class Evaluation:
             check_scores(y_pred, plan.scores, where_kept, decided=plan.scores_inferred)
             if plan.task == "multiclass" and plan.scores_inferred:
                 self._check_inferred_rows(y_pred, plan.scores, where_kept)
+            if plan.binary_from_two_columns and plan.scores_inferred and plan.scores == "probs":
+                self._check_pair(preds, where_kept, plan.classes)
             if plan.task == "multiclass" and plan.scores == "probs":
                 y_pred, n_off, dev = normalise_probs(y_pred)
                 self.n_renormalised += n_off
@@ -1680,6 +1696,23 @@ class Evaluation:
                 f"{1 if y_pred.ndim == 1 else y_pred.shape[1]}"
             )
         return _Prepared(chunk, rows, ids, weights, y_true, y_pred, groups)
+
+    def _check_pair(self, preds: np.ndarray, where: Any, names: Sequence[str]) -> None:
+        """Two binary prediction columns read as probabilities must be a pair: (negative,
+        positive) rows that sum to 1; else they may be two other things (an index column and
+        a score, two independent heads), and losscli asks."""
+        sums = preds.sum(axis=1)
+        off = np.abs(sums - 1.0) > PROB_SUM_TOL
+        if off.any():
+            i = first_bad(off)
+            a, b = self.cols.pred
+            raise UsageError(
+                f"{(where or (lambda i: f'row {i + 1}'))(i)}: the prediction columns {a!r} and "
+                f"{b!r} are read as the binary classes' probabilities (negative, positive), but "
+                f"{preds[i, 0]:g} + {preds[i, 1]:g} is not 1; pass --scores probs to take {b!r} "
+                f"as the positive class's probability, --scores logits if they are logits, or "
+                "choose the columns with --pred-cols"
+            )
 
     def _check_inferred_rows(self, y_pred: np.ndarray, scores: str, where: Any) -> None:
         """Multi-class rows must fit the score kind ``--scores auto`` took from the first

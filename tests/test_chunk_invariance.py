@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from unittest import mock
 
 import numpy as np
+import pandas as pd
 import pytest
 import sklearn.metrics as skm
 from click.testing import CliRunner
@@ -317,3 +318,85 @@ def test_the_report_or_the_refusal_is_the_same_at_every_chunk_size(tmp_path, dat
     assert len(set(codes.values())) == 1, seen
     if seen[None][0] == 0:
         assert all(same(o, seen[None]) for o in seen.values()), seen
+
+
+# --------------------------------------------------------------------------------------------
+# the files common tools write: a column that is no score is never read as one
+# --------------------------------------------------------------------------------------------
+
+
+def _pandas_files(tmp_path, df):
+    """The ways pandas and numpy write a frame's index beside its columns."""
+    shifted = df.set_axis(np.arange(100 + len(df), 100, -1))  # not 0..N-1: Parquet stores it
+    out = {}
+    shifted.to_csv(out.setdefault("to_csv", tmp_path / "a.csv"))  # '' -> 'Unnamed: 0'
+    shifted.reset_index().to_csv(out.setdefault("reset_index", tmp_path / "b.csv"), index=False)
+    with_index = shifted.reset_index().rename(columns={"index": "x"}).set_index("x")
+    with_index.reset_index(names="index").reset_index().to_csv(
+        out.setdefault("level_0", tmp_path / "c.csv"), index=False
+    )  # columns level_0, index, ...
+    shifted.to_parquet(out.setdefault("parquet", tmp_path / "d.parquet"))  # __index_level_0__
+    np.savez(out.setdefault("npz", tmp_path / "e.npz"), **shifted.reset_index())
+    df.to_csv(out.setdefault("plain", tmp_path / "f.csv"), index=False)  # no index at all
+    return out
+
+
+@pytest.mark.parametrize("kind", ["binary", "binary2", "multiclass"])
+def test_a_pandas_index_is_no_prediction_in_any_format(tmp_path, kind):
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 3 if kind == "multiclass" else 2, 40)
+    if kind == "binary":
+        df = pd.DataFrame({"label": y, "prob": rng.uniform(size=40).round(3)})
+        want = {"accuracy": skm.accuracy_score(y, df.prob >= 0.5)}
+        want["roc_auc"] = skm.roc_auc_score(y, df.prob)
+    else:
+        p = rng.dirichlet(np.ones(3 if kind == "multiclass" else 2), 40)
+        df = pd.DataFrame(p, columns=["p0", "p1", "p2"][: p.shape[1]])
+        df.insert(0, "label", y)
+        want = {"accuracy": skm.accuracy_score(y, p.argmax(1)), "log_loss": skm.log_loss(y, p)}
+    cols = [c for c in df.columns if c != "label"]
+    for how, path in _pandas_files(tmp_path, df).items():
+        code, d = outcome(path)
+        assert code == 0, (how, d)
+        assert d["inputs"]["prediction_columns"] == cols, how
+        for name, value in want.items():
+            assert d["metrics"][name] == pytest.approx(value, abs=1e-12), (how, name)
+        left_out = [n for n in d["inference"] if "pandas index" in n]
+        assert len(left_out) == (0 if how == "plain" else 1), (how, d["inference"])
+
+
+@pytest.mark.parametrize(
+    ("header", "rows", "bad"),
+    [
+        ("label,fold,prob", [(0, 1, 0.2), (1, 0, 0.9)], "1 + 0.2"),  # a fold column
+        ("label,row,prob", [(0, 0, 0.2), (1, 1, 0.9)], "0 + 0.2"),  # row numbers
+        ("label,p_a,p_b", [(0, 0.9, 0.8), (1, 0.2, 0.7)], "0.9 + 0.8"),  # two sigmoid heads
+    ],
+)
+def test_two_binary_columns_must_be_a_pair_of_probabilities(tmp_path, header, rows, bad):
+    f = write(tmp_path / "f.csv", header, rows)
+    msg = error(f)
+    assert f"but {bad} is not 1; pass --scores probs" in msg and "--pred-cols" in msg
+    # each fix takes a documented reading
+    a, b = header.split(",")[1:]
+    y = [r[0] for r in rows]
+    p = [r[2] for r in rows]
+    d = outcome(f, "--pred-cols", b)[1]
+    assert d["metrics"]["roc_auc"] == pytest.approx(skm.roc_auc_score(y, p))
+    assert outcome(f, "--scores", "probs")[1]["metrics"] == d["metrics"]
+    # a later row that breaks the pair is refused too (past the decision rows)
+    g = write(tmp_path / "g.csv", "label,a,b", [(0, 0.8, 0.2), (1, 0.3, 0.7)] * 2 + [(1, 1, 1)])
+    with infer_rows(4):
+        for chunk in CHUNKS:
+            assert error(g, chunk=chunk).startswith(f"{g}: line 6: the prediction columns 'a' ")
+
+
+@pytest.mark.parametrize("scores", [[0.1, 0.9, 0.2, 1.3], [0, 1, 2, 3], [0.5, 4.0, 0.0, 2.5]])
+def test_non_negative_binary_scores_above_1_ask(tmp_path, scores):
+    f = write(tmp_path / "f.csv", "y,pred", zip([0, 1, 0, 1], scores, strict=True))
+    assert error(f).startswith("cannot tell the score kind: every prediction is >= 0")
+    d = outcome(f, "--task", "regression")[1]
+    assert d["metrics"]["mse"] == pytest.approx(skm.mean_squared_error([0, 1, 0, 1], scores))
+    lg = outcome(f, "--scores", "logits")[1]
+    probs = 1 / (1 + np.exp(-np.array(scores, float)))
+    assert lg["metrics"]["log_loss"] == pytest.approx(skm.log_loss([0, 1, 0, 1], probs))

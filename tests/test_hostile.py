@@ -73,6 +73,8 @@ def _files(d: Path) -> dict[str, Path]:
     text("p007.csv", "id,prob\n007,0.9\n8,0.1\n")
     text("y7.csv", "id,label\n7,1\n8,0\n")
     text("pnoid.csv", "id,prob\n1,0.9\n,0.1\n")
+    text("pair.csv", "label,fold,prob\n0,1,0.2\n1,0,0.9\n")  # a 0/1 column beside the score
+    text("reg01.csv", "y,pred\n0,0.1\n1,0.9\n0,0.2\n1,1.3\n")  # regressed onto 0/1 labels
     text("gz.csv.gz", gzip.compress(b"label,prob\n1,0.9\n")[:20], mode="b")
     text("bad.json", "{nope")
     text("typo.csv", "label,prob\n1,0.9\n0,0.1\n2,0.4\n1,0.7\n")
@@ -733,6 +735,22 @@ CASES = [
         ["{ok.csv}", "--threshold", "@{bad.json}", "--output", "{bad.json}"],
         "--output {bad.json} is the input --threshold @{bad.json} ({bad.json}); writing it would "
         "destroy that input: choose another output file",
+    ),
+    (
+        "two binary columns that are no pair of probabilities",
+        ["{pair.csv}"],
+        "{pair.csv}: line 2: the prediction columns 'fold' and 'prob' are read as the binary "
+        "classes' probabilities (negative, positive), but 1 + 0.2 is not 1; pass --scores probs "
+        "to take 'prob' as the positive class's probability, --scores logits if they are "
+        "logits, or choose the columns with --pred-cols",
+    ),
+    (
+        "non-negative binary scores above 1: logits or regression",
+        ["{reg01.csv}"],
+        "cannot tell the score kind: every prediction is >= 0 and some exceed 1 (up to 1.3), so "
+        "they are no probabilities, and as logits every row would be positive; pass --scores "
+        "logits if they are logits, or --task regression if they are values fitted to the 0/1 "
+        "labels",
     ),
     (
         "output in a missing folder",

@@ -102,7 +102,7 @@ def test_binary_with_a_pandas_index(tmp_path):
 
 def test_an_index_named_in_pred_cols_is_kept(tmp_path):
     pd.DataFrame({"label": [0, 1, 1], "prob": [0.2, 0.7, 0.9]}).to_csv(tmp_path / "b.csv")
-    d = run_json(tmp_path / "b.csv", "--pred-cols", "Unnamed: 0,prob")
+    d = run_json(tmp_path / "b.csv", "--pred-cols", "Unnamed: 0,prob", "--scores", "probs")
     assert d["inputs"]["prediction_columns"] == ["Unnamed: 0", "prob"]
     assert not any("pandas index" in n for n in d["inference"])
 

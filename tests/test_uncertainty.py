@@ -97,16 +97,17 @@ def test_group_by_multiclass_matches_slices_and_streaming(tmp_path):
 
 def test_group_by_small_slices_warn_and_table_marks_the_worst(sliced):
     _, _, path = sliced
-    r = run("compute", path, "--group-by", "site", "--min-group-size", "60", "--format", "json")
+    site = ("--group-by", "site", "--pred-cols", "prob")  # 'fold' is no score
+    r = run("compute", path, *site, "--min-group-size", "60", "--format", "json")
     assert r.exit_code == 0
     warnings = json.loads(r.stdout)["warnings"]
     assert any(w.startswith("--group-by 'site': ") and "below 60 rows" in w for w in warnings)
-    table = run("compute", path, "--group-by", "site", "--format", "table").stdout
+    table = run("compute", path, *site, "--format", "table").stdout
     assert "Slices by site (▼ the worst slice)" in table
     assert "▼" in table.split("Slices by site")[1]
-    md = run("compute", path, "--group-by", "site", "--format", "markdown").stdout
+    md = run("compute", path, *site, "--format", "markdown").stdout
     assert "### Slices by `site`" in md
-    csv_text = run("compute", path, "--group-by", "site", "--format", "csv").stdout
+    csv_text = run("compute", path, *site, "--format", "csv").stdout
     assert "group,n_samples,north," in csv_text
 
 

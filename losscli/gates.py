@@ -13,6 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from losscli.errors import UsageError
+from losscli.losses.registry import REGISTRY
+from losscli.metrics import catalog
 
 OPS: dict[str, Callable[[float, float], bool]] = {
     "<=": operator.le,
@@ -53,8 +55,19 @@ class Gate:
 def parse_gate(text: str) -> Gate:
     """Parse ``NAME OP NUMBER``; raise UsageError with the expected form otherwise.
 
+    Before any data is read, NAME must be a loss (:data:`~losscli.losses.registry.REGISTRY`)
+    or a metric of the catalog (:mod:`losscli.metrics.catalog`), optionally as
+    ``losses.NAME`` / ``metrics.NAME`` and ``NAME.low`` / ``NAME.high``; an unknown name is a
+    UsageError listing the close names. Whether this run's report has it (the task, the
+    options) is checked once the report exists (:func:`check_gate_names`).
+
     >>> parse_gate("ce > 0.35")
     Gate(name='ce', op='>', threshold=0.35, text='ce > 0.35')
+    >>> try:
+    ...     parse_gate("rocauc > 0.9")
+    ... except UsageError as e:
+    ...     print(e)
+    --fail-if 'rocauc > 0.9': unknown name 'rocauc'; close names: roc_auc, roc_auc_macro
     """
     m = _GATE.match(text)
     if not m:
@@ -62,7 +75,30 @@ def parse_gate(text: str) -> Gate:
             f"--fail-if {text!r} is not of the form NAME OP NUMBER "
             "(OP one of < <= > >= == !=), e.g. --fail-if 'f1_macro < 0.9'"
         )
-    return Gate(m["name"], m["op"], float(m["num"]), text.strip())
+    gate = Gate(m["name"], m["op"], float(m["num"]), text.strip())
+    _check_known(gate)
+    return gate
+
+
+def _check_known(gate: Gate) -> None:
+    """UsageError unless the gate's name is some loss or some catalog metric."""
+    base = gate.name
+    for prefix in ("losses.", "metrics."):
+        if base.startswith(prefix):
+            base = base[len(prefix) :]
+    for end in _BOUNDS:
+        if base.endswith(end):
+            base = base[: -len(end)]
+    known = [*catalog.all_names(), *REGISTRY]
+    if base in known:
+        return
+    close = catalog.close_matches(base, known)
+    tail = (
+        f"close names: {', '.join(close)}"
+        if close
+        else "see docs/CONTRACTS.md for the metrics and `losscli losses` for the losses"
+    )
+    raise UsageError(f"--fail-if {gate.text!r}: unknown name {base!r}; {tail}")
 
 
 def check_gates(

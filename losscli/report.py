@@ -10,6 +10,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from losscli.metrics import catalog
+
 
 def _jsonable(value: Any) -> Any:
     """Replace NaN and infinities by None and numpy scalars by Python ones, recursively.
@@ -28,20 +30,16 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-_LOWER_IS_BETTER = frozenset(
-    {"log_loss", "brier", "ece", "hamming_loss", "mse", "rmse", "mae", "mape", "max_error"}
-)
-
-
 def lower_is_better(name: str, losses: Any = ()) -> bool:
     """Whether a smaller value of this loss or metric is better.
 
-    Losses always are; among metrics the error and calibration measures are.
+    Losses always are; among metrics those the catalog (:mod:`losscli.metrics.catalog`) marks
+    ``higher_is_better=False``: the error and calibration measures.
 
     >>> lower_is_better("ce", {"ce"}), lower_is_better("f1_macro"), lower_is_better("brier")
     (True, False, True)
     """
-    return name in losses or name in _LOWER_IS_BETTER
+    return name in losses or catalog.lower_is_better(name)
 
 
 def build_signature(settings: dict[str, Any]) -> str:

@@ -49,5 +49,46 @@ def test_check_gates_pass_fail_and_undefined():
 
 
 def test_unknown_name():
-    with pytest.raises(UsageError, match=r"unknown name 'f2'; this report has f1, ce"):
-        check_gates([parse_gate("f2 < 1")], {}.get, ["f1", "ce"])
+    # a name known somewhere (mse: regression) but not in this report: checked after the run
+    with pytest.raises(UsageError, match=r"unknown name 'mse'; this report has f1, ce"):
+        check_gates([parse_gate("mse < 1")], {}.get, ["f1", "ce"])
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (
+            "f1_macr < 0.9",
+            "--fail-if 'f1_macr < 0.9': unknown name 'f1_macr'; "
+            "close names: f1_macro, f1_micro, fbeta_macro",
+        ),
+        (
+            "metrics.acuracy < 0.9",
+            "--fail-if 'metrics.acuracy < 0.9': unknown name 'acuracy'; "
+            "close names: accuracy, top_k_accuracy, subset_accuracy",
+        ),
+        (
+            "rocauc.low < 0.9",
+            "--fail-if 'rocauc.low < 0.9': unknown name 'rocauc'; "
+            "close names: roc_auc, roc_auc_macro",
+        ),
+        ("bcee > 1", "--fail-if 'bcee > 1': unknown name 'bcee'; close names: bce, ce"),
+        (
+            "zzz > 1",
+            "--fail-if 'zzz > 1': unknown name 'zzz'; see docs/CONTRACTS.md for the metrics "
+            "and `losscli losses` for the losses",
+        ),
+    ],
+)
+def test_unknown_name_refused_at_parse_time(text, message):
+    with pytest.raises(UsageError) as err:
+        parse_gate(text)
+    assert str(err.value) == message
+
+
+@pytest.mark.parametrize(
+    "text", ["mse < 1", "losses.accuracy < 1", "metrics.ce > 1", "f1.high < 1", "focal > 0"]
+)
+def test_names_known_for_some_task_pass_parse(text):
+    # the task / section / interval are checked once the report exists (check_gate_names)
+    assert parse_gate(text).text == text

@@ -707,6 +707,33 @@ CASES = [
         "--seed must be a whole number >= 0, got -1",
     ),
     (
+        "a misspelt gate name",
+        ["{ok.csv}", "--fail-if", "f1_macr < 0.9"],
+        "--fail-if 'f1_macr < 0.9': unknown name 'f1_macr'; close names: f1_macro, f1_micro, "
+        "fbeta_macro",
+    ),
+    (
+        "a misspelt gate name is refused before the data is read",
+        ["{ragged.csv}", "--fail-if", "acuracy > 0.5"],
+        "--fail-if 'acuracy > 0.5': unknown name 'acuracy'; close names: accuracy, "
+        "top_k_accuracy, subset_accuracy",
+    ),
+    (
+        "a gate name that is no loss and no metric",
+        ["{nan.csv}", "--fail-if", "zzz > 1"],
+        "--fail-if 'zzz > 1': unknown name 'zzz'; see docs/CONTRACTS.md for the metrics and "
+        "`losscli losses` for the losses",
+    ),
+    (
+        "a metric of another task in a gate (checked once the task is known)",
+        ["{ok.csv}", "--fail-if", "mse > 1"],
+        "--fail-if 'mse > 1': unknown name 'mse'; this report has accuracy, "
+        "balanced_accuracy, precision, recall, f1, specificity, precision_macro, "
+        "precision_micro, precision_weighted, recall_macro, recall_micro, recall_weighted, "
+        "f1_macro, f1_micro, f1_weighted, mcc, cohen_kappa, roc_auc, average_precision, "
+        "log_loss, brier, ece, bce",
+    ),
+    (
         "a metric spelled as a loss in a gate",
         ["{ok.csv}", "--fail-if", "losses.accuracy < 0.9"],
         "--fail-if 'losses.accuracy < 0.9': 'accuracy' is not a loss but a metric; write "

@@ -6,6 +6,8 @@ import csv
 import io
 from typing import Any
 
+from losscli.metrics import catalog
+
 
 def fmt_num(value: Any, digits: int = 6) -> str:
     """Format a number for text output; None as empty (CSV) is the caller's choice.
@@ -193,18 +195,7 @@ def ci_header(d: dict[str, Any]) -> str:
     return f"{ci['level']:.0%} CI ({ci['n_boot']} resamples)"
 
 
-_SLICE_METRICS = (
-    "accuracy",
-    "f1",
-    "f1_macro",
-    "f1_samples",
-    "roc_auc",
-    "roc_auc_macro",
-    "log_loss",
-    "mse",
-    "mae",
-    "r2",
-)
+_SLICE_METRICS = tuple(catalog.headline())  # the catalog's headline metrics, in its order
 
 
 def slice_names(d: dict[str, Any]) -> list[str]:

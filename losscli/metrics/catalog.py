@@ -1,0 +1,181 @@
+"""The metric catalog: every metric name a report can emit, declared once.
+
+Each :class:`MetricInfo` row gives the flat name (a key of ``metrics`` and a ``--fail-if``
+name), the tasks that report it, the option it needs (``when``), whether a higher value is
+better, its display group, and whether it is a headline metric (shown per slice of
+``--group-by``). :data:`PER_CLASS_FIELDS` and :data:`PER_OUTPUT_FIELDS` are the fields of the
+``per_class`` and ``per_output`` rows. The report (``lower_is_better``), the text renderer
+(headline metrics), ``compare`` (which direction is better) and the ``--fail-if`` gates
+(names checked before any data is read) read it; ``tests/test_catalog.py`` checks it against
+what the accumulators emit, and ``tests/test_contracts.py`` docs/CONTRACTS.md against them.
+
+>>> info("f1_macro").higher_is_better, info("log_loss").group
+(True, 'calibration')
+>>> "top_k_accuracy" in names("multiclass"), "top_k_accuracy" in names("multiclass", top_k=True)
+(False, True)
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+__all__ = [
+    "MetricInfo",
+    "METRICS",
+    "PER_CLASS_FIELDS",
+    "PER_OUTPUT_FIELDS",
+    "info",
+    "names",
+    "all_names",
+    "lower_is_better",
+    "headline",
+    "close_matches",
+]
+
+_B, _MC, _ML, _R = "binary", "multiclass", "multilabel", "regression"
+_CLS = (_B, _MC, _ML)
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    """One metric of the report.
+
+    Attributes:
+        name: the flat name in ``metrics``.
+        tasks: the tasks that report it.
+        higher_is_better: whether a larger value is better (False: error, loss, calibration).
+        group: display group (``accuracy``, ``positive class``, ``averages``, ``samples``,
+            ``agreement``, ``ranking``, ``calibration``, ``error``).
+        when: ``"always"``, or the option that adds it (``"--top-k"``, ``"--beta"``).
+        headline: shown per slice of ``--group-by`` in the text outputs.
+    """
+
+    name: str
+    tasks: tuple[str, ...]
+    higher_is_better: bool
+    group: str
+    when: str = "always"
+    headline: bool = False
+
+
+def _avg(stat: str, when: str = "always", headline: bool = False) -> list[MetricInfo]:
+    return [
+        MetricInfo(f"{stat}_{avg}", _CLS, True, "averages", when, headline and avg == "macro")
+        for avg in ("macro", "micro", "weighted")
+    ]
+
+
+METRICS: tuple[MetricInfo, ...] = (
+    MetricInfo("accuracy", _CLS, True, "accuracy", headline=True),
+    MetricInfo("balanced_accuracy", (_B, _MC), True, "accuracy"),
+    MetricInfo("precision", (_B,), True, "positive class"),
+    MetricInfo("recall", (_B,), True, "positive class"),
+    MetricInfo("f1", (_B,), True, "positive class", headline=True),
+    MetricInfo("fbeta", (_B,), True, "positive class", when="--beta"),
+    MetricInfo("specificity", (_B,), True, "positive class"),
+    *_avg("precision"),
+    *_avg("recall"),
+    *_avg("f1", headline=True),
+    *_avg("fbeta", when="--beta"),
+    MetricInfo("precision_samples", (_ML,), True, "samples"),
+    MetricInfo("recall_samples", (_ML,), True, "samples"),
+    MetricInfo("f1_samples", (_ML,), True, "samples", headline=True),
+    MetricInfo("fbeta_samples", (_ML,), True, "samples", when="--beta"),
+    MetricInfo("subset_accuracy", (_ML,), True, "accuracy"),
+    MetricInfo("hamming_loss", (_ML,), False, "accuracy"),
+    MetricInfo("mcc", (_B, _MC), True, "agreement"),
+    MetricInfo("cohen_kappa", (_B, _MC), True, "agreement"),
+    MetricInfo("top_k_accuracy", (_MC,), True, "accuracy", when="--top-k"),
+    MetricInfo("roc_auc", (_B,), True, "ranking", headline=True),
+    MetricInfo("average_precision", (_B,), True, "ranking"),
+    MetricInfo("roc_auc_macro", (_MC, _ML), True, "ranking", headline=True),
+    MetricInfo("average_precision_macro", (_MC, _ML), True, "ranking"),
+    MetricInfo("log_loss", _CLS, False, "calibration", headline=True),
+    MetricInfo("brier", _CLS, False, "calibration"),
+    MetricInfo("ece", _CLS, False, "calibration"),
+    MetricInfo("mse", (_R,), False, "error", headline=True),
+    MetricInfo("rmse", (_R,), False, "error"),
+    MetricInfo("mae", (_R,), False, "error", headline=True),
+    MetricInfo("r2", (_R,), True, "error", headline=True),
+    MetricInfo("mape", (_R,), False, "error"),
+    MetricInfo("max_error", (_R,), False, "error"),
+)
+"""Every flat metric, in the order of docs/CONTRACTS.md."""
+
+PER_CLASS_FIELDS: tuple[tuple[str, str], ...] = (
+    ("class", "always"),
+    ("precision", "always"),
+    ("recall", "always"),
+    ("f1", "always"),
+    ("fbeta", "--beta"),
+    ("support", "always"),
+    ("specificity", "always"),
+    ("roc_auc", "always"),
+    ("average_precision", "always"),
+)
+"""The fields of a classification ``per_class`` row, with the option that adds each."""
+
+PER_OUTPUT_FIELDS: tuple[str, ...] = ("mse", "rmse", "mae", "r2", "mape", "max_error")
+"""The fields of a regression ``per_output`` row."""
+
+_BY_NAME = {m.name: m for m in METRICS}
+
+
+def info(name: str) -> MetricInfo:
+    """The catalog row of a metric.
+
+    Raises:
+        KeyError: no metric has this name.
+
+    >>> info("r2").tasks
+    ('regression',)
+    """
+    return _BY_NAME[name]
+
+
+def all_names() -> list[str]:
+    """Every metric name, of every task and option.
+
+    >>> len(all_names()) == len(METRICS)
+    True
+    """
+    return list(_BY_NAME)
+
+
+def names(task: str, *, top_k: bool = False, beta: bool = False) -> list[str]:
+    """The metric names a report of ``task`` has (with ``--top-k`` / ``--beta`` != 1).
+
+    >>> names("regression")
+    ['mse', 'rmse', 'mae', 'r2', 'mape', 'max_error']
+    """
+    on = {"always", *(["--top-k"] if top_k else []), *(["--beta"] if beta else [])}
+    return [m.name for m in METRICS if task in m.tasks and m.when in on]
+
+
+def lower_is_better(name: str) -> bool:
+    """Whether a smaller value of this metric is better (False for a name not in the catalog).
+
+    >>> lower_is_better("brier"), lower_is_better("f1_macro")
+    (True, False)
+    """
+    m = _BY_NAME.get(name)
+    return m is not None and not m.higher_is_better
+
+
+def headline() -> list[str]:
+    """The headline metrics (shown per slice), in catalog order.
+
+    >>> headline()[:3]
+    ['accuracy', 'f1', 'f1_macro']
+    """
+    return [m.name for m in METRICS if m.headline]
+
+
+def close_matches(name: str, candidates: list[str], n: int = 3) -> list[str]:
+    """The candidates closest to a misspelt name (``difflib``, similarity >= 0.6).
+
+    >>> close_matches("f2_macro", all_names())
+    ['f1_macro', 'f1_micro', 'fbeta_macro']
+    """
+    return difflib.get_close_matches(name, candidates, n=n, cutoff=0.6)

@@ -273,7 +273,17 @@ def test_a_defined_interval_bound_passes_and_fails(one_class):
     assert r.exit_code == 1 and r.stderr.startswith(f"failed: bce.low < {low + 1e-3} (bce.low =")
 
 
-@pytest.mark.parametrize("gate", ["f1.low < 0.9", "losses.bce.high > 1", "nosuch.low < 1"])
+def test_unknown_interval_name_fails_before_reading_as_unknown(tmp_path):
+    # no loss or metric is named so: that comes first (adding --bootstrap would not help)
+    r = run("compute", tmp_path / "missing.csv", "--fail-if", "nosuch.low < 1")
+    assert (r.exit_code, r.stdout) == (2, "")
+    assert r.stderr == (
+        "Error: --fail-if 'nosuch.low < 1': unknown name 'nosuch'; see docs/CONTRACTS.md for "
+        "the metrics and `losscli losses` for the losses\n"
+    )
+
+
+@pytest.mark.parametrize("gate", ["f1.low < 0.9", "losses.bce.high > 1", "mse.low < 1"])
 def test_interval_bounds_without_bootstrap_fail_before_reading(tmp_path, gate):
     # the file does not exist: the gate is refused before anything is read
     r = run("compute", tmp_path / "missing.csv", "--fail-if", gate)

@@ -35,8 +35,9 @@ from typing import Any
 
 import numpy as np
 
-from losscli.engine import EvalState, Evaluation, MissingIdsError, Options, _id_keys
+from losscli.engine import EvalState, Evaluation, MissingIdsError, Options
 from losscli.errors import EXIT_INTERNAL, InputError, LossCliError, UsageError
+from losscli.pipeline.labels import id_keys
 from losscli.report import Report
 from losscli.tasks import Plan
 
@@ -250,7 +251,7 @@ def _labels_of_part(table: Any, job: PartJob, chunk: int) -> tuple[Any, np.ndarr
             return None, np.packbits(np.zeros(len(label_ids), dtype=bool))
         ids = concat_exact(parts)
         text = ids.dtype == object or label_ids.dtype == object
-        keep = np.isin(_id_keys(label_ids, text), _id_keys(ids, text))
+        keep = np.isin(id_keys(label_ids, text), id_keys(ids, text))
         rows = np.flatnonzero(keep)
         data[id_col] = np.zeros(len(label_ids))  # a placeholder: the id is read exactly
         sub = MemoryTable(

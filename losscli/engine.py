@@ -7,23 +7,35 @@ renders the :class:`~losscli.report.Report`. Every statistic is a mergeable accu
 
 from __future__ import annotations
 
-import fnmatch
 import math
 import os
-import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
 
-from losscli import __version__, limits
+from losscli import __version__
 from losscli.errors import InputError, StrictWarning, UsageError
+from losscli.pipeline import intervals
+from losscli.pipeline.columns import (
+    DEFAULT_ID_COLS,
+    DEFAULT_LABEL_COLS,
+    Columns,
+    class_names,
+    is_index_column,
+    resolve_columns,
+)
+from losscli.pipeline.groups import MAX_GROUPS, accumulate_groups, group_keys, group_reports
+from losscli.pipeline.intervals import LINEAR_MIN_ROWS, KeptRows
+from losscli.pipeline.labels import LabelFile, MissingIdsError, id_keys
+from losscli.pipeline.options import Options, check_seed, check_threshold
+from losscli.pipeline.per_sample import per_sample_rows
+from losscli.pipeline.state import EvalState, LossAccumulator, update_metrics
+from losscli.pipeline.state import show_label as _show_label
 from losscli.report import Report, build_signature
 from losscli.tasks import (
     PROB_SUM_TOL,
-    SCORE_KINDS,
-    TASKS,
     Plan,
     binary_labels,
     binary_scores_from_two,
@@ -38,825 +50,34 @@ from losscli.tasks import (
     numeric_class_reading,
 )
 
-DEFAULT_LABEL_COLS = ("label", "labels", "target", "y")
-DEFAULT_ID_COLS = ("id",)
-MAX_GROUPS = 1000
-LINEAR_MIN_ROWS = 50_000
-"""Fewest rows for the linear ``--bootstrap`` path; smaller data is resampled exactly."""
+__all__ = [
+    "DEFAULT_ID_COLS",
+    "DEFAULT_LABEL_COLS",
+    "INFER_ROWS",
+    "LINEAR_MIN_ROWS",
+    "MAX_GROUPS",
+    "Columns",
+    "EvalState",
+    "Evaluation",
+    "KeptRows",
+    "LabelFile",
+    "LossAccumulator",
+    "MissingIdsError",
+    "Options",
+    "check_seed",
+    "check_threshold",
+    "class_names",
+    "evaluate",
+    "id_keys",
+    "is_index_column",
+    "resolve_columns",
+    "resolve_threshold",
+]
+
 INFER_ROWS = 131_072
 """The task, score kind, label encoding and classes are decided from the first this many
 usable rows, whatever ``--chunk-size`` is (so the chunk size never changes a decision); rows
 further down that contradict a decision are an error naming the flag that settles it."""
-
-
-@dataclass
-class Options:
-    """Every setting of one evaluation (the CLI's options, by their Python names)."""
-
-    task: str = "auto"
-    scores: str = "auto"
-    activation: str | None = None
-    losses: Sequence[str] | None = None  # None: the task's default; ["all"]: every valid loss
-    params: dict[str, Any] = field(default_factory=dict)  # loss parameters (losses.PARAMS)
-    # probabilities; or a thresholds.ScoreThreshold (the scores' own scale, from a file)
-    threshold: float | Sequence[float] | dict[str, float] | Any | None = None
-    threshold_source: str = "--threshold"  # how messages name it (--threshold @file.json)
-    pos_label: str | None = None  # binary: the label value of the positive class
-    labels_are: str | None = None  # multi-class whole-number labels: index | name (None: infer)
-    top_k: int | None = None
-    zero_division: str | float = "warn"
-    label_col: Sequence[str] | str | None = None
-    pred_cols: Sequence[str] | str | None = None
-    id_col: str | None = None
-    weight_col: str | None = None
-    input_format: str | None = None
-    labels_format: str | None = None
-    chunk_size: int | None = None
-    drop_invalid: bool = False
-    strict: bool = False
-    ece_bins: int = 15
-    auc_bins: int | None = None  # binned ROC AUC / AP: no per-row scores kept
-    keep_loss_values: bool = False  # keep per-sample losses (float32) for plots/histograms
-    bootstrap: int = 0  # resamples for percentile intervals (0: none)
-    ci_level: float = 0.95
-    seed: int = 0
-    group_by: str | None = None  # a column: one report per value (slice)
-    min_group_size: int = 30  # slices smaller than this get a warning
-    keep_rows: bool = False  # keep per-row terms for resampling (set by --bootstrap, compare)
-
-    def __post_init__(self) -> None:
-        if self.task not in ("auto", *TASKS):
-            raise UsageError(f"--task must be auto or one of {', '.join(TASKS)}, got {self.task!r}")
-        if self.scores not in ("auto", *SCORE_KINDS, "values"):
-            raise UsageError(
-                f"--scores must be auto, logits, probs or log-probs, got {self.scores!r}"
-            )
-        if self.top_k is not None and self.top_k < 1:
-            raise UsageError(f"--top-k must be a whole number >= 1, got {self.top_k}")
-        if self.zero_division not in ("warn", 0, 1, "nan", 0.0, 1.0) and not (
-            isinstance(self.zero_division, float) and math.isnan(self.zero_division)
-        ):
-            raise UsageError(f"--zero-division must be 0, 1 or nan, got {self.zero_division!r}")
-        if self.chunk_size is not None and self.chunk_size < 1:
-            raise UsageError(f"--chunk-size must be >= 1, got {self.chunk_size}")
-        if self.ece_bins < 1:
-            raise UsageError(f"--ece-bins must be >= 1, got {self.ece_bins}")
-        if self.bootstrap < 0:
-            raise UsageError(f"--bootstrap must be 0 (off) or a number of resamples, got "
-                             f"{self.bootstrap}")  # fmt: skip
-        if self.auc_bins is not None and self.auc_bins < 2:
-            raise UsageError(f"--auc-bins must be >= 2, got {self.auc_bins}")
-        limits.BINS.check_option("--ece-bins", self.ece_bins)
-        limits.BINS.check_option("--auc-bins", self.auc_bins)
-        limits.BOOTSTRAP.check_option("--bootstrap", self.bootstrap)
-        if self.bootstrap:
-            self.keep_rows = True
-        if not 0.0 < self.ci_level < 1.0:
-            raise UsageError(
-                f"--ci must be a level between 0 and 1, e.g. 0.95; got {self.ci_level}"
-            )
-        if self.min_group_size < 1:
-            raise UsageError(f"--min-group-size must be >= 1, got {self.min_group_size}")
-        if self.labels_are == "auto":
-            self.labels_are = None
-        if self.labels_are not in (None, "index", "name"):
-            raise UsageError(f"--labels-are must be index or name, got {self.labels_are!r}")
-        if self.pos_label is not None:
-            self.pos_label = str(self.pos_label).strip()
-            if not self.pos_label:
-                raise UsageError("--pos-label needs a value: the label of the positive class")
-        self.threshold = check_threshold(self.threshold, self.threshold_source)
-        check_seed(self.seed)
-
-
-def _json_text(value: Any) -> str:
-    import json
-
-    try:
-        return json.dumps(value)
-    except (TypeError, ValueError):
-        return repr(value)
-
-
-def _threshold_value(value: Any, what: str, option: str) -> float:
-    """One threshold: a real number (not a boolean) in [0, 1]."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        kind = "a boolean" if isinstance(value, bool) else "not a number"
-        raise UsageError(
-            f"{option}: {what} is {_json_text(value)}, {kind}; thresholds are numbers in [0, 1]"
-        )
-    v = float(value)
-    if not math.isfinite(v):
-        raise UsageError(
-            f"{option}: {what} is {v}, not a finite number; thresholds are numbers in [0, 1]"
-        )
-    if not 0.0 <= v <= 1.0:
-        raise UsageError(f"{option}: {what} is {v:g}, outside [0, 1]; thresholds are probabilities")
-    return v
-
-
-def check_threshold(value: Any, option: str = "--threshold") -> Any:
-    """Check a ``--threshold`` value once, where it enters: numbers in [0, 1] only (a
-    :class:`~losscli.thresholds.ScoreThreshold` passes; :func:`resolve_threshold` checks it).
-
-    A number, a non-empty list of numbers (one per label) or a non-empty ``{label: number}``
-    map; booleans, text, nested lists, NaN, infinities and values outside [0, 1] are refused
-    with one message naming ``option`` and the bad item. How many values the task needs is
-    checked later, by :func:`resolve_threshold`.
-
-    Returns:
-        The value as floats (None stays None).
-
-    >>> check_threshold([0.25, 1])
-    [0.25, 1.0]
-    >>> try:
-    ...     check_threshold(True)
-    ... except UsageError as e:
-    ...     print(e)
-    --threshold: the value is true, a boolean; thresholds are numbers in [0, 1]
-    """
-    from losscli.thresholds import ScoreThreshold
-
-    if value is None or isinstance(value, ScoreThreshold):  # a ScoreThreshold: checked later
-        return value
-    if isinstance(value, dict):
-        if not value:
-            raise UsageError(f"{option}: the map is empty; give a threshold per label")
-        out: dict[str, float] = {}
-        for k, v in value.items():
-            if not isinstance(k, str):
-                raise UsageError(f"{option}: label {k!r} is not a name")
-            out[k] = _threshold_value(v, f"the threshold of {k!r}", option)
-        return out
-    if isinstance(value, (list, tuple, np.ndarray)):
-        items = list(value)
-        if not items:
-            raise UsageError(f"{option}: the list is empty; give one threshold, or one per label")
-        return [_threshold_value(v, f"item {i + 1}", option) for i, v in enumerate(items)]
-    return _threshold_value(value, "the value", option)
-
-
-def check_seed(seed: int) -> None:
-    """``--seed`` seeds numpy's ``SeedSequence``: any whole number >= 0 (no upper bound).
-
-    >>> check_seed(2**40)
-    >>> check_seed(-1)
-    Traceback (most recent call last):
-    ...
-    losscli.errors.UsageError: --seed must be a whole number >= 0, got -1
-    """
-    import operator
-
-    try:
-        ok = not isinstance(seed, bool) and operator.index(seed) >= 0
-    except TypeError:
-        ok = False
-    if not ok:
-        raise UsageError(f"--seed must be a whole number >= 0, got {seed!r}")
-
-
-def _as_list(value: Sequence[str] | str | None) -> list[str] | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return [v.strip() for v in value.split(",") if v.strip()]
-    return list(value)
-
-
-# --------------------------------------------------------------------------------------------
-# column roles
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Columns:
-    """Which column of which table plays which role."""
-
-    label: list[str]
-    pred: list[str]
-    label_in_preds: bool
-    id: str | None = None
-    weight: str | None = None
-    text_labels: bool = False
-    join: bool = False  # the labels file is joined to the predictions by the id column
-    group: str | None = None  # --group-by
-    notes: list[str] = field(default_factory=list)  # readings taken, for the inference list
-
-
-def _require(table: Any, names: Sequence[str], option: str) -> None:
-    missing = [n for n in names if n not in table.columns]
-    if missing:
-        shown = ", ".join(repr(c) for c in table.columns[:20])
-        raise UsageError(
-            f"{option}: {table.name} has no column {missing[0]!r}; its columns are {shown}"
-        )
-
-
-def _pick_default(table: Any, names: Sequence[str]) -> str | None:
-    lower = {c.lower(): c for c in table.columns}
-    for name in names:
-        if name in lower:
-            return lower[name]
-    return None
-
-
-def _pick_default_label(table: Any) -> str | None:
-    lower = {c.lower() for c in table.columns}
-    found = [c for c in table.columns if c.lower() in DEFAULT_LABEL_COLS]
-    if len(found) > 1 and len(lower & set(DEFAULT_LABEL_COLS)) > 1:
-        shown = ", ".join(repr(c) for c in found)
-        raise UsageError(
-            f"{table.name} has several label columns ({shown}); pass --label-col to choose one"
-        )
-    return _pick_default(table, DEFAULT_LABEL_COLS)
-
-
-_INDEX_NAME = re.compile(r"(Unnamed: \d+|__index_level_\d+__|index|level_\d+)")
-
-
-def is_index_column(name: str) -> bool:
-    """Whether a column is a pandas index written with the data.
-
-    ``DataFrame.to_csv()`` writes its index under an empty header name (read back as
-    ``Unnamed: 0``, as pandas does); ``to_parquet()`` stores a non-default index as
-    ``__index_level_0__``; ``reset_index()`` turns it into a column ``index`` (``level_0``
-    when there is one already), which ``to_csv(index=False)`` or ``np.savez(**df)`` then
-    write. Such a column holds row labels (0 .. N-1), never a prediction.
-
-    >>> [is_index_column(c) for c in ["Unnamed: 0", "", "__index_level_0__", "id", "p"]]
-    [True, True, True, False, False]
-    >>> [is_index_column(c) for c in ["index", "level_0", "Index", "reindex"]]
-    [True, True, False, False]
-    """
-    return name == "" or _INDEX_NAME.fullmatch(name) is not None
-
-
-def _names_something(option: str, given: Any, names: list[str] | None) -> None:
-    """A column-list option given only commas or spaces names nothing: a usage error."""
-    if given is not None and not names:
-        what = "names" if option == "--label-col" else "names or shell-style patterns"
-        eg = (
-            "label or --label-col a,b"
-            if option == "--label-col"
-            else "a,b or --pred-cols 'logit_*'"
-        )
-        raise UsageError(
-            f"{option} {given!r} names no column; give column {what} separated by commas, "
-            f"e.g. {option} {eg}"
-        )
-
-
-def _text_evidence(table: Any, col: str) -> str:
-    """`` (line 3: 'abc' is not a number)`` when the reader knows where the text is."""
-    where = table.text_evidence.get(col)
-    return f" ({where} is not a number)" if where else ""
-
-
-def _require_id(table: Any, other: Any, id_col: str) -> None:
-    """``--id-col`` must name a column of ``table``, spelt the same (no case-insensitive match)."""
-    if id_col in table.columns:
-        return
-    near = [c for c in table.columns if c.lower() == id_col.lower()]
-    if near:
-        raise UsageError(
-            f"--id-col {id_col!r}: {table.name} has no column {id_col!r} but has {near[0]!r}; "
-            f"the id column must have the same name in {other.name} and {table.name}: rename "
-            "one of them"
-        )
-    _require(table, [id_col], "--id-col")
-
-
-def _join_columns(pred_table: Any, label_table: Any | None, opts: Options) -> tuple[Any, ...]:
-    """The id column and whether the labels file is joined by it, and the note to report.
-
-    ``--id-col`` must be in both files. Without it, a column called ``id`` (any case) is the
-    id column: in both files it joins them (spelt the same, else refused), in one file only
-    or in neither the rows are matched by position and an inference note says so.
-    """
-    id_col = opts.id_col
-    if id_col:
-        if label_table is None:
-            _require(pred_table, [id_col], "--id-col")
-            return id_col, False, None
-        _require_id(pred_table, label_table, id_col)
-        _require_id(label_table, pred_table, id_col)
-        return id_col, True, None
-    id_col = _pick_default(pred_table, DEFAULT_ID_COLS)
-    if label_table is None:
-        return id_col, False, None
-    label_id = _pick_default(label_table, DEFAULT_ID_COLS)
-    if id_col and label_id:
-        if id_col != label_id:
-            raise UsageError(
-                f"the id columns differ in case: {id_col!r} in {pred_table.name}, {label_id!r} "
-                f"in {label_table.name}; rename one so that both files use the same name (and "
-                "pass --id-col NAME if it is not 'id') to join the files by id"
-            )
-        return id_col, True, None
-    if id_col or label_id:
-        which, col = (pred_table, id_col) if id_col else (label_table, label_id)
-        why = f"only {which.name} has an id column ({col!r})"
-    else:
-        why = "neither file has an id column"
-    return (
-        id_col,
-        False,
-        f"labels matched by position (row i of {label_table.name} labels row i): {why}; pass "
-        "--id-col NAME to join the files by an id column",
-    )
-
-
-def resolve_columns(pred_table: Any, label_table: Any | None, opts: Options) -> Columns:
-    """Decide the label, prediction, id and weight columns from the headers and options.
-
-    Defaults: the label column is the one of ``label, labels, target, y`` present (several:
-    an error asking for ``--label-col``); a column ``id`` is the id column; the predictions
-    are every other numeric column but a pandas index (``Unnamed: 0``, left out with a note).
-    A column plays one role: ``--id-col``, ``--weight-col`` and ``--group-by`` naming a label
-    or prediction column are refused.
-    """
-    weight_col = opts.weight_col
-    id_col, join, join_note = _join_columns(pred_table, label_table, opts)
-    notes = [join_note] if join_note else []
-    if weight_col:
-        _require(pred_table, [weight_col], "--weight-col")
-        if pred_table.kinds.get(weight_col) != "number":
-            raise InputError(f"{pred_table.name}: --weight-col {weight_col!r} is not numeric")
-    group_col = opts.group_by
-    if group_col:
-        _require(pred_table, [group_col], "--group-by")
-    label_cols = _as_list(opts.label_col)
-    _names_something("--label-col", opts.label_col, label_cols)
-    if label_table is None:
-        if label_cols is None:
-            found = _pick_default_label(pred_table)
-            if found is None:
-                raise UsageError(
-                    f"{pred_table.name} has no label column (looked for "
-                    f"{', '.join(DEFAULT_LABEL_COLS)}); pass --label-col NAME or a LABELS file"
-                )
-            label_cols = [found]
-        _require(pred_table, label_cols, "--label-col")
-        source = pred_table
-    else:
-        if label_cols is None:
-            label_id = id_col or _pick_default(label_table, DEFAULT_ID_COLS)
-            rest = [c for c in label_table.columns if c != label_id]
-            found = _pick_default_label(label_table)
-            index = [c for c in rest if is_index_column(c)]
-            if found is None and index and len(rest) > len(index):
-                rest = [c for c in rest if c not in index]
-                notes.append(
-                    f"{label_table.name}: {', '.join(repr(c) for c in index)} is a pandas index "
-                    "(row numbers), not labels: left out; --label-col to use it"
-                )
-            label_cols = rest if len(rest) == 1 or found is None else [found]
-        _require(label_table, label_cols, "--label-col")
-        source = label_table
-    if not label_cols:
-        raise InputError(f"{source.name} has no label column besides the id column")
-    kinds = [source.kinds.get(c) for c in label_cols]
-    text_labels = "text" in kinds
-    if text_labels and len(label_cols) > 1:
-        raise InputError(
-            f"{source.name}: label columns {', '.join(label_cols)} mix text; class-name labels "
-            "must be one column"
-        )
-    if label_table is None:
-        for option, col in (("--id-col", opts.id_col), ("--weight-col", weight_col),
-                            ("--group-by", group_col)):  # fmt: skip
-            if col is not None and col in label_cols:
-                raise UsageError(
-                    f"{option} {col!r} is the label column; a column plays one role (choose "
-                    f"another {option}, or the labels with --label-col)"
-                )
-        if id_col is not None and opts.id_col is None and id_col in label_cols:
-            id_col = None  # --label-col id: the column is the label, not an id
-    reserved = {id_col, weight_col, group_col} | (set(label_cols) if label_table is None else set())
-    pattern = _as_list(opts.pred_cols)
-    _names_something("--pred-cols", opts.pred_cols, pattern)
-    if pattern is None:
-        pred = [
-            c for c in pred_table.columns if c not in reserved and pred_table.kinds[c] == "number"
-        ]
-        if label_table is not None:  # the labels come from LABELS: a label column is no score
-            leak = [c for c in pred if c.lower() in DEFAULT_LABEL_COLS]
-            if leak and len(leak) < len(pred):
-                pred = [c for c in pred if c not in leak]
-                notes.append(
-                    f"prediction columns: {', '.join(repr(c) for c in leak)} of "
-                    f"{pred_table.name} left out, the labels come from {label_table.name} "
-                    "(choose the columns with --pred-cols)"
-                )
-        blank = [c for c in pred if c in pred_table.blank_columns]
-        if blank:
-            pred = [c for c in pred if c not in blank]
-            sep = "a tab" if getattr(pred_table, "delimiter", ",") == "\t" else "a comma"
-            notes.append(
-                f"{', '.join(repr(c) for c in blank)}: no header name and no values (every line "
-                f"ends with {sep}, an empty column), not a prediction: left out"
-            )
-        index = [c for c in pred if is_index_column(c)]
-        if index:
-            pred = [c for c in pred if c not in index]
-            shown = ", ".join(repr(c) for c in index)
-            notes.append(
-                f"{shown} {'is a pandas index' if len(index) == 1 else 'are pandas indexes'} "
-                "(row numbers, as DataFrame.to_csv() writes them), not "
-                f"{'a prediction' if len(index) == 1 else 'predictions'}: left out; "
-                "--pred-cols to use it"
-            )
-    else:
-        pred = []
-        for p in pattern:
-            hits = [c for c in pred_table.columns if fnmatch.fnmatchcase(c, p)]
-            if not hits:
-                _require(pred_table, [p], "--pred-cols")
-            pred += [c for c in hits if c not in pred]
-        text = [c for c in pred if pred_table.kinds.get(c) != "number"]
-        if text:
-            raise InputError(
-                f"{pred_table.name}: prediction column {text[0]!r} is not numeric"
-                f"{_text_evidence(pred_table, text[0])}"
-            )
-    if not pred:
-        text_cols = [
-            c for c in pred_table.columns if c not in reserved and pred_table.kinds[c] == "text"
-        ]
-        if text_cols:
-            raise InputError(
-                f"{pred_table.name}: column {text_cols[0]!r} holds text, not numbers"
-                f"{_text_evidence(pred_table, text_cols[0])}, so there is no prediction column; "
-                "fix its values or choose columns with --pred-cols"
-            )
-        raise InputError(
-            f"{pred_table.name} has no prediction column besides the label/id/weight columns; "
-            "choose them with --pred-cols"
-        )
-    for option, col in (("--id-col", id_col), ("--weight-col", weight_col),
-                        ("--group-by", group_col)):  # fmt: skip
-        if col is not None and col in pred:
-            raise UsageError(
-                f"{option} {col!r} is also a prediction column (--pred-cols); a column plays "
-                "one role"
-            )
-    if label_table is None and set(pred) & set(label_cols):
-        raise UsageError(
-            f"column {sorted(set(pred) & set(label_cols))[0]!r} is both label and prediction"
-        )
-    if label_table is not None and len(label_cols) > 1 and len(label_cols) == len(pred):
-        if set(label_cols) == set(pred):  # match label columns to prediction columns by name
-            label_cols = list(pred)
-        elif set(label_cols) & set(pred) and (opts.label_col is None or opts.pred_cols is None):
-            both = sorted(set(label_cols) & set(pred))[0]
-            raise UsageError(
-                f"label columns ({', '.join(label_cols)}) and prediction columns "
-                f"({', '.join(pred)}) share the name {both!r} but not all names, so they cannot "
-                "be paired by name or by position; choose them with --label-col and --pred-cols "
-                "in the same order"
-            )
-    limits.PRED_COLUMNS.check_input(f"{pred_table.name}: the predictions have", len(pred))
-    return Columns(
-        label=label_cols,
-        pred=pred,
-        label_in_preds=label_table is None,
-        id=id_col,
-        weight=weight_col,
-        text_labels=text_labels,
-        join=join,
-        group=group_col,
-        notes=notes,
-    )
-
-
-def class_names(pred_cols: Sequence[str]) -> list[str]:
-    """Class names from prediction column names: ``logits:0 .. logits:9`` become ``0 .. 9``.
-
-    >>> class_names(["probs:0", "probs:1"])
-    ['0', '1']
-    >>> class_names(["cat", "dog"])
-    ['cat', 'dog']
-    """
-    prefixes = {c.rsplit(":", 1)[0] for c in pred_cols if ":" in c}
-    if len(prefixes) == 1 and all(":" in c for c in pred_cols):
-        return [c.rsplit(":", 1)[1] for c in pred_cols]
-    return list(pred_cols)
-
-
-# --------------------------------------------------------------------------------------------
-# labels from a second file
-# --------------------------------------------------------------------------------------------
-
-
-def _show(value: Any) -> str:
-    """A value as a message shows it: ``7`` or ``'abc'``, never ``np.int64(7)``."""
-    return repr(value.item() if isinstance(value, np.generic) else value)
-
-
-SHOWN_IDS = 5
-"""How many ids a message about ids in one file only names."""
-
-
-def _id_keys(ids: np.ndarray, text: bool) -> np.ndarray:
-    """Exact ids as sortable keys: int64 as they are, or (``text``) numpy strings.
-
-    An int64 id and a text id are the same id when the text is the integer written plainly
-    (``7`` and ``'7'``, not ``'007'``).
-
-    >>> _id_keys(np.array([9007199254740993]), text=True).tolist()
-    ['9007199254740993']
-    """
-    from losscli.io._base import ids_as_text
-
-    if not text:
-        return ids
-    return ids_as_text(ids).astype(str)
-
-
-def _missing_ids(ids: np.ndarray) -> np.ndarray:
-    """Mask of missing ids (None) in an exact-values array."""
-    if ids.dtype != object:
-        return np.zeros(len(ids), dtype=bool)
-    return np.fromiter((v is None for v in ids), dtype=bool, count=len(ids))
-
-
-class MissingIdsError(InputError):
-    """Prediction ids that are not in the labels file: how many, and the first few.
-
-    Attributes:
-        n: how many prediction rows have an id without a label.
-        shown: the first ones (at most ``SHOWN_IDS``): ``(id, location)``.
-    """
-
-    def __init__(self, pred_name: str, labels_name: str, id_col: str, n: int, shown: list) -> None:
-        self.n, self.shown = n, list(shown)
-        self.names = (pred_name, labels_name, id_col)
-        super().__init__(
-            f"{pred_name}: {_ids_count(n)} {'is' if n == 1 else 'are'} not in {labels_name} "
-            f"(column {id_col!r}): {_id_list(self.shown, n)}; every prediction needs the label "
-            "of its id: evaluate files that hold the same ids"
-        )
-
-    def __reduce__(self) -> tuple[Any, ...]:  # travels back from a dask worker
-        return (MissingIdsError, (*self.names, self.n, self.shown))
-
-    def merge(self, other: MissingIdsError) -> MissingIdsError:
-        """The error of both (``other``'s rows after this one's)."""
-        return MissingIdsError(
-            *self.names, self.n + other.n, (self.shown + other.shown)[:SHOWN_IDS]
-        )
-
-
-def _ids_count(n: int) -> str:
-    return "1 id" if n == 1 else f"{n} ids"
-
-
-def _id_list(shown: list[tuple[Any, str]], total: int) -> str:
-    text = ", ".join(f"{_show(v)} ({where})" for v, where in shown)
-    return text + (", ..." if total > len(shown) else "")
-
-
-class LabelFile:
-    """Labels read whole from a second file (labels are small next to predictions).
-
-    Joined by id (``cols.join``): every id of either file must be in the other, once. Ids are
-    compared exactly (:meth:`~losscli.io.Chunk.ids`): as int64 when both files hold whole
-    numbers, else as text (an int64 id then reads as its decimal text). ``take()`` refuses
-    a duplicate id of the predictions at once, naming both rows; ids without a label are
-    counted over the whole predictions file (``scan_missing()``, then ``finish()``).
-    """
-
-    def __init__(self, table: Any, cols: Columns, pred_name: str = "the predictions") -> None:
-        self.name = table.name
-        self.pred_name = pred_name
-        self.id_col = cols.id
-        self.text = cols.text_labels
-        parts: list[np.ndarray] = []
-        id_parts: list[np.ndarray] = []
-        wheres: list[tuple[int, Any]] = []
-        exact = [cols.id] if cols.join and cols.id else []
-        for chunk in table.chunks(cols.label, exact=exact):
-            parts.append(chunk.column(cols.label[0]) if self.text else chunk.matrix(cols.label))
-            if exact:
-                id_parts.append(chunk.ids(cols.id))
-            wheres.append((chunk.start, chunk.locator()))
-        if not parts:
-            raise InputError(f"{table.name} has no data rows")
-        self.values = np.concatenate(parts)
-        self.n = len(self.values)
-        self._wheres = wheres
-        self.ids: np.ndarray | None = None
-        self.first_row: np.ndarray | None = None  # per label row: the prediction row, or -1
-        self._index: dict[bool, tuple[np.ndarray, np.ndarray]] = {}
-        self._pred_wheres: list[tuple[int, Any]] = []
-        self.n_missing = 0
-        self.first_missing: list[tuple[Any, str]] = []
-        if exact:
-            from losscli.io._base import concat_exact
-
-            ids = concat_exact(id_parts)
-            gone = _missing_ids(ids)
-            if gone.any():
-                raise InputError(
-                    f"{self.where(int(np.flatnonzero(gone)[0]))}: the id (column {cols.id!r}) is "
-                    "missing; every row needs an id to join the files"
-                )
-            self.ids = ids
-            text = ids.dtype == object
-            order, keys = self._sorted(text)
-            dup = np.flatnonzero(keys[1:] == keys[:-1])
-            if dup.size:  # the first two rows of the repeated id that comes first in the file
-                rows = np.sort(np.concatenate([order[dup], order[dup + 1]]))
-                value = _id_keys(ids[rows[:1]], text)[0]
-                first, second = np.flatnonzero(_id_keys(ids, text) == value)[:2].tolist()
-                raise InputError(
-                    f"{self.name}: id {_show(ids[first])} appears more than once in column "
-                    f"{cols.id!r} ({self._where_in(first)} and {self._where_in(second)}); ids "
-                    "must be unique to join the files"
-                )
-            self.first_row = np.full(self.n, -1, dtype=np.int64)
-
-    def _sorted(self, text: bool) -> tuple[np.ndarray, np.ndarray]:
-        """The label rows in id order and their sorted keys (int64, or text when ``text``)."""
-        if text not in self._index:
-            assert self.ids is not None
-            keys = _id_keys(self.ids, text)
-            order = np.argsort(keys)  # ids are unique (checked), so any sort will do
-            self._index[text] = (order, keys[order])
-        return self._index[text]
-
-    def _where_in(self, row: int) -> str:
-        for start, chunk in reversed(self._wheres):
-            if row >= start:
-                return chunk.where(row - start)
-        return f"row {row + 1}"
-
-    def where(self, row: int) -> str:
-        """Where a row of the labels file is: ``labels.csv: line N``."""
-        return f"{self.name}: {self._where_in(row)}"
-
-    def _pred_where(self, row: int) -> str:
-        for start, chunk in reversed(self._pred_wheres):
-            if row >= start:
-                return chunk.where(row - start)
-        return f"row {row + 1}"  # pragma: no cover - every row's chunk is recorded
-
-    def take(self, chunk: Any, ids: np.ndarray | None) -> np.ndarray | None:
-        """The labels of one chunk of predictions, or None when some of its ids have none.
-
-        Positional (no join): the next ``chunk.n`` labels. By id: the label of each id;
-        a missing or repeated id raises InputError; ids without a label are counted and
-        None returned (the caller then calls :meth:`scan_missing` for the rest).
-        """
-        start, n = chunk.start, chunk.n
-        if self.ids is None:
-            if start + n > self.n:
-                raise InputError(
-                    f"the predictions have more rows than the labels ({self.name} has {self.n}); "
-                    "the files must have the same rows in the same order, or pass --id-col"
-                )
-            return self.values[start : start + n]
-        assert ids is not None and self.first_row is not None
-        self._pred_wheres.append((start, chunk.locator()))
-        gone = _missing_ids(ids)
-        if gone.any():
-            raise InputError(
-                f"{self.pred_name}: {chunk.where(int(np.flatnonzero(gone)[0]))}: the id (column "
-                f"{self.id_col!r}) is missing; every row needs an id to join the files"
-            )
-        text = ids.dtype == object or self.ids.dtype == object
-        order, keys = self._sorted(text)
-        wanted = _id_keys(ids, text)
-        pos = np.searchsorted(keys, wanted)
-        pos_c = np.minimum(pos, self.n - 1)
-        found = (pos < self.n) & (keys[pos_c] == wanted)
-        at = np.arange(n) if found.all() else np.flatnonzero(found)
-        rows = order[pos_c[at]]
-        self._check_unique(chunk, ids, at, rows)
-        self.first_row[rows] = start + at
-        if at.size < n:
-            lost = np.flatnonzero(~found)
-            self.n_missing += int(lost.size)
-            room = SHOWN_IDS - len(self.first_missing)
-            self.first_missing += [(ids[i], chunk.where(int(i))) for i in lost[:room]]
-            return None
-        return self.values[rows]
-
-    def _check_unique(self, chunk: Any, ids: np.ndarray, at: np.ndarray, rows: np.ndarray) -> None:
-        """Refuse a prediction id seen before (in an earlier chunk or this one)."""
-        assert self.first_row is not None
-        earlier = self.first_row[rows] >= 0
-        ranked = np.sort(rows)
-        if not earlier.any() and not (ranked[1:] == ranked[:-1]).any():
-            return
-        o = np.argsort(rows, kind="stable")
-        again = np.zeros(rows.size, dtype=bool)
-        again[o[1:]] = rows[o[1:]] == rows[o[:-1]]
-        bad = earlier | again
-        if not bad.any():
-            return
-        k = int(np.flatnonzero(bad)[0])  # the first row whose id came before
-        if earlier[k]:
-            before = self._pred_where(int(self.first_row[rows[k]]))
-        else:
-            before = chunk.where(int(at[int(np.flatnonzero(rows == rows[k])[0])]))
-        raise InputError(
-            f"{self.pred_name}: id {_show(ids[at[k]])} appears more than once in column "
-            f"{self.id_col!r} ({before} and {chunk.where(int(at[k]))}); ids must be unique to "
-            "join the files (each prediction takes the label of its id)"
-        )
-
-    def scan_missing(self, chunks: Iterator[Any]) -> None:
-        """Count the ids without a label in the rest of the predictions, then refuse them."""
-        for chunk in chunks:
-            self.take(chunk, chunk.ids(self.id_col))
-        self.finish(-1)
-
-    def missing_error(self) -> MissingIdsError:
-        """The error for prediction ids that are not in the labels file."""
-        assert self.id_col is not None
-        return MissingIdsError(
-            self.pred_name, self.name, self.id_col, self.n_missing, self.first_missing
-        )
-
-    def finish(self, n_pred: int) -> None:
-        """Refuse what is left unmatched: rows (by position) or ids (either file's)."""
-        if self.ids is None:
-            if n_pred != self.n:
-                raise InputError(
-                    f"the predictions have {n_pred} rows but {self.name} has {self.n}; the files "
-                    "must have the same rows in the same order, or pass --id-col to join them"
-                )
-            return
-        if self.n_missing:
-            raise self.missing_error()
-        assert self.first_row is not None
-        unused = np.flatnonzero(self.first_row < 0)
-        if unused.size:
-            n = int(unused.size)
-            shown = [(self.ids[i], self._where_in(int(i))) for i in unused[:SHOWN_IDS]]
-            raise InputError(
-                f"{self.name}: {_ids_count(n)} {'has' if n == 1 else 'have'} no prediction in "
-                f"{self.pred_name} (column {self.id_col!r}): {_id_list(shown, n)}; evaluate "
-                "files that hold the same ids"
-            )
-
-
-# --------------------------------------------------------------------------------------------
-# accumulators for loss values
-# --------------------------------------------------------------------------------------------
-
-
-class LossAccumulator:
-    """Sums for one loss: its additive sufficient statistics and per-sample moments."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.sums: np.ndarray | None = None
-        self.n = 0
-        self.mean = 0.0
-        self.m2 = 0.0
-        self.total = 0.0
-        self.min = math.inf
-        self.max = -math.inf
-
-    def update(self, per_sample: np.ndarray, sums: np.ndarray) -> None:
-        self.sums = sums.astype(np.float64) if self.sums is None else self.sums + sums
-        n = per_sample.size
-        if n == 0:
-            return
-        mean = float(per_sample.mean())
-        m2 = float(((per_sample - mean) ** 2).sum())
-        self._merge_moments(n, mean, m2)
-        self.total += float(per_sample.sum())
-        self.min = min(self.min, float(per_sample.min()))
-        self.max = max(self.max, float(per_sample.max()))
-
-    def _merge_moments(self, n: int, mean: float, m2: float) -> None:
-        tot = self.n + n
-        delta = mean - self.mean
-        self.mean += delta * n / tot
-        self.m2 += m2 + delta * delta * self.n * n / tot
-        self.n = tot
-
-    def merge(self, other: LossAccumulator) -> LossAccumulator:
-        if other.sums is not None:
-            self.sums = other.sums.copy() if self.sums is None else self.sums + other.sums
-        if other.n:
-            self._merge_moments(other.n, other.mean, other.m2)
-            self.total += other.total
-            self.min, self.max = min(self.min, other.min), max(self.max, other.max)
-        return self
-
-    def stats(self) -> dict[str, float | None]:
-        if self.n == 0:
-            return {"sum": 0.0, "std": None, "min": None, "max": None}
-        return {  # + 0.0 turns a -0.0 (torch's BCE of a perfect prediction) into 0.0
-            "sum": self.total + 0.0,
-            "std": math.sqrt(self.m2 / self.n),
-            "min": self.min + 0.0,
-            "max": self.max + 0.0,
-        }
 
 
 # --------------------------------------------------------------------------------------------
@@ -960,69 +181,6 @@ class _Prepared:
     y_true: np.ndarray
     y_pred: np.ndarray
     groups: np.ndarray | None = None  # --group-by keys (str), one per kept row
-
-
-def _show_label(value: Any) -> str:
-    """A label as messages show it: ``'neg'`` for a class name, ``2`` for a number."""
-    return repr(value) if isinstance(value, str) else f"{value:g}"
-
-
-def _group_keys(values: np.ndarray) -> np.ndarray:
-    """Group keys as strings from exact values (:meth:`~losscli.io.Chunk.ids`).
-
-    Whole numbers as written in decimal (never through float64), text as written, missing
-    values ``(missing)``.
-
-    >>> _group_keys(np.array([1, 2**53 + 1])).tolist()
-    ['1', '9007199254740993']
-    >>> _group_keys(np.array(["eu", "007", None], dtype=object)).tolist()
-    ['eu', '007', '(missing)']
-    """
-    if values.dtype != object:
-        return values.astype(str)
-    return np.array(["(missing)" if v is None else str(v) for v in values], dtype=str)
-
-
-@dataclass
-class EvalState:
-    """What a run accumulates: the loss and metric accumulators and the row counters.
-
-    Picklable and mergeable: a worker evaluating one partition of a dataset sends back only
-    this, and merging the states of every partition equals one pass over all of them.
-    """
-
-    loss_acc: dict[str, LossAccumulator]
-    metrics_acc: Any
-    n_rows: int = 0
-    n_dropped: int = 0
-    n_ignored: int = 0
-    n_renormalised: int = 0
-    max_prob_dev: float = 0.0
-    #: binary labels whose negative class the plan left open: the negative label seen (and
-    #: where), so that the partitions of a dataset agree on one
-    negative_seen: tuple[Any, str] | None = None
-
-    def merge(self, other: EvalState) -> EvalState:
-        """Add ``other`` (a state of the same plan and options) into this one."""
-        if list(other.loss_acc) != list(self.loss_acc):
-            raise ValueError("cannot merge states of different losses")
-        a, b = self.negative_seen, other.negative_seen
-        if a is not None and b is not None and a[0] != b[0]:
-            raise InputError(
-                f"{b[1]}: label {_show_label(b[0])} is a third class: the binary labels' "
-                f"negative class is {_show_label(a[0])} ({a[1]}), and there is one prediction "
-                "column; fix the labels, or give one prediction column per class"
-            )
-        self.negative_seen = a or b
-        for name, acc in other.loss_acc.items():
-            self.loss_acc[name].merge(acc)
-        self.metrics_acc.merge(other.metrics_acc)
-        self.n_rows += other.n_rows
-        self.n_dropped += other.n_dropped
-        self.n_ignored += other.n_ignored
-        self.n_renormalised += other.n_renormalised
-        self.max_prob_dev = max(self.max_prob_dev, other.max_prob_dev)
-        return self
 
 
 class Evaluation:
@@ -1466,7 +624,7 @@ class Evaluation:
                 if raw is None:  # ids without a label: count them all, then refuse
                     labels_file.scan_missing(chunks)
             weights = chunk.column(cols.weight) if cols.weight else None
-            groups = _group_keys(chunk.ids(cols.group)) if cols.group else None
+            groups = group_keys(chunk.ids(cols.group)) if cols.group else None
             n_seen += chunk.n
             yield chunk, preds, raw, weights, ids, groups
         if n_seen == 0 and not allow_empty:
@@ -1829,15 +987,38 @@ class Evaluation:
                 hard = np.argmax(y_true, axis=1)
             if per_sample is not None:
                 per["_probs"] = probs
-        self._update_metrics(self.metrics_acc, hard, probs, weights, keep, key)
+        update_metrics(self.metrics_acc, hard, probs, weights, keep, key)
         if self.opts.keep_rows:
             self._metric_rows.append(np.ones(p.rows.size, bool) if keep is None else keep)
             self._digest(p)
         if p.groups is not None:
-            self._accumulate_groups(p, results, hard, probs, keep, rank=key)
+            accumulate_groups(
+                self.groups,
+                p.groups,
+                results,
+                hard,
+                probs,
+                p.weights,
+                keep,
+                key,
+                new_state=self._new_state,
+                column=self.cols.group,
+            )
         if per_sample is not None:
             per_sample.write(
-                self._per_sample_rows(p.chunk, p.rows, p.ids, y_true, y_pred, per, plan)
+                per_sample_rows(
+                    plan,
+                    p.rows,
+                    y_true,
+                    y_pred,
+                    per,
+                    ids=p.ids,
+                    id_col=self.cols.id,
+                    start=p.chunk.start,
+                    threshold=self.threshold,
+                    threshold_on=self.threshold_on,
+                    ignore_index=self.params.get("ignore_index"),
+                )
             )
         self.n_rows += int(p.rows.size)
 
@@ -1854,62 +1035,6 @@ class Evaluation:
             return None
         keep = y_true != self.params.get("ignore_index")
         return None if keep.all() else keep
-
-    @staticmethod
-    def _update_metrics(
-        acc: Any,
-        hard: np.ndarray,
-        probs: np.ndarray,
-        weights: np.ndarray | None,
-        keep: np.ndarray | None,
-        key: np.ndarray | None = None,
-    ) -> None:
-        if keep is not None:
-            hard, probs = hard[keep], probs[keep]
-            weights = weights[keep] if weights is not None else None
-            key = key[keep] if key is not None else None
-        if key is None:  # probabilities (or regression): ranked as they are
-            acc.update(hard, probs, sample_weight=weights)
-        else:
-            acc.update(hard, probs, sample_weight=weights, rank_scores=key)
-
-    def _accumulate_groups(
-        self,
-        p: _Prepared,
-        results: dict[str, Any],
-        hard: np.ndarray,
-        probs: np.ndarray,
-        keep: np.ndarray | None,
-        rank: np.ndarray | None = None,
-    ) -> None:
-        """Update each slice's state with its rows of the chunk (``--group-by``); ``rank`` is
-        the ranking key (None: the probabilities)."""
-        assert p.groups is not None
-        keys, inverse = np.unique(p.groups, return_inverse=True)
-        n_new = sum(1 for k in keys if k not in self.groups)
-        if len(self.groups) + n_new > MAX_GROUPS:
-            raise UsageError(
-                f"--group-by {self.cols.group!r} has more than {MAX_GROUPS} distinct values; "
-                "group by a column with fewer values (an id column is not a slice)"
-            )
-        # one stable sort puts each slice's rows together, in chunk order (no mask per slice)
-        order = np.argsort(inverse, kind="stable")
-        bounds = np.searchsorted(inverse[order], np.arange(len(keys) + 1))
-        for j, key in enumerate(keys):
-            m = order[bounds[j] : bounds[j + 1]]
-            state = self.groups.get(key)
-            if state is None:
-                state = self.groups[key] = self._new_state()
-            k = keep[m] if keep is not None else None
-            m_kept = m if k is None else m[k]
-            for name, res in results.items():
-                state.loss_acc[name].update(res.per_sample[m_kept], res.rows[m].sum(axis=0))
-            w = p.weights[m] if p.weights is not None else None
-            km = rank[m] if rank is not None else None
-            self._update_metrics(state.metrics_acc, hard[m], probs[m], w, k, km)
-            state.n_rows += int(m.size)
-            if k is not None:
-                state.n_ignored += int((~k).sum())
 
     def _digest(self, p: _Prepared) -> None:
         """Hash the rows' labels, weights and ids so two runs can tell they saw the same rows."""
@@ -1963,55 +1088,6 @@ class Evaluation:
     def loss_values(self) -> dict[str, np.ndarray]:
         """Per-sample values of each loss (float32), kept when ``keep_loss_values`` is set."""
         return {n: np.concatenate(p) for n, p in self._loss_parts.items()}
-
-    def _per_sample_rows(
-        self,
-        chunk: Any,
-        rows: np.ndarray,
-        ids: np.ndarray | None,
-        y_true: np.ndarray,
-        y_pred: np.ndarray,
-        per: dict[str, np.ndarray],
-        plan: Plan,
-    ) -> dict[str, np.ndarray]:
-        out: dict[str, np.ndarray] = {}
-        if ids is not None:
-            out[self.cols.id or "id"] = ids
-        else:
-            out["row"] = (chunk.start + rows + 1).astype(np.int64)
-        classes = np.array(plan.classes, dtype=object)
-        probs = per.pop("_probs", None)
-        # the decision rule's input: the probability, or the score itself (a logit, ...)
-        decide = y_pred if self.threshold_on == "scores" else probs
-        if plan.task == "binary":
-            named = plan.label_encoding in ("name", "pos-label")
-            out["label"] = classes[y_true.astype(np.int64)] if named else y_true.astype(np.int64)
-            out["prob"] = probs
-            out["prediction"] = (
-                classes[(decide > self.threshold).astype(np.int64)]
-                if named
-                else (decide > self.threshold).astype(np.int64)
-            )
-        elif plan.task == "multiclass":
-            hard = np.argmax(y_true, axis=1) if y_true.ndim == 2 else y_true
-            names = classes[np.clip(hard, 0, len(classes) - 1)]
-            out["label"] = np.where(hard == self.params.get("ignore_index"), "(ignored)", names)
-            pred = np.argmax(probs, axis=1)
-            out["prediction"] = classes[pred]
-            out["prob"] = probs[np.arange(len(pred)), pred]
-        elif plan.task == "multilabel":
-            hits = decide > self.threshold
-            out["label"] = _join_names(y_true > 0.5, plan.classes)
-            out["prediction"] = _join_names(hits, plan.classes)
-        else:
-            if y_true.ndim == 1:
-                out["label"], out["prediction"] = y_true, y_pred
-            else:
-                for j, c in enumerate(plan.classes):
-                    out[f"label_{c}"], out[f"prediction_{c}"] = y_true[:, j], y_pred[:, j]
-        for name, values in per.items():
-            out[name] = values
-        return out
 
     def _results(
         self, state: EvalState
@@ -2072,8 +1148,26 @@ class Evaluation:
             notes.append(f"negative class {_show_label(neg)}: the first other label ({at})")
         losses, stats, mres, more = self._results(self.state())
         warnings += more
-        groups = self._group_reports(warnings) if self.cols.group else None
-        ci = self._intervals(losses, dict(mres.metrics), warnings) if self.opts.bootstrap else None
+        groups = None
+        if self.cols.group:
+            groups = group_reports(
+                self.groups,
+                self._results,
+                warnings,
+                column=self.cols.group,
+                min_group_size=self.opts.min_group_size,
+            )
+        ci = None
+        if self.opts.bootstrap:
+            ci = intervals.intervals(
+                self.kept_rows(),
+                losses,
+                dict(mres.metrics),
+                warnings,
+                n_boot=self.opts.bootstrap,
+                level=self.opts.ci_level,
+                seed=self.opts.seed,
+            )
         settings = self._settings()
         report = Report(
             version=__version__,
@@ -2101,176 +1195,31 @@ class Evaluation:
             raise StrictWarning(f"--strict: {warnings[0]}")
         return report
 
-    def _group_reports(self, warnings: list[str]) -> dict[str, dict[str, Any]]:
-        """One report per slice of ``--group-by``, in the order of their keys."""
-        out: dict[str, dict[str, Any]] = {}
-        small: list[str] = []
-        for key in sorted(self.groups, key=_natural_key):
-            state = self.groups[key]
-            losses, stats, mres, group_warnings = self._results(state)
-            out[key] = {
-                "n_samples": state.n_rows,
-                "n_evaluated": state.n_rows - state.n_ignored,
-                "n_ignored": state.n_ignored,
-                "losses": losses,
-                "loss_stats": stats,
-                "metrics": dict(mres.metrics),
-                "per_class": list(mres.per_class),
-                "confusion_matrix": mres.confusion_matrix,
-                "warnings": group_warnings,
-            }
-            n_evaluated = state.n_rows - state.n_ignored  # the rows its numbers come from
-            if n_evaluated < self.opts.min_group_size:
-                small.append(f"{key!r} ({n_evaluated})")
-        if small:
-            col = self.cols.group
-            warnings.append(
-                f"--group-by {col!r}: {len(small)} slice{'s' if len(small) > 1 else ''} below "
-                f"{self.opts.min_group_size} rows (--min-group-size), so their numbers are "
-                f"noisy: {', '.join(small[:10])}{', ...' if len(small) > 10 else ''}"
-            )
-        return out
-
-    def resample_stat(self, then: Evaluation | None = None) -> Any:
-        """The statistics of a resample: counts (b, n_rows) -> ``{name: (b,) values}``.
-
-        Needs ``keep_rows``. Losses come from ``counts @ rows`` of each loss's per-row sums,
-        the metrics from the accumulator's ``resample`` (rows an ``--ignore-index`` label
-        kept out of the metrics are left out there too). With ``then`` (another run of the
-        same plan), the rows are this run's followed by ``then``'s: counts (b, n + n_then).
-        """
-        import copy
-
+    def kept_rows(self) -> KeptRows:
+        """What this ``keep_rows`` run kept to resample its statistics (``--bootstrap``,
+        ``compare``)."""
         plan = self.plan
         assert plan is not None and self.opts.keep_rows
-        runs = [self] if then is None else [self, then]
-        L, params = self.L, self.params
-        rows_t = {  # (k, n): each sum's per-row terms contiguous
-            n: np.ascontiguousarray(
-                np.concatenate([part for run in runs for part in run._loss_rows[n]]).T
-            )
-            for n in self.loss_names
-        }
-        seen_parts = [m for run in runs for m in run._metric_rows]
-        seen = np.concatenate(seen_parts) if seen_parts else np.zeros(0, bool)
-        metric_cols = None if seen.all() else np.flatnonzero(seen)
-        acc = self.metrics_acc
-        if then is not None:
-            acc = copy.deepcopy(acc).merge(then.metrics_acc)
-        task, zd = plan.task, self.opts.zero_division
+        return KeptRows(
+            task=plan.task,
+            loss_names=list(self.loss_names),
+            params=self.params,
+            loss_rows=self._loss_rows,
+            metric_rows=self._metric_rows,
+            metrics_acc=self.metrics_acc,
+            n_rows=self.n_rows,
+            zero_division=self.opts.zero_division,
+        )
 
-        def stat(counts: np.ndarray) -> dict[str, np.ndarray]:
-            b = counts.shape[0]
-            out: dict[str, np.ndarray] = {}
-            for name, rt in rows_t.items():
-                # multiply + sum per resample, not a matmul: a threaded BLAS call stalls for
-                # milliseconds whenever the other cores are busy
-                out[name] = np.array(
-                    [
-                        _finite(L.finalize(name, task, (counts[j] * rt).sum(axis=1), params=params))
-                        for j in range(b)
-                    ]
-                )
-            mc = counts if metric_cols is None else counts[:, metric_cols]
-            if task == "regression":
-                resampled = acc.resample(mc)
-            else:
-                resampled = acc.resample(mc, zero_division=zd)
-            for j, metrics in enumerate(resampled):
-                for name, value in metrics.items():
-                    if name not in out:
-                        out[name] = np.full(b, np.nan)
-                    out[name][j] = _finite(value)
-            return out
-
-        return stat
+    def resample_stat(self, then: Evaluation | None = None) -> Any:
+        """:func:`losscli.pipeline.intervals.resample_stat` of this run (followed by
+        ``then``'s rows): counts (b, n_rows) -> ``{name: (b,) values}``."""
+        return intervals.resample_stat(self.kept_rows(), None if then is None else then.kept_rows())
 
     def linear_replicates(self) -> dict[str, np.ndarray] | None:
-        """Every loss and scalar metric of ``opts.bootstrap`` resamples by the linear path.
-
-        The fast path of ``--bootstrap`` (:func:`losscli.bootstrap.linear_blocks` with
-        :class:`losscli.metrics.linear.LinearClassification`): binary and multi-class data of
-        at least ``LINEAR_MIN_ROWS`` rows whose ranked classes each have enough positives and
-        negatives, every row seen by the metrics (no ``--ignore-index`` rows). The loss sums
-        and every metric but AUC / AP are exact functions of the resampled sums; AUC / AP use
-        their first-order expansion. None when the data does not qualify (the caller then
-        evaluates each resample exactly).
-
-        Returns:
-            ``{name: float64 (B,)}``, NaN where a statistic is undefined; or None.
-        """
-        from losscli.bootstrap import LinearTerms, linear_blocks
-        from losscli.metrics.linear import LinearClassification
-
-        plan, opts = self.plan, self.opts
-        assert plan is not None and opts.keep_rows
-        acc = self.metrics_acc
-        if plan.task not in ("binary", "multiclass") or self.n_rows < LINEAR_MIN_ROWS:
-            return None
-        if not all(m.all() for m in self._metric_rows) or not LinearClassification.usable(acc):
-            return None
-        loss_rows = [np.concatenate(self._loss_rows[name]) for name in self.loss_names]
-        lin = LinearClassification(acc, opts.zero_division, extra=loss_rows)
-        del loss_rows
-        terms = LinearTerms(lin.dense, lin.base, lin.bounds, lin.seg_cols, lin.seg_base)
-        L, params, task = self.L, self.params, plan.task
-        spans = []
-        col = lin.n_metric_cols
-        for name in self.loss_names:
-            k = self._loss_rows[name][0].shape[1]
-            spans.append((name, col, col + k))
-            col += k
-        out: dict[str, list[float]] = {}
-        for dense, segs in linear_blocks(terms, opts.bootstrap, opts.seed):
-            assert segs is not None
-            for b in range(dense.shape[0]):
-                row = dense[b]
-                for name, lo, hi in spans:
-                    value = L.finalize(name, task, row[lo:hi], params=params)
-                    out.setdefault(name, []).append(_finite(value))
-                for name, value in lin.metrics(row, segs[b]).items():
-                    out.setdefault(name, []).append(_finite(value))
-        return {name: np.array(v) for name, v in out.items()}
-
-    def _intervals(
-        self,
-        losses: dict[str, float | None],
-        metrics: dict[str, float | None],
-        warnings: list[str],
-    ) -> dict[str, Any]:
-        from losscli.bootstrap import bootstrap, percentile_interval
-
-        opts = self.opts
-        reps = self.linear_replicates()
-        if reps is not None:
-            ci = {name: percentile_interval(v, opts.ci_level) for name, v in reps.items()}
-        else:
-            ci, _ = bootstrap(
-                self.resample_stat(),
-                self.n_rows,
-                n_boot=opts.bootstrap,
-                level=opts.ci_level,
-                seed=opts.seed,
-            )
-        intervals: dict[str, Any] = {}
-        for name, value in {**losses, **metrics}.items():
-            if value is not None:
-                intervals[name] = None if ci.get(name) is None else list(ci[name])
-        missing = [n for n, v in intervals.items() if v is None]
-        if missing:
-            warnings.append(
-                f"--bootstrap: no interval for {', '.join(missing)} (undefined in too many "
-                "resamples)"
-            )
-        return {
-            "level": opts.ci_level,
-            "n_boot": opts.bootstrap,
-            "method": "percentile",
-            "resampling": "poisson",
-            "evaluation": "exact" if reps is None else "linear",
-            "seed": opts.seed,
-            "intervals": intervals,
-        }
+        """:func:`losscli.pipeline.intervals.linear_replicates` of ``opts.bootstrap``
+        resamples of this run (None when the data does not qualify)."""
+        return intervals.linear_replicates(self.kept_rows(), self.opts.bootstrap, self.opts.seed)
 
     def _inputs(self) -> dict[str, Any]:
         cols = self.cols
@@ -2354,32 +1303,6 @@ def counts_in_mean_weights(mres: Any) -> None:
             row["support"] = float(row["support"]) * unit
     for row in mres.calibration:
         row["weight"] = float(row["weight"]) * unit
-
-
-def _finite(value: float | None) -> float:
-    """A statistic as a float, NaN when it is undefined (None, NaN or infinite)."""
-    if value is None or not math.isfinite(value):
-        return math.nan
-    return float(value)
-
-
-def _natural_key(key: str) -> tuple[int, float, str]:
-    """Sort numbers numerically before text: ``2`` < ``10`` < ``eu``.
-
-    >>> sorted(["10", "eu", "2", "(missing)"], key=_natural_key)
-    ['2', '10', '(missing)', 'eu']
-    """
-    try:
-        return (0, float(key), key)
-    except ValueError:
-        return (1, 0.0, key)
-
-
-def _join_names(mask: np.ndarray, names: Sequence[str]) -> np.ndarray:
-    out = np.empty(mask.shape[0], dtype=object)
-    for i, row in enumerate(mask):
-        out[i] = "|".join(n for n, m in zip(names, row) if m)
-    return out
 
 
 def evaluate(

@@ -8,6 +8,11 @@ Per package (``PACKAGES``; the lead widens the list as areas are done):
 - no module imports a private name (``_x``) of another module of the package (a private
   helper module such as ``_common`` imported by its siblings is fine: its names are public);
 - no module over 600 lines and no class over 300 lines.
+
+Across packages: no module imports a private name of another ``losscli`` package from or into
+a package of ``PACKAGES``; single modules not yet split (``MODULES``) over the
+size limits are named in ``docs/ARCHITECTURE.md`` (`` `losscli/x.py` `` or
+`` `losscli/x.py::Class` ``) with the reason.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ["losscli.metrics"]
+PACKAGES = ["losscli.metrics", "losscli.pipeline"]
 MAX_MODULE_LINES = 600
 MAX_CLASS_LINES = 300
 
@@ -183,3 +188,51 @@ def test_module_and_class_sizes(package):
                 if size > MAX_CLASS_LINES:
                     bad.append(f"{mod}.{node.name}: {size} lines")
     assert bad == []
+
+
+ARCHITECTURE = ROOT / "docs" / "ARCHITECTURE.md"
+#: single modules held to the size limits unless ARCHITECTURE.md names them (not yet split)
+MODULES = ["losscli/engine.py"]
+
+
+def _dotted(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _top(module: str) -> str:
+    """``losscli.metrics.state`` -> ``losscli.metrics``; a top-level module is its own."""
+    return ".".join(module.split(".")[:2])
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_no_private_name_imported_across_packages(package):
+    """No import of another package's ``_name`` from this package, nor of this package's
+    ``_name`` from anywhere outside it."""
+    bad = []
+    for path in sorted((ROOT / "losscli").rglob("*.py")):
+        mod = _dotted(path)
+        for target, names, _ in imports(mod, path):
+            if not target.startswith("losscli.") or _top(target) == _top(mod):
+                continue
+            if package not in (_top(mod), _top(target)):
+                continue
+            bad += [f"{mod}: from {target} import {n}" for n in names if n.startswith("_")]
+    assert bad == []
+
+
+def _documented(key: str) -> bool:
+    text = ARCHITECTURE.read_text(encoding="utf-8") if ARCHITECTURE.exists() else ""
+    return f"`{key}`" in text
+
+
+@pytest.mark.parametrize("rel", MODULES)
+def test_sizes_of_modules_not_yet_split(rel):
+    text = (ROOT / rel).read_text(encoding="utf-8")
+    n = len(text.splitlines())
+    assert n <= MAX_MODULE_LINES or _documented(rel), f"{rel}: {n} lines, not in ARCHITECTURE.md"
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.ClassDef):
+            size = (node.end_lineno or node.lineno) - node.lineno + 1
+            key = f"{rel}::{node.name}"
+            assert size <= MAX_CLASS_LINES or _documented(key), f"{key}: {size} lines"

@@ -260,9 +260,9 @@ def test_linear_and_exact_paths_give_close_intervals(big_binary, monkeypatch):
     width per end) on top of the linearisation."""
     args = ("compute", big_binary, "--bootstrap", "400", "--seed", "5")
     linear = _run(*args)["ci"]
-    import losscli.engine as engine
+    from losscli.pipeline import intervals
 
-    monkeypatch.setattr(engine, "LINEAR_MIN_ROWS", 10**9)
+    monkeypatch.setattr(intervals, "LINEAR_MIN_ROWS", 10**9)
     exact = _run(*args)["ci"]
     assert exact["evaluation"] == "exact"
     for name, (low, high) in exact["intervals"].items():

@@ -1,0 +1,203 @@
+"""``--bootstrap`` intervals and the resampled statistics ``compare`` pairs.
+
+A ``keep_rows`` run keeps, per row, each loss's additive sums and whether the metrics saw the
+row (:class:`KeptRows`). From those, :func:`resample_stat` evaluates any resample exactly
+(counts (B, n) -> every loss and scalar metric), :func:`linear_replicates` evaluates
+``n_boot`` resamples by the linear path on large data, and :func:`intervals` turns either
+into the report's ``ci`` section.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+LINEAR_MIN_ROWS = 50_000
+"""Fewest rows for the linear ``--bootstrap`` path; smaller data is resampled exactly."""
+
+
+@dataclass
+class KeptRows:
+    """What a ``keep_rows`` run kept to resample its statistics.
+
+    ``loss_rows[name]`` holds one (n_chunk, k) array of that loss's per-row sums per chunk,
+    ``metric_rows`` one (n_chunk,) bool per chunk (False: an ``--ignore-index`` row the
+    metrics left out); ``metrics_acc`` is the run's metrics accumulator (kept rows inside).
+    """
+
+    task: str
+    loss_names: list[str]
+    params: dict[str, Any]
+    loss_rows: dict[str, list[np.ndarray]]
+    metric_rows: list[np.ndarray]
+    metrics_acc: Any
+    n_rows: int
+    zero_division: str | float = "warn"
+
+
+def finite(value: float | None) -> float:
+    """A statistic as a float, NaN when it is undefined (None, NaN or infinite).
+
+    >>> finite(None), finite(float("inf")), finite(2)
+    (nan, nan, 2.0)
+    """
+    if value is None or not math.isfinite(value):
+        return math.nan
+    return float(value)
+
+
+def resample_stat(
+    run: KeptRows, then: KeptRows | None = None
+) -> Callable[[np.ndarray], dict[str, np.ndarray]]:
+    """The statistics of a resample: counts (b, n_rows) -> ``{name: (b,) values}``.
+
+    Losses come from ``counts @ rows`` of each loss's per-row sums, the metrics from the
+    accumulator's ``resample`` (rows an ``--ignore-index`` label kept out of the metrics are
+    left out there too). With ``then`` (another run of the same plan), the rows are ``run``'s
+    followed by ``then``'s: counts (b, n + n_then).
+    """
+    from losscli import losses as L
+
+    runs = [run] if then is None else [run, then]
+    params = run.params
+    rows_t = {  # (k, n): each sum's per-row terms contiguous
+        n: np.ascontiguousarray(np.concatenate([part for r in runs for part in r.loss_rows[n]]).T)
+        for n in run.loss_names
+    }
+    seen_parts = [m for r in runs for m in r.metric_rows]
+    seen = np.concatenate(seen_parts) if seen_parts else np.zeros(0, bool)
+    metric_cols = None if seen.all() else np.flatnonzero(seen)
+    acc = run.metrics_acc
+    if then is not None:
+        acc = copy.deepcopy(acc).merge(then.metrics_acc)
+    task, zd = run.task, run.zero_division
+
+    def stat(counts: np.ndarray) -> dict[str, np.ndarray]:
+        b = counts.shape[0]
+        out: dict[str, np.ndarray] = {}
+        for name, rt in rows_t.items():
+            # multiply + sum per resample, not a matmul: a threaded BLAS call stalls for
+            # milliseconds whenever the other cores are busy
+            out[name] = np.array(
+                [
+                    finite(L.finalize(name, task, (counts[j] * rt).sum(axis=1), params=params))
+                    for j in range(b)
+                ]
+            )
+        mc = counts if metric_cols is None else counts[:, metric_cols]
+        if task == "regression":
+            resampled = acc.resample(mc)
+        else:
+            resampled = acc.resample(mc, zero_division=zd)
+        for j, metrics in enumerate(resampled):
+            for name, value in metrics.items():
+                if name not in out:
+                    out[name] = np.full(b, np.nan)
+                out[name][j] = finite(value)
+        return out
+
+    return stat
+
+
+def linear_replicates(run: KeptRows, n_boot: int, seed: int) -> dict[str, np.ndarray] | None:
+    """Every loss and scalar metric of ``n_boot`` resamples by the linear path.
+
+    The fast path of ``--bootstrap`` (:func:`losscli.bootstrap.linear_blocks` with
+    :class:`losscli.metrics.linear.LinearClassification`): binary and multi-class data of
+    at least ``LINEAR_MIN_ROWS`` rows whose ranked classes each have enough positives and
+    negatives, every row seen by the metrics (no ``--ignore-index`` rows). The loss sums
+    and every metric but AUC / AP are exact functions of the resampled sums; AUC / AP use
+    their first-order expansion. None when the data does not qualify (the caller then
+    evaluates each resample exactly).
+
+    Returns:
+        ``{name: float64 (B,)}``, NaN where a statistic is undefined; or None.
+    """
+    from losscli import losses as L
+    from losscli.bootstrap import LinearTerms, linear_blocks
+    from losscli.metrics.linear import LinearClassification
+
+    acc = run.metrics_acc
+    if run.task not in ("binary", "multiclass") or run.n_rows < LINEAR_MIN_ROWS:
+        return None
+    if not all(m.all() for m in run.metric_rows) or not LinearClassification.usable(acc):
+        return None
+    loss_rows = [np.concatenate(run.loss_rows[name]) for name in run.loss_names]
+    lin = LinearClassification(acc, run.zero_division, extra=loss_rows)
+    del loss_rows
+    terms = LinearTerms(lin.dense, lin.base, lin.bounds, lin.seg_cols, lin.seg_base)
+    params, task = run.params, run.task
+    spans = []
+    col = lin.n_metric_cols
+    for name in run.loss_names:
+        k = run.loss_rows[name][0].shape[1]
+        spans.append((name, col, col + k))
+        col += k
+    out: dict[str, list[float]] = {}
+    for dense, segs in linear_blocks(terms, n_boot, seed):
+        assert segs is not None
+        for b in range(dense.shape[0]):
+            row = dense[b]
+            for name, lo, hi in spans:
+                value = L.finalize(name, task, row[lo:hi], params=params)
+                out.setdefault(name, []).append(finite(value))
+            for name, value in lin.metrics(row, segs[b]).items():
+                out.setdefault(name, []).append(finite(value))
+    return {name: np.array(v) for name, v in out.items()}
+
+
+def intervals(
+    run: KeptRows,
+    losses: dict[str, float | None],
+    metrics: dict[str, float | None],
+    warnings: list[str],
+    *,
+    n_boot: int,
+    level: float,
+    seed: int,
+) -> dict[str, Any]:
+    """The report's ``ci`` section: a percentile interval of every defined loss and metric.
+
+    Args:
+        run: the run's kept rows.
+        losses, metrics: the point values (None: undefined, no interval).
+        warnings: the run's warnings; one is appended naming the statistics without an
+            interval (undefined in too many resamples).
+        n_boot: ``--bootstrap``, the number of Poisson resamples.
+        level: ``--ci``, e.g. 0.95.
+        seed: ``--seed``.
+
+    Returns:
+        ``{"level", "n_boot", "method", "resampling", "evaluation", "seed", "intervals"}``,
+        ``intervals`` mapping each statistic to ``[low, high]`` or None.
+    """
+    from losscli.bootstrap import bootstrap, percentile_interval
+
+    reps = linear_replicates(run, n_boot, seed)
+    if reps is not None:
+        ci = {name: percentile_interval(v, level) for name, v in reps.items()}
+    else:
+        ci, _ = bootstrap(resample_stat(run), run.n_rows, n_boot=n_boot, level=level, seed=seed)
+    out: dict[str, Any] = {}
+    for name, value in {**losses, **metrics}.items():
+        if value is not None:
+            out[name] = None if ci.get(name) is None else list(ci[name])
+    missing = [n for n, v in out.items() if v is None]
+    if missing:
+        warnings.append(
+            f"--bootstrap: no interval for {', '.join(missing)} (undefined in too many resamples)"
+        )
+    return {
+        "level": level,
+        "n_boot": n_boot,
+        "method": "percentile",
+        "resampling": "poisson",
+        "evaluation": "exact" if reps is None else "linear",
+        "seed": seed,
+        "intervals": out,
+    }

@@ -1,0 +1,184 @@
+"""The settings of one evaluation (:class:`Options`), checked once where they enter.
+
+``--threshold`` and ``--seed`` have their own checks here (:func:`check_threshold`,
+:func:`check_seed`) because the CLI and the Python API both call them before a run starts.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from losscli import limits
+from losscli.errors import UsageError
+from losscli.tasks import SCORE_KINDS, TASKS
+
+
+@dataclass
+class Options:
+    """Every setting of one evaluation (the CLI's options, by their Python names)."""
+
+    task: str = "auto"
+    scores: str = "auto"
+    activation: str | None = None
+    losses: Sequence[str] | None = None  # None: the task's default; ["all"]: every valid loss
+    params: dict[str, Any] = field(default_factory=dict)  # loss parameters (losses.PARAMS)
+    # probabilities; or a thresholds.ScoreThreshold (the scores' own scale, from a file)
+    threshold: float | Sequence[float] | dict[str, float] | Any | None = None
+    threshold_source: str = "--threshold"  # how messages name it (--threshold @file.json)
+    pos_label: str | None = None  # binary: the label value of the positive class
+    labels_are: str | None = None  # multi-class whole-number labels: index | name (None: infer)
+    top_k: int | None = None
+    zero_division: str | float = "warn"
+    label_col: Sequence[str] | str | None = None
+    pred_cols: Sequence[str] | str | None = None
+    id_col: str | None = None
+    weight_col: str | None = None
+    input_format: str | None = None
+    labels_format: str | None = None
+    chunk_size: int | None = None
+    drop_invalid: bool = False
+    strict: bool = False
+    ece_bins: int = 15
+    auc_bins: int | None = None  # binned ROC AUC / AP: no per-row scores kept
+    keep_loss_values: bool = False  # keep per-sample losses (float32) for plots/histograms
+    bootstrap: int = 0  # resamples for percentile intervals (0: none)
+    ci_level: float = 0.95
+    seed: int = 0
+    group_by: str | None = None  # a column: one report per value (slice)
+    min_group_size: int = 30  # slices smaller than this get a warning
+    keep_rows: bool = False  # keep per-row terms for resampling (set by --bootstrap, compare)
+
+    def __post_init__(self) -> None:
+        if self.task not in ("auto", *TASKS):
+            raise UsageError(f"--task must be auto or one of {', '.join(TASKS)}, got {self.task!r}")
+        if self.scores not in ("auto", *SCORE_KINDS, "values"):
+            raise UsageError(
+                f"--scores must be auto, logits, probs or log-probs, got {self.scores!r}"
+            )
+        if self.top_k is not None and self.top_k < 1:
+            raise UsageError(f"--top-k must be a whole number >= 1, got {self.top_k}")
+        if self.zero_division not in ("warn", 0, 1, "nan", 0.0, 1.0) and not (
+            isinstance(self.zero_division, float) and math.isnan(self.zero_division)
+        ):
+            raise UsageError(f"--zero-division must be 0, 1 or nan, got {self.zero_division!r}")
+        if self.chunk_size is not None and self.chunk_size < 1:
+            raise UsageError(f"--chunk-size must be >= 1, got {self.chunk_size}")
+        if self.ece_bins < 1:
+            raise UsageError(f"--ece-bins must be >= 1, got {self.ece_bins}")
+        if self.bootstrap < 0:
+            raise UsageError(f"--bootstrap must be 0 (off) or a number of resamples, got "
+                             f"{self.bootstrap}")  # fmt: skip
+        if self.auc_bins is not None and self.auc_bins < 2:
+            raise UsageError(f"--auc-bins must be >= 2, got {self.auc_bins}")
+        limits.BINS.check_option("--ece-bins", self.ece_bins)
+        limits.BINS.check_option("--auc-bins", self.auc_bins)
+        limits.BOOTSTRAP.check_option("--bootstrap", self.bootstrap)
+        if self.bootstrap:
+            self.keep_rows = True
+        if not 0.0 < self.ci_level < 1.0:
+            raise UsageError(
+                f"--ci must be a level between 0 and 1, e.g. 0.95; got {self.ci_level}"
+            )
+        if self.min_group_size < 1:
+            raise UsageError(f"--min-group-size must be >= 1, got {self.min_group_size}")
+        if self.labels_are == "auto":
+            self.labels_are = None
+        if self.labels_are not in (None, "index", "name"):
+            raise UsageError(f"--labels-are must be index or name, got {self.labels_are!r}")
+        if self.pos_label is not None:
+            self.pos_label = str(self.pos_label).strip()
+            if not self.pos_label:
+                raise UsageError("--pos-label needs a value: the label of the positive class")
+        self.threshold = check_threshold(self.threshold, self.threshold_source)
+        check_seed(self.seed)
+
+
+def _json_text(value: Any) -> str:
+    import json
+
+    try:
+        return json.dumps(value)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def _threshold_value(value: Any, what: str, option: str) -> float:
+    """One threshold: a real number (not a boolean) in [0, 1]."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        kind = "a boolean" if isinstance(value, bool) else "not a number"
+        raise UsageError(
+            f"{option}: {what} is {_json_text(value)}, {kind}; thresholds are numbers in [0, 1]"
+        )
+    v = float(value)
+    if not math.isfinite(v):
+        raise UsageError(
+            f"{option}: {what} is {v}, not a finite number; thresholds are numbers in [0, 1]"
+        )
+    if not 0.0 <= v <= 1.0:
+        raise UsageError(f"{option}: {what} is {v:g}, outside [0, 1]; thresholds are probabilities")
+    return v
+
+
+def check_threshold(value: Any, option: str = "--threshold") -> Any:
+    """Check a ``--threshold`` value once, where it enters: numbers in [0, 1] only (a
+    :class:`~losscli.thresholds.ScoreThreshold` passes; :func:`resolve_threshold` checks it).
+
+    A number, a non-empty list of numbers (one per label) or a non-empty ``{label: number}``
+    map; booleans, text, nested lists, NaN, infinities and values outside [0, 1] are refused
+    with one message naming ``option`` and the bad item. How many values the task needs is
+    checked later, by :func:`resolve_threshold`.
+
+    Returns:
+        The value as floats (None stays None).
+
+    >>> check_threshold([0.25, 1])
+    [0.25, 1.0]
+    >>> try:
+    ...     check_threshold(True)
+    ... except UsageError as e:
+    ...     print(e)
+    --threshold: the value is true, a boolean; thresholds are numbers in [0, 1]
+    """
+    from losscli.thresholds import ScoreThreshold
+
+    if value is None or isinstance(value, ScoreThreshold):  # a ScoreThreshold: checked later
+        return value
+    if isinstance(value, dict):
+        if not value:
+            raise UsageError(f"{option}: the map is empty; give a threshold per label")
+        out: dict[str, float] = {}
+        for k, v in value.items():
+            if not isinstance(k, str):
+                raise UsageError(f"{option}: label {k!r} is not a name")
+            out[k] = _threshold_value(v, f"the threshold of {k!r}", option)
+        return out
+    if isinstance(value, (list, tuple, np.ndarray)):
+        items = list(value)
+        if not items:
+            raise UsageError(f"{option}: the list is empty; give one threshold, or one per label")
+        return [_threshold_value(v, f"item {i + 1}", option) for i, v in enumerate(items)]
+    return _threshold_value(value, "the value", option)
+
+
+def check_seed(seed: int) -> None:
+    """``--seed`` seeds numpy's ``SeedSequence``: any whole number >= 0 (no upper bound).
+
+    >>> check_seed(2**40)
+    >>> check_seed(-1)
+    Traceback (most recent call last):
+    ...
+    losscli.errors.UsageError: --seed must be a whole number >= 0, got -1
+    """
+    import operator
+
+    try:
+        ok = not isinstance(seed, bool) and operator.index(seed) >= 0
+    except TypeError:
+        ok = False
+    if not ok:
+        raise UsageError(f"--seed must be a whole number >= 0, got {seed!r}")

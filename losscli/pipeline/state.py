@@ -1,0 +1,148 @@
+"""What a run accumulates: one :class:`LossAccumulator` per loss and the :class:`EvalState`
+(loss and metric accumulators and the row counters), mergeable across chunks, slices and
+dataset partitions.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from losscli.errors import InputError
+
+
+class LossAccumulator:
+    """Sums for one loss: its additive sufficient statistics and per-sample moments."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.sums: np.ndarray | None = None
+        self.n = 0
+        self.mean = 0.0
+        self.m2 = 0.0
+        self.total = 0.0
+        self.min = math.inf
+        self.max = -math.inf
+
+    def update(self, per_sample: np.ndarray, sums: np.ndarray) -> None:
+        self.sums = sums.astype(np.float64) if self.sums is None else self.sums + sums
+        n = per_sample.size
+        if n == 0:
+            return
+        mean = float(per_sample.mean())
+        m2 = float(((per_sample - mean) ** 2).sum())
+        self._merge_moments(n, mean, m2)
+        self.total += float(per_sample.sum())
+        self.min = min(self.min, float(per_sample.min()))
+        self.max = max(self.max, float(per_sample.max()))
+
+    def _merge_moments(self, n: int, mean: float, m2: float) -> None:
+        tot = self.n + n
+        delta = mean - self.mean
+        self.mean += delta * n / tot
+        self.m2 += m2 + delta * delta * self.n * n / tot
+        self.n = tot
+
+    def merge(self, other: LossAccumulator) -> LossAccumulator:
+        if other.sums is not None:
+            self.sums = other.sums.copy() if self.sums is None else self.sums + other.sums
+        if other.n:
+            self._merge_moments(other.n, other.mean, other.m2)
+            self.total += other.total
+            self.min, self.max = min(self.min, other.min), max(self.max, other.max)
+        return self
+
+    def stats(self) -> dict[str, float | None]:
+        if self.n == 0:
+            return {"sum": 0.0, "std": None, "min": None, "max": None}
+        return {  # + 0.0 turns a -0.0 (torch's BCE of a perfect prediction) into 0.0
+            "sum": self.total + 0.0,
+            "std": math.sqrt(self.m2 / self.n),
+            "min": self.min + 0.0,
+            "max": self.max + 0.0,
+        }
+
+
+def show_label(value: Any) -> str:
+    """A label as messages show it: ``'neg'`` for a class name, ``2`` for a number."""
+    return repr(value) if isinstance(value, str) else f"{value:g}"
+
+
+@dataclass
+class EvalState:
+    """What a run accumulates: the loss and metric accumulators and the row counters.
+
+    Picklable and mergeable: a worker evaluating one partition of a dataset sends back only
+    this, and merging the states of every partition equals one pass over all of them.
+    """
+
+    loss_acc: dict[str, LossAccumulator]
+    metrics_acc: Any
+    n_rows: int = 0
+    n_dropped: int = 0
+    n_ignored: int = 0
+    n_renormalised: int = 0
+    max_prob_dev: float = 0.0
+    #: binary labels whose negative class the plan left open: the negative label seen (and
+    #: where), so that the partitions of a dataset agree on one
+    negative_seen: tuple[Any, str] | None = None
+
+    def merge(self, other: EvalState) -> EvalState:
+        """Add ``other`` (a state of the same plan and options) into this one."""
+        if list(other.loss_acc) != list(self.loss_acc):
+            raise ValueError("cannot merge states of different losses")
+        a, b = self.negative_seen, other.negative_seen
+        if a is not None and b is not None and a[0] != b[0]:
+            raise InputError(
+                f"{b[1]}: label {show_label(b[0])} is a third class: the binary labels' "
+                f"negative class is {show_label(a[0])} ({a[1]}), and there is one prediction "
+                "column; fix the labels, or give one prediction column per class"
+            )
+        self.negative_seen = a or b
+        for name, acc in other.loss_acc.items():
+            self.loss_acc[name].merge(acc)
+        self.metrics_acc.merge(other.metrics_acc)
+        self.n_rows += other.n_rows
+        self.n_dropped += other.n_dropped
+        self.n_ignored += other.n_ignored
+        self.n_renormalised += other.n_renormalised
+        self.max_prob_dev = max(self.max_prob_dev, other.max_prob_dev)
+        return self
+
+
+def update_metrics(
+    acc: Any,
+    hard: np.ndarray,
+    probs: np.ndarray,
+    weights: np.ndarray | None,
+    keep: np.ndarray | None,
+    key: np.ndarray | None = None,
+) -> None:
+    """Add rows to a metrics accumulator, leaving out those ``keep`` masks away.
+
+    Args:
+        acc: a ``ClassificationAccumulator`` or ``RegressionAccumulator``.
+        hard: (n,) class indices, (n, k) multi-hot labels or (n,) / (n, k) targets.
+        probs: (n,) or (n, k) probabilities (regression: the predictions).
+        weights: (n,) sample weights, or None.
+        keep: (n,) bool, the rows that count (``--ignore-index``), or None for all.
+        key: the ranking key of the same shape as ``probs`` (None: rank the probabilities).
+
+    >>> from losscli.metrics import RegressionAccumulator
+    >>> acc = RegressionAccumulator()
+    >>> y, keep = np.array([1.0, 2.0]), np.array([True, False])
+    >>> update_metrics(acc, y, np.array([1.0, 9.0]), None, keep)
+    >>> acc.result().metrics["mae"]
+    0.0
+    """
+    if keep is not None:
+        hard, probs = hard[keep], probs[keep]
+        weights = weights[keep] if weights is not None else None
+        key = key[keep] if key is not None else None
+    if key is None:  # probabilities (or regression): ranked as they are
+        acc.update(hard, probs, sample_weight=weights)
+    else:
+        acc.update(hard, probs, sample_weight=weights, rank_scores=key)

@@ -114,7 +114,7 @@ def compare(
     ev_a, ev_b = runs
     pa, pb = ev_a.plan, ev_b.plan
     assert pa is not None and pb is not None
-    name_a, name_b = ev_a.pred_table.name, ev_b.pred_table.name
+    name_a, name_b = ev_a.predictions_name, ev_b.predictions_name
     for what, va, vb in (
         ("task", pa.task, pb.task),
         ("score kind", pa.scores, pb.scores),

@@ -1085,6 +1085,40 @@ class Evaluation:
         return self._report()
 
     @property
+    def predictions_name(self) -> str:
+        """The predictions' name as messages and the report show it (a path, or ``-``)."""
+        return self.pred_table.name
+
+    @property
+    def labels_name(self) -> str | None:
+        """The labels file's name, None when the labels are a column of the predictions."""
+        return None if self.label_table is None else self.label_table.name
+
+    @property
+    def rank_key(self) -> str:
+        """What classification metrics rank (``probs``, ``logits`` or ``log-probs``)."""
+        return self.metrics_acc.rank_key
+
+    def scores(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
+        """Per class (or label): ``(y_true 0/1, probability, sample_weight or None)``, the
+        rows the metrics kept (classification, per-row scores kept: no ``--auc-bins``)."""
+        return self.metrics_acc.scores()
+
+    def rank_scores(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
+        """Per class (or label): ``(y_true 0/1, ranking key, sample_weight or None)``: what
+        ROC AUC, average precision and the threshold sweep rank (see :attr:`rank_key`)."""
+        return self.metrics_acc.rank_scores()
+
+    def calibration(self) -> list[dict[str, Any]]:
+        """The reliability bins (``lower``, ``upper``, ``weight``, ``confidence``,
+        ``accuracy``) of everything consumed, weights in units of the mean weight as in the
+        report."""
+        res = self.metrics_acc.result(zero_division=0)
+        if self.cols.weight is not None:
+            counts_in_mean_weights(res)
+        return res.calibration
+
+    @property
     def loss_values(self) -> dict[str, np.ndarray]:
         """Per-sample values of each loss (float32), kept when ``keep_loss_values`` is set."""
         return {n: np.concatenate(p) for n, p in self._loss_parts.items()}

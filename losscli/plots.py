@@ -138,11 +138,11 @@ def _grid(n: int) -> tuple[int, int]:
 
 def _prob_thresholds(ev: Any) -> np.ndarray:
     """The decision thresholds as probabilities (a cut on the scores' scale converted)."""
-    t = np.atleast_1d(np.asarray(getattr(ev, "threshold", 0.5), dtype=np.float64))
-    if getattr(ev, "threshold_on", "probs") == "scores":
+    t = np.atleast_1d(np.asarray(ev.threshold, dtype=np.float64))
+    if ev.threshold_on == "scores":
         from losscli.metrics.accumulator import key_to_prob
 
-        t = key_to_prob(t, ev.metrics_acc.rank_key)
+        t = key_to_prob(t, ev.rank_key)
     return t
 
 
@@ -188,8 +188,8 @@ def _row_normalise(cm: np.ndarray) -> np.ndarray:
 def _confusion(w: _Writer, d: dict[str, Any], ev: Any) -> None:
     cm = np.asarray(d["confusion_matrix"], dtype=np.float64)
     names = [str(c) for c in d["classes"]]
-    thr = _fmt_t(getattr(ev, "threshold", 0.5))
-    if getattr(ev, "threshold_on", "probs") == "scores":
+    thr = _fmt_t(ev.threshold)
+    if ev.threshold_on == "scores":
         thr = f"score {thr}"  # a cut on the logits / log-probabilities
     for normalised, name in (
         (False, "confusion_matrix.png"),
@@ -228,7 +228,7 @@ def _confusion(w: _Writer, d: dict[str, Any], ev: Any) -> None:
 def _curve_sets(ev: Any, d: dict[str, Any]) -> list[tuple[str, np.ndarray, np.ndarray, Any]]:
     # the ranking key (logits, log-probabilities), as the reported AUC / AP: the curves of
     # saturated probabilities would tie rows the model ranks apart
-    scores = ev.metrics_acc.rank_scores()
+    scores = ev.rank_scores()
     names = [str(c) for c in d["classes"]]
     if d["task"] == "binary":
         y, s, sw = scores[1]
@@ -295,12 +295,7 @@ def _roc_pr(w: _Writer, d: dict[str, Any], ev: Any) -> None:
 
 
 def _reliability(w: _Writer, d: dict[str, Any], ev: Any) -> None:
-    from losscli.engine import counts_in_mean_weights
-
-    res = ev.metrics_acc.result(zero_division=0)
-    if ev.cols.weight is not None:  # bin weights in units of the mean weight, as the report's
-        counts_in_mean_weights(res)
-    bins = res.calibration
+    bins = ev.calibration()  # bin weights in units of the mean weight, as the report's
     ece = d["metrics"].get("ece")
     lower = np.array([b["lower"] for b in bins])
     upper = np.array([b["upper"] for b in bins])
@@ -345,7 +340,7 @@ def _reliability(w: _Writer, d: dict[str, Any], ev: Any) -> None:
 
 
 def _probabilities(w: _Writer, d: dict[str, Any], ev: Any) -> None:
-    scores = ev.metrics_acc.scores()
+    scores = ev.scores()
     names = [str(c) for c in d["classes"]]
     edges = np.linspace(0, 1, 21)
     fig = w.figure()
@@ -406,8 +401,8 @@ def _probabilities(w: _Writer, d: dict[str, Any], ev: Any) -> None:
 
 
 def _losses(w: _Writer, ev: Any) -> None:
-    values = ev.loss_values if getattr(ev, "_loss_parts", None) else {}
-    names = [n for n in getattr(ev, "loss_names", []) if n in values] or list(values)
+    values = ev.loss_values  # empty unless the run kept them (keep_loss_values)
+    names = [n for n in ev.loss_names if n in values] or list(values)
     if not names:
         return
     from losscli.render.histogram import loss_histogram

@@ -104,16 +104,16 @@ def compute_thresholds(
     if plan.task not in ("binary", "multilabel"):
         why = "argmax decides, no threshold" if plan.task == "multiclass" else "no classes"
         raise UsageError(
-            f"thresholds needs binary or multi-label data; {ev.pred_table.name} is {plan.task} "
+            f"thresholds needs binary or multi-label data; {ev.predictions_name} is {plan.task} "
             f"({why}); pass --task binary or --task multilabel if that is wrong"
         )
     from losscli.metrics.accumulator import key_to_prob
 
     # the sweep cuts the ranking key: the probabilities, or the scores' own scale (logits,
     # log-probabilities), which stays distinct where the probabilities saturate
-    kind = ev.metrics_acc.rank_key
+    kind = ev.rank_key
     on_scores = kind != "probs"
-    keys, probs = ev.metrics_acc.rank_scores(), ev.metrics_acc.scores()
+    keys, probs = ev.rank_scores(), ev.scores()
     if plan.task == "binary":
         named = [(str(plan.classes[1]), keys[1], probs[1][1])]
     else:
@@ -184,8 +184,8 @@ def compute_thresholds(
             {"label": n, **row} for (n, _, _), rows in zip(named, tables) for row in rows
         ]
     out["inputs"] = {
-        "predictions": ev.pred_table.name,
-        "labels": ev.label_table.name if ev.label_table is not None else None,
+        "predictions": ev.predictions_name,
+        "labels": ev.labels_name,
     }
     out["inference"] = list(plan.notes)
     out["warnings"] = warnings

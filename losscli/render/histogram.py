@@ -138,14 +138,14 @@ def text_histograms(ev: Any) -> dict[str, Any]:
     ('bce per sample', 5)
     """
     out: dict[str, Any] = {}
-    values = ev.loss_values if getattr(ev, "_loss_parts", None) else {}
-    names = [n for n in getattr(ev, "loss_names", []) if n in values] or list(values)
+    values = ev.loss_values  # empty unless the run kept them (keep_loss_values)
+    names = [n for n in ev.loss_names if n in values] or list(values)
     if names:
         out["loss"] = loss_histogram(values[names[0]], names[0])
     plan = ev.plan
-    if plan is None or plan.task == "regression" or getattr(ev.opts, "auc_bins", None):
+    if plan is None or plan.task == "regression" or ev.opts.auc_bins:
         return out  # binned ranking keeps no scores to draw
-    scores = ev.metrics_acc.scores()
+    scores = ev.scores()
     classes = [str(c) for c in plan.classes]
     if plan.task == "binary":
         y, p, _ = scores[1]

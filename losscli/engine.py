@@ -31,7 +31,7 @@ from losscli.pipeline.intervals import LINEAR_MIN_ROWS, KeptRows
 from losscli.pipeline.labels import LabelFile, MissingIdsError, id_keys
 from losscli.pipeline.options import Options, check_seed, check_threshold
 from losscli.pipeline.per_sample import per_sample_rows
-from losscli.pipeline.state import EvalState, LossAccumulator, update_metrics
+from losscli.pipeline.state import EvalState, InState, LossAccumulator, update_metrics
 from losscli.pipeline.state import show_label as _show_label
 from losscli.report import Report, build_signature
 from losscli.tasks import (
@@ -189,7 +189,17 @@ class Evaluation:
     ``run()`` is ``consume()`` then ``report()``. A distributed run decides the plan once
     (``decide()``), evaluates each partition with ``Evaluation(part, plan=plan)`` into an
     :class:`EvalState`, merges the states and reports through ``absorb()`` + ``report()``.
+    The counters and accumulators below live on that state (``accumulated``), their one owner.
     """
+
+    loss_acc = InState()
+    metrics_acc = InState()
+    n_rows = InState()
+    n_dropped = InState()
+    n_ignored = InState()
+    n_renormalised = InState()
+    max_prob_dev = InState()
+    negative_seen = InState()  # see EvalState.negative_seen
 
     def __init__(
         self,
@@ -222,15 +232,9 @@ class Evaluation:
         self.warnings: list[str] = []
         for table in (self.pred_table, self.label_table):  # e.g. a file a dataset read once
             self.warnings += getattr(table, "notes", [])
-        self.n_rows = 0
-        self.n_dropped = 0
-        self.n_ignored = 0
-        self.n_renormalised = 0
-        self.max_prob_dev = 0.0
-        self.negative_seen: tuple[Any, str] | None = None  # see EvalState.negative_seen
+        #: the one owner of the accumulators and row counters (n_rows, ... read through it)
+        self.accumulated = EvalState(loss_acc={}, metrics_acc=None)
         self.loss_names: list[str] = []
-        self.loss_acc: dict[str, LossAccumulator] = {}
-        self.metrics_acc: Any = None
         self._loss_parts: dict[str, list[np.ndarray]] = {}
         self._loss_rows: dict[str, list[np.ndarray]] = {}  # keep_rows: per-row loss sums
         self._metric_rows: list[np.ndarray] = []  # keep_rows: which rows the metrics saw
@@ -1056,27 +1060,12 @@ class Evaluation:
 
     def state(self) -> EvalState:
         """The accumulated state (shared, not copied), e.g. to send back from a worker."""
-        return EvalState(
-            loss_acc=self.loss_acc,
-            metrics_acc=self.metrics_acc,
-            n_rows=self.n_rows,
-            n_dropped=self.n_dropped,
-            n_ignored=self.n_ignored,
-            n_renormalised=self.n_renormalised,
-            max_prob_dev=self.max_prob_dev,
-            negative_seen=self.negative_seen,
-        )
+        return self.accumulated
 
     def absorb(self, state: EvalState) -> None:
         """Merge a state (of another partition, evaluated with this plan) into this run."""
-        merged = self.state().merge(state)
-        self.n_rows, self.n_dropped, self.n_ignored = (
-            merged.n_rows,
-            merged.n_dropped,
-            merged.n_ignored,
-        )
-        self.n_renormalised, self.max_prob_dev = merged.n_renormalised, merged.max_prob_dev
-        self.negative_seen = merged.negative_seen
+        if state is not self.accumulated:
+            self.accumulated.merge(state)
 
     def report(self) -> Report:
         """The report of everything consumed (or absorbed) so far."""

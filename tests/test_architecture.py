@@ -10,7 +10,8 @@ Per package (``PACKAGES``; the lead widens the list as areas are done):
 - no module over 600 lines and no class over 300 lines.
 
 Across packages: no module imports a private name of another ``losscli`` package from or into
-a package of ``PACKAGES``; single modules not yet split (``MODULES``) over the
+a package of ``PACKAGES``; the use-case modules (``CONSUMERS``) and the packages read no
+underscore attribute of another object; single modules not yet split (``MODULES``) over the
 size limits are named in ``docs/ARCHITECTURE.md`` (`` `losscli/x.py` `` or
 `` `losscli/x.py::Class` ``) with the reason.
 """
@@ -193,6 +194,13 @@ def test_module_and_class_sizes(package):
 ARCHITECTURE = ROOT / "docs" / "ARCHITECTURE.md"
 #: single modules held to the size limits unless ARCHITECTURE.md names them (not yet split)
 MODULES = ["losscli/engine.py"]
+#: modules that use an evaluation's results: they read public names only
+CONSUMERS = [
+    "losscli/plots.py",
+    "losscli/render/histogram.py",
+    "losscli/commands/thresholds.py",
+    "losscli/comparison.py",
+]
 
 
 def _dotted(path: Path) -> str:
@@ -236,3 +244,40 @@ def test_sizes_of_modules_not_yet_split(rel):
             size = (node.end_lineno or node.lineno) - node.lineno + 1
             key = f"{rel}::{node.name}"
             assert size <= MAX_CLASS_LINES or _documented(key), f"{key}: {size} lines"
+
+
+def private_reads(path: Path) -> list[str]:
+    """``obj._name`` (obj not ``self``/``cls``) and ``getattr(obj, "_name", ...)`` in a file."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Attribute) and node.attr.startswith("_"):
+            if node.attr.startswith("__") or (
+                isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")
+            ):
+                continue
+            found.append(f"line {node.lineno}: .{node.attr}")
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("getattr", "hasattr")
+            and len(node.args) >= 2
+            and isinstance(node.args[1], ast.Constant)
+            and str(node.args[1].value).startswith("_")
+        ):
+            found.append(f"line {node.lineno}: {node.func.id}(..., {node.args[1].value!r})")
+    return found
+
+
+def test_private_reads_finds_both_spellings(tmp_path):
+    f = tmp_path / "m.py"
+    f.write_text("a = ev._loss_parts\nb = getattr(ev, '_x', None)\nc = self._ok\nd = x.__dict__\n")
+    assert private_reads(f) == ["line 1: ._loss_parts", "line 2: getattr(..., '_x')"]
+
+
+@pytest.mark.parametrize(
+    "rel",
+    CONSUMERS
+    + [p.relative_to(ROOT).as_posix() for p in sorted((ROOT / "losscli/pipeline").glob("*.py"))],
+)
+def test_no_underscore_attribute_read_from_outside_its_class(rel):
+    assert private_reads(ROOT / rel) == [], rel

@@ -146,3 +146,30 @@ def update_metrics(
         acc.update(hard, probs, sample_weight=weights)
     else:
         acc.update(hard, probs, sample_weight=weights, rank_scores=key)
+
+
+class InState:
+    """An attribute that lives on its object's ``accumulated`` :class:`EvalState`.
+
+    ``Evaluation`` declares ``n_rows = InState()`` (and the other counters and accumulators)
+    so that the state is their one owner: ``ev.n_rows += 1`` updates ``ev.accumulated.n_rows``,
+    and ``ev.state()`` is the state itself, never a copy to write back.
+
+    >>> class Run:
+    ...     n_rows = InState()
+    ...     def __init__(self):
+    ...         self.accumulated = EvalState(loss_acc={}, metrics_acc=None)
+    >>> run = Run()
+    >>> run.n_rows += 3
+    >>> run.accumulated.n_rows
+    3
+    """
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, objtype: type | None = None) -> Any:
+        return self if obj is None else getattr(obj.accumulated, self.name)
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        setattr(obj.accumulated, self.name, value)

@@ -150,3 +150,8 @@ def test_direction_of_each_kind():
         "mae",
         "r2",
     ]
+
+
+def test_table_order_names_catalog_metrics():
+    assert set(catalog.TABLE_FIRST) <= set(catalog.all_names())
+    assert len(set(catalog.TABLE_FIRST)) == len(catalog.TABLE_FIRST)

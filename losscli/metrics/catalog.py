@@ -23,6 +23,7 @@ from dataclasses import dataclass
 __all__ = [
     "MetricInfo",
     "METRICS",
+    "TABLE_FIRST",
     "PER_CLASS_FIELDS",
     "PER_OUTPUT_FIELDS",
     "info",
@@ -102,6 +103,25 @@ METRICS: tuple[MetricInfo, ...] = (
     MetricInfo("max_error", (_R,), False, "error"),
 )
 """Every flat metric, in the order of docs/CONTRACTS.md."""
+
+TABLE_FIRST: tuple[str, ...] = (
+    "accuracy",
+    "balanced_accuracy",
+    "precision",
+    "recall",
+    "f1",
+    "specificity",
+    "precision_macro",
+    "recall_macro",
+    "f1_macro",
+    "precision_micro",
+    "recall_micro",
+    "f1_micro",
+    "precision_weighted",
+    "recall_weighted",
+    "f1_weighted",
+)
+"""The metrics the terminal table shows first, in this order (the rest follow as reported)."""
 
 PER_CLASS_FIELDS: tuple[tuple[str, str], ...] = (
     ("class", "always"),

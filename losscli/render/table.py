@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from losscli.metrics import catalog
 from losscli.render.text import (
     ci_header,
     ci_text,
@@ -14,24 +15,7 @@ from losscli.render.text import (
     worst_slices,
 )
 
-# metric groups shown in this order; anything else follows
-_ORDER = (
-    "accuracy",
-    "balanced_accuracy",
-    "precision",
-    "recall",
-    "f1",
-    "specificity",
-    "precision_macro",
-    "recall_macro",
-    "f1_macro",
-    "precision_micro",
-    "recall_micro",
-    "f1_micro",
-    "precision_weighted",
-    "recall_weighted",
-    "f1_weighted",
-)
+_ORDER = catalog.TABLE_FIRST  # shown first, in this order; anything else follows
 
 
 def _heat(frac: float) -> str:

@@ -48,6 +48,7 @@ from losscli.tasks import (
     name_values,
     normalise_probs,
     numeric_class_reading,
+    row_sums,
 )
 
 __all__ = [
@@ -200,6 +201,8 @@ class Evaluation:
     n_renormalised = InState()
     max_prob_dev = InState()
     negative_seen = InState()  # see EvalState.negative_seen
+    worst_prob_row = InState()
+    worst_prob_sum = InState()
 
     def __init__(
         self,
@@ -828,10 +831,13 @@ class Evaluation:
                 self._check_inferred_rows(y_pred, plan.scores, where_kept)
             if plan.binary_from_two_columns and plan.scores_inferred and plan.scores == "probs":
                 self._check_pair(preds, where_kept, plan.classes)
-            if plan.task == "multiclass" and plan.scores == "probs":
-                y_pred, n_off, dev = normalise_probs(y_pred)
-                self.n_renormalised += n_off
-                self.max_prob_dev = max(self.max_prob_dev, dev)
+            if plan.task == "multiclass" and plan.scores in ("probs", "log-probs"):
+                r = normalise_probs(y_pred, log=plan.scores == "log-probs")
+                y_pred = r.rows
+                self.n_renormalised += r.n_off
+                if r.max_dev > self.max_prob_dev:  # ties: the earlier chunk's row
+                    self.max_prob_dev = r.max_dev
+                    self.worst_prob_row, self.worst_prob_sum = where_kept(r.worst), r.worst_sum
         if self.cols.text_labels:
             pos = neg = None
             if plan.task == "binary":
@@ -880,22 +886,16 @@ class Evaluation:
         """Multi-class rows must fit the score kind ``--scores auto`` took from the first
         rows: probabilities that sum to 1, or log-probabilities whose exponentials do."""
         if scores == "probs":
-            sums = y_pred.sum(axis=1)
             what = "probabilities sum to"
         elif scores == "log-probs":
-            top = y_pred.max(axis=1)
-            sums = np.exp(top + np.log(np.exp(y_pred - top[:, None]).sum(axis=1)))
             what = "exponentials of the log-probabilities sum to"
         else:
             return
+        sums = row_sums(y_pred, log=scores == "log-probs")
         off = np.abs(sums - 1.0) > PROB_SUM_TOL
         if off.any():
             i = first_bad(off)
-            other = (
-                "--scores probs to renormalise such rows"
-                if scores == "probs"
-                else ("--scores log-probs")
-            )
+            other = f"--scores {scores} to renormalise such rows"
             raise InputError(
                 f"{where(i)}: the {what} {sums[i]:g}, not 1, but --scores auto decided "
                 f"'{scores}' from the rows above, where every row sums to 1; pass {other}, or "
@@ -1149,9 +1149,14 @@ class Evaluation:
             )
         warnings = list(self.warnings)
         if self.n_renormalised:
+            n = self.n_renormalised
+            what, total = ("probabilities", "sum")
+            if plan.scores == "log-probs":
+                what, total = ("log-probabilities", "sum of exp")
             warnings.append(
-                f"{self.n_renormalised} rows of probabilities did not sum to 1 (largest deviation "
-                f"{self.max_prob_dev:.3g}); they were renormalised"
+                f"{n} {'row' if n == 1 else 'rows'} of {what} did not sum to 1 (worst: "
+                f"{self.worst_prob_row}, {total} {self.worst_prob_sum:.6g}); they were "
+                "renormalised for the losses and the metrics"
             )
         if self.n_dropped:
             warnings.append(f"{self.n_dropped} rows with missing, NaN or inf values were dropped")

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -414,8 +415,7 @@ def infer_scores(preds: np.ndarray, task: str) -> tuple[str, str]:
                 "pass --scores probs (rows are renormalised) or --scores logits"
             )
         if hi <= 0:
-            lse = np.log(np.sum(np.exp(preds), axis=1))
-            if np.all(np.abs(lse) <= PROB_SUM_TOL):
+            if np.all(np.abs(row_sums(preds, log=True) - 1.0) <= PROB_SUM_TOL):
                 return "log-probs", "every value is <= 0 and exp(row) sums to 1"
         return "logits", "values fall outside [0, 1]"
     # binary / multilabel: independent scores
@@ -470,27 +470,73 @@ def check_scores(preds: np.ndarray, scores: str, where: Where, *, decided: bool)
             )
 
 
-def normalise_probs(preds: np.ndarray) -> tuple[np.ndarray, int, float]:
+class Renormalised(NamedTuple):
+    """What :func:`normalise_probs` did: the rows, how many it changed, and the worst one."""
+
+    rows: np.ndarray  # the rows, off ones renormalised (the input itself when none is off)
+    n_off: int  # rows whose sum was off by more than PROB_SUM_TOL
+    max_dev: float  # the largest |sum - 1| of those rows (0 when none)
+    worst: int  # index of that row (-1 when none), the first one on ties
+    worst_sum: float  # its sum (of exp(row) for log-probabilities)
+
+
+def row_sums(preds: np.ndarray, *, log: bool = False) -> np.ndarray:
+    """Sum of each row of class probabilities: ``sum_c p_c``, or ``exp(logsumexp(l))`` for logs.
+
+    Args:
+        preds: float64 (N, C) probabilities, or log-probabilities with ``log=True``.
+
+    Returns:
+        float64 (N,) sums.
+
+    >>> row_sums(np.log(np.array([[0.5, 0.3]])), log=True).round(12).tolist()
+    [0.8]
+    """
+    from losscli.activations import logsumexp
+
+    return np.exp(logsumexp(preds)) if log else preds.sum(axis=1)
+
+
+def normalise_probs(preds: np.ndarray, *, log: bool = False) -> Renormalised:
     """Renormalise multi-class probability rows that do not sum to 1 (beyond a tolerance).
 
-    Returns ``(probs, n_rows_changed, max_deviation)``.
+    One rule for probabilities and log-probabilities (``log=True``): a row is off when
+    ``|sum_c p_c - 1| > PROB_SUM_TOL`` with ``p = exp(l)`` for log-probabilities; an off row
+    becomes ``p / sum_c p_c``, or ``log_softmax(l) = l - logsumexp(l)``. Rows within the
+    tolerance are kept as given.
 
-    >>> p, n, dev = normalise_probs(np.array([[0.5, 0.3], [0.4, 0.6]]))
-    >>> n, round(dev, 3), p[0].tolist()
-    (1, 0.2, [0.625, 0.375])
+    Args:
+        preds: float64 (N, C) probabilities, or log-probabilities with ``log=True``.
+        log: the rows are log-probabilities.
+
+    Returns:
+        a :class:`Renormalised` (rows, n_off, max_dev, worst, worst_sum).
+
+    >>> r = normalise_probs(np.array([[0.5, 0.3], [0.4, 0.6]]))
+    >>> r.n_off, round(r.max_dev, 3), r.worst, r.rows[0].tolist()
+    (1, 0.2, 0, [0.625, 0.375])
+    >>> r = normalise_probs(np.log(np.array([[0.4, 0.6], [0.5, 0.3]])), log=True)
+    >>> r.n_off, r.worst, round(r.worst_sum, 12), np.exp(r.rows[1]).round(12).tolist()
+    (1, 1, 0.8, [0.625, 0.375])
     """
-    sums = preds.sum(axis=1)
+    sums = row_sums(preds, log=log)
     dev = np.abs(sums - 1.0)
     off = dev > PROB_SUM_TOL
     n_off = int(off.sum())
     if n_off == 0:
-        return preds, 0, float(dev.max(initial=0.0))
-    if np.any(sums[off] <= 0):
+        return Renormalised(preds, 0, 0.0, -1, 1.0)
+    if not log and np.any(sums[off] <= 0):
         i = int(np.flatnonzero(off & (sums <= 0))[0])
         raise InputError(f"row {i + 1}: probabilities sum to 0 and cannot be renormalised")
     out = preds.copy()
-    out[off] /= sums[off, None]
-    return out, n_off, float(dev.max())
+    if log:
+        from losscli.activations import log_softmax
+
+        out[off] = log_softmax(preds[off])
+    else:
+        out[off] /= sums[off, None]
+    worst = int(np.argmax(dev))
+    return Renormalised(out, n_off, float(dev[worst]), worst, float(sums[worst]))
 
 
 def encode_text_labels(

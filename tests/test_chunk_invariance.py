@@ -211,7 +211,7 @@ def test_labels_read_by_name_that_the_index_reading_tells_apart_ask(tmp_path):
             (0, -0.5, -1.2, -3.0),
             "log-probs",
             "exponentials of the log-probabilities sum to 0.957512",
-            "--scores log-probs",
+            "--scores log-probs to renormalise such rows",
         ),  # fmt: skip
     ],
 )

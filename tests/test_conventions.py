@@ -170,3 +170,39 @@ def test_weighted_counts_are_in_units_of_the_mean_weight(tmp_path, scale):
     assert d["metrics"]["mcc"] == pytest.approx(
         skm.matthews_corrcoef(y, pred, sample_weight=w / scale), rel=1e-12
     )
+
+
+# ------------------------------------------------------------------------------ log-prob rows
+# common_nn's NLLLoss cases draw log(rand): rows whose exponentials do not sum to 1
+LP = np.log(np.array([[0.2, 0.3, 0.1], [0.5, 0.3, 0.2], [0.6, 0.3, 0.4], [0.1, 0.1, 0.1]]))
+LY = np.array([0, 2, 1, 2])
+
+
+def test_unnormalised_log_prob_rows_are_renormalised_for_nll(tmp_path):
+    np.save(tmp_path / "lp.npy", LP)
+    np.save(tmp_path / "y.npy", LY)
+    d = run(
+        "compute", tmp_path / "lp.npy", tmp_path / "y.npy", "--scores", "log-probs", "--loss",
+        "nll", "-q",
+    )  # fmt: skip
+    assert d["warnings"][0].startswith("3 rows of log-probabilities did not sum to 1")
+    as_given = -LP[np.arange(4), LY].mean()  # torch NLLLoss: -x[y] (nllloss_reference)
+    ours = -_log_softmax(LP)[np.arange(4), LY].mean()
+    assert d["losses"]["nll"] == pytest.approx(ours, rel=1e-12)
+    assert abs(ours - as_given) > 0.1
+    q = np.exp(LP) / np.exp(LP).sum(axis=1, keepdims=True)
+    assert d["losses"]["nll"] == pytest.approx(skm.log_loss(LY, q), rel=1e-12)
+
+
+def test_unnormalised_log_prob_convention_against_torch_live(tmp_path):
+    torch = pytest.importorskip("torch")
+    f = torch.nn.functional
+    x, y = torch.tensor(LP), torch.tensor(LY)
+    np.save(tmp_path / "lp.npy", LP)
+    np.save(tmp_path / "y.npy", LY)
+    d = run(
+        "compute", tmp_path / "lp.npy", tmp_path / "y.npy", "--scores", "log-probs", "--loss",
+        "nll", "-q",
+    )  # fmt: skip
+    assert d["losses"]["nll"] == pytest.approx(f.nll_loss(f.log_softmax(x, 1), y).item(), 1e-12)
+    assert d["losses"]["nll"] != pytest.approx(f.nll_loss(x, y).item())

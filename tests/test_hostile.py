@@ -55,6 +55,11 @@ def _files(d: Path) -> dict[str, Path]:
     text("latin1.csv", b"label,prob\n1,0.9\n0,\xe9\n", mode="b")
     text("probs3.csv", "label,a,b,c\n0,0.7,0.2,0.1\n2,0.1,0.1,0.8\n")
     text("notone.csv", "label,a,b,c\n0,0.7,0.2,0.3\n2,0.1,0.1,0.8\n")
+    lp = np.log([[0.7, 0.2, 0.1], [0.3, 0.3, 0.3], [0.2, 0.2, 0.1], [0.1, 0.1, 0.8]])
+    text(
+        "lpnotone.csv",
+        "label,a,b,c\n" + "".join(f"0,{r[0]!r},{r[1]!r},{r[2]!r}\n" for r in lp.tolist()),
+    )
     text("outside.csv", "label,prob\n1,0.9\n0,1.5\n")
     text("idx.csv", "label,a,b,c\n0,1,2,3\n3,1,2,3\n")
     text("names.csv", "label,cat,dog\ncat,1,2\nbird,2,1\n")
@@ -294,8 +299,14 @@ CASES = [
     (
         "rows not summing to 1 under --strict",
         ["{notone.csv}", "--scores", "probs", "--strict"],
-        "--strict: 1 rows of probabilities did not sum to 1 (largest deviation 0.2); they were "
-        "renormalised",
+        "--strict: 1 row of probabilities did not sum to 1 (worst: {notone.csv}: line 2, sum "
+        "1.2); they were renormalised for the losses and the metrics",
+    ),
+    (
+        "log-probability rows not summing to 1 under --strict",
+        ["{lpnotone.csv}", "--scores", "log-probs", "--strict"],
+        "--strict: 2 rows of log-probabilities did not sum to 1 (worst: {lpnotone.csv}: line 4, "
+        "sum of exp 0.5); they were renormalised for the losses and the metrics",
     ),
     (
         "label out of range",

@@ -9,7 +9,10 @@ function) in ``source``; the test writes the arrays as NPY files in ``tmp_path``
 
 Where losscli refuses what torch accepts (NLLLoss on "log-probabilities" above 0, which the
 weighted NLLLoss cases draw as ``log(rand + 0.01)``), the case records the refusal (README
-Conventions) and a shifted copy of the same draw checks the number.
+Conventions) and a shifted copy of the same draw checks the number. The NLLLoss cases' rows
+(``log(rand)``) do not sum to 1 as exp: losscli renormalises them with a warning (README
+Conventions), so their value is torch's NLLLoss on ``F.log_softmax(x, 1)`` and the test checks
+the warning (count, worst row and its sum of exp, from the generator).
 """
 
 from __future__ import annotations
@@ -77,6 +80,16 @@ def test_torch_case_through_the_cli(tmp_path, case):
     if case.get("refused"):
         assert not out.exists()
         return
+    if case.get("renormalised"):
+        r = case["renormalised"]
+        assert r["rows"] > 0
+        assert d["warnings"][0] == (
+            f"{r['rows']} rows of log-probabilities did not sum to 1 (worst: {tmp_path}/pred.npy: "
+            f"row {r['worst'] + 1}, sum of exp {r['sum']:.6g}); they were renormalised for the "
+            "losses and the metrics"
+        )
+    else:
+        assert not any("did not sum to 1" in w for w in d["warnings"])
     got = d["losses"][case["loss"]]
     np.testing.assert_allclose(got, case["value"], rtol=RTOL, atol=ATOL)
     rows = [json.loads(line) for line in out.read_text().splitlines()]

@@ -116,7 +116,7 @@ def test_two_column_binary_logits_reduce_to_a_difference():
 
 def test_normalise_probs_leaves_near_one_rows_alone():
     p = np.array([[0.5, 0.50004], [0.2, 0.2]])
-    out, n, _ = normalise_probs(p)
+    out, n, *_ = normalise_probs(p)
     assert n == 1
     assert out[0].tolist() == [0.5, 0.50004]
     np.testing.assert_allclose(out[1], [0.5, 0.5])

@@ -89,6 +89,8 @@ class EvalState:
     #: binary labels whose negative class the plan left open: the negative label seen (and
     #: where), so that the partitions of a dataset agree on one
     negative_seen: tuple[Any, str] | None = None
+    worst_prob_row: str = ""  # where the row farthest from summing to 1 is, and its sum
+    worst_prob_sum: float = 1.0
 
     def merge(self, other: EvalState) -> EvalState:
         """Add ``other`` (a state of the same plan and options) into this one."""
@@ -109,7 +111,9 @@ class EvalState:
         self.n_dropped += other.n_dropped
         self.n_ignored += other.n_ignored
         self.n_renormalised += other.n_renormalised
-        self.max_prob_dev = max(self.max_prob_dev, other.max_prob_dev)
+        if other.max_prob_dev > self.max_prob_dev:  # ties: the earlier partition's row
+            self.max_prob_dev = other.max_prob_dev
+            self.worst_prob_row, self.worst_prob_sum = other.worst_prob_row, other.worst_prob_sum
         return self
 
 

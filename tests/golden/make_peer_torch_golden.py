@@ -167,8 +167,11 @@ for seed, factory, loss, opts, fn in (
     )
 
 # --------------------------------------------------------------------------- NLL
-# The cases' inputs are log(rand), rows whose exponentials need not sum to 1; torch's NLLLoss
-# picks -x[y] as given, and so does losscli's nll on --scores log-probs.
+# The cases' inputs are log(rand), rows whose exponentials need not sum to 1. torch's NLLLoss
+# picks -x[y] as given; losscli renormalises a row whose sum of exp is off 1 by more than 1e-4
+# (x - logsumexp(x), like probability rows; README Conventions) with a warning. The value is
+# then torch's NLLLoss on F.log_softmax(x) (the per-sample values common_nn.nllloss_reference's
+# on it), and the case records the warning's count, worst row and its sum of exp.
 for seed, factory, ignore in (
     (20, cnn.nllloss_no_reduce_test, -100),
     (21, cnn.nllloss_no_reduce_ignore_index_test, 2),
@@ -204,7 +207,12 @@ for seed, factory, ignore in (
         )
         i = i - math.log(1.01)
         case["fullname"] += " (shifted by -log 1.01)"
-    per = cnn.nllloss_reference(i, t, weight=weight, ignore_index=ignore, reduction="none")
+    sums = i.exp().sum(dim=1)
+    dev = (sums - 1).abs()
+    worst = int(dev.argmax())
+    renormalised = {"rows": int((dev > 1e-4).sum()), "worst": worst, "sum": float(sums[worst])}
+    lsm = F.log_softmax(i, dim=1)
+    per = cnn.nllloss_reference(lsm, t, weight=weight, ignore_index=ignore, reduction="none")
     add(
         id=case["fullname"],
         source=f"{SRC}::{factory.__name__}",
@@ -214,11 +222,12 @@ for seed, factory, ignore in (
         options=opts,
         y_true=t.tolist(),
         y_pred=_list(i),
-        value=F.nll_loss(i, t, weight=weight, ignore_index=ignore),
+        value=F.nll_loss(lsm, t, weight=weight, ignore_index=ignore),
         per_sample=per,
         per_sample_weighted=weight is not None,
         ignore_index=ignore,
-        reference="torch F.nll_loss(x, y, weight, ignore_index); "
+        renormalised=renormalised,
+        reference="torch F.nll_loss(F.log_softmax(x, 1), y, weight, ignore_index); "
         "common_nn.nllloss_reference per sample",
     )
 

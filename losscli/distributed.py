@@ -166,7 +166,7 @@ def evaluate_part(job: PartJob) -> PartResult:
         The partition's :class:`PartResult`.
     """
     from losscli import io
-    from losscli.io._dataset import DatasetTable
+    from losscli.io import DatasetTable
 
     opts = job.opts
     chunk = opts.chunk_size or io.DEFAULT_CHUNK_ROWS
@@ -223,8 +223,7 @@ def _concat(parts: list[np.ndarray], kind: str) -> np.ndarray:
 def _labels_of_part(table: Any, job: PartJob, chunk: int) -> tuple[Any, np.ndarray]:
     """The rows of the labels file whose ids occur in this partition, as a table."""
     from losscli import io
-    from losscli.io._base import concat_exact
-    from losscli.io._dataset import MemoryTable
+    from losscli.io import MemoryTable, concat_exact
 
     opts = job.opts
     id_col = job.id_col
@@ -308,7 +307,7 @@ def evaluate_dask(
         InputError: bad input (the message names the part file and its row).
         ClusterError: the cluster failed (a worker died).
     """
-    from losscli.io._dataset import DatasetTable, Part
+    from losscli.io import DatasetTable, Part
 
     distributed = require_dask()
     opts = opts or Options()
@@ -459,7 +458,7 @@ def _connect(distributed: Any, scheduler: str | None, n_workers: int) -> Any:
 
 
 def _short(exc: BaseException) -> str:
-    from losscli.io._base import short_cause
+    from losscli.io import short_cause
 
     return short_cause(exc)
 

@@ -24,7 +24,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ["losscli.metrics", "losscli.pipeline"]
+PACKAGES = ["losscli.metrics", "losscli.pipeline", "losscli.io"]
+# losscli.io is not yet within the sizes: io/_text.py (677 lines, TextTable 470) and
+# io/outputs.py (618) are over; they are in MODULES, docs/ARCHITECTURE.md (## io) says why.
+SIZED_PACKAGES = ["losscli.metrics", "losscli.pipeline"]
 MAX_MODULE_LINES = 600
 MAX_CLASS_LINES = 300
 
@@ -175,7 +178,7 @@ def test_no_private_name_imported_from_a_sibling(package):
     assert bad == []
 
 
-@pytest.mark.parametrize("package", PACKAGES)
+@pytest.mark.parametrize("package", SIZED_PACKAGES)
 def test_module_and_class_sizes(package):
     bad = []
     for mod, path in modules(package).items():
@@ -193,7 +196,11 @@ def test_module_and_class_sizes(package):
 
 ARCHITECTURE = ROOT / "docs" / "ARCHITECTURE.md"
 #: single modules held to the size limits unless ARCHITECTURE.md names them (not yet split)
-MODULES = ["losscli/engine.py"]
+MODULES = [
+    "losscli/engine.py",
+    "losscli/io/_text.py",
+    "losscli/io/outputs.py",
+]
 #: modules that use an evaluation's results: they read public names only
 CONSUMERS = [
     "losscli/plots.py",

@@ -12,8 +12,9 @@ from typing import Any
 import click
 
 from losscli.errors import UsageError
+from losscli.io.formats import FORMATS, option_help
 
-_IN_FORMATS = click.Choice(["csv", "tsv", "npy", "npz", "parquet"])
+_IN_FORMATS = click.Choice(list(FORMATS))
 ALL_TASKS = ("auto", "binary", "multiclass", "multilabel", "regression")
 
 
@@ -88,14 +89,16 @@ def input_options(tasks: Sequence[str] = ALL_TASKS) -> Callable[[Any], Any]:
                     "--input-format",
                     type=_IN_FORMATS,
                     default=None,
-                    help="Format of the predictions when the extension does not say (stdin is "
-                    "sniffed).",
+                    help=option_help(
+                        "Format of the predictions when the extension does not say (stdin is "
+                        "sniffed)."
+                    ),
                 ),
                 click.option(
                     "--labels-format",
                     type=_IN_FORMATS,
                     default=None,
-                    help="Format of LABELS when the extension does not say.",
+                    help=option_help("Format of LABELS when the extension does not say."),
                 ),
             ],
         )

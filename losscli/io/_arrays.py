@@ -25,14 +25,8 @@ from typing import Any
 import numpy as np
 
 from losscli.errors import InputError
-from losscli.io._base import (
-    Chunk,
-    PrefixedStream,
-    Table,
-    exact_values,
-    read_exactly,
-    short_cause,
-)
+from losscli.io._base import Chunk, PrefixedStream, Table, read_exactly, short_cause
+from losscli.io._values import exact_values
 
 _NPY_MAGIC = b"\x93NUMPY"
 

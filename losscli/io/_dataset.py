@@ -34,6 +34,7 @@ import numpy as np
 
 from losscli.errors import InputError
 from losscli.io._base import Chunk, Table, check_input_path, quote_list
+from losscli.io._file import open_file
 
 SKIPPED_PREFIXES = (".", "_")
 """Names that start with these are not data (hidden files, ``_SUCCESS``, ``_metadata``)."""
@@ -409,9 +410,7 @@ class DatasetTable(Table):
         self.n_rows = sum(known) if len(known) == len(self.part_rows) else None
 
     def _open_part(self, part: Part) -> Table:
-        from losscli.io._open import open_table
-
-        table = open_table(part.path, fmt=self.fmt, chunk_size=self.chunk_size, role=self.role)
+        table = open_file(part.path, fmt=self.fmt, chunk_size=self.chunk_size, role=self.role)
         table.name = part.name  # messages name the part as the user sees it
         return table
 

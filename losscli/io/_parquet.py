@@ -21,14 +21,8 @@ from typing import Any
 import numpy as np
 
 from losscli.errors import InputError
-from losscli.io._base import (
-    Chunk,
-    Table,
-    arrow_exact,
-    arrow_to_numpy,
-    exact_values,
-    short_cause,
-)
+from losscli.io._base import Chunk, Table, short_cause
+from losscli.io._values import arrow_exact, arrow_to_numpy, exact_values
 
 
 def _corrupt(name: str, exc: BaseException) -> InputError:

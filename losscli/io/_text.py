@@ -31,21 +31,18 @@ import io
 import re
 import sys
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
 from losscli.errors import InputError
-from losscli.io._base import (
-    Chunk,
-    Table,
+from losscli.io._base import Chunk, Table, or_list, read_exactly, short_cause
+from losscli.io._values import (
     arrow_to_numpy,
     concat_exact,
     is_int_spelling,
     pa_strings,
-    read_exactly,
-    short_cause,
     strings_exact,
 )
 
@@ -129,12 +126,12 @@ def _first_safe_newline(buf: bytes) -> int:
     return pos
 
 
-def _check_text(name: str, head: bytes) -> None:
+def _check_text(name: str, head: bytes, others: Sequence[str]) -> None:
     """Refuse binary data (or UTF-16/32 text) fast, from the first block, before any parsing.
 
-    >>> _check_text("x.csv", b"label,prob\\n1,0.5\\n")
+    >>> _check_text("x.csv", b"label,prob\\n1,0.5\\n", ["npy"])
     >>> try:
-    ...     _check_text("/dev/zero", bytes(16))
+    ...     _check_text("/dev/zero", bytes(16), ["npy"])
     ... except InputError as e:
     ...     print(str(e).split(":")[1])
      holds NUL bytes (byte 1 is 0x00)
@@ -145,7 +142,7 @@ def _check_text(name: str, head: bytes) -> None:
     if nul >= 0:
         raise InputError(
             f"{name}: holds NUL bytes (byte {nul + 1} is 0x00): this is binary data, not "
-            "CSV/TSV text; check the path, or pass --input-format npy, npz or parquet"
+            f"CSV/TSV text; check the path, or pass --input-format {or_list(others)}"
         )
 
 
@@ -203,8 +200,10 @@ class TextTable(Table):
         opener: Callable[[], SafeStream],
         delimiter: str | None,
         reopenable: bool,
+        others: Sequence[str],
     ) -> None:
         super().__init__(name, role, chunk_size)
+        self._others = tuple(others)  # the binary formats a NUL byte suggests
         self._opener = opener
         self._reopenable = reopenable
         self._reader: _BlockReader | None = None
@@ -226,7 +225,7 @@ class TextTable(Table):
         eof = len(first) < step
         if not first:
             raise InputError(f"{self.name}: the input is empty (0 bytes); it needs a header row")
-        _check_text(self.name, first)
+        _check_text(self.name, first, self._others)
         buf = bytearray(first)
         searched = 0  # no line break outside quotes before this offset
         while True:

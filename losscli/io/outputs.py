@@ -39,6 +39,7 @@ from typing import IO, Any
 
 from losscli.errors import DiskFullError, InputError, Terminated, UsageError
 from losscli.io._base import short_cause
+from losscli.io._dataset import is_dataset_path, list_parts
 
 __all__ = [
     "OutputSet",
@@ -428,7 +429,6 @@ class OutputSet:
                         _Input(f"{what} (stdin)", _Ident("", (st.st_dev, st.st_ino)))
                     )
             return
-        from losscli.io._dataset import is_dataset_path, list_parts
 
         self._inputs.append(_Input(f"{what} ({p})", _Ident.of(p)))
         if is_dataset_path(p):

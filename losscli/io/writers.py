@@ -20,7 +20,7 @@ import numpy as np
 
 from losscli import limits
 from losscli.errors import InputError, UsageError
-from losscli.io._base import INT_SPELLING, pa_strings
+from losscli.io._values import INT_SPELLING, pa_strings
 from losscli.io.outputs import OutputSet, check_output_path, disk_error, writes_in_place
 
 __all__ = [

@@ -31,7 +31,7 @@ def id_keys(ids: np.ndarray, text: bool) -> np.ndarray:
     >>> id_keys(np.array([9007199254740993]), text=True).tolist()
     ['9007199254740993']
     """
-    from losscli.io._base import ids_as_text
+    from losscli.io import ids_as_text
 
     if not text:
         return ids
@@ -117,7 +117,7 @@ class LabelFile:
         self.n_missing = 0
         self.first_missing: list[tuple[Any, str]] = []
         if exact:
-            from losscli.io._base import concat_exact
+            from losscli.io import concat_exact
 
             ids = concat_exact(id_parts)
             gone = _missing_ids(ids)

@@ -75,6 +75,8 @@ __all__ = [
     "resolve_threshold",
 ]
 
+#: names of a column of sample weights: never a default prediction column (asks --weight-col)
+WEIGHT_NAMES = ("weight", "weights", "sample_weight", "sample_weights")
 INFER_ROWS = 131_072
 """The task, score kind, label encoding and classes are decided from the first this many
 usable rows, whatever ``--chunk-size`` is (so the chunk size never changes a decision); rows
@@ -285,6 +287,8 @@ class Evaluation:
         else:
             task, enc = opts.task, self._encoding_for(opts.task, raw_labels, preds)
         P = preds.shape[1]
+        if opts.pred_cols is None and P >= 2:
+            self._check_no_whole_number_column(preds, task)
         classes: list[str]
         two = False
         label_values: tuple[float | None, float] | None = None
@@ -864,6 +868,34 @@ class Evaluation:
                 f"{1 if y_pred.ndim == 1 else y_pred.shape[1]}"
             )
         return _Prepared(chunk, rows, ids, weights, y_true, y_pred, groups)
+
+    def _check_no_whole_number_column(self, preds: np.ndarray, task: str) -> None:
+        """Default prediction columns: one named like sample weights, or (classification) a
+        column of whole numbers beyond 0/1 beside columns of scores, which is an id, a count
+        or a predicted class, is no score (read as one, it would be a logit); losscli asks
+        for ``--pred-cols``."""
+        for col in self.cols.pred:
+            if col.lower() in WEIGHT_NAMES and self.opts.weight_col is None:
+                raise UsageError(
+                    f"prediction column {col!r} is named like sample weights; pass "
+                    f"--weight-col {col} to weight the rows by it, or choose the score columns "
+                    "with --pred-cols"
+                )
+        if task == "regression":
+            return
+        whole = np.all(preds == np.round(preds), axis=0)
+        odd = whole & np.any(np.abs(preds) > 1, axis=0)
+        if not odd.any() or whole.all():
+            return
+        j = int(np.flatnonzero(odd)[0])
+        col, other = self.cols.pred[j], self.cols.pred[int(np.flatnonzero(~whole)[0])]
+        seen = np.unique(preds[:, j])
+        shown = ", ".join(f"{v:g}" for v in seen[:4]) + (", …" if seen.size > 4 else "")
+        raise UsageError(
+            f"prediction column {col!r} holds only whole numbers ({shown}), unlike {other!r}: "
+            "an id, a count or a predicted class is no score; choose the score columns with "
+            f"--pred-cols (or pass --id-col {col} if it is an id)"
+        )
 
     def _check_pair(self, preds: np.ndarray, where: Any, names: Sequence[str]) -> None:
         """Two binary prediction columns read as probabilities must be a pair: (negative,

@@ -400,3 +400,46 @@ def test_non_negative_binary_scores_above_1_ask(tmp_path, scores):
     lg = outcome(f, "--scores", "logits")[1]
     probs = 1 / (1 + np.exp(-np.array(scores, float)))
     assert lg["metrics"]["log_loss"] == pytest.approx(skm.log_loss([0, 1, 0, 1], probs))
+
+
+@pytest.mark.parametrize(
+    ("extra", "values", "fix", "message"),
+    [
+        ("sample_id", lambda n, rng: 1000 + np.arange(n), ["--id-col", "sample_id"], "holds only "
+         "whole numbers (1000, 1001, 1002, 1003, …), unlike 'l0': an id, a count or a predicted "
+         "class is no score; choose the score columns with --pred-cols (or pass --id-col "
+         "sample_id if it is an id)"),
+        ("pred", lambda n, rng: rng.integers(0, 3, n), ["--pred-cols", "l0,l1,l2"], "holds only "
+         "whole numbers (0, 1, 2), unlike 'l0': an id, a count or a predicted class is no score; "
+         "choose the score columns with --pred-cols (or pass --id-col pred if it is an id)"),
+        ("sample_weight", lambda n, rng: rng.uniform(0.5, 2, n).round(2),
+         ["--weight-col", "sample_weight"], "is named like sample weights; pass --weight-col "
+         "sample_weight to weight the rows by it, or choose the score columns with --pred-cols"),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("scores", ["logits", "probs"])
+def test_a_column_that_is_no_score_is_not_read_as_one(
+    tmp_path, extra, values, fix, message, scores
+):
+    rng = np.random.default_rng(5)
+    n = 30
+    y = rng.integers(0, 3, n)
+    z = rng.normal(size=(n, 3)).round(3)
+    p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    s = z if scores == "logits" else p
+    df = pd.DataFrame(s, columns=["l0", "l1", "l2"])
+    df.insert(0, extra, values(n, rng))
+    df.insert(1, "label", y)
+    df.to_csv(tmp_path / "f.csv", index=False)
+    assert error(tmp_path / "f.csv") == f"prediction column {extra!r} {message}"
+    d = outcome(tmp_path / "f.csv", *fix)[1]
+    assert d["inputs"]["prediction_columns"] == ["l0", "l1", "l2"]
+    w = df[extra].to_numpy() if extra == "sample_weight" else None
+    probs = df[["l0", "l1", "l2"]].to_numpy()
+    probs = np.exp(probs) / np.exp(probs).sum(1, keepdims=True) if scores == "logits" else probs
+    assert d["metrics"]["accuracy"] == pytest.approx(
+        skm.accuracy_score(y, probs.argmax(1), sample_weight=w), abs=1e-12
+    )
+    assert d["losses"]["ce"] == pytest.approx(
+        skm.log_loss(y, probs, sample_weight=w), rel=1e-6 if scores == "probs" else 1e-9
+    )

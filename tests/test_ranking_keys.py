@@ -28,8 +28,8 @@ from scipy.special import expit, log_expit, log_softmax, logsumexp, softmax
 from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score
 
 from losscli.cli import cli
-from losscli.commands._options import parse_threshold
-from losscli.commands.thresholds import compute_thresholds
+from losscli.cli.options import parse_threshold
+from losscli.cli.thresholds import compute_thresholds
 from losscli.engine import evaluate
 
 BREAST = Path(__file__).resolve().parents[1] / "sample_data" / "breast_cancer.csv"

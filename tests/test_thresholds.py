@@ -23,8 +23,8 @@ from sklearn.metrics import (
 )
 
 from losscli.cli import LossCliGroup
-from losscli.commands._options import parse_threshold
-from losscli.commands.thresholds import compute_thresholds, thresholds
+from losscli.cli.options import parse_threshold
+from losscli.cli.thresholds import compute_thresholds, thresholds
 from losscli.engine import evaluate
 from losscli.errors import UsageError
 from losscli.thresholds import (

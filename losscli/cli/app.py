@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 import click
 
 from losscli import __version__
-from losscli.commands._options import evaluation_options, input_options, take_evaluation_options
+from losscli.cli.options import evaluation_options, input_options, take_evaluation_options
 from losscli.errors import (
     EXIT_BAD_INPUT,
     EXIT_DISK_FULL,
@@ -705,8 +705,8 @@ def losses_command(name: str | None, fmt: str | None) -> None:
 
 
 def _register_commands() -> None:
-    from losscli.commands.compare import compare_command
-    from losscli.commands.thresholds import thresholds
+    from losscli.cli.compare import compare_command
+    from losscli.cli.thresholds import thresholds
 
     cli.add_command(thresholds)
     cli.add_command(compare_command)

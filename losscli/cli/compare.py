@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from losscli.commands._options import (
+from losscli.cli.options import (
     evaluation_options,
     input_options,
     output_options,
@@ -197,7 +197,7 @@ def compare_command(**kw: Any) -> int:
       losscli compare old.csv new.csv --fail-if-worse f1_macro --fail-if-worse ce
     """
     from losscli import io as lio
-    from losscli.cli import _declare_inputs, _format_for
+    from losscli.cli.app import _declare_inputs, _format_for
 
     fmt_opt, output, quiet = kw.pop("fmt"), kw.pop("output"), kw.pop("quiet")
     fail_if_worse = list(kw.pop("fail_if_worse"))
@@ -223,7 +223,7 @@ def _compare(
     outs: Any,
 ) -> int:
     """Run the comparison and stage its result in ``outs``; the exit code."""
-    from losscli.cli import _color, _stdout_is_terminal, emit, gate_exit
+    from losscli.cli.app import _color, _stdout_is_terminal, emit, gate_exit
     from losscli.comparison import compare
 
     kw.update(take_evaluation_options(kw))

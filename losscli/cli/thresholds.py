@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from losscli.commands._options import input_options, output_options
+from losscli.cli.options import input_options, output_options
 from losscli.errors import UsageError
 
 _FORMATS = ("table", "json", "csv")
@@ -347,7 +347,7 @@ def _format_for(fmt: str | None, output: str | None) -> str:
     if output:
         ext = output.lower().rsplit(".", 1)[-1]
         return {"csv": "csv", "txt": "table"}.get(ext, "json")
-    from losscli.cli import _stdout_is_terminal
+    from losscli.cli.app import _stdout_is_terminal
 
     return "table" if _stdout_is_terminal() else "json"
 
@@ -409,7 +409,7 @@ def thresholds(**kw: Any) -> int:
     if predictions == "-" and labels == "-":
         raise UsageError("only one of PREDICTIONS and LABELS can be '-' (stdin)")
     fmt = _format_for(fmt_opt, output)
-    from losscli.cli import _declare_inputs
+    from losscli.cli.app import _declare_inputs
 
     with lio.OutputSet() as outs:  # nothing is in place until outs.commit()
         outs.add_output("--output", output)
@@ -447,7 +447,7 @@ def _thresholds(
     elif fmt == "csv":
         text = thresholds_csv(result)
     else:
-        from losscli.cli import _color, _stdout_is_terminal
+        from losscli.cli.app import _color, _stdout_is_terminal
 
         text = thresholds_table(
             result,

@@ -69,9 +69,9 @@ def compare(
     predictions_b: Any,
     labels: Any = None,
     *,
-    n_boot: int = 1000,
+    bootstrap: int = 1000,
     n_permutations: int = 1000,
-    level: float = 0.95,
+    ci_level: float = 0.95,
     seed: int = 0,
     **options: Any,
 ) -> Comparison:
@@ -81,9 +81,11 @@ def compare(
         predictions_a, predictions_b: the two files (each as ``compute`` takes it); labels
             come from each file's label column or from ``labels``.
         labels: an optional labels file shared by both.
-        n_boot: bootstrap resamples for the interval of ``b - a``.
+        bootstrap: bootstrap resamples for the interval of ``b - a`` (``--bootstrap``; the
+            name of :class:`losscli.engine.Options`' field).
         n_permutations: random swaps for the p-value.
-        level: confidence level of the interval; ``1 - level`` is the significance level.
+        ci_level: confidence level of the interval (``--ci``); ``1 - ci_level`` is the
+            significance level.
         seed: seed of the resamples and swaps.
         **options: any :class:`losscli.engine.Options` field (``task``, ``losses``, ...).
 
@@ -98,14 +100,14 @@ def compare(
     from losscli.engine import Evaluation, Options, check_seed
 
     check_seed(seed)
-    if n_boot < 0 or n_permutations < 0:
+    if bootstrap < 0 or n_permutations < 0:
         raise UsageError("--bootstrap and --permutations must be >= 0")
-    if n_boot == 0 and n_permutations == 0:
+    if bootstrap == 0 and n_permutations == 0:
         raise UsageError("--bootstrap and --permutations cannot both be 0")
-    limits.BOOTSTRAP.check_option("--bootstrap", n_boot)
+    limits.BOOTSTRAP.check_option("--bootstrap", bootstrap)
     limits.PERMUTATIONS.check_option("--permutations", n_permutations)
-    if not 0.0 < level < 1.0:
-        raise UsageError(f"--ci must be a level between 0 and 1, e.g. 0.95; got {level}")
+    if not 0.0 < ci_level < 1.0:
+        raise UsageError(f"--ci must be a level between 0 and 1, e.g. 0.95; got {ci_level}")
     runs = []
     for pred in (predictions_a, predictions_b):
         ev = Evaluation(pred, labels, Options(**options, keep_rows=True))
@@ -145,12 +147,12 @@ def compare(
         ev_a.n_rows,
         point_a=point_a,
         point_b=point_b,
-        n_boot=n_boot,
+        n_boot=bootstrap,
         n_perm=n_permutations,
-        level=level,
+        level=ci_level,
         seed=seed,
     )
-    alpha = 1.0 - level
+    alpha = 1.0 - ci_level
     losses = list(rep_a.losses)
     metrics: dict[str, dict[str, Any]] = {}
     for name, r in results.items():
@@ -171,9 +173,9 @@ def compare(
         }
     settings = dict(rep_a.settings)
     settings.update(
-        n_boot=n_boot,
+        n_boot=bootstrap,
         n_permutations=n_permutations,
-        ci_level=level,
+        ci_level=ci_level,
         ci_method="paired percentile",
         seed=seed,
     )
@@ -186,9 +188,9 @@ def compare(
         a=name_a,
         b=name_b,
         test={
-            "level": level,
+            "level": ci_level,
             "alpha": alpha,
-            "n_boot": n_boot,
+            "n_boot": bootstrap,
             "n_permutations": n_permutations,
             "seed": seed,
             "interval": "paired percentile bootstrap of b - a",

@@ -342,8 +342,8 @@ def test_a_failed_compute_creates_and_replaces_nothing(
 
 
 def test_a_failed_thresholds_or_compare_writes_nothing(tmp_path, monkeypatch):
-    import losscli.cli.app
-    import losscli.cli.thresholds
+    import losscli.cli.compare
+    import losscli.render.thresholds
 
     ws = workspace(tmp_path)
     (ws / "t.json").write_text("precious thresholds")
@@ -351,12 +351,12 @@ def test_a_failed_thresholds_or_compare_writes_nothing(tmp_path, monkeypatch):
     def broken(*a, **k):
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr(losscli.cli.thresholds, "thresholds_csv", broken)
+    monkeypatch.setattr(losscli.render.thresholds, "thresholds_csv", broken)
     before = snapshot(ws)
     r = invoke(["thresholds", ws / "p.csv", "--write", ws / "t.json", "--output", ws / "s.csv"])
     assert (r.exit_code, r.stdout) == (3, "")
     assert snapshot(ws) == before
-    monkeypatch.setattr(losscli.cli.app, "gate_exit", broken)  # compare stages, then fails
+    monkeypatch.setattr(losscli.cli.compare, "gate_exit", broken)  # compare stages, then fails
     r = invoke(["compare", ws / "p.csv", ws / "b.csv", "--output", ws / "c.json"])
     assert (r.exit_code, r.stdout) == (3, "")
     assert snapshot(ws) == before

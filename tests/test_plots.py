@@ -109,7 +109,7 @@ def test_missing_matplotlib_names_the_extra(tmp_path, monkeypatch):
 
 def test_importing_losscli_does_not_import_matplotlib():
     code = (
-        "import sys, losscli, losscli.plots, losscli.cli, losscli.cli.thresholds, "
+        "import sys, losscli, losscli.plots, losscli.cli, losscli.sweep, "
         "losscli.render.histogram; print('matplotlib' in sys.modules)"
     )
     out = subprocess.run(

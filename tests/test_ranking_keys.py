@@ -29,8 +29,8 @@ from sklearn.metrics import average_precision_score, precision_recall_curve, roc
 
 from losscli.cli import cli
 from losscli.cli.options import parse_threshold
-from losscli.cli.thresholds import compute_thresholds
 from losscli.engine import evaluate
+from losscli.sweep import compute_thresholds
 
 BREAST = Path(__file__).resolve().parents[1] / "sample_data" / "breast_cancer.csv"
 

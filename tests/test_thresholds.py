@@ -24,9 +24,10 @@ from sklearn.metrics import (
 
 from losscli.cli import LossCliGroup
 from losscli.cli.options import parse_threshold
-from losscli.cli.thresholds import compute_thresholds, thresholds
+from losscli.cli.thresholds import thresholds
 from losscli.engine import evaluate
 from losscli.errors import UsageError
+from losscli.sweep import compute_thresholds
 from losscli.thresholds import (
     best_threshold,
     confusion_at,

@@ -1,18 +1,29 @@
-"""Options shared by the commands that read predictions (compute, compare, thresholds).
+"""Every option that more than one command takes, declared once, and the typed specs they fill.
 
-One declaration of each input and evaluation option, so every command spells, documents and
-parses them the same way. Click only: strings become values here, nothing is computed.
+Each decorator declares a group of options and hands the command one frozen dataclass for
+them instead of loose keyword arguments: :func:`input_options` -> :class:`InputSpec`,
+:func:`evaluation_options` -> :class:`EvaluationSpec`, :func:`uncertainty_options` ->
+:class:`UncertaintySpec`, :func:`output_options` -> :class:`OutputSpec`. A spec holds what
+click parsed; its ``fields()`` gives the :class:`losscli.engine.Options` fields, parsed at the
+point the command asks (after its outputs and inputs are checked, as before). Click only:
+strings become values here, nothing is computed.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import click
 
 from losscli.errors import UsageError
 from losscli.io.formats import FORMATS, option_help
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+"""The click context settings of the group and every command."""
 
 _IN_FORMATS = click.Choice(list(FORMATS))
 ALL_TASKS = ("auto", "binary", "multiclass", "multilabel", "regression")
@@ -24,14 +35,140 @@ def _stack(func: Any, decorators: Sequence[Callable[[Any], Any]]) -> Any:
     return func
 
 
+def _into_spec(
+    dest: str, build: Callable[[dict[str, Any]], Any], names: Callable[[dict[str, Any]], list[str]]
+) -> Callable[[Any], Any]:
+    """Wrap a command so that the click values ``names(kwargs)`` reach it as one
+    ``dest=build(values)`` argument (the options themselves are declared on the wrapper)."""
+
+    def deco(func: Any) -> Any:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:  # noqa: ANN401 - click's values
+            values = {name: kwargs.pop(name) for name in names(kwargs)}
+            return func(*args, **{dest: build(values)}, **kwargs)
+
+        return wrapper
+
+    return deco
+
+
+def _field_names(cls: Any) -> Callable[[dict[str, Any]], list[str]]:
+    return lambda _kwargs: [f.name for f in dataclasses.fields(cls)]
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """Which file, columns and kinds of numbers: the values of :func:`input_options`.
+
+    Every field has the name and meaning of the :class:`losscli.engine.Options` field.
+    """
+
+    task: str = "auto"
+    scores: str = "auto"
+    activation: str | None = None
+    label_col: str | None = None
+    pred_cols: str | None = None
+    id_col: str | None = None
+    weight_col: str | None = None
+    pos_label: str | None = None
+    labels_are: str | None = None
+    input_format: str | None = None
+    labels_format: str | None = None
+
+    def fields(self) -> dict[str, Any]:
+        """The :class:`losscli.engine.Options` fields.
+
+        >>> InputSpec(task="binary").fields()["task"]
+        'binary'
+        """
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class EvaluationSpec:
+    """What is computed and how: the values of :func:`evaluation_options`, as click parsed them.
+
+    ``params`` maps a loss parameter's name (:data:`losscli.losses.PARAMS`) to its option's
+    text or number (None when not given); :meth:`fields` parses and checks them.
+    """
+
+    losses: tuple[str, ...] = ()
+    threshold: str | None = None
+    top_k: int | None = None
+    zero_division: str = "warn"
+    ece_bins: int = 15
+    auc_bins: int | None = None
+    chunk_size: int | None = None
+    drop_invalid: bool = False
+    strict: bool = False
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    def fields(self) -> dict[str, Any]:
+        """The :class:`losscli.engine.Options` fields; raises :class:`UsageError` for a bad
+        loss parameter list, an unknown ``--loss`` or a bad ``--threshold`` (in that order).
+
+        >>> EvaluationSpec(losses=("ce",), zero_division="0").fields()["zero_division"]
+        0
+        """
+        params = _collect_params(self.params)
+        losses = list(self.losses) or None
+        if losses:
+            _check_losses(losses)
+        zd = self.zero_division
+        out: dict[str, Any] = {
+            "losses": losses,
+            "params": params,
+            "threshold": parse_threshold(self.threshold),
+            "zero_division": {"0": 0, "1": 1}.get(zd, zd),
+            "top_k": self.top_k,
+            "ece_bins": self.ece_bins,
+            "auc_bins": self.auc_bins,
+            "chunk_size": self.chunk_size,
+            "drop_invalid": self.drop_invalid,
+            "strict": self.strict,
+        }
+        if self.threshold is not None and self.threshold.startswith("@"):
+            out["threshold_source"] = f"--threshold {self.threshold}"
+        return out
+
+
+@dataclass(frozen=True)
+class UncertaintySpec:
+    """``--bootstrap N --ci LEVEL --seed S``: resamples, confidence level and their seed.
+
+    The names are those of :class:`losscli.engine.Options` and
+    :func:`losscli.comparison.compare` alike.
+    """
+
+    bootstrap: int = 0
+    ci_level: float = 0.95
+    seed: int = 0
+
+    def fields(self) -> dict[str, Any]:
+        """``{"bootstrap", "ci_level", "seed"}``.
+
+        >>> UncertaintySpec(bootstrap=200).fields()
+        {'bootstrap': 200, 'ci_level': 0.95, 'seed': 0}
+        """
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """``--format`` and ``-o/--output`` of a command printing a result."""
+
+    fmt: str | None = None
+    output: str | None = None
+
+
 def input_options(tasks: Sequence[str] = ALL_TASKS) -> Callable[[Any], Any]:
     """``--task --scores --activation --label-col --pred-cols --id-col --weight-col
     --pos-label --labels-are --input-format --labels-format``: which file, columns and kinds
-    of numbers."""
+    of numbers; the command gets them as ``inputs:`` :class:`InputSpec`."""
 
     def deco(func: Any) -> Any:
         return _stack(
-            func,
+            _into_spec("inputs", lambda v: InputSpec(**v), _field_names(InputSpec))(func),
             [
                 click.option(
                     "--task",
@@ -106,26 +243,68 @@ def input_options(tasks: Sequence[str] = ALL_TASKS) -> Callable[[Any], Any]:
     return deco
 
 
-def output_options(formats: Sequence[str]) -> Callable[[Any], Any]:
-    """``--format``, ``-o/--output`` and ``-q/--quiet`` of a command printing a result."""
+def output_options(
+    formats: Sequence[str],
+    *,
+    format_help: str = "Default: a table at a terminal, JSON in a pipe.",
+    output_help: str = "Write the result to FILE.",
+) -> Callable[[Any], Any]:
+    """``--format`` (one of ``formats``) and ``-o/--output FILE``; the command gets them as
+    ``out:`` :class:`OutputSpec`."""
 
     def deco(func: Any) -> Any:
         return _stack(
-            func,
+            _into_spec("out", lambda v: OutputSpec(**v), _field_names(OutputSpec))(func),
             [
                 click.option(
                     "--format",
                     "fmt",
                     type=click.Choice(list(formats)),
                     default=None,
-                    help="Default: a table at a terminal, JSON in a pipe.",
+                    help=format_help,
+                ),
+                click.option("-o", "--output", default=None, metavar="FILE", help=output_help),
+            ],
+        )
+
+    return deco
+
+
+quiet_option = click.option("-q", "--quiet", is_flag=True, help="Do not print warnings on stderr.")
+"""``-q/--quiet``: the command gets ``quiet: bool``."""
+
+
+def uncertainty_options(
+    *, bootstrap: int, bootstrap_help: str, ci_help: str, seed_help: str
+) -> Callable[[Any], Any]:
+    """``--bootstrap N --ci LEVEL --seed S`` with the command's default resamples and help
+    texts; the command gets them as ``uncertainty:`` :class:`UncertaintySpec`. A default of 0
+    (no resamples) is not shown in the help."""
+
+    def deco(func: Any) -> Any:
+        return _stack(
+            _into_spec(
+                "uncertainty", lambda v: UncertaintySpec(**v), _field_names(UncertaintySpec)
+            )(func),
+            [
+                click.option(
+                    "--bootstrap",
+                    type=int,
+                    default=bootstrap,
+                    show_default=bootstrap != 0,
+                    metavar="N",
+                    help=bootstrap_help,
                 ),
                 click.option(
-                    "-o", "--output", default=None, metavar="FILE", help="Write the result to FILE."
+                    "--ci",
+                    "ci_level",
+                    type=float,
+                    default=0.95,
+                    show_default=True,
+                    metavar="LEVEL",
+                    help=ci_help,
                 ),
-                click.option(
-                    "-q", "--quiet", is_flag=True, help="Do not print warnings on stderr."
-                ),
+                click.option("--seed", type=int, default=0, show_default=True, help=seed_help),
             ],
         )
 
@@ -134,8 +313,9 @@ def output_options(formats: Sequence[str]) -> Callable[[Any], Any]:
 
 def evaluation_options(func: Any) -> Any:
     """``--loss --threshold --top-k --zero-division --ece-bins --chunk-size --drop-invalid
-    --strict`` and one option per loss parameter: what is computed and how."""
-    func = _loss_param_options(func)
+    --strict`` and one option per loss parameter: what is computed and how; the command gets
+    them as ``evaluation:`` :class:`EvaluationSpec`."""
+    func = _loss_param_options(_into_spec("evaluation", _evaluation_spec, _evaluation_names)(func))
     return _stack(
         func,
         [
@@ -195,24 +375,14 @@ def evaluation_options(func: Any) -> Any:
     )
 
 
-def take_evaluation_options(kwargs: dict[str, Any]) -> dict[str, Any]:
-    """Pop the evaluation options from click's kwargs as :class:`~losscli.engine.Options`
-    fields (``losses``, ``params``, ``threshold``, ``zero_division``); the rest stay."""
-    params = _collect_params(kwargs)
-    zd = kwargs.pop("zero_division")
-    losses = list(kwargs.pop("losses")) or None
-    if losses:
-        _check_losses(losses)
-    threshold = kwargs.pop("threshold")
-    out = {
-        "losses": losses,
-        "params": params,
-        "threshold": parse_threshold(threshold),
-        "zero_division": {"0": 0, "1": 1}.get(zd, zd),
-    }
-    if threshold is not None and threshold.startswith("@"):
-        out["threshold_source"] = f"--threshold {threshold}"
-    return out
+def _evaluation_names(kwargs: dict[str, Any]) -> list[str]:
+    names = [f.name for f in dataclasses.fields(EvaluationSpec) if f.name != "params"]
+    return names + [k for k in kwargs if k.startswith("param_")]
+
+
+def _evaluation_spec(values: dict[str, Any]) -> EvaluationSpec:
+    params = {k[len("param_") :]: values.pop(k) for k in list(values) if k.startswith("param_")}
+    return EvaluationSpec(**values, params=params)
 
 
 def _float_list(option: str, text: str) -> list[float]:
@@ -327,12 +497,12 @@ def _loss_param_options(func: Any) -> Any:
     return func
 
 
-def _collect_params(kwargs: dict[str, Any]) -> dict[str, Any]:
+def _collect_params(given: dict[str, Any]) -> dict[str, Any]:
     from losscli.losses import PARAMS
 
     params: dict[str, Any] = {}
     for name, param in PARAMS.items():
-        value = kwargs.pop(f"param_{name}", None)
+        value = given.get(name)
         if value is None:
             continue
         if getattr(param, "kind", "float") not in ("int", "float") and isinstance(value, str):

@@ -1,0 +1,315 @@
+"""``losscli compute PREDICTIONS [LABELS]``: losses and metrics of one file of model outputs.
+
+Click only: :class:`losscli.engine.Evaluation` (or :func:`losscli.distributed.evaluate_dask`)
+does the work, :mod:`losscli.render` prints its report, :mod:`losscli.gates` checks
+``--fail-if``; heavy imports happen inside the command.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import click
+
+from losscli.cli.options import (
+    CONTEXT,
+    EvaluationSpec,
+    InputSpec,
+    OutputSpec,
+    UncertaintySpec,
+    evaluation_options,
+    input_options,
+    output_options,
+    quiet_option,
+    uncertainty_options,
+)
+from losscli.cli.output import (
+    declare_inputs,
+    emit,
+    format_for,
+    gate_exit,
+    table_width,
+    use_color,
+)
+from losscli.errors import UsageError
+
+FORMATS = ("table", "json", "csv", "markdown")
+
+
+@click.command("compute", context_settings=CONTEXT)
+@click.argument("predictions", metavar="PREDICTIONS")
+@click.argument("labels", required=False, metavar="[LABELS]")
+@input_options()
+@evaluation_options
+@uncertainty_options(
+    bootstrap=0,
+    bootstrap_help="Add percentile bootstrap intervals from N resamples of the rows to every "
+    "loss and metric (e.g. 1000).",
+    ci_help="Confidence level of the --bootstrap intervals.",
+    seed_help="Seed of the --bootstrap resamples.",
+)
+@click.option(
+    "--group-by",
+    default=None,
+    metavar="COLUMN",
+    help="Also report every slice: one report per value of COLUMN, side by side.",
+)
+@click.option(
+    "--min-group-size",
+    type=int,
+    default=30,
+    show_default=True,
+    metavar="N",
+    help="Warn about --group-by slices with fewer rows.",
+)
+@output_options(
+    FORMATS,
+    format_help="Report format. Default: a table at a terminal, JSON in a pipe.",
+    output_help="Write the report to FILE (atomically) instead of stdout; format from --format "
+    "or the extension (.json .csv .md).",
+)
+@click.option(
+    "--per-sample",
+    default=None,
+    metavar="FILE|-",
+    help="Write one row per sample (id or row, label, prediction, one column per loss) as .csv, "
+    ".jsonl or .parquet; '-' = CSV on stdout (the report then goes only to --output).",
+)
+@click.option(
+    "--fail-if",
+    "gates",
+    multiple=True,
+    metavar="EXPR",
+    help="Exit 1 when EXPR holds, e.g. 'f1_macro < 0.9' or 'ce > 0.35' (repeatable).",
+)
+@click.option(
+    "--plot",
+    "plot_dir",
+    default=None,
+    metavar="DIR",
+    help="Write PNG pictures (confusion matrix, ROC, PR, reliability, probability and loss "
+    "histograms) into DIR (created if needed); needs matplotlib: pip install 'losscli[plot]'.",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="local: read in order on this machine. dask: one task per part file of a dataset "
+    "(a folder or a quoted glob) on a Dask cluster; needs pip install 'losscli[dask]'.",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="With --engine dask: a running scheduler (tcp://host:8786); default: start a local "
+    "cluster for this run.",
+)
+@click.option(
+    "--workers",
+    type=int,
+    default=None,
+    metavar="N",
+    help="With --engine dask and no --scheduler: worker processes of the local cluster "
+    "[default: 2].",
+)
+@quiet_option
+def compute(
+    predictions: str,
+    labels: str | None,
+    *,
+    inputs: InputSpec,
+    evaluation: EvaluationSpec,
+    uncertainty: UncertaintySpec,
+    group_by: str | None,
+    min_group_size: int,
+    out: OutputSpec,
+    per_sample: str | None,
+    gates: tuple[str, ...],
+    plot_dir: str | None,
+    engine: str,
+    scheduler: str | None,
+    workers: int | None,
+    quiet: bool,
+) -> int:
+    """Compute losses and metrics for PREDICTIONS (and LABELS, when they are a separate file).
+
+    PREDICTIONS is a CSV, TSV (optionally .gz), NPY, NPZ or Parquet file, or '-' for stdin.
+    Labels come from a column of PREDICTIONS (--label-col; default the first of label, labels,
+    target, y) or from the LABELS file: integer classes, class names matching the prediction
+    columns, one-hot, multi-hot or soft rows.
+
+    \b
+    Examples:
+      losscli compute sample_data/digits_logits.csv
+      losscli compute sample_data/digits_logits.npy sample_data/digits_labels.npy --loss all
+      losscli compute preds.csv --format json | jq .metrics.f1_macro
+      losscli compute preds.csv --fail-if "f1_macro < 0.9" --fail-if "ce > 0.35"
+    """
+    from losscli.gates import check_bounds_need_bootstrap, parse_gate
+
+    parsed = [parse_gate(g) for g in gates]
+    check_bounds_need_bootstrap(parsed, uncertainty.bootstrap)
+    output = out.output
+    dask = _dask_settings(engine, scheduler, workers, per_sample, plot_dir)
+    if predictions == "-" and labels == "-":
+        raise UsageError("only one of PREDICTIONS and LABELS can be '-' (stdin)")
+    fmt = format_for(out.fmt, output, FORMATS)
+
+    if plot_dir and evaluation.auc_bins:
+        raise UsageError(
+            "--plot draws ROC and precision-recall curves from the scores, which --auc-bins "
+            "does not keep; drop one of the two"
+        )
+    if plot_dir:
+        from losscli.plots import require_matplotlib
+
+        require_matplotlib()
+    from losscli import io
+
+    with io.OutputSet() as outs:  # nothing is in place until outs.commit()
+        _declare_outputs(outs, output, per_sample, plot_dir, dask=dask is not None)
+        declare_inputs(
+            outs, [("PREDICTIONS", predictions), ("LABELS", labels)], evaluation.threshold
+        )
+        outs.check()  # before any input is read
+        options = {
+            **inputs.fields(),
+            **evaluation.fields(),
+            **uncertainty.fields(),
+            "group_by": group_by,
+            "min_group_size": min_group_size,
+            # per-sample losses are kept (float32) only for the pictures and the terminal
+            # histograms
+            "keep_loss_values": bool(plot_dir) or fmt == "table",
+        }
+        if dask is not None:
+            code = _compute_dask(
+                predictions, labels, output, fmt, parsed, quiet, options, dask, outs
+            )
+        else:
+            code = _compute(
+                predictions, labels, per_sample, output, fmt, parsed, quiet, plot_dir, options, outs
+            )
+        outs.commit()  # exit 0 or 1: the report and every other output go in place
+        return code
+
+
+def _declare_outputs(
+    outs: Any,  # noqa: ANN401 - a losscli.io.OutputSet
+    output: str | None,
+    per_sample: str | None,
+    plot_dir: str | None,
+    *,
+    dask: bool,
+) -> None:
+    """Declare compute's outputs (--output, --per-sample FILE|-|DIR, --plot DIR)."""
+    outs.add_output("--output", output)
+    if dask:
+        outs.add_output("--per-sample", per_sample, kind="dir")
+    else:
+        if per_sample and per_sample != "-":
+            from losscli.io.writers import per_sample_format
+
+            per_sample_format(per_sample)
+        outs.add_output("--per-sample", per_sample)
+    if plot_dir:
+        from losscli.plots import PLOT_NAMES
+
+        outs.add_output("--plot", plot_dir, kind="files", names=PLOT_NAMES)
+
+
+def _dask_settings(
+    engine: str,
+    scheduler: str | None,
+    workers: int | None,
+    per_sample: str | None,
+    plot_dir: str | None,
+) -> dict[str, Any] | None:
+    """--engine, --scheduler, --workers: None for the local engine, else dask's settings."""
+    if engine != "dask":
+        if scheduler is not None or workers is not None:
+            raise UsageError("--scheduler and --workers need --engine dask")
+        return None
+    if plot_dir:
+        raise UsageError(
+            "--plot needs the per-sample losses, which stay on the dask workers; drop --plot "
+            "or use --engine local"
+        )
+    return {"scheduler": scheduler, "workers": workers, "per_sample_dir": per_sample}
+
+
+def _compute(
+    predictions: str,
+    labels: str | None,
+    per_sample: str | None,
+    output: str | None,
+    fmt: str,
+    gates: list[Any],
+    quiet: bool,
+    plot_dir: str | None,
+    options: dict[str, Any],
+    outs: Any,  # noqa: ANN401 - a losscli.io.OutputSet
+) -> int:
+    """Run the evaluation, render the report into ``outs``, check the gates; the exit code."""
+    from losscli import io
+    from losscli.engine import Evaluation, Options
+    from losscli.gates import check_gate_names, check_gates
+
+    ev = Evaluation(predictions, labels, Options(**options))
+    writer = None
+    if per_sample:
+        writer = io.PerSampleWriter(
+            per_sample, fmt="csv" if per_sample == "-" else None, file=outs.open("--per-sample")
+        )
+    sink = writer
+    if plot_dir:
+        from losscli.plots import PlotCollector
+
+        sink = PlotCollector(writer)  # keeps regression labels/predictions for the scatter
+    # the writer finishes its format on success; outs removes the staging file on any error
+    with writer if writer is not None else contextlib.nullcontext():
+        report = ev.run(sink)
+        check_gate_names(gates, report.names())  # a bad name: exit 2 before the commit
+    failed = check_gates(gates, report.value, report.names())
+    if plot_dir:
+        from losscli.plots import write_plots
+
+        write_plots(ev, report.to_dict(), plot_dir, collector=sink, outputs=outs)
+
+    from losscli.render import render
+
+    if fmt == "table":
+        from losscli.render.histogram import text_histograms
+
+        report.histograms = text_histograms(ev)
+    text = render(report, fmt, color=use_color(output), width=table_width())
+    # with --per-sample -, stdout carries the rows and the report goes only to --output
+    emit(text, output, report.warnings, quiet, outs, to_stdout=per_sample != "-")
+    return gate_exit(failed, len(gates), "--fail-if gates")
+
+
+def _compute_dask(
+    predictions: str,
+    labels: str | None,
+    output: str | None,
+    fmt: str,
+    gates: list[Any],
+    quiet: bool,
+    options: dict[str, Any],
+    dask: dict[str, Any],
+    outs: Any,  # noqa: ANN401 - a losscli.io.OutputSet
+) -> int:
+    """--engine dask: evaluate on a Dask cluster, then report as _compute does."""
+    from losscli.distributed import evaluate_dask
+    from losscli.engine import Options
+    from losscli.gates import check_gates
+    from losscli.render import render
+
+    options["keep_loss_values"] = False
+    report = evaluate_dask(predictions, labels, Options(**options), **dask, outputs=outs)
+    failed = check_gates(gates, report.value, report.names())
+    text = render(report, fmt, color=use_color(output), width=table_width())
+    emit(text, output, report.warnings, quiet, outs)
+    return gate_exit(failed, len(gates), "--fail-if gates")

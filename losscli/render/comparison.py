@@ -1,0 +1,124 @@
+"""Rendering the result of :func:`losscli.comparison.compare` (its ``to_dict()``): CSV,
+Markdown or a rich table (JSON is ``json.dumps`` of the dict)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+
+def _num(value: Any, digits: int = 4) -> str:
+    from losscli.render.text import fmt_num
+
+    return fmt_num(value, digits)
+
+
+def _verdict(m: dict[str, Any]) -> str:
+    if m["better"] == "b":
+        return "B better"
+    if m["better"] == "a":
+        return "B worse"
+    return "—" if m["p_value"] is None else "not significant"
+
+
+def _ci(m: dict[str, Any]) -> str:
+    return "" if m["ci"] is None else f"[{_num(m['ci'][0])}, {_num(m['ci'][1])}]"
+
+
+def comparison_csv(d: dict[str, Any]) -> str:
+    """One row per loss or metric: ``name,a,b,delta,ci_low,ci_high,p_value,significant,better``.
+
+    >>> print(comparison_csv({"metrics": {"accuracy": {"a": 0.5, "b": 0.75, "delta": 0.25,
+    ...     "ci": [0.1, 0.4], "p_value": 0.01, "significant": True, "better": "b"}}}), end="")
+    name,a,b,delta,ci_low,ci_high,p_value,significant,better
+    accuracy,0.5,0.75,0.25,0.1,0.4,0.01,true,b
+    """
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["name", "a", "b", "delta", "ci_low", "ci_high", "p_value", "significant", "better"])
+
+    def v(x: Any) -> str:
+        if x is None:
+            return ""
+        if isinstance(x, bool):
+            return str(x).lower()
+        return repr(x) if isinstance(x, float) else str(x)
+
+    for name, m in d["metrics"].items():
+        low, high = m["ci"] if m["ci"] else (None, None)
+        w.writerow(
+            [name]
+            + [v(x) for x in (m["a"], m["b"], m["delta"], low, high, m["p_value"])]
+            + [v(m["significant"]), v(m["better"])]
+        )
+    return buf.getvalue()
+
+
+def comparison_markdown(d: dict[str, Any]) -> str:
+    """The comparison as a Markdown table (significant rows in bold)."""
+    t = d["test"]
+    lines = [
+        "## losscli compare",
+        "",
+        f"**A** `{d['a']}` · **B** `{d['b']}` · **task** {d['task']} · **samples** "
+        f"{d['n_samples']} · {t['level']:.0%} CI from {t['n_boot']} paired resamples · "
+        f"p-value from {t['n_permutations']} swaps",
+        "",
+        "| name | A | B | B − A | CI | p-value | verdict |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, m in d["metrics"].items():
+        verdict = _verdict(m)
+        if m["significant"]:
+            verdict = f"**{verdict}**"
+        cells = [name, _num(m["a"]), _num(m["b"]), _num(m["delta"]), _ci(m)]
+        cells += [_num(m["p_value"], 3), verdict]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", f"`{d['signature']}`", ""]
+    return "\n".join(lines)
+
+
+def comparison_table(d: dict[str, Any], *, color: bool = True, width: int | None = None) -> str:
+    """The comparison as a rich table; significant differences marked green (B better) or red."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from losscli.render.table import text_console
+
+    console, buf = text_console(color, width)
+    t = d["test"]
+    console.print(Text(f"losscli compare · {d['task']} · {d['n_samples']} paired samples", "bold"))
+    console.print(f"A: {d['a']}\nB: {d['b']}", style="dim")
+    console.print()
+    table = Table(show_edge=False)
+    for col in ("name", "A", "B", "B − A", f"{t['level']:.0%} CI", "p-value", "verdict"):
+        table.add_column(col, justify="left" if col in ("name", "verdict") else "right")
+    for name, m in d["metrics"].items():
+        style = ""
+        if m["better"] == "b":
+            style = "bold green"
+        elif m["better"] == "a":
+            style = "bold red"
+        verdict = Text(_verdict(m), style=style if color else "")
+        table.add_row(
+            name,
+            _num(m["a"]),
+            _num(m["b"]),
+            _num(m["delta"]),
+            _ci(m),
+            _num(m["p_value"], 3),
+            verdict,
+        )
+    console.print(table)
+    console.print()
+    console.print(
+        f"interval: paired percentile bootstrap ({t['n_boot']} resamples); p-value: "
+        f"approximate randomisation ({t['n_permutations']} swaps); significant: p < "
+        f"{t['alpha']:.3g}",
+        style="dim",
+    )
+    for w in d["warnings"]:
+        console.print(f"warning: {w}", style="yellow")
+    console.print(d["signature"], style="dim", overflow="ignore", crop=False, soft_wrap=True)
+    return buf.getvalue()

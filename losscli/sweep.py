@@ -1,0 +1,212 @@
+"""The threshold sweep use case: run the pipeline, sweep the decision threshold per label and
+pick the best one.
+
+Inputs, task and score inference, logits to probabilities and weights are exactly those of
+``compute`` (:class:`losscli.engine.Evaluation`); the numbers come from
+:mod:`losscli.thresholds` (numpy only). A threshold reported here reproduces its scores under
+compute's ``p > threshold`` rule: ``compute --threshold @thresholds.json``. The command line
+(``losscli thresholds``) and the renderers (:mod:`losscli.render.thresholds`) read the plain
+dict this returns.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from losscli.errors import UsageError
+
+_TABLE_KEYS = (
+    "threshold",
+    "score_threshold",  # logits / log-probs only: the cut on the scores' own scale
+    "precision",
+    "recall",
+    "f1",
+    "fbeta",
+    "specificity",
+    "youden",
+    "predicted_positive",
+    "tp",
+    "fp",
+    "fn",
+    "tn",
+)
+
+
+def _rows(sweep: dict[str, Any], beta: float, weighted: bool) -> list[dict[str, Any]]:
+    import numpy as np
+
+    keys = [k for k in _TABLE_KEYS if (k != "fbeta" or beta != 1.0) and k in sweep]
+    cols: dict[str, list[Any]] = {}
+    for k in keys:
+        a = sweep[k]
+        if k in ("tp", "fp", "fn", "tn") and not weighted:
+            cols[k] = np.rint(a).astype(np.int64).tolist()
+        else:
+            cols[k] = a.astype(np.float64).tolist()
+    n = len(sweep["threshold"])
+    return [{k: cols[k][i] for k in keys} for i in range(n)]
+
+
+def compute_thresholds(
+    predictions: Any,
+    labels: Any = None,
+    *,
+    beta: float = 1.0,
+    steps: int | None = None,
+    optimize: str | None = None,
+    **options: Any,
+) -> dict[str, Any]:
+    """Sweep the threshold of binary or multi-label predictions and pick the best per label.
+
+    The best threshold is searched over every distinct cut point (exact, whatever ``steps``
+    is); ``steps`` only changes the rows of the table (``0, 1/steps, ..., 1``).
+
+    Args:
+        predictions: the predictions file (as ``compute``).
+        labels: an optional labels file.
+        beta: F-beta weight of recall; ``fbeta`` rows are added when != 1.
+        steps: show an evenly spaced grid of ``steps + 1`` thresholds instead of every cut
+            point.
+        optimize: ``f1``, ``fbeta``, ``youden``, ``precision@recall=R`` or
+            ``recall@precision=P``; default ``f1`` (``fbeta`` when ``beta != 1``).
+        **options: input options of :class:`losscli.engine.Options` (``task``, ``scores``,
+            ``activation``, ``label_col``, ``pred_cols``, ``id_col``, ``weight_col``,
+            ``input_format``, ``labels_format``, ...).
+
+    Returns:
+        ``{"task", "scores", "n_samples", "optimize", "beta", "rule", "best", "table",
+        "warnings", ...}``; binary: ``best`` a dict, ``table`` its rows; multi-label: ``best``
+        one dict per label (with ``"label"``), ``table`` rows with a ``"label"`` key.
+    """
+    import numpy as np
+
+    from losscli import __version__
+    from losscli.engine import Evaluation, Options
+    from losscli.thresholds import best_threshold, grid_thresholds, threshold_sweep
+
+    if optimize is None:
+        optimize = "f1" if float(beta) == 1.0 else "fbeta"
+    from losscli.thresholds import check_beta, parse_criterion
+
+    parse_criterion(optimize)  # a bad --optimize fails before the data is read
+    check_beta(beta)
+    grid = grid_thresholds(steps) if steps is not None else None
+    ev = Evaluation(predictions, labels, Options(**options))
+    ev.run()
+    plan = ev.plan
+    assert plan is not None
+    if plan.task not in ("binary", "multilabel"):
+        why = "argmax decides, no threshold" if plan.task == "multiclass" else "no classes"
+        raise UsageError(
+            f"thresholds needs binary or multi-label data; {ev.predictions_name} is {plan.task} "
+            f"({why}); pass --task binary or --task multilabel if that is wrong"
+        )
+    from losscli.metrics.accumulator import key_to_prob
+
+    # the sweep cuts the ranking key: the probabilities, or the scores' own scale (logits,
+    # log-probabilities), which stays distinct where the probabilities saturate
+    kind = ev.rank_key
+    on_scores = kind != "probs"
+    keys, probs = ev.rank_scores(), ev.scores()
+    if plan.task == "binary":
+        named = [(str(plan.classes[1]), keys[1], probs[1][1])]
+    else:
+        named = [(str(c), k, p[1]) for c, k, p in zip(plan.classes, keys, probs)]
+    weighted = ev.cols.weight is not None
+    warnings = list(ev.warnings)
+    if ev.n_dropped:
+        warnings.append(f"{ev.n_dropped} rows with missing, NaN or inf values were dropped")
+    bests: list[dict[str, Any]] = []
+    tables: list[list[dict[str, Any]]] = []
+    for name, (y, s, w), p in named:
+        if w is not None and w.sum() > 0:  # counts in units of the mean weight, as compute's
+            w = w * (w.size / w.sum())
+        full = threshold_sweep(y, s, w, beta=beta, scores=kind)
+        n_pos = float(np.sum(y if w is None else y * w))
+        n_all = float(y.size if w is None else np.sum(w))
+        if n_pos == 0 or n_pos == n_all:
+            which = "positive" if n_pos == 0 else "negative"
+            warnings.append(
+                f"label {name!r} has no {which} samples; its threshold is not meaningful"
+            )
+        best = best_threshold(full, optimize, label=name if plan.task == "multilabel" else None)
+        if on_scores:
+            cut = best["threshold"]
+            best = {**best, "threshold": float(key_to_prob(np.array(cut), kind))}
+            best["score_threshold"] = cut
+            above = full["threshold"][full["threshold"] > cut]
+            t_prob = best["threshold"]
+            if above.size and float(key_to_prob(above[:1], kind)[0]) <= t_prob:
+                warnings.append(
+                    f"label {name!r}: its best threshold lies where the probabilities saturate "
+                    f"({kind} {cut!r} and {float(above[0])!r} both give p = {t_prob!r}), so "
+                    f"p > {t_prob!r} does not reproduce it; its score_threshold {cut!r} (on "
+                    "the scores' own scale) does, and compute --threshold @FILE of --write "
+                    "uses it"
+                )
+            full["score_threshold"] = full["threshold"]
+            full["threshold"] = key_to_prob(full["score_threshold"], kind)
+        if grid is None:
+            shown = full
+        else:  # the grid is of probabilities: compute's p > t rule on the probabilities
+            shown = threshold_sweep(y, p, w, thresholds=grid, beta=beta)
+        bests.append(best)
+        tables.append(_rows(shown, beta, weighted))
+    out: dict[str, Any] = {
+        "version": __version__,
+        "task": plan.task,
+        "scores": plan.scores,
+        "n_samples": ev.n_rows,
+        "optimize": optimize.strip().lower().replace(" ", ""),
+        "beta": float(beta),
+        "rule": "a label is positive when its probability is > threshold",
+        "cut_points": "every distinct score" if grid is None else f"grid of {steps} steps",
+    }
+    if on_scores:
+        out["rule"] = (
+            f"a label is positive when its score ({kind}) is > score_threshold; threshold is "
+            "its probability (p > threshold gives the same unless the probabilities saturate)"
+        )
+    if plan.task == "binary":
+        out["positive_class"] = named[0][0]
+        out["best"] = bests[0]
+        out["table"] = tables[0]
+    else:
+        out["labels"] = [n for n, _, _ in named]
+        out["best"] = [{"label": n, **b} for (n, _, _), b in zip(named, bests)]
+        out["table"] = [
+            {"label": n, **row} for (n, _, _), rows in zip(named, tables) for row in rows
+        ]
+    out["inputs"] = {
+        "predictions": ev.predictions_name,
+        "labels": ev.labels_name,
+    }
+    out["inference"] = list(plan.notes)
+    out["warnings"] = warnings
+    return out
+
+
+def thresholds_file(result: dict[str, Any]) -> dict[str, Any]:
+    """The ``--write`` content: what ``compute --threshold @FILE`` reads, plus the best rows.
+
+    Binary: ``{"threshold": t, "best": {...}}``; multi-label:
+    ``{"thresholds": {label: t, ...}, "best": [...]}``. Logits and log-probabilities add
+    ``"scores"`` and ``"score_threshold"`` (``"score_thresholds"``): the cut on the scores'
+    own scale, which compute applies as ``score > score_threshold`` (exact where the
+    probabilities saturate).
+
+    >>> thresholds_file({"task": "binary", "optimize": "f1", "best": {"threshold": 0.3}})
+    {'threshold': 0.3, 'optimize': 'f1', 'best': {'threshold': 0.3}}
+    """
+    best = result["best"]
+    if isinstance(best, dict):
+        out: dict[str, Any] = {"threshold": best["threshold"]}
+        if "score_threshold" in best:
+            out.update(scores=result["scores"], score_threshold=best["score_threshold"])
+    else:
+        out = {"thresholds": {b["label"]: b["threshold"] for b in best}}
+        if best and "score_threshold" in best[0]:
+            out["scores"] = result["scores"]
+            out["score_thresholds"] = {b["label"]: b["score_threshold"] for b in best}
+    out.update(optimize=result["optimize"], best=best)
+    return out

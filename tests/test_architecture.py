@@ -14,6 +14,11 @@ a package of ``PACKAGES``; the use-case modules (``CONSUMERS``) and the packages
 underscore attribute of another object; single modules not yet split (``MODULES``) over the
 size limits are named in ``docs/ARCHITECTURE.md`` (`` `losscli/x.py` `` or
 `` `losscli/x.py::Class` ``) with the reason.
+
+Across ``losscli`` (for ``CROSS_PACKAGES``): no import cycle of the whole ``losscli`` graph
+passes through the package's modules, and none of them imports a private name owned by
+another package (``from losscli.io._open import x``, ``from losscli.metrics.state import _y``).
+``losscli.cli`` is also click only: none of its modules imports a numerics library.
 """
 
 from __future__ import annotations
@@ -24,10 +29,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ["losscli.metrics", "losscli.pipeline", "losscli.io"]
+PACKAGES = ["losscli.metrics", "losscli.pipeline", "losscli.io", "losscli.cli"]
 # losscli.io is not yet within the sizes: io/_text.py (677 lines, TextTable 470) and
 # io/outputs.py (618) are over; they are in MODULES, docs/ARCHITECTURE.md (## io) says why.
-SIZED_PACKAGES = ["losscli.metrics", "losscli.pipeline"]
+SIZED_PACKAGES = ["losscli.metrics", "losscli.pipeline", "losscli.cli"]
+CROSS_PACKAGES = ["losscli.cli"]
 MAX_MODULE_LINES = 600
 MAX_CLASS_LINES = 300
 
@@ -205,7 +211,13 @@ MODULES = [
 CONSUMERS = [
     "losscli/plots.py",
     "losscli/render/histogram.py",
-    "losscli/commands/thresholds.py",
+    "losscli/sweep.py",
+    "losscli/cli/compute.py",
+    "losscli/cli/compare.py",
+    "losscli/cli/thresholds.py",
+    "losscli/cli/losses.py",
+    "losscli/cli/options.py",
+    "losscli/cli/output.py",
     "losscli/comparison.py",
 ]
 
@@ -288,3 +300,115 @@ def test_private_reads_finds_both_spellings(tmp_path):
 )
 def test_no_underscore_attribute_read_from_outside_its_class(rel):
     assert private_reads(ROOT / rel) == [], rel
+
+
+# --------------------------------------------------------------------------------------------
+# across packages
+# --------------------------------------------------------------------------------------------
+
+NUMERICS = {"numpy", "pandas", "pyarrow", "scipy", "sklearn", "torch", "dask"}
+
+
+def all_modules() -> dict[str, Path]:
+    """Dotted module name -> path, for every module under ``losscli/`` (subpackages too)."""
+    out = {}
+    for path in sorted((ROOT / "losscli").rglob("*.py")):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        out[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return out
+
+
+ALL = all_modules()
+
+
+def _package_of(module: str) -> str:
+    """The package a module belongs to (a package's ``__init__`` belongs to itself)."""
+    return module if ALL[module].stem == "__init__" else module.rsplit(".", 1)[0]
+
+
+def _in(module: str, package: str) -> bool:
+    return module == package or module.startswith(package + ".")
+
+
+def whole_graph() -> dict[str, set[str]]:
+    """Import edges between all ``losscli`` modules (``from pkg import mod`` is an edge to
+    the module; a name that is not a module is an edge to ``pkg``)."""
+    edges: dict[str, set[str]] = {m: set() for m in ALL}
+    for mod, path in ALL.items():
+        for target, names, _ in imports(mod, path):
+            if target not in ALL:
+                continue
+            subs = {f"{target}.{n}" for n in names if f"{target}.{n}" in ALL}
+            edges[mod] |= subs
+            if len(subs) < len(names) or not names:
+                edges[mod].add(target)
+        edges[mod].discard(mod)
+    return edges
+
+
+def owner_of_private(target: str, name: str | None) -> str | None:
+    """The package that owns the first private part of ``target`` (+ ``name``), or None when
+    every part is public: ``losscli.io._open`` and a ``_name`` of ``losscli.io.writers`` are
+    owned by ``losscli.io`` (its modules may share them)."""
+    parts = [*target.split("."), *([name] if name else [])]
+    for i, part in enumerate(parts):
+        if part.startswith("_") and not part.startswith("__"):
+            prefix = ".".join(parts[:i])
+            return _package_of(prefix) if prefix in ALL else prefix
+    return None
+
+
+@pytest.mark.parametrize(
+    ("target", "name", "owner"),
+    [
+        ("losscli.io._open", "read", "losscli.io"),
+        ("losscli.metrics.accumulator", "_Sums", "losscli.metrics"),
+        ("losscli.cli", "_anything", "losscli.cli"),
+        ("losscli._signals", "terminate_on_signals", "losscli"),
+        ("losscli.cli.output", "emit", None),
+        ("losscli.engine", "__version__", None),
+    ],
+)
+def test_owner_of_private(target, name, owner):
+    assert owner_of_private(target, name) == owner
+
+
+def test_the_whole_graph_sees_function_level_imports():
+    edges = whole_graph()
+    assert "losscli.engine" in edges["losscli.cli.compute"]  # lazy, inside the command
+    assert "losscli.render.comparison" in edges["losscli.cli.compare"]  # from pkg import mod
+
+
+@pytest.mark.parametrize("package", CROSS_PACKAGES)
+def test_no_import_cycle_through_the_package(package):
+    edges = whole_graph()
+    through = {m for m in ALL if _in(m, package)}
+    bad = [c for c in cycles(edges) if through & set(c)]
+    assert bad == []
+
+
+@pytest.mark.parametrize("package", CROSS_PACKAGES)
+def test_no_private_name_of_another_package(package):
+    bad = []
+    for mod, path in ALL.items():
+        if not _in(mod, package):
+            continue
+        for target, names, _ in imports(mod, path):
+            if not _in(target, "losscli"):
+                continue
+            for name in names or [None]:
+                owner = owner_of_private(target, name)
+                if owner is not None and not _in(mod, owner):
+                    bad.append(f"{mod} imports {target}{'.' + name if name else ''}")
+    assert bad == []
+
+
+def test_the_cli_is_click_only():
+    bad = [
+        f"{mod} imports {target}"
+        for mod, path in ALL.items()
+        if _in(mod, "losscli.cli")
+        for target, _, _ in imports(mod, path)
+        if target.split(".")[0] in NUMERICS
+    ]
+    assert bad == []

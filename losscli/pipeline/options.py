@@ -126,12 +126,13 @@ def _threshold_value(value: Any, what: str, option: str) -> float:
 
 def check_threshold(value: Any, option: str = "--threshold") -> Any:
     """Check a ``--threshold`` value once, where it enters: numbers in [0, 1] only (a
-    :class:`~losscli.thresholds.ScoreThreshold` passes; :func:`resolve_threshold` checks it).
+    :class:`~losscli.thresholds.ScoreThreshold` passes;
+    :func:`~losscli.pipeline.threshold.resolve_threshold` checks it).
 
     A number, a non-empty list of numbers (one per label) or a non-empty ``{label: number}``
     map; booleans, text, nested lists, NaN, infinities and values outside [0, 1] are refused
     with one message naming ``option`` and the bad item. How many values the task needs is
-    checked later, by :func:`resolve_threshold`.
+    checked later, by :func:`~losscli.pipeline.threshold.resolve_threshold`.
 
     Returns:
         The value as floats (None stays None).

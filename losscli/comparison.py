@@ -97,7 +97,8 @@ def compare(
             their task, score kind or classes differ.
     """
     from losscli.bootstrap import paired_test
-    from losscli.engine import Evaluation, Options, check_seed
+    from losscli.engine import Evaluation
+    from losscli.pipeline.options import Options, check_seed
 
     check_seed(seed)
     if bootstrap < 0 or n_permutations < 0:

@@ -35,9 +35,11 @@ from typing import Any
 
 import numpy as np
 
-from losscli.engine import EvalState, Evaluation, MissingIdsError, Options
+from losscli.engine import Evaluation
 from losscli.errors import EXIT_INTERNAL, InputError, LossCliError, UsageError
-from losscli.pipeline.labels import id_keys
+from losscli.pipeline.labels import LabelFile, MissingIdsError, id_keys
+from losscli.pipeline.options import Options
+from losscli.pipeline.state import EvalState
 from losscli.report import Report
 from losscli.tasks import Plan
 
@@ -516,8 +518,6 @@ def _raise_first_failure(distributed: Any, parts: list[Any], jobs: list[PartJob]
 
 def _check_all_labels_used(ev: Evaluation, used: np.ndarray) -> None:
     """Refuse labels whose id no partition holds, with the local engine's message."""
-    from losscli.engine import LabelFile
-
     labels = LabelFile(ev.label_table, ev.cols, ev.pred_table.name)
     mask = np.unpackbits(used, count=labels.n).astype(bool)
     labels.first_row = np.where(mask, 0, -1)
@@ -527,8 +527,6 @@ def _check_all_labels_used(ev: Evaluation, used: np.ndarray) -> None:
 def _raise_repeated_id(ev: Evaluation) -> None:
     """Raise the local engine's error for an id that two partitions hold (the error path
     only: one pass over the id column of the dataset)."""
-    from losscli.engine import LabelFile
-
     labels = LabelFile(ev.label_table, ev.cols, ev.pred_table.name)
     for chunk in ev.pred_table.chunks([], exact=[ev.cols.id]):
         labels.take(chunk, chunk.ids(ev.cols.id))

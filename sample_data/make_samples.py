@@ -38,6 +38,8 @@ Files
    * ``digits_labels.npy``  int64 (540,), the same labels, same rows.
    * ``digits_probs.parquet`` (written with pyarrow) ``id`` int64, ``label`` int64, ``0``..``9``
      float64 = predict_proba (unrounded).
+   * ``digits_parts/part-0000{0,1,2}.parquet``: the same Parquet rows in three parts, plus a
+     text ``fold`` column (``fold1``..``fold3``).
    * ``digits_names.csv``  ``id,label,zero,...,nine``: the same (rounded) logits, but columns
      named by class name and ``label`` holding the name (e.g. ``seven``).
 3. Multi-label -- the same digits split; three binary attributes per image:
@@ -137,11 +139,25 @@ def make_digits() -> None:
     arrays += [pa.array(probs[:, c]) for c in range(10)]
     table = pa.Table.from_arrays(arrays, names=["id", "label", *cols])
     pq.write_table(table, OUT / "digits_probs.parquet")
+    make_digits_parts(table)
 
     named = pd.DataFrame(logits, columns=NAMES)
     named.insert(0, "label", [NAMES[k] for k in y_te])
     named.insert(0, "id", id_te)
     write_csv(named, "digits_names.csv")
+
+
+def make_digits_parts(table: pa.Table) -> None:
+    """The digits probabilities as a partitioned dataset: three Parquet parts in
+    ``digits_parts/`` with a text ``fold`` column (``fold1``..``fold3``, row i in fold i % 3 + 1),
+    for folder/glob inputs, ``--group-by`` and ``--engine dask``."""
+    n = table.num_rows
+    folds = pa.array([f"fold{i % 3 + 1}" for i in range(n)])
+    table = table.append_column("fold", folds)
+    (OUT / "digits_parts").mkdir(exist_ok=True)
+    for k in range(3):
+        lo, hi = k * n // 3, (k + 1) * n // 3
+        pq.write_table(table.slice(lo, hi - lo), OUT / "digits_parts" / f"part-{k:05d}.parquet")
 
 
 def make_digits_baseline() -> None:

@@ -15,8 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from losscli import __version__
-from losscli.errors import InputError, StrictWarning, UsageError
+from losscli.errors import InputError, UsageError
 from losscli.pipeline import intervals
 from losscli.pipeline.columns import (
     DEFAULT_ID_COLS,
@@ -26,15 +25,16 @@ from losscli.pipeline.columns import (
     is_index_column,
     resolve_columns,
 )
-from losscli.pipeline.groups import MAX_GROUPS, accumulate_groups, group_keys, group_reports
+from losscli.pipeline.groups import MAX_GROUPS, accumulate_groups, group_keys
 from losscli.pipeline.intervals import LINEAR_MIN_ROWS, KeptRows
 from losscli.pipeline.labels import LabelFile, MissingIdsError, id_keys
 from losscli.pipeline.options import Options, check_seed, check_threshold
 from losscli.pipeline.per_sample import per_sample_rows
+from losscli.pipeline.report import build_report, counts_in_mean_weights
 from losscli.pipeline.state import EvalState, InState, LossAccumulator, update_metrics
 from losscli.pipeline.state import show_label as _show_label
 from losscli.pipeline.threshold import resolve_threshold
-from losscli.report import Report, build_signature
+from losscli.report import Report
 from losscli.tasks import (
     PROB_SUM_TOL,
     Plan,
@@ -1031,7 +1031,21 @@ class Evaluation:
         """The report of everything consumed (or absorbed) so far."""
         if self.plan is None:
             raise InputError(f"{self.pred_table.name} has no data rows")
-        return self._report()
+        return build_report(
+            self.accumulated,
+            self.groups,
+            self.plan,
+            self.opts,
+            self.cols,
+            loss_names=self.loss_names,
+            params=self.params,
+            threshold=self.threshold,
+            threshold_on=self.threshold_on,
+            predictions=self.pred_table.name,
+            labels=self.labels_name,
+            warnings=self.warnings,
+            kept=self.kept_rows() if self.opts.bootstrap else None,
+        )
 
     @property
     def predictions_name(self) -> str:
@@ -1072,117 +1086,6 @@ class Evaluation:
         """Per-sample values of each loss (float32), kept when ``keep_loss_values`` is set."""
         return {n: np.concatenate(p) for n, p in self._loss_parts.items()}
 
-    def _results(
-        self, state: EvalState
-    ) -> tuple[dict[str, float | None], dict[str, dict[str, float | None]], Any, list[str]]:
-        """Losses, their stats, the metrics result and warnings of one state."""
-        plan = self.plan
-        assert plan is not None
-        warnings: list[str] = []
-        losses: dict[str, float | None] = {}
-        stats: dict[str, dict[str, float | None]] = {}
-        for name, acc in state.loss_acc.items():
-            value = (
-                None
-                if acc.sums is None
-                else self.L.finalize(name, plan.task, acc.sums, params=self.params)
-            )
-            losses[name] = None if value is None or not math.isfinite(value) else float(value)
-            if losses[name] is None:
-                warnings.append(f"loss {name!r} is undefined (no row counts towards it)")
-            stats[name] = acc.stats()
-        if plan.task == "regression":
-            mres = state.metrics_acc.result()
-        else:
-            mres = state.metrics_acc.result(zero_division=self.opts.zero_division)
-            if self.cols.weight is not None:
-                counts_in_mean_weights(mres)
-        return losses, stats, mres, warnings + list(mres.warnings)
-
-    def _report(self) -> Report:
-        plan = self.plan
-        assert plan is not None
-        if self.cols.weight is not None and plan.weight_exp is None and self.n_rows:
-            raise InputError(
-                f"{self.pred_table.name}: every sample weight in column {self.cols.weight!r} "
-                "is 0, so no row counts; give the rows positive weights (or drop --weight-col)"
-            )
-        warnings = list(self.warnings)
-        if self.n_renormalised:
-            n = self.n_renormalised
-            what, total = ("probabilities", "sum")
-            if plan.scores == "log-probs":
-                what, total = ("log-probabilities", "sum of exp")
-            warnings.append(
-                f"{n} {'row' if n == 1 else 'rows'} of {what} did not sum to 1 (worst: "
-                f"{self.worst_prob_row}, {total} {self.worst_prob_sum:.6g}); they were "
-                "renormalised for the losses and the metrics"
-            )
-        if self.n_dropped:
-            warnings.append(f"{self.n_dropped} rows with missing, NaN or inf values were dropped")
-        if self.n_ignored:
-            rows = "1 row has" if self.n_ignored == 1 else f"{self.n_ignored} rows have"
-            warnings.append(
-                f"{rows} label {self.params.get('ignore_index')} (--ignore-index): the losses "
-                "skip them and the metrics leave them out"
-            )
-        notes = list(plan.notes)
-        classes = list(plan.classes) if plan.task != "regression" else []
-        if self.negative_seen is not None:  # the open negative class, named as one pass would
-            neg, at = self.negative_seen
-            classes[0] = neg if isinstance(neg, str) else f"{neg:g}"
-            for acc in [self.metrics_acc] + [g.metrics_acc for g in self.groups.values()]:
-                acc.class_names[0] = classes[0]
-            notes.append(f"negative class {_show_label(neg)}: the first other label ({at})")
-        losses, stats, mres, more = self._results(self.state())
-        warnings += more
-        groups = None
-        if self.cols.group:
-            groups = group_reports(
-                self.groups,
-                self._results,
-                warnings,
-                column=self.cols.group,
-                min_group_size=self.opts.min_group_size,
-            )
-        ci = None
-        if self.opts.bootstrap:
-            ci = intervals.intervals(
-                self.kept_rows(),
-                losses,
-                dict(mres.metrics),
-                warnings,
-                n_boot=self.opts.bootstrap,
-                level=self.opts.ci_level,
-                seed=self.opts.seed,
-            )
-        settings = self._settings()
-        report = Report(
-            version=__version__,
-            signature=build_signature(settings),
-            task=plan.task,
-            scores=plan.scores,
-            n_samples=self.n_rows,
-            classes=classes,
-            losses=losses,
-            loss_stats=stats,
-            metrics=dict(mres.metrics),
-            per_class=list(mres.per_class),
-            confusion_matrix=mres.confusion_matrix,
-            warnings=warnings,
-            inputs=self._inputs(),
-            inference=notes,
-            settings=settings,
-            n_dropped=self.n_dropped,
-            n_ignored=self.n_ignored,
-            ci=ci,
-            group_by=self.cols.group,
-            groups=groups,
-        )
-        if self.opts.strict and warnings:
-            raise StrictWarning(f"--strict: {warnings[0]}")
-        return report
-
     def kept_rows(self) -> KeptRows:
         """What this ``keep_rows`` run kept to resample its statistics (``--bootstrap``,
         ``compare``)."""
@@ -1208,89 +1111,6 @@ class Evaluation:
         """:func:`losscli.pipeline.intervals.linear_replicates` of ``opts.bootstrap``
         resamples of this run (None when the data does not qualify)."""
         return intervals.linear_replicates(self.kept_rows(), self.opts.bootstrap, self.opts.seed)
-
-    def _inputs(self) -> dict[str, Any]:
-        cols = self.cols
-        return {
-            "predictions": self.pred_table.name,
-            "labels": self.label_table.name if self.label_table is not None else None,
-            "label_columns": list(cols.label),
-            "prediction_columns": list(cols.pred),
-            "id_column": cols.id,
-            "weight_column": cols.weight,
-            "label_encoding": self.plan.label_encoding if self.plan else None,
-        }
-
-    def _settings(self) -> dict[str, Any]:
-        """Every setting that changes a number, for the signature."""
-        plan = self.plan
-        assert plan is not None
-        used: list[str] = []
-        for name in self.loss_names:
-            for p in self.L.REGISTRY[name].params:
-                if p not in used:
-                    used.append(p)
-        settings: dict[str, Any] = {
-            "task": plan.task,
-            "scores": plan.scores,
-            "activation": self.opts.activation or "none",
-            "losses": ",".join(self.loss_names),
-        }
-        for p in used:
-            settings[p] = self.params.get(p)
-        if plan.pos_label is not None:  # a positive class other than 1 or the column's name
-            settings["pos_label"] = plan.pos_label
-        if (
-            plan.task == "multiclass"
-            and plan.label_encoding == "name"
-            and not self.cols.text_labels
-        ):
-            settings["labels_are"] = "name"  # whole-number labels matched by column name
-        if plan.task != "regression":
-            t = self.threshold
-            settings["threshold"] = t if isinstance(t, float) else [float(x) for x in t]
-            if self.threshold_on == "scores":  # the values are logits / log-probabilities
-                settings["threshold_scale"] = plan.scores
-            settings["zero_division"] = self.opts.zero_division
-            settings["ece_bins"] = self.opts.ece_bins
-            if self.opts.auc_bins:
-                settings["auc_bins"] = self.opts.auc_bins
-            if self.opts.top_k is not None and plan.task == "multiclass":
-                settings["top_k"] = self.opts.top_k
-        settings["weights"] = self.cols.weight or "none"
-        settings["drop_invalid"] = self.opts.drop_invalid
-        if self.opts.bootstrap:
-            settings["n_boot"] = self.opts.bootstrap
-            settings["ci_level"] = self.opts.ci_level
-            settings["ci_method"] = "percentile"
-            settings["seed"] = self.opts.seed
-            settings["ci_resampling"] = "poisson"
-        return settings
-
-
-def counts_in_mean_weights(mres: Any) -> None:
-    """Weighted counts (confusion cells, support) in units of the mean weight, in place.
-
-    A weighted count is ``sum(w) * n / sum(w)``-scaled: each row counts ``w / mean(w)``, so
-    the confusion matrix sums to the evaluated rows (per label for multi-label) whatever the
-    weights' scale, and equal weights give the unweighted counts (as floats).
-
-    >>> from losscli.metrics.result import MetricsResult
-    >>> m = MetricsResult(metrics={}, per_class=[{"support": 3e-200}, {"support": 1e-200}],
-    ...                   confusion_matrix=[[2e-200, 1e-200], [0.0, 1e-200]], n_samples=4,
-    ...                   total_weight=4e-200)
-    >>> counts_in_mean_weights(m); m.confusion_matrix, [r["support"] for r in m.per_class]
-    ([[2.0, 1.0], [0.0, 1.0]], [3.0, 1.0])
-    """
-    if not mres.total_weight > 0:
-        return
-    unit = mres.n_samples / mres.total_weight
-    mres.confusion_matrix = (np.asarray(mres.confusion_matrix, dtype=np.float64) * unit).tolist()
-    for row in mres.per_class:
-        if row.get("support") is not None:
-            row["support"] = float(row["support"]) * unit
-    for row in mres.calibration:
-        row["weight"] = float(row["weight"]) * unit
 
 
 def evaluate(

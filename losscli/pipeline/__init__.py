@@ -2,6 +2,7 @@
 
 ``options`` (the settings, checked once) -> ``columns`` (column roles, label files) -> the
 plan and prepared chunks (still in :mod:`losscli.engine`) -> ``state`` (the mergeable
-accumulators and counters) -> the report, with ``groups`` (``--group-by`` slices),
-``per_sample`` (``--per-sample`` rows) and ``intervals`` (``--bootstrap``) as their own modules.
+accumulators and counters) -> ``report`` (a state's Report), with ``groups`` (``--group-by``
+slices), ``per_sample`` (``--per-sample`` rows) and ``intervals`` (``--bootstrap``) as their
+own modules.
 """

@@ -7,10 +7,9 @@ renders the :class:`~losscli.report.Report`. Every statistic is a mergeable accu
 
 from __future__ import annotations
 
-import math
 import os
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, fields
+from collections.abc import Iterator
+from dataclasses import fields
 from typing import Any
 
 import numpy as np
@@ -30,26 +29,26 @@ from losscli.pipeline.intervals import LINEAR_MIN_ROWS, KeptRows
 from losscli.pipeline.labels import LabelFile, MissingIdsError, id_keys
 from losscli.pipeline.options import Options, check_seed, check_threshold
 from losscli.pipeline.per_sample import per_sample_rows
+from losscli.pipeline.prepare import (
+    Prepared,
+    check_no_whole_number_column,
+    check_pair,
+    encode_chunk,
+    scale_weights,
+    task_preds,
+)
 from losscli.pipeline.report import build_report, counts_in_mean_weights
 from losscli.pipeline.state import EvalState, InState, LossAccumulator, update_metrics
-from losscli.pipeline.state import show_label as _show_label
 from losscli.pipeline.threshold import resolve_threshold
 from losscli.report import Report
 from losscli.tasks import (
-    PROB_SUM_TOL,
     Plan,
     binary_labels,
-    binary_scores_from_two,
-    check_scores,
-    encode_numeric_labels,
-    encode_text_labels,
     first_bad,
     infer_scores,
     infer_task,
     name_values,
-    normalise_probs,
     numeric_class_reading,
-    row_sums,
 )
 
 __all__ = [
@@ -76,8 +75,6 @@ __all__ = [
     "resolve_threshold",
 ]
 
-#: names of a column of sample weights: never a default prediction column (asks --weight-col)
-WEIGHT_NAMES = ("weight", "weights", "sample_weight", "sample_weights")
 INFER_ROWS = 131_072
 """The task, score kind, label encoding and classes are decided from the first this many
 usable rows, whatever ``--chunk-size`` is (so the chunk size never changes a decision); rows
@@ -96,19 +93,6 @@ def _open(path: Any, fmt: str | None, chunk_size: int | None, role: str) -> Any:
     if chunk_size is not None:
         kwargs["chunk_size"] = chunk_size
     return io.open_table(path, **kwargs)
-
-
-@dataclass
-class _Prepared:
-    """One chunk's usable rows, encoded: labels and scores as the task needs them."""
-
-    chunk: Any
-    rows: np.ndarray  # positions of the kept rows in the chunk
-    ids: np.ndarray | None
-    weights: np.ndarray | None
-    y_true: np.ndarray
-    y_pred: np.ndarray
-    groups: np.ndarray | None = None  # --group-by keys (str), one per kept row
 
 
 class Evaluation:
@@ -213,7 +197,7 @@ class Evaluation:
             task, enc = opts.task, self._encoding_for(opts.task, raw_labels, preds)
         P = preds.shape[1]
         if opts.pred_cols is None and P >= 2:
-            self._check_no_whole_number_column(preds, task)
+            check_no_whole_number_column(preds, task, self.cols.pred, self.opts.weight_col)
         classes: list[str]
         two = False
         label_values: tuple[float | None, float] | None = None
@@ -323,7 +307,7 @@ class Evaluation:
                     "--scores values is for regression; pass logits, probs or log-probs"
                 )
         else:
-            sample = self._task_preds(preds, task, None, two)
+            sample = task_preds(preds, task, None, two)
             scores, why = infer_scores(sample, task)
             if task == "binary" and not two and scores == "logits" and sample.min() >= 0:
                 raise UsageError(
@@ -333,7 +317,7 @@ class Evaluation:
                     "--task regression if they are values fitted to the 0/1 labels"
                 )
             if two and scores == "probs":
-                self._check_pair(preds, where, pred_names)
+                check_pair(preds, where, self.cols.pred)
                 why += " and the two columns' rows sum to 1"
             notes.append(f"scores {scores}: {why} (--scores auto, from the first rows)")
             inferred = True
@@ -439,17 +423,6 @@ class Evaluation:
                 f"label and {preds.shape[1]} prediction columns"
             )
         return "multi-hot"
-
-    def _task_preds(
-        self, preds: np.ndarray, task: str, scores: str | None, two: bool
-    ) -> np.ndarray:
-        if task == "binary":
-            if two:
-                return binary_scores_from_two(preds, scores or "probs") if scores else preds[:, 1]
-            return preds[:, 0]
-        if task == "regression" and preds.shape[1] == 1:
-            return preds[:, 0]
-        return preds
 
     def _start(self, plan: Plan) -> None:
         L, opts = self.L, self.opts
@@ -679,7 +652,7 @@ class Evaluation:
                 if weights is None or plan is None or plan.weight_exp is not None:
                     break  # the weights' scale is part of the plan: read on to a positive weight
                 valid = ~self._invalid_rows(preds, raw, weights)
-                self._scale_weights(weights[valid], self._where(chunk))
+                scale_weights(plan, weights[valid], self._where(chunk), self.cols.weight)
         if self.plan is None:
             raise InputError(
                 f"{self.pred_table.name} has no data rows"
@@ -717,10 +690,8 @@ class Evaluation:
         groups: np.ndarray | None = None,
         *,
         count: bool = True,
-    ) -> _Prepared | None:
+    ) -> Prepared | None:
         """Drop or refuse invalid rows, decide the plan once, encode labels and scores."""
-        from losscli.activations import ACTIVATIONS
-
         mask = self._valid_rows(chunk, preds, raw, weights)
         rows = np.arange(chunk.n)
         if mask is not None:
@@ -748,165 +719,26 @@ class Evaluation:
         plan = self.plan
         assert plan is not None
         if weights is not None:
-            weights = self._scale_weights(weights, where_kept)
+            weights = scale_weights(plan, weights, where_kept, self.cols.weight)
         if not count:  # decide() only wants the plan
             return None
-        if self.opts.activation:
-            preds = ACTIVATIONS[self.opts.activation][0](preds)
-        y_pred = self._task_preds(preds, plan.task, plan.scores, plan.binary_from_two_columns)
-        if plan.task != "regression":
-            check_scores(y_pred, plan.scores, where_kept, decided=plan.scores_inferred)
-            if plan.task == "multiclass" and plan.scores_inferred:
-                self._check_inferred_rows(y_pred, plan.scores, where_kept)
-            if plan.binary_from_two_columns and plan.scores_inferred and plan.scores == "probs":
-                self._check_pair(preds, where_kept, plan.classes)
-            if plan.task == "multiclass" and plan.scores in ("probs", "log-probs"):
-                r = normalise_probs(y_pred, log=plan.scores == "log-probs")
-                y_pred = r.rows
-                self.n_renormalised += r.n_off
-                if r.max_dev > self.max_prob_dev:  # ties: the earlier chunk's row
-                    self.max_prob_dev = r.max_dev
-                    self.worst_prob_row, self.worst_prob_sum = where_kept(r.worst), r.worst_sum
-        if self.cols.text_labels:
-            pos = neg = None
-            if plan.task == "binary":
-                pos = plan.classes[1]
-                neg = None if plan.negative_open else plan.classes[0]
-            y_true = encode_text_labels(raw, plan.classes, where_kept, positive=pos, negative=neg)
-        else:
-            one = ("index", "name", "binary", "pm1", "pos-label")
-            if plan.task != "regression" and raw.shape[1] != (
-                1 if plan.label_encoding in one else len(plan.classes)
-            ):
-                raise InputError("label columns do not match the prediction columns")
-            y_true = encode_numeric_labels(
-                plan, raw, where_kept, ignore_index=self.params.get("ignore_index")
-            )
-        if plan.task == "binary" and (
-            plan.negative_open or plan.label_values is not None and plan.label_values[0] is None
-        ):
-            self._close_negative(raw if self.cols.text_labels else raw[:, 0], y_true, where_kept)
-        if plan.task == "regression" and y_true.shape != y_pred.shape:
-            raise InputError(
-                f"regression needs as many label columns as prediction columns; got "
-                f"{1 if y_true.ndim == 1 else y_true.shape[1]} and "
-                f"{1 if y_pred.ndim == 1 else y_pred.shape[1]}"
-            )
-        return _Prepared(chunk, rows, ids, weights, y_true, y_pred, groups)
-
-    def _check_no_whole_number_column(self, preds: np.ndarray, task: str) -> None:
-        """Default prediction columns: one named like sample weights, or (classification) a
-        column of whole numbers beyond 0/1 beside columns of scores, which is an id, a count
-        or a predicted class, is no score (read as one, it would be a logit); losscli asks
-        for ``--pred-cols``."""
-        for col in self.cols.pred:
-            if col.lower() in WEIGHT_NAMES and self.opts.weight_col is None:
-                raise UsageError(
-                    f"prediction column {col!r} is named like sample weights; pass "
-                    f"--weight-col {col} to weight the rows by it, or choose the score columns "
-                    "with --pred-cols"
-                )
-        if task == "regression":
-            return
-        whole_values = preds == np.round(preds)
-        whole = whole_values.all(axis=0)
-        odd = whole & np.any(np.abs(preds) > 1, axis=0)
-        # evidence only where the other columns are scores (hardly ever a whole number), not
-        # the small whole numbers of a hand-written file
-        if not odd.any() or whole.all() or whole_values[:, ~odd].mean() > 0.1:
-            return
-        j = int(np.flatnonzero(odd)[0])
-        col, other = self.cols.pred[j], self.cols.pred[int(np.flatnonzero(~whole)[0])]
-        seen = np.unique(preds[:, j])
-        shown = ", ".join(f"{v:g}" for v in seen[:4]) + (", …" if seen.size > 4 else "")
-        raise UsageError(
-            f"prediction column {col!r} holds only whole numbers ({shown}), unlike {other!r}: "
-            "an id, a count or a predicted class is no score; choose the score columns with "
-            f"--pred-cols (or pass --id-col {col} if it is an id)"
+        return encode_chunk(
+            chunk,
+            rows,
+            preds,
+            raw,
+            weights,
+            ids,
+            groups,
+            plan=plan,
+            state=self.accumulated,
+            cols=self.cols,
+            opts=self.opts,
+            params=self.params,
+            where=where_kept,
         )
 
-    def _check_pair(self, preds: np.ndarray, where: Any, names: Sequence[str]) -> None:
-        """Two binary prediction columns read as probabilities must be a pair: (negative,
-        positive) rows that sum to 1; else they may be two other things (an index column and
-        a score, two independent heads), and losscli asks."""
-        sums = preds.sum(axis=1)
-        off = np.abs(sums - 1.0) > PROB_SUM_TOL
-        if off.any():
-            i = first_bad(off)
-            a, b = self.cols.pred
-            raise UsageError(
-                f"{(where or (lambda i: f'row {i + 1}'))(i)}: the prediction columns {a!r} and "
-                f"{b!r} are read as the binary classes' probabilities (negative, positive), but "
-                f"{preds[i, 0]:g} + {preds[i, 1]:g} is not 1; pass --scores probs to take {b!r} "
-                f"as the positive class's probability, --scores logits if they are logits, or "
-                "choose the columns with --pred-cols"
-            )
-
-    def _check_inferred_rows(self, y_pred: np.ndarray, scores: str, where: Any) -> None:
-        """Multi-class rows must fit the score kind ``--scores auto`` took from the first
-        rows: probabilities that sum to 1, or log-probabilities whose exponentials do."""
-        if scores == "probs":
-            what = "probabilities sum to"
-        elif scores == "log-probs":
-            what = "exponentials of the log-probabilities sum to"
-        else:
-            return
-        sums = row_sums(y_pred, log=scores == "log-probs")
-        off = np.abs(sums - 1.0) > PROB_SUM_TOL
-        if off.any():
-            i = first_bad(off)
-            other = f"--scores {scores} to renormalise such rows"
-            raise InputError(
-                f"{where(i)}: the {what} {sums[i]:g}, not 1, but --scores auto decided "
-                f"'{scores}' from the rows above, where every row sums to 1; pass {other}, or "
-                "--scores logits if these are raw model outputs"
-            )
-
-    def _close_negative(self, labels: np.ndarray, y_true: np.ndarray, where: Any) -> None:
-        """Binary labels whose decision rows held only the positive class: the first other
-        label is the negative class, and any third label an error (as in one pass)."""
-        rows = np.flatnonzero(y_true == 0)
-        if rows.size == 0:
-            return
-        values = labels[rows]
-        if self.negative_seen is None:
-            first = values[0]
-            self.negative_seen = (first if isinstance(first, str) else float(first), where(rows[0]))
-        neg, at = self.negative_seen
-        other = np.flatnonzero(values != neg)
-        if other.size:
-            j = int(rows[other[0]])
-            v = labels[j] if isinstance(labels[j], str) else float(labels[j])
-            raise InputError(
-                f"{where(j)}: label {_show_label(v)} is a third class: the binary labels' "
-                f"negative class is {_show_label(neg)} ({at}), and there is one prediction "
-                "column; fix the labels, or give one prediction column per class"
-            )
-
-    def _scale_weights(self, weights: np.ndarray, where: Any) -> np.ndarray:
-        """The weights times ``2**plan.weight_exp`` (exact), the exponent fixed at the first
-        positive weight: multiplying every weight by a constant changes no number, and no
-        sum or product of weights over- or underflows (1e-200 or 1e160 are weights like 1).
-        """
-        plan = self.plan
-        assert plan is not None
-        if plan.weight_exp is None:
-            top = float(weights.max()) if weights.size else 0.0
-            if top == 0.0:
-                return weights  # zeros stay zeros whatever the scale
-            plan.weight_exp = -math.frexp(top)[1]
-        with np.errstate(over="ignore"):
-            out = np.ldexp(weights, plan.weight_exp)
-        if not np.isfinite(out).all():
-            i = first_bad(~np.isfinite(out))
-            raise InputError(
-                f"{where(i)}: sample weight {weights[i]:g} is more than 1e308 times the "
-                "largest weight of the first chunk, beyond float64's range; rescale column "
-                f"{self.cols.weight!r}"
-            )
-        return out
-
-    def _accumulate(self, p: _Prepared, per_sample: Any) -> None:
+    def _accumulate(self, p: Prepared, per_sample: Any) -> None:
         """Update the loss and metric accumulators with one prepared chunk."""
         from losscli.activations import to_probs, to_rank_key
 
@@ -1000,7 +832,7 @@ class Evaluation:
         keep = y_true != self.params.get("ignore_index")
         return None if keep.all() else keep
 
-    def _digest(self, p: _Prepared) -> None:
+    def _digest(self, p: Prepared) -> None:
         """Hash the rows' labels, weights and ids so two runs can tell they saw the same rows."""
         import hashlib
 

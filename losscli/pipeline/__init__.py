@@ -1,8 +1,8 @@
 """One evaluation as stages over explicit values (see ``docs/ARCHITECTURE.md``, ``## pipeline``).
 
 ``options`` (the settings, checked once) -> ``columns`` (column roles, label files) -> the
-plan and prepared chunks (still in :mod:`losscli.engine`) -> ``state`` (the mergeable
-accumulators and counters) -> ``report`` (a state's Report), with ``groups`` (``--group-by``
-slices), ``per_sample`` (``--per-sample`` rows) and ``intervals`` (``--bootstrap``) as their
-own modules.
+plan (still in :mod:`losscli.engine`) -> ``prepare`` (a chunk's rows encoded) -> ``state``
+(the mergeable accumulators and counters) -> ``report`` (a state's Report), with ``groups``
+(``--group-by`` slices), ``per_sample`` (``--per-sample`` rows) and ``intervals``
+(``--bootstrap``) as their own modules.
 """

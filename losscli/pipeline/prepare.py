@@ -1,0 +1,287 @@
+"""Chunk preparation: one chunk's usable rows (after the plan is decided) encoded as the task
+needs them, a :class:`Prepared`, and the checks that refuse rows the plan cannot read.
+
+The functions take values (arrays, a :class:`~losscli.tasks.Plan`, an
+:class:`~losscli.pipeline.state.EvalState` whose counters they update); the plan decision
+and the dropping of invalid rows stay in :mod:`losscli.engine`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from losscli.errors import InputError, UsageError
+from losscli.pipeline.columns import Columns
+from losscli.pipeline.options import Options
+from losscli.pipeline.state import EvalState, show_label
+from losscli.tasks import (
+    PROB_SUM_TOL,
+    Plan,
+    binary_scores_from_two,
+    check_scores,
+    encode_numeric_labels,
+    encode_text_labels,
+    first_bad,
+    normalise_probs,
+    row_sums,
+)
+
+#: names of a column of sample weights: never a default prediction column (asks --weight-col)
+WEIGHT_NAMES = ("weight", "weights", "sample_weight", "sample_weights")
+
+
+@dataclass
+class Prepared:
+    """One chunk's usable rows, encoded: labels and scores as the task needs them."""
+
+    chunk: Any
+    rows: np.ndarray  # positions of the kept rows in the chunk
+    ids: np.ndarray | None
+    weights: np.ndarray | None
+    y_true: np.ndarray
+    y_pred: np.ndarray
+    groups: np.ndarray | None = None  # --group-by keys (str), one per kept row
+
+
+def task_preds(preds: np.ndarray, task: str, scores: str | None, two: bool) -> np.ndarray:
+    """The prediction columns as the task reads them: binary one column (or the positive
+    class of two), single-output regression one column, else all columns.
+
+    >>> task_preds(np.array([[0.2], [0.9]]), "binary", "probs", False).tolist()
+    [0.2, 0.9]
+    """
+    if task == "binary":
+        if two:
+            return binary_scores_from_two(preds, scores or "probs") if scores else preds[:, 1]
+        return preds[:, 0]
+    if task == "regression" and preds.shape[1] == 1:
+        return preds[:, 0]
+    return preds
+
+
+def check_no_whole_number_column(
+    preds: np.ndarray, task: str, pred_cols: Sequence[str], weight_col: str | None
+) -> None:
+    """Default prediction columns: one named like sample weights, or (classification) a
+    column of whole numbers beyond 0/1 beside columns of scores, which is an id, a count
+    or a predicted class, is no score (read as one, it would be a logit); losscli asks
+    for ``--pred-cols``.
+
+    >>> check_no_whole_number_column(np.array([[0.2, 0.8]]), "binary", ["a", "b"], None)
+    """
+    for col in pred_cols:
+        if col.lower() in WEIGHT_NAMES and weight_col is None:
+            raise UsageError(
+                f"prediction column {col!r} is named like sample weights; pass "
+                f"--weight-col {col} to weight the rows by it, or choose the score columns "
+                "with --pred-cols"
+            )
+    if task == "regression":
+        return
+    whole_values = preds == np.round(preds)
+    whole = whole_values.all(axis=0)
+    odd = whole & np.any(np.abs(preds) > 1, axis=0)
+    # evidence only where the other columns are scores (hardly ever a whole number), not
+    # the small whole numbers of a hand-written file
+    if not odd.any() or whole.all() or whole_values[:, ~odd].mean() > 0.1:
+        return
+    j = int(np.flatnonzero(odd)[0])
+    col, other = pred_cols[j], pred_cols[int(np.flatnonzero(~whole)[0])]
+    seen = np.unique(preds[:, j])
+    shown = ", ".join(f"{v:g}" for v in seen[:4]) + (", …" if seen.size > 4 else "")
+    raise UsageError(
+        f"prediction column {col!r} holds only whole numbers ({shown}), unlike {other!r}: "
+        "an id, a count or a predicted class is no score; choose the score columns with "
+        f"--pred-cols (or pass --id-col {col} if it is an id)"
+    )
+
+
+def check_pair(preds: np.ndarray, where: Any, pred_cols: Sequence[str]) -> None:
+    """Two binary prediction columns read as probabilities must be a pair: (negative,
+    positive) rows that sum to 1; else they may be two other things (an index column and
+    a score, two independent heads), and losscli asks.
+
+    >>> check_pair(np.array([[0.3, 0.7]]), None, ["neg", "pos"])
+    """
+    sums = preds.sum(axis=1)
+    off = np.abs(sums - 1.0) > PROB_SUM_TOL
+    if off.any():
+        i = first_bad(off)
+        a, b = pred_cols
+        raise UsageError(
+            f"{(where or (lambda i: f'row {i + 1}'))(i)}: the prediction columns {a!r} and "
+            f"{b!r} are read as the binary classes' probabilities (negative, positive), but "
+            f"{preds[i, 0]:g} + {preds[i, 1]:g} is not 1; pass --scores probs to take {b!r} "
+            f"as the positive class's probability, --scores logits if they are logits, or "
+            "choose the columns with --pred-cols"
+        )
+
+
+def check_inferred_rows(y_pred: np.ndarray, scores: str, where: Any) -> None:
+    """Multi-class rows must fit the score kind ``--scores auto`` took from the first
+    rows: probabilities that sum to 1, or log-probabilities whose exponentials do.
+
+    >>> check_inferred_rows(np.array([[0.25, 0.75]]), "probs", str)
+    """
+    if scores == "probs":
+        what = "probabilities sum to"
+    elif scores == "log-probs":
+        what = "exponentials of the log-probabilities sum to"
+    else:
+        return
+    sums = row_sums(y_pred, log=scores == "log-probs")
+    off = np.abs(sums - 1.0) > PROB_SUM_TOL
+    if off.any():
+        i = first_bad(off)
+        other = f"--scores {scores} to renormalise such rows"
+        raise InputError(
+            f"{where(i)}: the {what} {sums[i]:g}, not 1, but --scores auto decided "
+            f"'{scores}' from the rows above, where every row sums to 1; pass {other}, or "
+            "--scores logits if these are raw model outputs"
+        )
+
+
+def close_negative(state: EvalState, labels: np.ndarray, y_true: np.ndarray, where: Any) -> None:
+    """Binary labels whose decision rows held only the positive class: the first other
+    label is the negative class (recorded as ``state.negative_seen``), and any third label
+    an error (as in one pass).
+
+    >>> state = EvalState(loss_acc={}, metrics_acc=None)
+    >>> labels = np.array(["pos", "neg"], dtype=object)
+    >>> close_negative(state, labels, np.array([1, 0]), lambda i: f"row {i}")
+    >>> state.negative_seen
+    ('neg', 'row 1')
+    """
+    rows = np.flatnonzero(y_true == 0)
+    if rows.size == 0:
+        return
+    values = labels[rows]
+    if state.negative_seen is None:
+        first = values[0]
+        state.negative_seen = (first if isinstance(first, str) else float(first), where(rows[0]))
+    neg, at = state.negative_seen
+    other = np.flatnonzero(values != neg)
+    if other.size:
+        j = int(rows[other[0]])
+        v = labels[j] if isinstance(labels[j], str) else float(labels[j])
+        raise InputError(
+            f"{where(j)}: label {show_label(v)} is a third class: the binary labels' "
+            f"negative class is {show_label(neg)} ({at}), and there is one prediction "
+            "column; fix the labels, or give one prediction column per class"
+        )
+
+
+def scale_weights(
+    plan: Plan, weights: np.ndarray, where: Any, weight_col: str | None
+) -> np.ndarray:
+    """The weights times ``2**plan.weight_exp`` (exact), the exponent fixed at the first
+    positive weight: multiplying every weight by a constant changes no number, and no
+    sum or product of weights over- or underflows (1e-200 or 1e160 are weights like 1).
+
+    >>> plan = Plan("regression", "values", "values")
+    >>> scale_weights(plan, np.array([2.0**-700, 2.0**-699]), str, "w").tolist(), plan.weight_exp
+    ([0.25, 0.5], 698)
+    """
+    if plan.weight_exp is None:
+        top = float(weights.max()) if weights.size else 0.0
+        if top == 0.0:
+            return weights  # zeros stay zeros whatever the scale
+        plan.weight_exp = -math.frexp(top)[1]
+    with np.errstate(over="ignore"):
+        out = np.ldexp(weights, plan.weight_exp)
+    if not np.isfinite(out).all():
+        i = first_bad(~np.isfinite(out))
+        raise InputError(
+            f"{where(i)}: sample weight {weights[i]:g} is more than 1e308 times the "
+            "largest weight of the first chunk, beyond float64's range; rescale column "
+            f"{weight_col!r}"
+        )
+    return out
+
+
+def encode_chunk(
+    chunk: Any,
+    rows: np.ndarray,
+    preds: np.ndarray,
+    raw: np.ndarray,
+    weights: np.ndarray | None,
+    ids: np.ndarray | None,
+    groups: np.ndarray | None,
+    *,
+    plan: Plan,
+    state: EvalState,
+    cols: Columns,
+    opts: Options,
+    params: dict[str, Any],
+    where: Callable[[int], str],
+) -> Prepared:
+    """Encode one chunk's kept rows (valid, weights already scaled) for the plan's task.
+
+    The activation is applied, scores checked (and multi-class probabilities renormalised,
+    counted in ``state``), labels encoded, and an open binary negative class closed.
+
+    Args:
+        chunk: the chunk the rows come from.
+        rows: (n,) positions of the kept rows in the chunk.
+        preds: (n, k) prediction columns; ``raw`` the (n, m) label columns.
+        raw: (n, m) label columns as read.
+        weights: (n,) scaled sample weights, or None; ``ids``, ``groups`` likewise per row.
+        ids: (n,) ids or None.
+        groups: (n,) ``--group-by`` keys or None.
+        plan: the decided plan.
+        state: the run's state (its renormalisation counters and ``negative_seen``).
+        cols: the column roles; ``opts`` the options; ``params`` the checked loss parameters.
+        opts: the run's options (``--activation``).
+        params: the checked loss parameters (``ignore_index``).
+        where: a kept row's position -> how messages name it.
+
+    Returns:
+        The :class:`Prepared` chunk.
+    """
+    from losscli.activations import ACTIVATIONS
+
+    if opts.activation:
+        preds = ACTIVATIONS[opts.activation][0](preds)
+    y_pred = task_preds(preds, plan.task, plan.scores, plan.binary_from_two_columns)
+    if plan.task != "regression":
+        check_scores(y_pred, plan.scores, where, decided=plan.scores_inferred)
+        if plan.task == "multiclass" and plan.scores_inferred:
+            check_inferred_rows(y_pred, plan.scores, where)
+        if plan.binary_from_two_columns and plan.scores_inferred and plan.scores == "probs":
+            check_pair(preds, where, cols.pred)
+        if plan.task == "multiclass" and plan.scores in ("probs", "log-probs"):
+            r = normalise_probs(y_pred, log=plan.scores == "log-probs")
+            y_pred = r.rows
+            state.n_renormalised += r.n_off
+            if r.max_dev > state.max_prob_dev:  # ties: the earlier chunk's row
+                state.max_prob_dev = r.max_dev
+                state.worst_prob_row, state.worst_prob_sum = where(r.worst), r.worst_sum
+    if cols.text_labels:
+        pos = neg = None
+        if plan.task == "binary":
+            pos = plan.classes[1]
+            neg = None if plan.negative_open else plan.classes[0]
+        y_true = encode_text_labels(raw, plan.classes, where, positive=pos, negative=neg)
+    else:
+        one = ("index", "name", "binary", "pm1", "pos-label")
+        if plan.task != "regression" and raw.shape[1] != (
+            1 if plan.label_encoding in one else len(plan.classes)
+        ):
+            raise InputError("label columns do not match the prediction columns")
+        y_true = encode_numeric_labels(plan, raw, where, ignore_index=params.get("ignore_index"))
+    if plan.task == "binary" and (
+        plan.negative_open or plan.label_values is not None and plan.label_values[0] is None
+    ):
+        close_negative(state, raw if cols.text_labels else raw[:, 0], y_true, where)
+    if plan.task == "regression" and y_true.shape != y_pred.shape:
+        raise InputError(
+            f"regression needs as many label columns as prediction columns; got "
+            f"{1 if y_true.ndim == 1 else y_true.shape[1]} and "
+            f"{1 if y_pred.ndim == 1 else y_pred.shape[1]}"
+        )
+    return Prepared(chunk, rows, ids, weights, y_true, y_pred, groups)

@@ -27,7 +27,7 @@ SAMPLES = ROOT / "sample_data"
 
 CASES = {
     "binary": [SAMPLES / "breast_cancer.csv"],
-    # --scores auto decides from the first chunk, and one row of logits can be ambiguous
+    # --scores auto decides from the first rows, and one row of logits can be ambiguous
     "binary-logits": [SAMPLES / "breast_cancer_logits.csv", "--scores", "logits"],
     "multiclass-npy": [SAMPLES / "digits_logits.npy", SAMPLES / "digits_labels.npy"],
     "multiclass-parquet": [SAMPLES / "digits_probs.parquet"],

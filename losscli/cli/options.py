@@ -184,7 +184,7 @@ def input_options(tasks: Sequence[str] = ALL_TASKS) -> Callable[[Any], Any]:
                     default="auto",
                     show_default=True,
                     help="What the prediction numbers are; auto decides once, from the first "
-                    "chunk.",
+                    "131,072 usable rows (a later row that does not fit is an error).",
                 ),
                 click.option(
                     "--activation",

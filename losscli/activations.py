@@ -22,6 +22,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from losscli.errors import UsageError
+from losscli.kinds import SCORE_KINDS
 
 __all__ = [
     "ACTIVATIONS",
@@ -45,7 +46,7 @@ __all__ = [
     "to_rank_key",
 ]
 
-_SCORE_KINDS = ("logits", "probs", "log-probs")
+_SCORE_KINDS = SCORE_KINDS
 
 
 def _f64(x: np.ndarray) -> np.ndarray:

@@ -39,9 +39,9 @@ from losscli.engine import Evaluation
 from losscli.errors import EXIT_INTERNAL, InputError, LossCliError, UsageError
 from losscli.pipeline.labels import LabelFile, MissingIdsError, id_keys
 from losscli.pipeline.options import Options
+from losscli.pipeline.plan import Plan
 from losscli.pipeline.state import EvalState
 from losscli.report import Report
-from losscli.tasks import Plan
 
 DASK_MISSING = "--engine dask needs the dask extra: pip install 'losscli[dask]'"
 CONNECT_TIMEOUT = 10

@@ -25,31 +25,17 @@ from losscli.pipeline.columns import (
     resolve_columns,
 )
 from losscli.pipeline.groups import MAX_GROUPS, accumulate_groups, group_keys
+from losscli.pipeline.infer import first_bad
 from losscli.pipeline.intervals import LINEAR_MIN_ROWS, KeptRows
 from losscli.pipeline.labels import LabelFile, MissingIdsError, id_keys
 from losscli.pipeline.options import Options, check_seed, check_threshold
 from losscli.pipeline.per_sample import per_sample_rows
-from losscli.pipeline.prepare import (
-    Prepared,
-    check_no_whole_number_column,
-    check_pair,
-    encode_chunk,
-    scale_weights,
-    task_preds,
-)
+from losscli.pipeline.plan import INFER_ROWS, Plan, decide_plan
+from losscli.pipeline.prepare import Prepared, encode_chunk, scale_weights
 from losscli.pipeline.report import build_report, counts_in_mean_weights
 from losscli.pipeline.state import EvalState, InState, LossAccumulator, update_metrics
 from losscli.pipeline.threshold import resolve_threshold
 from losscli.report import Report
-from losscli.tasks import (
-    Plan,
-    binary_labels,
-    first_bad,
-    infer_scores,
-    infer_task,
-    name_values,
-    numeric_class_reading,
-)
 
 __all__ = [
     "DEFAULT_ID_COLS",
@@ -74,12 +60,6 @@ __all__ = [
     "resolve_columns",
     "resolve_threshold",
 ]
-
-INFER_ROWS = 131_072
-"""The task, score kind, label encoding and classes are decided from the first this many
-usable rows, whatever ``--chunk-size`` is (so the chunk size never changes a decision); rows
-further down that contradict a decision are an error naming the flag that settles it."""
-
 
 # --------------------------------------------------------------------------------------------
 # the pipeline
@@ -141,7 +121,9 @@ class Evaluation:
                 "labels",
             )
         )
-        self.cols = resolve_columns(self.pred_table, self.label_table, self.opts)
+        self.cols = resolve_columns(
+            self.pred_table, self.label_table, self.opts.spec.read, self.opts.group_by
+        )
         self.plan: Plan | None = None
         self.warnings: list[str] = []
         for table in (self.pred_table, self.label_table):  # e.g. a file a dataset read once
@@ -159,270 +141,15 @@ class Evaluation:
         if plan is not None:  # decided elsewhere (the first partition of a dataset)
             self._start(plan)
 
-    # -- decisions ---------------------------------------------------------------------------
-
-    def _decide(self, raw_labels: np.ndarray, preds: np.ndarray, where: Any = None) -> Plan:
-        """Decide task, score kind, label encoding and classes from the first usable chunk.
-
-        Every choice the data did not force is written to ``notes`` (the report's
-        ``inference``); a choice the data leaves open is a UsageError naming the flag.
-        """
-        from losscli.activations import ACTIVATIONS
-
-        opts = self.opts
-        pred_names = class_names(self.cols.pred)
-        notes: list[str] = list(self.cols.notes)
-        inferred = False
-        act_kind = None
-        if opts.activation:
-            if opts.activation not in ACTIVATIONS:
-                raise UsageError(
-                    f"--activation must be one of {', '.join(ACTIVATIONS)}, got {opts.activation!r}"
-                )
-            act_kind = ACTIVATIONS[opts.activation][1]
-        scores_hint = act_kind or (None if opts.scores == "auto" else opts.scores)
-        if opts.task == "auto":
-            task, enc, why = infer_task(
-                raw_labels,
-                preds,
-                text_labels=self.cols.text_labels,
-                pred_names=pred_names,
-                scores_hint=scores_hint,
-                pos_label=opts.pos_label,
-                where=where,
-                label_names=self.cols.label,
-            )
-            notes.append(f"task {task}: {why}")
-        else:
-            task, enc = opts.task, self._encoding_for(opts.task, raw_labels, preds)
-        P = preds.shape[1]
-        if opts.pred_cols is None and P >= 2:
-            check_no_whole_number_column(preds, task, self.cols.pred, self.opts.weight_col)
-        classes: list[str]
-        two = False
-        label_values: tuple[float | None, float] | None = None
-        pos_label: str | None = None
-        negative_open = False
-        readings_agree = False
-        if opts.pos_label is not None and not (task == "binary" and P == 1):
-            if task != "binary":
-                raise UsageError(f"--pos-label is for binary data; the task is {task}")
-            if opts.pos_label != pred_names[1] and not (
-                enc == "binary" and opts.pos_label in ("1", "1.0")
-            ):
-                raise UsageError(
-                    f"--pos-label {opts.pos_label}: with two prediction columns the second, "
-                    f"{pred_names[1]!r}, is the positive class; drop --pos-label or reorder "
-                    "--pred-cols"
-                )
-        if opts.labels_are is not None and (
-            task != "multiclass" or enc != "index" or self.cols.text_labels
-        ):
-            what = "class names" if self.cols.text_labels else f"{task} labels ({enc})"
-            raise UsageError(
-                f"--labels-are is for multi-class labels in one column of whole numbers, not {what}"
-            )
-        if task == "binary":
-            if P == 2:
-                two, classes = True, pred_names
-                values = name_values(pred_names)
-                if not self.cols.text_labels and values.tolist() == [1.0, 0.0]:
-                    raise UsageError(
-                        f"the prediction columns are named {pred_names[0]!r}, {pred_names[1]!r}: "
-                        "by position the second scores the positive class 1, by name it scores "
-                        f"class 0; put them in order with --pred-cols "
-                        f"{self.cols.pred[1]},{self.cols.pred[0]}"
-                    )
-            elif P == 1:
-                if enc == "name":
-                    classes, pos_label, note, negative_open = self._binary_names(
-                        raw_labels, pred_names[0]
-                    )
-                    if note:
-                        notes.append(note)
-                else:
-                    enc, neg, pos, why = binary_labels(raw_labels[:, 0], opts.pos_label, where)
-                    # a column named like one label value names the class it scores; '0' is
-                    # also the name a lone NPY column gets, so it says nothing
-                    named = name_values(pred_names)[0] if pred_names[0] != "0" else np.nan
-                    if opts.pos_label is None and named in (neg, pos) and named != pos:
-                        raise UsageError(
-                            f"the prediction column is named {pred_names[0]!r}, like the label "
-                            f"{named:g}, but {pos:g} is the positive class by the labels' values; "
-                            f"pass --pos-label {named:g} if the column scores label {named:g}, "
-                            f"or --pos-label {pos:g}"
-                        )
-                    if enc == "pos-label":
-                        label_values = (neg, pos)
-                        pos_label = f"{pos:g}"
-                        neg_name = f"not {pos:g}" if neg is None else f"{neg:g}"
-                        classes = [neg_name, pos_label]
-                        if opts.task != "auto":
-                            notes.append(f"labels: {why}")
-                        if neg is None:
-                            notes.append(
-                                f"the first rows hold only the label {pos:g}: the first other "
-                                "value further down is the negative class, a third an error"
-                            )
-                    else:
-                        classes = ["0", "1"]
-            else:
-                raise UsageError(
-                    f"--task binary needs one prediction column (or two: negative, positive); "
-                    f"got {P}"
-                )
-        elif task in ("multiclass", "multilabel"):
-            if P < 2:
-                raise UsageError(f"--task {task} needs one prediction column per class; got {P}")
-            classes = pred_names
-            if task == "multiclass" and enc == "index":
-                enc, note = numeric_class_reading(
-                    raw_labels[:, 0],
-                    pred_names,
-                    opts.labels_are,
-                    ignore_index=self.params.get("ignore_index"),
-                )
-                if note:
-                    notes.append(f"labels: {note}")
-                if enc == "name" and opts.labels_are is None:
-                    ii = self.params.get("ignore_index")
-                    y = raw_labels[:, 0] if ii is None else raw_labels[raw_labels[:, 0] != ii, 0]
-                    readings_agree = bool(np.all((y >= 0) & (y < len(pred_names))))
-        else:
-            classes = pred_names
-        if act_kind is not None:
-            if opts.scores not in ("auto", act_kind):
-                raise UsageError(
-                    f"--activation {opts.activation} produces {act_kind}, but --scores is "
-                    f"{opts.scores}; drop --scores"
-                )
-            scores = act_kind
-            notes.append(f"scores {scores}: from --activation {opts.activation}")
-        elif task == "regression":
-            scores = "values"
-        elif opts.scores != "auto":
-            scores = opts.scores
-            if scores == "values":
-                raise UsageError(
-                    "--scores values is for regression; pass logits, probs or log-probs"
-                )
-        else:
-            sample = task_preds(preds, task, None, two)
-            scores, why = infer_scores(sample, task)
-            if task == "binary" and not two and scores == "logits" and sample.min() >= 0:
-                raise UsageError(
-                    "cannot tell the score kind: every prediction is >= 0 and some exceed 1 "
-                    f"(up to {sample.max():g}), so they are no probabilities, and as logits "
-                    "every row would be positive; pass --scores logits if they are logits, or "
-                    "--task regression if they are values fitted to the 0/1 labels"
-                )
-            if two and scores == "probs":
-                check_pair(preds, where, self.cols.pred)
-                why += " and the two columns' rows sum to 1"
-            notes.append(f"scores {scores}: {why} (--scores auto, from the first rows)")
-            inferred = True
-        if task == "regression" and opts.scores not in ("auto", "values"):
-            raise UsageError(f"--scores {opts.scores} does not fit --task regression")
-        return Plan(
-            task=task,
-            scores=scores,
-            label_encoding=enc,
-            classes=classes,
-            binary_from_two_columns=two,
-            notes=notes,
-            scores_inferred=inferred,
-            label_values=label_values,
-            pos_label=pos_label,
-            negative_open=negative_open,
-            readings_agree=readings_agree,
+    def _decide(self, raw: np.ndarray, preds: np.ndarray, where: Any) -> Plan:
+        return decide_plan(
+            raw,
+            preds,
+            where,
+            spec=self.opts.spec.task,
+            cols=self.cols,
+            ignore_index=self.params.get("ignore_index"),
         )
-
-    def _binary_names(
-        self, raw: np.ndarray, column: str
-    ) -> tuple[list[str], str | None, str | None, bool]:
-        """Classes ``[negative, positive]`` of one-column binary class-name labels.
-
-        The positive class is the prediction column's name when it is a label, else
-        ``--pos-label``; a single label value without either is refused (it does not say
-        which class it is). Returns ``(classes, pos_label for the signature, note, whether the
-        negative class is open)``: with only the positive class in the first chunk, every other
-        label is negative.
-        """
-        pos_opt = self.opts.pos_label
-        seen = sorted({str(v) for v in raw if v is not None})
-        shown = ", ".join(repr(v) for v in seen[:5]) + (", …" if len(seen) > 5 else "")
-        if len(seen) > 2:
-            raise InputError(
-                f"binary class-name labels take two values, but there are {len(seen)} "
-                f"({shown}) and one prediction column; fix the labels, or give one prediction "
-                "column per class"
-            )
-        recorded = None
-        if pos_opt is not None:
-            if column in seen and pos_opt != column:
-                raise UsageError(
-                    f"--pos-label {pos_opt!r} contradicts the prediction column {column!r}, "
-                    "which names the class it scores; drop --pos-label or rename the column"
-                )
-            if pos_opt not in seen and len(seen) == 2:
-                raise UsageError(f"--pos-label {pos_opt!r} is not one of the labels ({shown})")
-            pos = pos_opt
-            recorded = None if pos == column else pos
-            note = (
-                None
-                if pos == column
-                else f"labels: positive class {pos!r} (--pos-label), scored by column {column!r}"
-            )
-        elif column in seen:
-            pos, note = column, None
-        elif len(seen) == 2:
-            raise UsageError(
-                f"binary class-name labels ({shown}) do not include the prediction column's name "
-                f"{column!r}, so which class it scores is unknown; pass --pos-label NAME"
-            )
-        else:
-            raise UsageError(
-                f"every label is {seen[0]!r} and the prediction column {column!r} names no "
-                f"class, so which class is positive is unknown; pass --pos-label (e.g. "
-                f"--pos-label {seen[0]} if {seen[0]!r} is the positive class)"
-            )
-        others = [v for v in seen if v != pos]
-        if others:
-            return [others[0], pos], recorded, note, False
-        neg = f"not {pos}"
-        more = (
-            f"the first rows hold only the label {pos!r}: the first other label further "
-            "down is the negative class, a third an error"
-        )
-        return [neg, pos], recorded, more if note is None else f"{note}; {more}", True
-
-    def _encoding_for(self, task: str, raw: np.ndarray, preds: np.ndarray) -> str:
-        if self.cols.text_labels:
-            if task not in ("binary", "multiclass"):
-                raise InputError(f"class-name labels do not fit --task {task}")
-            return "name"
-        n_lab = raw.shape[1]
-        if task == "regression":
-            return "values"
-        if task == "binary":
-            if n_lab != 1:
-                raise InputError(f"--task binary needs one label column; got {n_lab}")
-            y = raw[:, 0]
-            if preds.shape[1] == 2 and np.all(np.isin(y, (-1.0, 1.0))) and np.any(y == -1):
-                return "pm1"
-            return "binary"  # one prediction column: _decide reads the values (binary_labels)
-        if task == "multiclass":
-            if n_lab == 1:
-                return "index"
-            if np.all((raw == 0) | (raw == 1)) and np.all(raw.sum(axis=1) == 1):
-                return "one-hot"
-            return "soft"
-        if n_lab != preds.shape[1]:
-            raise InputError(
-                f"--task multilabel needs one label column per prediction column; got {n_lab} "
-                f"label and {preds.shape[1]} prediction columns"
-            )
-        return "multi-hot"
 
     def _start(self, plan: Plan) -> None:
         L, opts = self.L, self.opts
@@ -733,7 +460,7 @@ class Evaluation:
             plan=plan,
             state=self.accumulated,
             cols=self.cols,
-            opts=self.opts,
+            spec=self.opts.spec.task,
             params=self.params,
             where=where_kept,
         )

@@ -21,12 +21,13 @@ import click
 
 from losscli.errors import UsageError
 from losscli.io.formats import FORMATS, option_help
+from losscli.kinds import SCORE_KINDS, TASKS
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 """The click context settings of the group and every command."""
 
 _IN_FORMATS = click.Choice(list(FORMATS))
-ALL_TASKS = ("auto", "binary", "multiclass", "multilabel", "regression")
+ALL_TASKS = ("auto", *TASKS)
 
 
 def _stack(func: Any, decorators: Sequence[Callable[[Any], Any]]) -> Any:
@@ -180,7 +181,7 @@ def input_options(tasks: Sequence[str] = ALL_TASKS) -> Callable[[Any], Any]:
                 ),
                 click.option(
                     "--scores",
-                    type=click.Choice(["auto", "logits", "probs", "log-probs"]),
+                    type=click.Choice(["auto", *SCORE_KINDS]),
                     default="auto",
                     show_default=True,
                     help="What the prediction numbers are; auto decides once, from the first "

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from losscli.kinds import SCORE_KINDS
 from losscli.losses._common import (
     check_scores,
     class_log_probs,
@@ -39,7 +40,7 @@ __all__ = [
     "zero_one_multiclass",
 ]
 
-MULTICLASS_SCORES = ("logits", "probs", "log-probs")
+MULTICLASS_SCORES = SCORE_KINDS  # every classification score kind (losscli.kinds)
 
 
 def weighted_denominator(

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from losscli.errors import InputError, UsageError
+from losscli.kinds import SCORE_KINDS, TASKS
 from losscli.losses import binary, multiclass, regression
 from losscli.losses.params import validate_params
 
@@ -41,8 +42,7 @@ __all__ = [
     "value",
 ]
 
-TASKS = ("binary", "multiclass", "multilabel", "regression")
-_CLS = ("logits", "probs", "log-probs")
+_CLS = SCORE_KINDS  # the classification score kinds (losscli.kinds)
 
 DEFAULT_LOSS = {"binary": "bce", "multiclass": "ce", "multilabel": "bce", "regression": "mse"}
 

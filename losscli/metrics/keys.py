@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from losscli.activations import log1mexp, sigmoid
+from losscli.kinds import SCORE_KINDS
 
 __all__ = [
     "RANK_KEYS",
@@ -26,7 +27,7 @@ __all__ = [
     "hist_counts",
 ]
 
-RANK_KEYS = ("probs", "logits", "log-probs")
+RANK_KEYS = SCORE_KINDS  # what the metrics rank: a classification score kind (losscli.kinds)
 
 _AXIS_SCALE = 8.0  # logit of the binned ranking axis 1/2 + arctan(x / 8) / pi at 3/4
 

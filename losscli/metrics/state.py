@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from losscli.kinds import CLASSIFICATION_TASKS
 from losscli.metrics._common import safe_ratio
 from losscli.metrics.calibration import (
     brier_binary,
@@ -53,8 +54,8 @@ __all__ = [
     "sample_terms",
 ]
 
-TASKS = ("binary", "multiclass", "multilabel")
-"""The classification tasks."""
+TASKS = CLASSIFICATION_TASKS
+"""The classification tasks (declared in :mod:`losscli.kinds`)."""
 
 SAMPLE_STATS = ("precision", "recall", "f1", "fbeta")
 """The multi-label per-sample statistics behind the ``*_samples`` averages, in this order."""

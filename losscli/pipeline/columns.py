@@ -13,7 +13,7 @@ from typing import Any
 
 from losscli import limits
 from losscli.errors import InputError, UsageError
-from losscli.pipeline.options import Options
+from losscli.pipeline.options import ReadSpec
 
 DEFAULT_LABEL_COLS = ("label", "labels", "target", "y")
 DEFAULT_ID_COLS = ("id",)
@@ -45,6 +45,7 @@ class Columns:
     join: bool = False  # the labels file is joined to the predictions by the id column
     group: str | None = None  # --group-by
     notes: list[str] = field(default_factory=list)  # readings taken, for the inference list
+    pred_given: bool = False  # --pred-cols chose the prediction columns (else the defaults)
 
 
 def _require(table: Any, names: Sequence[str], option: str) -> None:
@@ -130,7 +131,7 @@ def _require_id(table: Any, other: Any, id_col: str) -> None:
     _require(table, [id_col], "--id-col")
 
 
-def _join_columns(pred_table: Any, label_table: Any | None, opts: Options) -> tuple[Any, ...]:
+def _join_columns(pred_table: Any, label_table: Any | None, opts: ReadSpec) -> tuple[Any, ...]:
     """The id column and whether the labels file is joined by it, and the note to report.
 
     ``--id-col`` must be in both files. Without it, a column called ``id`` (any case) is the
@@ -170,7 +171,9 @@ def _join_columns(pred_table: Any, label_table: Any | None, opts: Options) -> tu
     )
 
 
-def resolve_columns(pred_table: Any, label_table: Any | None, opts: Options) -> Columns:
+def resolve_columns(
+    pred_table: Any, label_table: Any | None, opts: ReadSpec, group_by: str | None = None
+) -> Columns:
     """Decide the label, prediction, id and weight columns from the headers and options.
 
     Defaults: the label column is the one of ``label, labels, target, y`` present (several:
@@ -186,7 +189,7 @@ def resolve_columns(pred_table: Any, label_table: Any | None, opts: Options) -> 
         _require(pred_table, [weight_col], "--weight-col")
         if pred_table.kinds.get(weight_col) != "number":
             raise InputError(f"{pred_table.name}: --weight-col {weight_col!r} is not numeric")
-    group_col = opts.group_by
+    group_col = group_by
     if group_col:
         _require(pred_table, [group_col], "--group-by")
     label_cols = _as_list(opts.label_col)
@@ -330,6 +333,7 @@ def resolve_columns(pred_table: Any, label_table: Any | None, opts: Options) -> 
         join=join,
         group=group_col,
         notes=notes,
+        pred_given=opts.pred_cols is not None,
     )
 
 

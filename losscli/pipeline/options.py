@@ -1,4 +1,8 @@
-"""The settings of one evaluation (:class:`Options`), checked once where they enter.
+"""The settings of one evaluation, checked once where they enter: :class:`Options` (the flat
+public constructor, every CLI option by its Python name) builds the typed :class:`Specs`
+(:class:`ReadSpec`, :class:`TaskSpec`, :class:`LossSpec`, :class:`MetricSpec`,
+:class:`IntervalSpec`, :class:`SliceSpec`, :class:`ReportSpec`), each checking its own
+fields; the stages take the spec they need.
 
 ``--threshold`` and ``--seed`` have their own checks here (:func:`check_threshold`,
 :func:`check_seed`) because the CLI and the Python API both call them before a run starts.
@@ -8,19 +12,185 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
 
 from losscli import limits
 from losscli.errors import UsageError
-from losscli.tasks import SCORE_KINDS, TASKS
+from losscli.kinds import REGRESSION_SCORES, SCORE_KINDS, TASKS
+
+
+@dataclass(frozen=True)
+class ReadSpec:
+    """What to read: the files' formats, the column roles asked for, the chunking."""
+
+    label_col: Sequence[str] | str | None = None
+    pred_cols: Sequence[str] | str | None = None
+    id_col: str | None = None
+    weight_col: str | None = None
+    input_format: str | None = None
+    labels_format: str | None = None
+    chunk_size: int | None = None
+    drop_invalid: bool = False
+
+    def __post_init__(self) -> None:
+        if self.chunk_size is not None and self.chunk_size < 1:
+            raise UsageError(f"--chunk-size must be >= 1, got {self.chunk_size}")
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """What the data is, as far as the user said: task, score kind and label readings (the
+    plan decides the rest, :func:`losscli.pipeline.plan.decide_plan`).
+
+    >>> TaskSpec(labels_are="auto", pos_label=" 2 ").labels_are, TaskSpec(pos_label=" 2 ").pos_label
+    (None, '2')
+    """
+
+    task: str = "auto"
+    scores: str = "auto"
+    activation: str | None = None
+    pos_label: str | None = None  # binary: the label value of the positive class
+    labels_are: str | None = None  # multi-class whole-number labels: index | name (None: infer)
+
+    def __post_init__(self) -> None:
+        if self.task not in ("auto", *TASKS):
+            raise UsageError(f"--task must be auto or one of {', '.join(TASKS)}, got {self.task!r}")
+        if self.scores not in ("auto", *SCORE_KINDS, REGRESSION_SCORES):
+            raise UsageError(
+                f"--scores must be auto, {', '.join(SCORE_KINDS[:-1])} or {SCORE_KINDS[-1]}, "
+                f"got {self.scores!r}"
+            )
+        if self.labels_are == "auto":
+            object.__setattr__(self, "labels_are", None)
+        if self.labels_are not in (None, "index", "name"):
+            raise UsageError(f"--labels-are must be index or name, got {self.labels_are!r}")
+        if self.pos_label is not None:
+            object.__setattr__(self, "pos_label", str(self.pos_label).strip())
+            if not self.pos_label:
+                raise UsageError("--pos-label needs a value: the label of the positive class")
+
+
+@dataclass(frozen=True)
+class LossSpec:
+    """Which losses (None: the task's default; ``["all"]``: every loss that fits) and their
+    parameters (``losses.PARAMS`` names; checked against the task once it is known)."""
+
+    losses: Sequence[str] | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """How the metrics are computed: decision threshold, top-k, zero division, bins."""
+
+    threshold: Any = None  # checked by check_threshold (floats, a list, a map, a ScoreThreshold)
+    threshold_source: str = "--threshold"  # how messages name it (--threshold @file.json)
+    top_k: int | None = None
+    zero_division: str | float = "warn"
+    ece_bins: int = 15
+    auc_bins: int | None = None  # binned ROC AUC / AP: no per-row scores kept
+
+    def __post_init__(self) -> None:
+        if self.top_k is not None and self.top_k < 1:
+            raise UsageError(f"--top-k must be a whole number >= 1, got {self.top_k}")
+        if self.zero_division not in ("warn", 0, 1, "nan", 0.0, 1.0) and not (
+            isinstance(self.zero_division, float) and math.isnan(self.zero_division)
+        ):
+            raise UsageError(f"--zero-division must be 0, 1 or nan, got {self.zero_division!r}")
+        if self.ece_bins < 1:
+            raise UsageError(f"--ece-bins must be >= 1, got {self.ece_bins}")
+        if self.auc_bins is not None and self.auc_bins < 2:
+            raise UsageError(f"--auc-bins must be >= 2, got {self.auc_bins}")
+        limits.BINS.check_option("--ece-bins", self.ece_bins)
+        limits.BINS.check_option("--auc-bins", self.auc_bins)
+        object.__setattr__(
+            self, "threshold", check_threshold(self.threshold, self.threshold_source)
+        )
+
+
+@dataclass(frozen=True)
+class IntervalSpec:
+    """``--bootstrap``: resamples, confidence level, seed; whether per-row terms are kept
+    (``keep_rows``: for the bootstrap and ``compare``)."""
+
+    bootstrap: int = 0
+    ci_level: float = 0.95
+    seed: int = 0
+    keep_rows: bool = False
+
+    def __post_init__(self) -> None:
+        if self.bootstrap < 0:
+            raise UsageError(f"--bootstrap must be 0 (off) or a number of resamples, got "
+                             f"{self.bootstrap}")  # fmt: skip
+        limits.BOOTSTRAP.check_option("--bootstrap", self.bootstrap)
+        if self.bootstrap:
+            object.__setattr__(self, "keep_rows", True)
+        if not 0.0 < self.ci_level < 1.0:
+            raise UsageError(
+                f"--ci must be a level between 0 and 1, e.g. 0.95; got {self.ci_level}"
+            )
+        check_seed(self.seed)
+
+
+@dataclass(frozen=True)
+class SliceSpec:
+    """``--group-by``: the slice column and the size below which a slice gets a warning."""
+
+    group_by: str | None = None
+    min_group_size: int = 30
+
+    def __post_init__(self) -> None:
+        if self.min_group_size < 1:
+            raise UsageError(f"--min-group-size must be >= 1, got {self.min_group_size}")
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    """What the run hands back besides the numbers: ``--strict`` (a warning is an error) and
+    the per-sample loss values for plots (``keep_loss_values``)."""
+
+    strict: bool = False
+    keep_loss_values: bool = False
+
+
+@dataclass(frozen=True)
+class Specs:
+    """The typed specs of one evaluation, each checked once; every stage takes the ones it
+    needs (:attr:`Options.spec`)."""
+
+    read: ReadSpec
+    task: TaskSpec
+    loss: LossSpec
+    metric: MetricSpec
+    interval: IntervalSpec
+    slice: SliceSpec
+    report: ReportSpec
+
+
+#: which spec each :class:`Options` field fills
+SPEC_FIELDS: dict[str, type] = {  # in the order the checks run
+    "task": TaskSpec,
+    "metric": MetricSpec,
+    "read": ReadSpec,
+    "interval": IntervalSpec,
+    "slice": SliceSpec,
+    "loss": LossSpec,
+    "report": ReportSpec,
+}
 
 
 @dataclass
 class Options:
-    """Every setting of one evaluation (the CLI's options, by their Python names)."""
+    """Every setting of one evaluation (the CLI's options, by their Python names): the flat
+    public constructor of :class:`Specs`, built and checked once in ``__post_init__``
+    (:attr:`spec`); the checked values are also written back to the fields.
+
+    >>> Options(bootstrap=10).spec.interval.keep_rows
+    True
+    """
 
     task: str = "auto"
     scores: str = "auto"
@@ -54,48 +224,14 @@ class Options:
     keep_rows: bool = False  # keep per-row terms for resampling (set by --bootstrap, compare)
 
     def __post_init__(self) -> None:
-        if self.task not in ("auto", *TASKS):
-            raise UsageError(f"--task must be auto or one of {', '.join(TASKS)}, got {self.task!r}")
-        if self.scores not in ("auto", *SCORE_KINDS, "values"):
-            raise UsageError(
-                f"--scores must be auto, logits, probs or log-probs, got {self.scores!r}"
-            )
-        if self.top_k is not None and self.top_k < 1:
-            raise UsageError(f"--top-k must be a whole number >= 1, got {self.top_k}")
-        if self.zero_division not in ("warn", 0, 1, "nan", 0.0, 1.0) and not (
-            isinstance(self.zero_division, float) and math.isnan(self.zero_division)
-        ):
-            raise UsageError(f"--zero-division must be 0, 1 or nan, got {self.zero_division!r}")
-        if self.chunk_size is not None and self.chunk_size < 1:
-            raise UsageError(f"--chunk-size must be >= 1, got {self.chunk_size}")
-        if self.ece_bins < 1:
-            raise UsageError(f"--ece-bins must be >= 1, got {self.ece_bins}")
-        if self.bootstrap < 0:
-            raise UsageError(f"--bootstrap must be 0 (off) or a number of resamples, got "
-                             f"{self.bootstrap}")  # fmt: skip
-        if self.auc_bins is not None and self.auc_bins < 2:
-            raise UsageError(f"--auc-bins must be >= 2, got {self.auc_bins}")
-        limits.BINS.check_option("--ece-bins", self.ece_bins)
-        limits.BINS.check_option("--auc-bins", self.auc_bins)
-        limits.BOOTSTRAP.check_option("--bootstrap", self.bootstrap)
-        if self.bootstrap:
-            self.keep_rows = True
-        if not 0.0 < self.ci_level < 1.0:
-            raise UsageError(
-                f"--ci must be a level between 0 and 1, e.g. 0.95; got {self.ci_level}"
-            )
-        if self.min_group_size < 1:
-            raise UsageError(f"--min-group-size must be >= 1, got {self.min_group_size}")
-        if self.labels_are == "auto":
-            self.labels_are = None
-        if self.labels_are not in (None, "index", "name"):
-            raise UsageError(f"--labels-are must be index or name, got {self.labels_are!r}")
-        if self.pos_label is not None:
-            self.pos_label = str(self.pos_label).strip()
-            if not self.pos_label:
-                raise UsageError("--pos-label needs a value: the label of the positive class")
-        self.threshold = check_threshold(self.threshold, self.threshold_source)
-        check_seed(self.seed)
+        given = {f.name: getattr(self, f.name) for f in fields(self)}
+        built = {}
+        for name, cls in SPEC_FIELDS.items():
+            spec = cls(**{f.name: given[f.name] for f in fields(cls)})
+            built[name] = spec
+            for f in fields(cls):  # the checked (normalised) values
+                setattr(self, f.name, getattr(spec, f.name))
+        self.spec = Specs(**built)
 
 
 def _json_text(value: Any) -> str:

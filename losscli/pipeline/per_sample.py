@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from losscli.tasks import Plan
+from losscli.pipeline.plan import Plan
 
 
 def per_sample_rows(

@@ -1,7 +1,7 @@
 """Chunk preparation: one chunk's usable rows (after the plan is decided) encoded as the task
 needs them, a :class:`Prepared`, and the checks that refuse rows the plan cannot read.
 
-The functions take values (arrays, a :class:`~losscli.tasks.Plan`, an
+The functions take values (arrays, a :class:`~losscli.pipeline.plan.Plan`, an
 :class:`~losscli.pipeline.state.EvalState` whose counters they update); the plan decision
 and the dropping of invalid rows stay in :mod:`losscli.engine`.
 """
@@ -9,30 +9,25 @@ and the dropping of invalid rows stay in :mod:`losscli.engine`.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from losscli.errors import InputError, UsageError
+from losscli.errors import InputError
 from losscli.pipeline.columns import Columns
-from losscli.pipeline.options import Options
-from losscli.pipeline.state import EvalState, show_label
-from losscli.tasks import (
-    PROB_SUM_TOL,
-    Plan,
-    binary_scores_from_two,
+from losscli.pipeline.encode import (
     check_scores,
     encode_numeric_labels,
     encode_text_labels,
-    first_bad,
     normalise_probs,
-    row_sums,
+    task_preds,
 )
-
-#: names of a column of sample weights: never a default prediction column (asks --weight-col)
-WEIGHT_NAMES = ("weight", "weights", "sample_weight", "sample_weights")
+from losscli.pipeline.infer import PROB_SUM_TOL, first_bad, row_sums
+from losscli.pipeline.options import TaskSpec
+from losscli.pipeline.plan import Plan, check_pair
+from losscli.pipeline.state import EvalState, show_label
 
 
 @dataclass
@@ -46,80 +41,6 @@ class Prepared:
     y_true: np.ndarray
     y_pred: np.ndarray
     groups: np.ndarray | None = None  # --group-by keys (str), one per kept row
-
-
-def task_preds(preds: np.ndarray, task: str, scores: str | None, two: bool) -> np.ndarray:
-    """The prediction columns as the task reads them: binary one column (or the positive
-    class of two), single-output regression one column, else all columns.
-
-    >>> task_preds(np.array([[0.2], [0.9]]), "binary", "probs", False).tolist()
-    [0.2, 0.9]
-    """
-    if task == "binary":
-        if two:
-            return binary_scores_from_two(preds, scores or "probs") if scores else preds[:, 1]
-        return preds[:, 0]
-    if task == "regression" and preds.shape[1] == 1:
-        return preds[:, 0]
-    return preds
-
-
-def check_no_whole_number_column(
-    preds: np.ndarray, task: str, pred_cols: Sequence[str], weight_col: str | None
-) -> None:
-    """Default prediction columns: one named like sample weights, or (classification) a
-    column of whole numbers beyond 0/1 beside columns of scores, which is an id, a count
-    or a predicted class, is no score (read as one, it would be a logit); losscli asks
-    for ``--pred-cols``.
-
-    >>> check_no_whole_number_column(np.array([[0.2, 0.8]]), "binary", ["a", "b"], None)
-    """
-    for col in pred_cols:
-        if col.lower() in WEIGHT_NAMES and weight_col is None:
-            raise UsageError(
-                f"prediction column {col!r} is named like sample weights; pass "
-                f"--weight-col {col} to weight the rows by it, or choose the score columns "
-                "with --pred-cols"
-            )
-    if task == "regression":
-        return
-    whole_values = preds == np.round(preds)
-    whole = whole_values.all(axis=0)
-    odd = whole & np.any(np.abs(preds) > 1, axis=0)
-    # evidence only where the other columns are scores (hardly ever a whole number), not
-    # the small whole numbers of a hand-written file
-    if not odd.any() or whole.all() or whole_values[:, ~odd].mean() > 0.1:
-        return
-    j = int(np.flatnonzero(odd)[0])
-    col, other = pred_cols[j], pred_cols[int(np.flatnonzero(~whole)[0])]
-    seen = np.unique(preds[:, j])
-    shown = ", ".join(f"{v:g}" for v in seen[:4]) + (", …" if seen.size > 4 else "")
-    raise UsageError(
-        f"prediction column {col!r} holds only whole numbers ({shown}), unlike {other!r}: "
-        "an id, a count or a predicted class is no score; choose the score columns with "
-        f"--pred-cols (or pass --id-col {col} if it is an id)"
-    )
-
-
-def check_pair(preds: np.ndarray, where: Any, pred_cols: Sequence[str]) -> None:
-    """Two binary prediction columns read as probabilities must be a pair: (negative,
-    positive) rows that sum to 1; else they may be two other things (an index column and
-    a score, two independent heads), and losscli asks.
-
-    >>> check_pair(np.array([[0.3, 0.7]]), None, ["neg", "pos"])
-    """
-    sums = preds.sum(axis=1)
-    off = np.abs(sums - 1.0) > PROB_SUM_TOL
-    if off.any():
-        i = first_bad(off)
-        a, b = pred_cols
-        raise UsageError(
-            f"{(where or (lambda i: f'row {i + 1}'))(i)}: the prediction columns {a!r} and "
-            f"{b!r} are read as the binary classes' probabilities (negative, positive), but "
-            f"{preds[i, 0]:g} + {preds[i, 1]:g} is not 1; pass --scores probs to take {b!r} "
-            f"as the positive class's probability, --scores logits if they are logits, or "
-            "choose the columns with --pred-cols"
-        )
 
 
 def check_inferred_rows(y_pred: np.ndarray, scores: str, where: Any) -> None:
@@ -216,7 +137,7 @@ def encode_chunk(
     plan: Plan,
     state: EvalState,
     cols: Columns,
-    opts: Options,
+    spec: TaskSpec,
     params: dict[str, Any],
     where: Callable[[int], str],
 ) -> Prepared:
@@ -235,8 +156,8 @@ def encode_chunk(
         groups: (n,) ``--group-by`` keys or None.
         plan: the decided plan.
         state: the run's state (its renormalisation counters and ``negative_seen``).
-        cols: the column roles; ``opts`` the options; ``params`` the checked loss parameters.
-        opts: the run's options (``--activation``).
+        cols: the column roles.
+        spec: the task options (``--activation``).
         params: the checked loss parameters (``ignore_index``).
         where: a kept row's position -> how messages name it.
 
@@ -245,8 +166,8 @@ def encode_chunk(
     """
     from losscli.activations import ACTIVATIONS
 
-    if opts.activation:
-        preds = ACTIVATIONS[opts.activation][0](preds)
+    if spec.activation:
+        preds = ACTIVATIONS[spec.activation][0](preds)
     y_pred = task_preds(preds, plan.task, plan.scores, plan.binary_from_two_columns)
     if plan.task != "regression":
         check_scores(y_pred, plan.scores, where, decided=plan.scores_inferred)

@@ -19,9 +19,9 @@ from losscli.pipeline.columns import Columns
 from losscli.pipeline.groups import group_reports
 from losscli.pipeline.intervals import KeptRows
 from losscli.pipeline.options import Options
+from losscli.pipeline.plan import Plan
 from losscli.pipeline.state import EvalState, show_label
 from losscli.report import Report, build_signature
-from losscli.tasks import Plan
 
 
 def counts_in_mean_weights(mres: Any) -> None:

@@ -9,7 +9,7 @@ import numpy as np
 
 from losscli.errors import UsageError
 from losscli.pipeline.options import check_threshold
-from losscli.tasks import Plan
+from losscli.pipeline.plan import Plan
 
 
 def resolve_threshold(

@@ -10,12 +10,14 @@ from typing import Any
 
 import click
 
+from losscli.cli.help import GroupedCommand
 from losscli.cli.options import (
     CONTEXT,
     EvaluationSpec,
     InputSpec,
     OutputSpec,
     UncertaintySpec,
+    complete_file,
     evaluation_options,
     input_options,
     output_options,
@@ -35,10 +37,21 @@ from losscli.errors import UsageError
 FORMATS = ("table", "json", "csv", "markdown")
 
 
-@click.command("compare", context_settings=CONTEXT)
-@click.argument("predictions_a", metavar="PRED_A")
-@click.argument("predictions_b", metavar="PRED_B")
-@click.argument("labels", required=False, metavar="[LABELS]")
+@click.command(
+    "compare",
+    cls=GroupedCommand,
+    context_settings=CONTEXT,
+    examples=[
+        "losscli compare sample_data/digits_logits_baseline.csv sample_data/digits_logits.csv",
+        "losscli compare sample_data/digits_logits_baseline.csv sample_data/digits_logits.csv \\",
+        "    --loss ce --format json",
+        "losscli compare sample_data/digits_logits_baseline.csv sample_data/digits_logits.csv \\",
+        "    --fail-if-worse f1_macro --fail-if-worse ce",
+    ],
+)
+@click.argument("predictions_a", metavar="PRED_A", shell_complete=complete_file)
+@click.argument("predictions_b", metavar="PRED_B", shell_complete=complete_file)
+@click.argument("labels", required=False, metavar="[LABELS]", shell_complete=complete_file)
 @input_options()
 @evaluation_options
 @uncertainty_options(
@@ -84,12 +97,6 @@ def compare_command(
     in each file's label column, or in the shared LABELS file). Every loss and metric of
     'compute' is reported for A and B with the paired difference B − A, its bootstrap
     interval and a randomisation p-value.
-
-    \b
-    Examples:
-      losscli compare old.csv new.csv
-      losscli compare old.npy new.npy labels.npy --loss ce --format json
-      losscli compare old.csv new.csv --fail-if-worse f1_macro --fail-if-worse ce
     """
     from losscli import io as lio
 

@@ -12,12 +12,15 @@ from typing import Any
 
 import click
 
+from losscli.cli.help import GroupedCommand
 from losscli.cli.options import (
     CONTEXT,
     EvaluationSpec,
     InputSpec,
     OutputSpec,
     UncertaintySpec,
+    complete_dir,
+    complete_file,
     evaluation_options,
     input_options,
     output_options,
@@ -37,9 +40,22 @@ from losscli.errors import UsageError
 FORMATS = ("table", "json", "csv", "markdown")
 
 
-@click.command("compute", context_settings=CONTEXT)
-@click.argument("predictions", metavar="PREDICTIONS")
-@click.argument("labels", required=False, metavar="[LABELS]")
+@click.command(
+    "compute",
+    cls=GroupedCommand,
+    context_settings=CONTEXT,
+    examples=[
+        "losscli compute sample_data/digits_logits.csv",
+        "losscli compute sample_data/digits_logits.npy sample_data/digits_labels.npy --loss all",
+        "losscli compute sample_data/digits_logits.csv --format json | jq .metrics.f1_macro",
+        "losscli compute sample_data/breast_cancer.csv --bootstrap 1000",
+        'losscli compute sample_data/digits_logits.csv --fail-if "f1_macro < 0.9" '
+        '--fail-if "ce > 0.35"',
+        "losscli compute sample_data/digits_logits.csv -o report.html --plot plots/",
+    ],
+)
+@click.argument("predictions", metavar="PREDICTIONS", shell_complete=complete_file)
+@click.argument("labels", required=False, metavar="[LABELS]", shell_complete=complete_file)
 @input_options()
 @evaluation_options
 @uncertainty_options(
@@ -73,6 +89,7 @@ FORMATS = ("table", "json", "csv", "markdown")
     "--per-sample",
     default=None,
     metavar="FILE|-",
+    shell_complete=complete_file,
     help="Write one row per sample (id or row, label, prediction, one column per loss) as .csv, "
     ".jsonl or .parquet; '-' = CSV on stdout (the report then goes only to --output).",
 )
@@ -88,6 +105,7 @@ FORMATS = ("table", "json", "csv", "markdown")
     "plot_dir",
     default=None,
     metavar="DIR",
+    shell_complete=complete_dir,
     help="Write PNG pictures (confusion matrix, ROC, PR, reliability, probability and loss "
     "histograms) into DIR (created if needed); needs matplotlib: pip install 'losscli[plot]'.",
 )
@@ -139,13 +157,6 @@ def compute(
     Labels come from a column of PREDICTIONS (--label-col; default the first of label, labels,
     target, y) or from the LABELS file: integer classes, class names matching the prediction
     columns, one-hot, multi-hot or soft rows.
-
-    \b
-    Examples:
-      losscli compute sample_data/digits_logits.csv
-      losscli compute sample_data/digits_logits.npy sample_data/digits_labels.npy --loss all
-      losscli compute preds.csv --format json | jq .metrics.f1_macro
-      losscli compute preds.csv --fail-if "f1_macro < 0.9" --fail-if "ce > 0.35"
     """
     from losscli.gates import check_bounds_need_bootstrap, parse_gate
 

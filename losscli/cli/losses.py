@@ -7,14 +7,14 @@ import sys
 
 import click
 
-from losscli.cli.options import CONTEXT
+from losscli.cli.options import CONTEXT, complete_loss_names
 from losscli.cli.output import format_for, use_color
 
 FORMATS = ("table", "json", "markdown")
 
 
 @click.command("losses", context_settings=CONTEXT)
-@click.argument("name", required=False)
+@click.argument("name", required=False, shell_complete=complete_loss_names)
 @click.option(
     "--format",
     "fmt",

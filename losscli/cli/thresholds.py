@@ -10,10 +10,12 @@ from typing import Any
 
 import click
 
+from losscli.cli.help import GroupedCommand
 from losscli.cli.options import (
     CONTEXT,
     InputSpec,
     OutputSpec,
+    complete_file,
     input_options,
     output_options,
     quiet_option,
@@ -24,9 +26,19 @@ from losscli.errors import UsageError
 FORMATS = ("table", "json", "csv")
 
 
-@click.command("thresholds", context_settings=CONTEXT)
-@click.argument("predictions", metavar="PREDICTIONS")
-@click.argument("labels", required=False, metavar="[LABELS]")
+@click.command(
+    "thresholds",
+    cls=GroupedCommand,
+    context_settings=CONTEXT,
+    examples=[
+        "losscli thresholds sample_data/breast_cancer.csv",
+        'losscli thresholds sample_data/breast_cancer.csv --optimize "precision@recall=0.95" \\',
+        "    --write t.json",
+        "losscli compute sample_data/breast_cancer.csv --threshold @t.json",
+    ],
+)
+@click.argument("predictions", metavar="PREDICTIONS", shell_complete=complete_file)
+@click.argument("labels", required=False, metavar="[LABELS]", shell_complete=complete_file)
 @input_options(tasks=("auto", "binary", "multilabel"))
 @click.option("--beta", type=float, default=1.0, show_default=True, help="F-beta weight of recall.")
 @click.option(
@@ -49,6 +61,7 @@ FORMATS = ("table", "json", "csv")
     "write_path",
     default=None,
     metavar="FILE",
+    shell_complete=complete_file,
     help="Save the best thresholds as JSON for 'compute --threshold @FILE'.",
 )
 @output_options(FORMATS)
@@ -73,12 +86,6 @@ def thresholds(
     next lower distinct score (0.0 for "all positive"), so compute reproduces its numbers.
     Logits and log-probabilities are cut on their own scale (score_threshold), which stays
     exact where the probabilities saturate; --write stores it for --threshold @FILE.
-
-    \b
-    Examples:
-      losscli thresholds sample_data/breast_cancer.csv
-      losscli thresholds preds.csv --optimize "precision@recall=0.95" --write t.json
-      losscli compute preds.csv --threshold @t.json
     """
     from losscli import io as lio
 

@@ -10,14 +10,13 @@ from typing import Any
 
 import click
 
-from losscli.cli.help import GroupedCommand
+from losscli.cli.help import GroupedCommand, complete_file
 from losscli.cli.options import (
     CONTEXT,
     EvaluationSpec,
     InputSpec,
     OutputSpec,
     UncertaintySpec,
-    complete_file,
     evaluation_options,
     input_options,
     output_options,

@@ -7,7 +7,8 @@ import sys
 
 import click
 
-from losscli.cli.options import CONTEXT, complete_loss_names
+from losscli.cli.help import complete_loss_names
+from losscli.cli.options import CONTEXT
 from losscli.cli.output import format_for, use_color
 
 FORMATS = ("table", "json", "markdown")

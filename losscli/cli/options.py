@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import click
-from click.shell_completion import CompletionItem
 
+from losscli.cli.help import complete_file, complete_losses
 from losscli.errors import UsageError
 from losscli.io.formats import FORMATS, option_help
 from losscli.kinds import SCORE_KINDS, TASKS
@@ -29,115 +29,6 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 _IN_FORMATS = click.Choice(list(FORMATS))
 ALL_TASKS = ("auto", *TASKS)
-
-
-OTHER_OPTIONS = "Other options"
-"""The help section of an option no group of :data:`HELP_GROUPS` names (and ``--help``)."""
-
-HELP_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    (
-        "Inputs",
-        (
-            "label_col",
-            "pred_cols",
-            "id_col",
-            "weight_col",
-            "input_format",
-            "labels_format",
-            "drop_invalid",
-        ),
-    ),
-    ("Task and scores", ("task", "scores", "activation", "pos_label", "labels_are")),
-    ("Losses and their parameters", ("losses", "param_*")),
-    (
-        "Metrics",
-        ("threshold", "top_k", "zero_division", "ece_bins", "beta", "optimize"),
-    ),
-    ("Slices", ("group_by", "min_group_size")),
-    ("Uncertainty", ("bootstrap", "ci_level", "seed", "n_permutations")),
-    (
-        "Outputs",
-        (
-            "fmt",
-            "output",
-            "per_sample",
-            "plot_dir",
-            "steps",
-            "write_path",
-            "all_classes",
-            "color",
-            "quiet",
-        ),
-    ),
-    ("Gates", ("gates", "fail_if_worse", "strict")),
-    ("Performance", ("chunk_size", "auc_bins", "engine", "scheduler", "workers")),
-)
-"""The sections of a command's ``--help`` (:class:`losscli.cli.help.GroupedCommand`), in
-order: each title with the Python names of its options (``param_*``: every loss parameter of
-:data:`losscli.losses.PARAMS`). A new option goes into one of them."""
-
-
-def help_group(name: str) -> str:
-    """The ``--help`` section of the option whose Python name is ``name``.
-
-    >>> help_group("pred_cols"), help_group("param_focal_gamma"), help_group("help")
-    ('Inputs', 'Losses and their parameters', 'Other options')
-    """
-    for title, names in HELP_GROUPS:
-        if name in names or ("param_*" in names and name.startswith("param_")):
-            return title
-    return OTHER_OPTIONS
-
-
-def complete_file(
-    _ctx: click.Context, _param: click.Parameter, incomplete: str
-) -> list[CompletionItem]:
-    """Shell completion of a file name: the shell lists the files (and folders) itself.
-
-    >>> [(c.value, c.type) for c in complete_file(None, None, "sample_data/di")]
-    [('sample_data/di', 'file')]
-    """
-    return [CompletionItem(incomplete, type="file")]
-
-
-def complete_dir(
-    _ctx: click.Context, _param: click.Parameter, incomplete: str
-) -> list[CompletionItem]:
-    """Shell completion of a folder name (``--plot DIR``): the shell lists the folders."""
-    return [CompletionItem(incomplete, type="dir")]
-
-
-def complete_losses(
-    _ctx: click.Context, _param: click.Parameter, incomplete: str
-) -> list[CompletionItem]:
-    """Shell completion of ``--loss``: ``all`` and every loss name and alias of the registry
-    that starts with ``incomplete``, each with its summary (the registry is imported only
-    when the shell asks).
-
-    >>> [c.value for c in complete_losses(None, None, "foc")]
-    ['focal', 'focal_loss']
-    """
-    return [c for c in _loss_items(with_all=True) if c.value.startswith(incomplete)]
-
-
-def complete_loss_names(
-    _ctx: click.Context, _param: click.Parameter, incomplete: str
-) -> list[CompletionItem]:
-    """Shell completion of ``losscli losses NAME``: the loss names and aliases (no ``all``).
-
-    >>> [c.value for c in complete_loss_names(None, None, "hu")]
-    ['huber', 'huber_loss']
-    """
-    return [c for c in _loss_items(with_all=False) if c.value.startswith(incomplete)]
-
-
-def _loss_items(*, with_all: bool) -> list[CompletionItem]:
-    from losscli.losses import REGISTRY
-
-    items = [CompletionItem("all", help="every loss valid for the task")] if with_all else []
-    for spec in REGISTRY.values():
-        items += [CompletionItem(n, help=spec.summary) for n in (spec.name, *spec.aliases)]
-    return items
 
 
 def _stack(func: Any, decorators: Sequence[Callable[[Any], Any]]) -> Any:

@@ -10,12 +10,11 @@ from typing import Any
 
 import click
 
-from losscli.cli.help import GroupedCommand
+from losscli.cli.help import GroupedCommand, complete_file
 from losscli.cli.options import (
     CONTEXT,
     InputSpec,
     OutputSpec,
-    complete_file,
     input_options,
     output_options,
     quiet_option,

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from losscli.cli import cli
-from losscli.cli.options import HELP_GROUPS, OTHER_OPTIONS
+from losscli.cli.help import HELP_GROUPS, OTHER_OPTIONS
 from losscli.losses import REGISTRY
 
 ROOT = Path(__file__).resolve().parents[2]

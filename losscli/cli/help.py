@@ -3,11 +3,12 @@
 :class:`GroupedCommand` is a plain :class:`click.Command` whose help lists its examples right
 after the usage line and its options under the titles of :data:`HELP_GROUPS` (inputs, task
 and scores, losses and their parameters, metrics, slices, uncertainty, outputs, gates,
-performance), in that order. An option no group names is still listed, under "Other options"
-(a test keeps that section to ``--help`` for the shipped commands). The ``complete_*`` functions are the ``shell_complete`` callbacks of the
-options (click's completion: ``_LOSSCLI_COMPLETE=bash_source losscli``); the loss registry is
-imported only when the shell asks for loss names. Click only; nothing heavy is imported to
-format the help.
+performance), in that order. An option no group names is still listed, under "Other
+options" (a test keeps that section to ``--help`` for the shipped commands).
+
+The ``complete_*`` functions are the options' ``shell_complete`` callbacks (click's
+completion: ``_LOSSCLI_COMPLETE=bash_source losscli``); the loss registry is imported only
+when the shell asks for loss names. Click only; nothing heavy is imported for the help.
 """
 
 from __future__ import annotations

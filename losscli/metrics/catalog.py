@@ -6,8 +6,8 @@ better, its display group, and whether it is a headline metric (shown per slice 
 ``--group-by``). :data:`PER_CLASS_FIELDS` and :data:`PER_OUTPUT_FIELDS` are the fields of the
 ``per_class`` and ``per_output`` rows. The report (``lower_is_better``), the text renderer
 (headline metrics), ``compare`` (which direction is better) and the ``--fail-if`` gates
-(names checked before any data is read) read it; ``tests/test_catalog.py`` checks it against
-what the accumulators emit, and ``tests/test_contracts.py`` docs/CONTRACTS.md against them.
+(names checked before any data is read) read it; ``tests/metrics/test_catalog.py`` checks it against
+what the accumulators emit, and ``tests/docs/test_contracts.py`` docs/CONTRACTS.md against them.
 
 >>> info("f1_macro").higher_is_better, info("log_loss").group
 (True, 'calibration')

@@ -14,8 +14,9 @@ they enter through their first-order (linear) expansion around the data, ``c = 1
 (:func:`rank_terms`), while the denominators (the positive and negative weight) stay exact.
 The neglected second-order term is relatively of order ``1 / sqrt(P N)`` for the AUC and
 ``log(n) / n`` for AP, against a resampling spread of order ``1 / sqrt(n)``; the engine uses
-this path only for large data (``LINEAR_MIN_RANKED``), and ``tests/test_bootstrap_linear.py``
-measures the difference from the exact replicates on the same draws.
+this path only for large data (``LINEAR_MIN_RANKED``), and
+``tests/metrics/test_bootstrap_linear.py`` measures the difference from the exact replicates on
+the same draws.
 """
 
 from __future__ import annotations

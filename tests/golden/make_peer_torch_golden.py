@@ -5,7 +5,7 @@ PyTorch ships its module tests' case definitions and reference implementations i
 scope, draws their inputs exactly as each case's ``input_fn`` / target does (seeded), and
 records torch's value (``reduction="mean"``, or ``"batchmean"`` for KL), the per-sample values
 of the case's ``reference_fn``, and the losscli command that should reproduce them. The test
-(tests/test_peers_torch.py) runs those commands through the CLI and needs no torch.
+(tests/peers/test_peers_torch.py) runs those commands through the CLI and needs no torch.
 
 Run: ``pip install torch==2.13.0 expecttest && python tests/golden/make_peer_torch_golden.py``
 (common_nn imports expecttest).

@@ -2,7 +2,7 @@
 separate processes.
 
 Reference: the local engine (``losscli compute DIR``), itself checked against one file of the
-same rows in tests/test_dataset.py. A partitioned Parquet dataset (6 parts of uneven sizes,
+same rows in tests/io/test_dataset.py. A partitioned Parquet dataset (6 parts of uneven sizes,
 one empty) is evaluated three ways: locally; with ``--engine dask`` (a LocalCluster of 2
 worker processes started by the command); and with ``--engine dask --scheduler ADDRESS``
 against a ``dask scheduler`` and two ``dask worker`` processes on 127.0.0.1. Every number of
@@ -30,6 +30,8 @@ import pyarrow.parquet as pq  # noqa: E402
 from losscli import distributed as ld  # noqa: E402
 from losscli.engine import Options, evaluate  # noqa: E402
 from losscli.errors import InputError, UsageError  # noqa: E402
+
+pytestmark = pytest.mark.slow  # see pyproject's markers; `-m "not slow"` skips it
 
 SIZES = (700, 1, 0, 1200, 433, 900)
 CLASSES = ["cat", "dog", "bird", "fish"]

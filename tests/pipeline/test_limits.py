@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from losscli import limits
 from losscli.cli import cli
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def invoke(args, input=None, env=None):

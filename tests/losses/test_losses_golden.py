@@ -15,7 +15,7 @@ import pytest
 
 from losscli import losses
 
-GOLDEN = json.loads((Path(__file__).parent / "golden" / "losses.json").read_text())
+GOLDEN = json.loads((Path(__file__).resolve().parents[1] / "golden" / "losses.json").read_text())
 INPUTS = {k: np.asarray(v["data"], dtype=v["dtype"]) for k, v in GOLDEN["inputs"].items()}
 CASES = GOLDEN["cases"]
 RTOL, ATOL = 1e-6, 1e-12

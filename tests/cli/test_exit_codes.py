@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from losscli.cli import cli
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "sample_data"
 BIN = str(SAMPLES / "breast_cancer.csv")
 MC = str(SAMPLES / "digits_logits.csv")
@@ -55,6 +55,7 @@ def _cmd(args: list[str]) -> list[str]:
     return [sys.executable, "-m", "losscli", *args]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("env", ENVS, ids=list(ENVS))
 @pytest.mark.parametrize("command", COMMANDS, ids=list(COMMANDS))
 def test_closed_pipe_is_141_and_quiet(command, env):
@@ -71,6 +72,7 @@ def test_closed_pipe_is_141_and_quiet(command, env):
     assert (p.wait(timeout=120), err) == (141, "")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("env", ENVS, ids=list(ENVS))
 @pytest.mark.parametrize("command", COMMANDS, ids=list(COMMANDS))
 def test_full_disk_on_stdout_is_4_with_one_line(command, env):
@@ -156,6 +158,7 @@ def test_os_exit_path_still_commits_output_files(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["per.parquet", "r.json"]
 
 
+@pytest.mark.slow
 def test_no_abort_at_exit_over_repeated_runs():
     # the short version of benchmarks/stress_exit.py (500 runs under load: 0 aborts)
     codes = [

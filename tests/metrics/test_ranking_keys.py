@@ -32,7 +32,7 @@ from losscli.cli.options import parse_threshold
 from losscli.engine import evaluate
 from losscli.sweep import compute_thresholds
 
-BREAST = Path(__file__).resolve().parents[1] / "sample_data" / "breast_cancer.csv"
+BREAST = Path(__file__).resolve().parents[2] / "sample_data" / "breast_cancer.csv"
 
 
 def invoke(*args):
@@ -548,6 +548,7 @@ def cluster():
         yield c.scheduler_address
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("extra", [{}, {"auc_bins": 128}])
 def test_dask_merged_state_ranks_saturated_logits(tmp_path, cluster, extra):
     pq = pytest.importorskip("pyarrow.parquet")

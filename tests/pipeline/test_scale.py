@@ -22,7 +22,9 @@ from hypothesis import strategies as st
 
 from losscli.cli import cli
 
-ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow  # see pyproject's markers; `-m "not slow"` skips it
+
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "sample_data"
 
 CASES = {

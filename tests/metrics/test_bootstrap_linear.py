@@ -158,6 +158,7 @@ def _replicates(acc, n_boot, seed):
     return linear, acc.resample(counts)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "task,weighted", [("binary", False), ("binary", True), ("multiclass", True)]
 )
@@ -253,6 +254,7 @@ def test_compute_bootstrap_takes_the_linear_path_on_large_data(big_binary):
     assert again["ci"] == ci
 
 
+@pytest.mark.slow
 def test_linear_and_exact_paths_give_close_intervals(big_binary, monkeypatch):
     """Forcing the exact path (LINEAR_MIN_ROWS above n) moves no interval end by more than a
     fifth of its width. The linear path draws rows in (cell, bin) order and the exact one in

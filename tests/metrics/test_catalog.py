@@ -20,7 +20,7 @@ from losscli.cli import cli
 from losscli.metrics import ClassificationAccumulator, RegressionAccumulator, catalog
 from losscli.report import lower_is_better
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "sample_data"
 
 

@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from losscli.cli import cli
 from losscli.engine import Evaluation, Options
 
-GOLDEN = json.loads((Path(__file__).parent / "golden" / "losses.json").read_text())
+GOLDEN = json.loads((Path(__file__).resolve().parents[1] / "golden" / "losses.json").read_text())
 
 
 def invoke(args):

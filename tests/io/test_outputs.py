@@ -27,7 +27,7 @@ from click.testing import CliRunner
 
 from losscli.cli import cli
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "sample_data"
 
 
@@ -262,6 +262,7 @@ def test_an_input_where_plot_draws_is_refused(tmp_path):
     assert snapshot(ws) == before
 
 
+@pytest.mark.slow
 def test_dask_per_sample_folder_clashes(tmp_path):
     """--engine dask --per-sample DIR replaces DIR: no input and no other output inside it."""
     pytest.importorskip("distributed")
@@ -341,6 +342,7 @@ def test_a_failed_compute_creates_and_replaces_nothing(
     assert snapshot(ws) == before
 
 
+@pytest.mark.slow
 def test_a_failed_thresholds_or_compare_writes_nothing(tmp_path, monkeypatch):
     import losscli.cli.compare
     import losscli.render.thresholds
@@ -481,6 +483,7 @@ def test_a_symlinked_output_keeps_its_link_and_writes_its_target(tmp_path):
 # --------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "sig,code,per_sample,delay",
     [
@@ -578,6 +581,7 @@ def test_a_stuck_unwinding_is_ended_by_force_without_litter(tmp_path, monkeypatc
     assert os.listdir(tmp_path) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("existing", [False, True], ids=["new folder", "existing folder"])
 def test_plot_pictures_appear_only_when_the_run_succeeds(tmp_path, monkeypatch, existing):
     pytest.importorskip("matplotlib")

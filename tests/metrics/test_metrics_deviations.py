@@ -107,7 +107,9 @@ def test_ece_confidence_one_stays_in_last_bin_unlike_torchmetrics():
     # torchmetrics bucketizes with right=True against linspace(0, 1, n+1) edges, which puts a
     # confidence of exactly 1.0 in an extra (n+1)-th bin; losscli keeps exactly n bins with the
     # last one closed, [14/15, 1] (Guo et al.'s binning). Saturated sigmoids make this common.
-    golden = json.loads((Path(__file__).parent / "golden" / "metrics_golden.json").read_text())
+    golden = json.loads(
+        (Path(__file__).resolve().parents[1] / "golden" / "metrics_golden.json").read_text()
+    )
     case = next(c for c in golden["cases"] if c["name"] == "binary_saturated")
     acc = ClassificationAccumulator("binary", 2, ece_bins=15)
     y, p = np.array(case["y_true"], dtype=float), np.array(case["y_prob"])

@@ -25,7 +25,7 @@ from click.testing import CliRunner
 
 from losscli.cli import cli
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "sample_data"
 
 
@@ -482,6 +482,7 @@ def test_internal_errors_are_one_line_with_exit_3(monkeypatch):
     )
 
 
+@pytest.mark.slow
 def test_plot_writes_every_picture(tmp_path):
     pytest.importorskip("matplotlib")
     out = tmp_path / "pics" / "run1"

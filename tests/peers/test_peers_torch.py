@@ -26,7 +26,9 @@ from click.testing import CliRunner
 
 from losscli.cli import cli
 
-GOLDEN = json.loads((Path(__file__).parent / "golden" / "peers_torch.json").read_text())
+GOLDEN = json.loads(
+    (Path(__file__).resolve().parents[1] / "golden" / "peers_torch.json").read_text()
+)
 CASES = GOLDEN["cases"]
 RTOL, ATOL = 1e-6, 1e-12
 

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow  # see pyproject's markers; `-m "not slow"` skips it
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _commands() -> list[str]:

@@ -25,7 +25,9 @@ from losscli.metrics import (
     roc_curve,
 )
 
-GOLDEN = json.loads((Path(__file__).parent / "golden" / "metrics_golden.json").read_text())
+GOLDEN = json.loads(
+    (Path(__file__).resolve().parents[1] / "golden" / "metrics_golden.json").read_text()
+)
 
 
 def scenarios():

@@ -18,6 +18,8 @@ from losscli.engine import Evaluation, Options
 from losscli.errors import UsageError
 from losscli.plots import PIXELS, PlotCollector, require_matplotlib, write_plots
 
+pytestmark = pytest.mark.slow  # see pyproject's markers; `-m "not slow"` skips it
+
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 CLASSIFICATION_FILES = [
     "confusion_matrix.png",

@@ -1,7 +1,7 @@
 """Inputs that must not read as data: changed Parquet pages, files reached twice, link loops.
 
 The exact one-line errors for spoilt Parquet files are in the hostile table
-(``tests/test_hostile.py``); here: what still reads (files with and without page checksums),
+(``tests/cli/test_hostile.py``); here: what still reads (files with and without page checksums),
 losscli's own Parquet output carrying checksums, and datasets whose globs or folders reach a
 file twice or run into a symlink loop.
 """

@@ -20,7 +20,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow  # see pyproject's markers; `-m "not slow"` skips it
+
+ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 60
 
 LABELS = np.array([0, 1, 1, 0, 1, 0, 0, 1])

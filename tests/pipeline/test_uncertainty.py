@@ -22,7 +22,7 @@ from losscli.bootstrap import bootstrap
 from losscli.cli import cli
 from losscli.metrics import ClassificationAccumulator
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "sample_data"
 
 
@@ -181,6 +181,7 @@ def test_bootstrap_interval_matches_a_direct_resampling_of_the_rows(tmp_path):
     assert d["ci"]["intervals"]["accuracy"] == pytest.approx([low, high], abs=1e-12)
 
 
+@pytest.mark.slow
 def test_bootstrap_coverage_of_a_known_accuracy():
     """Over 200 synthetic datasets with true accuracy 0.8, the 95% interval covers it ~95%.
 
@@ -290,6 +291,7 @@ def test_compare_fail_if_worse(two_models):
     assert ok.stdout.startswith("name,a,b,delta,ci_low,ci_high,p_value,significant,better\n")
 
 
+@pytest.mark.slow
 def test_compare_refuses_files_with_other_rows(two_models, tmp_path):
     d, *_ = two_models
     df = pd.read_csv(d / "b.csv").iloc[::-1]

@@ -20,7 +20,7 @@ from losscli import errors
 from losscli.cli import EXIT_BROKEN_PIPE, cli
 from losscli.losses import PARAMS, REGISTRY
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DOC = (ROOT / "docs" / "CONTRACTS.md").read_text(encoding="utf-8")
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 DATA = ROOT / "sample_data"

@@ -463,7 +463,7 @@ def test_python_api_checks_thresholds_too(value, message):
 
 
 def test_a_threshold_file_from_thresholds_round_trips(tmp_path):
-    root = Path(__file__).resolve().parents[1] / "sample_data"
+    root = Path(__file__).resolve().parents[2] / "sample_data"
     out = tmp_path / "t.json"
     r = CliRunner().invoke(
         cli, ["thresholds", str(root / "breast_cancer.csv"), "--write", str(out)]

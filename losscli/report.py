@@ -88,6 +88,7 @@ class Report:
     ci: dict[str, Any] | None = None  # --bootstrap: level, n_boot, method, seed, intervals
     group_by: str | None = None  # --group-by: the column
     groups: dict[str, dict[str, Any]] | None = None  # its value -> that slice's report
+    per_output: list[dict[str, Any]] = field(default_factory=list)  # regression, per output
 
     def value(self, name: str) -> float | None:
         """Look up a flat metric or loss name (``losses.ce`` / ``metrics.f1`` also work).
@@ -160,6 +161,7 @@ class Report:
             "loss_stats": self.loss_stats,
             "metrics": self.metrics,
             "per_class": self.per_class,
+            "per_output": self.per_output,
             "confusion_matrix": self.confusion_matrix,
             "warnings": self.warnings,
             "inputs": self.inputs,

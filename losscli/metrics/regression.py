@@ -1,10 +1,15 @@
-"""``RegressionAccumulator``: mergeable MSE, RMSE, MAE, R^2, MAPE and max error.
+"""``RegressionAccumulator``: mergeable MSE, RMSE, MAE, R^2, MAPE, explained variance, RMSLE,
+median absolute error and max error.
 
 Per output k the accumulator keeps weighted sums (``W``, ``sum w e^2``, ``sum w |e|``,
-``sum w |e| / max(|y|, eps)``) and the weighted mean and M2 of ``y_true`` merged with Chan et
-al.'s pairwise update (``M2 = M2_a + M2_b + d^2 W_a W_b / W``), never
-``sum(y^2) - sum(y)^2 / n``. Metrics over K outputs are the plain mean over outputs, as
-scikit-learn's ``multioutput="uniform_average"``; RMSE is the mean of the per-output RMSEs.
+``sum w |e| / max(|y|, eps)``, ``sum w (log1p(y_hat) - log1p(y))^2``) and the weighted mean
+and M2 of ``y_true`` and of the error ``e`` merged with Chan et al.'s pairwise update
+(``M2 = M2_a + M2_b + d^2 W_a W_b / W``), never ``sum(y^2) - sum(y)^2 / n``. The median
+absolute error needs every ``|e|``: the accumulator keeps them (float32 where exact, else
+float64, plus the weights), 4 to 8 bytes a row and output. Metrics over K outputs are the plain
+mean over outputs, as scikit-learn's ``multioutput="uniform_average"`` (RMSE and RMSLE: the
+mean of the per-output values); ``r2_variance_weighted`` is scikit-learn's
+``multioutput="variance_weighted"``.
 
 Deliberate differences from scikit-learn:
 
@@ -15,6 +20,10 @@ Deliberate differences from scikit-learn:
 - R^2 from fewer than two rows is None (scikit-learn: NaN plus a warning).
 - ``max_error`` is the largest ``|y - y_hat|`` over all rows and outputs (scikit-learn takes a
   single output only and no weights; weights do not apply to it here either).
+- ``rmsle`` of an output with a target or prediction at or below -1 (any row, as scikit-learn
+  checks) is None with a warning; scikit-learn raises ``ValueError`` for the whole call.
+- ``explained_variance`` of a constant ``y_true`` follows R^2's rule above (``force_finite``),
+  and a constant error (over rows of positive weight) has a numerator of exactly 0.
 """
 
 from __future__ import annotations
@@ -34,7 +43,9 @@ __all__ = [
     "RegressionAccumulator",
     "RegressionChunk",
     "RegressionTotals",
+    "MedianChunk",
     "MAPE_EPS",
+    "weighted_median",
     "regression_metrics",
     "regression_resample",
 ]
@@ -50,8 +61,20 @@ class RegressionChunk(NamedTuple):
     weights: np.ndarray | None
 
 
+class MedianChunk(NamedTuple):
+    """One chunk's absolute errors (N, K) (float32 if exact) and weights (N,) or None."""
+
+    abs_err: np.ndarray
+    weights: np.ndarray | None
+
+
 class RegressionTotals(NamedTuple):
-    """Per-output sums the regression metrics are computed from, each float64 (K,)."""
+    """Per-output sums the regression metrics are computed from, each float64 (K,).
+
+    ``em2`` is ``sum w (e - mean e)^2`` (0 when ``e`` is constant), ``ssle`` the squared log
+    errors, ``lmin`` the least ``min(y, y_hat)`` (RMSLE needs it above -1), ``median`` the
+    weighted median of ``|e|``.
+    """
 
     w: np.ndarray
     sse: np.ndarray
@@ -61,6 +84,10 @@ class RegressionTotals(NamedTuple):
     ymin: np.ndarray
     ymax: np.ndarray
     max_err: np.ndarray
+    em2: np.ndarray
+    ssle: np.ndarray
+    lmin: np.ndarray
+    median: np.ndarray
 
 
 class RegressionAccumulator:
@@ -85,12 +112,14 @@ class RegressionAccumulator:
     def __init__(self, keep_rows: bool = False) -> None:
         self.keep_rows = bool(keep_rows)
         self._chunks: list[RegressionChunk] = []
+        self._abs_errs: list[MedianChunk] = []
         self._rows_cache: Any = None
         self.n_outputs: int | None = None
         self.n_rows = 0
         self.weighted = False
         self.sums = Sums.zeros(REGRESSION_SUMS, Dims("regression", 0))
         self._shift = np.zeros(0)
+        self._eshift = np.zeros(0)
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickle / deep-copy state without the resample cache (rebuilt on demand)."""
@@ -98,11 +127,12 @@ class RegressionAccumulator:
         state["_rows_cache"] = None
         return state
 
-    def _init(self, k: int, shift: np.ndarray) -> None:
+    def _init(self, k: int, shift: np.ndarray, eshift: np.ndarray) -> None:
         self.n_outputs = k
-        # moments are kept for y - shift (the first row seen): means near zero keep the
-        # Chan merge's difference of means precise when |mean| >> spread
+        # moments are kept for y - shift and e - eshift (the first row seen): means near zero
+        # keep the Chan merge's difference of means precise when |mean| >> spread
         self._shift = np.asarray(shift, dtype=np.float64).copy()
+        self._eshift = np.asarray(eshift, dtype=np.float64).copy()
         self.sums = Sums.zeros(REGRESSION_SUMS, Dims("regression", k))
 
     def update(
@@ -153,41 +183,60 @@ class RegressionAccumulator:
         if self.n_outputs is None:
             if n == 0:
                 return
-            self._init(k, yt[0])
+            self._init(k, yt[0], yp[0] - yt[0])
         if n == 0:
             return
         self.n_rows += n
+        kept_w = None if sample_weight is None else compact_floats(w)
         if self.keep_rows:
-            kept_w = None if sample_weight is None else compact_floats(w)
             self._chunks.append(RegressionChunk(compact_floats(yt), compact_floats(yp), kept_w))
             self._rows_cache = None
         err = yp - yt
         abs_err = np.abs(err)
+        self._abs_errs.append(MedianChunk(compact_floats(abs_err), kept_w))
         sums = self.sums
         sums.sse += w @ (err**2)
         sums.sae += w @ abs_err
         sums.sape += w @ (abs_err / np.maximum(np.abs(yt), MAPE_EPS))
+        sums.ssle += w @ squared_log_errors(yt, yp)
+        sums.lmin = np.minimum(sums.lmin, np.minimum(yt, yp).min(axis=0))
         sums.max_err = np.maximum(sums.max_err, abs_err.max(axis=0))
         live = w > 0
         if live.any():
             sums.ymin = np.minimum(sums.ymin, yt[live].min(axis=0))
             sums.ymax = np.maximum(sums.ymax, yt[live].max(axis=0))
+            sums.emin = np.minimum(sums.emin, err[live].min(axis=0))
+            sums.emax = np.maximum(sums.emax, err[live].max(axis=0))
         wc = float(w.sum())
         if wc > 0:
             ys = yt - self._shift
+            es = err - self._eshift
             mean_c = (w @ ys) / wc
+            emean_c = (w @ es) / wc
             m2_c = w @ ((ys - mean_c) ** 2)
-            self._combine(np.full(k, wc), mean_c, m2_c)
+            em2_c = w @ ((es - emean_c) ** 2)
+            self._combine(np.full(k, wc), (mean_c, m2_c), (emean_c, em2_c))
 
-    def _combine(self, wb: np.ndarray, mean_b: np.ndarray, m2_b: np.ndarray) -> None:
-        """Chan et al. pairwise merge of (weight, mean, M2) into the running moments."""
+    def _combine(
+        self,
+        wb: np.ndarray,
+        y_moments: tuple[np.ndarray, np.ndarray],
+        e_moments: tuple[np.ndarray, np.ndarray],
+    ) -> None:
+        """Chan et al. pairwise merge of (weight, mean, M2) of y and of e into the running ones."""
         sums = self.sums
         wa = sums.w
         total = wa + wb
         safe = np.where(total > 0, total, 1.0)
-        delta = mean_b - sums.mean
-        sums.mean = np.where(total > 0, sums.mean + delta * wb / safe, sums.mean)
-        sums.m2 = sums.m2 + m2_b + np.where(total > 0, delta**2 * wa * wb / safe, 0.0)
+        for mean_name, m2_name, (mean_b, m2_b) in (
+            ("mean", "m2", y_moments),
+            ("emean", "em2", e_moments),
+        ):
+            mean_a = getattr(sums, mean_name)
+            delta = mean_b - mean_a
+            setattr(sums, mean_name, np.where(total > 0, mean_a + delta * wb / safe, mean_a))
+            m2 = getattr(sums, m2_name) + m2_b + np.where(total > 0, delta**2 * wa * wb / safe, 0.0)
+            setattr(sums, m2_name, m2)
         sums.w = total
 
     def merge(self, other: RegressionAccumulator) -> RegressionAccumulator:
@@ -218,18 +267,23 @@ class RegressionAccumulator:
         if other.n_outputs is None:
             return self
         if self.n_outputs is None:
-            self._init(other.n_outputs, other._shift)
+            self._init(other.n_outputs, other._shift, other._eshift)
         elif self.n_outputs != other.n_outputs:
             raise ValueError(
                 f"cannot merge regression accumulators with {self.n_outputs} and "
                 f"{other.n_outputs} outputs"
             )
         self._chunks.extend(other._chunks)
+        self._abs_errs.extend(other._abs_errs)
         self._rows_cache = None
         self.n_rows += other.n_rows
         self.weighted = self.weighted or other.weighted
         theirs = other.sums
-        self._combine(theirs.w, theirs.mean + (other._shift - self._shift), theirs.m2)
+        self._combine(
+            theirs.w,
+            (theirs.mean + (other._shift - self._shift), theirs.m2),
+            (theirs.emean + (other._eshift - self._eshift), theirs.em2),
+        )
         self.sums.merge(theirs)  # the add / min / max sums (the moments merged just above)
         return self
 
@@ -249,8 +303,33 @@ class RegressionAccumulator:
         s = self.sums
         if self.n_outputs is None or not np.any(s.w > 0):
             return regression_metrics(None, n_rows=self.n_rows)
-        totals = RegressionTotals(s.w, s.sse, s.sae, s.sape, s.m2, s.ymin, s.ymax, s.max_err)
+        median = self._median_abs_error()
+        totals = RegressionTotals(
+            s.w,
+            s.sse,
+            s.sae,
+            s.sape,
+            s.m2,
+            s.ymin,
+            s.ymax,
+            s.max_err,
+            np.where(s.emin == s.emax, 0.0, s.em2),
+            s.ssle,
+            s.lmin,
+            median,
+        )
         return regression_metrics(totals, n_rows=self.n_rows)
+
+    def _median_abs_error(self) -> np.ndarray:
+        """The weighted median of ``|e|`` per output, from the kept absolute errors."""
+        chunks = self._abs_errs
+        abs_err = np.concatenate([ch.abs_err for ch in chunks]).astype(np.float64, copy=False)
+        weights = None
+        if any(ch.weights is not None for ch in chunks):
+            weights = np.concatenate(
+                [np.ones(len(ch.abs_err)) if ch.weights is None else ch.weights for ch in chunks]
+            ).astype(np.float64, copy=False)
+        return np.array([weighted_median(abs_err[:, j], weights) for j in range(abs_err.shape[1])])
 
     # -- resampling ------------------------------------------------------------------------
 
@@ -315,8 +394,43 @@ class RegressionAccumulator:
         return rows
 
 
+REGRESSION_NAMES: tuple[str, ...] = (
+    "mse",
+    "rmse",
+    "mae",
+    "r2",
+    "r2_variance_weighted",
+    "explained_variance",
+    "mape",
+    "rmsle",
+    "median_absolute_error",
+    "max_error",
+)
+"""The flat regression metrics, in report order."""
+
+PER_OUTPUT_NAMES: tuple[str, ...] = (
+    "mse",
+    "rmse",
+    "mae",
+    "r2",
+    "explained_variance",
+    "mape",
+    "rmsle",
+    "median_absolute_error",
+    "max_error",
+)
+"""The fields of a ``per_output`` row."""
+
+
 def regression_metrics(state: RegressionTotals | None, n_rows: float = 0) -> MetricsResult:
     """Regression metrics from per-output sums (shared by ``result()`` and ``resample``).
+
+    Per output: ``mse = sse / W``, ``rmse = sqrt(mse)``, ``mae = sae / W``,
+    ``r2 = 1 - sse / M2_y``, ``explained_variance = 1 - M2_e / M2_y``, ``mape = sape / W``,
+    ``rmsle = sqrt(ssle / W)``, ``median_absolute_error`` = the weighted median of ``|e|``
+    (scikit-learn's averaged weighted percentile). Flat values are the mean over outputs;
+    ``r2_variance_weighted = sum_k M2_y,k r2_k / sum_k M2_y,k`` (the uniform mean when every
+    output is constant); ``max_error`` the largest over outputs.
 
     Args:
         state: the per-output :class:`RegressionTotals`, or None when there is no row with
@@ -327,15 +441,17 @@ def regression_metrics(state: RegressionTotals | None, n_rows: float = 0) -> Met
         A :class:`MetricsResult` (``metrics``, ``per_output``, ``warnings``).
 
     >>> one = np.array([1.0])  # W 2, sse 1, sae 1, sape 1, M2 2, y in [0, 2], max error 1
-    >>> state = RegressionTotals(2 * one, one, one, one, 2 * one, 0 * one, 2 * one, one)
-    >>> regression_metrics(state, n_rows=2).metrics["r2"]
-    0.5
+    >>> state = RegressionTotals(
+    ...     2 * one, one, one, one, 2 * one, 0 * one, 2 * one, one, 0.5 * one, one, 0 * one, one
+    ... )
+    >>> m = regression_metrics(state, n_rows=2).metrics
+    >>> m["r2"], m["explained_variance"], m["rmsle"]
+    (0.5, 0.75, 0.7071067811865476)
     """
-    names = ("mse", "rmse", "mae", "r2", "mape", "max_error")
     warnings: list[str] = []
     if state is None:
         return MetricsResult(
-            metrics=dict.fromkeys(names),
+            metrics=dict.fromkeys(REGRESSION_NAMES),
             warnings=[
                 "no samples (or only zero-weight samples) were given; every metric is undefined."
             ],
@@ -344,47 +460,56 @@ def regression_metrics(state: RegressionTotals | None, n_rows: float = 0) -> Met
             ece_bins=0,
         )
     w, sse, sae, sape, m2 = state.w, state.sse, state.sae, state.sape, state.m2
-    ymin, ymax, max_err = state.ymin, state.ymax, state.max_err
     n_outputs = w.shape[0]
     safe = np.where(w > 0, w, 1.0)
     mse = np.where(w > 0, sse / safe, np.nan)
     rmse = np.sqrt(mse)
     mae = np.where(w > 0, sae / safe, np.nan)
     mape = np.where(w > 0, sape / safe, np.nan)
-    constant = ymin == ymax
+    constant = state.ymin == state.ymax
     den = np.where(constant, 0.0, m2)
-    num = sse
-    r2 = np.where(num == 0, 1.0, np.where(den == 0, 0.0, 1.0 - num / np.where(den == 0, 1, den)))
+    r2 = _explained_fraction(sse, den)
+    ev = _explained_fraction(state.em2, den)
+    log_ok = state.lmin > -1
+    rmsle = np.where((w > 0) & log_ok, np.sqrt(state.ssle / safe), np.nan)
     if n_rows < 2:
         r2 = np.full_like(r2, np.nan)
-        warnings.append("r2 is undefined with fewer than two samples; reported as null.")
-    elif np.any(constant & (num != 0)):
-        outs = ", ".join(str(i) for i in np.flatnonzero(constant & (num != 0)))
+        ev = np.full_like(ev, np.nan)
+        warnings.append(
+            "r2 and explained_variance are undefined with fewer than two samples; reported as null."
+        )
+    elif np.any(constant & (sse != 0)):
+        outs = ", ".join(str(i) for i in np.flatnonzero(constant & (sse != 0)))
         warnings.append(
             f"r2 is undefined for output {outs} (y_true is constant); set to 0 as "
             "scikit-learn does."
         )
+    if not log_ok.all():
+        outs = ", ".join(str(i) for i in np.flatnonzero(~log_ok))
+        warnings.append(
+            f"rmsle is undefined for output {outs}: a target or prediction is at or below -1 "
+            "(log1p needs values above -1); reported as null."
+        )
+    per = {
+        "mse": mse,
+        "rmse": rmse,
+        "mae": mae,
+        "r2": r2,
+        "explained_variance": ev,
+        "mape": mape,
+        "rmsle": rmsle,
+        "median_absolute_error": state.median,
+        "max_error": state.max_err,
+    }
     per_output = [
-        {
-            "mse": to_float_or_none(mse[i]),
-            "rmse": to_float_or_none(rmse[i]),
-            "mae": to_float_or_none(mae[i]),
-            "r2": to_float_or_none(r2[i]),
-            "mape": to_float_or_none(mape[i]),
-            "max_error": to_float_or_none(max_err[i]),
-        }
+        {name: to_float_or_none(per[name][i]) for name in PER_OUTPUT_NAMES}
         for i in range(n_outputs)
     ]
-    metrics = {
-        "mse": _mean(mse),
-        "rmse": _mean(rmse),
-        "mae": _mean(mae),
-        "r2": _mean(r2),
-        "mape": _mean(mape),
-        "max_error": to_float_or_none(max_err.max()),
-    }
+    metrics = {name: _mean(per[name]) for name in REGRESSION_NAMES if name in per}
+    metrics["r2_variance_weighted"] = _variance_weighted(r2, den)
+    metrics["max_error"] = to_float_or_none(state.max_err.max())
     return MetricsResult(
-        metrics=metrics,
+        metrics={name: metrics[name] for name in REGRESSION_NAMES},
         warnings=warnings,
         task="regression",
         n_samples=int(n_rows),
@@ -394,12 +519,98 @@ def regression_metrics(state: RegressionTotals | None, n_rows: float = 0) -> Met
     )
 
 
+def _explained_fraction(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """``1 - num / den`` with scikit-learn's ``force_finite`` (num 0: 1; else den 0: 0)."""
+    ratio = num / np.where(den == 0, 1.0, den)
+    return np.where(num == 0, 1.0, np.where(den == 0, 0.0, 1.0 - ratio))
+
+
+def _variance_weighted(r2: np.ndarray, den: np.ndarray) -> float | None:
+    """scikit-learn's ``multioutput="variance_weighted"``: R^2 averaged with weights M2_y."""
+    if np.isnan(r2).any():
+        return None
+    if not np.any(den != 0):
+        return _mean(r2)
+    return to_float_or_none(float(np.average(r2, weights=den)))
+
+
+def squared_log_errors(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    """``(log1p(y_pred) - log1p(y_true))^2`` per element, 0 where either is at or below -1.
+
+    Args:
+        y_true: float (N, K) targets.
+        y_pred: float (N, K) predictions.
+
+    Returns:
+        float64 (N, K).
+
+    >>> squared_log_errors(np.array([[0.0], [-2.0]]), np.array([[np.e - 1], [0.0]])).ravel()
+    array([1., 0.])
+    """
+    ok = (y_true > -1) & (y_pred > -1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        d = np.log1p(np.where(ok, y_pred, 0.0)) - np.log1p(np.where(ok, y_true, 0.0))
+    return d * d
+
+
+def weighted_median(
+    values: np.ndarray, weights: np.ndarray | None = None, order: np.ndarray | None = None
+) -> float:
+    """The weighted median as scikit-learn's ``median_absolute_error`` takes it.
+
+    Unweighted: ``np.median``. Weighted (scikit-learn's ``_weighted_percentile(...,
+    average=True)`` at 50%, Hyndman and Fan's averaged inverted CDF): with the values
+    sorted and ``F`` the cumulative weights, ``i`` is the first index with
+    ``F_i >= F_N / 2``; the median is ``v_i`` when ``F_i - F_N / 2 > eps``, else the mean of
+    ``v_i`` and the next value of positive weight.
+
+    Args:
+        values: float (N,).
+        weights: non-negative (N,), or None.
+        order: ``argsort(values)`` if already known (the bootstrap reuses it).
+
+    Returns:
+        The median; NaN when there is no value or no positive weight.
+
+    >>> weighted_median(np.array([3.0, 1.0, 2.0, 4.0]))
+    2.5
+    >>> weighted_median(np.array([1.0, 2.0, 3.0]), np.array([1.0, 1.0, 2.0]))
+    2.5
+    >>> weighted_median(np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.0, 3.0]))
+    3.0
+    """
+    n = values.shape[0]
+    if n == 0:
+        return float("nan")
+    if weights is None:
+        return float(np.median(values))
+    if order is None:
+        order = np.argsort(values, kind="stable")
+    v = values[order]
+    w = weights[order]
+    cdf = np.cumsum(w)
+    total = cdf[-1]
+    if not total > 0:
+        return float("nan")
+    target = 0.5 * total
+    i = min(int(np.searchsorted(cdf, target)), n - 1)
+    if cdf[i] - target > np.finfo(np.float64).eps:
+        return float(v[i])
+    j = min(i + 1, n - 1)
+    if w[j] == 0:
+        j = int(np.searchsorted(cdf, cdf[i], side="right"))
+        if j > n - 1:
+            j = i
+    return float((v[i] + v[j]) / 2)
+
+
 class RegressionRows:
     """The per-row terms of a RegressionAccumulator's kept rows, built once.
 
     ``terms`` is (layout.width, N) in the order of
     :data:`~losscli.metrics.state.REGRESSION_TERMS`: ones (the total weight), then per output
-    ``e^2``, ``|e|``, ``|e| / max(|y|, eps)`` and ``y - centre``.
+    ``e^2``, ``|e|``, ``|e| / max(|y|, eps)``, ``y - centre``, ``e - centre_e`` and the squared
+    log error. ``abs_err`` is (N, K) with ``order`` its per-output argsort (for the median).
     """
 
     def __init__(self, acc: RegressionAccumulator) -> None:
@@ -412,6 +623,7 @@ class RegressionRows:
         total = ww.sum()
         # the centre of y_true for the per-resample mean: close to every resample's mean
         self.centre = (ww @ yt) / total if total > 0 else np.zeros(yt.shape[1])
+        self.ecentre = (ww @ err) / total if total > 0 else np.zeros(yt.shape[1])
         self.layout = TermLayout(REGRESSION_TERMS, Dims("regression", yt.shape[1]), None)
         cols = {
             "w": np.ones((1, self.n)),
@@ -419,10 +631,16 @@ class RegressionRows:
             "sae": abs_err.T,
             "sape": (abs_err / np.maximum(np.abs(yt), MAPE_EPS)).T,
             "dev": (yt - self.centre).T,
+            "edev": (err - self.ecentre).T,
+            "ssle": squared_log_errors(yt, yp).T,
         }
         self.terms = np.vstack([cols[t.name] for t in self.layout.terms])
         self.y = np.asfortranarray(yt)  # columns contiguous for the per-output passes
+        self.err = np.asfortranarray(err)
+        self.abs_err = np.asfortranarray(abs_err)
+        self.order = [np.argsort(abs_err[:, j], kind="stable") for j in range(yt.shape[1])]
         self.row_max_err = abs_err.max(axis=1) if self.n else np.zeros(0)
+        self.row_lmin = np.minimum(yt, yp) if self.n else np.zeros((0, yt.shape[1]))
 
 
 def regression_resample(
@@ -431,9 +649,11 @@ def regression_resample(
     """The metrics dict of each resample (``RegressionAccumulator.resample``'s work).
 
     Resample b: ``v = counts[b] * w``; ``[W, sse, sae, sape, sum v (y - centre)] = terms @ v``
-    per output; the mean ``centre + sum v (y - centre) / W``; ``M2 = sum v (y - mean)^2``
-    directly; ``ymin`` / ``ymax`` over rows with ``v > 0``; ``max_error`` over rows with
-    ``counts > 0``.
+    per output (and ``sum v (e - centre_e)``, the squared log errors); the mean
+    ``centre + sum v (y - centre) / W``; ``M2 = sum v (y - mean)^2`` and the error's M2
+    directly; ``ymin`` / ``ymax`` over rows with ``v > 0``; ``max_error`` and RMSLE's domain
+    over rows with ``counts > 0``; the median of ``|e|`` weighted by ``v`` over the sort made
+    once.
 
     Args:
         acc: an accumulator built with ``keep_rows=True``.
@@ -464,19 +684,42 @@ def regression_resample(
             continue
         sse, sae, sape, dev = d[at["sse"]], d[at["sae"]], d[at["sape"]], d[at["dev"]]
         mean = rows.centre + dev / wt
+        emean = rows.ecentre + d[at["edev"]] / wt
         live = v > 0
+        seen = row > 0
         m2 = np.empty(k)
+        em2 = np.empty(k)
         ymin = np.empty(k)
         ymax = np.empty(k)
+        lmin = np.empty(k)
+        median = np.empty(k)
         for j in range(k):
             col = rows.y[:, j]
             dy = col - mean[j]
             m2[j] = float(v @ (dy * dy))
+            ecol = rows.err[:, j]
+            de = ecol - emean[j]
+            emin = np.min(ecol, where=live, initial=np.inf)
+            emax = np.max(ecol, where=live, initial=-np.inf)
+            em2[j] = 0.0 if emin == emax else float(v @ (de * de))
             ymin[j] = np.min(col, where=live, initial=np.inf)
             ymax[j] = np.max(col, where=live, initial=-np.inf)
-        max_err = float(np.max(rows.row_max_err, where=row > 0, initial=0.0))
+            lmin[j] = np.min(rows.row_lmin[:, j], where=seen, initial=np.inf)
+            median[j] = weighted_median(rows.abs_err[:, j], v, rows.order[j])
+        max_err = float(np.max(rows.row_max_err, where=seen, initial=0.0))
         totals = RegressionTotals(
-            np.full(k, wt), sse, sae, sape, m2, ymin, ymax, np.full(k, max_err)
+            np.full(k, wt),
+            sse,
+            sae,
+            sape,
+            m2,
+            ymin,
+            ymax,
+            np.full(k, max_err),
+            em2,
+            d[at["ssle"]],
+            lmin,
+            median,
         )
         res = regression_metrics(
             totals,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -28,7 +29,8 @@ class MetricsResult:
         n_ap_excluded: classes left out of ``average_precision_macro``.
         calibration: the ECE bins, each ``{lower, upper, weight, confidence, accuracy}``
             (a reliability diagram's data).
-        per_output: regression only: per-output ``{mse, rmse, mae, r2, mape, max_error}``.
+        per_output: regression only: one dict per output with the fields of
+            :data:`losscli.metrics.catalog.PER_OUTPUT_FIELDS`.
         auc_bins: the number of bins when ROC AUC and AP were binned, else None.
         ranking_error_bound: binned only: the largest possible difference between each
             reported ranking metric (``roc_auc`` / ``average_precision`` or their ``_macro``)
@@ -61,3 +63,16 @@ class MetricsResult:
         15
         """
         return asdict(self)
+
+    def named_outputs(self, names: Sequence[str]) -> list[dict[str, Any]]:
+        """The ``per_output`` rows, each led by ``output``: its name (the label column's).
+
+        Names that do not match the outputs one to one are replaced by ``0..K-1``.
+
+        >>> m = MetricsResult(metrics={}, per_output=[{"mse": 1.0}, {"mse": 2.0}])
+        >>> m.named_outputs(["a", "b"])
+        [{'output': 'a', 'mse': 1.0}, {'output': 'b', 'mse': 2.0}]
+        """
+        rows = self.per_output
+        labels = list(names) if len(names) == len(rows) else [str(i) for i in range(len(rows))]
+        return [{"output": str(name), **row} for name, row in zip(labels, rows)]

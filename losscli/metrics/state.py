@@ -151,6 +151,14 @@ REGRESSION_SUMS: tuple[SumSpec, ...] = (
     SumSpec("ymin", "K", merge="min", resample="direct", init=np.inf, doc="min y (w > 0)"),
     SumSpec("ymax", "K", merge="max", resample="direct", init=-np.inf, doc="max y (w > 0)"),
     SumSpec("max_err", "K", merge="max", resample="direct", doc="max |e| over rows"),
+    SumSpec("emean", "K", merge="moments", resample="derived", doc="weighted mean of e - eshift"),
+    SumSpec("em2", "K", merge="moments", resample="direct", doc="sum w (e - mean e)^2"),
+    SumSpec("emin", "K", merge="min", resample="direct", init=np.inf, doc="min e (w > 0)"),
+    SumSpec("emax", "K", merge="max", resample="direct", init=-np.inf, doc="max e (w > 0)"),
+    SumSpec("ssle", "K", doc="sum w (log1p(y_hat) - log1p(y))^2 (rows with both > -1)"),
+    SumSpec(
+        "lmin", "K", merge="min", resample="direct", init=np.inf, doc="min(y, y_hat) over rows"
+    ),
 )
 
 
@@ -193,8 +201,11 @@ REGRESSION_TERMS: tuple[TermSpec, ...] = (
     TermSpec("sae", "K", tasks=("regression",)),
     TermSpec("sape", "K", tasks=("regression",)),
     TermSpec("dev", "K", tasks=("regression",)),
+    TermSpec("edev", "K", tasks=("regression",)),
+    TermSpec("ssle", "K", tasks=("regression",)),
 )
-"""The dense per-row terms of a regression resample (``dev``: ``y - centre``, for the mean)."""
+"""The dense per-row terms of a regression resample (``dev``: ``y - centre``, for the mean;
+``edev``: ``e - centre_e``, for the mean error of the explained variance)."""
 
 
 class Sums:

@@ -4,7 +4,7 @@ a column, updated chunk by chunk with that slice's rows, and one report section 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -115,6 +115,7 @@ def group_reports(
     *,
     column: str | None,
     min_group_size: int,
+    outputs: Sequence[str] = (),
 ) -> dict[str, dict[str, Any]]:
     """One report section per slice, in the natural order of their keys.
 
@@ -125,10 +126,11 @@ def group_reports(
             ``min_group_size`` evaluated rows.
         column: the ``--group-by`` column (for that warning).
         min_group_size: ``--min-group-size``.
+        outputs: the regression outputs' (label columns') names, for ``per_output``.
 
     Returns:
         ``{key: {"n_samples", "n_evaluated", "n_ignored", "losses", "loss_stats", "metrics",
-        "per_class", "confusion_matrix", "warnings"}}``.
+        "per_class", "per_output", "confusion_matrix", "warnings"}}``.
     """
     out: dict[str, dict[str, Any]] = {}
     small: list[str] = []
@@ -143,6 +145,7 @@ def group_reports(
             "loss_stats": stats,
             "metrics": dict(mres.metrics),
             "per_class": list(mres.per_class),
+            "per_output": mres.named_outputs(outputs),
             "confusion_matrix": mres.confusion_matrix,
             "warnings": group_warnings,
         }

@@ -293,6 +293,7 @@ def build_report(
             all_warnings,
             column=cols.group,
             min_group_size=opts.min_group_size,
+            outputs=cols.label,
         )
     ci = None
     if opts.bootstrap:
@@ -318,6 +319,7 @@ def build_report(
         loss_stats=stats,
         metrics=dict(mres.metrics),
         per_class=list(mres.per_class),
+        per_output=mres.named_outputs(cols.label),
         confusion_matrix=mres.confusion_matrix,
         warnings=all_warnings,
         inputs=report_inputs(predictions, labels, cols, plan),

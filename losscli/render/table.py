@@ -121,6 +121,17 @@ def to_table(
         console.print(t)
         console.print()
 
+    if len(d.get("per_output") or []) > 1:
+        keys = [k for k in d["per_output"][0] if k != "output"]
+        t = Table(title="Per output", title_justify="left", show_edge=False)
+        t.add_column("output")
+        for k in keys:
+            t.add_column(k, justify="right")
+        for row in d["per_output"]:
+            t.add_row(str(row["output"]), *[fmt_num(row.get(k), 4) for k in keys])
+        console.print(t)
+        console.print()
+
     cm = d.get("confusion_matrix")
     if cm and d["task"] != "multilabel":
         classes = d["classes"]

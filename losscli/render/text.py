@@ -40,7 +40,8 @@ def to_csv(d: dict[str, Any]) -> str:
     """The report in long form: one ``section,name,class,value`` row per number.
 
     Sections: ``info``, ``loss``, ``loss_stats`` (name ``ce.std`` ...), ``metric``,
-    ``per_class`` (name is the statistic, class the class), ``confusion`` (class is the true
+    ``per_class`` (name is the statistic, class the class), ``per_output`` (regression: class
+    is the output), ``confusion`` (class is the true
     class, name the predicted one), ``ci`` (``--bootstrap``: name ``f1.low``/``f1.high``),
     ``group``/``group_loss``/``group_metric`` (``--group-by``: class is the slice),
     ``warning``. Full float precision; empty for undefined.
@@ -63,6 +64,10 @@ def to_csv(d: dict[str, Any]) -> str:
         for stat, value in row.items():
             if stat != "class":
                 w.writerow(["per_class", stat, row["class"], _csv_value(value)])
+    for row in d.get("per_output") or []:
+        for stat, value in row.items():
+            if stat != "output":
+                w.writerow(["per_output", stat, row["output"], _csv_value(value)])
     cm = d.get("confusion_matrix")
     classes = d.get("classes") or []
     if cm and d["task"] != "multilabel":
@@ -152,6 +157,10 @@ def to_markdown(d: dict[str, Any]) -> str:
         keys = [k for k in d["per_class"][0] if k != "class"]
         rows = [[r["class"], *[r.get(k) for k in keys]] for r in d["per_class"]]
         out += ["### Per class", "", _md_table(["class", *keys], rows), ""]
+    if len(d.get("per_output") or []) > 1:
+        keys = [k for k in d["per_output"][0] if k != "output"]
+        rows = [[r["output"], *[r.get(k) for k in keys]] for r in d["per_output"]]
+        out += ["### Per output", "", _md_table(["output", *keys], rows), ""]
     cm = d.get("confusion_matrix")
     if cm and d["task"] != "multilabel":
         classes = d["classes"]

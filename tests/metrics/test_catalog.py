@@ -136,6 +136,8 @@ def test_direction_of_each_kind():
         "rmse",
         "mae",
         "mape",
+        "rmsle",
+        "median_absolute_error",
         "max_error",
     }
     assert catalog.headline() == [

@@ -10,7 +10,7 @@ from sklearn import metrics as skm
 
 from losscli.errors import InputError
 from losscli.metrics import RegressionAccumulator
-from losscli.metrics.regression import REGRESSION_NAMES
+from losscli.metrics.regression_formulas import REGRESSION_NAMES
 
 TOL = 1e-12
 

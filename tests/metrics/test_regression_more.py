@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sklearn import metrics as skm
 
 from losscli.metrics import RegressionAccumulator
-from losscli.metrics.regression import weighted_median
+from losscli.metrics.regression_formulas import weighted_median
 
 TOL = 1e-12
 

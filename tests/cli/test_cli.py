@@ -21,22 +21,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import sklearn.metrics as skm
-from click.testing import CliRunner
-
-from losscli.cli import cli
+from helpers import assert_refused, invoke
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "sample_data"
 
 
-def run(*args, input=None):
-    return CliRunner().invoke(
-        cli, [str(a) for a in args], input=input, catch_exceptions=False, prog_name="losscli"
-    )
-
-
 def run_json(*args, input=None):
-    r = run("compute", *args, input=input)
+    r = invoke("compute", *args, input=input)
     assert r.exit_code == 0, r.stderr
     return json.loads(r.stdout)
 
@@ -211,7 +203,7 @@ def test_stdin_is_sniffed(tmp_path):
     buf = io.BytesIO()
     np.save(buf, np.array([[0.1, 0.9], [0.8, 0.2]]))
     np.save(tmp_path / "y.npy", np.array([1, 0]))
-    r = CliRunner().invoke(cli, ["compute", "-", str(tmp_path / "y.npy")], input=buf.getvalue())
+    r = invoke("compute", "-", tmp_path / "y.npy", input=buf.getvalue())
     assert r.exit_code == 0, r.stderr
     assert json.loads(r.stdout)["task"] == "binary"
 
@@ -235,21 +227,21 @@ def test_id_join_reorders_labels(tmp_path):
 
 def test_csv_markdown_and_table_formats():
     f = SAMPLES / "breast_cancer.csv"
-    r = run("compute", f, "--format", "csv")
+    r = invoke("compute", f, "--format", "csv")
     assert r.exit_code == 0
     lines = r.stdout.splitlines()
     assert lines[0] == "section,name,class,value"
     assert "loss,bce,,0.10687054387500448" in lines
-    r = run("compute", f, "--format", "markdown")
+    r = invoke("compute", f, "--format", "markdown")
     assert "### Metrics" in r.stdout and "| roc_auc |" in r.stdout
-    r = run("compute", f, "--format", "table")
+    r = invoke("compute", f, "--format", "table")
     assert "Confusion matrix" in r.stdout and "\x1b[" not in r.stdout  # no colour in a pipe
 
 
 def test_per_sample_file_and_stdout(tmp_path):
     f = SAMPLES / "digits_logits.csv"
     out = tmp_path / "per.csv"
-    r = run("compute", f, "--loss", "ce", "--loss", "focal", "--per-sample", out)
+    r = invoke("compute", f, "--loss", "ce", "--loss", "focal", "--per-sample", out)
     assert r.exit_code == 0
     rows = out.read_text().splitlines()
     assert rows[0] == "id,label,prediction,prob,ce,focal"
@@ -257,7 +249,7 @@ def test_per_sample_file_and_stdout(tmp_path):
     values = np.array([float(r.split(",")[4]) for r in rows[1:]])
     d = json.loads(r.stdout)
     assert values.mean() == pytest.approx(d["losses"]["ce"], rel=1e-12)
-    r = run("compute", f, "--per-sample", "-")
+    r = invoke("compute", f, "--per-sample", "-")
     assert r.exit_code == 0
     assert r.stdout.splitlines()[0] == "id,label,prediction,prob,ce"
     assert len(r.stdout.splitlines()) == 541
@@ -265,16 +257,16 @@ def test_per_sample_file_and_stdout(tmp_path):
 
 def test_output_file(tmp_path):
     out = tmp_path / "r.json"
-    r = run("compute", SAMPLES / "breast_cancer.csv", "--output", out)
+    r = invoke("compute", SAMPLES / "breast_cancer.csv", "--output", out)
     assert r.exit_code == 0 and r.stdout == ""
     assert json.loads(out.read_text())["task"] == "binary"
 
 
 def test_gates_pass_and_fail():
     f = SAMPLES / "digits_logits.csv"
-    r = run("compute", f, "--fail-if", "f1_macro < 0.9", "--fail-if", "ce > 0.35")
+    r = invoke("compute", f, "--fail-if", "f1_macro < 0.9", "--fail-if", "ce > 0.35")
     assert r.exit_code == 0, r.stderr
-    r = run("compute", f, "--fail-if", "accuracy < 0.99", "--fail-if", "losses.ce > 0.1")
+    r = invoke("compute", f, "--fail-if", "accuracy < 0.99", "--fail-if", "losses.ce > 0.1")
     assert r.exit_code == 1
     assert json.loads(r.stdout)["task"] == "multiclass"  # the report is still printed
     assert r.stderr.splitlines() == [
@@ -289,51 +281,45 @@ def test_gates_pass_and_fail():
 # --------------------------------------------------------------------------------------------
 
 
-def assert_error(result, message):
-    assert result.exit_code == 2, (result.stdout, result.stderr)
-    assert result.stdout == ""
-    assert result.stderr == f"Error: {message}\n"
-
-
 def test_bad_options(tmp_path):
     f = SAMPLES / "digits_logits.csv"
-    assert_error(
-        run("compute", f, "--fail-if", "f1 >> 2"),
+    assert_refused(
+        invoke("compute", f, "--fail-if", "f1 >> 2"),
         "--fail-if 'f1 >> 2' is not of the form NAME OP NUMBER (OP one of < <= > >= == !=), "
         "e.g. --fail-if 'f1_macro < 0.9'",
     )
-    assert_error(
-        run("compute", f, "--loss", "bce"),
+    assert_refused(
+        invoke("compute", f, "--loss", "bce"),
         "loss 'bce' does not fit the multiclass task (it is for binary, multilabel); choose "
         "from ce, nll, focal, hinge, multi_margin, zero_one, kl",
     )
-    assert_error(
-        run("compute", f, "--label-smoothing", "1.5"),
+    assert_refused(
+        invoke("compute", f, "--label-smoothing", "1.5"),
         "--label-smoothing must be in [0, 1], got 1.5",
     )
-    assert_error(
-        run("compute", f, "--task", "maybe"),
+    assert_refused(
+        invoke("compute", f, "--task", "maybe"),
         "Invalid value for '--task': 'maybe' is not one of 'auto', 'binary', 'multiclass', "
         "'multilabel', 'regression'. (see 'losscli compute --help')",
     )
-    assert_error(
-        run("compute", f, "--label-col", "nope"),
+    assert_refused(
+        invoke("compute", f, "--label-col", "nope"),
         f"--label-col: {f} has no column 'nope'; its columns are 'id', 'label', '0', '1', "
         "'2', '3', '4', '5', '6', '7', '8', '9'",
     )
-    assert_error(
-        run("compute", tmp_path / "missing.csv"),
+    assert_refused(
+        invoke("compute", tmp_path / "missing.csv"),
         f"{tmp_path / 'missing.csv'}: no such file; check the path of the predictions file",
     )
-    r = run("compute", f, "--fail-if", "f2_macro < 1")
+    r = invoke("compute", f, "--fail-if", "f2_macro < 1")
     assert r.exit_code == 2 and r.stdout == ""
     assert r.stderr.startswith("Error: --fail-if 'f2_macro < 1': unknown name 'f2_macro'")
 
 
 def test_ambiguous_scores_ask_for_the_flag(tmp_path):
     f = write_csv(tmp_path / "neg.csv", ["label", "s"], [(1, -0.1), (0, -2.3)])
-    assert_error(
-        run("compute", f),
+    assert_refused(
+        invoke("compute", f),
         "cannot tell the score kind: every value is <= 0, which fits log-probabilities and "
         "logits alike; pass --scores log-probs or --scores logits",
     )
@@ -345,8 +331,8 @@ def test_later_chunk_contradicting_scores_names_the_flag(tmp_path, monkeypatch):
     monkeypatch.setattr("losscli.engine.INFER_ROWS", 4)  # decide from the first 4 rows only
     rows = [(i % 2, 0.5) for i in range(10)] + [(1, 3.5)]
     f = write_csv(tmp_path / "p.csv", ["label", "s"], rows)
-    assert_error(
-        run("compute", f, "--chunk-size", "4"),
+    assert_refused(
+        invoke("compute", f, "--chunk-size", "4"),
         f"{f}: line 12: prediction 3.5 is outside [0, 1] but --scores auto decided 'probs'; "
         "pass --scores logits if these are raw model outputs",
     )
@@ -355,12 +341,12 @@ def test_later_chunk_contradicting_scores_names_the_flag(tmp_path, monkeypatch):
 def test_invalid_rows_fail_or_are_dropped(tmp_path):
     rows = [(1, 0.9), (0, "nan"), (1, 0.4), (0, ""), (0, 0.3), (1, 0.2)]
     f = write_csv(tmp_path / "p.csv", ["label", "prob"], rows)
-    assert_error(
-        run("compute", f),
+    assert_refused(
+        invoke("compute", f),
         f"{f}: line 3: prediction column 'prob' is nan (missing, NaN or inf); fix the file or "
         "pass --drop-invalid to skip such rows",
     )
-    r = run("compute", f, "--drop-invalid")
+    r = invoke("compute", f, "--drop-invalid")
     assert r.exit_code == 0
     d = json.loads(r.stdout)
     assert d["n_samples"] == 4 and d["n_dropped"] == 2
@@ -372,8 +358,8 @@ def test_failed_run_leaves_outputs_untouched(tmp_path):
     out.write_text("old")
     per = tmp_path / "per.csv"
     f = write_csv(tmp_path / "p.csv", ["label", "prob"], [(1, 0.9), (3, 0.1), (0, 0.2), (1, 0.8)])
-    r = run("compute", f, "--task", "binary", "--output", out, "--per-sample", per)
-    assert_error(
+    r = invoke("compute", f, "--task", "binary", "--output", out, "--per-sample", per)
+    assert_refused(
         r,
         f"{f}: line 3: label 3 makes 3 distinct labels (0, 1, 3), but binary labels take two "
         "values; fix the labels or pass another --task",
@@ -385,9 +371,9 @@ def test_failed_run_leaves_outputs_untouched(tmp_path):
 
 def test_strict_turns_warnings_into_errors():
     args = (SAMPLES / "digit_attrs_logits.csv", SAMPLES / "digit_attrs_labels.csv")
-    r = run("compute", *args)
+    r = invoke("compute", *args)
     assert r.exit_code == 0 and "warning: precision is undefined" in r.stderr
-    r = run("compute", *args, "--strict")
+    r = invoke("compute", *args, "--strict")
     assert r.exit_code == 2 and r.stdout == ""
     assert r.stderr.startswith("Error: --strict: precision is undefined")
 
@@ -398,9 +384,9 @@ def test_strict_turns_warnings_into_errors():
 
 
 def test_version_and_help():
-    r = run("--version")
+    r = invoke("--version")
     assert r.exit_code == 0 and r.stdout.startswith("losscli, version ")
-    r = run("compute", "-h")
+    r = invoke("compute", "-h")
     assert r.exit_code == 0 and "--fail-if" in r.stdout
 
 
@@ -429,7 +415,7 @@ def test_closed_pipe_ends_quietly():
 def test_ignore_index_rows_skip_losses_and_metrics(tmp_path):
     rows = [(0, 2, 1, 0), (-100, 0, 0, 5), (2, 1, 1, 3), (1, 0, 2, 1)]
     f = write_csv(tmp_path / "p.csv", ["label", "a", "b", "c"], rows)
-    r = run("compute", f, "--loss", "ce")
+    r = invoke("compute", f, "--loss", "ce")
     d = json.loads(r.stdout)
     z = np.array([r[1:] for r in rows], dtype=float)
     y = np.array([r[0] for r in rows])
@@ -451,7 +437,7 @@ def test_ctrl_c_and_full_disk_end_with_one_line(monkeypatch, tmp_path):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(losscli.engine.Evaluation, "run", interrupted)
-    r = run("compute", SAMPLES / "breast_cancer.csv")
+    r = invoke("compute", SAMPLES / "breast_cancer.csv")
     # click ends the line the terminal's ^C started, then losscli says what happened
     assert (r.exit_code, r.stdout, r.stderr) == (130, "", "\nInterrupted.\n")
     monkeypatch.undo()
@@ -461,7 +447,7 @@ def test_ctrl_c_and_full_disk_end_with_one_line(monkeypatch, tmp_path):
 
     monkeypatch.setattr(os, "fsync", full)  # where the output set finds the disk full
     out = tmp_path / "r.json"
-    r = run("compute", SAMPLES / "breast_cancer.csv", "--output", out)
+    r = invoke("compute", SAMPLES / "breast_cancer.csv", "--output", out)
     assert (r.exit_code, r.stdout) == (4, "")
     assert r.stderr == f"Error: cannot write '{out}': the disk is full; free space and retry\n"
     assert os.listdir(tmp_path) == []
@@ -474,7 +460,7 @@ def test_internal_errors_are_one_line_with_exit_3(monkeypatch):
         raise ZeroDivisionError("boom")
 
     monkeypatch.setattr(losscli.engine.Evaluation, "run", broken)
-    r = run("compute", SAMPLES / "breast_cancer.csv")
+    r = invoke("compute", SAMPLES / "breast_cancer.csv")
     assert (r.exit_code, r.stdout) == (3, "")
     assert r.stderr == (
         "Error: internal error (ZeroDivisionError: boom). This is a bug in losscli; rerun with "
@@ -486,7 +472,7 @@ def test_internal_errors_are_one_line_with_exit_3(monkeypatch):
 def test_plot_writes_every_picture(tmp_path):
     pytest.importorskip("matplotlib")
     out = tmp_path / "pics" / "run1"
-    r = run("compute", SAMPLES / "breast_cancer.csv", "--plot", out)
+    r = invoke("compute", SAMPLES / "breast_cancer.csv", "--plot", out)
     assert r.exit_code == 0, r.stderr
     names = sorted(p.name for p in out.iterdir())
     assert names == [
@@ -503,14 +489,14 @@ def test_plot_writes_every_picture(tmp_path):
 
 
 def test_table_view_has_text_histograms():
-    r = run("compute", SAMPLES / "breast_cancer.csv", "--format", "table")
+    r = invoke("compute", SAMPLES / "breast_cancer.csv", "--format", "table")
     assert "bce per sample  (n=171, log-spaced bins)" in r.stdout
     assert "p(1) by true class" in r.stdout
 
 
 def test_thresholds_written_file_reproduces_best_f1(tmp_path):
     out = tmp_path / "t.json"
-    r = run("thresholds", SAMPLES / "breast_cancer.csv", "--write", out, "--format", "json")
+    r = invoke("thresholds", SAMPLES / "breast_cancer.csv", "--write", out, "--format", "json")
     assert r.exit_code == 0, r.stderr
     best = json.loads(r.stdout)["best"]
     d = run_json(SAMPLES / "breast_cancer.csv", "--threshold", f"@{out}")
@@ -525,7 +511,7 @@ def test_thresholds_written_file_reproduces_best_f1(tmp_path):
 def test_loss_catalog_lists_every_registered_loss():
     from losscli.losses import REGISTRY
 
-    r = run("losses", "--format", "json")
+    r = invoke("losses", "--format", "json")
     entries = json.loads(r.stdout)
     assert [e["name"] for e in entries] == list(REGISTRY)
     for e in entries:
@@ -533,9 +519,9 @@ def test_loss_catalog_lists_every_registered_loss():
         for task in e["tasks"]:
             assert e["formula"].get(task), f"{e['name']} has no formula for {task}"
             assert e["reference"].get(task), f"{e['name']} has no reference for {task}"
-    r = run("losses", "focal", "--format", "markdown")
+    r = invoke("losses", "focal", "--format", "markdown")
     assert "### `focal`" in r.stdout and "--focal-gamma" in r.stdout
-    r = run("losses", "nope")
+    r = invoke("losses", "nope")
     assert r.exit_code == 2 and r.stderr.startswith("Error: ")
 
 
@@ -549,8 +535,8 @@ def test_trailing_delimiters_leave_out_the_empty_column_with_a_note(tmp_path, se
     clean, trailing = tmp_path / f"c.{ext}", tmp_path / f"t.{ext}"
     clean.write_text("".join(r.replace(",", sep) + "\n" for r in rows))
     trailing.write_text("".join(r.replace(",", sep) + sep + "\n" for r in rows))
-    a = CliRunner().invoke(cli, ["compute", str(clean), "--format", "json"])
-    b = CliRunner().invoke(cli, ["compute", str(trailing), "--format", "json"])
+    a = invoke("compute", clean, "--format", "json")
+    b = invoke("compute", trailing, "--format", "json")
     assert a.exit_code == 0 and b.exit_code == 0, b.stderr
     ja, jb = json.loads(a.stdout), json.loads(b.stdout)
     assert (ja["losses"], ja["metrics"]) == (jb["losses"], jb["metrics"])

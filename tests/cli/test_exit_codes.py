@@ -11,9 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
-from losscli.cli import cli
+from helpers import invoke
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "sample_data"
@@ -181,7 +179,7 @@ def test_no_abort_at_exit_over_repeated_runs():
 
 
 def run(*args, env=None):
-    return CliRunner().invoke(cli, [str(a) for a in args], prog_name="losscli", env=env)
+    return invoke(*args, env=env, catch_exceptions=True)  # the edge maps exceptions to codes
 
 
 def test_no_arguments_prints_the_help_and_exits_0():

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 import pytest
-from click.testing import CliRunner
+from helpers import invoke
 
 from losscli.cli import cli
 from losscli.cli.help import HELP_GROUPS, OTHER_OPTIONS
@@ -24,7 +24,7 @@ TITLES = [t for t, _ in HELP_GROUPS]
 
 
 def help_text(command: str) -> str:
-    r = CliRunner().invoke(cli, [command, "--help"], prog_name="losscli", terminal_width=100)
+    r = invoke(command, "--help", terminal_width=100)
     assert r.exit_code == 0, r.output
     return r.stdout
 

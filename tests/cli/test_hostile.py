@@ -10,17 +10,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
+from helpers import invoke
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from losscli.cli import cli
-
-
-def invoke(args, input=None):
-    return CliRunner().invoke(
-        cli, [str(a) for a in args], input=input, catch_exceptions=False, prog_name="losscli"
-    )
 
 
 def _files(d: Path) -> dict[str, Path]:

@@ -26,6 +26,7 @@ distributed = pytest.importorskip("distributed")
 
 import pyarrow as pa  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
+from helpers import assert_same_json  # noqa: E402
 
 from losscli import distributed as ld  # noqa: E402
 from losscli.engine import Options, evaluate  # noqa: E402
@@ -146,22 +147,6 @@ def run_cli(*args):
     return json.loads(r.stdout), r.stderr
 
 
-def assert_same(a, b, path="report"):
-    """Equal structure and values; floats equal to rel 1e-9."""
-    if isinstance(a, dict):
-        assert isinstance(b, dict) and a.keys() == b.keys(), path
-        for k in a:
-            assert_same(a[k], b[k], f"{path}.{k}")
-    elif isinstance(a, list):
-        assert isinstance(b, list) and len(a) == len(b), path
-        for i, (x, y) in enumerate(zip(a, b)):
-            assert_same(x, y, f"{path}[{i}]")
-    elif isinstance(a, float) and not isinstance(b, bool):
-        assert b == pytest.approx(a, rel=1e-9, abs=1e-12), path
-    else:
-        assert a == b, path
-
-
 @pytest.mark.parametrize(
     "which, args",
     [
@@ -177,8 +162,8 @@ def test_local_localcluster_and_scheduler_agree(data, scheduler, which, args):
     metrics = local["metrics"]
     assert ("roc_auc" in metrics) or ("roc_auc_macro" in metrics)
     assert all("roc_auc" in c or "auc" in c for c in local["per_class"]) or which == "binary"
-    assert_same(local, on_local_cluster)
-    assert_same(local, on_scheduler)
+    assert_same_json(local, on_local_cluster, rel=1e-9, abs=1e-12)
+    assert_same_json(local, on_scheduler, rel=1e-9, abs=1e-12)
     assert err == local_err  # the same warnings, and no log noise from the cluster
 
 
@@ -186,7 +171,7 @@ def test_python_api_equals_evaluate(data, cluster):
     opts = dict(losses=["bce", "focal"], weight_col="w", threshold=0.3)
     expected = evaluate(str(data["binary"]), **opts).to_dict()
     got = ld.evaluate_dask(str(data["binary"]), opts=Options(**opts), scheduler=cluster)
-    assert_same(expected, got.to_dict())
+    assert_same_json(expected, got.to_dict(), rel=1e-9, abs=1e-12)
 
 
 def test_labels_joined_by_id(data, cluster):
@@ -195,7 +180,7 @@ def test_labels_joined_by_id(data, cluster):
     got = ld.evaluate_dask(
         str(data["probs"]), str(data["labels"]), Options(**opts), scheduler=cluster
     )
-    assert_same(expected, got.to_dict())
+    assert_same_json(expected, got.to_dict(), rel=1e-9, abs=1e-12)
 
 
 def test_label_ids_without_prediction_fail_as_locally(data, cluster, tmp_path):
@@ -254,7 +239,7 @@ def test_dask_joins_big_and_text_ids_exactly(cluster, tmp_path):
         labels.write_text("id,label\n" + "".join(f"{i},{k % 2}\n" for k, i in enumerate(ids)))
         expected = evaluate(str(preds), str(labels)).to_dict()
         got = ld.evaluate_dask(str(preds), str(labels), Options(), scheduler=cluster)
-        assert_same(expected, got.to_dict())
+        assert_same_json(expected, got.to_dict(), rel=1e-9, abs=1e-12)
         assert expected["n_samples"] == 6
 
 

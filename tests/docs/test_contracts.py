@@ -14,10 +14,10 @@ import re
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from helpers import run_json
 
 from losscli import errors
-from losscli.cli import EXIT_BROKEN_PIPE, cli
+from losscli.cli import EXIT_BROKEN_PIPE
 from losscli.losses import PARAMS, REGISTRY
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -86,14 +86,8 @@ def fields(heading: str, *when: str) -> list[str]:
     return [_name(r[0]) for r in table(heading) if set(_when(r[2])) <= allowed]
 
 
-def invoke(*args: object) -> dict:
-    res = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
-    assert res.exit_code == 0, res.output
-    return json.loads(res.stdout)
-
-
 def compute(task: str, *extra: object) -> dict:
-    return invoke("compute", *SAMPLES[task], "--format", "json", "-q", *extra)
+    return run_json("compute", *SAMPLES[task], "--format", "json", "-q", *extra)
 
 
 # ------------------------------------------------------------------------------ JSON report
@@ -126,7 +120,7 @@ def test_compute_bootstrap_and_group_by_fields(tmp_path):
     assert list(d["ci"]) == fields("`ci`")
     f = tmp_path / "g.csv"
     f.write_text("label,prob,g\n1,0.9,a\n0,0.2,a\n1,0.4,b\n0,0.7,b\n1,0.8,b\n")
-    d = invoke("compute", f, "--group-by", "g", "--format", "json", "-q")
+    d = run_json("compute", f, "--group-by", "g", "--format", "json", "-q")
     assert list(d) == fields("compute: top level", "--group-by")
     for group in d["groups"].values():
         assert list(group) == fields("`groups.<value>`")
@@ -134,7 +128,7 @@ def test_compute_bootstrap_and_group_by_fields(tmp_path):
 
 def test_compare_fields():
     a, b = DATA / "digits_logits_baseline.csv", DATA / "digits_logits.csv"
-    d = invoke("compare", a, b, "--format", "json", "-q", "--bootstrap", "20")
+    d = run_json("compare", a, b, "--format", "json", "-q", "--bootstrap", "20")
     assert list(d) == fields("compare: top level")
     assert list(d["test"]) == fields("compare `test`")
     for entry in d["metrics"].values():
@@ -151,7 +145,7 @@ def test_compare_fields():
 )
 def test_thresholds_fields(task, files, tmp_path):
     out = tmp_path / "t.json"
-    d = invoke("thresholds", *files, "--format", "json", "-q", "--write", out)
+    d = run_json("thresholds", *files, "--format", "json", "-q", "--write", out)
     when = [task] + (["logits"] if d["scores"] in ("logits", "log-probs") else [])
     assert list(d) == fields("thresholds: top level", *when)
     best = d["best"] if task == "multilabel" else [d["best"]]

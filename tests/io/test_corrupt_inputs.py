@@ -17,16 +17,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from click.testing import CliRunner
+from helpers import invoke
 
-from losscli.cli import cli
 from losscli.io._dataset import find_parts, list_parts
-
-
-def invoke(*args):
-    return CliRunner().invoke(
-        cli, [str(a) for a in args], catch_exceptions=False, prog_name="losscli"
-    )
 
 
 def report(*args) -> dict:

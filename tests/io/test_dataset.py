@@ -16,21 +16,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from click.testing import CliRunner
+from helpers import invoke
 
-from losscli.cli import cli
 from losscli.errors import InputError
 from losscli.io import open_table
 from losscli.io._dataset import DatasetTable, is_dataset_path, list_parts
 
 RNG = np.random.default_rng(7)
 N, SIZES = 60, (10, 0, 25, 25)  # an empty part in the middle
-
-
-def invoke(*args):
-    return CliRunner().invoke(
-        cli, [str(a) for a in args], catch_exceptions=False, prog_name="losscli"
-    )
 
 
 def frame(n=N):

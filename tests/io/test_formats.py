@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from click.testing import CliRunner
+from helpers import invoke
 
 from losscli.cli import cli
 from losscli.errors import UsageError
@@ -23,12 +23,6 @@ from losscli.io.formats import BINARY, check_format, lookup, option_help
 
 LABEL = np.array([1.0, 0.0, 1.0, 0.0])
 PROB = np.array([0.9, 0.2, 0.6, 0.4])
-
-
-def invoke(args, input=None):
-    return CliRunner().invoke(
-        cli, [str(a) for a in args], input=input, catch_exceptions=False, prog_name="losscli"
-    )
 
 
 def write(path, fmt: str) -> None:

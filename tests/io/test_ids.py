@@ -12,20 +12,18 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from click.testing import CliRunner
+from helpers import invoke
 from sklearn.metrics import log_loss
-
-from losscli.cli import cli
 
 BIG = 2**53  # from here on, neighbouring integers share a float64
 
 
-def invoke(*args, input=None):
-    return CliRunner().invoke(cli, ["compute", *map(str, args)], input=input)
+def compute(*args, input=None):
+    return invoke("compute", *args, input=input)
 
 
 def run_json(*args):
-    r = invoke(*args)
+    r = compute(*args)
     assert r.exit_code == 0, r.stderr
     return json.loads(r.stdout)
 
@@ -128,7 +126,7 @@ def test_int_ids_join_text_ids_by_their_decimal_text(tmp_path):
     d = run_json(preds, labels)
     assert d["losses"]["bce"] == pytest.approx(log_loss([1, 0, 1], [0.9, 0.2, 0.6]), abs=1e-12)
     labels.write_text(f"id,label\n{BIG + 1},1\n8,0\n007,1\n")
-    r = invoke(preds, labels)
+    r = compute(preds, labels)
     assert r.exit_code == 2 and r.stdout == ""
     assert r.stderr == (
         f"Error: {preds}: 1 id is not in {labels} (column 'id'): 7 (row 1); every prediction "
@@ -203,7 +201,7 @@ def test_positional_labels_are_noted(tmp_path, pred_cols, label_cols, why):
         "NAME to join the files by an id column"
     )
     assert d["losses"]["bce"] == pytest.approx(log_loss(y, p), abs=1e-12)
-    table = invoke(preds, labels, "--format", "table").stdout
+    table = compute(preds, labels, "--format", "table").stdout
     assert "inferred labels matched by position" in table
 
 
@@ -220,7 +218,7 @@ def test_joined_labels_are_not_noted_as_positional(tmp_path):
 def test_duplicate_prediction_ids_name_both_rows_across_chunks(tmp_path, chunk):
     preds = write(tmp_path / "p.csv", {"id": [5, 6, 7, 8, 6], "prob": [0.5] * 5})
     labels = write(tmp_path / "y.csv", {"id": [5, 6, 7, 8], "label": [1, 0, 1, 0]})
-    r = invoke(preds, labels, "--chunk-size", chunk)
+    r = compute(preds, labels, "--chunk-size", chunk)
     assert r.exit_code == 2 and r.stdout == ""
     assert r.stderr == (
         f"Error: {preds}: id 6 appears more than once in column 'id' (line 3 and line 6); ids "
@@ -231,7 +229,7 @@ def test_duplicate_prediction_ids_name_both_rows_across_chunks(tmp_path, chunk):
 def test_duplicate_text_ids_in_parquet_labels(tmp_path):
     preds = write(tmp_path / "p.csv", {"id": ["a", "b"], "prob": [0.5, 0.4]})
     labels = write(tmp_path / "y.parquet", {"id": ["b", "a", "b"], "label": [1, 0, 1]})
-    r = invoke(preds, labels)
+    r = compute(preds, labels)
     assert r.exit_code == 2
     assert r.stderr == (
         f"Error: {labels}: id 'b' appears more than once in column 'id' (row 1 and row 3); ids "
@@ -273,7 +271,7 @@ def test_csv_ids_that_change_spelling_after_the_first_block(tmp_path, monkeypatc
     got = [json.loads(line)["id"] for line in (tmp_path / "rows.jsonl").read_text().splitlines()]
     assert [str(i) for i in got] == ids and got[-2:] == ["007", "abc"]
     out = tmp_path / "rows.parquet"
-    r = invoke(preds, labels, "--per-sample", out, "--chunk-size", "10")
+    r = compute(preds, labels, "--per-sample", out, "--chunk-size", "10")
     assert r.exit_code == 2 and r.stdout == "" and not out.exists()
     assert r.stderr == (
         f"Error: cannot write '{out}': column 'id' holds numbers in the first rows and text "
@@ -294,7 +292,7 @@ def test_csv_ids_that_change_spelling_after_the_first_block(tmp_path, monkeypatc
 def test_duplicate_label_ids_name_the_first_two_rows(tmp_path, label_ids, shown, rows):
     preds = write(tmp_path / "p.csv", {"id": label_ids[:1], "prob": [0.5]})
     labels = write(tmp_path / "y.csv", {"id": label_ids, "label": [1] * len(label_ids)})
-    r = invoke(preds, labels, "--chunk-size", "2")
+    r = compute(preds, labels, "--chunk-size", "2")
     assert r.exit_code == 2 and r.stdout == ""
     assert r.stderr == (
         f"Error: {labels}: id {shown} appears more than once in column 'id' (line {rows[0]} and "

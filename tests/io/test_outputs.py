@@ -23,18 +23,10 @@ import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
-from losscli.cli import cli
+from helpers import invoke
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "sample_data"
-
-
-def invoke(args):
-    return CliRunner().invoke(
-        cli, [str(a) for a in args], catch_exceptions=False, prog_name="losscli"
-    )
 
 
 def snapshot(root: Path) -> dict[str, object]:

@@ -16,18 +16,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from click.testing import CliRunner
+from helpers import assert_same_json, invoke
 
-from losscli.cli import cli
 from losscli.engine import Evaluation, Options
 
 GOLDEN = json.loads((Path(__file__).resolve().parents[1] / "golden" / "losses.json").read_text())
-
-
-def invoke(args):
-    return CliRunner().invoke(
-        cli, [str(a) for a in args], catch_exceptions=False, prog_name="losscli"
-    )
 
 
 def write(path: Path, y: np.ndarray, z: np.ndarray, w=None, g=None) -> Path:
@@ -66,22 +59,6 @@ def compute(*args) -> dict:
 NUMBERS = ("losses", "loss_stats", "metrics", "per_class", "confusion_matrix")
 
 
-def assert_same(a, b, path="") -> None:
-    """Equal structures; floats to 1e-12 relative (deleting rows moves chunk boundaries)."""
-    if isinstance(a, dict):
-        assert a.keys() == b.keys(), path
-        for k in a:
-            assert_same(a[k], b[k], f"{path}.{k}")
-    elif isinstance(a, list):
-        assert len(a) == len(b), path
-        for i, (x, y) in enumerate(zip(a, b)):
-            assert_same(x, y, f"{path}[{i}]")
-    elif isinstance(a, float) and isinstance(b, float):
-        assert a == pytest.approx(b, rel=1e-12, abs=1e-15), path
-    else:
-        assert a == b, path
-
-
 @pytest.mark.parametrize("chunk", [1, 7, 100_000])
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize(
@@ -108,14 +85,16 @@ def test_ignored_rows_equal_deleted_rows(tmp_path, chunk, weighted, extra):
     assert (a["n_samples"], a["n_evaluated"], a["n_ignored"]) == (60, 60 - n_ign, n_ign)
     assert (b["n_samples"], b["n_evaluated"], b["n_ignored"]) == (60 - n_ign, 60 - n_ign, 0)
     for key in NUMBERS:
-        assert_same(a[key], b[key], key)
+        assert_same_json(a[key], b[key], key, rel=1e-12, abs=1e-15)
     assert a["groups"].keys() == b["groups"].keys()
     for key, part in a["groups"].items():
         ign = int(((~kept) & (g == key)).sum())
         assert part["n_ignored"] == ign
         assert part["n_evaluated"] == part["n_samples"] - ign == b["groups"][key]["n_evaluated"]
         for k in NUMBERS:
-            assert_same(part[k], b["groups"][key][k], f"groups.{key}.{k}")
+            assert_same_json(
+                part[k], b["groups"][key][k], f"groups.{key}.{k}", rel=1e-12, abs=1e-15
+            )
 
 
 @pytest.mark.parametrize(

@@ -8,13 +8,11 @@ test_metrics_resample.py) for the replicates on the same draws.
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
 import pytest
 import sklearn.metrics as skm
-from click.testing import CliRunner
+from helpers import run_json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -26,7 +24,6 @@ from losscli.bootstrap import (
     poisson_counts,
     resample_stream,
 )
-from losscli.cli import cli
 from losscli.metrics import ClassificationAccumulator
 from losscli.metrics.linear import LinearClassification, rank_terms
 
@@ -226,12 +223,6 @@ def test_usable_needs_enough_positives_and_negatives():
 # -- through the CLI --------------------------------------------------------------------------
 
 
-def _run(*args):
-    result = CliRunner().invoke(cli, [str(a) for a in args])
-    assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)
-
-
 @pytest.fixture(scope="module")
 def big_binary(tmp_path_factory):
     y, p, _ = _binary(60_000, seed=8)
@@ -242,7 +233,7 @@ def big_binary(tmp_path_factory):
 
 def test_compute_bootstrap_takes_the_linear_path_on_large_data(big_binary):
     args = ("compute", big_binary, "--bootstrap", "200", "--seed", "3", "--loss", "bce")
-    d = _run(*args, "--loss", "focal")
+    d = run_json(*args, "--loss", "focal")
     ci = d["ci"]
     assert (ci["method"], ci["resampling"], ci["evaluation"]) == ("percentile", "poisson", "linear")
     assert "ci_resampling=poisson" in d["signature"]
@@ -250,7 +241,7 @@ def test_compute_bootstrap_takes_the_linear_path_on_large_data(big_binary):
         low, high = ci["intervals"][name]
         value = d["losses"].get(name, d["metrics"].get(name))
         assert low < value < high, name
-    again = _run(*args, "--loss", "focal")
+    again = run_json(*args, "--loss", "focal")
     assert again["ci"] == ci
 
 
@@ -261,11 +252,11 @@ def test_linear_and_exact_paths_give_close_intervals(big_binary, monkeypatch):
     file order, so the two differ by the Monte Carlo error of 400 resamples (about 5% of the
     width per end) on top of the linearisation."""
     args = ("compute", big_binary, "--bootstrap", "400", "--seed", "5")
-    linear = _run(*args)["ci"]
+    linear = run_json(*args)["ci"]
     from losscli.pipeline import intervals
 
     monkeypatch.setattr(intervals, "LINEAR_MIN_ROWS", 10**9)
-    exact = _run(*args)["ci"]
+    exact = run_json(*args)["ci"]
     assert exact["evaluation"] == "exact"
     for name, (low, high) in exact["intervals"].items():
         width = high - low

@@ -9,14 +9,12 @@ catalog (``lower_is_better``, the per-slice headline metrics).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
+from helpers import run_json
 
-from losscli.cli import cli
 from losscli.metrics import ClassificationAccumulator, RegressionAccumulator, catalog
 from losscli.report import lower_is_better
 
@@ -53,9 +51,7 @@ RUNS = {
 
 
 def run(args: list) -> dict:
-    r = CliRunner().invoke(cli, ["compute", *map(str, args), "--format", "json"])
-    assert r.exit_code == 0, r.stderr
-    return json.loads(r.stdout)
+    return run_json("compute", *args, "--format", "json")
 
 
 CASES = [(s, ["--loss", "all"]) for s in RUNS] + [

@@ -21,22 +21,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
+from helpers import invoke
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from scipy.special import expit, log_expit, log_softmax, logsumexp, softmax
 from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score
 
-from losscli.cli import cli
 from losscli.cli.options import parse_threshold
 from losscli.engine import evaluate
 from losscli.sweep import compute_thresholds
 
 BREAST = Path(__file__).resolve().parents[2] / "sample_data" / "breast_cancer.csv"
-
-
-def invoke(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
 
 
 def run_json(*args):

@@ -7,21 +7,12 @@ installed), shows that they differ, and pins losscli's documented reading.
 
 from __future__ import annotations
 
-import json
 import warnings
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
+from helpers import run_json
 from sklearn import metrics as skm
-
-from losscli.cli import cli
-
-
-def run(*args: object) -> dict:
-    res = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
-    assert res.exit_code == 0, res.output
-    return json.loads(res.stdout)
 
 
 def write_csv(path, header, rows):
@@ -45,7 +36,7 @@ def test_top_k_ties_go_to_the_lowest_index(tmp_path, y, p, k, ours):
     c = len(p[0])
     rows = [(yi, *pi) for yi, pi in zip(y, p)]
     f = write_csv(tmp_path / "p.csv", ["label", *[f"c{j}" for j in range(c)]], rows)
-    d = run("compute", f, "--top-k", k, "--task", "multiclass", "--scores", "probs", "-q")
+    d = run_json("compute", f, "--top-k", k, "--task", "multiclass", "--scores", "probs", "-q")
     sk = skm.top_k_accuracy_score(y, p, k=k, labels=list(range(c)))
     assert d["metrics"]["top_k_accuracy"] == pytest.approx(ours)
     assert sk != pytest.approx(ours)  # scikit-learn gives the tie to the highest index
@@ -57,7 +48,7 @@ def test_ap_of_a_label_without_positives_is_null_and_left_out(tmp_path):
     p = np.array([[0.9, 0.2, 0.7], [0.3, 0.8, 0.6], [0.6, 0.1, 0.2], [0.4, 0.5, 0.9]])
     np.save(tmp_path / "p.npy", p)
     np.save(tmp_path / "y.npy", y)
-    d = run("compute", tmp_path / "p.npy", tmp_path / "y.npy", "--task", "multilabel", "-q")
+    d = run_json("compute", tmp_path / "p.npy", tmp_path / "y.npy", "--task", "multilabel", "-q")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         sk_per_label = skm.average_precision_score(y, p, average=None)
@@ -76,7 +67,7 @@ def test_ap_of_a_label_without_positives_is_null_and_left_out(tmp_path):
 
 def test_binary_ap_without_positives_is_null(tmp_path):
     f = write_csv(tmp_path / "p.csv", ["label", "prob"], [(0, 0.2), (0, 0.7), (0, 0.4)])
-    d = run("compute", f, "--task", "binary", "-q")
+    d = run_json("compute", f, "--task", "binary", "-q")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert skm.average_precision_score([0, 0, 0], [0.2, 0.7, 0.4]) == 0.0
@@ -98,7 +89,9 @@ def test_one_hot_float_rows_are_class_indices(tmp_path):
     onehot = np.eye(3)[Y]
     np.save(tmp_path / "z.npy", Z)
     np.save(tmp_path / "y.npy", onehot.astype(np.float64))
-    d = run("compute", tmp_path / "z.npy", tmp_path / "y.npy", "--class-weights", "1,2,0.5", "-q")
+    d = run_json(
+        "compute", tmp_path / "z.npy", tmp_path / "y.npy", "--class-weights", "1,2,0.5", "-q"
+    )
     assert d["inputs"]["label_encoding"] == "one-hot"
     assert any("one-hot" in line for line in d["inference"])
     lsm = _log_softmax(Z)
@@ -118,7 +111,9 @@ def test_one_hot_convention_against_torch_live(tmp_path):
     onehot = f.one_hot(y, 3).double()
     np.save(tmp_path / "z.npy", Z)
     np.save(tmp_path / "y.npy", onehot.numpy())
-    d = run("compute", tmp_path / "z.npy", tmp_path / "y.npy", "--class-weights", "1,2,0.5", "-q")
+    d = run_json(
+        "compute", tmp_path / "z.npy", tmp_path / "y.npy", "--class-weights", "1,2,0.5", "-q"
+    )
     assert d["losses"]["ce"] == pytest.approx(f.cross_entropy(z, y, weight=w).item(), rel=1e-12)
     assert d["losses"]["ce"] != pytest.approx(f.cross_entropy(z, onehot, weight=w).item())
 
@@ -130,8 +125,8 @@ def test_weighted_loss_mean_is_sum_wl_over_sum_w(tmp_path, loss):
     p = np.array([0.9, 0.1, 0.4, 0.7, 0.55])
     w = np.array([1.0, 3.0, 0.5, 2.0, 0.25])
     f = write_csv(tmp_path / "p.csv", ["label", "prob", "w"], list(zip(y, p, w)))
-    d = run("compute", f, "--weight-col", "w", "--loss", loss, "-q")
-    per = run(
+    d = run_json("compute", f, "--weight-col", "w", "--loss", loss, "-q")
+    per = run_json(
         "compute", f, "--pred-cols", "prob", "--loss", loss, "--per-sample", tmp_path / "s.csv"
     )
     assert per["n_samples"] == 5
@@ -159,7 +154,7 @@ def test_weighted_counts_are_in_units_of_the_mean_weight(tmp_path, scale):
         ["label", "prob", "w"],
         [(a, b, repr(float(c))) for a, b, c in zip(y, p, w)],
     )
-    d = run("compute", f, "--weight-col", "w", "-q")
+    d = run_json("compute", f, "--weight-col", "w", "-q")
     pred = (p > 0.5).astype(int)
     peer = skm.confusion_matrix(y, pred, sample_weight=w)  # raw weight sums
     ours = np.asarray(d["confusion_matrix"])
@@ -181,7 +176,7 @@ LY = np.array([0, 2, 1, 2])
 def test_unnormalised_log_prob_rows_are_renormalised_for_nll(tmp_path):
     np.save(tmp_path / "lp.npy", LP)
     np.save(tmp_path / "y.npy", LY)
-    d = run(
+    d = run_json(
         "compute", tmp_path / "lp.npy", tmp_path / "y.npy", "--scores", "log-probs", "--loss",
         "nll", "-q",
     )  # fmt: skip
@@ -200,7 +195,7 @@ def test_unnormalised_log_prob_convention_against_torch_live(tmp_path):
     x, y = torch.tensor(LP), torch.tensor(LY)
     np.save(tmp_path / "lp.npy", LP)
     np.save(tmp_path / "y.npy", LY)
-    d = run(
+    d = run_json(
         "compute", tmp_path / "lp.npy", tmp_path / "y.npy", "--scores", "log-probs", "--loss",
         "nll", "-q",
     )  # fmt: skip

@@ -19,15 +19,13 @@ from functools import cache
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
+from helpers import invoke
 from sklearn import metrics as skm
-
-from losscli.cli import cli
 
 
 # ------------------------------------------------------------------------------ helpers
 def run(*args: object, ok: bool = True) -> dict:
-    res = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+    res = invoke(*args)
     if ok:
         assert res.exit_code == 0, res.output
         return json.loads(res.stdout)

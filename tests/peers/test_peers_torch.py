@@ -22,9 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
-
-from losscli.cli import cli
+from helpers import invoke
 
 GOLDEN = json.loads(
     (Path(__file__).resolve().parents[1] / "golden" / "peers_torch.json").read_text()
@@ -34,7 +32,7 @@ RTOL, ATOL = 1e-6, 1e-12
 
 
 def run(*args: object, refused: str | None = None) -> dict:
-    res = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+    res = invoke(*args)
     if refused is not None:
         # losscli refuses what torch accepts: one Error line naming the option, exit 2
         assert res.exit_code == 2, res.output

@@ -17,24 +17,18 @@ import numpy as np
 import pandas as pd
 import pytest
 import sklearn.metrics as skm
-from click.testing import CliRunner
+from helpers import invoke
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from losscli import engine
-from losscli.cli import cli
 
 CHUNKS = (1, 2, 3, 7, None)  # None: the default chunk size
 
 
 def run(path, *args, chunk=None):
-    extra = [] if chunk is None else ["--chunk-size", str(chunk)]
-    return CliRunner().invoke(
-        cli,
-        ["compute", str(path), *map(str, args), *extra, "--format", "json"],
-        catch_exceptions=False,
-        prog_name="losscli",
-    )
+    extra = [] if chunk is None else ["--chunk-size", chunk]
+    return invoke("compute", path, *args, *extra, "--format", "json")
 
 
 def outcome(path, *args, chunk=None):

@@ -15,17 +15,14 @@ import numpy as np
 import pandas as pd
 import pytest
 import sklearn.metrics as skm
-from click.testing import CliRunner
+from helpers import invoke
 
 from losscli import evaluate
-from losscli.cli import cli
 from losscli.errors import UsageError
 
 
 def run(*args):
-    return CliRunner().invoke(
-        cli, ["compute", *map(str, args)], catch_exceptions=False, prog_name="losscli"
-    )
+    return invoke("compute", *args)
 
 
 def run_json(*args):
@@ -465,9 +462,7 @@ def test_python_api_checks_thresholds_too(value, message):
 def test_a_threshold_file_from_thresholds_round_trips(tmp_path):
     root = Path(__file__).resolve().parents[2] / "sample_data"
     out = tmp_path / "t.json"
-    r = CliRunner().invoke(
-        cli, ["thresholds", str(root / "breast_cancer.csv"), "--write", str(out)]
-    )
+    r = invoke("thresholds", root / "breast_cancer.csv", "--write", out)
     assert r.exit_code == 0, r.stderr
     best = json.loads(out.read_text())["best"]["threshold"]
     d = run_json(root / "breast_cancer.csv", "--threshold", f"@{out}")

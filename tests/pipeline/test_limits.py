@@ -14,22 +14,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from click.testing import CliRunner
+from helpers import assert_refused, invoke
 
 from losscli import limits
-from losscli.cli import cli
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def invoke(args, input=None, env=None):
-    return CliRunner().invoke(
-        cli, [str(a) for a in args], input=input, env=env, catch_exceptions=False
-    )
-
-
-def refused(r, message):
-    assert (r.exit_code, r.stdout, r.stderr) == (2, "", f"Error: {message}\n")
 
 
 @pytest.fixture
@@ -59,7 +48,7 @@ def test_option_above_its_limit_is_refused_before_any_work(ok_csv, args, subject
     t = time.perf_counter()
     r = invoke(args)
     assert time.perf_counter() - t < 10
-    refused(
+    assert_refused(
         r,
         f"{subject} is above the limit of {lim.default:,} {lim.unit}; set {lim.env}=N to raise it",
     )
@@ -67,7 +56,9 @@ def test_option_above_its_limit_is_refused_before_any_work(ok_csv, args, subject
 
 def test_a_raised_limit_lets_the_run_through(ok_csv):
     r = invoke(["compute", ok_csv, "--ece-bins", "20"], env={"LOSSCLI_MAX_BINS": "10"})
-    refused(r, "--ece-bins 20 is above the limit of 10 bins; set LOSSCLI_MAX_BINS=N to raise it")
+    assert_refused(
+        r, "--ece-bins 20 is above the limit of 10 bins; set LOSSCLI_MAX_BINS=N to raise it"
+    )
     r = invoke(["compute", ok_csv, "--ece-bins", "20"], env={"LOSSCLI_MAX_BINS": "20"})
     assert r.exit_code == 0, r.stderr
 
@@ -75,7 +66,7 @@ def test_a_raised_limit_lets_the_run_through(ok_csv):
 @pytest.mark.parametrize("value", ["0", "-3", "many", "1.5"])
 def test_a_bad_limit_variable_is_a_usage_error(ok_csv, value):
     r = invoke(["compute", ok_csv], env={"LOSSCLI_MAX_BINS": value})
-    refused(r, f"LOSSCLI_MAX_BINS must be a positive whole number, got {value!r}")
+    assert_refused(r, f"LOSSCLI_MAX_BINS must be a positive whole number, got {value!r}")
 
 
 def _wide_files(d: Path, n: int) -> dict[str, Path]:
@@ -97,7 +88,7 @@ def _wide_files(d: Path, n: int) -> dict[str, Path]:
 def test_too_many_columns_is_refused_from_the_header(tmp_path, kind):
     path = _wide_files(tmp_path, 12)[kind]
     r = invoke(["compute", path, tmp_path / "wide.npy"], env={"LOSSCLI_MAX_COLUMNS": "11"})
-    refused(
+    assert_refused(
         r,
         f"{path}: the predictions file has 12 columns, above the limit of 11; set "
         "LOSSCLI_MAX_COLUMNS=N to raise it",
@@ -112,7 +103,7 @@ def test_too_many_prediction_columns_is_refused_before_reading_rows(tmp_path, ki
         env={"LOSSCLI_MAX_PRED_COLUMNS": "5", "LOSSCLI_MAX_COLUMNS": "100"},
     )
     n = 12 if kind in ("npy", "npz") else 11  # CSV/Parquet: the label column is not a score
-    refused(
+    assert_refused(
         r,
         f"{path}: the predictions have {n} prediction columns, above the limit of 5; set "
         "LOSSCLI_MAX_PRED_COLUMNS=N to raise it",
@@ -135,7 +126,7 @@ def test_100k_columns_refused_fast(tmp_path):
     t = time.perf_counter()
     r = invoke(["compute", path])
     assert time.perf_counter() - t < 10
-    refused(
+    assert_refused(
         r,
         f"{path}: the predictions file has 100,000 columns, above the limit of 10,000; set "
         "LOSSCLI_MAX_COLUMNS=N to raise it",
@@ -146,7 +137,7 @@ def test_100k_columns_refused_fast(tmp_path):
 def test_threshold_file_size_is_capped(ok_csv, tmp_path, size):
     p = tmp_path / "t.json"
     p.write_text("[" + " " * (size - 2) + "]")
-    refused(
+    assert_refused(
         invoke(["compute", ok_csv, "--threshold", f"@{p}"]),
         f"{p}: the JSON file is larger than the limit of 1,048,576 bytes; set "
         "LOSSCLI_MAX_JSON_BYTES=N to raise it",
@@ -154,7 +145,7 @@ def test_threshold_file_size_is_capped(ok_csv, tmp_path, size):
 
 
 def test_threshold_from_dev_zero_stops(ok_csv):
-    refused(
+    assert_refused(
         invoke(["compute", ok_csv, "--threshold", "@/dev/zero"]),
         "/dev/zero: the JSON file is larger than the limit of 1,048,576 bytes; set "
         "LOSSCLI_MAX_JSON_BYTES=N to raise it",
@@ -177,7 +168,7 @@ def test_npz_member_above_the_array_limit_is_not_inflated(tmp_path):
     _npz_bomb(p, 1_000_000)
     assert p.stat().st_size < 100_000
     r = invoke(["compute", p], env={"LOSSCLI_MAX_ARRAY_BYTES": "1000000"})
-    refused(
+    assert_refused(
         r,
         f"{p}: the array 'prob' inflates to 8,000,128 bytes, above the limit of 1,000,000; set "
         "LOSSCLI_MAX_ARRAY_BYTES=N to raise it",
@@ -205,7 +196,7 @@ def test_npz_directory_that_understates_a_member_stops_inflating_there(tmp_path)
     _npz_bomb(p, 1_000_000)
     p.write_bytes(_lie_about_size(p.read_bytes(), "prob.npy", 4096))
     r = invoke(["compute", p])
-    refused(
+    assert_refused(
         r, f"{p}: is not a valid NPZ file (corrupt or truncated): Bad CRC-32 for file 'prob.npy'"
     )
 
@@ -219,7 +210,7 @@ def test_npz_array_header_that_overstates_its_data_allocates_nothing(tmp_path):
     with zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("prob.npy", header.getvalue() + bytes(80))
         zf.writestr("label.npy", header.getvalue() + bytes(80))
-    refused(
+    assert_refused(
         invoke(["compute", p]),
         f"{p}: is not a valid NPZ file (corrupt or truncated): the array 'prob' declares "
         f"8,000,000,000,000 bytes of data, its archive member holds {len(header.getvalue()) + 80}",

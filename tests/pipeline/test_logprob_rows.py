@@ -9,25 +9,12 @@ Reference numbers: scikit-learn ``log_loss`` on the renormalised probabilities, 
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
-from click.testing import CliRunner
+from helpers import invoke, run_json
 from sklearn import metrics as skm
 
-from losscli.cli import cli
 from losscli.tasks import PROB_SUM_TOL, normalise_probs
-
-
-def invoke(*args: object):
-    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
-
-
-def run(*args: object) -> dict:
-    res = invoke(*args)
-    assert res.exit_code == 0, res.output
-    return json.loads(res.stdout)
 
 
 def write_csv(path, rows, labels):
@@ -74,8 +61,10 @@ def test_log_prob_rows_are_renormalised_like_probability_rows(tmp_path, name):
     lp = np.log(p)
     f_p = write_csv(tmp_path / "p.csv", p, y)
     f_lp = write_csv(tmp_path / "lp.csv", lp, y)
-    d_p = run("compute", f_p, "--scores", "probs", "--format", "json", "-q")
-    d_lp = run("compute", f_lp, "--scores", "log-probs", "--loss", "nll", "--format", "json", "-q")
+    d_p = run_json("compute", f_p, "--scores", "probs", "--format", "json", "-q")
+    d_lp = run_json(
+        "compute", f_lp, "--scores", "log-probs", "--loss", "nll", "--format", "json", "-q"
+    )
     rows = "row" if n_off == 1 else "rows"
     tail = "they were renormalised for the losses and the metrics"
     assert d_p["warnings"][0] == (
@@ -126,7 +115,7 @@ def test_log_prob_rows_within_tolerance_are_used_as_given(tmp_path):
     # off 1 by 0.5e-4 (within 1e-4): no warning, nll is -l[y] as given (torch NLLLoss)
     lp = np.log(np.array([[0.5, 0.2, 0.30005], [0.29998, 0.3, 0.4]]))
     y = [2, 0]
-    d = run(
+    d = run_json(
         "compute",
         write_csv(tmp_path / "lp.csv", lp, y),
         "--scores",
@@ -146,8 +135,8 @@ def test_chunked_log_prob_rows_equal_one_pass(tmp_path, chunk):
     p, y, *_ = CASES["many rows, mixed"]
     f = write_csv(tmp_path / "lp.csv", np.log(p), y)
     args = ["compute", f, "--scores", "log-probs", "--loss", "nll", "--format", "json", "-q"]
-    one = run(*args, "--chunk-size", "100000")
-    got = run(*args, "--chunk-size", chunk)
+    one = run_json(*args, "--chunk-size", "100000")
+    got = run_json(*args, "--chunk-size", chunk)
     assert got["warnings"] == one["warnings"]
     assert got["warnings"][0].startswith("4 rows of log-probabilities did not sum to 1 (worst: ")
     np.testing.assert_allclose(got["losses"]["nll"], one["losses"]["nll"], rtol=1e-13)
@@ -174,7 +163,7 @@ def test_inferred_log_probs_ask_then_the_flag_renormalises(tmp_path):
             "1; pass --scores log-probs to renormalise such rows, or --scores logits if these "
             "are raw model outputs\n"
         )
-        d = run("compute", f, "--scores", "log-probs", "--format", "json", "-q")
+        d = run_json("compute", f, "--scores", "log-probs", "--format", "json", "-q")
     assert d["warnings"][0] == (
         f"1 row of log-probabilities did not sum to 1 (worst: {f}: line 4, sum of exp 0.6); "
         "they were renormalised for the losses and the metrics"
@@ -197,7 +186,7 @@ def test_binary_and_multilabel_log_probs_are_taken_as_given(tmp_path, task, lp, 
     np.save(pred, lp)
     y_true = np.array(y) if y is not None else np.array([[1, 1, 0], [0, 0, 1], [1, 0, 0]])
     np.save(true, y_true)
-    d = run("compute", pred, true, "--task", task, "--scores", "log-probs", "--format", "json")
+    d = run_json("compute", pred, true, "--task", task, "--scores", "log-probs", "--format", "json")
     assert not any("did not sum to 1" in w for w in d["warnings"])
     want = skm.log_loss(y_true.ravel(), np.exp(lp).ravel())
     np.testing.assert_allclose(d["losses"]["bce"], want, rtol=1e-12)

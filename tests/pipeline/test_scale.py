@@ -7,20 +7,18 @@ that --auc-bins states.
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
 
+import helpers
 import numpy as np
 import pandas as pd
 import pytest
 import sklearn.metrics as skm
-from click.testing import CliRunner
+from helpers import assert_same_json, invoke
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from losscli.cli import cli
 
 pytestmark = pytest.mark.slow  # see pyproject's markers; `-m "not slow"` skips it
 
@@ -39,24 +37,7 @@ CASES = {
 
 
 def run_json(*args):
-    r = CliRunner().invoke(cli, [str(a) for a in args] + ["--format", "json"])
-    assert r.exit_code == 0, r.stderr
-    return json.loads(r.stdout)
-
-
-def _close(a, b, path="$"):
-    if isinstance(a, dict):
-        assert a.keys() == b.keys(), path
-        for k in a:
-            _close(a[k], b[k], f"{path}.{k}")
-    elif isinstance(a, list):
-        assert len(a) == len(b), path
-        for i, (x, y) in enumerate(zip(a, b)):
-            _close(x, y, f"{path}[{i}]")
-    elif isinstance(a, float) and isinstance(b, float):
-        assert a == pytest.approx(b, rel=1e-12, abs=1e-12), path
-    else:
-        assert a == b, path
+    return helpers.run_json(*args, "--format", "json")
 
 
 ONE_PASS = {
@@ -70,7 +51,7 @@ ONE_PASS = {
 @given(chunk=st.integers(1, 600))
 def test_streamed_equals_one_pass(name, chunk):
     streamed = run_json("compute", *CASES[name], "--loss", "all", "--chunk-size", str(chunk))
-    _close(streamed, ONE_PASS[name])
+    assert_same_json(streamed, ONE_PASS[name], rel=1e-12, abs=1e-12)
 
 
 def test_auc_bins_states_a_bound_that_holds(tmp_path):
@@ -93,15 +74,13 @@ def test_auc_bins_states_a_bound_that_holds(tmp_path):
 
 
 def test_auc_bins_refuses_plots_and_bad_values(tmp_path):
-    r = CliRunner().invoke(
-        cli, ["compute", str(CASES["binary"][0]), "--auc-bins", "64", "--plot", str(tmp_path)]
-    )
+    r = invoke("compute", CASES["binary"][0], "--auc-bins", "64", "--plot", tmp_path)
     assert r.exit_code == 2 and r.stdout == ""
     assert r.stderr == (
         "Error: --plot draws ROC and precision-recall curves from the scores, which --auc-bins "
         "does not keep; drop one of the two\n"
     )
-    r = CliRunner().invoke(cli, ["compute", str(CASES["binary"][0]), "--auc-bins", "1"])
+    r = invoke("compute", CASES["binary"][0], "--auc-bins", "1")
     assert r.exit_code == 2
     assert r.stderr == "Error: --auc-bins must be >= 2, got 1\n"
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import json
 
-import click
 import numpy as np
 import pytest
-from click.testing import CliRunner
+from helpers import invoke
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import (
@@ -22,9 +21,7 @@ from sklearn.metrics import (
     roc_curve,
 )
 
-from losscli.cli import LossCliGroup
 from losscli.cli.options import parse_threshold
-from losscli.cli.thresholds import thresholds
 from losscli.engine import evaluate
 from losscli.errors import UsageError
 from losscli.sweep import compute_thresholds
@@ -198,17 +195,8 @@ def test_ties_go_to_the_highest_threshold():
 # ------------------------------------------------------------------------------------------
 
 
-@click.group(cls=LossCliGroup)
-def _group() -> None:
-    pass
-
-
-_group.add_command(thresholds)
-
-
 def _run(args, tmp_path=None):
-    runner = CliRunner()
-    return runner.invoke(_group, ["thresholds", *args], catch_exceptions=False)
+    return invoke("thresholds", *args)
 
 
 def _write_csv(path, y, s, w=None):
@@ -324,13 +312,12 @@ def test_csv_and_table_formats(tmp_path):
 
 
 def test_errors_exit_2():
-    runner = CliRunner()
-    res = runner.invoke(_group, ["thresholds", DIGITS])
+    res = invoke("thresholds", DIGITS)
     assert res.exit_code == 2
     assert "thresholds needs binary or multi-label data" in res.output
-    res = runner.invoke(_group, ["thresholds", BREAST, "--optimize", "auc"])
+    res = invoke("thresholds", BREAST, "--optimize", "auc")
     assert res.exit_code == 2 and "--optimize must be" in res.output
-    res = runner.invoke(_group, ["thresholds", BREAST, "--optimize", "recall@precision=1.0"])
+    res = invoke("thresholds", BREAST, "--optimize", "recall@precision=1.0")
     assert res.exit_code == 0  # precision 1 is reached by this model
-    res = runner.invoke(_group, ["thresholds", BREAST, "--steps", "0"])
+    res = invoke("thresholds", BREAST, "--steps", "0")
     assert res.exit_code == 2 and "--steps" in res.output

@@ -12,28 +12,22 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import helpers
 import numpy as np
 import pandas as pd
 import pytest
 import sklearn.metrics as skm
-from click.testing import CliRunner
+from helpers import invoke
 
 from losscli.bootstrap import bootstrap
-from losscli.cli import cli
 from losscli.metrics import ClassificationAccumulator
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "sample_data"
 
 
-def run(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
-
-
 def run_json(*args):
-    r = run(*args, "--format", "json")
-    assert r.exit_code == 0, r.stderr
-    return json.loads(r.stdout)
+    return helpers.run_json(*args, "--format", "json")
 
 
 @pytest.fixture(scope="module")
@@ -98,22 +92,22 @@ def test_group_by_multiclass_matches_slices_and_streaming(tmp_path):
 def test_group_by_small_slices_warn_and_table_marks_the_worst(sliced):
     _, _, path = sliced
     site = ("--group-by", "site", "--pred-cols", "prob")  # 'fold' is no score
-    r = run("compute", path, *site, "--min-group-size", "60", "--format", "json")
+    r = invoke("compute", path, *site, "--min-group-size", "60", "--format", "json")
     assert r.exit_code == 0
     warnings = json.loads(r.stdout)["warnings"]
     assert any(w.startswith("--group-by 'site': ") and "below 60 rows" in w for w in warnings)
-    table = run("compute", path, *site, "--format", "table").stdout
+    table = invoke("compute", path, *site, "--format", "table").stdout
     assert "Slices by site (▼ the worst slice)" in table
     assert "▼" in table.split("Slices by site")[1]
-    md = run("compute", path, *site, "--format", "markdown").stdout
+    md = invoke("compute", path, *site, "--format", "markdown").stdout
     assert "### Slices by `site`" in md
-    csv_text = run("compute", path, *site, "--format", "csv").stdout
+    csv_text = invoke("compute", path, *site, "--format", "csv").stdout
     assert "group,n_samples,north," in csv_text
 
 
 def test_group_by_unknown_column_is_an_input_error(sliced):
     _, _, path = sliced
-    r = run("compute", path, "--group-by", "region")
+    r = invoke("compute", path, "--group-by", "region")
     assert r.exit_code == 2
     assert r.stdout == ""
     assert r.stderr.startswith(f"Error: --group-by: {path} has no column 'region'; its columns")
@@ -125,7 +119,7 @@ def test_group_by_too_many_values_is_refused(tmp_path):
     df = pd.DataFrame({"label": rng.integers(0, 2, n), "prob": rng.random(n), "g": np.arange(n)})
     path = tmp_path / "many.csv"
     df.to_csv(path, index=False)
-    r = run("compute", path, "--group-by", "g")
+    r = invoke("compute", path, "--group-by", "g")
     assert r.exit_code == 2 and r.stdout == ""
     assert r.stderr == (
         "Error: --group-by 'g' has more than 1000 distinct values; group by a column with "
@@ -208,17 +202,17 @@ def test_bootstrap_coverage_of_a_known_accuracy():
 
 def test_bootstrap_table_shows_plus_minus(sliced):
     _, _, path = sliced
-    out = run("compute", path, "--bootstrap", "100", "--format", "table", "--pred-cols", "prob")
+    out = invoke("compute", path, "--bootstrap", "100", "--format", "table", "--pred-cols", "prob")
     assert "95% CI (100 resamples)" in out.stdout
     assert "± " in out.stdout
 
 
 def test_bad_bootstrap_options(sliced):
     _, _, path = sliced
-    r = run("compute", path, "--bootstrap", "-1")
+    r = invoke("compute", path, "--bootstrap", "-1")
     assert r.exit_code == 2 and r.stdout == ""
     assert r.stderr == "Error: --bootstrap must be 0 (off) or a number of resamples, got -1\n"
-    r = run("compute", path, "--bootstrap", "10", "--ci", "95")
+    r = invoke("compute", path, "--bootstrap", "10", "--ci", "95")
     assert r.exit_code == 2
     assert r.stderr == "Error: --ci must be a level between 0 and 1, e.g. 0.95; got 95.0\n"
 
@@ -279,13 +273,13 @@ def test_compare_clearly_better_model_is_significant(two_models):
 
 def test_compare_fail_if_worse(two_models):
     d, *_ = two_models
-    r = run("compare", d / "b.csv", d / "a.csv", "--bootstrap", "100", "--permutations", "100",
+    r = invoke("compare", d / "b.csv", d / "a.csv", "--bootstrap", "100", "--permutations", "100",
             "--fail-if-worse", "f1_macro", "--format", "json")  # fmt: skip
     assert r.exit_code == 1
     assert json.loads(r.stdout)["metrics"]["f1_macro"]["better"] == "a"
     assert r.stderr.splitlines()[-1] == "Error: 1 of 1 --fail-if-worse checks failed"
     assert r.stderr.startswith("failed: B is significantly worse than A on f1_macro (B − A = -")
-    ok = run("compare", d / "a.csv", d / "b.csv", "--bootstrap", "50", "--permutations", "50",
+    ok = invoke("compare", d / "a.csv", d / "b.csv", "--bootstrap", "50", "--permutations", "50",
              "--fail-if-worse", "f1_macro", "--fail-if-worse", "ce", "--format", "csv")  # fmt: skip
     assert ok.exit_code == 0
     assert ok.stdout.startswith("name,a,b,delta,ci_low,ci_high,p_value,significant,better\n")
@@ -296,7 +290,7 @@ def test_compare_refuses_files_with_other_rows(two_models, tmp_path):
     d, *_ = two_models
     df = pd.read_csv(d / "b.csv").iloc[::-1]
     df.to_csv(tmp_path / "shuffled.csv", index=False)
-    r = run("compare", d / "a.csv", tmp_path / "shuffled.csv")
+    r = invoke("compare", d / "a.csv", tmp_path / "shuffled.csv")
     assert r.exit_code == 2 and r.stdout == ""
     assert r.stderr == (
         f"Error: {d / 'a.csv'} and {tmp_path / 'shuffled.csv'} do not hold the same rows "
@@ -304,13 +298,13 @@ def test_compare_refuses_files_with_other_rows(two_models, tmp_path):
         "i of A with row i of B\n"
     )
     pd.read_csv(d / "b.csv").iloc[:100].to_csv(tmp_path / "short.csv", index=False)
-    r = run("compare", d / "a.csv", tmp_path / "short.csv")
+    r = invoke("compare", d / "a.csv", tmp_path / "short.csv")
     assert r.exit_code == 2
     assert r.stderr == (
         f"Error: {d / 'a.csv'} has 2000 rows and {tmp_path / 'short.csv'} has 100; compare "
         "needs both models' outputs for the same rows\n"
     )
-    r = run("compare", d / "a.csv", d / "b.csv", "--fail-if-worse", "f2")
+    r = invoke("compare", d / "a.csv", d / "b.csv", "--fail-if-worse", "f2")
     assert r.exit_code == 2
     assert r.stderr.startswith("Error: --fail-if-worse: no loss or metric 'f2'; choose from ce,")
 
@@ -318,13 +312,13 @@ def test_compare_refuses_files_with_other_rows(two_models, tmp_path):
 def test_fail_if_on_interval_bounds(sliced):
     _, _, path = sliced
     args = ("compute", path, "--pred-cols", "prob", "--bootstrap", "300", "--format", "json")
-    d = json.loads(run(*args).stdout)
+    d = json.loads(invoke(*args).stdout)
     low = d["ci"]["intervals"]["f1"][0]
-    r = run(*args, "--fail-if", f"f1.low < {low + 1e-3}")
+    r = invoke(*args, "--fail-if", f"f1.low < {low + 1e-3}")
     assert r.exit_code == 1
     assert r.stderr.startswith(f"failed: f1.low < {low + 1e-3} (f1.low = {low:.6g})\n")
-    assert run(*args, "--fail-if", f"f1.low < {low - 1e-3}").exit_code == 0
-    r = run("compute", path, "--pred-cols", "prob", "--fail-if", "f1.low < 0.9")
+    assert invoke(*args, "--fail-if", f"f1.low < {low - 1e-3}").exit_code == 0
+    r = invoke("compute", path, "--pred-cols", "prob", "--fail-if", "f1.low < 0.9")
     assert r.exit_code == 2 and r.stdout == ""
     assert r.stderr == (
         "Error: --fail-if 'f1.low < 0.9': 'f1.low' is a bootstrap interval bound; add "

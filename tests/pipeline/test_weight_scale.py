@@ -17,11 +17,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import sklearn.metrics as skm
-from click.testing import CliRunner
+from helpers import assert_same_json, invoke, run_json
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-
-from losscli.cli import cli
 
 N = 120
 RNG = np.random.default_rng(14)
@@ -66,30 +64,11 @@ def _write(path: Path, cols: dict[str, np.ndarray], w: np.ndarray) -> Path:
 
 
 def _run(command: str, path: Path, opts: list[str]) -> dict:
-    r = CliRunner().invoke(
-        cli,
-        [command, str(path), "--weight-col", "w", "--format", "json", *opts],
-        catch_exceptions=False,
-    )
+    r = invoke(command, path, "--weight-col", "w", "--format", "json", *opts)
     assert r.exit_code == 0, r.stderr
     d = json.loads(r.stdout.replace(json.dumps(str(path))[1:-1], "<input>"))  # notes name it
     d.pop("inputs", None)
     return d
-
-
-def _same(a, b, path="") -> None:
-    if isinstance(a, dict):
-        assert a.keys() == b.keys(), path
-        for k in a:
-            _same(a[k], b[k], f"{path}.{k}")
-    elif isinstance(a, list):
-        assert len(a) == len(b), path
-        for i, (x, y) in enumerate(zip(a, b)):
-            _same(x, y, f"{path}[{i}]")
-    elif isinstance(a, float) or isinstance(b, float):
-        assert a == pytest.approx(b, rel=1e-12, abs=1e-14), path
-    else:
-        assert a == b, path
 
 
 TASKS = ["binary", "binary-binned", "multiclass", "multilabel", "regression"]
@@ -124,7 +103,7 @@ SCALES = st.floats(min_value=1e-290, max_value=1e290, allow_nan=False, allow_inf
 def test_scaling_every_weight_changes_no_number(task, c):
     cols, opts = _columns(task)
     path = _write(_DIR / f"compute-{task}-scaled.csv", cols, WEIGHTS * c)
-    _same(_run("compute", path, opts), _base("compute", task))
+    assert_same_json(_run("compute", path, opts), _base("compute", task), rel=1e-12, abs=1e-14)
 
 
 @settings(max_examples=4, deadline=None)
@@ -135,7 +114,9 @@ def test_scaling_every_weight_changes_no_number(task, c):
 def test_thresholds_sweep_is_scale_free(c):
     cols, _ = _columns("binary")
     path = _write(_DIR / "thresholds-scaled.csv", cols, WEIGHTS * c)
-    _same(_run("thresholds", path, []), _base("thresholds", "binary"))
+    assert_same_json(
+        _run("thresholds", path, []), _base("thresholds", "binary"), rel=1e-12, abs=1e-14
+    )
 
 
 @pytest.mark.parametrize("c", [1.0, 1e-200, 1e160, 3.7])
@@ -162,13 +143,10 @@ def test_equal_weights_give_the_unweighted_report(tmp_path):
     cols, opts = _columns("binary-binned")
     path = _write(tmp_path / "p.csv", cols, np.full(N, 1e-250))
     weighted = _run("compute", path, opts)
-    r = CliRunner().invoke(
-        cli, ["compute", str(path), "--format", "json", "--pred-cols", "prob", *opts]
-    )
-    plain = json.loads(r.stdout)
+    plain = run_json("compute", path, "--format", "json", "--pred-cols", "prob", *opts)
     plain.pop("inputs")
     for key in ("losses", "metrics", "per_class", "confusion_matrix", "groups"):
-        _same(weighted[key], plain[key], key)
+        assert_same_json(weighted[key], plain[key], key, rel=1e-12, abs=1e-14)
 
 
 def test_partitions_share_the_weights_scale(tmp_path):
@@ -198,7 +176,7 @@ def test_partitions_share_the_weights_scale(tmp_path):
     merged = ev.report().to_dict()
     local = evaluate(str(folder), **opts).to_dict()
     for key in ("losses", "metrics", "per_class", "confusion_matrix"):
-        _same(merged[key], local[key], key)
+        assert_same_json(merged[key], local[key], key, rel=1e-12, abs=1e-14)
 
 
 @pytest.mark.parametrize("c", [1e-300, 1e-200, 1e-30, 3.7, 1e30, 1e160, 1e300])
@@ -228,7 +206,7 @@ def test_metrics_api_is_scale_free(task, c):
 
     want, got = metrics(1.0), metrics(c)
     assert None not in want.values()
-    _same(got, want)
+    assert_same_json(got, want, rel=1e-12, abs=1e-14)
     if task == "multiclass":
         pred = p.argmax(1)
         assert want["mcc"] == pytest.approx(

@@ -40,6 +40,7 @@ from losscli.errors import EXIT_INTERNAL, InputError, LossCliError, UsageError
 from losscli.pipeline.labels import LabelFile, MissingIdsError, id_keys
 from losscli.pipeline.options import Options
 from losscli.pipeline.plan import Plan
+from losscli.pipeline.read import Inputs
 from losscli.pipeline.state import EvalState
 from losscli.report import Report
 
@@ -171,10 +172,11 @@ def evaluate_part(job: PartJob) -> PartResult:
     from losscli.io import DatasetTable
 
     opts = job.opts
-    chunk = opts.chunk_size or io.DEFAULT_CHUNK_ROWS
+    read = opts.spec.read
+    chunk = read.chunk_size or io.DEFAULT_CHUNK_ROWS
     table: Any
     if job.dataset is None:
-        table = io.open_table(job.part.path, fmt=opts.input_format, chunk_size=chunk)
+        table = io.open_table(job.part.path, fmt=read.input_format, chunk_size=chunk)
         table.name = job.part.name
     else:
         table = DatasetTable(
@@ -182,7 +184,7 @@ def evaluate_part(job: PartJob) -> PartResult:
             "predictions",
             chunk,
             [job.part],
-            opts.input_format,
+            read.input_format,
             start=job.start,
             schema=job.schema,
         )
@@ -227,11 +229,11 @@ def _labels_of_part(table: Any, job: PartJob, chunk: int) -> tuple[Any, np.ndarr
     from losscli import io
     from losscli.io import MemoryTable, concat_exact
 
-    opts = job.opts
+    read = job.opts.spec.read
     id_col = job.id_col
     assert id_col is not None, "a labels join needs an id column"
     parts = [c.ids(id_col) for c in table.chunks([], exact=[id_col])]
-    fmt = opts.labels_format or opts.input_format
+    fmt = read.labels_format or read.input_format
     with io.open_table(job.labels, fmt=fmt, chunk_size=chunk, role="labels") as lt:
         lt.name = job.labels_name or lt.name
         others = [c for c in lt.columns if c != id_col]
@@ -327,12 +329,12 @@ def evaluate_dask(
     from losscli import limits
 
     limits.WORKERS.check_option("--workers", n_workers)
-    if getattr(opts, "group_by", None):
+    if opts.spec.slice.group_by:
         raise UsageError(
             "--group-by is not available with --engine dask yet (a partition's state does not "
             "carry its slices); use --engine local"
         )
-    if getattr(opts, "bootstrap", 0) or getattr(opts, "keep_rows", False):
+    if opts.spec.interval.keep_rows:  # --bootstrap sets it
         raise UsageError(
             "--bootstrap is not available with --engine dask yet (it resamples per-row terms "
             "that stay on the workers); use --engine local"
@@ -340,8 +342,9 @@ def evaluate_dask(
     per_sample = None if per_sample_dir is None else _check_per_sample_dir(per_sample_dir)
 
     ev = Evaluation(pred_path, label_path, opts)  # opens and checks every part
-    table = ev.pred_table
-    if ev.label_table is not None and not ev.cols.join:
+    inputs = ev.inputs
+    table = inputs.predictions
+    if inputs.labels is not None and not inputs.columns.join:
         raise UsageError(
             "--engine dask joins a LABELS file by id only: give both files an id column "
             "(--id-col NAME); rows matched by position need the local engine"
@@ -372,7 +375,7 @@ def evaluate_dask(
             plan=plan,
             labels=None if label_path is None else os.path.abspath(label_path),
             labels_name=label_path,
-            id_col=ev.cols.id,
+            id_col=inputs.columns.id,
             per_sample=None if tmp_dir is None else os.path.join(tmp_dir, _PART_NAME.format(i)),
         )
         for i, p in enumerate(parts)
@@ -381,13 +384,13 @@ def evaluate_dask(
         with _connect(distributed, scheduler, n_workers) as client:
             result = _run(distributed, client, jobs)
         if result.repeated:  # the same id in two partitions: find the rows as locally
-            _raise_repeated_id(ev)
+            _raise_repeated_id(inputs)
         if result.missing is not None:
             raise result.missing
         if result.state is not None:
             ev.absorb(result.state)
         if result.used is not None:
-            _check_all_labels_used(ev, result.used)
+            _check_all_labels_used(inputs, result.used, ev.state().n_rows)
         report = ev.report()
         if own:
             outputs.commit()
@@ -516,20 +519,21 @@ def _raise_first_failure(distributed: Any, parts: list[Any], jobs: list[PartJob]
         raise exc
 
 
-def _check_all_labels_used(ev: Evaluation, used: np.ndarray) -> None:
+def _check_all_labels_used(inputs: Inputs, used: np.ndarray, n_rows: int) -> None:
     """Refuse labels whose id no partition holds, with the local engine's message."""
-    labels = LabelFile(ev.label_table, ev.cols, ev.pred_table.name)
+    labels = LabelFile(inputs.labels, inputs.columns, inputs.predictions.name)
     mask = np.unpackbits(used, count=labels.n).astype(bool)
     labels.first_row = np.where(mask, 0, -1)
-    labels.finish(ev.n_rows)
+    labels.finish(n_rows)
 
 
-def _raise_repeated_id(ev: Evaluation) -> None:
+def _raise_repeated_id(inputs: Inputs) -> None:
     """Raise the local engine's error for an id that two partitions hold (the error path
     only: one pass over the id column of the dataset)."""
-    labels = LabelFile(ev.label_table, ev.cols, ev.pred_table.name)
-    for chunk in ev.pred_table.chunks([], exact=[ev.cols.id]):
-        labels.take(chunk, chunk.ids(ev.cols.id))
+    labels = LabelFile(inputs.labels, inputs.columns, inputs.predictions.name)
+    id_col = inputs.columns.id
+    for chunk in inputs.predictions.chunks([], exact=[id_col]):
+        labels.take(chunk, chunk.ids(id_col))
     raise AssertionError("two partitions share an id, but no row repeats it")  # pragma: no cover
 
 

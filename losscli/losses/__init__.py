@@ -24,6 +24,7 @@ from losscli.losses.binary import (
     squared_hinge,
     zero_one,
 )
+from losscli.losses.choose import choose_losses
 from losscli.losses.multiclass import (
     cross_entropy,
     focal_multiclass,
@@ -58,6 +59,7 @@ __all__ = [
     "LossSpec",
     "Param",
     "bce",
+    "choose_losses",
     "compute",
     "cross_entropy",
     "dice",

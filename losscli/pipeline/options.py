@@ -1,6 +1,6 @@
 """The settings of one evaluation, checked once where they enter: :class:`Options` (the flat
 public constructor, every CLI option by its Python name) builds the typed :class:`Specs`
-(:class:`ReadSpec`, :class:`TaskSpec`, :class:`LossSpec`, :class:`MetricSpec`,
+(:class:`ReadSpec`, :class:`TaskSpec`, :class:`LossesSpec`, :class:`MetricSpec`,
 :class:`IntervalSpec`, :class:`SliceSpec`, :class:`ReportSpec`), each checking its own
 fields; the stages take the spec they need.
 
@@ -74,7 +74,7 @@ class TaskSpec:
 
 
 @dataclass(frozen=True)
-class LossSpec:
+class LossesSpec:
     """Which losses (None: the task's default; ``["all"]``: every loss that fits) and their
     parameters (``losses.PARAMS`` names; checked against the task once it is known)."""
 
@@ -163,7 +163,7 @@ class Specs:
 
     read: ReadSpec
     task: TaskSpec
-    loss: LossSpec
+    loss: LossesSpec
     metric: MetricSpec
     interval: IntervalSpec
     slice: SliceSpec
@@ -177,7 +177,7 @@ SPEC_FIELDS: dict[str, type] = {  # in the order the checks run
     "read": ReadSpec,
     "interval": IntervalSpec,
     "slice": SliceSpec,
-    "loss": LossSpec,
+    "loss": LossesSpec,
     "report": ReportSpec,
 }
 

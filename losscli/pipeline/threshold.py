@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from losscli.errors import UsageError
-from losscli.pipeline.options import check_threshold
+from losscli.pipeline.options import MetricSpec, check_threshold
 from losscli.pipeline.plan import Plan
 
 
@@ -50,6 +50,30 @@ def resolve_threshold(
     if spec is None:
         return 0.5, "probs"
     return _threshold_values(spec, plan, option), "probs"
+
+
+def plan_threshold(plan: Plan, metric: MetricSpec) -> tuple[float | np.ndarray, str, list[str]]:
+    """The plan's decision threshold(s) and their scale (:func:`resolve_threshold`), with
+    the warning when ``--threshold`` changes nothing (multi-class, regression); ``--top-k``
+    is checked against the classes.
+
+    Returns:
+        ``(threshold, on, warnings)``.
+
+    >>> plan_threshold(Plan("regression", "values", "values"), MetricSpec(threshold=0.3))
+    (0.5, 'probs', ['--threshold changes nothing for regression data (no classes)'])
+    """
+    warnings = []
+    if metric.threshold is not None and plan.task in ("multiclass", "regression"):
+        why = "the prediction is the argmax" if plan.task == "multiclass" else "no classes"
+        warnings.append(f"{metric.threshold_source} changes nothing for {plan.task} data ({why})")
+    if plan.task == "regression":
+        return 0.5, "probs", warnings
+    threshold, on = resolve_threshold(metric.threshold, plan, metric.threshold_source)
+    n_classes = len(plan.classes)
+    if metric.top_k is not None and plan.task == "multiclass" and metric.top_k > n_classes:
+        raise UsageError(f"--top-k {metric.top_k} is more than the number of classes ({n_classes})")
+    return threshold, on, warnings
 
 
 def _threshold_values(spec: Any, plan: Plan, option: str) -> float | np.ndarray:

@@ -1,0 +1,258 @@
+"""Accumulating: a prepared chunk's losses and metric inputs added into the run's
+:class:`~losscli.pipeline.state.EvalState` (and its ``--group-by`` slices, its
+``--per-sample`` rows and, for ``keep_rows`` runs, what resampling needs).
+
+:func:`new_metrics_acc` and :func:`new_state` make the empty accumulators of a plan;
+:class:`Accumulation` holds what one run's chunks add up to besides the state (per-sample
+loss values for plots, per-row loss sums and metric rows for the bootstrap, the rows'
+digest) and adds each chunk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import numpy as np
+
+from losscli import losses
+from losscli.activations import to_probs, to_rank_key
+from losscli.pipeline.groups import accumulate_groups
+from losscli.pipeline.intervals import KeptRows
+from losscli.pipeline.options import MetricSpec
+from losscli.pipeline.per_sample import per_sample_rows
+from losscli.pipeline.plan import Plan
+from losscli.pipeline.prepare import Prepared
+from losscli.pipeline.state import EvalState, LossAccumulator, update_metrics
+
+__all__ = ["Accumulation", "evaluated_rows", "new_metrics_acc", "new_state"]
+
+
+def new_metrics_acc(
+    plan: Plan,
+    metric: MetricSpec,
+    threshold: float | np.ndarray,
+    threshold_on: str,
+    *,
+    keep_rows: bool = False,
+) -> Any:
+    """An empty metrics accumulator for the plan: a ``RegressionAccumulator``, or a
+    ``ClassificationAccumulator`` with the plan's classes, threshold and ranking key and the
+    metric options (``--top-k``, ``--ece-bins``, ``--auc-bins``).
+
+    >>> type(new_metrics_acc(Plan("regression", "values", "values"), MetricSpec(), 0.5, "probs"))
+    <class 'losscli.metrics.regression.RegressionAccumulator'>
+    """
+    from losscli.metrics import ClassificationAccumulator, RegressionAccumulator
+
+    extra: dict[str, Any] = {"keep_rows": True} if keep_rows else {}
+    if plan.task == "regression":
+        return RegressionAccumulator(**extra)
+    from losscli.activations import rank_key_kind
+
+    return ClassificationAccumulator(
+        plan.task,
+        2 if plan.task == "binary" else len(plan.classes),
+        class_names=plan.classes,
+        threshold=threshold,
+        threshold_on=threshold_on,
+        rank_key=rank_key_kind(plan.scores, plan.task),
+        top_k=metric.top_k if plan.task == "multiclass" else None,
+        ece_bins=metric.ece_bins,
+        auc_bins=metric.auc_bins,
+        **extra,
+    )
+
+
+def new_state(
+    plan: Plan,
+    loss_names: list[str],
+    metric: MetricSpec,
+    threshold: float | np.ndarray,
+    threshold_on: str,
+    *,
+    keep_rows: bool = False,
+) -> EvalState:
+    """An empty state of the plan: one :class:`LossAccumulator` per loss and a metrics
+    accumulator (:func:`new_metrics_acc`)."""
+    return EvalState(
+        loss_acc={n: LossAccumulator(n) for n in loss_names},
+        metrics_acc=new_metrics_acc(plan, metric, threshold, threshold_on, keep_rows=keep_rows),
+    )
+
+
+def evaluated_rows(plan: Plan, y_true: np.ndarray, ignore_index: int | None) -> np.ndarray | None:
+    """Mask of the rows that are evaluated, None when all are.
+
+    Only multi-class class-index labels can be ``--ignore-index``; such a row is in
+    ``n_samples`` but in no statistic (no loss value, no metric, no histogram, no slice
+    statistic): ``n_evaluated = n_samples - n_ignored``.
+
+    >>> evaluated_rows(Plan("multiclass", "logits", "index"), np.array([0, -100, 1]), -100)
+    array([ True, False,  True])
+    """
+    if plan.task != "multiclass" or y_true.ndim != 1:
+        return None
+    keep = y_true != ignore_index
+    return None if keep.all() else keep
+
+
+class Accumulation:
+    """Adds a run's prepared chunks into its state, slices and per-sample rows, and keeps
+    what the options ask for besides (``keep_loss_values``: per-sample losses as float32;
+    ``keep_rows``: per-row loss sums, which rows the metrics saw, a digest of the rows).
+
+    Args:
+        plan: the run's plan.
+        loss_names: the losses to compute.
+        params: the checked loss parameters.
+        threshold, threshold_on: the decision threshold(s) and their scale.
+        id_col: the id column (per-sample rows), or None.
+        group_col: the ``--group-by`` column, or None.
+        keep_loss_values: keep per-sample losses.
+        keep_rows: keep per-row terms for resampling.
+        new_slice: makes the empty state of a new ``--group-by`` slice.
+    """
+
+    def __init__(
+        self,
+        plan: Plan,
+        loss_names: list[str],
+        params: dict[str, Any],
+        *,
+        threshold: float | np.ndarray,
+        threshold_on: str,
+        id_col: str | None = None,
+        group_col: str | None = None,
+        keep_loss_values: bool = False,
+        keep_rows: bool = False,
+        new_slice: Any = None,
+    ) -> None:
+        self.plan, self.loss_names, self.params = plan, list(loss_names), params
+        self.threshold, self.threshold_on = threshold, threshold_on
+        self.id_col, self.group_col = id_col, group_col
+        self.keep_loss_values, self.keep_rows = keep_loss_values, keep_rows
+        self.new_slice = new_slice
+        self.loss_parts: dict[str, list[np.ndarray]] = {}
+        self.loss_rows: dict[str, list[np.ndarray]] = {}  # keep_rows: per-row loss sums
+        self.metric_rows: list[np.ndarray] = []  # keep_rows: which rows the metrics saw
+        self.digest: Any = None  # keep_rows: a hash of the labels, weights and ids
+
+    def add(
+        self,
+        p: Prepared,
+        state: EvalState,
+        groups: dict[str, EvalState],
+        per_sample: Any = None,
+    ) -> None:
+        """Update the loss and metric accumulators of ``state`` (and ``groups``, the
+        slices) with one prepared chunk; write its rows to ``per_sample`` when given."""
+        plan = self.plan
+        y_true, y_pred, weights = p.y_true, p.y_pred, p.weights
+        keep = evaluated_rows(plan, y_true, self.params.get("ignore_index"))
+        per: dict[str, np.ndarray] = {}
+        results = {}
+        for name in self.loss_names:
+            res = losses.compute(
+                name,
+                plan.task,
+                y_true,
+                y_pred,
+                scores=plan.scores,
+                sample_weight=weights,
+                params=self.params,
+            )
+            results[name] = res
+            kept = res.per_sample if keep is None else res.per_sample[keep]
+            state.loss_acc[name].update(kept, res.sums)  # an ignored row is no sample's loss
+            if per_sample is not None:
+                per[name] = res.per_sample + 0.0  # no -0.0 in the output
+                if keep is not None:
+                    per[name][~keep] = np.nan  # written empty / null: no loss for that row
+            if self.keep_loss_values:
+                self.loss_parts.setdefault(name, []).append(kept.astype(np.float32))
+            if self.keep_rows:
+                self.loss_rows.setdefault(name, []).append(res.rows)
+        if keep is not None:
+            state.n_ignored += int((~keep).sum())
+        key = None  # the ranking key (None: the probabilities)
+        if plan.task == "regression":
+            hard, probs = y_true, y_pred
+        else:
+            if plan.scores != "probs":
+                key = to_rank_key(y_pred, plan.scores, plan.task)
+            probs = to_probs(y_pred, plan.scores, plan.task)
+            hard = y_true
+            if plan.task == "multiclass" and y_true.ndim == 2:
+                hard = np.argmax(y_true, axis=1)
+            if per_sample is not None:
+                per["_probs"] = probs
+        update_metrics(state.metrics_acc, hard, probs, weights, keep, key)
+        if self.keep_rows:
+            self.metric_rows.append(np.ones(p.rows.size, bool) if keep is None else keep)
+            self._hash(p)
+        if p.groups is not None:
+            accumulate_groups(
+                groups,
+                p.groups,
+                results,
+                hard,
+                probs,
+                p.weights,
+                keep,
+                key,
+                new_state=self.new_slice,
+                column=self.group_col,
+            )
+        if per_sample is not None:
+            per_sample.write(
+                per_sample_rows(
+                    plan,
+                    p.rows,
+                    y_true,
+                    y_pred,
+                    per,
+                    ids=p.ids,
+                    id_col=self.id_col,
+                    start=p.chunk.start,
+                    threshold=self.threshold,
+                    threshold_on=self.threshold_on,
+                    ignore_index=self.params.get("ignore_index"),
+                )
+            )
+        state.n_rows += int(p.rows.size)
+
+    def _hash(self, p: Prepared) -> None:
+        """Hash the rows' labels, weights and ids so two runs can tell they saw the same rows."""
+        if self.digest is None:
+            self.digest = hashlib.blake2b(digest_size=16)
+        h = self.digest
+        h.update(np.ascontiguousarray(p.y_true, dtype=np.float64).tobytes())
+        if p.weights is not None:
+            h.update(np.ascontiguousarray(p.weights, dtype=np.float64).tobytes())
+        if p.ids is not None:
+            h.update("\x1f".join(map(str, p.ids.tolist())).encode("utf-8", "replace"))
+
+    @property
+    def rows_digest(self) -> str | None:
+        """A digest of every row's label, weight and id (``keep_rows`` runs), for pairing."""
+        return None if self.digest is None else self.digest.hexdigest()
+
+    @property
+    def loss_values(self) -> dict[str, np.ndarray]:
+        """Per-sample values of each loss (float32), kept with ``keep_loss_values``."""
+        return {n: np.concatenate(p) for n, p in self.loss_parts.items()}
+
+    def kept_rows(self, state: EvalState, zero_division: str | float) -> KeptRows:
+        """What this ``keep_rows`` run kept to resample its statistics, with ``state``'s
+        metrics accumulator and row count."""
+        return KeptRows(
+            task=self.plan.task,
+            loss_names=list(self.loss_names),
+            params=self.params,
+            loss_rows=self.loss_rows,
+            metric_rows=self.metric_rows,
+            metrics_acc=state.metrics_acc,
+            n_rows=state.n_rows,
+            zero_division=zero_division,
+        )

@@ -20,6 +20,7 @@ from typing import Any
 
 from losscli import __version__, limits
 from losscli.errors import InputError, UsageError
+from losscli.metrics.catalog import loss_key
 from losscli.report import _jsonable, build_signature, lower_is_better
 
 __all__ = ["Comparison", "compare"]
@@ -139,8 +140,8 @@ def compare(
             "the rows are in another order); compare pairs row i of A with row i of B"
         )
     rep_a, rep_b = ev_a.report(), ev_b.report()
-    point_a = {**rep_a.losses, **rep_a.metrics}
-    point_b = {**rep_b.losses, **rep_b.metrics}
+    point_a = {**{loss_key(n): v for n, v in rep_a.losses.items()}, **rep_a.metrics}
+    point_b = {**{loss_key(n): v for n, v in rep_b.losses.items()}, **rep_b.metrics}
     results = paired_test(
         ev_a.resample_stat(),
         ev_b.resample_stat(),
@@ -154,7 +155,7 @@ def compare(
         seed=seed,
     )
     alpha = 1.0 - ci_level
-    losses = list(rep_a.losses)
+    losses = [loss_key(n) for n in rep_a.losses]
     metrics: dict[str, dict[str, Any]] = {}
     for name, r in results.items():
         significant = r.p_value is not None and r.p_value < alpha

@@ -130,10 +130,13 @@ class Report:
         """
         if not self.ci:
             return None
-        for prefix in ("losses.", "metrics."):
-            if name.startswith(prefix):
-                name = name[len(prefix) :]
-        value = self.ci["intervals"].get(name)
+        if name.startswith("losses.") and name in self.ci["intervals"]:
+            value = self.ci["intervals"][name]  # a loss named like a metric (catalog.loss_key)
+        else:
+            for prefix in ("losses.", "metrics."):
+                if name.startswith(prefix):
+                    name = name[len(prefix) :]
+            value = self.ci["intervals"].get(name)
         return None if value is None else (value[0], value[1])
 
     def to_dict(self) -> dict[str, Any]:

@@ -121,14 +121,16 @@ class ResultBuilder:
         p, r, f1 = prf_from_counts(tp, pred, true, 1.0)
         fb = prf_from_counts(tp, pred, true, acc.beta)[2] if acc.beta != 1.0 else None
         spec = safe_ratio(tn, tn + fp)
+        jac = safe_ratio(tp, pred + true - tp)
         self.undefined("precision", np.isnan(p), "no predicted samples")
         self.undefined("recall", np.isnan(r), "no true samples")
         self.undefined("f1", np.isnan(f1), "no true or predicted samples")
         if fb is not None:
             self.undefined("fbeta", np.isnan(fb), "no true or predicted samples")
         self.undefined("specificity", np.isnan(spec), "no negative samples")
+        self.undefined("jaccard", np.isnan(jac), "no true or predicted samples")
         zdv = self.zdv
-        pf, rf, f1f, specf = (fill_undefined(a, zdv) for a in (p, r, f1, spec))
+        pf, rf, f1f, specf, jacf = (fill_undefined(a, zdv) for a in (p, r, f1, spec, jac))
         fbf = None if fb is None else fill_undefined(fb, zdv)
 
         # accuracy family
@@ -145,6 +147,7 @@ class ResultBuilder:
             if fbf is not None:
                 metrics["fbeta"] = to_float_or_none(fbf[1])
             metrics["specificity"] = to_float_or_none(specf[1])
+            metrics["jaccard"] = to_float_or_none(jacf[1])
 
         families = [("precision", pf), ("recall", rf), ("f1", f1f)]
         if fbf is not None:
@@ -167,6 +170,7 @@ class ResultBuilder:
             metrics[f"{name}_macro"] = to_float_or_none(nan_average(values))
             metrics[f"{name}_micro"] = to_float_or_none(fill_undefined(micro[name], zdv)[0])
             metrics[f"{name}_weighted"] = to_float_or_none(nan_average(values, true))
+        self._jaccard(metrics, jacf, tp, pred, true)
         if task == "multilabel":
             self._samples(metrics, [name for name, _ in families])
             metrics["subset_accuracy"] = subset
@@ -221,6 +225,7 @@ class ResultBuilder:
                 row["fbeta"] = to_float_or_none(fbf[i])
             row["support"] = float(true[i]) if acc.weighted else int(round(true[i]))
             row["specificity"] = to_float_or_none(specf[i])
+            row["jaccard"] = to_float_or_none(jacf[i])
             row["roc_auc"] = auc_c[i]
             row["average_precision"] = ap_c[i]
             per_class.append(row)
@@ -269,6 +274,28 @@ class ResultBuilder:
         if np.all(absent):
             return None
         return float(np.mean(recall_raw[~absent]))
+
+    def _jaccard(
+        self,
+        metrics: dict[str, float | None],
+        jaccard: np.ndarray,
+        tp: np.ndarray,
+        pred: np.ndarray,
+        true: np.ndarray,
+    ) -> None:
+        """``jaccard_macro`` / ``_micro`` / ``_weighted`` (scikit-learn's ``jaccard_score``).
+
+        Per class ``J = tp / (tp + fp + fn)`` (``jaccard``, already filled with the
+        zero-division value); macro its mean, weighted its mean weighted by the true counts
+        (the plain mean when there are none); micro ``sum tp / sum (tp + fp + fn)``. With
+        ``--zero-division nan`` (which ``jaccard_score`` does not take) an undefined class is
+        left out of the averages, as for the F1 averages.
+        """
+        union = pred + true - tp
+        micro = fill_undefined(safe_ratio(np.array([tp.sum()]), np.array([union.sum()])), self.zdv)
+        metrics["jaccard_macro"] = to_float_or_none(nan_average(jaccard))
+        metrics["jaccard_micro"] = to_float_or_none(micro[0])
+        metrics["jaccard_weighted"] = to_float_or_none(nan_average(jaccard, true))
 
     def _samples(self, metrics: dict[str, float | None], names: list[str]) -> None:
         sums = self.sums

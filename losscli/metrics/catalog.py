@@ -32,6 +32,7 @@ __all__ = [
     "lower_is_better",
     "headline",
     "close_matches",
+    "loss_key",
 ]
 
 _B, _MC, _ML, _R = "binary", "multiclass", "multilabel", "regression"
@@ -75,10 +76,12 @@ METRICS: tuple[MetricInfo, ...] = (
     MetricInfo("f1", (_B,), True, "positive class", headline=True),
     MetricInfo("fbeta", (_B,), True, "positive class", when="--beta"),
     MetricInfo("specificity", (_B,), True, "positive class"),
+    MetricInfo("jaccard", (_B,), True, "positive class"),
     *_avg("precision"),
     *_avg("recall"),
     *_avg("f1", headline=True),
     *_avg("fbeta", when="--beta"),
+    *_avg("jaccard"),
     MetricInfo("precision_samples", (_ML,), True, "samples"),
     MetricInfo("recall_samples", (_ML,), True, "samples"),
     MetricInfo("f1_samples", (_ML,), True, "samples", headline=True),
@@ -135,6 +138,7 @@ PER_CLASS_FIELDS: tuple[tuple[str, str], ...] = (
     ("fbeta", "--beta"),
     ("support", "always"),
     ("specificity", "always"),
+    ("jaccard", "always"),
     ("roc_auc", "always"),
     ("average_precision", "always"),
 )
@@ -204,6 +208,17 @@ def headline() -> list[str]:
     ['accuracy', 'f1', 'f1_macro']
     """
     return [m.name for m in METRICS if m.headline]
+
+
+def loss_key(name: str) -> str:
+    """The key of a loss in the dicts that hold losses and metrics together (the bootstrap's
+    ``ci.intervals``, its replicates, ``compare``'s rows): ``losses.NAME`` when a metric has
+    the same name (the ``jaccard`` loss and metric, regression's ``mse``), else ``NAME``.
+
+    >>> loss_key("ce"), loss_key("jaccard")
+    ('ce', 'losses.jaccard')
+    """
+    return f"losses.{name}" if name in _BY_NAME else name
 
 
 def close_matches(name: str, candidates: list[str], n: int = 3) -> list[str]:

@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from losscli.metrics.catalog import loss_key
+
 LINEAR_MIN_ROWS = 50_000
 """Fewest rows for the linear ``--bootstrap`` path; smaller data is resampled exactly."""
 
@@ -83,7 +85,7 @@ def resample_stat(
         for name, rt in rows_t.items():
             # multiply + sum per resample, not a matmul: a threaded BLAS call stalls for
             # milliseconds whenever the other cores are busy
-            out[name] = np.array(
+            out[loss_key(name)] = np.array(
                 [
                     finite(L.finalize(name, task, (counts[j] * rt).sum(axis=1), params=params))
                     for j in range(b)
@@ -145,7 +147,7 @@ def linear_replicates(run: KeptRows, n_boot: int, seed: int) -> dict[str, np.nda
             row = dense[b]
             for name, lo, hi in spans:
                 value = L.finalize(name, task, row[lo:hi], params=params)
-                out.setdefault(name, []).append(finite(value))
+                out.setdefault(loss_key(name), []).append(finite(value))
             for name, value in lin.metrics(row, segs[b]).items():
                 out.setdefault(name, []).append(finite(value))
     return {name: np.array(v) for name, v in out.items()}
@@ -184,7 +186,8 @@ def intervals(
     else:
         ci, _ = bootstrap(resample_stat(run), run.n_rows, n_boot=n_boot, level=level, seed=seed)
     out: dict[str, Any] = {}
-    for name, value in {**losses, **metrics}.items():
+    keyed = {loss_key(name): value for name, value in losses.items()}
+    for name, value in {**keyed, **metrics}.items():
         if value is not None:
             out[name] = None if ci.get(name) is None else list(ci[name])
     missing = [n for n, v in out.items() if v is None]

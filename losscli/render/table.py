@@ -89,7 +89,7 @@ def to_table(
             s = d["loss_stats"].get(name, {})
             cells = [fmt_num(s.get(k)) for k in ("std", "min", "max")]
             if d.get("ci"):
-                cells.append(ci_text(d, name))
+                cells.append(ci_text(d, catalog.loss_key(name)))
             t.add_row(name, fmt_num(value), *cells)
         console.print(t)
         console.print()

@@ -130,7 +130,7 @@ def to_markdown(d: dict[str, Any]) -> str:
     if d["losses"]:
         rows = [
             [n, v, d["loss_stats"][n]["std"], d["loss_stats"][n]["min"], d["loss_stats"][n]["max"]]
-            + ([ci_text(d, n)] if ci else [])
+            + ([ci_text(d, catalog.loss_key(n))] if ci else [])
             for n, v in d["losses"].items()
         ]
         header = ["loss", "mean", "std", "min", "max", *ci]

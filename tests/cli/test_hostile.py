@@ -731,10 +731,10 @@ CASES = [
         "a metric of another task in a gate (checked once the task is known)",
         ["{ok.csv}", "--fail-if", "mse > 1"],
         "--fail-if 'mse > 1': unknown name 'mse'; this report has accuracy, "
-        "balanced_accuracy, precision, recall, f1, specificity, precision_macro, "
+        "balanced_accuracy, precision, recall, f1, specificity, jaccard, precision_macro, "
         "precision_micro, precision_weighted, recall_macro, recall_micro, recall_weighted, "
-        "f1_macro, f1_micro, f1_weighted, mcc, cohen_kappa, roc_auc, average_precision, "
-        "log_loss, brier, ece, bce",
+        "f1_macro, f1_micro, f1_weighted, jaccard_macro, jaccard_micro, jaccard_weighted, "
+        "mcc, cohen_kappa, roc_auc, average_precision, log_loss, brier, ece, bce",
     ),
     (
         "a metric spelled as a loss in a gate",

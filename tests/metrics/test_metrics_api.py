@@ -15,7 +15,11 @@ import pytest
 from losscli.errors import InputError, UsageError
 from losscli.metrics import ClassificationAccumulator, MetricsResult
 
-AVG = [f"{m}_{a}" for m in ("precision", "recall", "f1") for a in ("macro", "micro", "weighted")]
+AVG = [
+    f"{m}_{a}"
+    for m in ("precision", "recall", "f1", "jaccard")
+    for a in ("macro", "micro", "weighted")
+]
 COMMON = {"accuracy", "log_loss", "brier", "ece", *AVG}
 
 
@@ -37,7 +41,8 @@ def result_for(task, zero_division="warn", **kw):
 
 def test_flat_metric_names_are_the_contract():
     binary = {"balanced_accuracy", "mcc", "cohen_kappa"}
-    binary |= {"precision", "recall", "f1", "specificity", "roc_auc", "average_precision"}
+    binary |= {"precision", "recall", "f1", "specificity", "jaccard", "roc_auc"}
+    binary |= {"average_precision"}
     assert set(result_for("binary").metrics) == COMMON | binary
     multiclass = {"balanced_accuracy", "mcc", "cohen_kappa", "roc_auc_macro"}
     multiclass |= {"average_precision_macro", "top_k_accuracy"}

@@ -25,7 +25,7 @@ from losscli.io._base import (
     short_cause,
     stdin_binary,
 )
-from losscli.io._text import SafeStream
+from losscli.io._lines import SafeStream
 from losscli.io.formats import FORMATS, check_format, format_from_name, lookup, sniff_format
 
 DEFAULT_CHUNK_ROWS = 131_072

@@ -161,8 +161,8 @@ PIPE_BYTES = Limit(
     "pipe_bytes",
     4 << 30,
     "bytes",
-    "NPY, NPZ or Parquet data read from stdin or a pipe (held in memory, NPY, or in a "
-    "temporary file, NPZ and Parquet, since these formats need random access)",
+    "NPY, NPZ, Parquet or Arrow IPC data read from stdin or a pipe (held in memory, NPY, or "
+    "in a temporary file, NPZ, Parquet and Arrow, since these formats need random access)",
     "memory or temporary disk space",
 )
 ARRAY_BYTES = Limit(

@@ -12,12 +12,13 @@ from __future__ import annotations
 import copy
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, BinaryIO
 
 import numpy as np
 
 from losscli.errors import InputError, UsageError
+from losscli.io._values import concat_exact
 
 STDIN_NAME = "<stdin>"
 
@@ -209,6 +210,85 @@ def short_cause(exc: BaseException, limit: int = 120) -> str:
     return text
 
 
+UNITS = {"line": ("line", 2), "bare line": ("line", 1), "row": ("row", 1)}
+"""How a reader counts its rows in messages: ``unit -> (word, number of data row 0)``.
+``line``: text with a header on line 1 (CSV/TSV); ``bare line``: text whose line 1 is data
+(JSON Lines, ``--no-header`` CSV/TSV); ``row``: binary formats and memory."""
+
+
+def location(unit: str, index: int) -> str:
+    """Where data row ``index`` (0-based) of a reader counting in ``unit`` is: ``line N``.
+
+    Args:
+        unit: a key of :data:`UNITS`.
+        index: the 0-based data row.
+
+    Returns:
+        ``"line N"`` or ``"row N"``.
+
+    >>> location("line", 0), location("bare line", 0), location("row", 4)
+    ('line 2', 'line 1', 'row 5')
+    """
+    word, first = UNITS[unit]
+    return f"{word} {int(index) + first}"
+
+
+Columns = dict[str, np.ndarray]
+
+
+def recut(
+    blocks: Iterable[tuple[int, Columns, Columns]], size: int
+) -> Iterator[tuple[int, int, Columns, Columns]]:
+    """Cut blocks of rows of any size into chunks of exactly ``size`` rows (the last: fewer).
+
+    The one re-cutting every reader shares: a reader parses its source in blocks (a CSV byte
+    block, a Parquet or Arrow record batch, a JSON Lines block) and yields them here.
+
+    Args:
+        blocks: ``(m, columns, exact)`` per block: its row count, its columns (1-D or 2-D
+            arrays of ``m`` rows) and its exact-value columns (:meth:`Chunk.ids`).
+        size: the rows per chunk.
+
+    Returns:
+        An iterator of ``(start, n, columns, exact)``: the 0-based first row, the row count and
+        the columns (fresh or writeable arrays) of each chunk.
+
+    >>> blocks = [(3, {"a": np.arange(3.0)}, {}), (4, {"a": np.arange(3.0, 7.0)}, {})]
+    >>> [(s, n, c["a"].tolist()) for s, n, c, _ in recut(blocks, 5)]
+    [(0, 5, [0.0, 1.0, 2.0, 3.0, 4.0]), (5, 2, [5.0, 6.0])]
+    """
+    pieces: dict[str, list[np.ndarray]] = {}
+    exact_pieces: dict[str, list[np.ndarray]] = {}
+    buffered = 0
+    start = 0
+
+    def cut() -> tuple[int, int, Columns, Columns]:
+        cols = {}
+        for name, parts in pieces.items():
+            arr = parts[0] if len(parts) == 1 else np.concatenate(parts)
+            cols[name] = arr if arr.flags.writeable else arr.copy()
+        exact = {name: concat_exact(parts) for name, parts in exact_pieces.items()}
+        return start, buffered, cols, exact
+
+    for m, cols, exact in blocks:
+        off = 0
+        while off < m:
+            take = min(m - off, size - buffered)
+            for name, arr in cols.items():
+                pieces.setdefault(name, []).append(arr[off : off + take])
+            for name, arr in exact.items():
+                exact_pieces.setdefault(name, []).append(arr[off : off + take])
+            buffered += take
+            off += take
+            if buffered == size:
+                yield cut()
+                start += buffered
+                buffered = 0
+                pieces, exact_pieces = {}, {}
+    if buffered:
+        yield cut()
+
+
 class Chunk:
     """A block of consecutive rows of a :class:`Table`, with its columns as numpy arrays.
 
@@ -340,11 +420,10 @@ class Chunk:
             i: a row index within the chunk (0-based).
 
         Returns:
-            ``"line N"`` (CSV/TSV: header is line 1) or ``"row N"`` (1-based row number).
+            ``"line N"`` (CSV/TSV: header is line 1, unless ``--no-header``) or ``"row N"``
+            (1-based row number); see :func:`location`.
         """
-        if self._unit == "line":
-            return f"line {self.start + int(i) + 2}"
-        return f"row {self.start + int(i) + 1}"
+        return location(self._unit, self.start + int(i))
 
 
 class Table:

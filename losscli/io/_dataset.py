@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from losscli.errors import InputError
-from losscli.io._base import Chunk, Table, check_input_path, quote_list
+from losscli.io._base import Chunk, Table, check_input_path, location, quote_list
 from losscli.io._file import open_file
 
 SKIPPED_PREFIXES = (".", "_")
@@ -345,8 +345,7 @@ class PartChunk(Chunk):
 
     def where(self, i: int) -> str:
         """Return ``"<part>, line N"`` or ``"<part>, row N"`` (N counted within the part)."""
-        first = 2 if self._unit == "line" else 1
-        return f"{self.label}, {self._unit} {self.local + int(i) + first}"
+        return f"{self.label}, {location(self._unit, self.local + int(i))}"
 
 
 class DatasetTable(Table):
@@ -552,4 +551,4 @@ class _MappedChunk(Chunk):
     def where(self, i: int) -> str:
         """Return the location of the ``i``-th row in the source: ``line N`` or ``row N``."""
         row = int(self.rows[int(i)])
-        return f"line {row + 2}" if self._unit == "line" else f"row {row + 1}"
+        return location(self._unit, row)

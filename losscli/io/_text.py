@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from losscli.errors import InputError
-from losscli.io._base import Chunk, Table, short_cause
+from losscli.io._base import Chunk, Table, recut, short_cause
 from losscli.io._cells import convert, infer_kind, to_string
 from losscli.io._csvcheck import check_delimiter, locate_parse_error
 from losscli.io._lines import (
@@ -45,7 +45,6 @@ from losscli.io._lines import (
 )
 from losscli.io._values import (
     arrow_to_numpy,
-    concat_exact,
     is_int_spelling,
     strings_exact,
 )
@@ -317,63 +316,26 @@ class TextTable(Table):
     ) -> Iterator[Chunk]:
         if reader is None:
             reader = self._reopen()
-        parse_names = list(dict.fromkeys(names + exact)) or self.columns[:1]
-        exact_set = frozenset(exact)
-        size = self.chunk_size
-        pieces: dict[str, list[np.ndarray]] = {n: [] for n in names}
-        exact_pieces: dict[str, list[np.ndarray]] = {n: [] for n in exact}
-        buffered = 0
-        start = 0
-        rows_before = 0
         try:
-            while True:
-                block = reader.next()
-                if block is None:
-                    break
-                m, cols, exact_cols = self._block_columns(
-                    block, parse_names, set(names), rows_before, exact_set
-                )
-                if m == 0:
-                    continue
-                rows_before += m
-                off = 0
-                while off < m:
-                    take = min(m - off, size - buffered)
-                    for n in names:
-                        pieces[n].append(cols[n][off : off + take])
-                    for n in exact:
-                        exact_pieces[n].append(exact_cols[n][off : off + take])
-                    buffered += take
-                    off += take
-                    if buffered == size:
-                        yield self._emit(start, buffered, pieces, exact_pieces)
-                        start += buffered
-                        buffered = 0
-                        pieces = {n: [] for n in names}
-                        exact_pieces = {n: [] for n in exact}
-            if buffered:
-                yield self._emit(start, buffered, pieces, exact_pieces)
+            for start, n, cols, ids in recut(self._blocks(reader, names, exact), self.chunk_size):
+                yield Chunk(self.name, start, n, cols, self.kinds, self.unit, exact=ids)
         finally:
             reader.stream.close()
 
-    def _emit(
-        self,
-        start: int,
-        n: int,
-        pieces: dict[str, list[np.ndarray]],
-        exact_pieces: dict[str, list[np.ndarray]],
-    ) -> Chunk:
-        data = {}
-        for name, parts in pieces.items():
-            if len(parts) == 1:
-                arr = parts[0]
-                if not arr.flags.writeable:
-                    arr = arr.copy()
-            else:
-                arr = np.concatenate(parts)
-            data[name] = arr
-        exact = {name: concat_exact(parts) for name, parts in exact_pieces.items()}
-        return Chunk(self.name, start, n, data, self.kinds, "line", exact=exact)
+    def _blocks(
+        self, reader: BlockReader, names: list[str], exact: list[str]
+    ) -> Iterator[tuple[int, dict[str, np.ndarray], dict[str, np.ndarray]]]:
+        parse_names = list(dict.fromkeys(names + exact)) or self.columns[:1]
+        rows_before = 0
+        while True:
+            block = reader.next()
+            if block is None:
+                return
+            m, cols, exact_cols = self._block_columns(
+                block, parse_names, set(names), rows_before, frozenset(exact)
+            )
+            rows_before += m
+            yield m, cols, exact_cols
 
     def close(self) -> None:
         """Close the underlying file."""

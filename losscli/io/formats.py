@@ -15,7 +15,7 @@ row here.
   per pass: CSV/TSV. Such formats also accept their extensions followed by ``.gz``.
 - ``"stream"``: one forward pass over a binary stream, or the path of a regular file: NPY.
 - ``"seekable"``: random access: the path of a regular file, or (stdin, a pipe) a temporary
-  copy of the stream, after its magic bytes are checked: NPZ, Parquet.
+  copy of the stream, after its magic bytes are checked: NPZ, Parquet, Arrow IPC.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ from typing import Any
 from losscli.errors import UsageError
 from losscli.io._arrays import NpyTable, NpzTable
 from losscli.io._base import Table
+from losscli.io._ipc import ArrowIpcTable
+from losscli.io._jsonl import JsonLinesTable
 from losscli.io._parquet import ParquetTable
 from losscli.io._text import TextTable
 
@@ -104,6 +106,10 @@ def _text_reader(delimiter: str | None) -> Reader:
     return read
 
 
+def _jsonl_reader(name: str, role: str, chunk_size: int, opener: Any, regular: bool) -> Table:
+    return JsonLinesTable(name, role, chunk_size, opener, reopenable=regular, others=BINARY)
+
+
 INPUT_FORMATS: tuple[InputFormat, ...] = (
     InputFormat(
         "csv", (".csv",), (), "", "text", _text_reader(","), "CSV", "a",
@@ -112,6 +118,10 @@ INPUT_FORMATS: tuple[InputFormat, ...] = (
     InputFormat(
         "tsv", (".tsv", ".tab"), (), "", "text", _text_reader("\t"), "TSV", "a",
         "tab-separated text",
+    ),
+    InputFormat(
+        "jsonl", (".jsonl", ".ndjson"), (b"{", b"\xef\xbb\xbf{"), "a '{'", "text",
+        _jsonl_reader, "JSON Lines", "a", "one JSON object per line",
     ),
     InputFormat(
         "npy", (".npy",), (b"\x93NUMPY",), "the NPY magic bytes \\x93NUMPY", "stream",
@@ -129,6 +139,13 @@ INPUT_FORMATS: tuple[InputFormat, ...] = (
         "a", "Apache Parquet",
     ),
     InputFormat(
+        "arrow", (".arrow", ".arrows", ".feather"), (b"ARROW1", b"\xff\xff\xff\xff"),
+        "the Arrow magic bytes ARROW1 (file) or 0xFFFFFFFF (stream)", "seekable",
+        lambda name, role, n, source, regular: ArrowIpcTable(name, role, n, source),
+        "Arrow IPC", "an",
+        "Arrow IPC, file or stream format (pandas to_feather, Hugging Face datasets)",
+    ),
+    InputFormat(
         "text", (".txt",), (), "", "text", _text_reader(None), "CSV/TSV", "a",
         "CSV or TSV, decided from the first line", option=False, aliases=("txt",),
     ),
@@ -139,8 +156,10 @@ _BY_NAME = {f.name: f for f in INPUT_FORMATS}
 FORMATS: tuple[str, ...] = tuple(f.name for f in INPUT_FORMATS if f.option)
 """The ``--input-format`` values, in the registry's order."""
 
-BINARY: tuple[str, ...] = tuple(f.name for f in INPUT_FORMATS if f.option and f.magic)
-"""The option values of the formats recognised by their magic bytes (not text)."""
+BINARY: tuple[str, ...] = tuple(
+    f.name for f in INPUT_FORMATS if f.option and f.magic and f.access != "text"
+)
+"""The option values of the binary formats (recognised by their magic bytes, not text)."""
 
 _ENDINGS = sorted(
     ((end, f.name) for f in INPUT_FORMATS for end in f.names_of_files()),
@@ -214,17 +233,18 @@ def format_from_name(name: str) -> str | None:
 def sniff_format(head: bytes) -> str:
     """Return the format that the first bytes of a stream look like.
 
-    ``b"\\x93NUMPY"`` is NPY, ``b"PK\\x03\\x04"`` NPZ, ``b"PAR1"`` Parquet (each row's
-    ``magic``), anything else text (``"text"``: CSV or TSV, decided later from the first line).
+    ``b"\\x93NUMPY"`` is NPY, ``b"PK\\x03\\x04"`` NPZ, ``b"PAR1"`` Parquet, ``ARROW1`` or
+    ``0xFFFFFFFF`` Arrow IPC, ``{`` JSON Lines (each row's ``magic``), anything else text
+    (``"text"``: CSV or TSV, decided later from the first line).
 
     Args:
         head: the first bytes of the stream (8 are enough).
 
     Returns:
-        ``npy``, ``npz``, ``parquet`` or ``text``.
+        A format name, or ``text``.
 
-    >>> sniff_format(b"PAR1...."), sniff_format(b"a,b\\n1,2")
-    ('parquet', 'text')
+    >>> sniff_format(b"PAR1...."), sniff_format(b'{"a": 1}'), sniff_format(b"a,b\\n1,2")
+    ('parquet', 'jsonl', 'text')
     """
     for f in INPUT_FORMATS:
         if f.magic and head.startswith(f.magic):

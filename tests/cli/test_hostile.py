@@ -87,6 +87,19 @@ def _files(d: Path) -> dict[str, Path]:
     text("pw.csv", "label,prob,w\n1,0.9,1\n0,0.2,2\n")
     text("col1.csv", "label,1\n1,0.9\n2,0.2\n")
     text("col10.csv", "label,1,0\n1,0.9,0.1\n0,0.2,0.8\n")
+    text(
+        "j_mixed.jsonl",
+        '{"label":1,"prob":0.9}\n{"label":0,"prob":0.2}\n{"label":1,"prob":"abc"}\n',
+    )
+    text("j_list.jsonl", '{"label":1,"prob":0.9}\n[1, 0.2]\n')
+    text("j_broken.jsonl", '{"label":1,"prob":0.9}\n{"label":0,"prob":0.2\n')
+    text("j_width.jsonl", '{"label":1,"p":[0.1,0.9]}\n{"label":0,"p":[0.2,0.3,0.5]}\n')
+    text("j_struct.jsonl", '{"label":1,"m":{"a":1}}\n')
+    text("j_blank.jsonl", "\n\n")
+    text("j_nul.jsonl", b'{"label":1,"prob":0.9}\n\x00\x00\n', mode="b")
+    text("a_feather1.feather", b"FEA1" + bytes(60), mode="b")
+    text("a_garbage.arrow", b"ARROW1\x00\x00" + b"garbage", mode="b")
+    text("a_notarrow.arrow", b"label,prob\n1,0.9\n", mode="b")
     for name, content in {
         "t_true.json": "true",
         "t_nested.json": "[[0.2, 0.3]]",
@@ -235,7 +248,7 @@ CASES = [
         "binary garbage read as CSV",
         ["{zeros.csv}"],
         "{zeros.csv}: holds NUL bytes (byte 1 is 0x00): this is binary data, not CSV/TSV text; "
-        "check the path, or pass --input-format npy, npz or parquet",
+        "check the path, or pass --input-format npy, npz, parquet or arrow",
     ),
     (
         "UTF-16 CSV",
@@ -786,6 +799,66 @@ CASES = [
         "output in a missing folder",
         ["{ok.csv}", "--output", "{dir}/no/r.json"],
         "cannot write '{dir}/no/r.json': folder '{dir}/no' does not exist; create it first",
+    ),
+    (
+        "JSON Lines: text in a number field",
+        ["{j_mixed.jsonl}"],
+        "{j_mixed.jsonl}: line 3, field 'prob' is a string, line 1 has a number there; give "
+        "each field one type",
+    ),
+    (
+        "JSON Lines: a line that is no object",
+        ["{j_list.jsonl}"],
+        "{j_list.jsonl}: line 2 is a list, not a JSON object; write one object per line, e.g. "
+        '{"label": 1, "prob": 0.9}',
+    ),
+    (
+        "JSON Lines: a line cut short",
+        ["{j_broken.jsonl}"],
+        "{j_broken.jsonl}: line 2 is not valid JSON (Expecting ',' delimiter at character 22); "
+        "write one JSON object per line",
+    ),
+    (
+        "JSON Lines: vectors of two lengths",
+        ["{j_width.jsonl}"],
+        "{j_width.jsonl}: line 2, field 'p' holds 3 values, the first row holds 2; every row "
+        "needs a vector of the same length",
+    ),
+    (
+        "JSON Lines: a nested object",
+        ["{j_struct.jsonl}"],
+        "{j_struct.jsonl}: field 'm' has type struct<a: int64>, which is not supported; store "
+        "numbers, strings, or one list of numbers per row",
+    ),
+    (
+        "JSON Lines: only blank lines",
+        ["{j_blank.jsonl}"],
+        "{j_blank.jsonl}: holds no JSON objects; write one object per line",
+    ),
+    (
+        "JSON Lines: NUL bytes",
+        ["{j_nul.jsonl}"],
+        "{j_nul.jsonl}: holds NUL bytes (byte 24 is 0x00): this is binary data, not JSON Lines "
+        "text; check the path, or pass --input-format npy, npz, parquet or arrow",
+    ),
+    (
+        "Feather version 1",
+        ["{a_feather1.feather}", "--input-format", "arrow"],
+        "{a_feather1.feather}: is a Feather version 1 file, which losscli does not read; "
+        "re-save it as Feather version 2 (pyarrow.feather.write_feather(table, path))",
+    ),
+    (
+        "Arrow IPC magic then garbage",
+        ["{a_garbage.arrow}"],
+        "{a_garbage.arrow}: is not a valid Arrow IPC file (corrupt or truncated): File is too "
+        "small: 15",
+    ),
+    (
+        "CSV text read as Arrow IPC",
+        ["{a_notarrow.arrow}", "--input-format", "arrow"],
+        "{a_notarrow.arrow}: is not an Arrow IPC file (it does not start with the Arrow magic "
+        "bytes ARROW1 or a stream's 0xFFFFFFFF); pass --input-format to read it as another "
+        "format",
     ),
 ]
 

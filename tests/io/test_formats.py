@@ -32,6 +32,12 @@ def write(path, fmt: str) -> None:
         text = f"label{sep}prob\n" + "".join(f"{int(y)}{sep}{p}\n" for y, p in zip(LABEL, PROB))
         data = text.encode()
         path.write_bytes(gzip.compress(data) if str(path).endswith(".gz") else data)
+    elif fmt == "jsonl":  # as pandas writes records
+        import pandas as pd
+
+        text = pd.DataFrame({"label": LABEL, "prob": PROB}).to_json(orient="records", lines=True)
+        data = text.encode()
+        path.write_bytes(gzip.compress(data) if str(path).endswith(".gz") else data)
     elif fmt == "npy":
         with open(path, "wb") as f:
             np.save(f, np.column_stack([LABEL, PROB]))
@@ -40,6 +46,14 @@ def write(path, fmt: str) -> None:
             np.savez(f, label=LABEL, prob=PROB)
     elif fmt == "parquet":
         pq.write_table(pa.table({"label": LABEL, "prob": PROB}), str(path))
+    elif fmt == "arrow":  # the stream format for .arrows, else the file format (Feather v2)
+        table = pa.table({"label": LABEL, "prob": PROB})
+        if str(path).endswith(".arrows"):
+            with pa.ipc.new_stream(str(path), table.schema) as w:
+                w.write_table(table)
+        else:
+            with pa.ipc.new_file(str(path), table.schema) as w:
+                w.write_table(table)
     else:  # a new registry row needs a writer here
         raise AssertionError(f"no test writer for {fmt}")
 
@@ -117,7 +131,7 @@ def test_the_click_choices_and_the_help_are_the_registry():
             for e in f.extensions:
                 assert e in text
     r = invoke(["compute", "--help"])
-    assert "[csv|tsv|npy|npz|parquet]" in r.stdout
+    assert "[csv|tsv|jsonl|npy|npz|parquet|arrow]" in r.stdout
 
 
 @pytest.mark.parametrize(("given", "want"), [("CSV", "csv"), ("Parquet", "parquet"), ("txt", None)])
@@ -130,18 +144,18 @@ def test_an_unknown_format_is_a_usage_error_listing_the_registry(bad):
     with pytest.raises(UsageError) as e:
         check_format(bad)
     assert str(e.value) == (
-        f"--input-format must be one of csv, tsv, npy, npz, parquet; got '{bad}'"
+        f"--input-format must be one of csv, tsv, jsonl, npy, npz, parquet, arrow; got '{bad}'"
     )
 
 
 def test_error_lists_come_from_the_registry(tmp_path):
-    assert BINARY == ("npy", "npz", "parquet")
+    assert BINARY == ("npy", "npz", "parquet", "arrow")
     path = tmp_path / "preds.h5"
     path.write_text("label,prob\n1,0.5\n")
     r = invoke(["compute", path])
     assert r.exit_code == 2 and r.stdout == ""
     assert r.stderr == (
         f"Error: {path}: cannot tell the file format from its extension; pass --input-format "
-        "csv, tsv, npy, npz or parquet\n"
+        "csv, tsv, jsonl, npy, npz, parquet or arrow\n"
     )
     assert lookup("text").option is False

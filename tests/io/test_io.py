@@ -273,7 +273,7 @@ def test_missing_directory_empty_unknown(tmp_path):
         open_table(p)
     assert msg(e) == (
         f"{p}: cannot tell the file format from its extension; pass --input-format "
-        "csv, tsv, npy, npz or parquet"
+        "csv, tsv, jsonl, npy, npz, parquet or arrow"
     )
     with open_table(p, fmt="csv") as t:
         assert t.columns == ["a", "b"]

@@ -163,7 +163,7 @@ BAD = [
         ["compute", "-"],
         b"\0" * (1 << 20),
         "<stdin>: holds NUL bytes (byte 1 is 0x00): this is binary data, not CSV/TSV text; "
-        "check the path, or pass --input-format npy, npz or parquet",
+        "check the path, or pass --input-format npy, npz, parquet or arrow",
     ),
     (
         ["compute", "-", "--input-format", "parquet"],

@@ -335,7 +335,7 @@ class TextTable(Table):
                 block, parse_names, set(names), rows_before, frozenset(exact)
             )
             rows_before += m
-            yield m, cols, exact_cols
+            yield m, {n: cols[n] for n in names}, exact_cols  # in the order asked for
 
     def close(self) -> None:
         """Close the underlying file."""

@@ -51,11 +51,12 @@ def bce(
     *,
     scores: str = "probs",
     pos_weight: float | tuple[float, ...] | None = None,
+    label_weights: float | tuple[float, ...] | None = None,
     eps: float | None = None,
 ) -> np.ndarray:
     """Binary cross-entropy per sample (torch BCELoss / BCEWithLogitsLoss, reduction='none').
 
-    Formula: ``-(pw * y * log p + (1 - y) * log(1 - p))``. Logits use the stable softplus
+    Formula: ``-lw * (pw * y * log p + (1 - y) * log(1 - p))``. Logits use the stable softplus
     form ``(1-y) x + (1 + (pw-1) y) softplus(-x)`` (torch BCEWithLogitsLoss); probabilities
     clamp each log at -100 (torch BCELoss), or with ``eps`` clip p to [eps, 1-eps].
 
@@ -64,6 +65,8 @@ def bce(
         y_pred: scores of the same shape.
         scores: "logits", "probs" or "log-probs".
         pos_weight: weight of the positive term; a number, or one per label (L,).
+        label_weights: rescaling of each label's term (torch ``weight=`` of shape (L,)); a
+            number, or one per label.
         eps: optional probability clip (ignored for logits).
 
     Returns:
@@ -75,11 +78,15 @@ def bce(
     0.375671
     >>> bce(np.array([1.0, 0.0]), np.array([1e4, 1e4]), scores="logits")
     array([    0., 10000.])
+    >>> bce(np.array([[1.0, 0.0]]), np.array([[0.5, 0.5]]), label_weights=(2.0, 0.0))
+    array([0.693147])
     """
     y_true, y_pred = _prep(y_true, y_pred, scores, "bce")
     log_p, log_q = binary_log_terms(y_pred, scores, eps)
     pw = 1.0 if pos_weight is None else f64(pos_weight)
     loss = -(pw * y_true * log_p + (1.0 - y_true) * log_q)
+    if label_weights is not None:
+        loss = loss * f64(label_weights)
     return row_mean(loss)
 
 

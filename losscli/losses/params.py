@@ -106,6 +106,15 @@ PARAMS: dict[str, Param] = {
             "number, or one per label for multi-label",
         ),
         Param(
+            "label_weights",
+            "--label-weights",
+            None,
+            "floats",
+            low=0.0,
+            help="rescale each label's BCE term (torch BCELoss / BCEWithLogitsLoss weight= of "
+            "shape C; the mean stays over all cells): one number, or one per label",
+        ),
+        Param(
             "class_weights",
             "--class-weights",
             None,
@@ -309,6 +318,23 @@ def validate_params(
                 f"--class-weights has {len(cw)} value(s) but there are {n_classes} classes; "
                 "give one weight per class"
             )
+    lw = out["label_weights"]
+    if lw is not None:
+        if task is not None and task not in ("binary", "multilabel"):
+            raise UsageError(
+                f"--label-weights applies to --task binary or multilabel; the task is {task} "
+                "(use --class-weights for multiclass)"
+            )
+        if len(lw) > 1:
+            if task == "binary":
+                raise UsageError(
+                    f"--label-weights takes one number for a binary task, got {len(lw)}"
+                )
+            if n_classes is not None and len(lw) != n_classes:
+                raise UsageError(
+                    f"--label-weights has {len(lw)} values but there are {n_classes} labels; "
+                    "give one number, or one per label"
+                )
     pw = out["pos_weight"]
     if pw is not None:
         if task is not None and task not in ("binary", "multilabel"):

@@ -155,10 +155,11 @@ _SPECS = [
         ("binary_cross_entropy", "binary_crossentropy", "bce_with_logits", "sigmoid_ce"),
         "The default loss for binary and multi-label classification with sigmoid outputs "
         "(maximum likelihood); use it first and change only with a good reason.",
-        _both(binary.bce, _CLS, ("pos_weight", "eps")),
+        _both(binary.bce, _CLS, ("pos_weight", "label_weights", "eps")),
         {
-            "binary": "-(pw*y*log p + (1-y)*log(1-p)); logits: (1-y)*x + (1+(pw-1)*y)*softplus(-x)",
-            "multilabel": "mean over labels of -(pw_l*y*log p + (1-y)*log(1-p))",
+            "binary": "-lw*(pw*y*log p + (1-y)*log(1-p)); logits: "
+            "lw*((1-y)*x + (1+(pw-1)*y)*softplus(-x))",
+            "multilabel": "mean over labels of -lw_l*(pw_l*y*log p + (1-y)*log(1-p))",
         },
         {"*": "torch.nn.BCEWithLogitsLoss (logits), torch.nn.BCELoss (probs)"},
     ),

@@ -17,6 +17,7 @@ import numpy as np
 
 from losscli import losses
 from losscli.activations import to_probs, to_rank_key
+from losscli.pipeline.encode import metric_labels
 from losscli.pipeline.groups import accumulate_groups
 from losscli.pipeline.intervals import KeptRows
 from losscli.pipeline.options import MetricSpec
@@ -182,9 +183,7 @@ class Accumulation:
             if plan.scores != "probs":
                 key = to_rank_key(y_pred, plan.scores, plan.task)
             probs = to_probs(y_pred, plan.scores, plan.task)
-            hard = y_true
-            if plan.task == "multiclass" and y_true.ndim == 2:
-                hard = np.argmax(y_true, axis=1)
+            hard = metric_labels(plan, y_true)
             if per_sample is not None:
                 per["_probs"] = probs
         update_metrics(state.metrics_acc, hard, probs, weights, keep, key)

@@ -165,6 +165,24 @@ def encode_text_labels(
     return out
 
 
+def metric_labels(plan: Plan, y_true: np.ndarray) -> np.ndarray:
+    """The hard labels the metrics count, from the losses' ``y_true``.
+
+    Multi-class soft or one-hot rows: the argmax (ties to the lowest class). Binary and
+    multi-label soft targets: ``t > 0.5`` (the argmax of ``(1 - t, t)``, so 0.5 is negative).
+    Otherwise ``y_true`` itself.
+
+    >>> from losscli.pipeline.plan import Plan
+    >>> metric_labels(Plan("multilabel", "probs", "soft"), np.array([[0.7, 0.5]])).tolist()
+    [[1.0, 0.0]]
+    """
+    if plan.task == "multiclass" and y_true.ndim == 2:
+        return np.argmax(y_true, axis=1)
+    if plan.label_encoding == "soft" and plan.task in ("binary", "multilabel"):
+        return (y_true > 0.5).astype(np.float64)
+    return y_true
+
+
 def encode_numeric_labels(
     plan: Plan, labels: np.ndarray, where: Where, *, ignore_index: int | None = None
 ) -> np.ndarray:
@@ -176,6 +194,16 @@ def encode_numeric_labels(
     task, enc = plan.task, plan.label_encoding
     if task == "regression":
         return labels[:, 0].copy() if labels.shape[1] == 1 else labels
+    if enc == "soft" and task in ("binary", "multilabel"):
+        out = labels[:, 0] if task == "binary" else labels
+        bad = (out < 0) | (out > 1)
+        if bad.any():
+            i = first_bad(bad)
+            raise InputError(
+                f"{where(i)}: target {out[np.unravel_index(np.argmax(bad), out.shape)]:g} is "
+                "outside [0, 1]; soft targets are probabilities"
+            )
+        return out.astype(np.float64, copy=False)
     if task == "binary":
         y = labels[:, 0]
         if enc == "pm1":
@@ -271,7 +299,11 @@ def encode_numeric_labels(
     bad = (labels != 0) & (labels != 1)
     if bad.any():
         i = first_bad(bad)
-        raise InputError(f"{where(i)}: multi-label targets must be 0 or 1")
+        raise InputError(
+            f"{where(i)}: multi-label target {labels[bad][0]:g} is not 0 or 1, but the targets "
+            "of the first rows are all 0/1 (read as hard labels); soft targets must show among "
+            "the first rows, which losscli decides the label reading from"
+        )
     return labels
 
 

@@ -62,7 +62,10 @@ def per_sample_rows(
     decide = y_pred if threshold_on == "scores" else probs
     if plan.task == "binary":
         named = plan.label_encoding in ("name", "pos-label")
-        out["label"] = classes[y_true.astype(np.int64)] if named else y_true.astype(np.int64)
+        if plan.label_encoding == "soft":  # the target as given: a probability
+            out["label"] = y_true
+        else:
+            out["label"] = classes[y_true.astype(np.int64)] if named else y_true.astype(np.int64)
         out["prob"] = probs
         out["prediction"] = (
             classes[(decide > threshold).astype(np.int64)]

@@ -130,6 +130,8 @@ def decide_plan(
             opts.task,
             label_encoding_for(opts.task, raw_labels, preds, text_labels=cols.text_labels),
         )
+        if enc == "soft" and task in ("binary", "multilabel"):
+            notes.append(SOFT_NOTE)
     P = preds.shape[1]
     if not cols.pred_given and P >= 2:
         check_no_whole_number_column(preds, task, cols.pred, cols.weight)
@@ -167,7 +169,9 @@ def decide_plan(
                     f"{cols.pred[1]},{cols.pred[0]}"
                 )
         elif P == 1:
-            if enc == "name":
+            if enc == "soft":
+                classes = ["0", "1"]
+            elif enc == "name":
                 classes, pos_label, note, negative_open = binary_names(
                     raw_labels, pred_names[0], opts.pos_label
                 )
@@ -344,6 +348,8 @@ def label_encoding_for(
         y = raw[:, 0]
         if preds.shape[1] == 2 and np.all(np.isin(y, (-1.0, 1.0))) and np.any(y == -1):
             return "pm1"
+        if _is_soft(y):
+            return "soft"
         return "binary"  # one prediction column: _decide reads the values (binary_labels)
     if task == "multiclass":
         if n_lab == 1:
@@ -356,7 +362,24 @@ def label_encoding_for(
             f"--task multilabel needs one label column per prediction column; got {n_lab} "
             f"label and {preds.shape[1]} prediction columns"
         )
-    return "multi-hot"
+    return "soft" if _is_soft(raw) else "multi-hot"
+
+
+SOFT_NOTE = (
+    "soft targets: the labels are probabilities in [0, 1], used as given by the losses (torch "
+    "BCE on soft targets); the metrics count a target above 0.5 as positive (the argmax of "
+    "(1 - t, t); 0.5 is negative)"
+)
+"""The inference note of binary and multi-label soft targets."""
+
+
+def _is_soft(values: np.ndarray) -> bool:
+    """Whether label values are soft targets: all in [0, 1], one of them neither 0 nor 1."""
+    return bool(
+        values.size
+        and np.all((values >= 0) & (values <= 1))
+        and np.any((values != 0) & (values != 1))
+    )
 
 
 def check_no_whole_number_column(

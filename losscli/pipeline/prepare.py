@@ -191,7 +191,7 @@ def encode_chunk(
     else:
         one = ("index", "name", "binary", "pm1", "pos-label")
         if plan.task != "regression" and raw.shape[1] != (
-            1 if plan.label_encoding in one else len(plan.classes)
+            1 if plan.label_encoding in one or plan.task == "binary" else len(plan.classes)
         ):
             raise InputError("label columns do not match the prediction columns")
         y_true = encode_numeric_labels(plan, raw, where, ignore_index=params.get("ignore_index"))

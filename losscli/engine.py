@@ -376,12 +376,15 @@ def evaluate(
     per_sample: Any = None,
     **options: Any,
 ) -> Report:
-    """Evaluate a file of model outputs against its labels and return a :class:`Report`.
+    """Evaluate model outputs against their labels and return a :class:`Report`.
 
     Args:
-        predictions: a path (CSV, TSV, NPY, NPZ, Parquet, ``-`` for stdin).
-        labels: an optional second file of labels (rows in the same order, or joined by
-            ``id_col``).
+        predictions: a path (any input format, a folder or glob of parts, ``-`` for stdin),
+            or in memory: a numpy array (read as an NPY file: columns ``0`` … ``C-1``), a
+            pandas or polars DataFrame or Series, a pyarrow Table (read as Parquet: columns by
+            name, a list column as ``name:0`` …), or a dict of arrays (read as NPZ).
+        labels: optional labels, a path or an in-memory object as ``predictions`` (rows in
+            the same order, or joined by ``id_col``).
         per_sample: an optional path (``.csv``, ``.jsonl``, ``.parquet``) for one row per sample
             with its losses, written atomically; or an object with ``write(columns)``.
         **options: any field of :class:`Options` (``task``, ``scores``, ``losses``, ``params``,

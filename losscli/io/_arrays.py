@@ -92,12 +92,15 @@ def _pickle_or_corrupt(name: str, exc: BaseException, what: str) -> InputError:
 
 
 class NpyTable(Table):
-    """An NPY file (memory-mapped) or NPY bytes from stdin."""
+    """An NPY file (memory-mapped), NPY bytes from stdin, or a numpy array in memory."""
 
     unit = "row"
 
     def __init__(self, name: str, role: str, chunk_size: int, source: str | bytes | Any) -> None:
         super().__init__(name, role, chunk_size)
+        if isinstance(source, np.ndarray):  # an array in memory (losscli.evaluate)
+            self._set(source)
+            return
         if isinstance(source, bytes):
             head = source[:8]
         elif isinstance(source, str):

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from losscli.io._base import Table
 from losscli.io._dataset import is_dataset_path, open_dataset
 from losscli.io._file import DEFAULT_CHUNK_ROWS, open_file
+from losscli.io._memory import memory_table
 from losscli.io.formats import check_format
 
 
 def open_table(
-    path: str | os.PathLike[str] | Table,
+    path: str | os.PathLike[str] | Table | Any,
     *,
     fmt: str | None = None,
     chunk_size: int = DEFAULT_CHUNK_ROWS,
@@ -23,12 +25,15 @@ def open_table(
     .npy .npz .parquet .pq``, the rows of :mod:`losscli.io.formats`), else (stdin) the first
     bytes. Gzip-compressed text is recognised by its magic bytes. A directory, or a glob that
     is not a file name, is a partitioned dataset: its part files read as one table, in order
-    (see ``losscli.io._dataset``). An already opened :class:`Table` is returned as it is.
+    (see ``losscli.io._dataset``). An already opened :class:`Table` is returned as it is; a
+    numpy array, a pandas or polars DataFrame, a pyarrow Table or a dict of arrays is read as
+    the file of that shape would be (``losscli.io._memory``; ``fmt`` applies to files only).
     Every problem a user can cause raises InputError (bad file) or UsageError (bad ``fmt``)
     with a one-line message naming the file.
 
     Args:
-        path: a file path, a directory or glob of part files, ``"-"`` for stdin, or a Table.
+        path: a file path, a directory or glob of part files, ``"-"`` for stdin, a Table, or
+            an in-memory object.
         fmt: ``csv``, ``tsv``, ``npy``, ``npz``, ``parquet`` or None (infer).
         chunk_size: the most rows a chunk holds.
         role: ``"predictions"`` or ``"labels"``, used in messages only.
@@ -47,6 +52,9 @@ def open_table(
     if isinstance(path, Table):
         return path
     fmt = check_format(fmt)
+    table = memory_table(path, role, chunk_size)  # an array, a DataFrame, a pyarrow Table
+    if table is not None:
+        return table
     p = os.fspath(path)
     if p != "-" and is_dataset_path(p):
         return open_dataset(p, fmt=fmt, chunk_size=chunk_size, role=role)

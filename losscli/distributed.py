@@ -176,7 +176,9 @@ def evaluate_part(job: PartJob) -> PartResult:
     chunk = read.chunk_size or io.DEFAULT_CHUNK_ROWS
     table: Any
     if job.dataset is None:
-        table = io.open_table(job.part.path, fmt=read.input_format, chunk_size=chunk)
+        table = io.open_table(
+            job.part.path, fmt=read.input_format, chunk_size=chunk, header=read.header
+        )
         table.name = job.part.name
     else:
         table = DatasetTable(
@@ -187,6 +189,7 @@ def evaluate_part(job: PartJob) -> PartResult:
             read.input_format,
             start=job.start,
             schema=job.schema,
+            header=read.header,
         )
     labels: Any = None
     used = None
@@ -234,7 +237,9 @@ def _labels_of_part(table: Any, job: PartJob, chunk: int) -> tuple[Any, np.ndarr
     assert id_col is not None, "a labels join needs an id column"
     parts = [c.ids(id_col) for c in table.chunks([], exact=[id_col])]
     fmt = read.labels_format or read.input_format
-    with io.open_table(job.labels, fmt=fmt, chunk_size=chunk, role="labels") as lt:
+    with io.open_table(
+        job.labels, fmt=fmt, chunk_size=chunk, role="labels", header=read.header
+    ) as lt:
         lt.name = job.labels_name or lt.name
         others = [c for c in lt.columns if c != id_col]
         cols: dict[str, list[np.ndarray]] = {c: [] for c in others}

@@ -30,6 +30,8 @@ HELP_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "pred_cols",
             "id_col",
             "weight_col",
+            "header",
+            "labels_header",
             "input_format",
             "labels_format",
             "drop_invalid",

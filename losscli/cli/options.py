@@ -76,6 +76,8 @@ class InputSpec:
     labels_are: str | None = None
     input_format: str | None = None
     labels_format: str | None = None
+    header: bool | None = None
+    labels_header: bool | None = None
 
     def fields(self) -> dict[str, Any]:
         """The :class:`losscli.engine.Options` fields.
@@ -195,7 +197,13 @@ def input_options(tasks: Sequence[str] = ALL_TASKS) -> Callable[[Any], Any]:
                     help="Apply an output activation to the raw outputs first (sigmoid, "
                     "softmax, log_softmax, tanh, relu, ...).",
                 ),
-                click.option("--label-col", default=None, help="Label column(s), comma-separated."),
+                click.option(
+                    "--label-col",
+                    default=None,
+                    help="Label column(s), comma-separated; shell-style patterns work "
+                    "('y_*': every column it matches, in file order, as multi-label or "
+                    "one-hot targets). Default: label, labels, label_ids, target, y or y_true.",
+                ),
                 click.option(
                     "--pred-cols",
                     default=None,
@@ -223,6 +231,19 @@ def input_options(tasks: Sequence[str] = ALL_TASKS) -> Callable[[Any], Any]:
                     help="Multi-class whole-number labels: 0-based column indices, or the names "
                     "of prediction columns named like numbers (1,2,3). Default: the reading "
                     "that fits; asks when both fit.",
+                ),
+                click.option(
+                    "--header/--no-header",
+                    default=None,
+                    help="CSV/TSV: line 1 is the header / line 1 is data (np.savetxt files; "
+                    "columns named 0 .. C-1, e.g. --label-col 0). Default: the header, unless "
+                    "line 1 is all numbers (then an error asks, but 0,1,..,C-1 above fractions, "
+                    "as pandas writes, is a header).",
+                ),
+                click.option(
+                    "--labels-header/--labels-no-header",
+                    default=None,
+                    help="The same for LABELS. Default: as --header / --no-header.",
                 ),
                 click.option(
                     "--input-format",

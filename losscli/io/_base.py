@@ -450,6 +450,10 @@ class Table:
         self.text_evidence: dict[str, str] = {}  # text column -> where a non-number is, e.g.
         # "line 3: 'abc'" (CSV/TSV: the first such cell of the first block)
         self.blank_columns: set[str] = set()  # no header name and no values (trailing commas)
+        #: CSV/TSV: whether line 1 was read as the header; None for formats with named columns
+        self.headed: bool | None = None
+        #: readings the reader took that the data left open, for the report's inference list
+        self.readings: list[str] = []
         self._closed = False
         self._owned: list[Any] = []
 

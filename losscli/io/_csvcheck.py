@@ -10,10 +10,115 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Collection, Sequence
 
 from losscli.errors import InputError
 from losscli.io._base import short_cause
+
+_NUMBER = re.compile(r"\s*[+-]?((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|nan|inf|infinity)\s*", re.I)
+_WHOLE = re.compile(r"\s*[+-]?\d+\s*")
+
+
+def data_start(first_line: bytes, pending: bytes) -> bytes:
+    """The bytes from line 1 on, when line 1 is data (``--no-header``).
+
+    >>> data_start(b"\\xef\\xbb\\xbf1,2", b"3,4\\n")
+    b'1,2\\n3,4\\n'
+    """
+    return first_line.removeprefix(b"\xef\xbb\xbf") + b"\n" + pending
+
+
+def second_line(pending: bytes, delimiter: str) -> list[str] | None:
+    """Line 2 split at the delimiter and stripped (for :func:`decide_header`), or None.
+
+    >>> second_line(b"0.2, 0.8\\n0.1,0.9\\n", ","), second_line(b"", ",")
+    (['0.2', '0.8'], None)
+    """
+    line = pending.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8", errors="replace")
+    if not line.strip():
+        return None
+    try:
+        return [f.strip() for f in next(csv.reader([line], delimiter=delimiter))]
+    except (csv.Error, StopIteration):
+        return None
+
+
+def decide_header(
+    name: str,
+    fields: Sequence[str],
+    second: Sequence[str] | None,
+    header: bool | None,
+    role: str = "predictions",
+) -> tuple[bool, str | None]:
+    """Whether line 1 of a CSV/TSV file is its header, and the reading to report if guessed.
+
+    The rule (``header`` None, no ``--header`` / ``--no-header``):
+
+    1. line 1 holds a field that is not a number: it is the header;
+    2. line 1 is exactly ``0,1,…,C-1`` (the names pandas gives a DataFrame's columns,
+       ``pd.DataFrame(probs).to_csv(index=False)``) and line 2 holds a number that is not a
+       whole number (``0.25``, ``1e-3``): it is the header, and the reading is reported;
+    3. line 1 is ``0,1,…,C-1`` and line 2 is whole numbers too, or missing: it could be either,
+       so an error asks for ``--header`` or ``--no-header``;
+    4. line 1 is any other row of numbers (``np.savetxt`` writes no header): an error
+       suggesting ``--no-header``.
+
+    Args:
+        name: the input's name.
+        fields: line 1 split at the delimiter, stripped.
+        second: line 2 so split, or None when there is none.
+        header: ``True`` (``--header``), ``False`` (``--no-header``) or None (the rule).
+        role: ``"predictions"`` or ``"labels"`` (the flags named: ``--labels-no-header``).
+
+    Returns:
+        ``(is_header, reading)``: reading is the inference note of rule 2, else None.
+
+    >>> decide_header("p.csv", ["label", "0", "1"], ["1", "0.2", "0.8"], None)
+    (True, None)
+    >>> decide_header("p.csv", ["0", "1"], ["0.2", "0.8"], None)[0]
+    True
+    >>> try:
+    ...     decide_header("p.csv", ["1", "0.2", "0.8"], None, None)
+    ... except InputError as e:
+    ...     print(str(e).split(":")[1])
+     line 1 is all numbers (1,0.2,0.8)
+    """
+    if header is not None:
+        return header, None
+    yes, no = (
+        ("--labels-header", "--labels-no-header")
+        if role == "labels"
+        else (
+            "--header",
+            "--no-header",
+        )
+    )
+    if not fields or not all(_NUMBER.fullmatch(f) for f in fields):
+        return True, None
+    shown = ",".join(fields)
+    shown = shown if len(shown) <= 40 else shown[:39] + "…"
+    c = len(fields)
+    names = "0" if c == 1 else f"0 … {c - 1}"
+    if list(fields) == [str(i) for i in range(c)]:
+        fractional = second is not None and any(
+            _NUMBER.fullmatch(v) and not _WHOLE.fullmatch(v) for v in second
+        )
+        if fractional:
+            return True, (
+                f"{name}: line 1 ({shown}) read as the header: the column names {names} pandas "
+                f"gives a DataFrame's columns, above numbers that are not whole; pass {no} if "
+                "it is data"
+            )
+        raise InputError(
+            f"{name}: line 1 ({shown}) could be column names ({names}, as pandas names a "
+            f"DataFrame's columns) or data; pass {yes} or {no}"
+        )
+    raise InputError(
+        f"{name}: line 1 is all numbers ({shown}): the file has no header row (as np.savetxt "
+        f"writes it); pass {no} to read line 1 as data (columns named {names}, e.g. "
+        "--label-col 0), or add a header row"
+    )
 
 
 def check_delimiter(name: str, role: str, header: str, pending: bytes, delimiter: str) -> None:

@@ -365,6 +365,7 @@ class DatasetTable(Table):
             one part of a larger dataset passes the rows before it).
         schema: the whole dataset's :class:`Schema` when this table holds only some of its
             parts: the columns keep the dataset's order, and each part is checked against it.
+        header: CSV/TSV parts: ``--header`` / ``--no-header`` (None: from each part's line 1).
 
     Attributes:
         part_rows: the row count of each part, None where the format does not store it.
@@ -384,12 +385,14 @@ class DatasetTable(Table):
         *,
         start: int = 0,
         schema: Schema | None = None,
+        header: bool | None = None,
     ) -> None:
         super().__init__(name, role, chunk_size)
         if not parts:
             raise InputError(f"{name}: the dataset has no part files")
         self.parts = list(parts)
         self.fmt = fmt
+        self.header = header
         self.start = int(start)
         self.part_rows: list[int | None] = []
         self.notes = []
@@ -404,12 +407,16 @@ class DatasetTable(Table):
                 else:
                     self._check_same(table)
                 self.unit = table.unit
+                self.headed = table.headed
+                self.readings = list(dict.fromkeys(self.readings + table.readings))
                 self.part_rows.append(table.n_rows)
         known = [n for n in self.part_rows if n is not None]
         self.n_rows = sum(known) if len(known) == len(self.part_rows) else None
 
     def _open_part(self, part: Part) -> Table:
-        table = open_file(part.path, fmt=self.fmt, chunk_size=self.chunk_size, role=self.role)
+        table = open_file(
+            part.path, fmt=self.fmt, chunk_size=self.chunk_size, role=self.role, header=self.header
+        )
         table.name = part.name  # messages name the part as the user sees it
         return table
 
@@ -456,7 +463,12 @@ def _kind_words(kind: str) -> str:
 
 
 def open_dataset(
-    path: str, *, fmt: str | None = None, chunk_size: int, role: str = "predictions"
+    path: str,
+    *,
+    fmt: str | None = None,
+    chunk_size: int,
+    role: str = "predictions",
+    header: bool | None = None,
 ) -> DatasetTable:
     """Open a directory or a glob of part files as one :class:`DatasetTable`.
 
@@ -465,12 +477,13 @@ def open_dataset(
         fmt: the format of every part, or None (from each part's extension or content).
         chunk_size: the most rows a chunk holds.
         role: ``"predictions"`` or ``"labels"``, used in messages only.
+        header: CSV/TSV parts: ``--header`` / ``--no-header`` (None: from line 1).
 
     Returns:
         The table; its ``parts`` and ``part_rows`` describe the partitions.
     """
     parts, notes = find_parts(path, role)
-    table = DatasetTable(path, role, chunk_size, parts, fmt)
+    table = DatasetTable(path, role, chunk_size, parts, fmt, header=header)
     table.notes = notes
     return table
 

@@ -170,6 +170,7 @@ def open_file(
     fmt: str | None = None,
     chunk_size: int = DEFAULT_CHUNK_ROWS,
     role: str = "predictions",
+    header: bool | None = None,
 ) -> Table:
     """Open one file of model outputs or labels (or stdin, ``"-"``) for chunked reading.
 
@@ -182,6 +183,7 @@ def open_file(
         fmt: a format name (:data:`~losscli.io.formats.FORMATS`) or None (infer).
         chunk_size: the most rows a chunk holds.
         role: ``"predictions"`` or ``"labels"``, used in messages only.
+        header: CSV/TSV: line 1 is the header (True), data (False), or decided from it (None).
 
     Returns:
         A :class:`Table` (also a context manager).
@@ -205,13 +207,15 @@ def open_file(
         check_input_path(path, role)
         src = _open_source(path, role)
     try:
-        return _open_source_table(src, fmt, chunk_size, role)
+        return _open_source_table(src, fmt, chunk_size, role, header)
     except BaseException:
         src.close()
         raise
 
 
-def _open_source_table(src: _Source, fmt: str | None, chunk_size: int, role: str) -> Table:
+def _open_source_table(
+    src: _Source, fmt: str | None, chunk_size: int, role: str, header: bool | None
+) -> Table:
     name = src.name
     if not src.head:
         if src.path is None:
@@ -233,7 +237,7 @@ def _open_source_table(src: _Source, fmt: str | None, chunk_size: int, role: str
     row = lookup(kind)
     if row.access == "text":
         opener = _text_opener(src)
-        return row.reader(name, role, chunk_size, opener, src.regular)
+        return row.reader(name, role, chunk_size, opener, src.regular, header)
     if src.regular:
         src.close()  # these readers map or seek the file by its path
         source: Any = name
@@ -243,7 +247,7 @@ def _open_source_table(src: _Source, fmt: str | None, chunk_size: int, role: str
         source = _spool(src, kind)
     spooled = row.access == "seekable" and not src.regular
     try:
-        table = row.reader(name, role, chunk_size, source, src.regular)
+        table = row.reader(name, role, chunk_size, source, src.regular, header)
     except BaseException:
         if spooled:
             source.close()  # the spooled copy

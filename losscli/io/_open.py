@@ -18,6 +18,7 @@ def open_table(
     fmt: str | None = None,
     chunk_size: int = DEFAULT_CHUNK_ROWS,
     role: str = "predictions",
+    header: bool | None = None,
 ) -> Table:
     """Open a file of model outputs or labels (or stdin, ``"-"``) for chunked reading.
 
@@ -37,6 +38,8 @@ def open_table(
         fmt: ``csv``, ``tsv``, ``npy``, ``npz``, ``parquet`` or None (infer).
         chunk_size: the most rows a chunk holds.
         role: ``"predictions"`` or ``"labels"``, used in messages only.
+        header: CSV/TSV: line 1 is the header (True), data (False, ``--no-header``), or
+            decided from it (None; see :class:`~losscli.io._text.TextTable`).
 
     Returns:
         A :class:`Table` (also a context manager).
@@ -57,5 +60,5 @@ def open_table(
         return table
     p = os.fspath(path)
     if p != "-" and is_dataset_path(p):
-        return open_dataset(p, fmt=fmt, chunk_size=chunk_size, role=role)
-    return open_file(p, fmt=fmt, chunk_size=chunk_size, role=role)
+        return open_dataset(p, fmt=fmt, chunk_size=chunk_size, role=role, header=header)
+    return open_file(p, fmt=fmt, chunk_size=chunk_size, role=role, header=header)

@@ -20,14 +20,19 @@ numbers: they are int64 when the first block holds only plain whole numbers (``0
 and ``9007199254740993`` stays itself. A later block that holds another spelling (or an empty
 cell) comes out as text.
 
-Line numbers: the header is line 1 and data row ``r`` (0-based) is line ``r + 2``; blank lines
+Line 1 is the header unless ``--no-header`` (then the columns are ``0`` … ``C-1``, as for
+NPY, and line 1 is data); a line 1 of numbers only is decided by
+:func:`~losscli.io._csvcheck.decide_header` (a header ``0,1,2`` as pandas writes it, else an
+error suggesting ``--no-header``).
+
+Line numbers: the header is line 1 and data row ``r`` (0-based) is line ``r + 2`` (``r + 1``
+with ``--no-header``); blank lines
 (skipped) and line breaks inside quoted fields are not counted.
 """
 
 from __future__ import annotations
 
 import csv
-import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -37,7 +42,13 @@ import numpy as np
 from losscli.errors import InputError
 from losscli.io._base import Chunk, Table, recut, short_cause
 from losscli.io._cells import convert, infer_kind, to_string
-from losscli.io._csvcheck import check_delimiter, locate_parse_error
+from losscli.io._csvcheck import (
+    check_delimiter,
+    data_start,
+    decide_header,
+    locate_parse_error,
+    second_line,
+)
 from losscli.io._lines import (
     BlockReader,
     SafeStream,
@@ -51,8 +62,6 @@ from losscli.io._values import (
 
 BLOCK_BYTES = 8 << 20
 """Bytes read per block (measured: 4-16 MiB all read a 1e6 x 12 CSV at the same speed)."""
-
-_PLAIN_NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
 
 
 class TextTable(Table):
@@ -69,8 +78,10 @@ class TextTable(Table):
         delimiter: str | None,
         reopenable: bool,
         others: Sequence[str],
+        header: bool | None = None,
     ) -> None:
         super().__init__(name, role, chunk_size)
+        self._header = header  # --header / --no-header; None: decide_header's rule
         self._others = tuple(others)  # the binary formats a NUL byte suggests
         self._opener = opener
         self._reopenable = reopenable
@@ -125,11 +136,16 @@ class TextTable(Table):
         if len(fields) == 1:
             self._check_delimiter(header, pending, delimiter)
         names = [f.strip() for f in fields]
-        if names and all(_PLAIN_NUMBER.fullmatch(n) for n in names):
-            raise InputError(
-                f"{self.name}: has no header row: the first line is all numbers; add a header "
-                "such as 'label,0,1,2'"
-            )
+        self.headed, reading = decide_header(
+            self.name, names, second_line(pending, delimiter), self._header, self.role
+        )
+        if reading:
+            self.readings.append(reading)
+        if not self.headed:  # line 1 is data: columns 0 .. C-1, as NPY's
+            names = [str(i) for i in range(len(names))]
+            pending = data_start(raw_header, pending)
+            self._lines_before = 0
+            self.unit = "bare line"
         self.columns = [n if n else f"Unnamed: {i}" for i, n in enumerate(names)]
         unnamed = {self.columns[i] for i, n in enumerate(names) if not n}
         self.unnamed_columns = unnamed
@@ -305,7 +321,9 @@ class TextTable(Table):
     def _reopen(self) -> BlockReader:
         stream = self._opener()
         try:
-            _, pending, eof = self._read_header(stream)
+            first_line, pending, eof = self._read_header(stream)
+            if not self.headed:
+                pending = data_start(first_line, pending)
         except BaseException:
             stream.close()
             raise

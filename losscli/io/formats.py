@@ -32,12 +32,14 @@ from losscli.io._jsonl import JsonLinesTable
 from losscli.io._parquet import ParquetTable
 from losscli.io._text import TextTable
 
-Reader = Callable[[str, str, int, Any, bool], Table]
-"""``reader(name, role, chunk_size, source, regular)``: open ``source`` as a Table.
+Reader = Callable[[str, str, int, Any, bool, "bool | None"], Table]
+"""``reader(name, role, chunk_size, source, regular, header)``: open ``source`` as a Table.
 
 ``source`` is, by ``access``: an opener returning a fresh byte stream (``"text"``); a path or a
 binary stream (``"stream"``); a path or a seekable temporary file (``"seekable"``).
-``regular`` is True when the input is a regular file (it can be read again by its path)."""
+``regular`` is True when the input is a regular file (it can be read again by its path).
+``header`` is ``--header`` / ``--no-header`` (None: decided from line 1), for CSV/TSV; the
+other readers ignore it (their columns have names of their own)."""
 
 
 @dataclass(frozen=True)
@@ -98,15 +100,37 @@ class InputFormat:
 
 
 def _text_reader(delimiter: str | None) -> Reader:
-    def read(name: str, role: str, chunk_size: int, opener: Any, regular: bool) -> Table:
+    def read(
+        name: str, role: str, chunk_size: int, opener: Any, regular: bool, header: bool | None
+    ) -> Table:
         return TextTable(
-            name, role, chunk_size, opener, delimiter, reopenable=regular, others=BINARY
+            name,
+            role,
+            chunk_size,
+            opener,
+            delimiter,
+            reopenable=regular,
+            others=BINARY,
+            header=header,
         )
 
     return read
 
 
-def _jsonl_reader(name: str, role: str, chunk_size: int, opener: Any, regular: bool) -> Table:
+def _binary_reader(cls: Any) -> Reader:
+    """A reader of a format with named columns: ``cls(name, role, chunk_size, source)``."""
+
+    def read(
+        name: str, role: str, chunk_size: int, source: Any, regular: bool, header: bool | None
+    ) -> Table:
+        return cls(name, role, chunk_size, source)
+
+    return read
+
+
+def _jsonl_reader(
+    name: str, role: str, chunk_size: int, opener: Any, regular: bool, header: bool | None
+) -> Table:
     return JsonLinesTable(name, role, chunk_size, opener, reopenable=regular, others=BINARY)
 
 
@@ -125,23 +149,23 @@ INPUT_FORMATS: tuple[InputFormat, ...] = (
     ),
     InputFormat(
         "npy", (".npy",), (b"\x93NUMPY",), "the NPY magic bytes \\x93NUMPY", "stream",
-        lambda name, role, n, source, regular: NpyTable(name, role, n, source), "NPY", "an",
+        _binary_reader(NpyTable), "NPY", "an",
         "one NumPy array",
     ),
     InputFormat(
         "npz", (".npz",), (b"PK\x03\x04", b"PK\x05\x06"), "the zip magic bytes PK", "seekable",
-        lambda name, role, n, source, regular: NpzTable(name, role, n, source), "NPZ", "an",
+        _binary_reader(NpzTable), "NPZ", "an",
         "NumPy arrays by name",
     ),
     InputFormat(
         "parquet", (".parquet", ".pq"), (b"PAR1",), "the Parquet magic bytes PAR1", "seekable",
-        lambda name, role, n, source, regular: ParquetTable(name, role, n, source), "Parquet",
+        _binary_reader(ParquetTable), "Parquet",
         "a", "Apache Parquet",
     ),
     InputFormat(
         "arrow", (".arrow", ".arrows", ".feather"), (b"ARROW1", b"\xff\xff\xff\xff"),
         "the Arrow magic bytes ARROW1 (file) or 0xFFFFFFFF (stream)", "seekable",
-        lambda name, role, n, source, regular: ArrowIpcTable(name, role, n, source),
+        _binary_reader(ArrowIpcTable),
         "Arrow IPC", "an",
         "Arrow IPC, file or stream format (pandas to_feather, Hugging Face datasets)",
     ),

@@ -5,17 +5,24 @@ columns (:func:`class_names`). Labels read from a second file: :mod:`losscli.pip
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from typing import Any
 
 from losscli import limits
 from losscli.errors import InputError, UsageError
 from losscli.pipeline.options import ReadSpec
 
-DEFAULT_LABEL_COLS = ("label", "labels", "target", "y")
+DEFAULT_LABEL_COLS = ("label", "labels", "label_ids", "target", "y", "y_true")
+"""Label column names found without ``--label-col`` (any case): the usual ones, Hugging Face
+``Trainer.predict``'s ``label_ids`` and scikit-learn's ``y_true``. A 2-D array (NPZ) or list
+column (Parquet, Arrow, JSON Lines) of such a name is the label columns ``labels:0`` …"""
+
+PREDICTION_KEYS = ("predictions", "logits", "y_pred", "y_score", "y_prob", "probs", "scores")
+"""Names that hold the predictions (Hugging Face's ``predictions``, ``logits``, scikit-learn's
+``y_pred`` / ``y_score``): two of them among the default prediction columns are refused."""
 DEFAULT_ID_COLS = ("id",)
 
 
@@ -65,7 +72,17 @@ def _pick_default(table: Any, names: Sequence[str]) -> str | None:
     return None
 
 
-def _pick_default_label(table: Any) -> str | None:
+def _base(column: str) -> str:
+    """The array (NPZ) or list column (Parquet, Arrow, JSON Lines) a column comes from:
+    ``logits:3`` -> ``logits``; a plain column is its own."""
+    return column.rsplit(":", 1)[0] if ":" in column else column
+
+
+def _pick_default_label(table: Any) -> list[str] | None:
+    """The label column(s) found by name (:data:`DEFAULT_LABEL_COLS`), or None.
+
+    A column so named, else the columns of the one vector so named (``label_ids:0`` …).
+    """
     lower = {c.lower() for c in table.columns}
     found = [c for c in table.columns if c.lower() in DEFAULT_LABEL_COLS]
     if len(found) > 1 and len(lower & set(DEFAULT_LABEL_COLS)) > 1:
@@ -73,7 +90,41 @@ def _pick_default_label(table: Any) -> str | None:
         raise UsageError(
             f"{table.name} has several label columns ({shown}); pass --label-col to choose one"
         )
-    return _pick_default(table, DEFAULT_LABEL_COLS)
+    one = _pick_default(table, DEFAULT_LABEL_COLS)
+    if one is not None:
+        return [one]
+    bases = list(
+        dict.fromkeys(
+            _base(c) for c in table.columns if ":" in c and _base(c).lower() in DEFAULT_LABEL_COLS
+        )
+    )
+    if len(bases) > 1:
+        shown = ", ".join(repr(b) for b in bases)
+        raise UsageError(
+            f"{table.name} has several label arrays ({shown}); pass --label-col to choose one "
+            f"(e.g. --label-col '{bases[0]}:*')"
+        )
+    if bases:
+        return [c for c in table.columns if ":" in c and _base(c) == bases[0]]
+    return None
+
+
+def _expand(table: Any, patterns: Sequence[str], option: str) -> list[str]:
+    """The columns a list of names or shell-style patterns names, in the order given (a
+    pattern's matches in file order); a name or pattern matching nothing is an error.
+
+    >>> class T:
+    ...     name, columns = "p.csv", ["id", "y_a", "y_b", "p_a", "p_b"]
+    >>> _expand(T, ["y_*"], "--label-col"), _expand(T, ["p_b", "p_*"], "--pred-cols")
+    (['y_a', 'y_b'], ['p_b', 'p_a'])
+    """
+    out: list[str] = []
+    for p in patterns:
+        hits = [p] if p in table.columns else [c for c in table.columns if fnmatchcase(c, p)]
+        if not hits:
+            _require(table, [p], option)
+        out += [c for c in hits if c not in out]
+    return out
 
 
 _INDEX_NAME = re.compile(r"(Unnamed: \d+|__index_level_\d+__|index|level_\d+)")
@@ -202,8 +253,8 @@ def resolve_columns(
                     f"{pred_table.name} has no label column (looked for "
                     f"{', '.join(DEFAULT_LABEL_COLS)}); pass --label-col NAME or a LABELS file"
                 )
-            label_cols = [found]
-        _require(pred_table, label_cols, "--label-col")
+            label_cols = found
+        label_cols = _expand(pred_table, label_cols, "--label-col")
         source = pred_table
     else:
         if label_cols is None:
@@ -217,8 +268,8 @@ def resolve_columns(
                     f"{label_table.name}: {', '.join(repr(c) for c in index)} is a pandas index "
                     "(row numbers), not labels: left out; --label-col to use it"
                 )
-            label_cols = rest if len(rest) == 1 or found is None else [found]
-        _require(label_table, label_cols, "--label-col")
+            label_cols = rest if len(rest) == 1 or found is None else found
+        label_cols = _expand(label_table, label_cols, "--label-col")
         source = label_table
     if not label_cols:
         raise InputError(f"{source.name} has no label column besides the id column")
@@ -273,13 +324,16 @@ def resolve_columns(
                 f"{'a prediction' if len(index) == 1 else 'predictions'}: left out; "
                 "--pred-cols to use it"
             )
+        keys = list(dict.fromkeys(_base(c) for c in pred if _base(c).lower() in PREDICTION_KEYS))
+        if len(keys) > 1:
+            shown = ", ".join(repr(k) for k in keys)
+            eg = f"'{keys[0]}:*'" if f"{keys[0]}:0" in pred else keys[0]
+            raise UsageError(
+                f"{pred_table.name} holds several prediction arrays ({shown}); choose one with "
+                f"--pred-cols (e.g. --pred-cols {eg})"
+            )
     else:
-        pred = []
-        for p in pattern:
-            hits = [c for c in pred_table.columns if fnmatch.fnmatchcase(c, p)]
-            if not hits:
-                _require(pred_table, [p], "--pred-cols")
-            pred += [c for c in hits if c not in pred]
+        pred = _expand(pred_table, pattern, "--pred-cols")
         text = [c for c in pred if pred_table.kinds.get(c) != "number"]
         if text:
             raise InputError(

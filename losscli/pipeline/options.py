@@ -34,6 +34,8 @@ class ReadSpec:
     labels_format: str | None = None
     chunk_size: int | None = None
     drop_invalid: bool = False
+    header: bool | None = None  # CSV/TSV line 1: header (True), data (False), or from it (None)
+    labels_header: bool | None = None  # the same for LABELS (None: as ``header``)
 
     def __post_init__(self) -> None:
         if self.chunk_size is not None and self.chunk_size < 1:
@@ -212,6 +214,8 @@ class Options:
     labels_format: str | None = None
     chunk_size: int | None = None
     drop_invalid: bool = False
+    header: bool | None = None  # CSV/TSV: --header / --no-header (None: decided from line 1)
+    labels_header: bool | None = None  # --labels-header / --labels-no-header (None: as header)
     strict: bool = False
     ece_bins: int = 15
     auc_bins: int | None = None  # binned ROC AUC / AP: no per-row scores kept

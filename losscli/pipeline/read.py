@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from losscli.errors import InputError
+from losscli.errors import InputError, UsageError
 from losscli.pipeline.columns import Columns, resolve_columns
 from losscli.pipeline.groups import group_keys
 from losscli.pipeline.infer import Where, first_bad
@@ -267,11 +267,14 @@ class Inputs:
     notes: list[str]  # e.g. a file a dataset read once: report warnings
 
 
-def open_table(path: Any, fmt: str | None, chunk_size: int | None, role: str) -> Any:
-    """:func:`losscli.io.open_table` with the run's format and chunk size (None: io's)."""
+def open_table(
+    path: Any, fmt: str | None, chunk_size: int | None, role: str, header: bool | None = None
+) -> Any:
+    """:func:`losscli.io.open_table` with the run's format, chunk size (None: io's) and
+    ``--header`` / ``--no-header``."""
     from losscli import io
 
-    kwargs: dict[str, Any] = {"fmt": fmt, "role": role}
+    kwargs: dict[str, Any] = {"fmt": fmt, "role": role, "header": header}
     if chunk_size is not None:
         kwargs["chunk_size"] = chunk_size
     return io.open_table(path, **kwargs)
@@ -292,14 +295,40 @@ def open_inputs(
     Returns:
         The :class:`Inputs`.
     """
-    pred_table = open_table(predictions, read.input_format, read.chunk_size, "predictions")
+    pred_table = open_table(
+        predictions, read.input_format, read.chunk_size, "predictions", read.header
+    )
     label_table = (
         None
         if labels is None
-        else open_table(labels, read.labels_format or read.input_format, read.chunk_size, "labels")
+        else open_table(
+            labels,
+            read.labels_format or read.input_format,
+            read.chunk_size,
+            "labels",
+            read.header if read.labels_header is None else read.labels_header,
+        )
     )
+    tables = [t for t in (pred_table, label_table) if t is not None]
+    flags = (
+        ("--header", "--no-header", read.header, tables),
+        ("--labels-header", "--labels-no-header", read.labels_header, tables[1:]),
+    )
+    for yes, no, value, applies in flags:  # a header flag with no CSV/TSV file to apply to
+        if value is None or any(t.headed is not None for t in applies):
+            continue
+        flag = yes if value else no
+        if not applies:
+            raise UsageError(f"{flag} is for a LABELS file, and there is none: leave it out")
+        one = len(applies) == 1
+        raise UsageError(
+            f"{flag} is for CSV/TSV files; {' and '.join(t.name for t in applies)} "
+            f"{'has' if one else 'have'} column names of {'its' if one else 'their'} own: "
+            f"leave {flag} out"
+        )
     cols = resolve_columns(pred_table, label_table, read, group_by)
     notes: list[str] = []
-    for table in (pred_table, label_table):
+    for table in tables:
         notes += getattr(table, "notes", [])
+        cols.notes += table.readings  # readings a reader took (line 1 as a header): inference
     return Inputs(pred_table, label_table, cols, notes)

@@ -100,6 +100,12 @@ def _files(d: Path) -> dict[str, Path]:
     text("a_feather1.feather", b"FEA1" + bytes(60), mode="b")
     text("a_garbage.arrow", b"ARROW1\x00\x00" + b"garbage", mode="b")
     text("a_notarrow.arrow", b"label,prob\n1,0.9\n", mode="b")
+    text("savetxt.csv", "1.0e+00,9.0e-01\n0.0e+00,2.0e-01\n")
+    text("range_head.csv", "0,1\n1,0\n")
+    np.savez(
+        d / "two_preds.npz", logits=np.zeros((2, 2)), predictions=np.ones((2, 2)), labels=[0, 1]
+    )
+    f["two_preds.npz"] = d / "two_preds.npz"
     for name, content in {
         "t_true.json": "true",
         "t_nested.json": "[[0.2, 0.3]]",
@@ -799,6 +805,32 @@ CASES = [
         "output in a missing folder",
         ["{ok.csv}", "--output", "{dir}/no/r.json"],
         "cannot write '{dir}/no/r.json': folder '{dir}/no' does not exist; create it first",
+    ),
+    (
+        "headerless file as np.savetxt writes it",
+        ["{savetxt.csv}"],
+        "{savetxt.csv}: line 1 is all numbers (1.0e+00,9.0e-01): the file has no header row (as "
+        "np.savetxt writes it); pass --no-header to read line 1 as data (columns named 0 … 1, "
+        "e.g. --label-col 0), or add a header row",
+    ),
+    (
+        "line 1 is 0,1 above whole numbers",
+        ["{range_head.csv}"],
+        "{range_head.csv}: line 1 (0,1) could be column names (0 … 1, as pandas names a "
+        "DataFrame's columns) or data; pass --header or --no-header",
+    ),
+    (
+        "labels file: headerless",
+        ["{pid.csv}", "{savetxt.csv}"],
+        "{savetxt.csv}: line 1 is all numbers (1.0e+00,9.0e-01): the file has no header row (as "
+        "np.savetxt writes it); pass --labels-no-header to read line 1 as data (columns named "
+        "0 … 1, e.g. --label-col 0), or add a header row",
+    ),
+    (
+        "NPZ with two prediction arrays",
+        ["{two_preds.npz}"],
+        "{two_preds.npz} holds several prediction arrays ('logits', 'predictions'); choose one "
+        "with --pred-cols (e.g. --pred-cols 'logits:*')",
     ),
     (
         "JSON Lines: text in a number field",

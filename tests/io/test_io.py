@@ -295,7 +295,9 @@ def test_no_header(tmp_path):
     with pytest.raises(InputError) as e:
         open_table(p)
     assert msg(e) == (
-        f"{p}: has no header row: the first line is all numbers; add a header such as 'label,0,1,2'"
+        f"{p}: line 1 is all numbers (1,0.5,2): the file has no header row (as np.savetxt "
+        "writes it); pass --no-header to read line 1 as data (columns named 0 … 2, e.g. "
+        "--label-col 0), or add a header row"
     )
 
 

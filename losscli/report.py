@@ -63,6 +63,26 @@ def build_signature(settings: dict[str, Any]) -> str:
     return "|".join(parts)
 
 
+def class_metrics(per_class: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The ``per_class`` rows keyed by class name (``class_metrics["cat"]["f1"]``), each row
+    without its ``class``: what ``jq .class_metrics.cat.f1``, DVC and ``json_normalize`` read.
+
+    >>> class_metrics([{"class": "cat", "f1": 0.5}, {"class": "dog", "f1": 0.75}])
+    {'cat': {'f1': 0.5}, 'dog': {'f1': 0.75}}
+    """
+    return {str(row["class"]): {k: v for k, v in row.items() if k != "class"} for row in per_class}
+
+
+def _with_class_metrics(part: dict[str, Any]) -> dict[str, Any]:
+    """A ``--group-by`` slice with its ``class_metrics`` after ``per_class``."""
+    out: dict[str, Any] = {}
+    for key, value in part.items():
+        out[key] = value
+        if key == "per_class":
+            out["class_metrics"] = class_metrics(value)
+    return out
+
+
 @dataclass
 class Report:
     """Everything one evaluation found. ``to_dict()`` is the JSON contract of docs/CONTRACTS.md."""
@@ -146,7 +166,7 @@ class Report:
             out["ci"] = self.ci
         if self.groups is not None:
             out["group_by"] = self.group_by
-            out["groups"] = self.groups
+            out["groups"] = {key: _with_class_metrics(part) for key, part in self.groups.items()}
         return _jsonable(out)
 
     def _core(self) -> dict[str, Any]:
@@ -164,6 +184,7 @@ class Report:
             "loss_stats": self.loss_stats,
             "metrics": self.metrics,
             "per_class": self.per_class,
+            "class_metrics": class_metrics(self.per_class),
             "per_output": self.per_output,
             "confusion_matrix": self.confusion_matrix,
             "warnings": self.warnings,

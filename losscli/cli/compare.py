@@ -30,6 +30,7 @@ from losscli.cli.output import (
     gate_exit,
     table_width,
     use_color,
+    warnings_shown,
 )
 from losscli.errors import UsageError
 
@@ -101,12 +102,12 @@ def compare_command(
 
     if "-" in (predictions_a, predictions_b, labels):
         raise UsageError("compare reads files, not stdin ('-'): it needs each input once per model")
-    fmt = format_for(out.fmt, out.output, FORMATS)
     with lio.OutputSet() as outs:  # nothing is in place until outs.commit()
         outs.add_output("--output", out.output)
         files = [("PRED_A", predictions_a), ("PRED_B", predictions_b), ("LABELS", labels)]
         declare_inputs(outs, files, evaluation.threshold)
         outs.check()  # before any input is read
+        fmt = format_for(out.fmt, out.output, FORMATS)
         from losscli.comparison import compare
 
         result = compare(
@@ -119,13 +120,15 @@ def compare_command(
             **evaluation.fields(),
         )
         failed = _worse(result, fail_if_worse)  # an unknown name: exit 2 before any output
-        emit(_render(result.to_dict(), fmt, out.output), out.output, result.warnings, quiet, outs)
+        text = _render(result.to_dict(), fmt, out)
+        shown = warnings_shown(fmt, out.output)
+        emit(text, out.output, result.warnings, quiet, outs, shown=shown)
         code = gate_exit(failed, len(fail_if_worse), "--fail-if-worse checks")
         outs.commit()  # exit 0 or 1
         return code
 
 
-def _render(d: dict[str, Any], fmt: str, output: str | None) -> str:
+def _render(d: dict[str, Any], fmt: str, out: OutputSpec) -> str:
     if fmt == "json":
         import json
 
@@ -136,7 +139,9 @@ def _render(d: dict[str, Any], fmt: str, output: str | None) -> str:
         return comparison.comparison_csv(d)
     if fmt == "markdown":
         return comparison.comparison_markdown(d)
-    return comparison.comparison_table(d, color=use_color(output), width=table_width())
+    return comparison.comparison_table(
+        d, color=use_color(out.output, out.color), width=table_width()
+    )
 
 
 def _worse(result: Any, names: tuple[str, ...]) -> list[str]:  # noqa: ANN401 - a Comparison

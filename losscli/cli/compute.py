@@ -28,10 +28,13 @@ from losscli.cli.options import (
 from losscli.cli.output import (
     declare_inputs,
     emit,
+    err,
     format_for,
     gate_exit,
+    stderr_is_terminal,
     table_width,
     use_color,
+    warnings_shown,
 )
 from losscli.errors import UsageError
 
@@ -81,7 +84,7 @@ FORMATS = ("table", "json", "csv", "markdown")
     FORMATS,
     format_help="Report format. Default: a table at a terminal, JSON in a pipe.",
     output_help="Write the report to FILE (atomically) instead of stdout; format from --format "
-    "or the extension (.json .csv .md).",
+    "or the extension (.json .csv .md .txt; JSON without one; another is refused).",
 )
 @click.option(
     "--per-sample",
@@ -89,7 +92,14 @@ FORMATS = ("table", "json", "csv", "markdown")
     metavar="FILE|-",
     shell_complete=complete_file,
     help="Write one row per sample (id or row, label, prediction, one column per loss) as .csv, "
-    ".jsonl or .parquet; '-' = CSV on stdout (the report then goes only to --output).",
+    ".jsonl or .parquet; '-' = CSV on stdout (the report then goes only to --output; "
+    "without it, it is not written, as stderr notes at a terminal).",
+)
+@click.option(
+    "--all-classes",
+    is_flag=True,
+    help="Table and Markdown: list every class and confusion (past 30 classes they show the "
+    "worst and best classes, and a matrix wider than the terminal its largest confusions).",
 )
 @click.option(
     "--fail-if",
@@ -142,6 +152,7 @@ def compute(
     min_group_size: int,
     out: OutputSpec,
     per_sample: str | None,
+    all_classes: bool,
     gates: tuple[str, ...],
     plot_dir: str | None,
     engine: str,
@@ -164,7 +175,6 @@ def compute(
     dask = _dask_settings(engine, scheduler, workers, per_sample, plot_dir)
     if predictions == "-" and labels == "-":
         raise UsageError("only one of PREDICTIONS and LABELS can be '-' (stdin)")
-    fmt = format_for(out.fmt, output, FORMATS)
 
     if plot_dir and evaluation.auc_bins:
         raise UsageError(
@@ -183,6 +193,7 @@ def compute(
             outs, [("PREDICTIONS", predictions), ("LABELS", labels)], evaluation.threshold
         )
         outs.check()  # before any input is read
+        fmt = format_for(out.fmt, output, FORMATS)  # after: an output onto an input first
         options = {
             **inputs.fields(),
             **evaluation.fields(),
@@ -195,11 +206,21 @@ def compute(
         }
         if dask is not None:
             code = _compute_dask(
-                predictions, labels, output, fmt, parsed, quiet, options, dask, outs
+                predictions, labels, out, fmt, parsed, quiet, options, dask, outs, all_classes
             )
         else:
             code = _compute(
-                predictions, labels, per_sample, output, fmt, parsed, quiet, plot_dir, options, outs
+                predictions,
+                labels,
+                per_sample,
+                out,
+                fmt,
+                parsed,
+                quiet,
+                plot_dir,
+                options,
+                outs,
+                all_classes,
             )
         outs.commit()  # exit 0 or 1: the report and every other output go in place
         return code
@@ -253,15 +274,17 @@ def _compute(
     predictions: str,
     labels: str | None,
     per_sample: str | None,
-    output: str | None,
+    out: OutputSpec,
     fmt: str,
     gates: list[Any],
     quiet: bool,
     plot_dir: str | None,
     options: dict[str, Any],
     outs: Any,  # noqa: ANN401 - a losscli.io.OutputSet
+    all_classes: bool,
 ) -> int:
     """Run the evaluation, render the report into ``outs``, check the gates; the exit code."""
+    output = out.output
     from losscli import io
     from losscli.engine import Evaluation, Options
     from losscli.gates import check_gate_names, check_gates
@@ -293,24 +316,45 @@ def _compute(
         from losscli.render.histogram import text_histograms
 
         report.histograms = text_histograms(ev)
-    text = render(report, fmt, color=use_color(output), width=table_width())
+    text = render(
+        report,
+        fmt,
+        color=use_color(output, out.color),
+        width=table_width(),
+        all_classes=all_classes,
+    )
     # with --per-sample -, stdout carries the rows and the report goes only to --output
-    emit(text, output, report.warnings, quiet, outs, to_stdout=per_sample != "-")
+    emit(
+        text,
+        output,
+        report.warnings,
+        quiet,
+        outs,
+        to_stdout=per_sample != "-",
+        shown=warnings_shown(fmt, output),
+    )
+    if per_sample == "-" and not output and not quiet and stderr_is_terminal():
+        err(
+            "note: the report is not written: stdout carries the --per-sample rows; "
+            "pass -o FILE to keep it"
+        )
     return gate_exit(failed, len(gates), "--fail-if gates")
 
 
 def _compute_dask(
     predictions: str,
     labels: str | None,
-    output: str | None,
+    out: OutputSpec,
     fmt: str,
     gates: list[Any],
     quiet: bool,
     options: dict[str, Any],
     dask: dict[str, Any],
     outs: Any,  # noqa: ANN401 - a losscli.io.OutputSet
+    all_classes: bool,
 ) -> int:
     """--engine dask: evaluate on a Dask cluster, then report as _compute does."""
+    output = out.output
     from losscli.distributed import evaluate_dask
     from losscli.engine import Options
     from losscli.gates import check_gates
@@ -319,6 +363,12 @@ def _compute_dask(
     options["keep_loss_values"] = False
     report = evaluate_dask(predictions, labels, Options(**options), **dask, outputs=outs)
     failed = check_gates(gates, report.value, report.names())
-    text = render(report, fmt, color=use_color(output), width=table_width())
-    emit(text, output, report.warnings, quiet, outs)
+    text = render(
+        report,
+        fmt,
+        color=use_color(output, out.color),
+        width=table_width(),
+        all_classes=all_classes,
+    )
+    emit(text, output, report.warnings, quiet, outs, shown=warnings_shown(fmt, output))
     return gate_exit(failed, len(gates), "--fail-if gates")

@@ -8,8 +8,8 @@ import sys
 import click
 
 from losscli.cli.help import complete_loss_names
-from losscli.cli.options import CONTEXT
-from losscli.cli.output import format_for, use_color
+from losscli.cli.options import CONTEXT, color_option
+from losscli.cli.output import format_for, table_width, use_color
 
 FORMATS = ("table", "json", "markdown")
 
@@ -23,7 +23,8 @@ FORMATS = ("table", "json", "markdown")
     default=None,
     help="Default: a table at a terminal, JSON in a pipe.",
 )
-def losses_command(name: str | None, fmt: str | None) -> None:
+@color_option
+def losses_command(name: str | None, fmt: str | None, color: str) -> None:
     """The loss catalog: every loss, its tasks, formula, parameters and reference.
 
     \b
@@ -41,5 +42,11 @@ def losses_command(name: str | None, fmt: str | None) -> None:
     elif fmt == "markdown":
         text = catalog_markdown(items, ADVICE)
     else:
-        text = catalog_table(items, ADVICE, color=use_color(), detail=name is not None)
+        text = catalog_table(
+            items,
+            ADVICE,
+            color=use_color(None, color),
+            detail=name is not None,
+            width=table_width(),
+        )
     sys.stdout.write(text)

@@ -163,6 +163,7 @@ class OutputSpec:
 
     fmt: str | None = None
     output: str | None = None
+    color: str = "auto"
 
 
 def input_options(tasks: Sequence[str] = ALL_TASKS) -> Callable[[Any], Any]:
@@ -294,11 +295,21 @@ def output_options(
                     shell_complete=complete_file,
                     help=output_help,
                 ),
+                color_option,
             ],
         )
 
     return deco
 
+
+color_option = click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Colours in the table: auto = at a terminal, not with NO_COLOR, also with FORCE_COLOR.",
+)
+"""``--color auto|always|never`` (see :func:`losscli.cli.output.use_color`)."""
 
 quiet_option = click.option("-q", "--quiet", is_flag=True, help="Do not print warnings on stderr.")
 """``-q/--quiet``: the command gets ``quiet: bool``."""

@@ -14,10 +14,18 @@ from typing import Any
 
 import click
 
-from losscli.errors import EXIT_GATE_FAILED
+from losscli.errors import EXIT_GATE_FAILED, UsageError
 
-# --output's extension -> the format it implies (when the command has that format)
-_FORMAT_OF_EXTENSION = {"csv": "csv", "md": "markdown", "markdown": "markdown", "txt": "table"}
+OUTPUT_EXTENSIONS: dict[str, str] = {
+    ".json": "json",
+    ".csv": "csv",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".txt": "table",
+}
+"""``--output``'s extension -> the report format it implies: the one map of extensions to
+formats (a new format adds its extension here). A name without an extension (``report``,
+``/dev/stdout``) writes JSON; any other extension is refused by :func:`format_for`."""
 
 
 def err(message: str) -> None:
@@ -36,32 +44,91 @@ def stdout_is_terminal() -> bool:
         return False
 
 
-def use_color(output: str | None = None) -> bool:
-    """Colour only for a terminal on stdout, without ``NO_COLOR`` and without ``--output``."""
-    return stdout_is_terminal() and not os.environ.get("NO_COLOR") and not output
+def stderr_is_terminal() -> bool:
+    """Whether stderr is a terminal (where a person reads notes meant for them)."""
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
-def table_width() -> int | None:
-    """A table's width: the terminal's, else 100 columns."""
-    return None if stdout_is_terminal() else 100
+COLOR_CHOICES = ("auto", "always", "never")
+
+
+def use_color(output: str | None = None, choice: str = "auto") -> bool:
+    """Whether a table gets colours: ``--color always`` / ``never``; else (``auto``) not with
+    ``NO_COLOR`` set (to anything but ""), not into an ``--output`` file, yes with
+    ``FORCE_COLOR`` set (to anything but "" or "0"), else when stdout is a terminal."""
+    if choice in ("always", "never"):
+        return choice == "always"
+    if os.environ.get("NO_COLOR") or output:
+        return False
+    if os.environ.get("FORCE_COLOR", "") not in ("", "0"):
+        return True
+    return stdout_is_terminal()
+
+
+def table_width() -> int:
+    """A table's width: ``COLUMNS`` when it is a whole number, else the terminal's (stdout),
+    else 100 columns (the table renderer keeps at least 40)."""
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if stdout_is_terminal():
+        try:
+            return os.get_terminal_size(sys.stdout.fileno()).columns
+        except (OSError, ValueError, AttributeError):
+            pass
+    return 100
+
+
+def warnings_shown(fmt: str, output: str | None) -> bool:
+    """Whether the report itself shows its warnings on the screen, so that stderr does not
+    repeat them: a table printed to a terminal (its warnings are its last lines)."""
+    return fmt == "table" and not output and stdout_is_terminal()
 
 
 def format_for(fmt: str | None, output: str | None, formats: Sequence[str]) -> str:
-    """The format of a result: ``--format``; else ``--output``'s extension (``.csv``, ``.md``,
-    ``.txt``) when the command has that format, else JSON; else a table at a terminal and
+    """The format of a result: ``--format``; else ``--output``'s extension
+    (:data:`OUTPUT_EXTENSIONS`; JSON for a name without one); else a table at a terminal and
     JSON in a pipe.
+
+    An extension that is not in the map, or names a format the command cannot write, is a
+    :class:`~losscli.errors.UsageError` naming the extensions it takes and ``--format``.
 
     >>> format_for(None, "r.md", ("table", "json", "csv", "markdown"))
     'markdown'
-    >>> format_for(None, "r.md", ("table", "json", "csv"))
-    'json'
+    >>> format_for(None, "/dev/stdout", ("table", "json")), format_for("csv", "r.yaml", ("csv",))
+    ('json', 'csv')
+    >>> format_for(None, "r.yaml", ("table", "json", "csv"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    losscli.errors.UsageError: --output r.yaml: unknown extension '.yaml'; use .json, ...
     """
     if fmt:
         return fmt
     if output:
-        implied = _FORMAT_OF_EXTENSION.get(output.lower().rsplit(".", 1)[-1], "json")
-        return implied if implied in formats else "json"
+        ext = os.path.splitext(os.path.basename(output))[1].lower()
+        if not ext:
+            return "json"
+        implied = OUTPUT_EXTENSIONS.get(ext)
+        if implied not in formats:
+            known = [e for e, f in OUTPUT_EXTENSIONS.items() if f in formats and e != ".markdown"]
+            what = (
+                f"unknown extension {ext!r}"
+                if implied is None
+                else f"{ext!r} is {implied}, which this command does not write"
+            )
+            raise UsageError(
+                f"--output {output}: {what}; use {_or(known)}, or pass --format "
+                f"({_or(list(formats))})"
+            )
+        return implied
     return "table" if stdout_is_terminal() else "json"
+
+
+def _or(items: Sequence[str]) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
 
 
 def declare_inputs(
@@ -85,8 +152,11 @@ def emit(
     outs: Any,  # noqa: ANN401 - a losscli.io.OutputSet
     *,
     to_stdout: bool = True,
+    shown: bool = False,
 ) -> None:
-    """Stage a result for ``--output`` or stdout in ``outs``; print its warnings to stderr.
+    """Stage a result for ``--output`` or stdout in ``outs``; print its warnings to stderr
+    unless ``quiet`` or the result ``shown`` them on the screen already (a table at a
+    terminal: each warning is printed once).
 
     Nothing reaches the file or stdout before ``outs.commit()``.
     """
@@ -94,7 +164,7 @@ def emit(
         outs.write("--output", text.encode("utf-8"))
     elif to_stdout:
         outs.stdout(text)
-    if not quiet:
+    if not quiet and not (shown and to_stdout):
         for w in warnings:
             err(f"warning: {w}")
 

@@ -19,7 +19,13 @@ from losscli.cli.options import (
     output_options,
     quiet_option,
 )
-from losscli.cli.output import declare_inputs, format_for, table_width, use_color
+from losscli.cli.output import (
+    declare_inputs,
+    format_for,
+    table_width,
+    use_color,
+    warnings_shown,
+)
 from losscli.errors import UsageError
 
 FORMATS = ("table", "json", "csv")
@@ -90,18 +96,18 @@ def thresholds(
 
     if predictions == "-" and labels == "-":
         raise UsageError("only one of PREDICTIONS and LABELS can be '-' (stdin)")
-    fmt = format_for(out.fmt, out.output, FORMATS)
     with lio.OutputSet() as outs:  # nothing is in place until outs.commit()
         outs.add_output("--output", out.output)
         outs.add_output("--write", write_path)
         declare_inputs(outs, [("PREDICTIONS", predictions), ("LABELS", labels)])
         outs.check()  # before any input is read
+        fmt = format_for(out.fmt, out.output, FORMATS)
         from losscli.sweep import compute_thresholds, thresholds_file
 
         result = compute_thresholds(
             predictions, labels, beta=beta, steps=steps, optimize=optimize, **inputs.fields()
         )
-        text = _render(result, fmt, out.output)
+        text = _render(result, fmt, out)
         if write_path:
             from losscli.render.thresholds import thresholds_json
 
@@ -111,17 +117,19 @@ def thresholds(
         else:
             outs.stdout(text)
         outs.commit()
-    if not quiet:
+    if not quiet and not warnings_shown(fmt, out.output):
         for w in result["warnings"]:
             click.echo(f"warning: {w}", err=True)
     return 0
 
 
-def _render(result: dict[str, Any], fmt: str, output: str | None) -> str:
+def _render(result: dict[str, Any], fmt: str, out: OutputSpec) -> str:
     from losscli.render import thresholds as render
 
     if fmt == "json":
         return render.thresholds_json(result)
     if fmt == "csv":
         return render.thresholds_csv(result)
-    return render.thresholds_table(result, color=use_color(output), width=table_width())
+    return render.thresholds_table(
+        result, color=use_color(out.output, out.color), width=table_width()
+    )

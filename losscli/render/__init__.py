@@ -9,12 +9,61 @@ FORMATS = ("table", "json", "csv", "markdown")
 
 
 def to_json(report: Any) -> str:
-    """The report as JSON text (NaN and infinities are null; never invalid JSON)."""
-    return json.dumps(report.to_dict(), indent=2, allow_nan=False) + "\n"
+    """The report as JSON text (NaN and infinities are null; never invalid JSON).
+
+    Indented by two spaces, except that a list of numbers (a confusion-matrix row, an
+    interval) is written on one line: 1,000 classes make 1,000 matrix lines, not a million.
+    """
+    return dumps(report.to_dict()) + "\n"
 
 
-def render(report: Any, fmt: str, *, color: bool = True, width: int | None = None) -> str:
-    """Render ``report`` in ``fmt`` (one of :data:`FORMATS`) and return the text."""
+def dumps(value: Any, indent: int = 0) -> str:
+    """``value`` as JSON indented by two spaces, with every list of numbers on one line.
+
+    ``json.loads(dumps(v)) == json.loads(json.dumps(v, indent=2))`` for any JSON value.
+
+    >>> print(dumps({"cm": [[1, 0], [2, 3]], "classes": ["a", "b"], "ci": None}))
+    {
+      "cm": [
+        [1, 0],
+        [2, 3]
+      ],
+      "classes": [
+        "a",
+        "b"
+      ],
+      "ci": null
+    }
+    """
+    pad = "  " * (indent + 1)
+    if isinstance(value, dict) and value:
+        items = [f"{pad}{json.dumps(str(k))}: {dumps(v, indent + 1)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + "  " * indent + "}"
+    if isinstance(value, (list, tuple)) and value:
+        if all(_is_number(v) for v in value):
+            return "[" + ", ".join(json.dumps(v, allow_nan=False) for v in value) + "]"
+        items = [pad + dumps(v, indent + 1) for v in value]
+        return "[\n" + ",\n".join(items) + "\n" + "  " * indent + "]"
+    return json.dumps(value, allow_nan=False)
+
+
+def _is_number(value: Any) -> bool:
+    return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
+
+
+def render(
+    report: Any,
+    fmt: str,
+    *,
+    color: bool = True,
+    width: int | None = None,
+    all_classes: bool = False,
+) -> str:
+    """Render ``report`` in ``fmt`` (one of :data:`FORMATS`) and return the text.
+
+    ``width`` bounds the table's lines; ``all_classes`` lists every class in the table and
+    Markdown views (else many classes are summarised; see :mod:`losscli.render.classes`).
+    """
     if fmt == "json":
         return to_json(report)
     if fmt == "csv":
@@ -24,7 +73,13 @@ def render(report: Any, fmt: str, *, color: bool = True, width: int | None = Non
     if fmt == "markdown":
         from losscli.render.text import to_markdown
 
-        return to_markdown(report.to_dict())
+        return to_markdown(report.to_dict(), all_classes=all_classes)
     from losscli.render.table import to_table
 
-    return to_table(report.to_dict(), color=color, width=width, histograms=report.histograms)
+    return to_table(
+        report.to_dict(),
+        color=color,
+        width=width,
+        histograms=report.histograms,
+        all_classes=all_classes,
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 from typing import Any
 
@@ -39,21 +38,24 @@ def catalog_markdown(entries: list[dict[str, Any]], advice: dict[str, str]) -> s
 
 
 def catalog_table(
-    entries: list[dict[str, Any]], advice: dict[str, str], *, color: bool, detail: bool
+    entries: list[dict[str, Any]],
+    advice: dict[str, str],
+    *,
+    color: bool,
+    detail: bool,
+    width: int | None = None,
 ) -> str:
-    """The catalog for a terminal: an overview table, or one loss in detail."""
-    from rich.console import Console
+    """The catalog for a terminal, ``width`` columns wide (default 100): an overview table
+    (name, tasks and parameters never wrap; the advice column wraps at word boundaries),
+    or, when the width leaves the advice less than 24 columns, one block per loss; or one
+    loss in detail."""
     from rich.table import Table
+    from rich.text import Text
 
-    buf = io.StringIO()
-    console = Console(
-        file=buf,
-        force_terminal=color,
-        no_color=not color,
-        color_system="truecolor" if color else None,
-        width=110,
-        highlight=False,
-    )
+    from losscli.render.classes import cell_width
+    from losscli.render.table import text_console
+
+    console, buf = text_console(color, width)
     if detail:
         for e in entries:
             console.print(f"[bold]{e['name']}[/bold]  {e['summary']}")
@@ -67,19 +69,36 @@ def catalog_table(
                     markup=False,
                 )
         return buf.getvalue()
-    t = Table(title="Losses (losscli losses NAME for one in detail)", title_justify="left")
-    t.add_column("name", style="bold")
-    t.add_column("tasks")
-    t.add_column("parameters")
-    t.add_column("when to use it")
-    for e in entries:
-        t.add_row(
-            e["name"],
-            ", ".join(e["tasks"]),
-            ", ".join(p["option"] for p in e["params"]),
-            e["summary"],
+    rows = [
+        (e["name"], ", ".join(e["tasks"]), ", ".join(p["option"] for p in e["params"]), e)
+        for e in entries
+    ]
+    fixed = [
+        max([cell_width(h), *(cell_width(r[i]) for r in rows)])
+        for i, h in enumerate(("name", "tasks", "parameters"))
+    ]
+    # four columns: each padded by a space on both sides, three rules between them
+    if console.width - (sum(w + 2 for w in fixed) + 3 + 2) >= 24:
+        t = Table(
+            title="Losses (losscli losses NAME for one in detail)",
+            title_justify="left",
+            show_edge=False,
         )
-    console.print(t)
+        t.add_column("name", style="bold", no_wrap=True)
+        t.add_column("tasks", no_wrap=True)
+        t.add_column("parameters", no_wrap=True)
+        t.add_column("when to use it", overflow="fold")
+        for name, tasks, params, e in rows:
+            t.add_row(name, tasks, params, e["summary"])
+        console.print(t)
+    else:
+        console.print(Text("Losses (losscli losses NAME for one in detail)", style="italic"))
+        for name, tasks, params, e in rows:
+            console.print()
+            console.print(Text.assemble((name, "bold"), f"  {tasks}"))
+            if params:
+                console.print(Text(f"  parameters: {params}"))
+            console.print(Text(f"  {e['summary']}"))
     console.print()
     for task, text in advice.items():
         console.print(f"[cyan]{task}[/cyan]: {text}")

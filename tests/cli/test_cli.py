@@ -160,6 +160,7 @@ def _strip(d):
     """The report without what names the input (file names, column and class names)."""
     out = {k: v for k, v in d.items() if k not in ("inputs", "classes")}
     out["per_class"] = [{k: v for k, v in row.items() if k != "class"} for row in d["per_class"]]
+    out["class_metrics"] = list(d["class_metrics"].values())  # keyed by the class names
     out["inference"] = [n for n in d["inference"] if not n.startswith("labels matched by position")]
     return out
 
@@ -230,8 +231,8 @@ def test_csv_markdown_and_table_formats():
     r = invoke("compute", f, "--format", "csv")
     assert r.exit_code == 0
     lines = r.stdout.splitlines()
-    assert lines[0] == "section,name,class,value"
-    assert "loss,bce,,0.10687054387500448" in lines
+    assert lines[0] == "section,name,class,value,text"
+    assert "loss,bce,,0.10687054387500448," in lines
     r = invoke("compute", f, "--format", "markdown")
     assert "### Metrics" in r.stdout and "| roc_auc |" in r.stdout
     r = invoke("compute", f, "--format", "table")

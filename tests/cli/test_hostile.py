@@ -892,6 +892,18 @@ CASES = [
         "bytes ARROW1 or a stream's 0xFFFFFFFF); pass --input-format to read it as another "
         "format",
     ),
+    (
+        "output with an unknown extension",
+        ["{ok.csv}", "--output", "{dir}/report.yaml"],
+        "--output {dir}/report.yaml: unknown extension '.yaml'; use .json, .csv, .md or .txt, "
+        "or pass --format (table, json, csv or markdown)",
+    ),
+    (
+        "output named like a picture",
+        ["{ok.csv}", "--output", "{dir}/report.PNG"],
+        "--output {dir}/report.PNG: unknown extension '.png'; use .json, .csv, .md or .txt, "
+        "or pass --format (table, json, csv or markdown)",
+    ),
 ]
 
 

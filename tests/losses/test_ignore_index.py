@@ -179,9 +179,9 @@ def test_csv_and_markdown_carry_the_counts(tmp_path):
     n_ign = int((~kept).sum())
     r = invoke(["compute", f, "--pred-cols", "a,b,c,d", "--format", "csv", "--group-by", "g"])
     lines = r.stdout.splitlines()
-    assert f"info,n_evaluated,,{30 - n_ign}" in lines and f"info,n_ignored,,{n_ign}" in lines
+    assert f"info,n_evaluated,,{30 - n_ign}," in lines and f"info,n_ignored,,{n_ign}," in lines
     eu = int(((~kept) & (g == "eu")).sum())
-    assert f"group,n_ignored,eu,{eu}" in lines
+    assert f"group,n_ignored,eu,{eu}," in lines
     r = invoke(["compute", f, "--pred-cols", "a,b,c,d", "--format", "markdown"])
     assert (
         f"**samples** 30 · **evaluated** {30 - n_ign} · **ignored** {n_ign} (--ignore-index)"

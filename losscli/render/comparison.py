@@ -81,44 +81,39 @@ def comparison_markdown(d: dict[str, Any]) -> str:
 
 def comparison_table(d: dict[str, Any], *, color: bool = True, width: int | None = None) -> str:
     """The comparison as a rich table; significant differences marked green (B better) or red."""
-    from rich.table import Table
     from rich.text import Text
 
-    from losscli.render.table import text_console
+    from losscli.render.table import print_fitted, print_signature, text_console
 
     console, buf = text_console(color, width)
     t = d["test"]
     console.print(Text(f"losscli compare · {d['task']} · {d['n_samples']} paired samples", "bold"))
-    console.print(f"A: {d['a']}\nB: {d['b']}", style="dim")
+    console.print(Text(f"A: {d['a']}\nB: {d['b']}", style="dim"), overflow="fold")
     console.print()
-    table = Table(show_edge=False)
-    for col in ("name", "A", "B", "B − A", f"{t['level']:.0%} CI", "p-value", "verdict"):
-        table.add_column(col, justify="left" if col in ("name", "verdict") else "right")
-    for name, m in d["metrics"].items():
-        style = ""
-        if m["better"] == "b":
-            style = "bold green"
-        elif m["better"] == "a":
-            style = "bold red"
-        verdict = Text(_verdict(m), style=style if color else "")
-        table.add_row(
-            name,
-            _num(m["a"]),
-            _num(m["b"]),
-            _num(m["delta"]),
-            _ci(m),
-            _num(m["p_value"], 3),
-            verdict,
-        )
-    console.print(table)
-    console.print()
+    names = list(d["metrics"])
+    ms = [d["metrics"][n] for n in names]
+    verdicts = []
+    for m in ms:
+        style = {"b": "bold green", "a": "bold red"}.get(m["better"], "")
+        verdicts.append(Text(_verdict(m), style=style if color else ""))
+    columns = [
+        ("A", [_num(m["a"]) for m in ms], "right"),
+        ("B", [_num(m["b"]) for m in ms], "right"),
+        ("B − A", [_num(m["delta"]) for m in ms], "right"),
+        (f"{t['level']:.0%} CI", [_ci(m) for m in ms], "right"),
+        ("p-value", [_num(m["p_value"], 3) for m in ms], "right"),
+        ("verdict", verdicts, "left"),
+    ]
+    print_fitted(console, "", "name", names, columns)
     console.print(
-        f"interval: paired percentile bootstrap ({t['n_boot']} resamples); p-value: "
-        f"approximate randomisation ({t['n_permutations']} swaps); significant: p < "
-        f"{t['alpha']:.3g}",
-        style="dim",
+        Text(
+            f"interval: paired percentile bootstrap ({t['n_boot']} resamples); p-value: "
+            f"approximate randomisation ({t['n_permutations']} swaps); significant: p < "
+            f"{t['alpha']:.3g}",
+            style="dim",
+        )
     )
     for w in d["warnings"]:
-        console.print(f"warning: {w}", style="yellow")
-    console.print(d["signature"], style="dim", overflow="ignore", crop=False, soft_wrap=True)
+        console.print(Text(f"warning: {w}", style="yellow"))
+    print_signature(console, d["signature"])
     return buf.getvalue()

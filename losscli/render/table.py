@@ -23,7 +23,7 @@ _ORDER = catalog.TABLE_FIRST  # shown first, in this order; anything else follow
 # text). Diagonal (right) cells on blues, off-diagonal (confused) cells on oranges; the first
 # step is already a mid tone. Zero cells keep the theme's colours, dimmed.
 _BLUES = ((198, 219, 239), (107, 174, 214), (33, 113, 181), (8, 48, 107))
-_ORANGES = ((253, 208, 162), (253, 141, 60), (217, 72, 1), (127, 39, 4))
+_ORANGES = ((253, 208, 162), (253, 141, 60), (166, 54, 3), (103, 32, 4))
 
 
 def heat_style(frac: float, diagonal: bool) -> str:

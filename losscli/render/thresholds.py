@@ -64,9 +64,9 @@ def thresholds_table(
     result: dict[str, Any], *, color: bool = True, width: int | None = None
 ) -> str:
     """Rich tables: the best threshold per label, then the sweep (sampled when long)."""
-    from rich.table import Table
+    from rich.text import Text
 
-    from losscli.render.table import text_console
+    from losscli.render.table import print_fitted, text_console
     from losscli.render.text import fmt_num
 
     console, buf = text_console(color, width)
@@ -79,25 +79,25 @@ def thresholds_table(
         + ("score > score_threshold" if "score_threshold" in bests[0] else "p > threshold")
     )
     for note in result.get("inference", []):
-        console.print(f"inferred {note}", style="dim")
+        console.print(Text(f"inferred {note}", style="dim"))
     console.print()
-    t = Table(title=f"Best threshold ({crit})", title_justify="left", show_edge=False)
     cols = ["threshold", "score", "precision", "recall", "f1"]
     if "score_threshold" in bests[0]:
         cols.insert(1, "score_threshold")
     if result["beta"] != 1.0:
         cols.append("fbeta")
     cols += ["specificity", "predicted_positive"]
-    if result["task"] == "multilabel":
-        t.add_column("label")
-    for c in cols:
-        t.add_column(c, justify="right")
-    for b in bests:
-        cells = [fmt_num(b[c], 4) if "threshold" not in c else fmt_num(b[c]) for c in cols]
-        if result["task"] == "multilabel":
-            cells.insert(0, str(b["label"]))
-        t.add_row(*cells)
-    console.print(t)
+
+    def cell(b: dict[str, Any], c: str) -> str:
+        return fmt_num(b[c], 4) if "threshold" not in c else fmt_num(b[c])
+
+    if result["task"] == "multilabel":  # one row per label
+        columns = [(c, [cell(b, c) for b in bests], "right") for c in cols]
+        keys = [str(b["label"]) for b in bests]
+        print_fitted(console, f"Best threshold ({crit})", "label", keys, columns)
+    else:  # one best: one row per field
+        columns = [("value", [cell(bests[0], c) for c in cols], "right")]
+        print_fitted(console, f"Best threshold ({crit})", "field", cols, columns)
     console.print()
 
     rows = result["table"]
@@ -113,21 +113,25 @@ def thresholds_table(
         keys = [k for k in (grows[0] if grows else {}) if k != "label"]
         hit = [i for i, r in enumerate(grows) if tkey and r.get(tkey) == best_t]
         picked = _sample(len(grows), hit, limit)
+        styles = ["bold green" if i in hit else "" for i in picked]
         title = "Sweep" + (f" · label {label}" if label is not None else "")
         if len(picked) < len(grows):
             title += f" ({len(picked)} of {len(grows)} rows; --steps N or --format csv for all)"
-        st = Table(title=title, title_justify="left", show_edge=False)
-        for k in keys:
-            st.add_column("share_pos" if k == "predicted_positive" else k, justify="right")
-        for i in picked:
-            r = grows[i]
-            style = "bold green" if i in hit else None
-            st.add_row(
-                *[fmt_num(r[k]) if "threshold" in k else fmt_num(r[k], 4) for k in keys],
-                style=style,
+        shown = [grows[i] for i in picked]
+        columns = [
+            (
+                "share_pos" if k == "predicted_positive" else k,
+                [
+                    Text(fmt_num(r[k]) if "threshold" in k else fmt_num(r[k], 4), style=style)
+                    for r, style in zip(shown, styles)
+                ],
+                "right",
             )
-        console.print(st)
+            for k in keys[1:]
+        ]
+        first = [Text(fmt_num(r[keys[0]]), style=style) for r, style in zip(shown, styles)]
+        print_fitted(console, title, keys[0], first, columns, key_justify="right")
         console.print()
     for w in result.get("warnings", []):
-        console.print(f"warning: {w}", style="yellow")
+        console.print(Text(f"warning: {w}", style="yellow"))
     return buf.getvalue()

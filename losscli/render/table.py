@@ -91,12 +91,14 @@ def print_fitted(
     *,
     row_styles: list[str | None] | None = None,
     key_justify: str = "left",
+    section_after: int | None = None,
 ) -> None:
     """Print a table of ``keys`` (its first column) and ``columns`` (header, cells, justify)
     within the console's width: no cell wraps. Columns that do not fit beside the first one
     go to a second (third, ...) table that repeats the first column; a first-column label
     wider than a third of the width (and what leaves room for one more column) is cut with
-    ``…``."""
+    ``…``. ``section_after``: a rule below that many rows (the worst classes above the
+    best)."""
     from rich.table import Table
 
     from losscli.render.classes import cell_width
@@ -120,7 +122,12 @@ def print_fitted(
             t.add_column(columns[i][0], justify=columns[i][2], no_wrap=True)
         for r, key in enumerate(keys):
             style = row_styles[r] if row_styles else None
-            t.add_row(key, *[columns[i][1][r] for i in group], style=style)
+            t.add_row(
+                key,
+                *[columns[i][1][r] for i in group],
+                style=style,
+                end_section=section_after is not None and r == section_after - 1,
+            )
         console.print(t)
 
 
@@ -283,7 +290,7 @@ def _per_class(console: Any, d: dict[str, Any], all_classes: bool) -> None:
     if shown.hidden:
         title += f" ({shown.gap} worst, {len(rows) - (shown.gap or 0)} best by {shown.key})"
     styles: list[str | None] = [None] * len(rows)
-    print_fitted(console, title, "class", labels, cols, row_styles=styles)
+    print_fitted(console, title, "class", labels, cols, row_styles=styles, section_after=shown.gap)
     if shown.hidden:
         console.print(Text(shown.note(), style="dim"))
     console.print()
@@ -318,16 +325,21 @@ def _confusion(console: Any, d: dict[str, Any], color: bool, all_classes: bool) 
         note = "(rows true, columns predicted"
         note += ", by class index)" if headers is not classes else ")"
         console.print(Text.assemble(("Confusion matrix ", "bold"), (note, "dim")))
-        t = Table(show_edge=False)
-        t.add_column("true \\ pred", no_wrap=True)
-        for h in headers:
-            t.add_column(h, justify="right", no_wrap=True)
+        # the cells carry their own padding, so that the colour fills the whole cell
+        t = Table(show_edge=False, padding=(0, 0))
+        t.add_column(" true \\ pred ", no_wrap=True)
+        col_w = [max(len(h), widest) for h in headers]
+        for h, w in zip(headers, col_w):
+            t.add_column(f" {h:>{w}} ", justify="left", no_wrap=True)
         for i, row in enumerate(cm):
             total = sum(row) or 1
             t.add_row(
-                labels[i],
+                f" {labels[i]} ",
                 *[
-                    Text(cells[i][j], style=heat_style(v / total, i == j) if color else "")
+                    Text(
+                        f" {cells[i][j]:>{col_w[j]}} ",
+                        style=heat_style(v / total, i == j) if color else "",
+                    )
                     for j, v in enumerate(row)
                 ],
             )

@@ -7,18 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from helpers import invoke
 
-from losscli.cli import cli, output
+from losscli.cli import output
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_data"
 BINARY = SAMPLES / "breast_cancer.csv"
-
-
-def invoke(args, env=None):
-    return CliRunner().invoke(
-        cli, [str(a) for a in args], catch_exceptions=False, prog_name="losscli", env=env
-    )
 
 
 def _looks_like(fmt: str, text: str) -> bool:

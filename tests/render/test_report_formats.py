@@ -12,9 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from click.testing import CliRunner
+from helpers import invoke as run
 
-from losscli.cli import cli
 from losscli.render.text import md_text, to_csv, to_markdown
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_data"
@@ -27,7 +26,7 @@ TASKS = {
 
 
 def invoke(*args):
-    r = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+    r = run(*args)
     assert r.exit_code == 0, r.stderr
     return r
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
+from helpers import invoke as run
 from rich.cells import cell_len
 
-from losscli.cli import cli, output
+from losscli.cli import output
 from losscli.render.table import heat_style, to_table
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_data"
@@ -31,12 +31,7 @@ COMPUTE = {
 
 
 def invoke(args, width, **env):
-    r = CliRunner().invoke(
-        cli,
-        [str(a) for a in args],
-        catch_exceptions=False,
-        env={"COLUMNS": str(width), "NO_COLOR": None, "FORCE_COLOR": None, **env},
-    )
+    r = run(args, env={"COLUMNS": str(width), "NO_COLOR": None, "FORCE_COLOR": None, **env})
     assert r.exit_code == 0, r.stderr
     return r.stdout
 

@@ -141,8 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         cases = {
-            "binary": [str(ROOT / "sample_data" / "breast_cancer.csv")],
-            "digits": [str(ROOT / "sample_data" / "digits_logits.csv")],
+            "binary": ["sample_data/breast_cancer.csv"],  # run from the repository root
+            "digits": ["sample_data/digits_logits.csv"],
             "1000": [str(many_classes(Path(tmp) / "classes1000.npz"))],
         }
         for name, files in cases.items():

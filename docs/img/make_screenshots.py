@@ -107,8 +107,8 @@ def render_png(ansi: str, width: int, path: Path, theme: str = "dark") -> None:
         c = color.get_truecolor(foreground=True)
         return (c.red, c.green, c.blue)
 
-    for row, line in enumerate(lines):
-        text = Text.from_ansi(line)
+    # parsed as a whole: tmux carries a colour on from one line to the next
+    for row, text in enumerate(Text.from_ansi(ansi).split("\n")):
         styles = [None] * len(text.plain)
         for span in text.spans:
             for i in range(span.start, min(span.end, len(styles))):

@@ -41,7 +41,7 @@ def dumps(value: Any, indent: int = 0) -> str:
         return "{\n" + ",\n".join(items) + "\n" + "  " * indent + "}"
     if isinstance(value, (list, tuple)) and value:
         if all(_is_number(v) for v in value):
-            return "[" + ", ".join(json.dumps(v, allow_nan=False) for v in value) + "]"
+            return json.dumps(value, allow_nan=False)  # one C-encoder call per row
         items = [pad + dumps(v, indent + 1) for v in value]
         return "[\n" + ",\n".join(items) + "\n" + "  " * indent + "]"
     return json.dumps(value, allow_nan=False)

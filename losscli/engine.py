@@ -189,7 +189,7 @@ class Evaluation:
                 items,
                 INFER_ROWS,
                 self.cols,
-                drop_invalid=self.opts.drop_invalid,
+                drop_invalid=self.opts.spec.read.drop_invalid,
                 name=self.predictions_name,
             )
             if sample is not None:
@@ -249,7 +249,7 @@ class Evaluation:
     def _prepare(self, rc: RawChunk) -> Prepared | None:
         """Drop or refuse invalid rows, decide the plan once, encode labels and scores."""
         u = usable_rows(
-            rc, self.cols, drop_invalid=self.opts.drop_invalid, name=self.predictions_name
+            rc, self.cols, drop_invalid=self.opts.spec.read.drop_invalid, name=self.predictions_name
         )
         self.n_dropped += u.n_dropped
         if u.rows.size == 0:
@@ -301,7 +301,7 @@ class Evaluation:
             self.accumulated,
             self.groups,
             self.plan,
-            self.opts,
+            self.opts.spec,
             self.cols,
             loss_names=self.loss_names,
             params=self.params,
@@ -310,7 +310,7 @@ class Evaluation:
             predictions=self.predictions_name,
             labels=self.labels_name,
             warnings=self.warnings,
-            kept=self.kept_rows() if self.opts.bootstrap else None,
+            kept=self.kept_rows() if self.opts.spec.interval.bootstrap else None,
         )
 
     @property
@@ -355,8 +355,8 @@ class Evaluation:
     def kept_rows(self) -> KeptRows:
         """What this ``keep_rows`` run kept to resample its statistics (``--bootstrap``,
         ``compare``)."""
-        assert self._acc is not None and self.opts.keep_rows
-        return self._acc.kept_rows(self.accumulated, self.opts.zero_division)
+        assert self._acc is not None and self.opts.spec.interval.keep_rows
+        return self._acc.kept_rows(self.accumulated, self.opts.spec.metric.zero_division)
 
     def resample_stat(self, then: Evaluation | None = None) -> Any:
         """:func:`losscli.pipeline.intervals.resample_stat` of this run (followed by
@@ -366,7 +366,9 @@ class Evaluation:
     def linear_replicates(self) -> dict[str, np.ndarray] | None:
         """:func:`losscli.pipeline.intervals.linear_replicates` of ``opts.bootstrap``
         resamples of this run (None when the data does not qualify)."""
-        return intervals.linear_replicates(self.kept_rows(), self.opts.bootstrap, self.opts.seed)
+        return intervals.linear_replicates(
+            self.kept_rows(), self.opts.spec.interval.bootstrap, self.opts.spec.interval.seed
+        )
 
 
 def evaluate(

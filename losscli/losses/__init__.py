@@ -36,17 +36,14 @@ from losscli.losses.multiclass import (
     zero_one_multiclass,
 )
 from losscli.losses.params import PARAMS, Param, validate_params
+from losscli.losses.reduce import LossChunk, compute, finalize, value
 from losscli.losses.registry import (
     DEFAULT_LOSS,
     REGISTRY,
     TASKS,
-    LossChunk,
     LossSpec,
-    compute,
-    finalize,
     get_spec,
     names_for,
-    value,
 )
 from losscli.losses.regression import huber, log_cosh, mae, mape, mse, msle, rmse, smooth_l1
 

@@ -112,31 +112,13 @@ class ClassificationAccumulator(KeptRows):
     """Mergeable classification metrics: ``update(chunk)``, ``merge(other)``, ``result()``.
 
     Args:
-        task: ``"binary"``, ``"multiclass"`` or ``"multilabel"``.
+        task: ``"binary"``, ``"multiclass"`` or ``"multilabel"``; or a
+            :class:`~losscli.metrics.settings.ClassificationSettings` (then nothing else).
         n_classes: number of classes C (binary: 2, 1 is accepted too) or labels L.
-        class_names: names for warnings and ``per_class`` (default ``"0"``, ``"1"``, ...).
-        threshold: decision threshold on probabilities (positive when ``p > threshold``);
-            multi-label also takes a float array (L,) of per-label thresholds; ignored for
-            multi-class (argmax).
-        top_k: multi-class only: also report ``top_k_accuracy`` for this k.
-        keep_scores: keep the scores for exact ROC AUC and average precision (memory: binary
-            8 bytes per row, 4 when float32 is exact; multi-class and multi-label the (N, C)
-            probabilities plus 1 byte per label).
-        ece_bins: number of equal-width bins of the expected calibration error.
-        beta: when != 1, ``fbeta_*`` metrics are added next to ``f1_*``.
-        auc_bins: when set, ROC AUC and average precision are computed from per-class
-            histograms over this many equal-width bins of [0, 1] of :func:`rank_axis` (the
-            probability, or ``1/2 + arctan(log-odds / 8)/pi``) (memory O(C x auc_bins), no
-            scores kept; ``keep_scores`` is then ignored). Scores in one bin count as tied;
-            ``result()`` warns and gives the error bound in ``ranking_error_bound``.
-        keep_rows: keep the rows for :meth:`resample` (the same compact storage as
-            ``keep_scores``).
-        rank_key: what :meth:`update`'s ``rank_scores`` hold and ranking uses: ``"probs"``
-            (the probabilities, the default), ``"logits"`` (binary, multi-label) or
-            ``"log-probs"`` (see the module docstring).
-        threshold_on: ``"probs"``: positive when ``p > threshold`` (the default);
-            ``"scores"`` (binary, multi-label): positive when ``rank_scores > threshold``,
-            the threshold on the key's own scale (a logit, a log-probability).
+        **settings: the other fields of
+            :class:`~losscli.metrics.settings.ClassificationSettings` (``class_names``,
+            ``threshold``, ``top_k``, ``keep_scores``, ``ece_bins``, ``beta``, ``auc_bins``,
+            ``keep_rows``, ``rank_key``, ``threshold_on``), documented and checked there.
 
     >>> acc = ClassificationAccumulator("binary", 2)
     >>> acc.update(np.array([0.0, 1.0, 1.0, 0.0]), np.array([0.2, 0.9, 0.4, 0.6]))
@@ -149,34 +131,18 @@ class ClassificationAccumulator(KeptRows):
 
     def __init__(
         self,
-        task: str,
-        n_classes: int,
-        *,
-        class_names: list[str] | None = None,
-        threshold: float | np.ndarray = 0.5,
-        top_k: int | None = None,
-        keep_scores: bool = True,
-        ece_bins: int = 15,
-        beta: float = 1.0,
-        auc_bins: int | None = None,
-        keep_rows: bool = False,
-        rank_key: str = "probs",
-        threshold_on: str = "probs",
+        task: str | ClassificationSettings,
+        n_classes: int | None = None,
+        **settings: Any,
     ) -> None:
-        s = ClassificationSettings.make(
-            task,
-            n_classes,
-            class_names=class_names,
-            threshold=threshold,
-            top_k=top_k,
-            keep_scores=keep_scores,
-            ece_bins=ece_bins,
-            beta=beta,
-            auc_bins=auc_bins,
-            keep_rows=keep_rows,
-            rank_key=rank_key,
-            threshold_on=threshold_on,
-        )
+        if isinstance(task, ClassificationSettings):
+            if n_classes is not None or settings:
+                raise TypeError("pass a ClassificationSettings alone, or its fields")
+            s = task
+        else:
+            if n_classes is None:
+                raise TypeError("ClassificationAccumulator() needs n_classes")
+            s = ClassificationSettings(task, n_classes, **settings)
         self.settings = s
         self.task, self.n_classes, self.class_names = s.task, s.n_classes, s.class_names
         self.threshold, self.top_k, self.keep_scores = s.threshold, s.top_k, s.keep_scores

@@ -24,11 +24,44 @@ __all__ = ["ClassificationSettings", "check_rows", "check_key", "first_bad_row"]
 
 @dataclass(frozen=True, eq=False)
 class ClassificationSettings:
-    """Validated settings (see :class:`~losscli.metrics.ClassificationAccumulator`'s args).
+    """The settings of a :class:`~losscli.metrics.ClassificationAccumulator`, declared once
+    here and validated (and normalised) once, in ``__post_init__``; the accumulator takes
+    these fields as its arguments, or a settings object.
 
-    >>> ClassificationSettings.make("binary", 1).n_classes
+    Args:
+        task: ``"binary"``, ``"multiclass"`` or ``"multilabel"``.
+        n_classes: number of classes C (binary: 2, 1 is accepted too) or labels L.
+        class_names: names for warnings and ``per_class`` (default ``"0"``, ``"1"``, ...).
+        threshold: decision threshold on probabilities (positive when ``p > threshold``);
+            multi-label also takes a float array (L,) of per-label thresholds; ignored for
+            multi-class (argmax).
+        top_k: multi-class only: also report ``top_k_accuracy`` for this k.
+        keep_scores: keep the scores for exact ROC AUC and average precision (memory: binary
+            8 bytes per row, 4 when float32 is exact; multi-class and multi-label the (N, C)
+            probabilities plus 1 byte per label).
+        ece_bins: number of equal-width bins of the expected calibration error.
+        beta: when != 1, ``fbeta_*`` metrics are added next to ``f1_*``.
+        auc_bins: when set, ROC AUC and average precision are computed from per-class
+            histograms over this many equal-width bins of [0, 1] of
+            :func:`~losscli.metrics.keys.rank_axis` (the probability, or
+            ``1/2 + arctan(log-odds / 8)/pi``) (memory O(C x auc_bins), no scores kept;
+            ``keep_scores`` is then ignored). Scores in one bin count as tied; ``result()``
+            warns and gives the error bound in ``ranking_error_bound``.
+        keep_rows: keep the rows for ``resample`` (the same compact storage as
+            ``keep_scores``).
+        rank_key: what ``update``'s ``rank_scores`` hold and ranking uses: ``"probs"``
+            (the probabilities, the default), ``"logits"`` (binary, multi-label) or
+            ``"log-probs"``.
+        threshold_on: ``"probs"``: positive when ``p > threshold`` (the default);
+            ``"scores"`` (binary, multi-label): positive when ``rank_scores > threshold``,
+            the threshold on the key's own scale (a logit, a log-probability).
+
+    Raises:
+        UsageError: a setting is invalid (the message names it and the fix).
+
+    >>> ClassificationSettings("binary", 1).n_classes
     2
-    >>> ClassificationSettings.make("multiclass", 3, top_k=0)
+    >>> ClassificationSettings("multiclass", 3, top_k=0)
     Traceback (most recent call last):
     ...
     losscli.errors.UsageError: top_k must be at least 1, got 0
@@ -36,39 +69,22 @@ class ClassificationSettings:
 
     task: str
     n_classes: int
-    class_names: list[str]
-    threshold: np.ndarray
-    top_k: int | None
-    keep_scores: bool
-    ece_bins: int
-    beta: float
-    auc_bins: int | None
-    keep_rows: bool
-    rank_key: str
-    threshold_on: str
+    class_names: list[str] | None = None
+    threshold: float | np.ndarray = 0.5
+    top_k: int | None = None
+    keep_scores: bool = True
+    ece_bins: int = 15
+    beta: float = 1.0
+    auc_bins: int | None = None
+    keep_rows: bool = False
+    rank_key: str = "probs"
+    threshold_on: str = "probs"
 
-    @classmethod
-    def make(
-        cls,
-        task: str,
-        n_classes: int,
-        *,
-        class_names: list[str] | None = None,
-        threshold: float | np.ndarray = 0.5,
-        top_k: int | None = None,
-        keep_scores: bool = True,
-        ece_bins: int = 15,
-        beta: float = 1.0,
-        auc_bins: int | None = None,
-        keep_rows: bool = False,
-        rank_key: str = "probs",
-        threshold_on: str = "probs",
-    ) -> ClassificationSettings:
-        """Validate and normalise the settings.
-
-        Raises:
-            UsageError: a setting is invalid (the message names it and the fix).
-        """
+    def __post_init__(self) -> None:
+        task, n_classes, class_names = self.task, self.n_classes, self.class_names
+        threshold, top_k, keep_scores = self.threshold, self.top_k, self.keep_scores
+        ece_bins, beta, auc_bins = self.ece_bins, self.beta, self.auc_bins
+        keep_rows, rank_key, threshold_on = self.keep_rows, self.rank_key, self.threshold_on
         if task not in TASKS:
             raise UsageError(f"unknown classification task {task!r}; use one of {', '.join(TASKS)}")
         n_classes = int(n_classes)
@@ -133,20 +149,19 @@ class ClassificationSettings:
             if isinstance(auc_bins, bool) or int(auc_bins) != auc_bins or int(auc_bins) < 1:
                 raise UsageError(f"auc_bins must be a whole number >= 1, got {auc_bins!r}")
             auc_bins = int(auc_bins)
-        return cls(
-            task=task,
-            n_classes=n_classes,
-            class_names=class_names,
-            threshold=thr,
-            top_k=top_k,
-            keep_scores=bool(keep_scores),
-            ece_bins=int(ece_bins),
-            beta=beta,
-            auc_bins=auc_bins,
-            keep_rows=bool(keep_rows),
-            rank_key=rank_key,
-            threshold_on=threshold_on,
-        )
+        normalised = {
+            "n_classes": n_classes,
+            "class_names": class_names,
+            "threshold": thr,
+            "top_k": top_k,
+            "keep_scores": bool(keep_scores),
+            "ece_bins": int(ece_bins),
+            "beta": beta,
+            "auc_bins": auc_bins,
+            "keep_rows": bool(keep_rows),
+        }
+        for name, value in normalised.items():
+            object.__setattr__(self, name, value)
 
     @property
     def rank_mode(self) -> str:
@@ -203,7 +218,7 @@ def check_rows(
     Raises:
         InputError: shapes, label values or probabilities are not as described.
 
-    >>> s = ClassificationSettings.make("binary", 2)
+    >>> s = ClassificationSettings("binary", 2)
     >>> check_rows(s, 0, [1, 0], [0.5, 0.25], None)[0]
     array([1., 0.])
     >>> check_rows(s, 7, [1, 0], [0.5, 1.5], None)  # doctest: +ELLIPSIS
@@ -288,7 +303,7 @@ def check_rows(
 def check_key(s: ClassificationSettings, first_row: int, rank_scores: object) -> np.ndarray:
     """The ranking scores as float64 (binary (N,)), finite, log-probabilities <= 0.
 
-    >>> check_key(ClassificationSettings.make("binary", 2, rank_key="logits"), 0, [1.0, 2.0])
+    >>> check_key(ClassificationSettings("binary", 2, rank_key="logits"), 0, [1.0, 2.0])
     array([1., 2.])
     """
     at = partial(first_bad_row, first_row)

@@ -18,7 +18,7 @@ from losscli.pipeline import intervals
 from losscli.pipeline.columns import Columns
 from losscli.pipeline.groups import group_reports
 from losscli.pipeline.intervals import KeptRows
-from losscli.pipeline.options import Options
+from losscli.pipeline.options import Specs
 from losscli.pipeline.plan import Plan
 from losscli.pipeline.state import EvalState, show_label
 from losscli.report import Report, build_signature
@@ -128,7 +128,7 @@ def report_inputs(
 
 def report_settings(
     plan: Plan,
-    opts: Options,
+    spec: Specs,
     cols: Columns,
     loss_names: Sequence[str],
     params: dict[str, Any],
@@ -139,7 +139,7 @@ def report_settings(
 
     Args:
         plan: the run's plan.
-        opts: the run's options.
+        spec: the run's specs (activation, metric options, ``--drop-invalid``, bootstrap).
         cols: the column roles (weights, text labels).
         loss_names: the losses computed, in order.
         params: the checked loss parameters (only those the losses use are listed).
@@ -151,7 +151,8 @@ def report_settings(
 
     >>> cols = Columns(label=["y"], pred=["p"], label_in_preds=True)
     >>> plan = Plan("regression", "values", "values")
-    >>> s = report_settings(plan, Options(), cols, ["mse"], {}, 0.5, "probs")
+    >>> from losscli.pipeline.options import Options
+    >>> s = report_settings(plan, Options().spec, cols, ["mse"], {}, 0.5, "probs")
     >>> s["task"], s["losses"], s["weights"]
     ('regression', 'mse', 'none')
     """
@@ -165,7 +166,7 @@ def report_settings(
     settings: dict[str, Any] = {
         "task": plan.task,
         "scores": plan.scores,
-        "activation": opts.activation or "none",
+        "activation": spec.task.activation or "none",
         "losses": ",".join(loss_names),
     }
     for p in used:
@@ -179,19 +180,19 @@ def report_settings(
         settings["threshold"] = t if isinstance(t, float) else [float(x) for x in t]
         if threshold_on == "scores":  # the values are logits / log-probabilities
             settings["threshold_scale"] = plan.scores
-        settings["zero_division"] = opts.zero_division
-        settings["ece_bins"] = opts.ece_bins
-        if opts.auc_bins:
-            settings["auc_bins"] = opts.auc_bins
-        if opts.top_k is not None and plan.task == "multiclass":
-            settings["top_k"] = opts.top_k
+        settings["zero_division"] = spec.metric.zero_division
+        settings["ece_bins"] = spec.metric.ece_bins
+        if spec.metric.auc_bins:
+            settings["auc_bins"] = spec.metric.auc_bins
+        if spec.metric.top_k is not None and plan.task == "multiclass":
+            settings["top_k"] = spec.metric.top_k
     settings["weights"] = cols.weight or "none"
-    settings["drop_invalid"] = opts.drop_invalid
-    if opts.bootstrap:
-        settings["n_boot"] = opts.bootstrap
-        settings["ci_level"] = opts.ci_level
+    settings["drop_invalid"] = spec.read.drop_invalid
+    if spec.interval.bootstrap:
+        settings["n_boot"] = spec.interval.bootstrap
+        settings["ci_level"] = spec.interval.ci_level
         settings["ci_method"] = "percentile"
-        settings["seed"] = opts.seed
+        settings["seed"] = spec.interval.seed
         settings["ci_resampling"] = "poisson"
     return settings
 
@@ -224,7 +225,7 @@ def build_report(
     state: EvalState,
     groups: dict[str, EvalState],
     plan: Plan,
-    opts: Options,
+    spec: Specs,
     cols: Columns,
     *,
     loss_names: Sequence[str],
@@ -242,7 +243,7 @@ def build_report(
         state: the run's accumulated state.
         groups: ``--group-by`` slice key -> its state (empty without ``--group-by``).
         plan: the run's plan.
-        opts: the run's options.
+        spec: the run's specs (metric, interval, slice and report options).
         cols: the column roles.
         loss_names: the losses computed, in order.
         params: the checked loss parameters.
@@ -280,7 +281,11 @@ def build_report(
         s: EvalState,
     ) -> tuple[dict[str, float | None], dict[str, dict[str, float | None]], Any, list[str]]:
         return state_results(
-            s, plan, params, zero_division=opts.zero_division, weighted=cols.weight is not None
+            s,
+            plan,
+            params,
+            zero_division=spec.metric.zero_division,
+            weighted=cols.weight is not None,
         )
 
     losses, stats, mres, more = results_of(state)
@@ -292,22 +297,22 @@ def build_report(
             results_of,
             all_warnings,
             column=cols.group,
-            min_group_size=opts.min_group_size,
+            min_group_size=spec.slice.min_group_size,
             outputs=cols.label,
         )
     ci = None
-    if opts.bootstrap:
+    if spec.interval.bootstrap:
         assert kept is not None
         ci = intervals.intervals(
             kept,
             losses,
             dict(mres.metrics),
             all_warnings,
-            n_boot=opts.bootstrap,
-            level=opts.ci_level,
-            seed=opts.seed,
+            n_boot=spec.interval.bootstrap,
+            level=spec.interval.ci_level,
+            seed=spec.interval.seed,
         )
-    settings = report_settings(plan, opts, cols, loss_names, params, threshold, threshold_on)
+    settings = report_settings(plan, spec, cols, loss_names, params, threshold, threshold_on)
     report = Report(
         version=__version__,
         signature=build_signature(settings),
@@ -331,6 +336,6 @@ def build_report(
         group_by=cols.group,
         groups=group_sections,
     )
-    if opts.strict and all_warnings:
+    if spec.report.strict and all_warnings:
         raise StrictWarning(f"--strict: {all_warnings[0]}")
     return report

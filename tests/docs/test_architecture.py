@@ -1,39 +1,44 @@
 """Architecture measures of issue #16, checked from the source with ``ast`` (nothing imported).
 
-Per package (``PACKAGES``; the lead widens the list as areas are done):
+Over the whole ``losscli`` package (every module, subpackages and top-level modules alike):
+
+- no import cycle in the whole import graph (``test_no_import_cycle_anywhere``);
+- no module imports a private name owned by another package
+  (``test_no_private_name_of_another_package``);
+- nothing reads an underscore attribute of an object outside the class that owns it
+  (``test_no_underscore_attribute_read_from_outside_its_class``; a class's own methods may read
+  it on another instance of the class, and stdlib modules' ``os._exit`` and the like are not
+  ours; the few that remain are named in ``PRIVATE_READS`` with the reason);
+- no module over 600 lines and no class over 300 lines unless ``docs/ARCHITECTURE.md`` names it
+  (`` `losscli/x.py` `` or `` `losscli/x.py::Class` ``) with the reason
+  (``test_module_and_class_sizes_everywhere``).
+
+Per package (``PACKAGES``), besides:
 
 - no import cycle among the package's modules (imports under ``if TYPE_CHECKING:`` are
   annotations only and do not count; every other import does, function-level ones included);
 - no function-level import of a module of the same package (a circle dodged at run time);
 - no module imports a private name (``_x``) of another module of the package (a private
   helper module such as ``_common`` imported by its siblings is fine: its names are public);
-- no module over 600 lines and no class over 300 lines.
+- no module over 600 lines and no class over 300 lines, without exception (``SIZED_PACKAGES``).
 
-Across packages: no module imports a private name of another ``losscli`` package from or into
-a package of ``PACKAGES``; the use-case modules (``CONSUMERS``) and the packages read no
-underscore attribute of another object; single modules not yet split (``MODULES``) over the
-size limits are named in ``docs/ARCHITECTURE.md`` (`` `losscli/x.py` `` or
-`` `losscli/x.py::Class` ``) with the reason.
-
-Across ``losscli`` (for ``CROSS_PACKAGES``): no import cycle of the whole ``losscli`` graph
-passes through the package's modules, and none of them imports a private name owned by
-another package (``from losscli.io._open import x``, ``from losscli.metrics.state import _y``).
 ``losscli.cli`` is also click only: none of its modules imports a numerics library.
 """
 
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ["losscli.metrics", "losscli.pipeline", "losscli.io", "losscli.cli"]
-# losscli.io is not yet within the sizes: io/outputs.py (618) is over; it is in MODULES,
-# docs/ARCHITECTURE.md (## io) says why (io/_text.py, split, stays in MODULES, within them).
-SIZED_PACKAGES = ["losscli.metrics", "losscli.pipeline", "losscli.cli"]
-CROSS_PACKAGES = ["losscli.cli"]
+PACKAGES = ["losscli.metrics", "losscli.pipeline", "losscli.io", "losscli.cli", "losscli.losses"]
+# not per package (yet): losscli.render (its __init__ imports its modules inside functions).
+# Not without size exceptions: losscli.io (io/outputs.py is over the limits, named in
+# docs/ARCHITECTURE.md).
+SIZED_PACKAGES = ["losscli.metrics", "losscli.pipeline", "losscli.cli", "losscli.losses"]
 MAX_MODULE_LINES = 600
 MAX_CLASS_LINES = 300
 
@@ -85,17 +90,17 @@ def imports(module: str, path: Path) -> list[tuple[str, list[str], bool]]:
 
 
 def graph(package: str) -> dict[str, set[str]]:
-    """Import edges between the package's own modules (``from pkg import mod`` included)."""
+    """Import edges between the package's own modules (``from pkg import mod`` is an edge to
+    the module, not to the package's ``__init__``, unless a name is no module)."""
     mods = modules(package)
     edges: dict[str, set[str]] = {m: set() for m in mods}
     for mod, path in mods.items():
         for target, names, _ in imports(mod, path):
-            if target in mods and target != mod:
+            subs = {f"{target}.{n}" for n in names if f"{target}.{n}" in mods}
+            edges[mod] |= subs
+            if target in mods and (len(subs) < len(names) or not names):
                 edges[mod].add(target)
-            for name in names:
-                sub = f"{target}.{name}"
-                if sub in mods and sub != mod:
-                    edges[mod].add(sub)
+        edges[mod].discard(mod)
     return edges
 
 
@@ -132,6 +137,16 @@ def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
         if v not in index:
             strong(v)
     return out
+
+
+def test_graph_takes_from_pkg_import_mod_as_an_edge_to_the_module(tmp_path, monkeypatch):
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("from pkg.a import f\n")
+    (pkg / "a.py").write_text("from pkg import b\ndef f(): pass\n")
+    (pkg / "b.py").write_text("from pkg import f\n")  # a name of __init__: an edge to it
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    assert graph("pkg") == {"pkg": {"pkg.a"}, "pkg.a": {"pkg.b"}, "pkg.b": {"pkg"}}
 
 
 def test_cycle_finder_finds_a_cycle():
@@ -201,25 +216,8 @@ def test_module_and_class_sizes(package):
 
 
 ARCHITECTURE = ROOT / "docs" / "ARCHITECTURE.md"
-#: single modules held to the size limits unless ARCHITECTURE.md names them (not yet split)
-MODULES = [
-    "losscli/engine.py",
-    "losscli/io/_text.py",
-    "losscli/io/outputs.py",
-]
-#: modules that use an evaluation's results: they read public names only
-CONSUMERS = [
-    "losscli/plots.py",
-    "losscli/render/histogram.py",
-    "losscli/sweep.py",
-    "losscli/cli/compute.py",
-    "losscli/cli/compare.py",
-    "losscli/cli/thresholds.py",
-    "losscli/cli/losses.py",
-    "losscli/cli/options.py",
-    "losscli/cli/output.py",
-    "losscli/comparison.py",
-]
+#: every module of losscli, as a path relative to the repository
+EVERY_MODULE = [p.relative_to(ROOT).as_posix() for p in sorted((ROOT / "losscli").rglob("*.py"))]
 
 
 def _dotted(path: Path) -> str:
@@ -253,8 +251,8 @@ def _documented(key: str) -> bool:
     return f"`{key}`" in text
 
 
-@pytest.mark.parametrize("rel", MODULES)
-def test_sizes_of_modules_not_yet_split(rel):
+@pytest.mark.parametrize("rel", EVERY_MODULE)
+def test_module_and_class_sizes_everywhere(rel):
     text = (ROOT / rel).read_text(encoding="utf-8")
     n = len(text.splitlines())
     assert n <= MAX_MODULE_LINES or _documented(rel), f"{rel}: {n} lines, not in ARCHITECTURE.md"
@@ -265,26 +263,72 @@ def test_sizes_of_modules_not_yet_split(rel):
             assert size <= MAX_CLASS_LINES or _documented(key), f"{key}: {size} lines"
 
 
+def _foreign_modules(tree: ast.AST) -> set[str]:
+    """Names bound by ``import x`` / ``import x as y`` of modules outside ``losscli``."""
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] != "losscli":
+                    out.add(alias.asname or alias.name.split(".")[0])
+    return out
+
+
+def _own_attributes(cls: ast.ClassDef) -> set[str]:
+    """The attributes a class sets on ``self`` (its methods may read them on any instance)."""
+    out = set()
+    for node in ast.walk(cls):
+        targets = node.targets if isinstance(node, ast.Assign) else []
+        if isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+            targets = [node.target]
+        for t in targets:
+            for el in t.elts if isinstance(t, ast.Tuple) else [t]:
+                if (
+                    isinstance(el, ast.Attribute)
+                    and isinstance(el.value, ast.Name)
+                    and el.value.id == "self"
+                ):
+                    out.add(el.attr)
+    return out
+
+
 def private_reads(path: Path) -> list[str]:
-    """``obj._name`` (obj not ``self``/``cls``) and ``getattr(obj, "_name", ...)`` in a file."""
+    """``obj._name`` and ``getattr(obj, "_name", ...)`` in a file, outside the class that owns
+    ``_name``: obj ``self`` / ``cls``, a stdlib module (``os._exit``), and, inside a class,
+    another instance's attribute that the class itself sets (``other._shift`` in ``merge``)
+    are not counted; dunders neither."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    foreign = _foreign_modules(tree)
     found = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Attribute) and node.attr.startswith("_"):
-            if node.attr.startswith("__") or (
-                isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")
+
+    def visit(node: ast.AST, own: set[str]) -> None:
+        for child in ast.iter_child_nodes(node):
+            inner = own | _own_attributes(child) if isinstance(child, ast.ClassDef) else own
+            if isinstance(child, ast.Attribute) and child.attr.startswith("_"):
+                obj = child.value.id if isinstance(child.value, ast.Name) else None
+                if not (
+                    child.attr.startswith("__")
+                    or obj in ("self", "cls")
+                    or obj in foreign
+                    or child.attr in own
+                ):
+                    found.append((child.lineno, f".{child.attr}"))
+            elif (
+                isinstance(child, ast.Call)
+                and isinstance(child.func, ast.Name)
+                and child.func.id in ("getattr", "hasattr")
+                and len(child.args) >= 2
+                and isinstance(child.args[1], ast.Constant)
+                and str(child.args[1].value).startswith("_")
+                and not str(child.args[1].value).startswith("__")
             ):
-                continue
-            found.append(f"line {node.lineno}: .{node.attr}")
-        elif (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Name)
-            and node.func.id in ("getattr", "hasattr")
-            and len(node.args) >= 2
-            and isinstance(node.args[1], ast.Constant)
-            and str(node.args[1].value).startswith("_")
-        ):
-            found.append(f"line {node.lineno}: {node.func.id}(..., {node.args[1].value!r})")
-    return found
+                obj = child.args[0].id if isinstance(child.args[0], ast.Name) else None
+                if obj not in ("self", "cls") and child.args[1].value not in own:
+                    found.append((child.lineno, f"{child.func.id}(..., {child.args[1].value!r})"))
+            visit(child, inner)
+
+    visit(tree, set())
+    return [f"line {n}: {what}" for n, what in sorted(found)]
 
 
 def test_private_reads_finds_both_spellings(tmp_path):
@@ -293,13 +337,37 @@ def test_private_reads_finds_both_spellings(tmp_path):
     assert private_reads(f) == ["line 1: ._loss_parts", "line 2: getattr(..., '_x')"]
 
 
-@pytest.mark.parametrize(
-    "rel",
-    CONSUMERS
-    + [p.relative_to(ROOT).as_posix() for p in sorted((ROOT / "losscli/pipeline").glob("*.py"))],
-)
+def test_private_reads_lets_a_class_read_its_own_attributes(tmp_path):
+    f = tmp_path / "m.py"
+    f.write_text(
+        "import os\n"
+        "class A:\n"
+        "    def __init__(self):\n        self._n = 0\n"
+        "    def merge(self, other):\n        return other._n + getattr(other, '_n')\n"
+        "def f(a, b):\n    os._exit(0)\n    return a._n + hasattr(b, '__enter__')\n"
+    )
+    assert private_reads(f) == ["line 9: ._n"]
+
+
+#: underscore reads across modules that remain, with the reason (owner, what would fix it)
+PRIVATE_READS = {
+    # PartChunk.from_chunk (io/_dataset.py) shares an io/_base.py Chunk's arrays: one
+    # package's reader internals (the io area), to become a public Chunk method
+    "losscli/io/_dataset.py": ["._data", "._kinds", "._unit", "._copy", "._exact"],
+}
+
+
+@pytest.mark.parametrize("rel", EVERY_MODULE)
 def test_no_underscore_attribute_read_from_outside_its_class(rel):
-    assert private_reads(ROOT / rel) == [], rel
+    allowed = PRIVATE_READS.get(rel, [])
+    left = [r for r in private_reads(ROOT / rel) if r.split(": ", 1)[1] not in allowed]
+    assert left == [], rel
+
+
+@pytest.mark.parametrize("rel", sorted(PRIVATE_READS))
+def test_the_named_private_reads_are_still_there(rel):
+    seen = {r.split(": ", 1)[1] for r in private_reads(ROOT / rel)}
+    assert set(PRIVATE_READS[rel]) <= seen, f"{rel}: drop the fixed ones from PRIVATE_READS"
 
 
 # --------------------------------------------------------------------------------------------
@@ -379,20 +447,15 @@ def test_the_whole_graph_sees_function_level_imports():
     assert "losscli.render.comparison" in edges["losscli.cli.compare"]  # from pkg import mod
 
 
-@pytest.mark.parametrize("package", CROSS_PACKAGES)
-def test_no_import_cycle_through_the_package(package):
-    edges = whole_graph()
-    through = {m for m in ALL if _in(m, package)}
-    bad = [c for c in cycles(edges) if through & set(c)]
-    assert bad == []
+def test_no_import_cycle_anywhere():
+    assert cycles(whole_graph()) == []
 
 
-@pytest.mark.parametrize("package", CROSS_PACKAGES)
-def test_no_private_name_of_another_package(package):
+def test_no_private_name_of_another_package():
+    """Across ``losscli``: no ``from losscli.io._open import x`` or
+    ``from losscli.metrics.state import _y`` outside the package that owns the name."""
     bad = []
     for mod, path in ALL.items():
-        if not _in(mod, package):
-            continue
         for target, names, _ in imports(mod, path):
             if not _in(target, "losscli"):
                 continue

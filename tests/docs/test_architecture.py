@@ -294,9 +294,9 @@ def _own_attributes(cls: ast.ClassDef) -> set[str]:
 
 def private_reads(path: Path) -> list[str]:
     """``obj._name`` and ``getattr(obj, "_name", ...)`` in a file, outside the class that owns
-    ``_name``: obj ``self`` / ``cls``, a stdlib module (``os._exit``), and, inside a class,
-    another instance's attribute that the class itself sets (``other._shift`` in ``merge``)
-    are not counted; dunders neither."""
+    ``_name``: obj ``self`` / ``cls`` / ``super()``, a stdlib module (``os._exit``), and,
+    inside a class, another instance's attribute that the class itself sets (``other._shift``
+    in ``merge``) are not counted; dunders neither."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     foreign = _foreign_modules(tree)
     found = []
@@ -306,9 +306,11 @@ def private_reads(path: Path) -> list[str]:
             inner = own | _own_attributes(child) if isinstance(child, ast.ClassDef) else own
             if isinstance(child, ast.Attribute) and child.attr.startswith("_"):
                 obj = child.value.id if isinstance(child.value, ast.Name) else None
+                if isinstance(child.value, ast.Call) and isinstance(child.value.func, ast.Name):
+                    obj = f"{child.value.func.id}()"  # super()._convert: the class's own
                 if not (
                     child.attr.startswith("__")
-                    or obj in ("self", "cls")
+                    or obj in ("self", "cls", "super()")
                     or obj in foreign
                     or child.attr in own
                 ):
@@ -344,9 +346,10 @@ def test_private_reads_lets_a_class_read_its_own_attributes(tmp_path):
         "class A:\n"
         "    def __init__(self):\n        self._n = 0\n"
         "    def merge(self, other):\n        return other._n + getattr(other, '_n')\n"
+        "class B(A):\n    def g(self):\n        return super()._m()\n"
         "def f(a, b):\n    os._exit(0)\n    return a._n + hasattr(b, '__enter__')\n"
     )
-    assert private_reads(f) == ["line 9: ._n"]
+    assert private_reads(f) == ["line 12: ._n"]
 
 
 #: underscore reads across modules that remain, with the reason (owner, what would fix it)

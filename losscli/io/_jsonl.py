@@ -46,10 +46,13 @@ def _kind_of_value(v: Any) -> str:
     return "null"
 
 
-def _scan_block(name: str, block: bytes, line0: int, exc: BaseException) -> InputError:
+def _scan_block(
+    name: str, block: bytes, line0: int, exc: BaseException, strings: Sequence[str] = ()
+) -> InputError:
     """Locate why pyarrow refused a block: the first line that is not one JSON object, or
-    the first field whose value changes type (run on the error path only)."""
-    first_seen: dict[str, tuple[str, int]] = {}
+    the first field whose value changes type (run on the error path only). ``strings``: the
+    fields earlier blocks hold strings in."""
+    first_seen: dict[str, tuple[str, str]] = {f: ("a string", "the lines above") for f in strings}
     line = line0
     for raw in block.split(b"\n"):
         if not raw.strip():
@@ -75,14 +78,15 @@ def _scan_block(name: str, block: bytes, line0: int, exc: BaseException) -> Inpu
             if kind == "null":
                 continue
             if key not in first_seen:
-                first_seen[key] = (kind, line)
+                first_seen[key] = (kind, f"line {line}")
             elif first_seen[key][0] != kind and {kind, first_seen[key][0]} != {
                 "a number",
                 "a boolean",
             }:
                 was, where = first_seen[key]
+                has = "has" if where.startswith("line ") else "have"
                 return InputError(
-                    f"{name}: line {line}, field '{key}' is {kind}, line {where} has {was} "
+                    f"{name}: line {line}, field '{key}' is {kind}, {where} {has} {was} "
                     "there; give each field one type"
                 )
         line += 1
@@ -117,6 +121,9 @@ class JsonLinesTable(ArrowTable):
             raise
 
     def _open(self, stream: SafeStream) -> None:
+        import pyarrow as pa
+
+        self._strings: set[str] = set()  # fields parsed as strings (see _parse)
         reader = BlockReader(stream, b"", False, self.name, BLOCK_BYTES, quoted=False)
         first = reader.next()
         if first is None or not first.strip():
@@ -130,16 +137,29 @@ class JsonLinesTable(ArrowTable):
         self._first_types = {f.name: f.type for f in table.schema}
         self._first = table
         self._set_schema(table.schema)
+        self._strings |= {f.name for f in table.schema if pa.types.is_string(f.type)}
         self._reader = reader
 
     def _parse(self, block: bytes, line0: int) -> Any:
+        """Parse a block; strings stay the text written (pyarrow would read ISO dates as
+        timestamps: such fields, and every text column after the first block, are read as
+        strings)."""
         import pyarrow as pa
         import pyarrow.json as pj
 
-        try:
-            return pj.read_json(pa.BufferReader(block))
-        except pa.ArrowInvalid as exc:
-            raise _scan_block(self.name, block, line0, exc) from None
+        while True:
+            opts = pj.ParseOptions(
+                explicit_schema=pa.schema([(f, pa.string()) for f in sorted(self._strings)]),
+                unexpected_field_behavior="infer",
+            )
+            try:
+                table = pj.read_json(pa.BufferReader(block), parse_options=opts)
+            except pa.ArrowInvalid as exc:
+                raise _scan_block(self.name, block, line0, exc, sorted(self._strings)) from None
+            dates = {f.name for f in table.schema if pa.types.is_temporal(f.type)}
+            if not dates - self._strings:
+                return table
+            self._strings |= dates
 
     def _vector_width(self, field: Any) -> int:
         """The length of the first vector in the first block (the columns come from there)."""

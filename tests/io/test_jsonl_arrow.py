@@ -197,3 +197,49 @@ def test_compressed_feather_reads_the_same(tmp_path):
     path = tmp_path / "p.feather"
     frame().to_feather(path, compression="zstd")
     assert report([path]) == report([csv_twin(tmp_path)])
+
+
+def test_jsonl_dates_stay_the_text_written(tmp_path, monkeypatch):
+    import losscli.io._jsonl as jsonl
+
+    monkeypatch.setattr(jsonl, "BLOCK_BYTES", 64)  # dates in the first and in later blocks
+    path = tmp_path / "d.jsonl"
+    days = ["2024-01-01", "2024-01-02", "x", "2024-01-03"] * 5
+    pd.DataFrame({"day": days, "label": [0, 1] * 10, "p": [0.2, 0.7] * 10}).to_json(
+        path, orient="records", lines=True
+    )
+    with open_table(str(path)) as t:
+        assert t.kinds["day"] == "text"
+        got = [v for c in t.chunks(["day"], exact=["day"]) for v in c.ids("day").tolist()]
+    assert got == days
+
+
+@pytest.mark.parametrize(
+    ("last", "message"),
+    [
+        (
+            '{"id": 7, "label": 1, "p": 0.5}',
+            "line 41, field 'id' is a number, the lines above have a string there; give each "
+            "field one type",
+        ),
+        (
+            '{"id": "a", "label": 1, "p": 0.5, "extra": 1}',
+            "line 41 has the field 'extra', which the lines before it do not have (the columns "
+            "come from the first lines); give every line the same fields",
+        ),
+        (
+            '{"id": "a", "label": 1, "p": [0.5]}',
+            "line 41, field 'p' is a list, line 36 has a number there; give each field one type",
+        ),
+    ],
+    ids=["type change", "new field", "list for a number"],
+)
+def test_jsonl_later_block_that_does_not_fit_names_its_line(tmp_path, monkeypatch, last, message):
+    import losscli.io._jsonl as jsonl
+
+    monkeypatch.setattr(jsonl, "BLOCK_BYTES", 256)
+    path = tmp_path / "p.jsonl"
+    lines = [f'{{"id": "a{i}", "label": {i % 2}, "p": 0.5}}' for i in range(40)] + [last]
+    path.write_text("\n".join(lines) + "\n")
+    r = invoke(["compute", path])
+    assert (r.exit_code, r.stdout, r.stderr) == (2, "", f"Error: {path}: {message}\n")

@@ -318,36 +318,21 @@ def validate_params(
                 f"--class-weights has {len(cw)} value(s) but there are {n_classes} classes; "
                 "give one weight per class"
             )
-    lw = out["label_weights"]
-    if lw is not None:
+    for name in ("label_weights", "pos_weight"):  # per-label weights of BCE
+        option, values = PARAMS[name].option, out[name]
+        if values is None:
+            continue
         if task is not None and task not in ("binary", "multilabel"):
             raise UsageError(
-                f"--label-weights applies to --task binary or multilabel; the task is {task} "
+                f"{option} applies to --task binary or multilabel; the task is {task} "
                 "(use --class-weights for multiclass)"
             )
-        if len(lw) > 1:
+        if len(values) > 1:
             if task == "binary":
+                raise UsageError(f"{option} takes one number for a binary task, got {len(values)}")
+            if n_classes is not None and len(values) != n_classes:
                 raise UsageError(
-                    f"--label-weights takes one number for a binary task, got {len(lw)}"
-                )
-            if n_classes is not None and len(lw) != n_classes:
-                raise UsageError(
-                    f"--label-weights has {len(lw)} values but there are {n_classes} labels; "
-                    "give one number, or one per label"
-                )
-    pw = out["pos_weight"]
-    if pw is not None:
-        if task is not None and task not in ("binary", "multilabel"):
-            raise UsageError(
-                f"--pos-weight applies to --task binary or multilabel; the task is {task} "
-                "(use --class-weights for multiclass)"
-            )
-        if len(pw) > 1:
-            if task == "binary":
-                raise UsageError(f"--pos-weight takes one number for a binary task, got {len(pw)}")
-            if n_classes is not None and len(pw) != n_classes:
-                raise UsageError(
-                    f"--pos-weight has {len(pw)} values but there are {n_classes} labels; "
+                    f"{option} has {len(values)} values but there are {n_classes} labels; "
                     "give one number, or one per label"
                 )
     return out

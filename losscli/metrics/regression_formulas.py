@@ -14,6 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from losscli.metrics._common import to_float_or_none
+from losscli.metrics.catalog import PER_OUTPUT_FIELDS
 from losscli.metrics.result import MetricsResult
 
 __all__ = [
@@ -62,17 +63,7 @@ REGRESSION_NAMES: tuple[str, ...] = (
 )
 """The flat regression metrics, in report order."""
 
-PER_OUTPUT_NAMES: tuple[str, ...] = (
-    "mse",
-    "rmse",
-    "mae",
-    "r2",
-    "explained_variance",
-    "mape",
-    "rmsle",
-    "median_absolute_error",
-    "max_error",
-)
+PER_OUTPUT_NAMES: tuple[str, ...] = PER_OUTPUT_FIELDS
 """The fields of a ``per_output`` row."""
 
 

@@ -255,12 +255,7 @@ def to_table(
     if cm and d["task"] != "multilabel":
         _confusion(console, d, color, all_classes)
     elif cm:
-        cols = [
-            (name, [fmt_num(mat[i][j]) for mat in cm], "right")
-            for name, (i, j) in (("tn", (0, 0)), ("fp", (0, 1)), ("fn", (1, 0)), ("tp", (1, 1)))
-        ]
-        print_fitted(console, "Per-label confusion", "label", [str(c) for c in d["classes"]], cols)
-        console.print()
+        _label_confusion(console, d, all_classes)
 
     if histograms:
         from losscli.render.histogram import histogram_lines
@@ -293,6 +288,38 @@ def _per_class(console: Any, d: dict[str, Any], all_classes: bool) -> None:
     print_fitted(console, title, "class", labels, cols, row_styles=styles, section_after=shown.gap)
     if shown.hidden:
         console.print(Text(shown.note(), style="dim"))
+    console.print()
+
+
+def _label_confusion(console: Any, d: dict[str, Any], all_classes: bool) -> None:
+    """Multi-label: ``tn fp fn tp`` per label, for the labels the per-class table shows (all
+    of them, or its worst and best: the same rule, the same order)."""
+    from rich.text import Text
+
+    from losscli.render.classes import class_rows
+
+    names = [str(c) for c in d["classes"]]
+    order = list(range(len(names)))
+    shown = class_rows(d["per_class"], all_classes) if d["per_class"] else None
+    if shown is not None and shown.hidden:
+        index = {str(r["class"]): i for i, r in enumerate(d["per_class"])}
+        order = [index[str(r["class"])] for r in shown.rows]
+    cm = [d["confusion_matrix"][i] for i in order]
+    cols = [
+        (name, [fmt_num(mat[i][j]) for mat in cm], "right")
+        for name, (i, j) in (("tn", (0, 0)), ("fp", (0, 1)), ("fn", (1, 0)), ("tp", (1, 1)))
+    ]
+    title = "Per-label confusion"
+    print_fitted(
+        console,
+        title,
+        "label",
+        [names[i] for i in order],
+        cols,
+        section_after=shown.gap if shown is not None and shown.hidden else None,
+    )
+    if shown is not None and shown.hidden:
+        console.print(Text(f"the labels of the per-class table; {shown.note()}", style="dim"))
     console.print()
 
 

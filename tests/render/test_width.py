@@ -219,3 +219,29 @@ def test_heat_cells_set_both_colours_with_contrast(frac, diagonal):
 
     hi, lo = sorted((lum(fg), lum(bg)), reverse=True)
     assert (hi + 0.05) / (lo + 0.05) >= 4.5  # WCAG AA, whatever the theme's background
+
+
+def test_many_labels_summarise_the_per_label_confusion_too(tmp_path):
+    rng = np.random.default_rng(0)
+    n, labels = 300, 40
+    y = (rng.random((n, labels)) < 0.3).astype(int)
+    z = rng.normal(size=(n, labels)) + 1.5 * y
+    names = [f"l{i}" for i in range(labels)]
+    head = "id," + ",".join(names)
+    (tmp_path / "p.csv").write_text(
+        head + "\n" + "\n".join(f"{i}," + ",".join(f"{v:.4f}" for v in z[i]) for i in range(n))
+    )
+    (tmp_path / "y.csv").write_text(
+        head + "\n" + "\n".join(f"{i}," + ",".join(str(v) for v in y[i]) for i in range(n))
+    )
+    args = ["compute", tmp_path / "p.csv", tmp_path / "y.csv"]
+    d = json.loads(invoke(args, 80))
+    text = invoke([*args, "--format", "table"], 80)
+    assert_fits(text, 80, ["tn", "fp", "fn", "tp"])
+    block = text.split("Per-label confusion")[1].split("\n\n")[0]
+    shown = re.findall(r"^ (l\d+) +│", block, re.M)
+    worst = [r["class"] for r in sorted(d["per_class"], key=lambda r: r["f1"])[:10]]
+    assert len(shown) == 15 and shown[:10] == worst
+    every = invoke([*args, "--format", "table", "--all-classes"], 80)
+    block = every.split("Per-label confusion")[1].split("\n\n")[0]
+    assert re.findall(r"^ (l\d+) +│", block, re.M) == names

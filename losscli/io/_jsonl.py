@@ -135,9 +135,10 @@ class JsonLinesTable(ArrowTable):
             self.n_rows = table.num_rows
         self._fields = [f.name for f in table.schema]
         self._first_types = {f.name: f.type for f in table.schema}
-        self._first = table
+        self._first: Any = table
         self._set_schema(table.schema)
         self._strings |= {f.name for f in table.schema if pa.types.is_string(f.type)}
+        self._first = None  # only the vector widths needed it
         self._reader = reader
 
     def _parse(self, block: bytes, line0: int) -> Any:

@@ -115,6 +115,10 @@ def test_polars_dataframe(from_csv):
     pl = pytest.importorskip("polars")
     same(losscli.evaluate(pl.from_pandas(flat_frame())), from_csv)
     same(losscli.evaluate(pl.DataFrame({c: P[:, j] for j, c in enumerate(COLS)}), Y), from_csv)
+    labels = pl.Series("label", Y)
+    same(losscli.evaluate(pl.DataFrame({c: P[:, j] for j, c in enumerate(COLS)}), labels), from_csv)
+    with_lists = pl.DataFrame({"label": Y, "probs": P.tolist()})
+    same(losscli.evaluate(with_lists), from_csv)
 
 
 @pytest.mark.parametrize(

@@ -75,7 +75,12 @@ def new_state(
     keep_rows: bool = False,
 ) -> EvalState:
     """An empty state of the plan: one :class:`LossAccumulator` per loss and a metrics
-    accumulator (:func:`new_metrics_acc`)."""
+    accumulator (:func:`new_metrics_acc`).
+
+    >>> s = new_state(Plan("regression", "values", "values"), ["mse"], MetricSpec(), 0.5, "probs")
+    >>> list(s.loss_acc), s.n_rows
+    (['mse'], 0)
+    """
     return EvalState(
         loss_acc={n: LossAccumulator(n) for n in loss_names},
         metrics_acc=new_metrics_acc(plan, metric, threshold, threshold_on, keep_rows=keep_rows),

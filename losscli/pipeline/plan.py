@@ -98,6 +98,23 @@ def decide_plan(
 
     Every choice the data did not force is written to ``notes`` (the report's
     ``inference``); a choice the data leaves open is a UsageError naming the flag.
+
+    Args:
+        raw_labels: (n, L) float64 label columns, or (n,) object class names (the sample).
+        preds: (n, P) float64 prediction columns of the same rows.
+        where: sample row -> how messages name it (None: ``row i``).
+        spec: what the user said about the data (task, scores, activation, ...).
+        cols: the column roles (names, text labels, whether ``--pred-cols`` chose them).
+        ignore_index: the ``ignore_index`` loss parameter (multi-class labels left out).
+
+    Returns:
+        The :class:`Plan`.
+
+    >>> cols = Columns(label=["y"], pred=["p"], label_in_preds=True)
+    >>> y, p = np.array([[0.0], [1.0]]), np.array([[0.2], [0.9]])
+    >>> plan = decide_plan(y, p, spec=TaskSpec(), cols=cols)
+    >>> plan.task, plan.scores, plan.classes
+    ('binary', 'probs', ['0', '1'])
     """
     from losscli.activations import ACTIVATIONS
 
@@ -282,6 +299,9 @@ def binary_names(
     which class it is). Returns ``(classes, pos_label for the signature, note, whether the
     negative class is open)``: with only the positive class in the first chunk, every other
     label is negative.
+
+    >>> binary_names(np.array(["no", "yes"], dtype=object), "yes")
+    (['no', 'yes'], None, None, False)
     """
     pos_opt = pos_label
     seen = sorted({str(v) for v in raw if v is not None})
@@ -335,6 +355,14 @@ def binary_names(
 def label_encoding_for(
     task: str, raw: np.ndarray, preds: np.ndarray, *, text_labels: bool = False
 ) -> str:
+    """The label encoding of a task the user gave (``--task``), read from the labels.
+
+    Returns ``name`` (class names), ``values`` (regression), ``binary`` / ``pm1``,
+    ``index`` / ``one-hot`` / ``soft`` (multi-class) or ``multi-hot``.
+
+    >>> label_encoding_for("multiclass", np.array([[1.0, 0.0]]), np.zeros((1, 2)))
+    'one-hot'
+    """
     if text_labels:
         if task not in ("binary", "multiclass"):
             raise InputError(f"class-name labels do not fit --task {task}")

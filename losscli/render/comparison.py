@@ -56,12 +56,15 @@ def comparison_csv(d: dict[str, Any]) -> str:
 
 
 def comparison_markdown(d: dict[str, Any]) -> str:
-    """The comparison as a Markdown table (significant rows in bold)."""
+    """The comparison as a Markdown table (significant rows in bold); the paths as code spans
+    that no backtick in them can break."""
+    from losscli.render.text import md_code
+
     t = d["test"]
     lines = [
         "## losscli compare",
         "",
-        f"**A** `{d['a']}` · **B** `{d['b']}` · **task** {d['task']} · **samples** "
+        f"**A** {md_code(d['a'])} · **B** {md_code(d['b'])} · **task** {d['task']} · **samples** "
         f"{d['n_samples']} · {t['level']:.0%} CI from {t['n_boot']} paired resamples · "
         f"p-value from {t['n_permutations']} swaps",
         "",
@@ -75,7 +78,7 @@ def comparison_markdown(d: dict[str, Any]) -> str:
         cells = [name, _num(m["a"]), _num(m["b"]), _num(m["delta"]), _ci(m)]
         cells += [_num(m["p_value"], 3), verdict]
         lines.append("| " + " | ".join(cells) + " |")
-    lines += ["", f"`{d['signature']}`", ""]
+    lines += ["", md_code(d["signature"]), ""]
     return "\n".join(lines)
 
 

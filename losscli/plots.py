@@ -1,4 +1,8 @@
-"""``compute --plot DIR``: PNG pictures of a finished evaluation (matplotlib, optional).
+"""``compute --plot DIR``: PNG pictures of a finished run (matplotlib, optional).
+
+They draw the report (``Report.to_dict()``) and the plain arrays of a
+:class:`~losscli.render.data.RunData` (kept scores, reliability bins, per-sample losses), never
+the evaluation object.
 
 matplotlib is the optional extra ``losscli[plot]``; it is imported inside
 :func:`write_plots` only (never when losscli is imported), through its object API and the Agg
@@ -9,9 +13,9 @@ written atomically.
 Files (classification): ``confusion_matrix.png``, ``confusion_matrix_normalized.png``,
 ``roc.png``, ``pr.png``, ``reliability.png``, ``probabilities.png``, ``losses.png``.
 Regression: ``losses.png`` and ``predicted_vs_true.png``. ``losses.png`` needs the per-sample
-losses (``Options(keep_loss_values=True)``); ``predicted_vs_true.png`` needs the labels and
-predictions, which the engine does not keep for regression: collect them with
-:class:`PlotCollector` passed as the run's ``per_sample`` target.
+losses (``RunData.loss_values``); ``predicted_vs_true.png`` needs the labels and predictions,
+which the engine does not keep for regression: collect them with :class:`PlotCollector` passed
+as the run's ``per_sample`` target.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from losscli.errors import UsageError
+from losscli.render.data import RunData
 
 __all__ = [
     "FIGSIZE",
@@ -136,14 +141,20 @@ def _grid(n: int) -> tuple[int, int]:
     return math.ceil(n / cols), cols
 
 
-def _prob_thresholds(ev: Any) -> np.ndarray:
+def _prob_thresholds(data: RunData) -> np.ndarray:
     """The decision thresholds as probabilities (a cut on the scores' scale converted)."""
-    t = np.atleast_1d(np.asarray(ev.threshold, dtype=np.float64))
-    if ev.threshold_on == "scores":
+    t = np.atleast_1d(np.asarray(data.threshold, dtype=np.float64))
+    if data.threshold_on == "scores":
         from losscli.metrics.accumulator import key_to_prob
 
-        t = key_to_prob(t, ev.rank_key)
+        t = key_to_prob(t, data.rank_key)
     return t
+
+
+def _needs(value: Any, name: str) -> Any:  # noqa: ANN401 - the RunData field as given
+    if value is None:
+        raise ValueError(f"write_plots needs RunData.{name} for a classification report")
+    return value
 
 
 def _fmt_t(t: Any) -> str:
@@ -185,11 +196,11 @@ def _row_normalise(cm: np.ndarray) -> np.ndarray:
     return np.divide(cm, rows, out=np.zeros_like(cm), where=rows > 0)
 
 
-def _confusion(w: _Writer, d: dict[str, Any], ev: Any) -> None:
+def _confusion(w: _Writer, d: dict[str, Any], data: RunData) -> None:
     cm = np.asarray(d["confusion_matrix"], dtype=np.float64)
     names = [str(c) for c in d["classes"]]
-    thr = _fmt_t(ev.threshold)
-    if ev.threshold_on == "scores":
+    thr = _fmt_t(data.threshold)
+    if data.threshold_on == "scores":
         thr = f"score {thr}"  # a cut on the logits / log-probabilities
     for normalised, name in (
         (False, "confusion_matrix.png"),
@@ -225,10 +236,10 @@ def _confusion(w: _Writer, d: dict[str, Any], ev: Any) -> None:
 # -- curves ----------------------------------------------------------------------------------
 
 
-def _curve_sets(ev: Any, d: dict[str, Any]) -> list[tuple[str, np.ndarray, np.ndarray, Any]]:
+def _curve_sets(data: RunData, d: dict[str, Any]) -> list[tuple[str, np.ndarray, np.ndarray, Any]]:
     # the ranking key (logits, log-probabilities), as the reported AUC / AP: the curves of
     # saturated probabilities would tie rows the model ranks apart
-    scores = ev.rank_scores()
+    scores = _needs(data.rank_scores, "rank_scores")
     names = [str(c) for c in d["classes"]]
     if d["task"] == "binary":
         y, s, sw = scores[1]
@@ -236,7 +247,7 @@ def _curve_sets(ev: Any, d: dict[str, Any]) -> list[tuple[str, np.ndarray, np.nd
     return [(n, y, s, sw) for n, (y, s, sw) in zip(names, scores)][:MAX_CURVES]
 
 
-def _roc_pr(w: _Writer, d: dict[str, Any], ev: Any) -> None:
+def _roc_pr(w: _Writer, d: dict[str, Any], data: RunData) -> None:
     from losscli.metrics.ranking import (
         average_precision,
         precision_recall_curve,
@@ -244,7 +255,7 @@ def _roc_pr(w: _Writer, d: dict[str, Any], ev: Any) -> None:
         roc_curve,
     )
 
-    sets = _curve_sets(ev, d)
+    sets = _curve_sets(data, d)
     n_all = 1 if d["task"] == "binary" else len(d["classes"])
     more = f" (first {len(sets)} of {n_all})" if len(sets) < n_all else ""
     kind = {"binary": "", "multiclass": " one-vs-rest per class", "multilabel": " per label"}[
@@ -294,8 +305,8 @@ def _roc_pr(w: _Writer, d: dict[str, Any], ev: Any) -> None:
     w.save(fig, "pr.png")
 
 
-def _reliability(w: _Writer, d: dict[str, Any], ev: Any) -> None:
-    bins = ev.calibration()  # bin weights in units of the mean weight, as the report's
+def _reliability(w: _Writer, d: dict[str, Any], data: RunData) -> None:
+    bins = _needs(data.calibration, "calibration")  # weights in mean weights, as the report
     ece = d["metrics"].get("ece")
     lower = np.array([b["lower"] for b in bins])
     upper = np.array([b["upper"] for b in bins])
@@ -339,8 +350,8 @@ def _reliability(w: _Writer, d: dict[str, Any], ev: Any) -> None:
     w.save(fig, "reliability.png")
 
 
-def _probabilities(w: _Writer, d: dict[str, Any], ev: Any) -> None:
-    scores = ev.scores()
+def _probabilities(w: _Writer, d: dict[str, Any], data: RunData) -> None:
+    scores = _needs(data.scores, "scores")
     names = [str(c) for c in d["classes"]]
     edges = np.linspace(0, 1, 21)
     fig = w.figure()
@@ -354,7 +365,9 @@ def _probabilities(w: _Writer, d: dict[str, Any], ev: Any) -> None:
                 alpha=0.55,
                 label=f"true class {label} (n={int((y == k).sum())})",
             )
-        ax.axvline(float(_prob_thresholds(ev)[0]), color="black", ls="--", lw=1, label="threshold")
+        ax.axvline(
+            float(_prob_thresholds(data)[0]), color="black", ls="--", lw=1, label="threshold"
+        )
         ax.set_xlabel(f"Predicted probability of class {names[1]}")
         ax.set_ylabel("samples")
         ax.set_title(
@@ -366,7 +379,7 @@ def _probabilities(w: _Writer, d: dict[str, Any], ev: Any) -> None:
         n = min(len(names), MAX_PANELS)
         r, c = _grid(n)
         axes = np.atleast_1d(fig.subplots(r, c, sharex=True)).ravel()
-        thr = np.broadcast_to(_prob_thresholds(ev), (len(names),))
+        thr = np.broadcast_to(_prob_thresholds(data), (len(names),))
         for i in range(n):
             y, s, _ = scores[i]
             ax = axes[i]
@@ -400,9 +413,9 @@ def _probabilities(w: _Writer, d: dict[str, Any], ev: Any) -> None:
     w.save(fig, "probabilities.png")
 
 
-def _losses(w: _Writer, ev: Any) -> None:
-    values = ev.loss_values  # empty unless the run kept them (keep_loss_values)
-    names = [n for n in ev.loss_names if n in values] or list(values)
+def _losses(w: _Writer, data: RunData) -> None:
+    values = data.loss_values  # empty unless the run kept them (keep_loss_values)
+    names = list(values)
     if not names:
         return
     from losscli.render.histogram import loss_histogram
@@ -462,23 +475,23 @@ def _scatter(w: _Writer, values: dict[str, tuple[np.ndarray, np.ndarray]]) -> No
 
 
 def write_plots(
-    ev: Any,
     report_dict: dict[str, Any],
+    data: RunData,
     out_dir: str | os.PathLike[str],
     *,
     collector: PlotCollector | None = None,
     outputs: Any = None,
 ) -> list[str]:
-    """Write the PNG pictures of a finished evaluation into ``out_dir`` (created if needed).
+    """Write the PNG pictures of a finished run into ``out_dir`` (created if needed).
 
     The pictures are staged and appear together: at the end of this call, or, with
     ``outputs`` (the run's :class:`~losscli.io.outputs.OutputSet`, where ``--plot`` is
     declared with the names :data:`PLOT_NAMES`), when the run commits its outputs.
 
     Args:
-        ev: the :class:`losscli.engine.Evaluation` after ``run()`` (run it with
-            ``keep_loss_values=True`` for ``losses.png``).
-        report_dict: ``report.to_dict()`` of that run.
+        report_dict: ``report.to_dict()`` of the run.
+        data: the run's plain arrays; classification needs ``scores``, ``rank_scores`` and
+            ``calibration``; ``losses.png`` needs ``loss_values`` (else it is skipped).
         out_dir: the folder; created with its parents when missing.
         collector: the :class:`PlotCollector` the run wrote its per-sample rows to (regression
             scatter plot); without it ``predicted_vs_true.png`` is skipped.
@@ -497,17 +510,17 @@ def write_plots(
 
         with OutputSet() as own:
             own.add_output("--plot", out, kind="files", names=PLOT_NAMES)
-            written = write_plots(ev, report_dict, out, collector=collector, outputs=own)
+            written = write_plots(report_dict, data, out, collector=collector, outputs=own)
             own.commit()
             return written
     w = _Writer(out, outputs)
     if report_dict["task"] == "regression":
-        _losses(w, ev)
+        _losses(w, data)
         _scatter(w, collector.values() if collector is not None else {})
         return w.written
-    _confusion(w, report_dict, ev)
-    _roc_pr(w, report_dict, ev)
-    _reliability(w, report_dict, ev)
-    _probabilities(w, report_dict, ev)
-    _losses(w, ev)
+    _confusion(w, report_dict, data)
+    _roc_pr(w, report_dict, data)
+    _reliability(w, report_dict, data)
+    _probabilities(w, report_dict, data)
+    _losses(w, data)
     return w.written

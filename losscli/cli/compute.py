@@ -305,17 +305,18 @@ def _compute(
         report = ev.run(sink)
         check_gate_names(gates, report.names())  # a bad name: exit 2 before the commit
     failed = check_gates(gates, report.value, report.names())
+    data = run_data(ev, curves=bool(plot_dir)) if plot_dir or fmt == "table" else None
     if plot_dir:
         from losscli.plots import write_plots
 
-        write_plots(ev, report.to_dict(), plot_dir, collector=sink, outputs=outs)
+        write_plots(report.to_dict(), data, plot_dir, collector=sink, outputs=outs)
 
     from losscli.render import render
 
     if fmt == "table":
         from losscli.render.histogram import text_histograms
 
-        report.histograms = text_histograms(ev)
+        report.histograms = text_histograms(report.to_dict(), data)
     text = render(
         report,
         fmt,
@@ -339,6 +340,40 @@ def _compute(
             "pass -o FILE to keep it"
         )
     return gate_exit(failed, len(gates), "--fail-if gates")
+
+
+def run_data(ev: Any, *, curves: bool = False) -> Any:  # noqa: ANN401 - a RunData
+    """The plain arrays of the finished evaluation ``ev`` that the text histograms (and, with
+    ``curves``, the pictures) draw: a :class:`losscli.render.data.RunData`.
+
+    The renderers take these and the report, never ``ev``. ``scores`` is None for regression
+    and under ``--auc-bins`` (no scores kept); ``rank_scores`` and ``calibration`` are filled
+    only with ``curves``.
+
+    >>> import os, tempfile
+    >>> from losscli.engine import Evaluation, Options
+    >>> path = os.path.join(tempfile.mkdtemp(), "p.csv")
+    >>> _ = open(path, "w").write("label,prob\\n0,0.1\\n0,0.35\\n1,0.8\\n1,0.95\\n")
+    >>> ev = Evaluation(path, None, Options(keep_loss_values=True))
+    >>> _ = ev.run()
+    >>> d = run_data(ev)
+    >>> list(d.loss_values), len(d.scores), d.rank_scores is None, d.threshold
+    (['bce'], 2, True, 0.5)
+    """
+    from losscli.render.data import RunData
+
+    values = ev.loss_values
+    plan = ev.plan
+    kept = plan is not None and plan.task != "regression" and not ev.opts.auc_bins
+    return RunData(
+        loss_values={n: values[n] for n in ev.loss_names if n in values} or values,
+        scores=ev.scores() if kept else None,
+        rank_scores=ev.rank_scores() if kept and curves else None,
+        calibration=ev.calibration() if kept and curves else None,
+        threshold=ev.threshold,
+        threshold_on=ev.threshold_on,
+        rank_key=ev.rank_key if kept else "probs",
+    )
 
 
 def _compute_dask(

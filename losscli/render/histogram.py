@@ -1,8 +1,9 @@
 """Small text histograms for the terminal view: per-sample loss and predicted probabilities.
 
-:func:`text_histograms` turns a finished :class:`~losscli.engine.Evaluation` into a small,
-JSON-able dict of bins and counts; :func:`histogram_lines` renders one of its histograms as a
-few rows of unicode bars (no rich, no matplotlib), at most ~12 lines each.
+:func:`text_histograms` turns a finished run's report and plain arrays
+(:class:`~losscli.render.data.RunData`) into a small, JSON-able dict of bins and counts;
+:func:`histogram_lines` renders one of its histograms as a few rows of unicode bars (no rich,
+no matplotlib), at most ~12 lines each.
 
 - Probabilities: 10 equal bins over [0, 1] (bin ``[lo, hi)``, the last one closed, as the
   calibration bins), one series per true class. Binary: p(positive class) by true class;
@@ -20,6 +21,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
+from losscli.render.data import RunData
 
 __all__ = [
     "loss_histogram",
@@ -110,26 +113,24 @@ def probability_histogram(
     return {"title": title, "scale": "linear", "edges": edges.tolist(), "series": out}
 
 
-def text_histograms(ev: Any) -> dict[str, Any]:
-    """Histograms of a finished evaluation: ``{"loss": ..., "probabilities": ...}``.
+def text_histograms(report_dict: dict[str, Any], data: RunData) -> dict[str, Any]:
+    """Histograms of a finished run: ``{"loss": ..., "probabilities": ...}``.
 
-    ``loss`` needs the evaluation to have kept its per-sample values
-    (``Options(keep_loss_values=True)``) and is absent otherwise; ``probabilities`` is absent
-    for regression.
+    ``loss`` needs the run's per-sample values (``data.loss_values``) and is absent without
+    them; ``probabilities`` needs the kept scores (``data.scores``) and is absent for
+    regression and without scores (``--auc-bins``).
 
     Args:
-        ev: a :class:`losscli.engine.Evaluation` after ``run()``.
+        report_dict: ``report.to_dict()`` of the run (its ``task`` and ``classes``).
+        data: the run's plain arrays (:class:`~losscli.render.data.RunData`).
 
     Returns:
         A small JSON-able dict (see :func:`loss_histogram`, :func:`probability_histogram`).
 
-    >>> import os, tempfile
-    >>> from losscli.engine import Evaluation, Options
-    >>> path = os.path.join(tempfile.mkdtemp(), "p.csv")
-    >>> _ = open(path, "w").write("label,prob\\n0,0.1\\n0,0.35\\n1,0.8\\n1,0.95\\n0,0.75\\n")
-    >>> ev = Evaluation(path, None, Options(keep_loss_values=True))
-    >>> _ = ev.run()
-    >>> h = text_histograms(ev)
+    >>> y, p = np.array([0, 0, 1, 1, 0]), np.array([0.1, 0.35, 0.8, 0.95, 0.75])
+    >>> data = RunData(loss_values={"bce": -np.log(np.where(y == 1, p, 1 - p))},
+    ...                scores=[(1 - y, 1 - p, None), (y, p, None)])
+    >>> h = text_histograms({"task": "binary", "classes": ["0", "1"]}, data)
     >>> h["probabilities"]["title"]
     'p(1) by true class'
     >>> [(s["name"], s["counts"]) for s in h["probabilities"]["series"]]
@@ -138,20 +139,20 @@ def text_histograms(ev: Any) -> dict[str, Any]:
     ('bce per sample', 5)
     """
     out: dict[str, Any] = {}
-    values = ev.loss_values  # empty unless the run kept them (keep_loss_values)
-    names = [n for n in ev.loss_names if n in values] or list(values)
+    values = data.loss_values  # empty unless the run kept them (keep_loss_values)
+    names = list(values)
     if names:
         out["loss"] = loss_histogram(values[names[0]], names[0])
-    plan = ev.plan
-    if plan is None or plan.task == "regression" or ev.opts.auc_bins:
+    task = report_dict["task"]
+    if task == "regression" or data.scores is None:
         return out  # binned ranking keeps no scores to draw
-    scores = ev.scores()
-    classes = [str(c) for c in plan.classes]
-    if plan.task == "binary":
+    scores = data.scores
+    classes = [str(c) for c in report_dict["classes"]]
+    if task == "binary":
         y, p, _ = scores[1]
         series = [(f"true {classes[0]}", p[y == 0]), (f"true {classes[1]}", p[y == 1])]
         title = f"p({classes[1]}) by true class"
-    elif plan.task == "multiclass":
+    elif task == "multiclass":
         series = [(f"true {c}", p[y == 1]) for c, (y, p, _) in zip(classes, scores)]
         title = "p(true class) by true class"
     else:

@@ -478,3 +478,73 @@ def test_the_cli_is_click_only():
         if target.split(".")[0] in NUMERICS
     ]
     assert bad == []
+
+
+# -- the renderers take a report or plain data, never the evaluation (issue #16, render/) -------
+
+RENDERERS = {
+    _dotted(p): p
+    for p in [*sorted((ROOT / "losscli" / "render").glob("*.py")), ROOT / "losscli" / "plots.py"]
+}
+HOMES = ("losscli.engine", "losscli.pipeline", "losscli.distributed")  # where it lives
+EVALUATION_NAMES = {"Evaluation", "EvalState"}
+EVALUATION_PARAMS = {"ev", "evaluation", "ev_a", "ev_b"}
+
+
+def evaluation_uses(module: str, path: Path) -> list[str]:
+    """Where ``path`` imports a module of the evaluation (at any level, under
+    ``TYPE_CHECKING`` too: an annotation naming the evaluation is what this forbids), names an
+    evaluation class (in code or an annotation), or takes a parameter named like one."""
+    tree = ast.parse(path.read_text())
+    package = module if path.stem == "__init__" else module.rsplit(".", 1)[0]
+    found = []
+    for node in ast.walk(tree):
+        targets: list[str] = []
+        if isinstance(node, ast.Import):
+            targets = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")
+                anchor = ".".join(parts[: len(parts) - node.level + 1])
+                base = f"{anchor}.{base}" if base else anchor
+            targets = [base] + [f"{base}.{a.name}" for a in node.names]
+            found += [
+                f"line {node.lineno}: imports {a.name}"
+                for a in node.names
+                if a.name in EVALUATION_NAMES
+            ]
+        elif isinstance(node, ast.Name) and node.id in EVALUATION_NAMES:
+            found.append(f"line {node.lineno}: names {node.id}")
+        elif isinstance(node, ast.Attribute) and node.attr in EVALUATION_NAMES:
+            found.append(f"line {node.lineno}: names {node.attr}")
+        elif isinstance(node, ast.arg) and node.arg in EVALUATION_PARAMS:
+            found.append(f"line {node.lineno}: takes {node.arg}")
+        hits = [t for t in targets if any(t == h or t.startswith(h + ".") for h in HOMES)]
+        if hits:
+            found.append(f"line {node.lineno}: imports {hits[0]}")
+    return sorted(found)
+
+
+def test_evaluation_uses_finds_each_kind(tmp_path):
+    src = tmp_path / "r.py"
+    src.write_text(
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from losscli.engine import Evaluation\n"
+        "def draw(ev):\n    from ..pipeline.state import x\n"
+        "def table(report: 'x', e: Evaluation, data: dict):\n    import losscli.distributed\n"
+        "def fine(report, data):\n    from losscli.render.data import RunData\n"
+    )
+    assert evaluation_uses("losscli.render.r", src) == [
+        "line 3: imports Evaluation",
+        "line 3: imports losscli.engine",
+        "line 4: takes ev",
+        "line 5: imports losscli.pipeline.state",
+        "line 6: names Evaluation",
+        "line 7: imports losscli.distributed",
+    ]
+
+
+@pytest.mark.parametrize("module", sorted(RENDERERS))
+def test_renderers_never_see_the_evaluation(module):
+    assert evaluation_uses(module, RENDERERS[module]) == []

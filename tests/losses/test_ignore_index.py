@@ -153,13 +153,14 @@ def test_per_sample_file_keeps_ignored_rows_with_null_loss(tmp_path, suffix):
 
 
 def test_histograms_and_table_count_evaluated_rows(tmp_path):
+    from losscli.cli.compute import run_data
     from losscli.render.histogram import text_histograms
 
     y, z, _, _, kept = data(50, seed=5)
     f = write(tmp_path / "p.csv", y, z)
     ev = Evaluation(f, None, Options(pred_cols="a,b,c,d", keep_loss_values=True))
     rep = ev.run()
-    h = text_histograms(ev)
+    h = text_histograms(rep.to_dict(), run_data(ev))
     n_kept = int(kept.sum())
     assert h["loss"]["series"][0]["n"] == n_kept == rep.to_dict()["n_evaluated"]
     assert sum(s["n"] for s in h["probabilities"]["series"]) == n_kept

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from losscli.cli.compute import run_data
 from losscli.engine import Evaluation, Options
 from losscli.render.histogram import (
     MAX_SERIES,
@@ -29,10 +30,11 @@ DIABETES = ("sample_data/diabetes.csv", None)
 
 
 def _run(args, keep=True):
+    """The text histograms of a run over ``args`` (as ``compute`` builds them), and its report."""
     task = "regression" if args is DIABETES else "auto"  # whole-number targets
     ev = Evaluation(*args, Options(keep_loss_values=keep, task=task))
     report = ev.run()
-    return ev, report
+    return text_histograms(report.to_dict(), run_data(ev)), report
 
 
 def test_probability_counts_match_numpy_histogram():
@@ -81,8 +83,7 @@ def test_loss_histogram_zeros_go_to_the_first_bin():
 
 
 def test_binary_series_follow_the_true_classes():
-    ev, report = _run(BREAST)
-    h = text_histograms(ev)
+    h, report = _run(BREAST)
     json.dumps(h, allow_nan=False)  # JSON-able
     assert h["loss"]["title"] == "bce per sample"
     assert sum(h["loss"]["series"][0]["counts"]) == report.n_samples
@@ -96,32 +97,29 @@ def test_binary_series_follow_the_true_classes():
 
 
 def test_multiclass_multilabel_regression_shapes():
-    ev, report = _run(DIGITS)
-    h = text_histograms(ev)
+    h, report = _run(DIGITS)
     assert h["probabilities"]["title"] == "p(true class) by true class"
     assert [s["n"] for s in h["probabilities"]["series"]] == [
         r["support"] for r in report.per_class
     ]
-    ev, report = _run(ATTRS)
-    h = text_histograms(ev)
+    h, report = _run(ATTRS)
     names = [s["name"] for s in h["probabilities"]["series"]]
     assert names == ["label 0", "label 1"]
     assert sum(s["n"] for s in h["probabilities"]["series"]) == report.n_samples * 3
-    ev, _ = _run(DIABETES)
-    h = text_histograms(ev)
+    h, _ = _run(DIABETES)
     assert set(h) == {"loss"} and h["loss"]["title"] == "mse per sample"
 
 
 def test_no_loss_histogram_without_kept_values():
-    ev, _ = _run(BREAST, keep=False)
-    assert set(text_histograms(ev)) == {"probabilities"}
+    h, _ = _run(BREAST, keep=False)
+    assert set(h) == {"probabilities"}
 
 
 @pytest.mark.parametrize("args", [BREAST, DIGITS, ATTRS, DIABETES])
 @pytest.mark.parametrize("width", [40, 80])
 def test_lines_are_compact(args, width):
-    ev, _ = _run(args)
-    for hist in text_histograms(ev).values():
+    h, _ = _run(args)
+    for hist in h.values():
         lines = histogram_lines(hist, width)
         assert 2 <= len(lines) <= 12
         assert all(len(line) <= width + 12 for line in lines[1:])  # counts may stick out a bit

@@ -14,6 +14,7 @@ import sys
 
 import pytest
 
+from losscli.cli.compute import run_data
 from losscli.engine import Evaluation, Options
 from losscli.errors import UsageError
 from losscli.plots import PIXELS, PlotCollector, require_matplotlib, write_plots
@@ -53,14 +54,14 @@ def png_size(path: str) -> tuple[int, int]:
 def _run(args, collector=None, **opts):
     ev = Evaluation(*args, Options(keep_loss_values=True, **opts))
     report = ev.run(collector)
-    return ev, report.to_dict()
+    return run_data(ev, curves=True), report.to_dict()
 
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_classification_pngs(mpl, tmp_path, case):
-    ev, d = _run(CASES[case], losses=["all"] if case == "binary" else None)
+    data, d = _run(CASES[case], losses=["all"] if case == "binary" else None)
     out = tmp_path / "deep" / "plots"  # parents are created
-    paths = write_plots(ev, d, out)
+    paths = write_plots(d, data, out)
     assert [os.path.basename(p) for p in paths] == CLASSIFICATION_FILES
     for p in paths:
         assert png_size(p) == PIXELS
@@ -70,39 +71,39 @@ def test_classification_pngs(mpl, tmp_path, case):
 
 def test_regression_pngs(mpl, tmp_path):
     col = PlotCollector()
-    ev, d = _run(
+    data, d = _run(
         ("sample_data/diabetes.csv", None), collector=col, losses=["mse", "mae"], task="regression"
     )
-    paths = write_plots(ev, d, tmp_path, collector=col)
+    paths = write_plots(d, data, tmp_path, collector=col)
     assert [os.path.basename(p) for p in paths] == ["losses.png", "predicted_vs_true.png"]
     assert all(png_size(p) == PIXELS for p in paths)
     y, p = col.values()[""]
     assert y.size == d["n_samples"] == p.size
     # without the collector there is nothing to scatter
-    paths = write_plots(ev, d, tmp_path / "b")
+    paths = write_plots(d, data, tmp_path / "b")
     assert [os.path.basename(p) for p in paths] == ["losses.png"]
 
 
 def test_no_loss_values_means_no_losses_png(mpl, tmp_path):
     ev = Evaluation(*CASES["binary"], Options())
     d = ev.run().to_dict()
-    names = [os.path.basename(p) for p in write_plots(ev, d, tmp_path)]
+    names = [os.path.basename(p) for p in write_plots(d, run_data(ev, curves=True), tmp_path)]
     assert "losses.png" not in names and "roc.png" in names
 
 
 def test_out_dir_that_is_a_file(mpl, tmp_path):
-    ev, d = _run(CASES["binary"])
+    data, d = _run(CASES["binary"])
     f = tmp_path / "file"
     f.write_text("x")
     with pytest.raises(UsageError, match="that is a file"):
-        write_plots(ev, d, f)
+        write_plots(d, data, f)
 
 
 def test_missing_matplotlib_names_the_extra(tmp_path, monkeypatch):
-    ev, d = _run(CASES["binary"])
+    data, d = _run(CASES["binary"])
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib -> ImportError
     with pytest.raises(UsageError) as e:
-        write_plots(ev, d, tmp_path / "p")
+        write_plots(d, data, tmp_path / "p")
     assert str(e.value) == "--plot needs matplotlib: pip install 'losscli[plot]'"
     with pytest.raises(UsageError, match=r"losscli\[plot\]"):
         require_matplotlib()

@@ -573,12 +573,14 @@ def test_dask_merged_state_ranks_saturated_logits(tmp_path, cluster, extra):
 
 def test_roc_and_pr_plot_curves_rank_by_the_logit(tmp_path):
     from losscli import plots
+    from losscli.cli.compute import run_data
     from losscli.engine import Evaluation, Options
 
     y, z = saturated_binary(11)
     ev = Evaluation(str(write_csv(tmp_path / "b.csv", y, z)), None, Options(scores="logits"))
     ev.run()
-    ((name, yy, s, w),) = plots._curve_sets(ev, {"task": "binary", "classes": ["0", "1"]})
+    data = run_data(ev, curves=True)
+    ((name, yy, s, w),) = plots._curve_sets(data, {"task": "binary", "classes": ["0", "1"]})
     np.testing.assert_array_equal(s, z)
     np.testing.assert_array_equal(yy, y)
 

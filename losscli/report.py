@@ -104,6 +104,7 @@ class Report:
     settings: dict[str, Any] = field(default_factory=dict)
     n_dropped: int = 0
     n_ignored: int = 0  # rows in n_samples with the --ignore-index label (in no statistic)
+    n_elements: int | None = None  # dense inputs: the elements (rows); n_samples the images
     histograms: dict[str, Any] = field(default_factory=dict)  # table view only, not in JSON
     ci: dict[str, Any] | None = None  # --bootstrap: level, n_boot, method, seed, intervals
     group_by: str | None = None  # --group-by: the column
@@ -176,7 +177,8 @@ class Report:
             "task": self.task,
             "scores": self.scores,
             "n_samples": self.n_samples,
-            "n_evaluated": self.n_samples - self.n_ignored,
+            "n_evaluated": (self.n_samples if self.n_elements is None else self.n_elements)
+            - self.n_ignored,
             "n_ignored": self.n_ignored,
             "n_dropped": self.n_dropped,
             "classes": self.classes,

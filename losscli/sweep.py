@@ -92,6 +92,11 @@ def compute_thresholds(
     check_beta(beta)
     grid = grid_thresholds(steps) if steps is not None else None
     ev = Evaluation(predictions, labels, Options(**options))
+    if ev.inputs.dense is not None:  # its sweep needs every score kept: not bounded
+        raise UsageError(
+            "losscli thresholds does not take dense arrays yet (the sweep keeps every "
+            "element's score); use losscli compute --threshold T on them"
+        )
     ev.run()
     plan = ev.plan
     assert plan is not None

@@ -290,6 +290,11 @@ def _compute(
     from losscli.gates import check_gate_names, check_gates
 
     ev = Evaluation(predictions, labels, Options(**options))
+    if plot_dir and ev.inputs.dense is not None:
+        raise UsageError(
+            "--plot does not draw dense arrays yet (their curves need every element's score); "
+            "drop --plot"
+        )
     writer = None
     if per_sample:
         writer = io.PerSampleWriter(

@@ -78,6 +78,7 @@ class InputSpec:
     labels_format: str | None = None
     header: bool | None = None
     labels_header: bool | None = None
+    class_axis: str | None = None
 
     def fields(self) -> dict[str, Any]:
         """The :class:`losscli.engine.Options` fields.
@@ -105,6 +106,7 @@ class EvaluationSpec:
     chunk_size: int | None = None
     drop_invalid: bool = False
     strict: bool = False
+    no_background: bool = False
     params: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     def fields(self) -> dict[str, Any]:
@@ -130,6 +132,7 @@ class EvaluationSpec:
             "chunk_size": self.chunk_size,
             "drop_invalid": self.drop_invalid,
             "strict": self.strict,
+            "no_background": self.no_background,
         }
         if self.threshold is not None and self.threshold.startswith("@"):
             out["threshold_source"] = f"--threshold {self.threshold}"
@@ -245,6 +248,14 @@ def input_options(tasks: Sequence[str] = ALL_TASKS) -> Callable[[Any], Any]:
                     "--labels-header/--labels-no-header",
                     default=None,
                     help="The same for LABELS. Default: as --header / --no-header.",
+                ),
+                click.option(
+                    "--class-axis",
+                    type=click.Choice(["first", "last"]),
+                    default=None,
+                    help="Dense arrays: the scores' class axis, first (N, C, d..) as PyTorch or "
+                    "last (N, d.., C). Default: the axis the label shape leaves; asks when "
+                    "both fit.",
                 ),
                 click.option(
                     "--input-format",
@@ -412,6 +423,12 @@ def evaluation_options(func: Any) -> Any:
             ),
             click.option(
                 "--strict", is_flag=True, help="Turn every warning into an error (exit 2)."
+            ),
+            click.option(
+                "--no-background",
+                is_flag=True,
+                help="Dense arrays: leave class 0 out of miou, mdice and the samplewise IoU / "
+                "Dice (torchmetrics include_background=False).",
             ),
         ],
     )

@@ -7,6 +7,12 @@ the archive declares it) is refused before inflating. NPZ members are
 compressed zip entries that numpy cannot map: each requested array is loaded whole when
 :meth:`Table.chunks` starts, then served in chunks.
 
+Dense arrays (any rank above 2, an NPY file or an NPZ holding one array): the table has no
+columns until :meth:`NpyTable.flatten` says where the class axis is (the pipeline decides it
+from both files' shapes, :mod:`losscli.pipeline.dense`); then every element is a row (in
+C order of ``(N, d1..dk)``), with the classes as columns ``"0"`` … ``"C-1"`` or one column
+``"0"``, read in chunks of whole samples (images, sequences) straight from the memory map.
+
 Columns: a 1-D NPY array is column ``"0"``; a 2-D ``(N, C)`` array gives ``"0"`` …
 ``"C-1"``. In an NPZ, a 1-D array under key ``k`` is column ``"k"``; a 2-D one gives
 ``"k:0"`` … ``"k:C-1"``. Booleans, integers and floats are number columns (float64);
@@ -55,13 +61,13 @@ def _kind_of(name: str, dtype: np.dtype, where: str) -> str:
     )
 
 
-def _check_shape(name: str, shape: tuple[int, ...], where: str) -> None:
+def _check_shape(name: str, shape: tuple[int, ...], where: str, dense: bool = False) -> None:
     if len(shape) == 0:
         raise InputError(
             f"{name}: {where}is a single value (a 0-D array); save a 1-D array (N,) "
             "or a 2-D array (N, C)"
         )
-    if len(shape) > 2:
+    if len(shape) > 2 and not dense:
         raise InputError(
             f"{name}: {where}is a {len(shape)}-D array of shape {tuple(shape)}; save a 1-D "
             "array (N,) or a 2-D array (N, C), e.g. arr.reshape(len(arr), -1)"
@@ -122,15 +128,33 @@ class NpyTable(Table):
 
     def _set(self, arr: np.ndarray) -> None:
         kind = _kind_of(self.name, arr.dtype, "the array ")
-        _check_shape(self.name, arr.shape, "the array ")
-        self._check_width(1 if arr.ndim == 1 else int(arr.shape[1]))
+        _check_shape(self.name, arr.shape, "the array ", dense=True)
         self._arr = arr
+        self.shape: tuple[int, ...] = tuple(int(d) for d in arr.shape)
+        self._dense: tuple[int | None, int] | None = None  # (class axis, elements per sample)
+        if arr.ndim > 2:  # columns once flatten() knows the class axis
+            if kind == "text":
+                raise InputError(
+                    f"{self.name}: a {arr.ndim}-D array of strings; dense arrays hold numbers"
+                )
+            self.kinds = {}
+            return
+        self._check_width(1 if arr.ndim == 1 else int(arr.shape[1]))
         self.columns = ["0"] if arr.ndim == 1 else [str(j) for j in range(arr.shape[1])]
         self.kinds = dict.fromkeys(self.columns, kind)
         self.n_rows = int(arr.shape[0])
 
+    def flatten(self, class_axis: int | None, partner: str | None = None) -> None:
+        """Read the array as one row per element: see :func:`flatten_table`."""
+        flatten_table(self, class_axis, partner)
+
     def _iter_chunks(self, names: list[str], exact: list[str]) -> Iterator[Chunk]:
         arr = self._arr
+        if self._dense is not None:
+            yield from dense_chunks(self, arr, names)
+            return
+        if arr.ndim > 2:
+            raise InputError(_rank_error(self.name, self.shape, "the array "))
         text = self.kinds[self.columns[0]] == "text"
         for s in range(0, self.n_rows, self.chunk_size):
             raw = arr[s : s + self.chunk_size]
@@ -145,6 +169,97 @@ class NpyTable(Table):
         """Drop the memory map."""
         self._arr = None
         super().close()
+
+
+def _rank_error(name: str, shape: tuple[int, ...], where: str) -> str:
+    return (
+        f"{name}: {where}is a {len(shape)}-D array of shape {tuple(shape)}; a dense array "
+        "(N, C, d1..dk) needs its labels in a second NPY file (scores and labels), or save a "
+        "1-D array (N,) or a 2-D array (N, C)"
+    )
+
+
+def flatten_table(table: Any, class_axis: int | None, partner: str | None = None) -> None:
+    """Make a dense table's rows its elements: ``(N, d1..dk)`` in C order.
+
+    Args:
+        table: an :class:`NpyTable` (or :class:`NpzTable` of one array) of shape
+            ``table.shape``, rank >= 2.
+        class_axis: ``1`` (``(N, C, d1..dk)``), ``-1`` (``(N, d1..dk, C)``) or None (no class
+            axis: one column, every element a row).
+        partner: the other array's name (scores, labels): messages name an element in both.
+
+    After it, ``columns`` are ``"0"`` … ``"C-1"`` (or ``"0"``), ``n_rows = N * prod(d)``,
+    ``per_sample = prod(d)`` and chunks hold whole samples (at least one).
+
+    >>> t = NpyTable("x.npy", "predictions", 4, _npy_bytes(np.arange(12.0).reshape(2, 3, 2)))
+    >>> t.flatten(1); t.columns, t.n_rows, t.per_sample
+    (['0', '1', '2'], 4, 2)
+    >>> [c.matrix(t.columns).tolist() for c in t.chunks()][0]
+    [[0.0, 2.0, 4.0], [1.0, 3.0, 5.0], [6.0, 8.0, 10.0], [7.0, 9.0, 11.0]]
+    """
+    shape = table.shape
+    grid = shape[1:] if class_axis is None else (shape[2:] if class_axis == 1 else shape[1:-1])
+    per = int(np.prod(grid, dtype=np.int64)) if grid else 1
+    n_cols = 1 if class_axis is None else int(shape[class_axis])
+    table._check_width(n_cols)
+    table.columns = [str(j) for j in range(n_cols)]
+    table.kinds = dict.fromkeys(table.columns, "number")
+    table.n_rows = int(shape[0]) * per
+    table.per_sample = per
+    table.grid = tuple(grid)
+    table._dense = (class_axis, per)
+    table.partner = partner
+
+
+def dense_chunks(table: Any, arr: np.ndarray, names: list[str]) -> Iterator[Chunk]:
+    """Chunks of whole samples of a flattened dense array (bounded memory: one batch of
+    samples of the memory map is copied at a time)."""
+    class_axis, per = table._dense
+    n = int(arr.shape[0])
+    batch = max(1, table.chunk_size // max(per, 1))
+    for s in range(0, n, batch):
+        block = np.asarray(arr[s : s + batch])
+        if class_axis == 1:
+            block = np.moveaxis(block, 1, -1)
+        rows = block.reshape(-1) if class_axis is None else block.reshape(-1, block.shape[-1])
+        data: dict[str, Any] = {c: rows if rows.ndim == 1 else (rows, int(c)) for c in names}
+        yield DenseChunk(
+            table.name, s * per, rows.shape[0], data, table.kinds, table.grid, table.partner
+        )
+
+
+class DenseChunk(Chunk):
+    """A chunk of a flattened dense array: :meth:`where` names the element's index."""
+
+    __slots__ = ("grid", "partner")
+
+    def __init__(self, name: str, start: int, n: int, data: dict[str, Any], kinds: dict[str, str],
+                 grid: tuple[int, ...], partner: str | None = None) -> None:  # fmt: skip
+        super().__init__(name, start, n, data, kinds, "row", copy=True)
+        self.grid = grid
+        self.partner = partner
+
+    def where(self, i: int) -> str:
+        """``element [n, i, j]``: the index of the element in ``(N, d1..dk)`` (and in the
+        partner array, which has the same elements).
+
+        >>> DenseChunk("m.npy", 6, 6, {}, {}, (2, 3)).where(4)
+        'element [1, 1, 1]'
+        >>> DenseChunk("s.npy", 0, 6, {}, {}, (2, 3), "l.npy").where(4)
+        'element [0, 1, 1] (of the scores and of l.npy)'
+        """
+        flat = self.start + int(i)
+        per = int(np.prod(self.grid, dtype=np.int64)) if self.grid else 1
+        pos = np.unravel_index(flat % per, self.grid) if self.grid else ()
+        at = "element [" + ", ".join(str(int(v)) for v in (flat // per, *pos)) + "]"
+        return at if self.partner is None else f"{at} (of the scores and of {self.partner})"
+
+
+def _npy_bytes(arr: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, arr)
+    return buf.getvalue()
 
 
 def _not_npy(name: str, head: bytes) -> InputError:
@@ -263,10 +378,12 @@ class NpzTable(Table):
                         loaded = self._load(zf, info.filename, key)
                         shape, dtype = loaded.shape, loaded.dtype
                     kind = _kind_of(name, dtype, where)
-                    _check_shape(name, shape, where)
+                    _check_shape(name, shape, where, dense=True)
                     _check_member_size(name, key, info, shape, dtype)
                     self._members[key] = info.filename
                     self._shapes[key] = tuple(shape)
+                    if len(shape) > 2:
+                        continue  # a dense array: columns once flatten() is called
                     self._check_width(len(self.columns) + (shape[1] if len(shape) == 2 else 1))
                     if len(shape) == 1:
                         self._add(key, key, None, kind)
@@ -279,6 +396,20 @@ class NpzTable(Table):
             raise _pickle_or_corrupt(name, exc, "NPZ") from None
         if not self._members:
             raise InputError(f"{name}: the NPZ archive holds no arrays")
+        self._dense: tuple[int | None, int] | None = None
+        self.shape: tuple[int, ...] | None = None  # one array: its shape (a dense reading)
+        if len(self._shapes) == 1:
+            self.shape = tuple(int(d) for d in next(iter(self._shapes.values())))
+        high = [k for k, s in self._shapes.items() if len(s) > 2]
+        if high:
+            if len(self._shapes) > 1:
+                raise InputError(
+                    f"{name}: the array '{high[0]}' has shape {self._shapes[high[0]]}; an NPZ of "
+                    f"a dense array holds that one array (this one holds {len(self._shapes)}); "
+                    "save scores and labels in two files"
+                )
+            self.columns, self.kinds = [], {}
+            return
         lengths = {k: s[0] for k, s in self._shapes.items()}
         if len(set(lengths.values())) > 1:
             k1 = next(iter(lengths))
@@ -308,9 +439,25 @@ class NpzTable(Table):
         except Exception as exc:  # noqa: BLE001 - a mangled member fails in many ways
             raise _pickle_or_corrupt(self.name, exc, "NPZ") from None
 
+    def flatten(self, class_axis: int | None, partner: str | None = None) -> None:
+        """Read the one dense array as one row per element: see :func:`flatten_table`."""
+        flatten_table(self, class_axis, partner)
+
     def _iter_chunks(self, names: list[str], exact: list[str]) -> Iterator[Chunk]:
+        if self._dense is not None or (self.shape is not None and len(self.shape) > 2):
+            return self._dense_chunks(names)
         keys = list(dict.fromkeys(self._col_of[n][0] for n in names + exact))
         return self._generate(names, keys, exact)
+
+    def _dense_chunks(self, names: list[str]) -> Iterator[Chunk]:
+        if self._dense is None:
+            raise InputError(_rank_error(self.name, self.shape or (), "the array "))
+        key = next(iter(self._members))
+        with self._zip() as zf:  # an NPZ member cannot be mapped: loaded whole
+            arr = self._load(zf, self._members[key], key)
+        if tuple(arr.shape) != self.shape:
+            raise InputError(f"{self.name}: the array '{key}' changed while being read")
+        yield from dense_chunks(self, arr, names)
 
     def _generate(self, names: list[str], keys: list[str], exact: list[str]) -> Iterator[Chunk]:
         try:

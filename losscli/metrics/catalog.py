@@ -48,8 +48,10 @@ class MetricInfo:
         tasks: the tasks that report it.
         higher_is_better: whether a larger value is better (False: error, loss, calibration).
         group: display group (``accuracy``, ``positive class``, ``averages``, ``samples``,
-            ``agreement``, ``ranking``, ``calibration``, ``error``).
-        when: ``"always"``, or the option that adds it (``"--top-k"``, ``"--beta"``).
+            ``agreement``, ``ranking``, ``calibration``, ``error``, ``segmentation``).
+        when: ``"always"``, or the option that adds it (``"--top-k"``, ``"--beta"``), or
+            ``"ce or nll"`` (one of those losses computed), ``"dense arrays"`` (the input
+            is a dense array, :mod:`losscli.pipeline.dense`).
         headline: shown per slice of ``--group-by`` in the text outputs.
     """
 
@@ -98,6 +100,11 @@ METRICS: tuple[MetricInfo, ...] = (
     MetricInfo("log_loss", _CLS, False, "calibration", headline=True),
     MetricInfo("brier", _CLS, False, "calibration"),
     MetricInfo("ece", _CLS, False, "calibration"),
+    MetricInfo("perplexity", (_MC,), False, "calibration", when="ce or nll"),
+    MetricInfo("miou", _CLS, True, "segmentation", when="dense arrays"),
+    MetricInfo("mdice", _CLS, True, "segmentation", when="dense arrays"),
+    MetricInfo("miou_samplewise", _CLS, True, "segmentation", when="dense arrays"),
+    MetricInfo("dice_samplewise", _CLS, True, "segmentation", when="dense arrays"),
     MetricInfo("mse", (_R,), False, "error", headline=True),
     MetricInfo("rmse", (_R,), False, "error"),
     MetricInfo("mae", (_R,), False, "error", headline=True),
@@ -181,13 +188,24 @@ def all_names() -> list[str]:
     return list(_BY_NAME)
 
 
-def names(task: str, *, top_k: bool = False, beta: bool = False) -> list[str]:
-    """The metric names a report of ``task`` has (with ``--top-k`` / ``--beta`` != 1).
+def names(
+    task: str,
+    *,
+    top_k: bool = False,
+    beta: bool = False,
+    nll: bool = False,
+    dense: bool = False,
+) -> list[str]:
+    """The metric names a report of ``task`` has (with ``--top-k`` / ``--beta`` != 1, with
+    ``ce`` or ``nll`` among the losses, on dense arrays).
 
     >>> names("regression")[:5]
     ['mse', 'rmse', 'mae', 'r2', 'r2_variance_weighted']
+    >>> names("multiclass", nll=True, dense=True)[-5:]
+    ['perplexity', 'miou', 'mdice', 'miou_samplewise', 'dice_samplewise']
     """
     on = {"always", *(["--top-k"] if top_k else []), *(["--beta"] if beta else [])}
+    on |= {*(["ce or nll"] if nll else []), *(["dense arrays"] if dense else [])}
     return [m.name for m in METRICS if task in m.tasks and m.when in on]
 
 

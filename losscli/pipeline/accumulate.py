@@ -24,9 +24,57 @@ from losscli.pipeline.options import MetricSpec
 from losscli.pipeline.per_sample import per_sample_rows
 from losscli.pipeline.plan import Plan
 from losscli.pipeline.prepare import Prepared
-from losscli.pipeline.state import EvalState, LossAccumulator, update_metrics
+from losscli.pipeline.state import (
+    PERPLEXITY,
+    EvalState,
+    LossAccumulator,
+    perplexity_rows,
+    update_metrics,
+)
 
-__all__ = ["Accumulation", "evaluated_rows", "new_metrics_acc", "new_state"]
+__all__ = [
+    "Accumulation",
+    "accumulated_names",
+    "evaluated_rows",
+    "new_metrics_acc",
+    "new_state",
+    "predicted",
+]
+
+
+def accumulated_names(plan: Plan, loss_names: list[str]) -> list[str]:
+    """The loss accumulators of a state: the losses, and ``perplexity``'s NLL sums when
+    the data is multi-class and ``ce`` or ``nll`` is computed (kept and merged like a loss,
+    reported as a metric).
+
+    >>> accumulated_names(Plan("multiclass", "logits", "index"), ["ce"])
+    ['ce', 'perplexity']
+    """
+    with_nll = plan.task == "multiclass" and bool({"ce", "nll"} & set(loss_names))
+    return [*loss_names, *([PERPLEXITY] if with_nll else [])]
+
+
+def predicted(
+    plan: Plan,
+    probs: np.ndarray,
+    key: np.ndarray | None,
+    threshold: float | np.ndarray,
+    threshold_on: str,
+) -> np.ndarray:
+    """The predicted class per row as the metrics decide it (multi-class: the argmax;
+    binary: above the threshold), or per label 0/1 (multi-label).
+
+    >>> predicted(Plan("binary", "probs", "binary"), np.array([0.2, 0.7]), None, 0.5, "probs")
+    array([0, 1])
+    """
+    from losscli.metrics.confusion import predict_binary, predict_multiclass, predict_multilabel
+
+    if plan.task == "multiclass":
+        return predict_multiclass(probs)
+    on = key if threshold_on == "scores" and key is not None else probs
+    if plan.task == "binary":
+        return predict_binary(on, float(threshold))  # type: ignore[arg-type]
+    return predict_multilabel(on, threshold)
 
 
 def new_metrics_acc(
@@ -82,7 +130,7 @@ def new_state(
     (['mse'], 0)
     """
     return EvalState(
-        loss_acc={n: LossAccumulator(n) for n in loss_names},
+        loss_acc={n: LossAccumulator(n) for n in accumulated_names(plan, loss_names)},
         metrics_acc=new_metrics_acc(plan, metric, threshold, threshold_on, keep_rows=keep_rows),
     )
 
@@ -118,6 +166,8 @@ class Accumulation:
         keep_loss_values: keep per-sample losses.
         keep_rows: keep per-row terms for resampling.
         new_slice: makes the empty state of a new ``--group-by`` slice.
+        dense: dense arrays: their :class:`~losscli.pipeline.dense.DenseStats` (the
+            per-image rows of ``--per-sample`` and the samplewise scores), else None.
     """
 
     def __init__(
@@ -133,12 +183,15 @@ class Accumulation:
         keep_loss_values: bool = False,
         keep_rows: bool = False,
         new_slice: Any = None,
+        dense: Any = None,
     ) -> None:
         self.plan, self.loss_names, self.params = plan, list(loss_names), params
         self.threshold, self.threshold_on = threshold, threshold_on
         self.id_col, self.group_col = id_col, group_col
         self.keep_loss_values, self.keep_rows = keep_loss_values, keep_rows
         self.new_slice = new_slice
+        self.dense = dense
+        self.perplexity = PERPLEXITY in accumulated_names(plan, self.loss_names)
         self.loss_parts: dict[str, list[np.ndarray]] = {}
         self.loss_rows: dict[str, list[np.ndarray]] = {}  # keep_rows: per-row loss sums
         self.metric_rows: list[np.ndarray] = []  # keep_rows: which rows the metrics saw
@@ -179,6 +232,14 @@ class Accumulation:
                 self.loss_parts.setdefault(name, []).append(kept.astype(np.float32))
             if self.keep_rows:
                 self.loss_rows.setdefault(name, []).append(res.rows)
+        if self.perplexity:
+            res = perplexity_rows(results, y_true, y_pred, weights, plan.scores, self.params)
+            state.loss_acc[PERPLEXITY].update(
+                res.per_sample if keep is None else res.per_sample[keep], res.sums
+            )
+            results = {**results, PERPLEXITY: res}  # and into the slices' states
+            if self.keep_rows:
+                self.loss_rows.setdefault(PERPLEXITY, []).append(res.rows)
         if keep is not None:
             state.n_ignored += int((~keep).sum())
         key = None  # the ranking key (None: the probabilities)
@@ -192,6 +253,20 @@ class Accumulation:
             if per_sample is not None:
                 per["_probs"] = probs
         update_metrics(state.metrics_acc, hard, probs, weights, keep, key)
+        if self.dense is not None:
+            images = self.dense.update(
+                p.chunk.start,
+                p.chunk.n,
+                p.rows,
+                hard,
+                predicted(plan, probs, key, self.threshold, self.threshold_on),
+                keep,
+                {n: results[n].rows for n in self.loss_names},
+                lambda n, s: losses.finalize(n, plan.task, s, params=self.params),
+            )
+            if per_sample is not None:
+                per_sample.write(images)  # one row per image (sequence), not per element
+                per_sample = None
         if self.keep_rows:
             self.metric_rows.append(np.ones(p.rows.size, bool) if keep is None else keep)
             self._hash(p)

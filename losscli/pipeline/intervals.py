@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from losscli.metrics.catalog import loss_key
+from losscli.pipeline.state import PERPLEXITY
 
 LINEAR_MIN_ROWS = 50_000
 """Fewest rows for the linear ``--bootstrap`` path; smaller data is resampled exactly."""
@@ -69,7 +70,7 @@ def resample_stat(
     params = run.params
     rows_t = {  # (k, n): each sum's per-row terms contiguous
         n: np.ascontiguousarray(np.concatenate([part for r in runs for part in r.loss_rows[n]]).T)
-        for n in run.loss_names
+        for n in _resampled(run)
     }
     seen_parts = [m for r in runs for m in r.metric_rows]
     seen = np.concatenate(seen_parts) if seen_parts else np.zeros(0, bool)
@@ -85,12 +86,10 @@ def resample_stat(
         for name, rt in rows_t.items():
             # multiply + sum per resample, not a matmul: a threaded BLAS call stalls for
             # milliseconds whenever the other cores are busy
-            out[loss_key(name)] = np.array(
-                [
-                    finite(L.finalize(name, task, (counts[j] * rt).sum(axis=1), params=params))
-                    for j in range(b)
-                ]
-            )
+            out[_key(name)] = np.array(
+                [finite(_finalize(L, name, task, (counts[j] * rt).sum(axis=1), params))
+                 for j in range(b)]
+            )  # fmt: skip
         mc = counts if metric_cols is None else counts[:, metric_cols]
         if task == "regression":
             resampled = acc.resample(mc)
@@ -104,6 +103,37 @@ def resample_stat(
         return out
 
     return stat
+
+
+def _resampled(run: KeptRows) -> list[str]:
+    """The losses resampled, and ``perplexity`` when its NLL rows were kept."""
+    return [*run.loss_names, *([PERPLEXITY] if PERPLEXITY in run.loss_rows else [])]
+
+
+def _key(name: str) -> str:
+    """A resampled statistic's key: ``perplexity`` is a metric, the rest losses."""
+    return name if name == PERPLEXITY else loss_key(name)
+
+
+def _finalize(L: Any, name: str, task: str, sums: np.ndarray, params: Any) -> float | None:
+    """A loss from its summed rows; ``perplexity`` is ``exp`` of the unweighted mean NLL."""
+    if name == PERPLEXITY:
+        return perplexity(sums)
+    return L.finalize(name, task, sums, params=params)
+
+
+def perplexity(sums: np.ndarray | None) -> float | None:
+    """``exp(sum NLL / count)`` from ``ce``'s sums (None without evaluated rows or when it
+    overflows).
+
+    >>> perplexity(np.array([2 * np.log(4.0), 2.0]))
+    4.0
+    """
+    if sums is None or sums[1] <= 0:
+        return None
+    with np.errstate(over="ignore"):
+        value = float(np.exp(sums[0] / sums[1]))
+    return value if math.isfinite(value) else None
 
 
 def linear_replicates(run: KeptRows, n_boot: int, seed: int) -> dict[str, np.ndarray] | None:
@@ -129,14 +159,14 @@ def linear_replicates(run: KeptRows, n_boot: int, seed: int) -> dict[str, np.nda
         return None
     if not all(m.all() for m in run.metric_rows) or not LinearClassification.usable(acc):
         return None
-    loss_rows = [np.concatenate(run.loss_rows[name]) for name in run.loss_names]
+    loss_rows = [np.concatenate(run.loss_rows[name]) for name in _resampled(run)]
     lin = LinearClassification(acc, run.zero_division, extra=loss_rows)
     del loss_rows
     terms = LinearTerms(lin.dense, lin.base, lin.bounds, lin.seg_cols, lin.seg_base)
     params, task = run.params, run.task
     spans = []
     col = lin.n_metric_cols
-    for name in run.loss_names:
+    for name in _resampled(run):
         k = run.loss_rows[name][0].shape[1]
         spans.append((name, col, col + k))
         col += k
@@ -146,8 +176,8 @@ def linear_replicates(run: KeptRows, n_boot: int, seed: int) -> dict[str, np.nda
         for b in range(dense.shape[0]):
             row = dense[b]
             for name, lo, hi in spans:
-                value = L.finalize(name, task, row[lo:hi], params=params)
-                out.setdefault(loss_key(name), []).append(finite(value))
+                value = _finalize(L, name, task, row[lo:hi], params)
+                out.setdefault(_key(name), []).append(finite(value))
             for name, value in lin.metrics(row, segs[b]).items():
                 out.setdefault(name, []).append(finite(value))
     return {name: np.array(v) for name, v in out.items()}

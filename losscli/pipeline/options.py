@@ -36,10 +36,13 @@ class ReadSpec:
     drop_invalid: bool = False
     header: bool | None = None  # CSV/TSV line 1: header (True), data (False), or from it (None)
     labels_header: bool | None = None  # the same for LABELS (None: as ``header``)
+    class_axis: str | None = None  # dense arrays: first (N, C, d..) | last (N, d.., C)
 
     def __post_init__(self) -> None:
         if self.chunk_size is not None and self.chunk_size < 1:
             raise UsageError(f"--chunk-size must be >= 1, got {self.chunk_size}")
+        if self.class_axis not in (None, "first", "last"):
+            raise UsageError(f"--class-axis must be first or last, got {self.class_axis!r}")
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,7 @@ class MetricSpec:
     zero_division: str | float = "warn"
     ece_bins: int = 15
     auc_bins: int | None = None  # binned ROC AUC / AP: no per-row scores kept
+    no_background: bool = False  # dense arrays: class 0 out of the IoU / Dice averages
 
     def __post_init__(self) -> None:
         if self.top_k is not None and self.top_k < 1:
@@ -226,6 +230,8 @@ class Options:
     group_by: str | None = None  # a column: one report per value (slice)
     min_group_size: int = 30  # slices smaller than this get a warning
     keep_rows: bool = False  # keep per-row terms for resampling (set by --bootstrap, compare)
+    class_axis: str | None = None  # dense arrays: first (N, C, d..) | last (N, d.., C)
+    no_background: bool = False  # dense arrays: class 0 out of the IoU / Dice averages
 
     def __post_init__(self) -> None:
         given = {f.name: getattr(self, f.name) for f in fields(self)}

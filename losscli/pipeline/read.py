@@ -17,6 +17,7 @@ import numpy as np
 
 from losscli.errors import InputError, UsageError
 from losscli.pipeline.columns import Columns, resolve_columns
+from losscli.pipeline.dense import DenseLabels, dense_notes
 from losscli.pipeline.groups import group_keys
 from losscli.pipeline.infer import Where, first_bad
 from losscli.pipeline.labels import LabelFile
@@ -96,7 +97,11 @@ def read_chunks(
     if cols.weight and cols.weight not in wanted:
         wanted.append(cols.weight)
     exact = [c for c in (cols.id, cols.group) if c]  # ids and slice keys: never as floats
-    labels_file = LabelFile(label_table, cols, pred_table.name) if label_table is not None else None
+    labels_file: Any = None
+    if getattr(label_table, "per_sample", None) is not None:  # flattened dense labels
+        labels_file = DenseLabels(label_table, cols.label)
+    elif label_table is not None:
+        labels_file = LabelFile(label_table, cols, pred_table.name)
     n_seen = 0
     chunks = pred_table.chunks(wanted, exact=exact)
     for chunk in chunks:
@@ -265,6 +270,7 @@ class Inputs:
     labels: Any | None
     columns: Columns
     notes: list[str]  # e.g. a file a dataset read once: report warnings
+    dense: Any = None  # dense arrays: their DenseLayout (pipeline.dense), else None
 
 
 def open_table(
@@ -281,7 +287,11 @@ def open_table(
 
 
 def open_inputs(
-    predictions: Any, labels: Any, read: ReadSpec, group_by: str | None = None
+    predictions: Any,
+    labels: Any,
+    read: ReadSpec,
+    group_by: str | None = None,
+    dense: Any = None,
 ) -> Inputs:
     """Open the predictions (a path, ``-``, or a table) and the optional labels file, and
     decide the column roles (:func:`~losscli.pipeline.columns.resolve_columns`).
@@ -291,6 +301,9 @@ def open_inputs(
         labels: the labels file, or None.
         read: the read options (formats, columns, chunk size).
         group_by: the ``--group-by`` column, or None.
+        dense: ``(pred_table, label_table) -> DenseLayout | None``, called before the
+            columns are resolved: flattens dense arrays into element rows
+            (:func:`losscli.pipeline.dense.apply_layout`).
 
     Returns:
         The :class:`Inputs`.
@@ -326,9 +339,12 @@ def open_inputs(
             f"{'has' if one else 'have'} column names of {'its' if one else 'their'} own: "
             f"leave {flag} out"
         )
+    layout = None if dense is None else dense(pred_table, label_table)
     cols = resolve_columns(pred_table, label_table, read, group_by)
+    if layout is not None:
+        cols.notes[:] = dense_notes(layout, cols.notes, label_table.name)
     notes: list[str] = []
     for table in tables:
         notes += getattr(table, "notes", [])
         cols.notes += table.readings  # readings a reader took (line 1 as a header): inference
-    return Inputs(pred_table, label_table, cols, notes)
+    return Inputs(pred_table, label_table, cols, notes, layout)

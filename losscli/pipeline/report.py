@@ -20,7 +20,7 @@ from losscli.pipeline.groups import group_reports
 from losscli.pipeline.intervals import KeptRows
 from losscli.pipeline.options import Specs
 from losscli.pipeline.plan import Plan
-from losscli.pipeline.state import EvalState, show_label
+from losscli.pipeline.state import PERPLEXITY, EvalState, show_label
 from losscli.report import Report, build_signature
 
 
@@ -91,7 +91,10 @@ def state_results(
     warnings: list[str] = []
     losses: dict[str, float | None] = {}
     stats: dict[str, dict[str, float | None]] = {}
+    nll = state.loss_acc.get(PERPLEXITY)
     for name, acc in state.loss_acc.items():
+        if name == PERPLEXITY:
+            continue
         value = None if acc.sums is None else L.finalize(name, plan.task, acc.sums, params=params)
         losses[name] = None if value is None or not math.isfinite(value) else float(value)
         if losses[name] is None:
@@ -103,6 +106,8 @@ def state_results(
         mres = state.metrics_acc.result(zero_division=zero_division)
         if weighted:
             counts_in_mean_weights(mres)
+    if nll is not None:
+        mres.metrics[PERPLEXITY] = intervals.perplexity(nll.sums)
     return losses, stats, mres, warnings + list(mres.warnings)
 
 

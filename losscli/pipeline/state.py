@@ -66,6 +66,45 @@ class LossAccumulator:
         }
 
 
+PERPLEXITY = "perplexity"
+"""The key of the NLL sums behind ``perplexity`` among a state's loss accumulators (kept and
+merged like a loss; reported as a metric by ``pipeline.report.state_results``)."""
+
+
+def perplexity_rows(
+    results: dict[str, Any],
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    weights: np.ndarray | None,
+    scores: str,
+    params: dict[str, Any],
+) -> Any:
+    """The unweighted NLL of each row, ``-log p_y`` (no class weights, no label smoothing,
+    no sample weights; ``--ignore-index`` rows count 0 of 0), as ``ce``'s
+    :class:`~losscli.losses.registry.LossChunk`; ``perplexity = exp(sum / count)``.
+
+    The ``ce`` or ``nll`` chunk already computed is reused when it is that (no weights of
+    any kind, no smoothing); else ``ce`` is computed once more without them.
+
+    >>> c = perplexity_rows({}, np.array([0, 1]), np.log(np.array([[0.5, 0.5], [0.2, 0.8]])),
+    ...                     None, "log-probs", {})
+    >>> round(float(np.exp(c.sums[0] / c.sums[1])), 6)  # exp(-(log 0.5 + log 0.8) / 2)
+    1.581139
+    """
+    from losscli import losses as L
+
+    plain = (
+        weights is None
+        and params.get("class_weights") is None
+        and not params.get("label_smoothing")
+    )
+    for name in ("ce", "nll"):
+        if plain and name in results:
+            return results[name]
+    only = {"ignore_index": params["ignore_index"]} if "ignore_index" in params else {}
+    return L.compute("ce", "multiclass", y_true, y_pred, scores=scores, params=only)
+
+
 def show_label(value: Any) -> str:
     """A label as messages show it: ``'neg'`` for a class name, ``2`` for a number."""
     return repr(value) if isinstance(value, str) else f"{value:g}"

@@ -131,6 +131,8 @@ def _files(d: Path) -> dict[str, Path]:
     text("wzero.csv", "label,prob,w\n1,0.9,0\n0,0.1,0.0\n")
     text("wrange.csv", "label,prob,w\n1,0.9,1e-10\n0,0.1,1e300\n")
     np.save(d / "cube.npy", np.zeros((2, 2, 2)))
+    np.save(d / "y22.npy", np.zeros((2, 2), dtype=np.uint8))
+    np.save(d / "y23.npy", np.zeros((2, 3), dtype=np.uint8))
     np.save(d / "empty.npy", np.zeros((0,)))
     np.save(d / "obj.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
     np.save(d / "y3.npy", np.array([1, 0, 1]))
@@ -140,7 +142,16 @@ def _files(d: Path) -> dict[str, Path]:
         (d / name).write_bytes(content)
         f[name] = d / name
     (d / "dir").mkdir()
-    for name in ("cube.npy", "empty.npy", "obj.npy", "y3.npy", "trunc.npy", "corrupt.parquet"):
+    for name in (
+        "cube.npy",
+        "y22.npy",
+        "y23.npy",
+        "empty.npy",
+        "obj.npy",
+        "y3.npy",
+        "trunc.npy",
+        "corrupt.parquet",
+    ):
         f[name] = d / name
     f["dir"] = d / "dir"
     return f
@@ -404,10 +415,37 @@ CASES = [
         "--pred-cols: {ok.csv} has no column 'p'; its columns are 'label', 'prob'",
     ),
     (
-        "3-D array",
+        "3-D array with labels of another length",
         ["{cube.npy}", "{y3.npy}"],
-        "{cube.npy}: the array is a 3-D array of shape (2, 2, 2); save a 1-D array (N,) or a 2-D "
-        "array (N, C), e.g. arr.reshape(len(arr), -1)",
+        "{cube.npy} has shape (2, 2, 2) and {y3.npy} has shape (3,): axis 0 (the samples) "
+        "differs (2 vs 3); give both one entry per sample",
+    ),
+    (
+        "3-D array without labels",
+        ["{cube.npy}"],
+        "{cube.npy}: the scores have shape (2, 2, 2); dense scores need their labels in a "
+        "second NPY or NPZ file (losscli compute SCORES LABELS)",
+    ),
+    (
+        "dense class axis ambiguous",
+        ["{cube.npy}", "{y22.npy}"],
+        "{cube.npy} (2, 2, 2) and {y22.npy} (2, 2): the class axis can be axis 1 or axis 2 "
+        "(both have 2 entries); pass --class-axis first (N, C, d..) or --class-axis last "
+        "(N, d.., C)",
+    ),
+    (
+        "dense class axis not found",
+        ["{cube.npy}", "{y23.npy}"],
+        "cannot find the class axis: {cube.npy} has shape (2, 2, 2) and {y23.npy} (2, 3); "
+        "without its axis 1 ((2, 2)) or its last axis ((2, 2)) the scores must have the "
+        "labels' shape",
+    ),
+    (
+        "dense binary or multi-label",
+        ["{cube.npy}", "{cube.npy}"],
+        "{cube.npy} and {cube.npy} both have shape (2, 2, 2): pass --task binary (every "
+        "element a 0/1 target) or --task multilabel (axis 1 the labels, --class-axis last "
+        "for the last axis)",
     ),
     ("empty array", ["{empty.npy}", "{y3.npy}"], "{empty.npy} has no data rows"),
     (

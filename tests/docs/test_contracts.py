@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
+from dense_data import write_dense
 from helpers import run_json
 
 from losscli import errors
@@ -201,18 +202,31 @@ def _documented_metrics(task: str, *when: str) -> set[str]:
 @pytest.mark.parametrize("task", list(SAMPLES))
 def test_metric_names_per_task(task):
     d = compute(task, "--loss", "all")
-    assert set(d["metrics"]) == _documented_metrics(task)
+    nll = ["ce or nll"] if task == "multiclass" else []  # ce is computed: perplexity
+    assert set(d["metrics"]) == _documented_metrics(task, *nll)
 
 
 def test_metric_names_with_top_k():
     d = compute("multiclass", "--top-k", "3")
-    assert set(d["metrics"]) == _documented_metrics("multiclass", "--top-k")
+    assert set(d["metrics"]) == _documented_metrics("multiclass", "--top-k", "ce or nll")
+
+
+def test_multiclass_without_ce_or_nll_has_no_perplexity():
+    d = compute("multiclass", "--loss", "focal")
+    assert set(d["metrics"]) == _documented_metrics("multiclass")
+
+
+@pytest.mark.parametrize("task", ["binary", "multiclass", "multilabel"])
+def test_metric_names_of_dense_arrays(task, tmp_path):
+    d = run_json("compute", *write_dense(tmp_path, task), "--format", "json", "-q")
+    nll = ["ce or nll"] if task == "multiclass" else []
+    assert set(d["metrics"]) == _documented_metrics(task, "dense arrays", *nll)
 
 
 def test_metric_table_names_only_known_tasks_and_options():
     for r in table("Metrics"):
         assert {t.strip() for t in r[1].split(",")} <= set(SAMPLES), r
-        assert _name(r[2]) in {"always", "--top-k"}, r
+        assert _name(r[2]) in {"always", "--top-k", "ce or nll", "dense arrays"}, r
 
 
 # ------------------------------------------------------------------------------ exit codes

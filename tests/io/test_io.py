@@ -389,9 +389,11 @@ def test_npy_shapes_refused(tmp_path):
         " or a 2-D array (N, C)"
     )
     np.save(tmp_path / "t.npy", np.zeros((2, 3, 4)))
+    t = open_table(tmp_path / "t.npy")  # a dense array: rows once flatten() reads it
+    assert t.shape == (2, 3, 4) and t.columns == []
     with pytest.raises(InputError) as e:
-        open_table(tmp_path / "t.npy")
-    assert "is a 3-D array of shape (2, 3, 4)" in msg(e)
+        list(t.chunks())
+    assert "is a 3-D array of shape (2, 3, 4); a dense array (N, C, d1..dk) needs" in msg(e)
 
 
 def test_npz_lengths_differ(tmp_path):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from dense_data import write_dense
 from helpers import run_json
 
 from losscli.metrics import ClassificationAccumulator, RegressionAccumulator, catalog
@@ -64,13 +65,24 @@ def test_emitted_names_are_the_catalog(sample, extra):
     task, args = RUNS[sample]
     d = run([*args, *extra])
     assert d["task"] == task
-    assert list(d["metrics"]) == catalog.names(task, top_k=extra[0] == "--top-k")
+    nll = task == "multiclass"  # ce among the losses: perplexity
+    assert list(d["metrics"]) == catalog.names(task, top_k=extra[0] == "--top-k", nll=nll)
     for row in d["per_class"]:
         assert list(row) == [f for f, when in catalog.PER_CLASS_FIELDS if when == "always"]
 
 
-def test_every_catalog_name_is_emitted_by_some_run():
+@pytest.mark.parametrize("task", ["binary", "multiclass", "multilabel"])
+def test_dense_names_are_the_catalog(task, tmp_path):
+    d = run([*write_dense(tmp_path, task), "--loss", "all"])
+    assert d["task"] == task
+    nll = task == "multiclass"
+    assert list(d["metrics"]) == catalog.names(task, nll=nll, dense=True)
+
+
+def test_every_catalog_name_is_emitted_by_some_run(tmp_path):
     emitted: set[str] = set()
+    for task in ("binary", "multiclass", "multilabel"):
+        emitted |= set(run(write_dense(tmp_path, task))["metrics"])
     for _, args in RUNS.values():
         emitted |= set(run(args)["metrics"])
     emitted |= set(run([*RUNS["digits_logits"][1], "--top-k", "2"])["metrics"])
@@ -118,6 +130,7 @@ def test_readers_follow_the_catalog(m):
         "ranking",
         "calibration",
         "error",
+        "segmentation",
     }
 
 
@@ -127,6 +140,7 @@ def test_direction_of_each_kind():
         "log_loss",
         "brier",
         "ece",
+        "perplexity",
         "hamming_loss",
         "mse",
         "rmse",

@@ -1,0 +1,481 @@
+"""Dense outputs: segmentation masks and token sequences, one row per element.
+
+Scores of shape ``(N, C, d1..dk)`` (PyTorch's layout) or ``(N, d1..dk, C)`` (channels last)
+with class-index labels ``(N, d1..dk)``; multi-label scores and 0/1 targets both
+``(N, C, d1..dk)``; binary scores and 0/1 targets both ``(N, d1..dk)``. :func:`decide_layout`
+reads the two shapes (the class axis from the label shape; ``--class-axis`` /
+``--task`` when two readings fit), :func:`apply_layout` makes both tables' rows their elements
+(:func:`losscli.io.flatten_table`), so every loss, metric and statistic of the pipeline is
+per element; the tables are read in chunks of whole samples (images, sequences).
+:class:`DenseStats` adds what needs the samples: ``n_samples`` (images), the per-image
+rows of ``--per-sample``, ``miou_samplewise`` / ``dice_samplewise``, and ``miou`` / ``mdice``
+from the dataset-wide confusion counts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from losscli.errors import InputError, UsageError
+
+__all__ = [
+    "DENSE_AUC_BINS",
+    "DenseLabels",
+    "DenseLayout",
+    "DenseStats",
+    "apply_layout",
+    "decide_layout",
+    "dense_metrics",
+    "dense_notes",
+    "dense_options",
+    "dense_report",
+]
+
+CLASS_AXES = ("first", "last")
+
+DENSE_AUC_BINS = 1000
+"""Bins of the binned ROC AUC / average precision of dense inputs (``--auc-bins`` default)."""
+
+
+@dataclass(frozen=True)
+class DenseLayout:
+    """How two dense arrays are read.
+
+    Attributes:
+        task: the task the shapes settle (``multiclass``, ``binary``, ``multilabel``).
+        score_axis: the scores' class axis: ``1``, ``-1`` or None (binary: none).
+        label_axis: the labels' class axis (multi-label), else None.
+        n_samples: N, the images or sequences.
+        grid: ``(d1..dk)``, the elements of one sample.
+        notes: the readings taken, for the report's ``inference``.
+    """
+
+    task: str
+    score_axis: int | None
+    label_axis: int | None
+    n_samples: int
+    grid: tuple[int, ...]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def per_sample(self) -> int:
+        """Elements per sample, ``prod(d1..dk)``."""
+        return int(np.prod(self.grid, dtype=np.int64)) if self.grid else 1
+
+
+def _shape(s: tuple[int, ...]) -> str:
+    """``(2, 3)``, ``(3,)``: a shape as numpy prints it."""
+    return str(tuple(int(d) for d in s))
+
+
+def decide_layout(
+    scores: tuple[int, ...],
+    labels: tuple[int, ...],
+    *,
+    task: str = "auto",
+    class_axis: str | None = None,
+    names: tuple[str, str] = ("scores", "labels"),
+) -> DenseLayout | None:
+    """Read a pair of array shapes as dense outputs, or None for ordinary 1-D / 2-D rows.
+
+    Scores with one axis more than the labels are multi-class: the class axis is axis 1 when
+    the scores without it have the labels' shape, the last axis when the scores without it do;
+    both fitting asks for ``--class-axis``. One class (``(N, 1, d..)``) is binary. Scores and
+    labels of the same shape are binary (each element its own 0/1 target) or multi-label
+    (axis 1 the labels): that asks for ``--task`` from rank 3 (rank 2 keeps today's reading,
+    multi-label, unless ``--task binary``).
+
+    Args:
+        scores, labels: the two shapes.
+        task: ``--task`` (``auto`` or a task).
+        class_axis: ``--class-axis`` (``first``, ``last`` or None).
+        names: the two files' names for messages.
+
+    Returns:
+        The :class:`DenseLayout`, or None when the pair is no dense input.
+
+    Raises:
+        UsageError: two readings fit and the option that decides is missing.
+        InputError: the shapes do not fit (both shapes and the axis named).
+
+    >>> decide_layout((4, 19, 8, 16), (4, 8, 16)).score_axis
+    1
+    >>> decide_layout((4, 8, 16, 19), (4, 8, 16)).score_axis
+    -1
+    >>> decide_layout((4, 2), (4,)) is None
+    True
+    """
+    sn, ln = names
+    rs, rl = len(scores), len(labels)
+    dense = rs > 2 or (rs == rl == 2 and task == "binary")
+    if not dense:
+        return None
+    if scores[0] != labels[0]:
+        raise InputError(
+            f"{sn} has shape {_shape(scores)} and {ln} has shape {_shape(labels)}: axis 0 "
+            f"(the samples) differs ({scores[0]} vs {labels[0]}); give both one entry per sample"
+        )
+    n = int(scores[0])
+    if rs == rl + 1:
+        first = scores[2:] == labels[1:]
+        last = scores[1:-1] == labels[1:]
+        if class_axis == "first" and not first or class_axis == "last" and not last:
+            axis = 1 if class_axis == "first" else rs - 1
+            kept = scores[:axis] + scores[axis + 1 :]
+            raise InputError(
+                f"--class-axis {class_axis}: {sn} {_shape(scores)} without axis {axis} is "
+                f"{_shape(kept)}, not the shape of {ln} {_shape(labels)}"
+            )
+        if class_axis is None and first and last:
+            raise UsageError(
+                f"{sn} {_shape(scores)} and {ln} {_shape(labels)}: the class axis can be axis 1 "
+                f"or axis {rs - 1} (both have {scores[1]} entries); pass --class-axis first "
+                "(N, C, d..) or --class-axis last (N, d.., C)"
+            )
+        if not first and not last:
+            raise InputError(
+                f"cannot find the class axis: {sn} has shape {_shape(scores)} and {ln} "
+                f"{_shape(labels)}; without its axis 1 ({_shape(scores[:1] + scores[2:])}) or its "
+                f"last axis ({_shape(scores[:-1])}) the scores must have the labels' shape"
+            )
+        use_first = class_axis == "first" or (class_axis is None and first)
+        axis = 1 if use_first else -1
+        c = scores[1] if use_first else scores[-1]
+        grid = tuple(labels[1:])
+        where = "axis 1, (N, C, d..)" if use_first else f"axis {rs - 1}, (N, d.., C)"
+        how = "--class-axis" if class_axis else f"the {ln} shape {_shape(labels)}"
+        if c == 1:
+            if task not in ("auto", "binary"):
+                raise UsageError(f"{sn} {_shape(scores)} has one class: --task binary, not {task}")
+            note = f"dense binary: one score per element, the class {where} has 1 entry ({how})"
+            return DenseLayout("binary", axis, None, n, grid, [note])
+        if task not in ("auto", "multiclass"):
+            raise UsageError(
+                f"{sn} {_shape(scores)} has one axis more than {ln} {_shape(labels)} (the class "
+                f"axis): that is multi-class data; drop --task {task} or pass --task multiclass"
+            )
+        note = f"dense multiclass: {c} classes on {where}, from {how}; one row per element"
+        return DenseLayout("multiclass", axis, None, n, grid, [note])
+    if rs == rl:
+        if scores != labels:
+            axis = next(i for i in range(rs) if scores[i] != labels[i])
+            raise InputError(
+                f"{sn} has shape {_shape(scores)} and {ln} has shape {_shape(labels)}: axis "
+                f"{axis} differs ({scores[axis]} vs {labels[axis]}); binary and multi-label "
+                "scores and targets have one shape"
+            )
+        if task == "binary":
+            note = f"dense binary (--task binary): every element of {_shape(scores)} a 0/1 target"
+            return DenseLayout("binary", None, None, n, tuple(scores[1:]), [note])
+        if task == "multilabel":
+            last = class_axis == "last"
+            axis = -1 if last else 1
+            grid = tuple(scores[1:-1]) if last else tuple(scores[2:])
+            c = scores[-1] if last else scores[1]
+            where = f"axis {rs - 1}" if last else "axis 1"
+            note = f"dense multilabel (--task multilabel): {c} labels on {where}"
+            return DenseLayout("multilabel", axis, axis, n, grid, [note])
+        raise UsageError(
+            f"{sn} and {ln} both have shape {_shape(scores)}: pass --task binary (every element "
+            "a 0/1 target) or --task multilabel (axis 1 the labels, --class-axis last for the "
+            "last axis)"
+        )
+    raise InputError(
+        f"{sn} has shape {_shape(scores)} and {ln} has shape {_shape(labels)}: dense scores "
+        "have the labels' shape (binary, multi-label) or one axis more, the classes "
+        "(multi-class: (N, C, d..) or (N, d.., C) with labels (N, d..))"
+    )
+
+
+def apply_layout(pred_table: Any, label_table: Any, opts: Any) -> DenseLayout | None:
+    """Decide the layout of two array tables and flatten them into element rows.
+
+    Returns None (and changes nothing) when the predictions are no array of rank > 2 and
+    not read as dense binary; the options a dense input cannot take yet are refused here.
+    """
+    shape = getattr(pred_table, "shape", None)
+    lshape = None if label_table is None else getattr(label_table, "shape", None)
+    if shape is None:
+        return None
+    if lshape is None:
+        if len(shape) > 2:
+            raise InputError(
+                f"{pred_table.name}: the scores have shape {_shape(shape)}; dense scores need "
+                "their labels in a second NPY or NPZ file (losscli compute SCORES LABELS)"
+            )
+        return None
+    layout = decide_layout(
+        shape,
+        lshape,
+        task=opts.task,
+        class_axis=opts.class_axis,
+        names=(pred_table.name, label_table.name),
+    )
+    if layout is None:
+        return None
+    for flag, on in (
+        ("--bootstrap", opts.bootstrap),
+        ("--group-by", opts.group_by),
+        ("--id-col", opts.id_col),
+        ("--weight-col", opts.weight_col),
+        ("--label-col", opts.label_col),
+        ("--pred-cols", opts.pred_cols),
+    ):
+        if on:
+            raise UsageError(f"{flag} is not supported for dense arrays yet; drop {flag}")
+    if opts.keep_rows:
+        raise UsageError("comparing runs (resampling) is not supported for dense arrays yet")
+    if opts.auc_bins is None:
+        layout.notes.append(
+            f"roc_auc and average_precision binned over {DENSE_AUC_BINS} bins for dense arrays "
+            "(memory bounded, independent of the number of elements; the warnings give the "
+            "error bound); --auc-bins N sets the bins"
+        )
+    pred_table.flatten(layout.score_axis, label_table.name)
+    label_table.flatten(layout.label_axis)
+    return layout
+
+
+def dense_notes(layout: DenseLayout, notes: list[str], labels: str) -> list[str]:
+    """The layout's readings first; the row pairing said as elements (not rows, ids)."""
+    kept = [n for n in notes if not n.startswith("labels matched by position")]
+    pairing = (
+        f"labels: element [n, i, ..] of {labels} is the label of element [n, i, ..] of the "
+        f"scores; {layout.n_samples} samples of {layout.per_sample} elements "
+        f"{_shape(layout.grid)}, read a whole number of samples at a time"
+    )
+    return [*layout.notes[:1], pairing, *layout.notes[1:], *kept]
+
+
+def dense_options(opts: Any, layout: DenseLayout) -> Any:
+    """The options of a dense run: the task the shapes settled (``--task auto``), and ROC
+    AUC / average precision binned over :data:`DENSE_AUC_BINS` bins unless ``--auc-bins``
+    says otherwise (memory O(bins) per class, not 8 bytes per element; the report states the
+    error bound; :func:`apply_layout` notes it); no per-element loss values kept (the
+    terminal histograms), so memory does not grow with the elements."""
+    changes: dict[str, Any] = {}
+    if opts.task == "auto":
+        changes["task"] = layout.task
+    if opts.auc_bins is None:
+        changes["auc_bins"] = DENSE_AUC_BINS
+    if opts.keep_loss_values:  # per-element losses for the terminal histograms: not bounded
+        changes["keep_loss_values"] = False
+    return dataclasses.replace(opts, **changes) if changes else opts
+
+
+class DenseLabels:
+    """The labels of a dense input, read chunk by chunk beside the scores (not whole, as
+    :class:`~losscli.pipeline.labels.LabelFile` reads a labels file): both tables are
+    flattened by one layout and read with one chunk size, so their chunks hold the same
+    samples; memory is one chunk of labels, whatever N.
+
+    Args:
+        table: the flattened labels table.
+        columns: its label columns (``"0"``; multi-label ``"0"`` … ``"C-1"``).
+    """
+
+    def __init__(self, table: Any, columns: list[str]) -> None:
+        self.table = table
+        self.columns = list(columns)
+        self._chunks = iter(table.chunks(self.columns))
+
+    def take(self, chunk: Any, ids: Any = None) -> np.ndarray:
+        """The labels of the scores' ``chunk`` (the next labels chunk, the same elements)."""
+        part = next(self._chunks, None)
+        if part is None or part.start != chunk.start or part.n != chunk.n:
+            raise InputError(
+                f"{self.table.name}: its elements do not line up with the scores' at element "
+                f"row {chunk.start}; write scores and labels with one sample per entry of axis 0"
+            )
+        return part.matrix(self.columns)
+
+    def scan_missing(self, chunks: Any) -> None:  # pragma: no cover - no ids in dense inputs
+        """Nothing: dense inputs pair by position."""
+
+    def finish(self, n_seen: int) -> None:
+        """Nothing left over: the shapes were checked to hold the same samples."""
+        if next(self._chunks, None) is not None:
+            raise InputError(f"{self.table.name}: holds more samples than the scores")
+
+
+def _per_image_cm(
+    sample: np.ndarray, y: np.ndarray, pred: np.ndarray, n_img: int, c: int
+) -> np.ndarray:
+    """(n_img, C, C) confusion counts per image (rows true, columns predicted)."""
+    key = (sample * c + y) * c + pred
+    return np.bincount(key, minlength=n_img * c * c).reshape(n_img, c, c).astype(np.float64)
+
+
+class DenseStats:
+    """What dense inputs report per sample: images, per-image rows and samplewise scores.
+
+    ``update`` takes one chunk of whole samples (the readers yield them): the element rows'
+    global indices, the labels, the predicted classes, which elements are evaluated and the
+    per-element losses. Per image and class ``IoU = tp / (tp + fp + fn)`` and
+    ``Dice = 2 tp / (2 tp + fp + fn)``; the image's score is the mean over the classes present
+    in the image's labels or predictions (a class absent from both has no score there and is
+    left out, torchmetrics' ``MeanIoU`` / ``DiceScore`` on that image's classes); an image
+    with no evaluated element has no score. ``miou_samplewise`` / ``dice_samplewise`` are the
+    mean over the images that have one.
+
+    Args:
+        layout: the :class:`DenseLayout`.
+        n_classes: C (binary: 2, the classes 0 and 1).
+        no_background: leave class 0 out of the IoU and Dice averages.
+
+    >>> st = DenseStats(DenseLayout("multiclass", 1, None, 2, (2,)), 2)
+    >>> y, pred = np.array([0, 1, 1, 1]), np.array([0, 1, 0, 1])
+    >>> st.update(0, 4, np.arange(4), y, pred, None, {}, None)["miou"].tolist()
+    [1.0, 0.25]
+    >>> st.samplewise()
+    {'miou_samplewise': 0.625, 'dice_samplewise': 0.6666666666666666}
+    """
+
+    def __init__(self, layout: DenseLayout, n_classes: int, no_background: bool = False) -> None:
+        self.layout = layout
+        self.c = int(n_classes)
+        self.first = 1 if no_background else 0
+        self.iou_sum = 0.0
+        self.dice_sum = 0.0
+        self.n_scored = 0
+
+    def update(
+        self,
+        start: int,
+        n: int,
+        rows: np.ndarray,
+        y: np.ndarray,
+        pred: np.ndarray,
+        keep: np.ndarray | None,
+        loss_rows: dict[str, np.ndarray],
+        finalize: Any,
+    ) -> dict[str, Any]:
+        """Add one chunk of whole samples; return its per-image rows (``sample``,
+        ``n_elements`` evaluated, each loss, ``pixel_accuracy``, ``miou``, ``mdice``: the
+        image's mean IoU and Dice over its classes).
+
+        Args:
+            start, n: the chunk's first element row and its number of rows (whole samples).
+            rows: (m,) the chunk's rows read (all but those ``--drop-invalid`` dropped).
+            y: (m,) class index labels (binary: 0/1; multi-label: (m, C) 0/1).
+            pred: (m,) predicted classes (multi-label: (m, C) 0/1).
+            keep: (m,) bool, the evaluated elements (None: all).
+            loss_rows: per loss its (m, k) additive rows (``LossChunk.rows``); an image's
+                loss is ``finalize(name, rows of the image summed)``: the loss of the image
+                alone, as PyTorch gives it for that image (mean over its evaluated elements,
+                ``sum w[y] l / sum w[y]`` with class weights; Dice over its elements).
+            finalize: ``(name, sums) -> value``.
+        """
+        per = self.layout.per_sample
+        first = start // per
+        n_img = -(-n // per)
+        local = (start + rows) // per - first
+        if keep is not None:
+            local, y, pred = local[keep], y[keep], pred[keep]
+        count = np.bincount(local, minlength=n_img).astype(np.int64)
+        if y.ndim == 2:  # multi-label: per image and label tp / fp / fn
+            yb, pb = y > 0.5, pred > 0.5
+            tp = np.stack([np.bincount(local, (yb & pb)[:, j], n_img) for j in range(self.c)], 1)
+            fp = np.stack([np.bincount(local, (~yb & pb)[:, j], n_img) for j in range(self.c)], 1)
+            fn = np.stack([np.bincount(local, (yb & ~pb)[:, j], n_img) for j in range(self.c)], 1)
+            hit = np.bincount(local, (yb == pb).all(axis=1), n_img)
+        else:
+            yi, pi = y.astype(np.int64), pred.astype(np.int64)
+            cm = _per_image_cm(local, yi, pi, n_img, self.c)
+            tp = np.diagonal(cm, axis1=1, axis2=2)
+            fp = cm.sum(axis=1) - tp
+            fn = cm.sum(axis=2) - tp
+            hit = tp.sum(axis=1)
+        tp, fp, fn = tp[:, self.first :], fp[:, self.first :], fn[:, self.first :]
+        union = tp + fp + fn
+        present = union > 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            iou = np.where(present, tp / np.where(present, union, 1), np.nan)
+            dice = np.where(present, 2 * tp / np.where(present, union + tp, 1), np.nan)
+            n_present = present.sum(axis=1)
+            img_iou = np.where(
+                n_present > 0, np.nansum(iou, axis=1) / np.maximum(n_present, 1), np.nan
+            )
+            img_dice = np.where(
+                n_present > 0, np.nansum(dice, axis=1) / np.maximum(n_present, 1), np.nan
+            )
+            acc = np.where(count > 0, hit / np.maximum(count, 1), np.nan)
+        scored = ~np.isnan(img_iou)
+        self.iou_sum += float(img_iou[scored].sum())
+        self.dice_sum += float(img_dice[scored].sum())
+        self.n_scored += int(scored.sum())
+        out: dict[str, Any] = {
+            "sample": np.arange(first, first + n_img, dtype=np.int64),
+            "n_elements": count,
+        }
+        every = (start + rows) // per - first  # the loss rows: ignored ones add 0 to a mean
+        for name, lr in loss_rows.items():
+            sums = np.stack([np.bincount(every, lr[:, j], n_img) for j in range(lr.shape[1])], 1)
+            out[name] = np.array([finalize(name, sums[i]) for i in range(n_img)], np.float64)
+        out["pixel_accuracy"] = acc
+        out["miou"] = img_iou  # not "dice": that may be a loss's column
+        out["mdice"] = img_dice
+        return out
+
+    def samplewise(self) -> dict[str, float | None]:
+        """``miou_samplewise`` and ``dice_samplewise`` (None when no image has a score)."""
+        if self.n_scored == 0:
+            return {"miou_samplewise": None, "dice_samplewise": None}
+        return {
+            "miou_samplewise": self.iou_sum / self.n_scored,
+            "dice_samplewise": self.dice_sum / self.n_scored,
+        }
+
+
+def dense_report(report: Any, layout: DenseLayout, stats: DenseStats, no_background: bool) -> None:
+    """Finish the report of a dense run: ``n_samples`` counts the samples (images,
+    sequences), ``n_evaluated`` the elements; ``miou`` / ``mdice`` from the confusion counts,
+    the samplewise scores; ``class_axis`` / ``no_background`` in the settings and signature."""
+    from losscli.report import build_signature
+
+    report.n_elements = report.n_samples
+    report.n_samples = layout.n_samples
+    report.metrics.update(dense_metrics(report.confusion_matrix, report.task, no_background))
+    report.metrics.update(stats.samplewise())
+    axis = {1: "first", -1: "last", None: "none"}[layout.score_axis]
+    report.settings.update({"class_axis": axis, "no_background": no_background})
+    report.signature = build_signature(report.settings)
+
+
+def dense_metrics(
+    confusion: Any, task: str, no_background: bool = False
+) -> dict[str, float | None]:
+    """``miou`` and ``mdice`` from the dataset-wide confusion counts (mmseg / Cityscapes).
+
+    Per class ``IoU = tp / (tp + fp + fn)``, ``Dice = 2 tp / (2 tp + fp + fn)``, averaged over
+    the classes whose union ``tp + fp + fn`` is not empty (class 0 left out with
+    ``no_background``).
+
+    Args:
+        confusion: the report's confusion matrix: (C, C) rows true (binary: 2 x 2), or
+            multi-label (C, 2, 2) ``[[tn, fp], [fn, tp]]`` per label.
+        task: the task.
+
+    >>> dense_metrics([[3, 1], [0, 2]], "multiclass")
+    {'miou': 0.7083333333333333, 'mdice': 0.8285714285714285}
+    """
+    cm = np.asarray(confusion, dtype=np.float64)
+    if task == "multilabel":
+        tp, fp, fn = cm[:, 1, 1], cm[:, 0, 1], cm[:, 1, 0]
+    else:
+        tp = np.diag(cm)
+        fp, fn = cm.sum(axis=0) - tp, cm.sum(axis=1) - tp
+    start = 1 if no_background else 0
+    tp, fp, fn = tp[start:], fp[start:], fn[start:]
+    union = tp + fp + fn
+    ok = union > 0
+    if not ok.any():
+        return {"miou": None, "mdice": None}
+    return {
+        "miou": float(np.mean(tp[ok] / union[ok])),
+        "mdice": float(np.mean(2 * tp[ok] / (union[ok] + tp[ok]))),
+    }

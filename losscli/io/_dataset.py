@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from losscli.errors import InputError
+from losscli.io._arrays import flatten_table
 from losscli.io._base import Chunk, Table, check_input_path, location, quote_list
 from losscli.io._file import open_file
 
@@ -315,7 +316,7 @@ class PartChunk(Chunk):
     (104, 'p1.csv, line 7')
     """
 
-    __slots__ = ("label", "local")
+    __slots__ = ("label", "local", "inner")
 
     @classmethod
     def wrap(cls, inner: Chunk, *, start: int, label: str) -> PartChunk:
@@ -341,11 +342,13 @@ class PartChunk(Chunk):
         )
         out.label = label
         out.local = inner.start
+        out.inner = inner.locator()  # how the part's reader names a row (no data kept)
         return out
 
     def where(self, i: int) -> str:
-        """Return ``"<part>, line N"`` or ``"<part>, row N"`` (N counted within the part)."""
-        return f"{self.label}, {location(self._unit, self.local + int(i))}"
+        """Return ``"<part>, line N"`` or ``"<part>, row N"`` (N counted within the part;
+        a dense array's ``element [n, i, ..]``, n within the part)."""
+        return f"{self.label}, {self.inner.where(int(i))}"
 
 
 class DatasetTable(Table):
@@ -412,6 +415,34 @@ class DatasetTable(Table):
                 self.part_rows.append(table.n_rows)
         known = [n for n in self.part_rows if n is not None]
         self.n_rows = sum(known) if len(known) == len(self.part_rows) else None
+        self.shape: tuple[int, ...] | None = self._dense_shape()
+        self._dense_axis: tuple[int | None, str | None] | None = None
+        self.per_sample: int | None = None
+
+    def _dense_shape(self) -> tuple[int, ...] | None:
+        """Parts that are dense arrays (rank > 2): the dataset's shape, their lengths
+        summed on axis 0 (every part must agree on the other axes); else None."""
+        shapes = []
+        for part in self.parts:
+            with self._open_part(part) as table:
+                shapes.append((getattr(table, "shape", None), table.name))
+        if not any(s is not None and len(s) > 2 for s, _ in shapes):
+            return None
+        first, where = shapes[0]
+        for s, name in shapes:
+            if s is None or first is None or s[1:] != first[1:]:
+                raise InputError(
+                    f"{name}: has shape {s}, but {where} has {first}; every part of a dense "
+                    f"{self.name} needs the same shape past axis 0"
+                )
+        return (sum(s[0] for s, _ in shapes), *first[1:])  # type: ignore[index]
+
+    def flatten(self, class_axis: int | None, partner: str | None = None) -> None:
+        """Read the parts' dense arrays as one row per element (``io.flatten_table`` on
+        each part as it is read); the dataset's columns and rows follow."""
+        flatten_table(self, class_axis, partner)
+        self._dense_axis = (class_axis, partner)
+        self.part_rows = [None] * len(self.parts)
 
     def _open_part(self, part: Part) -> Table:
         table = open_file(
@@ -451,6 +482,8 @@ class DatasetTable(Table):
         for part in self.parts:
             rows = 0
             with self._open_part(part) as table:
+                if self._dense_axis is not None:
+                    table.flatten(*self._dense_axis)
                 self._check_same(table)
                 for chunk in table.chunks(names, exact=exact):
                     yield PartChunk.wrap(chunk, start=start + chunk.start, label=part.label)

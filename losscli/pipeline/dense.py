@@ -269,9 +269,9 @@ def dense_options(opts: Any, layout: DenseLayout) -> Any:
 
 class DenseLabels:
     """The labels of a dense input, read chunk by chunk beside the scores (not whole, as
-    :class:`~losscli.pipeline.labels.LabelFile` reads a labels file): both tables are
-    flattened by one layout and read with one chunk size, so their chunks hold the same
-    samples; memory is one chunk of labels, whatever N.
+    :class:`~losscli.pipeline.labels.LabelFile` reads a labels file): the next ``n`` element
+    rows for each chunk of scores, whatever the two tables' chunk or part boundaries, so
+    memory is a chunk or two of labels whatever N.
 
     Args:
         table: the flattened labels table.
@@ -282,24 +282,38 @@ class DenseLabels:
         self.table = table
         self.columns = list(columns)
         self._chunks = iter(table.chunks(self.columns))
+        self._held: list[np.ndarray] = []  # label rows read but not yet handed out
+        self._n_held = 0
+        self.n = 0  # rows handed out
 
     def take(self, chunk: Any, ids: Any = None) -> np.ndarray:
-        """The labels of the scores' ``chunk`` (the next labels chunk, the same elements)."""
-        part = next(self._chunks, None)
-        if part is None or part.start != chunk.start or part.n != chunk.n:
-            raise InputError(
-                f"{self.table.name}: its elements do not line up with the scores' at element "
-                f"row {chunk.start}; write scores and labels with one sample per entry of axis 0"
-            )
-        return part.matrix(self.columns)
+        """The labels of the scores' ``chunk``: the next ``chunk.n`` label rows."""
+        while self._n_held < chunk.n:
+            part = next(self._chunks, None)
+            if part is None:
+                raise InputError(
+                    f"{self.table.name}: holds fewer elements than the scores (they go on past "
+                    f"element row {self.n + self._n_held}); give both the same samples"
+                )
+            self._held.append(part.matrix(self.columns))
+            self._n_held += part.n
+        block = self._held[0] if len(self._held) == 1 else np.concatenate(self._held)
+        out, rest = block[: chunk.n], block[chunk.n :]
+        self._held = [rest] if len(rest) else []
+        self._n_held = len(rest)
+        self.n += chunk.n
+        return out
 
     def scan_missing(self, chunks: Any) -> None:  # pragma: no cover - no ids in dense inputs
         """Nothing: dense inputs pair by position."""
 
     def finish(self, n_seen: int) -> None:
-        """Nothing left over: the shapes were checked to hold the same samples."""
-        if next(self._chunks, None) is not None:
-            raise InputError(f"{self.table.name}: holds more samples than the scores")
+        """Refuse labels left over (the shapes were checked; a part could still differ)."""
+        if self._n_held or next(self._chunks, None) is not None:
+            raise InputError(
+                f"{self.table.name}: holds more elements than the scores ({n_seen:,}); give "
+                "both the same samples"
+            )
 
 
 def _per_image_cm(

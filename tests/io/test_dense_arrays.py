@@ -330,3 +330,44 @@ def test_what_dense_arrays_do_not_take_yet(tmp_path, args, message):
     r = CliRunner().invoke(cli, [str(a) for a in cmd])
     assert (r.exit_code, r.stdout, r.stderr) == (2, "", f"Error: {message}\n")
     assert not (tmp_path / "plots").exists()
+
+
+@pytest.mark.parametrize(
+    "score_split, label_split",
+    [((2, 4), None), ((2, 4), (1, 5)), (None, (3, 3)), ((1, 1, 4), (6,))],
+)
+def test_folders_of_parts_read_as_the_one_array(tmp_path, score_split, label_split):
+    s, lab, x, y = _seg(tmp_path)
+    whole = json.loads(invoke(s, lab, "--ignore-index", "255").stdout)
+
+    def folder(name, arr, split):
+        if split is None:
+            return {"x": s, "y": lab}[name]
+        d = tmp_path / name
+        d.mkdir()
+        at = np.cumsum((0, *split))
+        for k in range(len(split)):
+            np.save(d / f"part-{k:03d}.npy", arr[at[k] : at[k + 1]])
+        return d
+
+    xs, ys = folder("x", x, score_split), folder("y", y, label_split)
+    r = invoke(xs, ys, "--ignore-index", "255", "--chunk-size", "36")
+    assert r.exit_code == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert (d["n_samples"], d["n_evaluated"]) == (whole["n_samples"], whole["n_evaluated"])
+    assert d["losses"] == pytest.approx(whole["losses"], rel=1e-12)
+    assert d["metrics"] == pytest.approx(whole["metrics"], rel=1e-12)
+
+
+def test_parts_of_other_shapes_are_refused(tmp_path):
+    (tmp_path / "x").mkdir()
+    np.save(tmp_path / "x" / "a.npy", np.zeros((2, 4, 5, 6)))
+    np.save(tmp_path / "x" / "b.npy", np.zeros((2, 4, 5, 7)))
+    np.save(tmp_path / "y.npy", np.zeros((4, 5, 6), np.uint8))
+    r = invoke(tmp_path / "x", tmp_path / "y.npy")
+    assert (r.exit_code, r.stdout) == (2, "")
+    x = tmp_path / "x"
+    assert r.stderr == (
+        f"Error: {x / 'b.npy'}: has shape (2, 4, 5, 7), but {x / 'a.npy'} has (2, 4, 5, 6); "
+        f"every part of a dense {x} needs the same shape past axis 0\n"
+    )

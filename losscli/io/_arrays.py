@@ -212,14 +212,32 @@ def flatten_table(table: Any, class_axis: int | None, partner: str | None = None
     table.partner = partner
 
 
+def _batches(arr: np.ndarray, batch: int) -> Iterator[tuple[int, np.ndarray]]:
+    """``(start, arr[start : start + batch])`` over axis 0. A C-ordered memory-mapped NPY is
+    read with plain file reads, one batch at a time, so the pages of what was read are not
+    kept mapped (the resident memory stays one batch, not the file); else sliced."""
+    n = int(arr.shape[0])
+    if isinstance(arr, np.memmap) and arr.flags.c_contiguous and arr.filename and n:
+        sample = int(np.prod(arr.shape[1:], dtype=np.int64))
+        with open(arr.filename, "rb") as f:
+            for s in range(0, n, batch):
+                b = min(batch, n - s)
+                f.seek(arr.offset + s * sample * arr.dtype.itemsize)
+                block = np.fromfile(f, dtype=arr.dtype, count=b * sample)
+                if block.size != b * sample:
+                    raise InputError(f"{arr.filename}: the array ends early (truncated file)")
+                yield s, block.reshape(b, *arr.shape[1:])
+        return
+    for s in range(0, n, batch):
+        yield s, np.asarray(arr[s : s + batch])
+
+
 def dense_chunks(table: Any, arr: np.ndarray, names: list[str]) -> Iterator[Chunk]:
     """Chunks of whole samples of a flattened dense array (bounded memory: one batch of
-    samples of the memory map is copied at a time)."""
+    samples is read at a time, :func:`_batches`)."""
     class_axis, per = table._dense
-    n = int(arr.shape[0])
     batch = max(1, table.chunk_size // max(per, 1))
-    for s in range(0, n, batch):
-        block = np.asarray(arr[s : s + batch])
+    for s, block in _batches(arr, batch):
         if class_axis == 1:
             block = np.moveaxis(block, 1, -1)
         rows = block.reshape(-1) if class_axis is None else block.reshape(-1, block.shape[-1])

@@ -371,3 +371,20 @@ def test_parts_of_other_shapes_are_refused(tmp_path):
         f"Error: {x / 'b.npy'}: has shape (2, 4, 5, 7), but {x / 'a.npy'} has (2, 4, 5, 6); "
         f"every part of a dense {x} needs the same shape past axis 0\n"
     )
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_batches_read_by_file_or_by_slice_are_the_array(tmp_path, order):
+    from losscli.io._arrays import _batches
+
+    arr = (
+        np.asfortranarray(np.arange(7 * 3 * 4.0).reshape(7, 3, 4))
+        if order == "F"
+        else (np.arange(7 * 3 * 4.0).reshape(7, 3, 4))
+    )
+    np.save(tmp_path / "a.npy", arr)
+    mm = np.load(tmp_path / "a.npy", mmap_mode="r")
+    got = list(_batches(mm, 3))
+    assert [s for s, _ in got] == [0, 3, 6]
+    assert all(not isinstance(b, np.memmap) for _, b in got)  # copies: nothing stays mapped
+    np.testing.assert_array_equal(np.concatenate([b for _, b in got]), arr)

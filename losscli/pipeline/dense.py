@@ -179,6 +179,12 @@ def decide_layout(
             where = f"axis {rs - 1}" if last else "axis 1"
             note = f"dense multilabel (--task multilabel): {c} labels on {where}"
             return DenseLayout("multilabel", axis, axis, n, grid, [note])
+        if task == "multiclass":
+            raise InputError(
+                f"--task multiclass: {sn} and {ln} both have shape {_shape(scores)}; multi-class "
+                "labels are class indices with one axis fewer than the scores, (N, d..) beside "
+                "(N, C, d..)"
+            )
         raise UsageError(
             f"{sn} and {ln} both have shape {_shape(scores)}: pass --task binary (every element "
             "a 0/1 target) or --task multilabel (axis 1 the labels, --class-axis last for the "

@@ -124,6 +124,14 @@ def test_ordinary_rows_are_no_dense_input(scores, labels):
             "that is multi-class data; drop --task binary or pass --task multiclass",
         ),
         (
+            (4, 3, 8, 8),
+            (4, 3, 8, 8),
+            {"task": "multiclass"},
+            InputError,
+            "--task multiclass: s.npy and l.npy both have shape (4, 3, 8, 8); multi-class labels "
+            "are class indices with one axis fewer than the scores, (N, d..) beside (N, C, d..)",
+        ),
+        (
             (4, 19, 8, 16),
             (4, 16),
             {},

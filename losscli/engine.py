@@ -35,7 +35,7 @@ from losscli.pipeline.columns import (
     is_index_column,
     resolve_columns,
 )
-from losscli.pipeline.dense import DenseStats, apply_layout, dense_options, dense_report
+from losscli.pipeline.dense import dense_options, dense_reader, dense_report
 from losscli.pipeline.groups import MAX_GROUPS
 from losscli.pipeline.intervals import LINEAR_MIN_ROWS, KeptRows
 from losscli.pipeline.labels import LabelFile, MissingIdsError, id_keys
@@ -117,15 +117,10 @@ class Evaluation:
         self.opts = opts = opts or Options()
         self.params = losses.validate_params(dict(opts.params))  # before any file is opened
         self.inputs = open_inputs(
-            predictions,
-            labels,
-            opts.spec.read,
-            opts.spec.slice.group_by,
-            dense=lambda p, lab: apply_layout(p, lab, opts),
+            predictions, labels, opts.spec.read, opts.spec.slice.group_by, dense_reader(opts)
         )
         if self.inputs.dense is not None:  # the task the shapes settle, binned ranking
             self.opts = opts = dense_options(opts, self.inputs.dense)
-        self.dense_stats: DenseStats | None = None
         self.plan: Plan | None = None
         self.warnings: list[str] = list(self.inputs.notes)  # e.g. a file a dataset read once
         #: the one owner of the accumulators and row counters (n_rows, ... read through it)
@@ -166,9 +161,6 @@ class Evaluation:
         self.warnings += warnings
         self.loss_acc = {n: LossAccumulator(n) for n in accumulated_names(plan, self.loss_names)}
         keep_rows = spec.interval.keep_rows
-        if self.inputs.dense is not None:
-            n_classes = 2 if plan.task == "binary" else len(plan.classes)
-            self.dense_stats = DenseStats(self.inputs.dense, n_classes, metric.no_background)
         self.metrics_acc = new_metrics_acc(
             plan, metric, self.threshold, self.threshold_on, keep_rows=keep_rows
         )
@@ -185,7 +177,8 @@ class Evaluation:
             new_slice=lambda: new_state(
                 plan, self.loss_names, metric, self.threshold, self.threshold_on
             ),
-            dense=self.dense_stats,
+            dense=self.inputs.dense,
+            no_background=metric.no_background,
         )
 
     def _decide(self, raw: np.ndarray, preds: np.ndarray, where: Any) -> None:
@@ -331,8 +324,8 @@ class Evaluation:
             warnings=self.warnings,
             kept=self.kept_rows() if self.opts.spec.interval.bootstrap else None,
         )
-        if self.dense_stats is not None:
-            dense_report(report, self.inputs.dense, self.dense_stats, self.opts.no_background)
+        if self._acc is not None and self._acc.dense is not None:
+            dense_report(report, self.inputs.dense, self._acc.dense, self.opts.no_background)
         return report
 
     @property

@@ -37,11 +37,11 @@ HELP_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "drop_invalid",
         ),
     ),
-    ("Task and scores", ("task", "scores", "activation", "pos_label", "labels_are")),
+    ("Task and scores", ("task", "scores", "activation", "pos_label", "labels_are", "class_axis")),
     ("Losses and their parameters", ("losses", "param_*")),
     (
         "Metrics",
-        ("threshold", "top_k", "zero_division", "ece_bins", "beta", "optimize"),
+        ("threshold", "top_k", "zero_division", "ece_bins", "beta", "optimize", "no_background"),
     ),
     ("Slices", ("group_by", "min_group_size")),
     ("Uncertainty", ("bootstrap", "ci_level", "seed", "n_permutations")),

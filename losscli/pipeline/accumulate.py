@@ -17,6 +17,7 @@ import numpy as np
 
 from losscli import losses
 from losscli.activations import to_probs, to_rank_key
+from losscli.pipeline.dense import DenseLayout, DenseStats
 from losscli.pipeline.encode import metric_labels
 from losscli.pipeline.groups import accumulate_groups
 from losscli.pipeline.intervals import KeptRows
@@ -166,8 +167,10 @@ class Accumulation:
         keep_loss_values: keep per-sample losses.
         keep_rows: keep per-row terms for resampling.
         new_slice: makes the empty state of a new ``--group-by`` slice.
-        dense: dense arrays: their :class:`~losscli.pipeline.dense.DenseStats` (the
-            per-image rows of ``--per-sample`` and the samplewise scores), else None.
+        dense: dense arrays: their :class:`~losscli.pipeline.dense.DenseLayout`, else None;
+            ``self.dense`` is then the run's :class:`~losscli.pipeline.dense.DenseStats` (the
+            per-image rows of ``--per-sample`` and the samplewise scores).
+        no_background: dense arrays: ``--no-background``.
     """
 
     def __init__(
@@ -183,14 +186,16 @@ class Accumulation:
         keep_loss_values: bool = False,
         keep_rows: bool = False,
         new_slice: Any = None,
-        dense: Any = None,
+        dense: DenseLayout | None = None,
+        no_background: bool = False,
     ) -> None:
         self.plan, self.loss_names, self.params = plan, list(loss_names), params
         self.threshold, self.threshold_on = threshold, threshold_on
         self.id_col, self.group_col = id_col, group_col
         self.keep_loss_values, self.keep_rows = keep_loss_values, keep_rows
         self.new_slice = new_slice
-        self.dense = dense
+        n_classes = 2 if plan.task == "binary" else len(plan.classes)
+        self.dense = None if dense is None else DenseStats(dense, n_classes, no_background)
         self.perplexity = PERPLEXITY in accumulated_names(plan, self.loss_names)
         self.loss_parts: dict[str, list[np.ndarray]] = {}
         self.loss_rows: dict[str, list[np.ndarray]] = {}  # keep_rows: per-row loss sums

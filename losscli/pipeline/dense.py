@@ -32,6 +32,7 @@ __all__ = [
     "dense_metrics",
     "dense_notes",
     "dense_options",
+    "dense_reader",
     "dense_report",
 ]
 
@@ -255,6 +256,12 @@ def dense_notes(layout: DenseLayout, notes: list[str], labels: str) -> list[str]
         f"{_shape(layout.grid)}, read a whole number of samples at a time"
     )
     return [*layout.notes[:1], pairing, *layout.notes[1:], *kept]
+
+
+def dense_reader(opts: Any) -> Any:
+    """``open_inputs``' ``dense`` hook for these options: ``(pred, labels) ->`` the
+    :func:`apply_layout` of the two tables."""
+    return lambda pred_table, label_table: apply_layout(pred_table, label_table, opts)
 
 
 def dense_options(opts: Any, layout: DenseLayout) -> Any:

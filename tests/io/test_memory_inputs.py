@@ -125,7 +125,12 @@ def test_polars_dataframe(from_csv):
     ("preds", "error", "message"),
     [
         (42, TypeError, "predictions must be a path, a numpy array, a pandas or polars DataFrame"),
-        (np.zeros((3, 2, 2)), InputError, r"<predictions array>: the array is a 3-D array"),
+        (
+            np.zeros((3, 2, 2)),
+            InputError,
+            r"<predictions array>: the scores have shape \(3, 2, 2\); dense scores need their "
+            "labels",
+        ),
         (np.array([{"a": 1}], dtype=object), InputError, "<predictions array>: the array holds"),
         (
             {"label": Y, "p": P[:10]},

@@ -131,7 +131,7 @@ class NpyTable(Table):
         _check_shape(self.name, arr.shape, "the array ", dense=True)
         self._arr = arr
         self.shape: tuple[int, ...] = tuple(int(d) for d in arr.shape)
-        self._dense: tuple[int | None, int] | None = None  # (class axis, elements per sample)
+        self.dense_axis: tuple[int | None, int] | None = None  # (class axis, elements per sample)
         if arr.ndim > 2:  # columns once flatten() knows the class axis
             if kind == "text":
                 raise InputError(
@@ -150,7 +150,7 @@ class NpyTable(Table):
 
     def _iter_chunks(self, names: list[str], exact: list[str]) -> Iterator[Chunk]:
         arr = self._arr
-        if self._dense is not None:
+        if self.dense_axis is not None:
             yield from dense_chunks(self, arr, names)
             return
         if arr.ndim > 2:
@@ -202,13 +202,15 @@ def flatten_table(table: Any, class_axis: int | None, partner: str | None = None
     grid = shape[1:] if class_axis is None else (shape[2:] if class_axis == 1 else shape[1:-1])
     per = int(np.prod(grid, dtype=np.int64)) if grid else 1
     n_cols = 1 if class_axis is None else int(shape[class_axis])
-    table._check_width(n_cols)
+    from losscli import limits
+
+    limits.COLUMNS.check_input(f"{table.name}: the {table.role} file has", n_cols)
     table.columns = [str(j) for j in range(n_cols)]
     table.kinds = dict.fromkeys(table.columns, "number")
     table.n_rows = int(shape[0]) * per
     table.per_sample = per
     table.grid = tuple(grid)
-    table._dense = (class_axis, per)
+    table.dense_axis = (class_axis, per)
     table.partner = partner
 
 
@@ -235,7 +237,7 @@ def _batches(arr: np.ndarray, batch: int) -> Iterator[tuple[int, np.ndarray]]:
 def dense_chunks(table: Any, arr: np.ndarray, names: list[str]) -> Iterator[Chunk]:
     """Chunks of whole samples of a flattened dense array (bounded memory: one batch of
     samples is read at a time, :func:`_batches`)."""
-    class_axis, per = table._dense
+    class_axis, per = table.dense_axis
     batch = max(1, table.chunk_size // max(per, 1))
     for s, block in _batches(arr, batch):
         if class_axis == 1:
@@ -414,7 +416,7 @@ class NpzTable(Table):
             raise _pickle_or_corrupt(name, exc, "NPZ") from None
         if not self._members:
             raise InputError(f"{name}: the NPZ archive holds no arrays")
-        self._dense: tuple[int | None, int] | None = None
+        self.dense_axis: tuple[int | None, int] | None = None
         self.shape: tuple[int, ...] | None = None  # one array: its shape (a dense reading)
         if len(self._shapes) == 1:
             self.shape = tuple(int(d) for d in next(iter(self._shapes.values())))
@@ -462,13 +464,13 @@ class NpzTable(Table):
         flatten_table(self, class_axis, partner)
 
     def _iter_chunks(self, names: list[str], exact: list[str]) -> Iterator[Chunk]:
-        if self._dense is not None or (self.shape is not None and len(self.shape) > 2):
+        if self.dense_axis is not None or (self.shape is not None and len(self.shape) > 2):
             return self._dense_chunks(names)
         keys = list(dict.fromkeys(self._col_of[n][0] for n in names + exact))
         return self._generate(names, keys, exact)
 
     def _dense_chunks(self, names: list[str]) -> Iterator[Chunk]:
-        if self._dense is None:
+        if self.dense_axis is None:
             raise InputError(_rank_error(self.name, self.shape or (), "the array "))
         key = next(iter(self._members))
         with self._zip() as zf:  # an NPZ member cannot be mapped: loaded whole

@@ -20,6 +20,7 @@ as the run's ``per_sample`` target.
 
 from __future__ import annotations
 
+import io
 import math
 import os
 from typing import Any
@@ -119,10 +120,11 @@ def _mpl() -> Any:
 
 
 class _Writer:
-    def __init__(self, out_dir: str, outputs: Any) -> None:
+    def __init__(self, out_dir: str, outputs: Any, keep: dict[str, bytes] | None = None) -> None:
         self.Figure, self.Canvas = _mpl()
         self.out_dir = out_dir
         self.outputs = outputs
+        self.keep = keep
         self.written: list[str] = []
 
     def figure(self) -> Any:
@@ -132,7 +134,11 @@ class _Writer:
 
     def save(self, fig: Any, name: str) -> None:
         path = os.path.join(self.out_dir, name)
-        fig.savefig(self.outputs.open("--plot", name), format="png", dpi=DPI)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=DPI)
+        self.outputs.open("--plot", name).write(buf.getvalue())
+        if self.keep is not None:
+            self.keep[name] = buf.getvalue()
         self.written.append(path)
 
 
@@ -481,6 +487,7 @@ def write_plots(
     *,
     collector: PlotCollector | None = None,
     outputs: Any = None,
+    keep: dict[str, bytes] | None = None,
 ) -> list[str]:
     """Write the PNG pictures of a finished run into ``out_dir`` (created if needed).
 
@@ -496,6 +503,8 @@ def write_plots(
         collector: the :class:`PlotCollector` the run wrote its per-sample rows to (regression
             scatter plot); without it ``predicted_vs_true.png`` is skipped.
         outputs: the run's output set; None stages and commits the pictures here.
+        keep: when given, each picture's PNG bytes are also stored there by file name, in
+            the order written (the HTML report inlines them).
 
     Returns:
         The paths written, in order.
@@ -510,10 +519,12 @@ def write_plots(
 
         with OutputSet() as own:
             own.add_output("--plot", out, kind="files", names=PLOT_NAMES)
-            written = write_plots(report_dict, data, out, collector=collector, outputs=own)
+            written = write_plots(
+                report_dict, data, out, collector=collector, outputs=own, keep=keep
+            )
             own.commit()
             return written
-    w = _Writer(out, outputs)
+    w = _Writer(out, outputs, keep)
     if report_dict["task"] == "regression":
         _losses(w, data)
         _scatter(w, collector.values() if collector is not None else {})

@@ -38,7 +38,7 @@ from losscli.cli.output import (
 )
 from losscli.errors import UsageError
 
-FORMATS = ("table", "json", "csv", "markdown")
+FORMATS = ("table", "json", "csv", "markdown", "html")
 
 
 @click.command(
@@ -82,9 +82,10 @@ FORMATS = ("table", "json", "csv", "markdown")
 )
 @output_options(
     FORMATS,
-    format_help="Report format. Default: a table at a terminal, JSON in a pipe.",
+    format_help="Report format (html: one self-contained page, with the --plot pictures "
+    "inlined). Default: a table at a terminal, JSON in a pipe.",
     output_help="Write the report to FILE (atomically) instead of stdout; format from --format "
-    "or the extension (.json .csv .md .txt; JSON without one; another is refused).",
+    "or the extension (.json .csv .md .txt .html; JSON without one; another is refused).",
 )
 @click.option(
     "--per-sample",
@@ -311,10 +312,11 @@ def _compute(
         check_gate_names(gates, report.names())  # a bad name: exit 2 before the commit
     failed = check_gates(gates, report.value, report.names())
     data = run_data(ev, curves=bool(plot_dir)) if plot_dir or fmt == "table" else None
+    images: dict[str, bytes] | None = {} if fmt == "html" else None  # inlined in the page
     if plot_dir:
         from losscli.plots import write_plots
 
-        write_plots(report.to_dict(), data, plot_dir, collector=sink, outputs=outs)
+        write_plots(report.to_dict(), data, plot_dir, collector=sink, outputs=outs, keep=images)
 
     from losscli.render import render
 
@@ -328,6 +330,7 @@ def _compute(
         color=use_color(output, out.color),
         width=table_width(),
         all_classes=all_classes,
+        images=images,
     )
     # with --per-sample -, stdout carries the rows and the report goes only to --output
     emit(

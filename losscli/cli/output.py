@@ -22,6 +22,8 @@ OUTPUT_EXTENSIONS: dict[str, str] = {
     ".md": "markdown",
     ".markdown": "markdown",
     ".txt": "table",
+    ".html": "html",
+    ".htm": "html",
 }
 """``--output``'s extension -> the report format it implies: the one map of extensions to
 formats (a new format adds its extension here). A name without an extension (``report``,
@@ -112,7 +114,10 @@ def format_for(fmt: str | None, output: str | None, formats: Sequence[str]) -> s
             return "json"
         implied = OUTPUT_EXTENSIONS.get(ext)
         if implied not in formats:
-            known = [e for e, f in OUTPUT_EXTENSIONS.items() if f in formats and e != ".markdown"]
+            first = {}  # each format's first extension (not the aliases .markdown, .htm)
+            for e, f in OUTPUT_EXTENSIONS.items():
+                first.setdefault(f, e)
+            known = [e for f, e in first.items() if f in formats]
             what = (
                 f"unknown extension {ext!r}"
                 if implied is None

@@ -1,11 +1,11 @@
-"""Rendering a :class:`~losscli.report.Report`: JSON, CSV, Markdown, or a rich table."""
+"""Rendering a :class:`~losscli.report.Report`: JSON, CSV, Markdown, HTML, or a rich table."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-FORMATS = ("table", "json", "csv", "markdown")
+FORMATS = ("table", "json", "csv", "markdown", "html")
 
 
 def to_json(report: Any) -> str:
@@ -58,11 +58,14 @@ def render(
     color: bool = True,
     width: int | None = None,
     all_classes: bool = False,
+    images: Any = None,
 ) -> str:
     """Render ``report`` in ``fmt`` (one of :data:`FORMATS`) and return the text.
 
-    ``width`` bounds the table's lines; ``all_classes`` lists every class in the table and
-    Markdown views (else many classes are summarised; see :mod:`losscli.render.classes`).
+    ``width`` bounds the table's lines; ``all_classes`` lists every class in the table,
+    Markdown and HTML views (else many classes are summarised; see
+    :mod:`losscli.render.classes`); ``images`` (HTML only): the ``--plot`` pictures, file
+    name -> PNG bytes, inlined.
     """
     if fmt == "json":
         return to_json(report)
@@ -74,6 +77,10 @@ def render(
         from losscli.render.text import to_markdown
 
         return to_markdown(report.to_dict(), all_classes=all_classes)
+    if fmt == "html":
+        from losscli.render.html import to_html
+
+        return to_html(report.to_dict(), images=images, all_classes=all_classes)
     from losscli.render.table import to_table
 
     return to_table(

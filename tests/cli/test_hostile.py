@@ -933,14 +933,14 @@ CASES = [
     (
         "output with an unknown extension",
         ["{ok.csv}", "--output", "{dir}/report.yaml"],
-        "--output {dir}/report.yaml: unknown extension '.yaml'; use .json, .csv, .md or .txt, "
-        "or pass --format (table, json, csv or markdown)",
+        "--output {dir}/report.yaml: unknown extension '.yaml'; use .json, .csv, .md, .txt or "
+        ".html, or pass --format (table, json, csv, markdown or html)",
     ),
     (
         "output named like a picture",
         ["{ok.csv}", "--output", "{dir}/report.PNG"],
-        "--output {dir}/report.PNG: unknown extension '.png'; use .json, .csv, .md or .txt, "
-        "or pass --format (table, json, csv or markdown)",
+        "--output {dir}/report.PNG: unknown extension '.png'; use .json, .csv, .md, .txt or "
+        ".html, or pass --format (table, json, csv, markdown or html)",
     ),
 ]
 

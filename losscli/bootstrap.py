@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from losscli import progress
 from losscli.report import lower_is_better
 
 __all__ = [
@@ -343,9 +344,12 @@ def bootstrap(
     (True, (200,))
     """
     parts: dict[str, list[np.ndarray]] = {}
+    done = 0
     for counts in count_blocks(n, n_boot, seed, block):
         for name, values in stat(counts).items():
             parts.setdefault(name, []).append(np.asarray(values, dtype=np.float64))
+        done += counts.shape[0]
+        progress.report("resamples", done, n_boot, "resamples")
     reps = {name: np.concatenate(p) for name, p in parts.items()}
     return {name: percentile_interval(v, level) for name, v in reps.items()}, reps
 
@@ -413,10 +417,13 @@ def paired_test(
     """
     rng = np.random.default_rng([seed, 1])  # the swaps: a stream apart from the draws
     deltas: dict[str, list[np.ndarray]] = {}
+    drawn = 0
     for counts in count_blocks(n, n_boot, seed, block):
         va, vb = stat_a(counts), stat_b(counts)
         for name in point_a:
             deltas.setdefault(name, []).append(vb[name] - va[name])
+        drawn += counts.shape[0]
+        progress.report("resamples", drawn, n_boot, "resamples")
     exceed = dict.fromkeys(point_a, 0)
     n_valid = dict.fromkeys(point_a, 0)
     delta_obs = {
@@ -439,6 +446,7 @@ def paired_test(
             exceed[name] += int(np.sum(np.abs(dp[ok]) >= abs(d) - tol))
             n_valid[name] += int(ok.sum())
         done += b
+        progress.report("permutations", done, n_perm, "permutations")
     out: dict[str, PairedResult] = {}
     for name, d in delta_obs.items():
         reps = np.concatenate(deltas[name]) if deltas.get(name) else np.zeros(0)

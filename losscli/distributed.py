@@ -29,12 +29,14 @@ import contextlib
 import dataclasses
 import logging
 import os
+import threading
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from losscli import progress
 from losscli.engine import Evaluation
 from losscli.errors import EXIT_INTERNAL, InputError, LossCliError, UsageError
 from losscli.pipeline.labels import LabelFile, MissingIdsError, id_keys
@@ -480,6 +482,7 @@ def _run(distributed: Any, client: Any, jobs: list[PartJob]) -> PartResult:
         client.submit(evaluate_part, job, key=f"losscli-part-{job.index:05d}-{token}")
         for job in jobs
     ]
+    futures = list(parts)
     level, depth = list(parts), 0
     while len(level) > 1:
         depth += 1
@@ -490,9 +493,11 @@ def _run(distributed: Any, client: Any, jobs: list[PartJob]) -> PartResult:
                     merge_results, level[i], level[i + 1], key=f"losscli-merge-{depth}-{i}-{token}"
                 )
             )
+            futures.append(nxt[-1])
         if len(level) % 2:
             nxt.append(level[-1])
         level = nxt
+    _track(futures)
     try:
         return level[0].result()  # the futures are released when the client closes
     except LossCliError:
@@ -504,6 +509,23 @@ def _run(distributed: Any, client: Any, jobs: list[PartJob]) -> PartResult:
             "a dask worker died while evaluating the dataset (out of memory?); give the workers "
             "more memory or use smaller parts"
         ) from None
+
+
+def _track(futures: list[Any]) -> None:
+    """Report the tasks (partitions and merges) as they finish, for the progress bar."""
+    if not progress.active():
+        return
+    lock = threading.Lock()
+    done = [0]
+
+    def finished(_future: Any) -> None:  # noqa: ANN401 - a dask Future
+        with lock:
+            done[0] += 1
+            progress.report("tasks", done[0], len(futures), "tasks")
+
+    progress.report("tasks", 0, len(futures), "tasks")
+    for future in futures:
+        future.add_done_callback(finished)
 
 
 def _raise_first_failure(distributed: Any, parts: list[Any], jobs: list[PartJob]) -> None:

@@ -32,6 +32,7 @@ from losscli.cli.output import (
     use_color,
     warnings_shown,
 )
+from losscli.cli.progress import progress_bar
 from losscli.errors import UsageError
 
 FORMATS = ("table", "json", "csv", "markdown")
@@ -110,15 +111,11 @@ def compare_command(
         fmt = format_for(out.fmt, out.output, FORMATS)
         from losscli.comparison import compare
 
-        result = compare(
-            predictions_a,
-            predictions_b,
-            labels,
-            n_permutations=n_permutations,
-            **uncertainty.fields(),
-            **inputs.fields(),
-            **evaluation.fields(),
-        )
+        fields = {**uncertainty.fields(), **inputs.fields(), **evaluation.fields()}
+        with progress_bar(quiet):  # stderr at a terminal; gone before the report is written
+            result = compare(
+                predictions_a, predictions_b, labels, n_permutations=n_permutations, **fields
+            )
         failed = _worse(result, fail_if_worse)  # an unknown name: exit 2 before any output
         text = _render(result.to_dict(), fmt, out)
         shown = warnings_shown(fmt, out.output)

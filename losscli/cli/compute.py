@@ -36,6 +36,7 @@ from losscli.cli.output import (
     use_color,
     warnings_shown,
 )
+from losscli.cli.progress import progress_bar
 from losscli.errors import UsageError
 
 FORMATS = ("table", "json", "csv", "markdown", "html")
@@ -308,7 +309,8 @@ def _compute(
         sink = PlotCollector(writer)  # keeps regression labels/predictions for the scatter
     # the writer finishes its format on success; outs removes the staging file on any error
     with writer if writer is not None else contextlib.nullcontext():
-        report = ev.run(sink)
+        with progress_bar(quiet):  # stderr at a terminal; gone before the report is written
+            report = ev.run(sink)
         check_gate_names(gates, report.names())  # a bad name: exit 2 before the commit
     failed = check_gates(gates, report.value, report.names())
     data = run_data(ev, curves=bool(plot_dir)) if plot_dir or fmt == "table" else None
@@ -404,7 +406,8 @@ def _compute_dask(
     from losscli.render import render
 
     options["keep_loss_values"] = False
-    report = evaluate_dask(predictions, labels, Options(**options), **dask, outputs=outs)
+    with progress_bar(quiet):
+        report = evaluate_dask(predictions, labels, Options(**options), **dask, outputs=outs)
     failed = check_gates(gates, report.value, report.names())
     text = render(
         report,

@@ -26,6 +26,7 @@ from losscli.cli.output import (
     use_color,
     warnings_shown,
 )
+from losscli.cli.progress import progress_bar
 from losscli.errors import UsageError
 
 FORMATS = ("table", "json", "csv")
@@ -104,9 +105,10 @@ def thresholds(
         fmt = format_for(out.fmt, out.output, FORMATS)
         from losscli.sweep import compute_thresholds, thresholds_file
 
-        result = compute_thresholds(
-            predictions, labels, beta=beta, steps=steps, optimize=optimize, **inputs.fields()
-        )
+        with progress_bar(quiet):  # stderr at a terminal; gone before the table is written
+            result = compute_thresholds(
+                predictions, labels, beta=beta, steps=steps, optimize=optimize, **inputs.fields()
+            )
         text = _render(result, fmt, out)
         if write_path:
             from losscli.render.thresholds import thresholds_json

@@ -461,6 +461,11 @@ class Table:
         """Close ``resource`` (e.g. a spooled temporary copy of a pipe) with the table."""
         self._owned.append(resource)
 
+    def position(self) -> tuple[int, int] | None:
+        """``(bytes read, size)`` of the file while it is read, when the reader knows them
+        (CSV/TSV from a file), for progress; else None (progress counts rows)."""
+        return None
+
     def _check_width(self, n: int) -> None:
         """Refuse a file wider than the columns limit, before its columns are allocated."""
         from losscli import limits

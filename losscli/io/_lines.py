@@ -8,6 +8,8 @@ by the block size; :func:`check_text` refuses binary data and UTF-16 from the fi
 
 from __future__ import annotations
 
+import os
+import stat
 import zlib
 from collections.abc import Sequence
 from typing import Any
@@ -51,6 +53,20 @@ class SafeStream:
             if self._gz:
                 raise gzip_error(self._name, exc) from None
             raise InputError(f"{self._name}: cannot read the file: {short_cause(exc)}") from None
+
+    def position(self) -> tuple[int, int] | None:
+        """``(bytes read, size)`` of the regular file under the stream (of the compressed
+        file for gzip), for progress; None for stdin or a pipe.
+
+        >>> SafeStream(io.BytesIO(b"abc"), "x.csv").position() is None
+        True
+        """
+        raw = self._owned
+        try:
+            st = os.fstat(raw.fileno())
+            return (raw.tell(), st.st_size) if stat.S_ISREG(st.st_mode) else None
+        except (AttributeError, OSError, ValueError):
+            return None
 
     def close(self) -> None:
         """Close the wrapped stream and the file it was opened from."""

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from losscli import progress
 from losscli.metrics.catalog import loss_key
 from losscli.pipeline.state import PERPLEXITY
 
@@ -171,8 +172,11 @@ def linear_replicates(run: KeptRows, n_boot: int, seed: int) -> dict[str, np.nda
         spans.append((name, col, col + k))
         col += k
     out: dict[str, list[float]] = {}
+    done = 0
     for dense, segs in linear_blocks(terms, n_boot, seed):
         assert segs is not None
+        done += dense.shape[0]
+        progress.report("resamples", done, n_boot, "resamples")
         for b in range(dense.shape[0]):
             row = dense[b]
             for name, lo, hi in spans:

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from losscli import progress
 from losscli.errors import InputError, UsageError
 from losscli.pipeline.columns import Columns, resolve_columns
 from losscli.pipeline.dense import DenseLabels, dense_notes
@@ -116,6 +117,7 @@ def read_chunks(
         weights = chunk.column(cols.weight) if cols.weight else None
         groups = group_keys(chunk.ids(cols.group)) if cols.group else None
         n_seen += chunk.n
+        progress.report_read(pred_table, n_seen)
         yield RawChunk(chunk, preds, raw, weights, ids, groups)
     if n_seen == 0 and not allow_empty:
         raise InputError(f"{pred_table.name} has no data rows")

@@ -255,6 +255,15 @@ def _slices(d: dict[str, Any]) -> list[str]:
     ] + _table([d["group_by"], "n", *names], rows)
 
 
+def _per_output(d: dict[str, Any]) -> list[str]:
+    rows_in = d.get("per_output") or []
+    if not rows_in:
+        return []
+    keys = [k for k in rows_in[0] if k != "output"]
+    rows = [[_e(r.get("output"))] + [_num(r.get(k), 4) for k in keys] for r in rows_in]
+    return ["<h2>Per output</h2>"] + _table(["output", *keys], rows)
+
+
 def _per_class(d: dict[str, Any]) -> list[str]:
     if not d["per_class"]:
         return []
@@ -373,6 +382,7 @@ def to_html(
     body += _metrics(d)
     body += _slices(d)
     body += _per_class(d)
+    body += _per_output(d)
     body += _confusion(d, all_classes)
     body += _plots(images or {})
     body += ["<h2>Signature</h2>", f'<code class="sig">{_e(d["signature"])}</code>']

@@ -155,7 +155,10 @@ def test_multilabel_regression_and_groups():
         confusion_matrix=None,
     )
     page = to_html(reg)
-    assert "Confusion" not in page and "r2" in page
+    assert "Confusion" not in page and "r2" in page and "Per output" not in page
+    reg["per_output"] = [{"output": "<y>", "mse": 1.5, "r2": 0.9}]
+    page = to_html(reg)
+    assert "<h2>Per output</h2>" in page and "&lt;y&gt;" in page
     g = report_dict(group_by="fold", groups={"0": report_dict(), "1": report_dict()})
     page = to_html(g)
     assert "<h2>Slices by <code>fold</code></h2>" in page and "▼" in page

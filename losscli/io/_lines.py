@@ -58,6 +58,7 @@ class SafeStream:
         """``(bytes read, size)`` of the regular file under the stream (of the compressed
         file for gzip), for progress; None for stdin or a pipe.
 
+        >>> import io
         >>> SafeStream(io.BytesIO(b"abc"), "x.csv").position() is None
         True
         """

@@ -29,7 +29,6 @@ import contextlib
 import dataclasses
 import logging
 import os
-import threading
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -497,7 +496,7 @@ def _run(distributed: Any, client: Any, jobs: list[PartJob]) -> PartResult:
         if len(level) % 2:
             nxt.append(level[-1])
         level = nxt
-    _track(futures)
+    progress.track_futures(futures)
     try:
         return level[0].result()  # the futures are released when the client closes
     except LossCliError:
@@ -509,23 +508,6 @@ def _run(distributed: Any, client: Any, jobs: list[PartJob]) -> PartResult:
             "a dask worker died while evaluating the dataset (out of memory?); give the workers "
             "more memory or use smaller parts"
         ) from None
-
-
-def _track(futures: list[Any]) -> None:
-    """Report the tasks (partitions and merges) as they finish, for the progress bar."""
-    if not progress.active():
-        return
-    lock = threading.Lock()
-    done = [0]
-
-    def finished(_future: Any) -> None:  # noqa: ANN401 - a dask Future
-        with lock:
-            done[0] += 1
-            progress.report("tasks", done[0], len(futures), "tasks")
-
-    progress.report("tasks", 0, len(futures), "tasks")
-    for future in futures:
-        future.add_done_callback(finished)
 
 
 def _raise_first_failure(distributed: Any, parts: list[Any], jobs: list[PartJob]) -> None:

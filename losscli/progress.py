@@ -83,6 +83,34 @@ def report_read(table: Any, rows: int) -> None:  # noqa: ANN401 - a losscli.io.T
         report("read", rows, None, "rows")
 
 
+def track_futures(futures: list[Any]) -> None:
+    """Report Dask tasks (``"tasks"``) as they finish: each future's done-callback counts it
+    (any object with ``add_done_callback(fn)``; the callbacks run on the client's thread).
+
+    >>> class F:
+    ...     def add_done_callback(self, fn):
+    ...         fn(self)
+    >>> seen = []
+    >>> with reporting(lambda *a: seen.append(a)):
+    ...     track_futures([F(), F()])
+    >>> seen
+    [('tasks', 0, 2, 'tasks'), ('tasks', 1, 2, 'tasks'), ('tasks', 2, 2, 'tasks')]
+    """
+    if _callback is None:
+        return
+    count = threading.Lock(), [0]
+
+    def finished(_future: Any) -> None:  # noqa: ANN401 - a dask Future
+        with count[0]:
+            count[1][0] += 1
+            done = count[1][0]
+        report("tasks", done, len(futures), "tasks")
+
+    report("tasks", 0, len(futures), "tasks")
+    for future in futures:
+        future.add_done_callback(finished)
+
+
 def report(stage: str, done: float, total: float | None = None, unit: str = "rows") -> None:
     """Say that ``stage`` has done ``done`` of ``total`` ``unit`` (cheap without a callback).
 

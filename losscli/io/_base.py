@@ -463,8 +463,10 @@ class Table:
 
     def position(self) -> tuple[int, int] | None:
         """``(bytes read, size)`` of the file while it is read, when the reader knows them
-        (CSV/TSV from a file), for progress; else None (progress counts rows)."""
-        return None
+        (a reader that streams a regular file sets ``_stream``, a ``SafeStream``: CSV/TSV),
+        for progress; else None (progress counts rows)."""
+        stream = getattr(self, "_stream", None)
+        return stream.position() if stream is not None else None
 
     def _check_width(self, n: int) -> None:
         """Refuse a file wider than the columns limit, before its columns are allocated."""

@@ -86,7 +86,6 @@ class TextTable(Table):
         self._opener = opener
         self._reopenable = reopenable
         self._reader: BlockReader | None = None
-        self._stream: SafeStream | None = None
         self.unnamed_columns: set[str] = set()
         self._ikinds: dict[str, str] = {}
         self._int_ids: dict[str, bool] = {}
@@ -319,10 +318,6 @@ class TextTable(Table):
             raise RuntimeError(f"{self.name}: stdin can be read only once")
         return self._generate(reader, names, exact)
 
-    def position(self) -> tuple[int, int] | None:
-        """``(bytes read, file size)`` of the pass under way (see :meth:`SafeStream.position`)."""
-        return self._stream.position() if self._stream is not None else None
-
     def _reopen(self) -> BlockReader:
         stream = self._opener()
         try:
@@ -339,7 +334,7 @@ class TextTable(Table):
     ) -> Iterator[Chunk]:
         if reader is None:
             reader = self._reopen()
-        self._stream = reader.stream  # for position()
+        self._stream = reader.stream  # Table.position: bytes of this pass
         try:
             for start, n, cols, ids in recut(self._blocks(reader, names, exact), self.chunk_size):
                 yield Chunk(self.name, start, n, cols, self.kinds, self.unit, exact=ids)

@@ -22,6 +22,8 @@ def _looks_like(fmt: str, text: str) -> bool:
         return text.startswith("section,name,class,value,text\n")
     if fmt == "markdown":
         return text.startswith("## losscli report\n")
+    if fmt == "html":
+        return text.startswith("<!DOCTYPE html>")
     return text.startswith("losscli binary · scores probs") and "\x1b[" not in text
 
 
@@ -34,6 +36,8 @@ def _looks_like(fmt: str, text: str) -> bool:
         ("r.md", "markdown"),
         ("r.markdown", "markdown"),
         ("r.txt", "table"),
+        ("r.html", "html"),
+        ("r.HTM", "html"),
         ("report", "json"),  # no extension: JSON
         ("a.b/report", "json"),  # a dot in the folder is no extension
     ],
@@ -52,14 +56,14 @@ def test_compute_format_from_the_extension(tmp_path, name, fmt):
         (
             "compute",
             "report.yaml",
-            "unknown extension '.yaml'; use .json, .csv, .md or .txt, or pass --format "
-            "(table, json, csv or markdown)",
+            "unknown extension '.yaml'; use .json, .csv, .md, .txt or .html, or pass "
+            "--format (table, json, csv, markdown or html)",
         ),
         (
             "compute",
             "report.xlsx",
-            "unknown extension '.xlsx'; use .json, .csv, .md or .txt, or pass --format "
-            "(table, json, csv or markdown)",
+            "unknown extension '.xlsx'; use .json, .csv, .md, .txt or .html, or pass "
+            "--format (table, json, csv, markdown or html)",
         ),
         (
             "thresholds",

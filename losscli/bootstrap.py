@@ -36,6 +36,7 @@ __all__ = [
     "poisson_counts",
     "LinearTerms",
     "linear_blocks",
+    "paired_linear_blocks",
     "StatFn",
     "draw_counts",
     "count_blocks",
@@ -162,6 +163,9 @@ class LinearTerms:
         seg_cols: float32 (n, q): the segment sums are ``seg_base[s] + (c - 1)[seg] @
             seg_cols[seg]``.
         seg_base: float64 (S, q), the segment sums at ``c = 1``.
+        order: intp (n,), the row (in the order counts are drawn) at each position, or None
+            for the identity; :func:`paired_linear_blocks` draws the counts in row order and
+            reads row ``order[p]``'s count at position p.
     """
 
     dense: np.ndarray
@@ -169,6 +173,7 @@ class LinearTerms:
     bounds: np.ndarray | None = None
     seg_cols: np.ndarray | None = None
     seg_base: np.ndarray | None = None
+    order: np.ndarray | None = None
 
 
 def linear_blocks(
@@ -238,6 +243,82 @@ def linear_blocks(
             pool.shutdown(wait=True, cancel_futures=True)
 
 
+PAIRED_BLOCK = 32
+"""Resamples per block of :func:`paired_linear_blocks`: a (32, 1M) uint8 block is 32 MB."""
+
+
+def paired_linear_blocks(
+    terms: list[LinearTerms],
+    n_boot: int,
+    seed: int,
+    block: int = PAIRED_BLOCK,
+    slab: int = SLAB,
+    workers: int | None = None,
+) -> Iterator[list[tuple[np.ndarray, np.ndarray | None]]]:
+    """Resampled sums of several models' terms on the same rows, paired resample by resample.
+
+    Resample j's counts are :func:`draw_counts` of stream j over the n rows in row order
+    (exactly the exact path's :func:`count_blocks`), drawn once per block and shared: each
+    model's position p reads the count of row ``terms[m].order[p]``. So resample j weighs row
+    i the same in every model, whatever order each model's terms are sorted in (the pairing
+    of a paired bootstrap). The sums are then those of :func:`linear_blocks`.
+
+    Args:
+        terms: each model's per-row terms over the same n rows.
+        n_boot: number of resamples.
+        seed: the seed of the draws.
+        block: resamples per yielded block.
+        slab: rows per matrix product.
+        workers: threads (1: none; default: the cores, at most 4).
+
+    Yields:
+        One list per block: ``(dense, segs)`` of each model, as :func:`linear_blocks`.
+
+    >>> x = np.arange(8, dtype=np.float32)[:, None]
+    >>> rev = LinearTerms(x[::-1].copy(), x.astype(np.float64).sum(axis=0),
+    ...                   order=np.arange(8)[::-1].copy())
+    >>> [(d1, _), (d2, _)], = paired_linear_blocks([LinearTerms(x, rev.base), rev], 3, 0)
+    >>> c = draw_counts(0, 0, 3, 8)
+    >>> bool(np.allclose(d1[:, 0], c @ np.arange(8)) and np.allclose(d2, d1))
+    True
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from losscli._threads import cpu_count, single_threaded_blas
+
+    n = terms[0].dense.shape[0]
+    width = min(slab, max(n, 4))
+
+    def run(a: int, bufs: _SlabBuffers) -> list[tuple[np.ndarray, np.ndarray | None]]:
+        b = min(block, n_boot - a)
+        counts = draw_counts(seed, a, b, n)
+        return [_linear_block(t, seed, a, b, slab, bufs, counts) for t in terms]
+
+    starts = list(range(0, n_boot, block))
+    n_workers = min(workers or min(cpu_count(), 4), len(starts))
+    if n_workers <= 1:
+        bufs = _SlabBuffers(block, width)
+        for a in starts:
+            yield run(a, bufs)
+        return
+    with single_threaded_blas() as pinned:
+        if not pinned:
+            yield from paired_linear_blocks(terms, n_boot, seed, block, slab, workers=1)
+            return
+        local = threading.local()
+
+        def job(a: int) -> list[tuple[np.ndarray, np.ndarray | None]]:
+            if not hasattr(local, "bufs"):
+                local.bufs = _SlabBuffers(block, width)
+            return run(a, local.bufs)
+
+        pool = ThreadPoolExecutor(n_workers, thread_name_prefix="losscli-boot")
+        try:
+            yield from pool.map(job, starts)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
 _BLAS_LOCK = threading.Lock()
 """One worker in BLAS at a time: OpenBLAS serialises concurrent calls with a spinning lock,
 which would burn the core the other worker needs for its draws."""
@@ -254,26 +335,40 @@ class _SlabBuffers:
 
 
 def _linear_block(
-    terms: LinearTerms, seed: int, start: int, b: int, slab: int, bufs: _SlabBuffers
+    terms: LinearTerms,
+    seed: int,
+    start: int,
+    b: int,
+    slab: int,
+    bufs: _SlabBuffers,
+    counts: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """The sums of resamples ``start .. start + b - 1`` (see :func:`linear_blocks`)."""
+    """The sums of resamples ``start .. start + b - 1`` (see :func:`linear_blocks`); with
+    ``counts`` (b, n) in row order, those counts read through ``terms.order`` instead of
+    draws in position order."""
     dense, bounds = terms.dense, terms.bounds
     n, t_cols = dense.shape
     n_seg = 0 if bounds is None else bounds.size - 1
     q = 0 if terms.seg_cols is None else terms.seg_cols.shape[1]
-    gens = [resample_stream(seed, start + i) for i in range(b)]
+    gens = [resample_stream(seed, start + i) for i in range(b)] if counts is None else []
     out = np.zeros((b, t_cols))
     segs = np.zeros((b, n_seg, q)) if bounds is not None else None
     si = 0
     for a in range(0, n, slab):
         m = min(slab, n - a)
         u, c, hit, d = bufs.u[:b, :m], bufs.c[:b, :m], bufs.hit[:b, :m], bufs.d[:b, :m]
-        for i, g in enumerate(gens):  # poisson_counts, all b resamples at once
-            u[i] = g.random_raw((m + 3) // 4).view(np.uint16)[:m]
-        np.greater_equal(u, POISSON_THRESHOLDS[0], out=c.view(bool))
-        for t in POISSON_THRESHOLDS[1:]:
-            np.greater_equal(u, t, out=hit)
-            c += hit.view(np.uint8)
+        if counts is not None:
+            if terms.order is None:
+                c[...] = counts[:, a : a + m]
+            else:
+                np.take(counts, terms.order[a : a + m], axis=1, out=c)
+        else:
+            for i, g in enumerate(gens):  # poisson_counts, all b resamples at once
+                u[i] = g.random_raw((m + 3) // 4).view(np.uint16)[:m]
+            np.greater_equal(u, POISSON_THRESHOLDS[0], out=c.view(bool))
+            for t in POISSON_THRESHOLDS[1:]:
+                np.greater_equal(u, t, out=hit)
+                c += hit.view(np.uint8)
         np.subtract(c, 1, out=d, dtype=np.float32)
         with _BLAS_LOCK:
             out += d @ dense[a : a + m]
@@ -378,6 +473,7 @@ def paired_test(
     level: float,
     seed: int,
     block: int = BLOCK,
+    deltas: dict[str, np.ndarray] | None = None,
 ) -> dict[str, PairedResult]:
     """Paired bootstrap interval of ``b - a`` and an approximate randomisation p-value.
 
@@ -398,6 +494,9 @@ def paired_test(
         level: confidence level of the interval.
         seed: seed of both the draws and the swaps.
         block: resamples evaluated together.
+        deltas: the ``n_boot`` bootstrap replicates of ``b - a`` already computed (e.g. by
+            the linear path, :func:`paired_linear_blocks`); then ``stat_a`` and ``stat_b``
+            are not evaluated.
 
     Returns:
         ``{name: PairedResult}`` for every name of ``point_a``.
@@ -416,14 +515,17 @@ def paired_test(
     (0.0, (0.0, 0.0), 1.0)
     """
     rng = np.random.default_rng([seed, 1])  # the swaps: a stream apart from the draws
-    deltas: dict[str, list[np.ndarray]] = {}
-    drawn = 0
-    for counts in count_blocks(n, n_boot, seed, block):
-        va, vb = stat_a(counts), stat_b(counts)
-        for name in point_a:
-            deltas.setdefault(name, []).append(vb[name] - va[name])
-        drawn += counts.shape[0]
-        progress.report("resamples", drawn, n_boot, "resamples")
+    parts: dict[str, list[np.ndarray]] = {}
+    if deltas is not None:
+        parts = {name: [np.asarray(v, dtype=np.float64)] for name, v in deltas.items()}
+    else:
+        drawn = 0
+        for counts in count_blocks(n, n_boot, seed, block):
+            va, vb = stat_a(counts), stat_b(counts)
+            for name in point_a:
+                parts.setdefault(name, []).append(vb[name] - va[name])
+            drawn += counts.shape[0]
+            progress.report("resamples", drawn, n_boot, "resamples")
     exceed = dict.fromkeys(point_a, 0)
     n_valid = dict.fromkeys(point_a, 0)
     delta_obs = {
@@ -449,7 +551,7 @@ def paired_test(
         progress.report("permutations", done, n_perm, "permutations")
     out: dict[str, PairedResult] = {}
     for name, d in delta_obs.items():
-        reps = np.concatenate(deltas[name]) if deltas.get(name) else np.zeros(0)
+        reps = np.concatenate(parts[name]) if parts.get(name) else np.zeros(0)
         p = None
         if d is not None and n_valid[name]:
             p = (1 + exceed[name]) / (1 + n_valid[name])

@@ -9,6 +9,12 @@ keeping each row's terms. Then, on the same rows:
   the p-value is the share of swaps whose ``|delta|`` is at least the observed one (two-sided,
   ``(1 + hits) / (1 + n_permutations)``).
 
+The bootstrap takes the linear path of ``--bootstrap`` when both runs qualify for it
+(:func:`losscli.pipeline.intervals.paired_linear_deltas`: binary or multi-class, at least
+``LINEAR_MIN_ROWS`` rows, no ignored rows), resample j weighing row i alike in A and B; else
+each resample is evaluated exactly. ``test.evaluation`` says which (``"linear"`` or
+``"exact"``). The randomisation test is always evaluated exactly.
+
 A difference is significant when the p-value is below ``1 - level``; ``better`` then names the
 model with the better value (lower for losses and error metrics, higher otherwise).
 """
@@ -142,6 +148,11 @@ def compare(
     rep_a, rep_b = ev_a.report(), ev_b.report()
     point_a = {**{loss_key(n): v for n, v in rep_a.losses.items()}, **rep_a.metrics}
     point_b = {**{loss_key(n): v for n, v in rep_b.losses.items()}, **rep_b.metrics}
+    deltas = None
+    if bootstrap:
+        from losscli.pipeline.intervals import paired_linear_deltas
+
+        deltas = paired_linear_deltas(ev_a.kept_rows(), ev_b.kept_rows(), bootstrap, seed)
     results = paired_test(
         ev_a.resample_stat(),
         ev_b.resample_stat(),
@@ -153,6 +164,7 @@ def compare(
         n_perm=n_permutations,
         level=ci_level,
         seed=seed,
+        deltas=deltas,
     )
     alpha = 1.0 - ci_level
     losses = [loss_key(n) for n in rep_a.losses]
@@ -196,6 +208,7 @@ def compare(
             "n_permutations": n_permutations,
             "seed": seed,
             "interval": "paired percentile bootstrap of b - a",
+            "evaluation": "exact" if deltas is None else "linear",
             "p_value": "approximate randomisation (swap A and B per row), two-sided",
         },
         metrics=metrics,

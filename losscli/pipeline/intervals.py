@@ -151,8 +151,67 @@ def linear_replicates(run: KeptRows, n_boot: int, seed: int) -> dict[str, np.nda
     Returns:
         ``{name: float64 (B,)}``, NaN where a statistic is undefined; or None.
     """
+    from losscli.bootstrap import linear_blocks
+
+    setup = _linear_setup(run)
+    if setup is None:
+        return None
+    terms, evaluate = setup
+    out: dict[str, list[float]] = {}
+    done = 0
+    for dense, segs in linear_blocks(terms, n_boot, seed):
+        evaluate(dense, segs, out)
+        done += dense.shape[0]
+        progress.report("resamples", done, n_boot, "resamples")
+    return {name: np.array(v) for name, v in out.items()}
+
+
+def paired_linear_deltas(
+    run_a: KeptRows, run_b: KeptRows, n_boot: int, seed: int
+) -> dict[str, np.ndarray] | None:
+    """The ``n_boot`` paired bootstrap replicates of ``b - a`` by the linear path.
+
+    Formula: ``delta_j = stat(B, c_j) - stat(A, c_j)`` where ``c_j`` are the Poisson counts
+    of resample j over the rows in input order (:func:`losscli.bootstrap.draw_counts`, the
+    exact path's draws), read by each run through its own row order
+    (:func:`losscli.bootstrap.paired_linear_blocks`), so resample j weighs row i alike in A
+    and B. Each run's statistics are those of :func:`linear_replicates`. None unless both
+    runs qualify for :func:`linear_replicates` (the caller then resamples exactly).
+
+    Args:
+        run_a, run_b: the kept rows of the two runs (same rows, same plan).
+        n_boot: number of resamples.
+        seed: the seed of the draws.
+
+    Returns:
+        ``{name: float64 (B,)}``, NaN where a statistic is undefined in A or B; or None.
+    """
+    from losscli.bootstrap import paired_linear_blocks
+
+    setups = [_linear_setup(run_a), _linear_setup(run_b)]
+    if setups[0] is None or setups[1] is None or run_a.n_rows != run_b.n_rows:
+        return None
+    (terms_a, eval_a), (terms_b, eval_b) = setups  # type: ignore[misc]
+    out_a: dict[str, list[float]] = {}
+    out_b: dict[str, list[float]] = {}
+    done = 0
+    for (dense_a, segs_a), (dense_b, segs_b) in paired_linear_blocks(
+        [terms_a, terms_b], n_boot, seed
+    ):
+        eval_a(dense_a, segs_a, out_a)
+        eval_b(dense_b, segs_b, out_b)
+        done += dense_a.shape[0]
+        progress.report("resamples", done, n_boot, "resamples")
+    return {name: np.array(out_b[name]) - np.array(v) for name, v in out_a.items() if name in out_b}
+
+
+def _linear_setup(
+    run: KeptRows,
+) -> tuple[Any, Callable[[np.ndarray, Any, dict[str, list[float]]], None]] | None:
+    """The linear terms of a run and the function turning a block of sums into statistics
+    (appended to ``{name: [values]}``); None when the run does not qualify."""
     from losscli import losses as L
-    from losscli.bootstrap import LinearTerms, linear_blocks
+    from losscli.bootstrap import LinearTerms
     from losscli.metrics.linear import LinearClassification
 
     acc = run.metrics_acc
@@ -163,7 +222,9 @@ def linear_replicates(run: KeptRows, n_boot: int, seed: int) -> dict[str, np.nda
     loss_rows = [np.concatenate(run.loss_rows[name]) for name in _resampled(run)]
     lin = LinearClassification(acc, run.zero_division, extra=loss_rows)
     del loss_rows
-    terms = LinearTerms(lin.dense, lin.base, lin.bounds, lin.seg_cols, lin.seg_base)
+    if lin.n != run.n_rows:
+        return None
+    terms = LinearTerms(lin.dense, lin.base, lin.bounds, lin.seg_cols, lin.seg_base, lin.order)
     params, task = run.params, run.task
     spans = []
     col = lin.n_metric_cols
@@ -171,12 +232,9 @@ def linear_replicates(run: KeptRows, n_boot: int, seed: int) -> dict[str, np.nda
         k = run.loss_rows[name][0].shape[1]
         spans.append((name, col, col + k))
         col += k
-    out: dict[str, list[float]] = {}
-    done = 0
-    for dense, segs in linear_blocks(terms, n_boot, seed):
+
+    def evaluate(dense: np.ndarray, segs: Any, out: dict[str, list[float]]) -> None:
         assert segs is not None
-        done += dense.shape[0]
-        progress.report("resamples", done, n_boot, "resamples")
         for b in range(dense.shape[0]):
             row = dense[b]
             for name, lo, hi in spans:
@@ -184,7 +242,8 @@ def linear_replicates(run: KeptRows, n_boot: int, seed: int) -> dict[str, np.nda
                 out.setdefault(_key(name), []).append(finite(value))
             for name, value in lin.metrics(row, segs[b]).items():
                 out.setdefault(name, []).append(finite(value))
-    return {name: np.array(v) for name, v in out.items()}
+
+    return terms, evaluate
 
 
 def intervals(

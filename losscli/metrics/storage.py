@@ -22,7 +22,8 @@ import numpy as np
 from losscli.metrics._common import compact_floats
 from losscli.metrics.builder import Ranking
 from losscli.metrics.keys import class_key, key_to_prob
-from losscli.metrics.ranking import RankIndex, auc_ap_hist, auc_ap_sorted, hist_error_bounds
+from losscli.metrics.label_sort import auc_ap_label_sorted, label_keys
+from losscli.metrics.ranking import RankIndex, auc_ap_hist, hist_error_bounds
 
 __all__ = ["BinaryChunk", "LabelChunk", "RowStore", "KeptRows", "label_dtype"]
 
@@ -80,6 +81,31 @@ def _gather(columns: list[np.ndarray], masks: list[np.ndarray]) -> np.ndarray:
         out[at : at + part.size] = part
         at += part.size
     return out
+
+
+def _one_vs_rest(cols: list[np.ndarray], masks: list[np.ndarray]) -> tuple[Any, Any]:
+    """Unweighted AUC / AP of one class from its key columns and positive masks, per chunk.
+
+    One sort of label-carrying keys (:func:`label_keys`) of the rows scored at or above the
+    class's lowest positive; the negatives below it are only counted (with many classes,
+    most of them).
+    """
+    lows = [float(np.min(c, initial=np.inf, where=m)) for c, m in zip(cols, masks)]
+    lowest = min(lows, default=np.inf)
+    if lowest == np.inf:
+        return None, None
+    parts = []
+    below = n_pos = 0
+    for col, m in zip(cols, masks):
+        keep = col >= lowest
+        kept = int(np.count_nonzero(keep))
+        below += keep.size - kept
+        n_pos += int(np.count_nonzero(m))
+        parts.append((col, m) if kept == keep.size else (col[keep], m[keep]))
+    keys = label_keys(parts)
+    del parts
+    keys.sort()
+    return auc_ap_label_sorted(keys, n_pos, below=below)[0]
 
 
 class RowStore:
@@ -186,17 +212,20 @@ class RowStore:
 
     def _exact_binary(self) -> tuple[list[float | None], list[float | None]]:
         """Binary: class 1 ranks the key, class 0 the reversed key (its score ``1 - p``, or
-        ``-z``, ranked without rounding: ``1 - p`` would tie distinct tiny ``p``); one sort
-        of each side serves both."""
+        ``-z``, ranked without rounding: ``1 - p`` would tie distinct tiny ``p``). Unweighted,
+        one sort of label-carrying keys serves both (:func:`auc_ap_label_sorted`); weighted,
+        one stable argsort of each side."""
         chunks = [ch for ch in self.chunks if isinstance(ch, BinaryChunk)]
-        pos = _concat([ch.pos_keys for ch in chunks])  # a copy: sorting keeps the stored order
-        neg = _concat([ch.neg_keys for ch in chunks])
+        pos_parts = [ch.pos_keys for ch in chunks]
+        neg_parts = [ch.neg_keys for ch in chunks]
+        n_pos = sum(p.size for p in pos_parts)
         if not self.weighted:
-            pos.sort()
-            neg.sort()
-            auc1, ap1 = auc_ap_sorted(pos, neg)
-            # class 0 ranks lower keys higher; its positives are the negatives here
-            auc0, ap0 = auc_ap_sorted(neg, pos, lower_is_positive=True)
+            # one sort of label-carrying keys serves both classes
+            keys = label_keys([(p, True) for p in pos_parts] + [(q, False) for q in neg_parts])
+            del pos_parts, neg_parts
+            keys.sort()
+            (auc1, ap1), second = auc_ap_label_sorted(keys, n_pos, both=True)
+            auc0, ap0 = second or (None, None)
             return [auc0, auc1], [ap0, ap1]
         pw = _concat(
             [
@@ -212,6 +241,9 @@ class RowStore:
         )
         pw = pw.astype(np.float64, copy=False)
         nw = nw.astype(np.float64, copy=False)
+        pos = _concat(pos_parts)  # a copy: sorting keeps the stored order
+        neg = _concat(neg_parts)
+        del pos_parts, neg_parts
         idx1 = RankIndex.build(pos, neg)
         auc1, ap1 = idx1.auc_ap(pw, nw)
         # class 0: descending -key is ascending key, so the reversed orders of class 1 serve
@@ -240,14 +272,11 @@ class RowStore:
                 ch.labels == k if self.task == "multiclass" else ch.labels[:, k] for ch in chunks
             ]
             cols = [self.class_key(ch.keys, k) for ch in chunks]
-            pos = _gather(cols, masks)
-            neg = _gather(cols, [~m for m in masks])
-            del cols
             if not weighted:
-                pos.sort()
-                neg.sort()
-                auc, ap = auc_ap_sorted(pos, neg)
+                auc, ap = _one_vs_rest(cols, masks)
             else:
+                pos = _gather(cols, masks)
+                neg = _gather(cols, [~m for m in masks])
                 ws = [
                     np.ones(m.shape[0]) if ch.weights is None else ch.weights
                     for ch, m in zip(chunks, masks)
@@ -255,8 +284,8 @@ class RowStore:
                 pw = _concat([w[m] for w, m in zip(ws, masks)]).astype(np.float64, copy=False)
                 nw = _concat([w[~m] for w, m in zip(ws, masks)]).astype(np.float64, copy=False)
                 auc, ap = RankIndex.build(pos, neg).auc_ap(pw, nw)
-                del pw, nw
-            del pos, neg, masks  # before the next class allocates its own
+                del pw, nw, pos, neg
+            del cols, masks  # before the next class allocates its own
             auc_c.append(auc)
             ap_c.append(ap)
         return auc_c, ap_c

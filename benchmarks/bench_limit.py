@@ -158,8 +158,10 @@ def bench(args: argparse.Namespace) -> int:
     ok = True
     rows = []
     print(f"\nmedians of {args.repeats} interleaved runs (wall s, peak RSS MB)\n")
-    print("| input | losscli s | limit s | time ratio | losscli MB | limit MB | memory ratio |"
-          " largest difference |")
+    print(
+        "| input | losscli s | limit s | time ratio | losscli MB | limit MB | memory ratio |"
+        " largest difference |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---|")
     for n in names:
         ours, lim = runs[n, "ours"], runs[n, "lim"]
@@ -172,15 +174,28 @@ def bench(args: argparse.Namespace) -> int:
         ok &= not bad
         t_o, t_l = med(ours, "wall"), med(lim, "wall")
         m_o, m_l = med(ours, "maxrss_kb") / 1024, med(lim, "maxrss_kb") / 1024
-        rows.append({"input": n, "losscli_s": t_o, "limit_s": t_l, "losscli_mb": m_o,
-                     "limit_mb": m_l, "losscli_cpu": med(ours, "cpu"),
-                     "limit_cpu": med(lim, "cpu"), "largest_difference": worst})
-        print(f"| {n} | {t_o:.2f} | {t_l:.2f} | {t_o / t_l:.2f}x | {m_o:.0f} | {m_l:.0f} | "
-              f"{m_o / m_l:.2f}x | {worst:.1e} ({where.lstrip('.')}) |")
+        rows.append(
+            {
+                "input": n,
+                "losscli_s": t_o,
+                "limit_s": t_l,
+                "losscli_mb": m_o,
+                "limit_mb": m_l,
+                "losscli_cpu": med(ours, "cpu"),
+                "limit_cpu": med(lim, "cpu"),
+                "largest_difference": worst,
+            }
+        )
+        print(
+            f"| {n} | {t_o:.2f} | {t_l:.2f} | {t_o / t_l:.2f}x | {m_o:.0f} | {m_l:.0f} | "
+            f"{m_o / m_l:.2f}x | {worst:.1e} ({where.lstrip('.')}) |"
+        )
         for line in bad[:10]:
             print(f"  DIFFERS {line}")
-    print("\nCPU time (user+sys) medians: " + ", ".join(
-        f"{r['input']} {r['losscli_cpu']:.2f} / {r['limit_cpu']:.2f} s" for r in rows))
+    print(
+        "\nCPU time (user+sys) medians: "
+        + ", ".join(f"{r['input']} {r['losscli_cpu']:.2f} / {r['limit_cpu']:.2f} s" for r in rows)
+    )
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1))
     return 0 if ok else 1
@@ -213,9 +228,12 @@ def startup(args: argparse.Namespace) -> int:
     print("|---|---:|---:|")
     for n, r in runs.items():
         print(f"| {n} | {base[n]:.3f} | {med(r, 'maxrss_kb') / 1024:.0f} |")
-    print(f"\ncompute tiny.csv / (numpy + pyarrow.csv): "
-          f"{base['losscli compute tiny.csv'] / base[cases[1][0]]:.2f}x; "
-          f"compute tiny.npy / numpy: {base['losscli compute tiny.npy labels.npy'] / base[cases[0][0]]:.2f}x")
+    print(
+        f"\ncompute tiny.csv / (numpy + pyarrow.csv): "
+        f"{base['losscli compute tiny.csv'] / base[cases[1][0]]:.2f}x; "
+        f"compute tiny.npy / numpy: "
+        f"{base['losscli compute tiny.npy labels.npy'] / base[cases[0][0]]:.2f}x"
+    )
     return 0
 
 

@@ -76,8 +76,12 @@ class Moments:
         self.hi = max(self.hi, float(x.max()))
 
     def stats(self) -> dict:
-        return {"sum": self.total, "std": math.sqrt(self.m2 / self.n), "min": self.lo,
-                "max": self.hi}
+        return {
+            "sum": self.total,
+            "std": math.sqrt(self.m2 / self.n),
+            "min": self.lo,
+            "max": self.hi,
+        }
 
 
 def groups_counts(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -91,7 +95,9 @@ def groups_counts(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return n1, n0
 
 
-def auc_ap_groups(w: np.ndarray, o: np.ndarray, below: int = 0) -> tuple[float | None, float | None]:
+def auc_ap_groups(
+    w: np.ndarray, o: np.ndarray, below: int = 0
+) -> tuple[float | None, float | None]:
     """AUC and AP from per-group positives ``w`` and negatives ``o``, groups by rising score.
 
     ``below`` negatives lie under every group (counted, not sorted).
@@ -151,8 +157,13 @@ def counts_metrics(cm: np.ndarray) -> tuple[dict, list[dict]]:
     out["mcc"] = mcc
     out["cohen_kappa"] = (accuracy - expected) / (1 - expected) if expected != 1 else 0.0
     per = [
-        {"precision": precision[c], "recall": recall[c], "f1": f1[c],
-         "support": int(cm[c].sum()), "specificity": specificity[c]}
+        {
+            "precision": precision[c],
+            "recall": recall[c],
+            "f1": f1[c],
+            "support": int(cm[c].sum()),
+            "specificity": specificity[c],
+        }
         for c in range(cm.shape[0])
     ]
     return out, per
@@ -229,8 +240,13 @@ class Multiclass:
             "loss_stats": {"ce": stats},
             "metrics": {key: float(v) for key, v in metrics.items()},
             "per_class": [
-                {"class": str(c), **{key: (v if v is None else float(v) if key != "support"
-                                           else v) for key, v in row.items()}}
+                {
+                    "class": str(c),
+                    **{
+                        key: (v if v is None else float(v) if key != "support" else v)
+                        for key, v in row.items()
+                    },
+                }
                 for c, row in enumerate(per)
             ],
             "confusion_matrix": cm.tolist(),
@@ -302,8 +318,13 @@ class Binary:
             "loss_stats": {"bce": stats},
             "metrics": {key: float(v) for key, v in flat.items()},
             "per_class": [
-                {"class": str(c), **{key: (v if key == "support" or v is None else float(v))
-                                     for key, v in row.items()}}
+                {
+                    "class": str(c),
+                    **{
+                        key: (v if key == "support" or v is None else float(v))
+                        for key, v in row.items()
+                    },
+                }
                 for c, row in enumerate(per)
             ],
             "confusion_matrix": cm.tolist(),

@@ -24,6 +24,8 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
     if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):  # numpy
+        if getattr(value, "dtype", None) is not None and value.dtype.kind in "iub":
+            return value.tolist()  # whole numbers and booleans: no NaN to replace
         return _jsonable(value.tolist())
     if isinstance(value, float) and not math.isfinite(value):
         return None

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from losscli.io._base import Chunk, Table, short_cause
 from losscli.io._dataset import DatasetTable, MemoryTable, Part
+from losscli.io._file import chunk_rows_for
 from losscli.io._open import DEFAULT_CHUNK_ROWS, open_table
 from losscli.io._values import concat_exact, ids_as_text
 from losscli.io.formats import (
@@ -38,6 +39,7 @@ from losscli.io.writers import (
 
 __all__ = [
     "DEFAULT_CHUNK_ROWS",
+    "chunk_rows_for",
     "FORMATS",
     "INPUT_FORMATS",
     "Chunk",

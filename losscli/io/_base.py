@@ -403,15 +403,30 @@ class Chunk:
         Returns:
             A C-contiguous float64 array of shape ``(n, len(names))`` (one allocation).
         """
-        out = np.empty((self.n, len(names)), dtype=np.float64)
-        for j, name in enumerate(names):
+        for name in names:
             if self._kinds.get(name) == "text":
                 raise InputError(
                     f"{self.name}: column '{name}' holds text, not numbers; "
                     "choose number columns for the scores"
                 )
+        block = self._block(names)
+        if block is not None:  # adjacent columns of one 2-D array: one copy, row by row
+            return np.array(block, dtype=np.float64, order="C")
+        out = np.empty((self.n, len(names)), dtype=np.float64)
+        for j, name in enumerate(names):
             out[:, j] = self._raw(name)
         return out
+
+    def _block(self, names: Sequence[str]) -> np.ndarray | None:
+        """The 2-D slice ``arr[:, j:j + k]`` when ``names`` are adjacent columns of one array."""
+        sources = [self._data.get(n) for n in names]
+        if not sources or not all(isinstance(src, tuple) for src in sources):
+            return None
+        arr, j0 = sources[0]
+        for k, (a, j) in enumerate(sources):
+            if a is not arr or j != j0 + k:
+                return None
+        return arr[:, j0 : j0 + len(names)]
 
     def where(self, i: int) -> str:
         """Return where the chunk's ``i``-th row is in its file: ``line N`` or ``row N``.

@@ -32,6 +32,24 @@ DEFAULT_CHUNK_ROWS = 131_072
 """Rows per chunk: reading speed is flat from ~64k rows, and a 131,072 x 12 float64 chunk is
 ~12 MB, so the per-chunk temporaries (log-softmax, one-hot, ...) stay a few MB each."""
 
+DEFAULT_CHUNK_CELLS = 1 << 21
+"""Cells (rows x prediction columns) per chunk for wide inputs: 16 MB of float64, so a
+50,000 x 1,000 file streams in chunks of 2,097 rows instead of one 400 MB chunk whose
+temporaries (log-softmax, probabilities, checks) are 400 MB each."""
+
+
+def chunk_rows_for(width: int) -> int:
+    """The default chunk rows for ``width`` prediction columns.
+
+    ``min(DEFAULT_CHUNK_ROWS, max(1024, DEFAULT_CHUNK_CELLS // width))``: 131,072 rows up to
+    16 columns, fewer for wider inputs.
+
+    >>> chunk_rows_for(10), chunk_rows_for(1000), chunk_rows_for(10**6)
+    (131072, 2097, 1024)
+    """
+    return min(DEFAULT_CHUNK_ROWS, max(1024, DEFAULT_CHUNK_CELLS // max(1, int(width))))
+
+
 _GZIP_MAGIC = b"\x1f\x8b"
 
 

@@ -429,9 +429,21 @@ def check_no_whole_number_column(
             )
     if task == "regression":
         return
+    if not preds.shape[0]:
+        return
+    # a column is whole only if its first value is: check the others' rows only for those
+    cand = np.flatnonzero(preds[0] == np.round(preds[0]))
+    if not cand.size:
+        return
+    sub = preds[:, cand]
+    whole = np.zeros(preds.shape[1], dtype=bool)
+    whole[cand] = (sub == np.round(sub)).all(axis=0)
+    odd = np.zeros(preds.shape[1], dtype=bool)
+    odd[cand] = whole[cand] & np.any(np.abs(sub) > 1, axis=0)
+    del sub
+    if not odd.any() or whole.all():
+        return
     whole_values = preds == np.round(preds)
-    whole = whole_values.all(axis=0)
-    odd = whole & np.any(np.abs(preds) > 1, axis=0)
     # evidence only where the other columns are scores (hardly ever a whole number), not
     # the small whole numbers of a hand-written file
     if not odd.any() or whole.all() or whole_values[:, ~odd].mean() > 0.1:

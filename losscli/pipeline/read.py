@@ -244,8 +244,9 @@ def first_rows(
         if weights is not None:
             _refuse_negative(weights, rows, located(name, chunk))
         if rows.size:
-            raws.append(raw[rows])
-            preds_s.append(preds[rows])
+            whole = rows.size == preds.shape[0]  # the chunk itself, not a copy of it
+            raws.append(raw if whole else raw[rows])
+            preds_s.append(preds if whole else preds[rows])
             at.append((chunk, rows))
             n += rows.size
         if n >= n_rows:
@@ -345,6 +346,13 @@ def open_inputs(
     cols = resolve_columns(pred_table, label_table, read, group_by)
     if layout is not None:
         cols.notes[:] = dense_notes(layout, cols.notes, label_table.name)
+    if read.chunk_size is None and pred_table is not predictions:
+        from losscli import io  # wide inputs: chunks of a bounded number of cells
+
+        rows = io.chunk_rows_for(len(cols.pred))
+        for table in (pred_table, label_table):
+            if table is not None and rows < table.chunk_size:
+                table.chunk_size = rows
     notes: list[str] = []
     for table in tables:
         notes += getattr(table, "notes", [])

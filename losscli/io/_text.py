@@ -155,12 +155,15 @@ class TextTable(Table):
         reader = BlockReader(stream, pending, eof, self.name, BLOCK_BYTES)
         first = reader.next()
         if first is not None:
-            tbl = self._parse(first, self.columns, 0)
+            tbl = self._all_numbers(first)
+            if tbl is None:
+                tbl = self._parse(first, self.columns, 0)
+                for c in self.columns:
+                    kind, evidence = infer_kind(tbl.column(c), self.name, c, self._line0(0))
+                    self._ikinds[c] = kind
+                    if evidence:
+                        self.text_evidence[c] = evidence
             for c in self.columns:
-                kind, evidence = infer_kind(tbl.column(c), self.name, c, self._line0(0))
-                self._ikinds[c] = kind
-                if evidence:
-                    self.text_evidence[c] = evidence
                 if c in unnamed and tbl.column(c).null_count == tbl.num_rows:
                     self.blank_columns.add(c)
             reader.pushed.append(first)
@@ -176,6 +179,20 @@ class TextTable(Table):
         check_delimiter(self.name, self.role, header, pending, delimiter)
 
     # -- parsing -------------------------------------------------------------------------
+
+    def _all_numbers(self, block: bytes) -> Any:
+        """The first block parsed with every column as float64, or None when a column is no
+        number column. The common case decided by pyarrow's CSV converter alone (the same
+        number parser :meth:`_infer_kind` casts with), without importing pyarrow.compute."""
+        import pyarrow as pa
+
+        self._ikinds = dict.fromkeys(self.columns, "number")
+        try:
+            return self._parse(block, self.columns, 0, typed=True)
+        except pa.ArrowInvalid:
+            self._ikinds = {}
+            self._pa_typed = None
+            return None
 
     def _parse(
         self,

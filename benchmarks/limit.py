@@ -154,6 +154,11 @@ def counts_metrics(cm: np.ndarray) -> tuple[dict, list[dict]]:
         out[f"{name}_macro"] = values.mean()
         out[f"{name}_micro"] = accuracy
         out[f"{name}_weighted"] = values @ weights
+    union = support + predicted - tp
+    jaccard = np.where(union > 0, tp / np.where(union > 0, union, 1.0), 0.0)
+    out["jaccard_macro"] = jaccard.mean()
+    out["jaccard_micro"] = tp.sum() / union.sum() if union.sum() else 0.0
+    out["jaccard_weighted"] = jaccard @ weights
     out["mcc"] = mcc
     out["cohen_kappa"] = (accuracy - expected) / (1 - expected) if expected != 1 else 0.0
     per = [
@@ -163,6 +168,7 @@ def counts_metrics(cm: np.ndarray) -> tuple[dict, list[dict]]:
             "f1": f1[c],
             "support": int(cm[c].sum()),
             "specificity": specificity[c],
+            "jaccard": jaccard[c],
         }
         for c in range(cm.shape[0])
     ]
@@ -303,6 +309,7 @@ class Binary:
             "recall": per[1]["recall"],
             "f1": per[1]["f1"],
             "specificity": per[1]["specificity"],
+            "jaccard": per[1]["jaccard"],
             **{k: v for k, v in metrics.items() if k not in ("accuracy", "balanced_accuracy")},
             "roc_auc": auc1,
             "average_precision": ap1,

@@ -64,6 +64,21 @@ BLOCK_BYTES = 8 << 20
 """Bytes read per block (measured: 4-16 MiB all read a 1e6 x 12 CSV at the same speed)."""
 
 
+def _all_numbers(table: TextTable, block: bytes) -> Any:
+    """The first block parsed with every column as float64, or None when a column is no
+    number column. The common case decided by pyarrow's CSV converter alone (the same
+    number parser :func:`infer_kind` casts with), without importing pyarrow.compute."""
+    import pyarrow as pa
+
+    table._ikinds = dict.fromkeys(table.columns, "number")
+    try:
+        return table._parse(block, table.columns, 0, typed=True)
+    except pa.ArrowInvalid:
+        table._ikinds = {}
+        table._pa_typed = None
+        return None
+
+
 class TextTable(Table):
     """A CSV or TSV file (or stdin) read in chunks; see the module docstring for the rules."""
 
@@ -155,7 +170,7 @@ class TextTable(Table):
         reader = BlockReader(stream, pending, eof, self.name, BLOCK_BYTES)
         first = reader.next()
         if first is not None:
-            tbl = self._all_numbers(first)
+            tbl = _all_numbers(self, first)
             if tbl is None:
                 tbl = self._parse(first, self.columns, 0)
                 for c in self.columns:
@@ -179,20 +194,6 @@ class TextTable(Table):
         check_delimiter(self.name, self.role, header, pending, delimiter)
 
     # -- parsing -------------------------------------------------------------------------
-
-    def _all_numbers(self, block: bytes) -> Any:
-        """The first block parsed with every column as float64, or None when a column is no
-        number column. The common case decided by pyarrow's CSV converter alone (the same
-        number parser :meth:`_infer_kind` casts with), without importing pyarrow.compute."""
-        import pyarrow as pa
-
-        self._ikinds = dict.fromkeys(self.columns, "number")
-        try:
-            return self._parse(block, self.columns, 0, typed=True)
-        except pa.ArrowInvalid:
-            self._ikinds = {}
-            self._pa_typed = None
-            return None
 
     def _parse(
         self,

@@ -107,7 +107,9 @@ def auc_ap_label_sorted(
     ``2U = sum_g a_g (2 (B_g + below) + b_g)``, ``AUC = 2U / (2 P Q)`` (ties count one half);
     ``AP = sum_g a_g (P - A_g) / (M - S_g) / P`` (each positive's precision at its own score,
     scikit-learn's step sum). With ``both``, the label-0 class ranked by the reversed score
-    (lower is more positive; binary class 0 scored ``1 - p``) from the same groups:
+    (lower is more positive; binary class 0 scored ``1 - p``) from the same groups.
+    Without ``both``, a block of keys where no positive ties with another row is read from
+    the positives' positions alone (the same sums, groups of one positive). With ``both``:
     ``2U_0 = sum_g b_g (2 (P - A_g - a_g) + a_g)``,
     ``AP_0 = sum_g b_g (B_g + b_g) / (S_g + a_g + b_g) / Q``.
 
@@ -138,6 +140,17 @@ def auc_ap_label_sorted(
             cut = int(np.searchsorted(keys, keys[b] & ~_ONE, "left"))
             b = cut if cut > a else int(np.searchsorted(keys, keys[b] | _ONE, "right"))
         blk = keys[a:b]
+        if not both:  # no positive tied with any row in the block: work on the positives only
+            i1 = np.flatnonzero(blk & _ONE)
+            inner = i1[1:] if i1.size and i1[0] == 0 else i1
+            if not np.any((blk[inner - 1] >> _ONE) == (blk[inner] >> _ONE)):
+                j = np.arange(ones_before, ones_before + i1.size)
+                at = i1 + a
+                u2 += 2 * int(np.sum(at - j)) + 2 * below * i1.size
+                ap += float(np.sum((p - j) / (m - at)))
+                ones_before += i1.size
+                a = b
+                continue
         score = blk >> _ONE
         ends = np.flatnonzero(score[1:] != score[:-1])
         del score

@@ -90,7 +90,7 @@ def _one_vs_rest(cols: list[np.ndarray], masks: list[np.ndarray]) -> tuple[Any, 
     class's lowest positive; the negatives below it are only counted (with many classes,
     most of them).
     """
-    lows = [float(np.min(c, initial=np.inf, where=m)) for c, m in zip(cols, masks)]
+    lows = [float(c[m].min()) for c, m in zip(cols, masks) if m.any()]
     lowest = min(lows, default=np.inf)
     if lowest == np.inf:
         return None, None
@@ -109,14 +109,14 @@ def _one_vs_rest(cols: list[np.ndarray], masks: list[np.ndarray]) -> tuple[Any, 
 
 
 def _class_group(n_classes: int, n_rows: int) -> int:
-    """How many classes to transpose at once (1: none): with many classes a class's column is
-    one value per cache line of the (N, C) keys, so groups of columns are copied class-major,
-    at most 32 MB at a time.
+    """How many classes to transpose at once (1: none): a class's column of the (N, C) keys
+    is strided (with 8 or more classes, one value per cache line), and ranking reads it
+    several times, so groups of columns are copied class-major, at most 32 MB at a time.
 
-    >>> _class_group(10, 10**6), _class_group(1000, 50_000)
-    (1, 83)
+    >>> _class_group(10, 10**6), _class_group(1000, 50_000), _class_group(3, 10**8)
+    (4, 83, 1)
     """
-    if n_classes < 32:
+    if n_classes < 3:
         return 1
     return max(1, min(n_classes, (1 << 22) // max(1, n_rows)))
 

@@ -64,18 +64,13 @@ BLOCK_BYTES = 8 << 20
 """Bytes read per block (measured: 4-16 MiB all read a 1e6 x 12 CSV at the same speed)."""
 
 
-def _all_numbers(table: TextTable, block: bytes) -> Any:
-    """The first block parsed with every column as float64, or None when a column is no
-    number column. The common case decided by pyarrow's CSV converter alone (the same
-    number parser :func:`infer_kind` casts with), without importing pyarrow.compute."""
+def _typed_or_none(parse: Callable[[], Any]) -> Any:
+    """``parse()``, or None when pyarrow refuses a value (``ArrowInvalid``)."""
     import pyarrow as pa
 
-    table._ikinds = dict.fromkeys(table.columns, "number")
     try:
-        return table._parse(block, table.columns, 0, typed=True)
+        return parse()
     except pa.ArrowInvalid:
-        table._ikinds = {}
-        table._pa_typed = None
         return None
 
 
@@ -169,23 +164,23 @@ class TextTable(Table):
         self._pa_typed = None
         reader = BlockReader(stream, pending, eof, self.name, BLOCK_BYTES)
         first = reader.next()
+        self._ikinds = dict.fromkeys(self.columns, "number")  # numbers: no pyarrow.compute
         if first is not None:
-            tbl = _all_numbers(self, first)
-            if tbl is None:
-                tbl = self._parse(first, self.columns, 0)
-                for c in self.columns:
+            tbl = _typed_or_none(lambda: self._parse(first, self.columns, 0, typed=True))
+            if raw := tbl is None:  # not all numbers (or bad rows): infer each column's kind
+                self._pa_typed, tbl = None, self._parse(first, self.columns, 0)
+            for c in self.columns:
+                if raw:
                     kind, evidence = infer_kind(tbl.column(c), self.name, c, self._line0(0))
                     self._ikinds[c] = kind
                     if evidence:
                         self.text_evidence[c] = evidence
-            for c in self.columns:
                 if c in unnamed and tbl.column(c).null_count == tbl.num_rows:
                     self.blank_columns.add(c)
             reader.pushed.append(first)
             if reader.eof and not reader.pending:
                 self.n_rows = tbl.num_rows
         else:
-            self._ikinds = dict.fromkeys(self.columns, "number")
             self.n_rows = 0
         self.kinds = {c: ("text" if k == "text" else "number") for c, k in self._ikinds.items()}
         self._reader = reader

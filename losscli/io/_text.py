@@ -161,10 +161,9 @@ class TextTable(Table):
         self.unnamed_columns = unnamed
         self._check_columns()
         self._pa_types = None
-        self._pa_typed = None
+        self._pa_typed, self._ikinds = None, dict.fromkeys(self.columns, "number")  # numbers
         reader = BlockReader(stream, pending, eof, self.name, BLOCK_BYTES)
         first = reader.next()
-        self._ikinds = dict.fromkeys(self.columns, "number")  # numbers: no pyarrow.compute
         if first is not None:
             tbl = _typed_or_none(lambda: self._parse(first, self.columns, 0, typed=True))
             if raw := tbl is None:  # not all numbers (or bad rows): infer each column's kind

@@ -41,7 +41,17 @@ HELP_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Losses and their parameters", ("losses", "param_*")),
     (
         "Metrics",
-        ("threshold", "top_k", "zero_division", "ece_bins", "beta", "optimize", "no_background"),
+        (
+            "threshold",
+            "top_k",
+            "beta",
+            "max_fpr",
+            "class_labels",
+            "zero_division",
+            "ece_bins",
+            "optimize",
+            "no_background",
+        ),
     ),
     ("Slices", ("group_by", "min_group_size")),
     ("Uncertainty", ("bootstrap", "ci_level", "seed", "n_permutations")),

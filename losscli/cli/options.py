@@ -99,7 +99,10 @@ class EvaluationSpec:
 
     losses: tuple[str, ...] = ()
     threshold: str | None = None
-    top_k: int | None = None
+    top_k: str | None = None
+    beta: float | None = None
+    max_fpr: float | None = None
+    class_labels: str | None = None  # --labels (the positional LABELS is the labels file)
     zero_division: str = "warn"
     ece_bins: int = 15
     auc_bins: int | None = None
@@ -126,7 +129,10 @@ class EvaluationSpec:
             "params": params,
             "threshold": parse_threshold(self.threshold),
             "zero_division": {"0": 0, "1": 1}.get(zd, zd),
-            "top_k": self.top_k,
+            "top_k": self.top_k,  # text: checked (one k or several) by Options
+            "beta": self.beta,
+            "max_fpr": self.max_fpr,
+            "class_labels": None if self.class_labels is None else self.class_labels.split(","),
             "ece_bins": self.ece_bins,
             "auc_bins": self.auc_bins,
             "chunk_size": self.chunk_size,
@@ -363,6 +369,20 @@ def uncertainty_options(
     return deco
 
 
+_BETA_HELP = (
+    "Also report F-beta (fbeta, fbeta_macro, fbeta_micro, fbeta_weighted, per-class fbeta; "
+    "multi-label fbeta_samples): B > 1 weighs recall more."
+)
+_FPR_HELP = (
+    "Binary: also report roc_auc_partial, scikit-learn's standardised partial ROC AUC up to "
+    "false positive rate F in (0, 1] (McClish)."
+)
+_LABELS_HELP = (
+    "Classes (names as in 'classes') of the per-class rows, in this order, and of the "
+    "precision/recall/F/jaccard macro, micro and weighted averages (scikit-learn labels=)."
+)
+
+
 def evaluation_options(func: Any) -> Any:
     """``--loss --threshold --top-k --zero-division --ece-bins --chunk-size --drop-invalid
     --strict`` and one option per loss parameter: what is computed and how; the command gets
@@ -389,7 +409,17 @@ def evaluation_options(func: Any) -> Any:
                 "@file.json. [default: 0.5]",
             ),
             click.option(
-                "--top-k", type=int, default=None, help="Also report top_k_accuracy (multi-class)."
+                "--top-k",
+                default=None,
+                metavar="K|K1,K2,..",
+                help="Multi-class: also report top_k_accuracy for one K, or top_<K>_accuracy "
+                "for each of several (--top-k 1,5); K at or above the class count gives 1 with "
+                "a warning.",
+            ),
+            click.option("--beta", type=float, default=None, metavar="B", help=_BETA_HELP),
+            click.option("--max-fpr", type=float, default=None, metavar="F", help=_FPR_HELP),
+            click.option(
+                "--labels", "class_labels", default=None, metavar="A,B,..", help=_LABELS_HELP
             ),
             click.option(
                 "--zero-division",

@@ -118,7 +118,8 @@ class ClassificationAccumulator(KeptRows):
         **settings: the other fields of
             :class:`~losscli.metrics.settings.ClassificationSettings` (``class_names``,
             ``threshold``, ``top_k``, ``keep_scores``, ``ece_bins``, ``beta``, ``auc_bins``,
-            ``keep_rows``, ``rank_key``, ``threshold_on``), documented and checked there.
+            ``keep_rows``, ``rank_key``, ``threshold_on``, ``max_fpr``, ``labels``),
+            documented and checked there.
 
     >>> acc = ClassificationAccumulator("binary", 2)
     >>> acc.update(np.array([0.0, 1.0, 1.0, 0.0]), np.array([0.2, 0.9, 0.4, 0.6]))
@@ -148,10 +149,10 @@ class ClassificationAccumulator(KeptRows):
         self.threshold, self.top_k, self.keep_scores = s.threshold, s.top_k, s.keep_scores
         self.ece_bins, self.beta, self.auc_bins = s.ece_bins, s.beta, s.auc_bins
         self.keep_rows, self.rank_key, self.threshold_on = s.keep_rows, s.rank_key, s.threshold_on
-        self.rank_mode = s.rank_mode
+        self.rank_mode, self.max_fpr, self.labels = s.rank_mode, s.max_fpr, s.labels
         # rows are kept for exact ranking and for resampling
         self._store = self.keep_rows or self.rank_mode == "exact"
-        self.dims = Dims(s.task, s.n_classes, s.ece_bins, s.auc_bins or 0)
+        self.dims = Dims(s.task, s.n_classes, s.ece_bins, s.auc_bins or 0, len(s.top_k or ()))
         self.layout = TermLayout(CLASSIFICATION_TERMS, self.dims, s)
         self.n_rows = 0
         self.weighted = False
@@ -281,9 +282,9 @@ class ClassificationAccumulator(KeptRows):
             cm = multilabel_confusion_matrix(yt, pred, w)
             conf, correct = yp.ravel(), yt.ravel()
             cell_w = None if w is None else np.repeat(w, self.n_classes)
-        add_terms(
-            self.sums, self.layout, classification_row_terms(s, yt, yp, pred, self.layout), n, w
-        )
+        cols = classification_row_terms(s, yt, yp, pred, self.layout, key)
+        add_terms(self.sums, self.layout, cols, n, w)
+        del cols
         sums = self.sums
         sums.cm += cm
         bw, bc, ba = calibration_bin_sums(conf, correct, cell_w, self.ece_bins)

@@ -44,12 +44,24 @@ class Ranking:
         mode: ``"exact"``, ``"binned"`` or ``"off"``.
         auc, ap: per class, None where undefined.
         bounds: binned mode: per class ``(auc bound, ap bound)``.
+        micro: multi-class / multi-label: ``(auc, ap)`` of every (row, class) cell as one
+            binary problem (``average="micro"``); None when not computed on this path.
+        micro_bounds: binned mode: the error bounds of ``micro``.
+        ovo: multi-class: ``(macro, weighted, pairs left out)`` of the one-vs-one AUC
+            (:mod:`losscli.metrics.pairs`); None when not computed.
+        partial: binary with ``max_fpr``: the standardised partial AUC.
+        skipped: metric names this path does not compute (reported as None with a note).
     """
 
     mode: str
     auc: list[float | None]
     ap: list[float | None]
     bounds: list[tuple[float | None, float | None]] | None = None
+    micro: tuple[float | None, float | None] | None = None
+    micro_bounds: tuple[float | None, float | None] | None = None
+    ovo: tuple[float | None, float | None, int] | None = None
+    partial: float | None = None
+    skipped: tuple[str, ...] = ()
 
 
 def zero_division_note(zero_division: object) -> tuple[float, str]:
@@ -119,16 +131,20 @@ class ResultBuilder:
             tp, fp, tn = counts["tp"], counts["fp"], counts["tn"]
             pred, true = counts["pred"], counts["true"]
         p, r, f1 = prf_from_counts(tp, pred, true, 1.0)
-        fb = prf_from_counts(tp, pred, true, acc.beta)[2] if acc.beta != 1.0 else None
+        fb = prf_from_counts(tp, pred, true, acc.beta)[2] if acc.beta is not None else None
         spec = safe_ratio(tn, tn + fp)
         jac = safe_ratio(tp, pred + true - tp)
-        self.undefined("precision", np.isnan(p), "no predicted samples")
-        self.undefined("recall", np.isnan(r), "no true samples")
-        self.undefined("f1", np.isnan(f1), "no true or predicted samples")
+        # --labels: the classes the per-class rows and the P / R / F / J averages cover, in order
+        sel = np.arange(acc.n_classes) if acc.labels is None else np.asarray(acc.labels)
+        chosen = np.zeros(acc.n_classes, dtype=bool)
+        chosen[sel] = True
+        self.undefined("precision", np.isnan(p) & chosen, "no predicted samples")
+        self.undefined("recall", np.isnan(r) & chosen, "no true samples")
+        self.undefined("f1", np.isnan(f1) & chosen, "no true or predicted samples")
         if fb is not None:
-            self.undefined("fbeta", np.isnan(fb), "no true or predicted samples")
-        self.undefined("specificity", np.isnan(spec), "no negative samples")
-        self.undefined("jaccard", np.isnan(jac), "no true or predicted samples")
+            self.undefined("fbeta", np.isnan(fb) & chosen, "no true or predicted samples")
+        self.undefined("specificity", np.isnan(spec) & chosen, "no negative samples")
+        self.undefined("jaccard", np.isnan(jac) & chosen, "no true or predicted samples")
         zdv = self.zdv
         pf, rf, f1f, specf, jacf = (fill_undefined(a, zdv) for a in (p, r, f1, spec, jac))
         fbf = None if fb is None else fill_undefined(fb, zdv)
@@ -152,12 +168,9 @@ class ResultBuilder:
         families = [("precision", pf), ("recall", rf), ("f1", f1f)]
         if fbf is not None:
             families.append(("fbeta", fbf))
-        micro_p, micro_r, micro_f1 = prf_from_counts(
-            np.array([tp.sum()]), np.array([pred.sum()]), np.array([true.sum()]), 1.0
-        )
-        micro_fb = prf_from_counts(
-            np.array([tp.sum()]), np.array([pred.sum()]), np.array([true.sum()]), acc.beta
-        )[2]
+        tp_s, pred_s, true_s = (np.array([a[sel].sum()]) for a in (tp, pred, true))
+        micro_p, micro_r, micro_f1 = prf_from_counts(tp_s, pred_s, true_s, 1.0)
+        micro_fb = prf_from_counts(tp_s, pred_s, true_s, acc.beta or 1.0)[2]
         micro = {"precision": micro_p, "recall": micro_r, "f1": micro_f1, "fbeta": micro_fb}
         if task == "multilabel" and big_w > 0:
             if np.isnan(micro_p[0]) and self.note:
@@ -167,10 +180,10 @@ class ResultBuilder:
             if np.isnan(micro_r[0]) and self.note:
                 self.warnings.append(f"recall_micro is undefined (no true label); {self.note}")
         for name, values in families:
-            metrics[f"{name}_macro"] = to_float_or_none(nan_average(values))
+            metrics[f"{name}_macro"] = to_float_or_none(nan_average(values[sel]))
             metrics[f"{name}_micro"] = to_float_or_none(fill_undefined(micro[name], zdv)[0])
-            metrics[f"{name}_weighted"] = to_float_or_none(nan_average(values, true))
-        self._jaccard(metrics, jacf, tp, pred, true)
+            metrics[f"{name}_weighted"] = to_float_or_none(nan_average(values[sel], true[sel]))
+        self._jaccard(metrics, jacf[sel], tp[sel], pred[sel], true[sel])
         if task == "multilabel":
             self._samples(metrics, [name for name, _ in families])
             metrics["subset_accuracy"] = subset
@@ -189,15 +202,15 @@ class ResultBuilder:
                 )
             metrics["mcc"] = to_float_or_none(zdv if math.isnan(mcc) else mcc)
             metrics["cohen_kappa"] = to_float_or_none(zdv if math.isnan(kappa) else kappa)
+            if task == "multiclass":
+                self._weighted_kappa(metrics)
         if acc.top_k is not None:
-            metrics["top_k_accuracy"] = ratio(sums.top_k_hits, big_w)
-            if acc.top_k >= acc.n_classes:
-                self.warnings.append(
-                    f"top_k_accuracy with k={acc.top_k} and {acc.n_classes} classes is always 1"
-                )
+            self._top_k(metrics)
 
         ranked = RankingReport(acc, sums, self.ranking, self.noun, self.warnings)
-        auc_c, ap_c = ranked.apply(metrics)
+        auc_c, ap_c = ranked.apply(metrics, true)
+        if task == "multilabel":
+            self._ap_samples(metrics)
         self.n_auc_excluded, self.n_ap_excluded = ranked.n_auc_excluded, ranked.n_ap_excluded
         self.bound = ranked.bound
         metrics["log_loss"] = ratio(sums.log_loss, big_w)
@@ -214,7 +227,8 @@ class ResultBuilder:
             return MetricsResult(metrics=metrics, task=task)
 
         per_class = []
-        for i, name in enumerate(acc.class_names):
+        for i in sel.tolist():
+            name = acc.class_names[i]
             row: dict[str, Any] = {
                 "class": name,
                 "precision": to_float_or_none(pf[i]),
@@ -261,6 +275,47 @@ class ResultBuilder:
             auc_bins=acc.auc_bins,
             ranking_error_bound=self.bound,
         )
+
+    def _weighted_kappa(self, metrics: dict[str, float | None]) -> None:
+        """``cohen_kappa_linear`` / ``_quadratic``: the classes as ordinal, in index order."""
+        for kind in ("linear", "quadratic"):
+            kappa = kappa_from_confusion(self.sums.cm, kind)
+            if math.isnan(kappa) and self.note and self.sums.total_weight > 0:
+                self.warnings.append(
+                    f"cohen_kappa_{kind} is undefined (its expected disagreement is 0: y_true "
+                    f"and the predictions hold the same single class); {self.note}"
+                )
+            metrics[f"cohen_kappa_{kind}"] = to_float_or_none(
+                self.zdv if math.isnan(kappa) else kappa
+            )
+
+    def _top_k(self, metrics: dict[str, float | None]) -> None:
+        """``top_k_accuracy`` (one k) or ``top_<k>_accuracy`` per k; k >= C is 1, warned."""
+        acc, sums = self.acc, self.sums
+        ks = acc.top_k
+        for j, k in enumerate(ks):
+            name = "top_k_accuracy" if len(ks) == 1 else f"top_{k}_accuracy"
+            metrics[name] = ratio(float(np.atleast_1d(sums.top_k_hits)[j]), sums.total_weight)
+            if k >= acc.n_classes:
+                self.warnings.append(
+                    f"{name}: k={k} is at least the number of classes ({acc.n_classes}), so "
+                    "every sample is a hit and the score is 1 (meaningless)"
+                )
+
+    def _ap_samples(self, metrics: dict[str, float | None]) -> None:
+        """``average_precision_samples``: the mean per-row AP over rows with a true label."""
+        sums = self.sums
+        if self.acc.rank_mode == "off":
+            metrics["average_precision_samples"] = None
+            return
+        metrics["average_precision_samples"] = ratio(sums.aps_sum, sums.aps_wdef)
+        nu = int(sums.aps_nundef)
+        if nu:
+            plural = "sample has" if nu == 1 else "samples have"
+            self.warnings.append(
+                f"average_precision_samples leaves out {nu} {plural} no true label "
+                "(average precision undefined); scikit-learn counts them as 0"
+            )
 
     def _balanced_accuracy(self, recall_raw: np.ndarray, pred: np.ndarray) -> float | None:
         """Mean recall over the classes that have true samples (scikit-learn's rule)."""
@@ -342,8 +397,46 @@ class RankingReport:
         self.n_ap_excluded = 0
         self.bound: dict[str, float | None] = {}
 
-    def apply(self, metrics: dict[str, float | None]) -> tuple[list[Any], list[Any]]:
-        """Put the flat AUC / AP into ``metrics``; return the per-class values."""
+    def apply(
+        self, metrics: dict[str, float | None], support: np.ndarray
+    ) -> tuple[list[Any], list[Any]]:
+        """Put the flat AUC / AP into ``metrics``; return the per-class values.
+
+        ``support`` (C,) is each class's true weight, the weights of the ``_weighted``
+        averages (over the same classes as the macro averages).
+        """
+        try:
+            return self._apply(metrics, support)
+        finally:
+            self._extra(metrics)
+
+    def _names(self) -> list[str]:
+        """The flat ranking names beyond ``roc_auc(_macro)`` / ``average_precision(_macro)``."""
+        task = self.acc.task
+        if task == "binary":
+            return ["roc_auc_partial"] if self.acc.max_fpr is not None else []
+        out = ["roc_auc_weighted", "roc_auc_micro"]
+        if task == "multiclass":
+            out += ["roc_auc_ovo_macro", "roc_auc_ovo_weighted"]
+        return out + ["average_precision_weighted", "average_precision_micro"]
+
+    def _extra(self, metrics: dict[str, float | None]) -> None:
+        """Puts the extra names in a fixed order (None where not computed), with notes."""
+        rk = self.ranking
+        extra = {n: metrics.pop(n, None) for n in self._names()}
+        if rk.mode == "off" or self.sums.total_weight <= 0:
+            extra = dict.fromkeys(extra)
+        metrics.update(extra)
+        skipped = [n for n in rk.skipped if n in extra]
+        if skipped and rk.mode != "off":
+            self.warnings.append(
+                f"{', '.join(skipped)} not computed on this path ({rk.mode} ranking); "
+                "reported as null"
+            )
+
+    def _apply(
+        self, metrics: dict[str, float | None], support: np.ndarray
+    ) -> tuple[list[Any], list[Any]]:
         acc, sums = self.acc, self.sums
         c = acc.n_classes
         self.n_auc_excluded = 0
@@ -368,6 +461,8 @@ class RankingReport:
         if acc.task == "binary":
             metrics[auc_name] = auc_c[1]
             metrics[ap_name] = ap_c[1]
+            if acc.max_fpr is not None:
+                metrics["roc_auc_partial"] = rk.partial
             self._binned_note(auc_name, ap_name, [1])
             if auc_c[1] is None:
                 only = acc.class_names[1] if has_pos[1] else acc.class_names[0]
@@ -386,7 +481,19 @@ class RankingReport:
         self.n_ap_excluded = c - len(defined_ap)
         metrics[auc_name] = float(np.mean(defined_auc)) if defined_auc else None
         metrics[ap_name] = float(np.mean(defined_ap)) if defined_ap else None
+        metrics["roc_auc_weighted"] = _support_average(auc_c, support)
+        metrics["average_precision_weighted"] = _support_average(ap_c, support)
+        if rk.micro is not None:
+            metrics["roc_auc_micro"], metrics["average_precision_micro"] = rk.micro
+        if rk.ovo is not None:
+            metrics["roc_auc_ovo_macro"], metrics["roc_auc_ovo_weighted"], n_out = rk.ovo
+            if n_out:
+                self.warnings.append(
+                    f"roc_auc_ovo_macro / _weighted leave out {n_out} class "
+                    f"{'pair' if n_out == 1 else 'pairs'} with a class that has no samples"
+                )
         self._binned_note(auc_name, ap_name, list(range(c)))
+        self._binned_averages(support)
         plural = "classes" if self.noun == "class" else "labels"
         if self.n_auc_excluded:
             names = name_list(acc.class_names, auc_undef, self.noun)
@@ -409,6 +516,19 @@ class RankingReport:
                 f"average_precision is undefined for {names} (no positive samples); {tail}"
             )
         return auc_c, ap_c
+
+    def _binned_averages(self, support: np.ndarray) -> None:
+        """Binned mode: the bounds of the ``_weighted`` averages (the support-weighted mean of
+        the classes' bounds) and of the micro AUC / AP (their summed histogram's bounds)."""
+        rk = self.ranking
+        if rk.mode != "binned" or rk.bounds is None:
+            return
+        for name, at in (("roc_auc_weighted", 0), ("average_precision_weighted", 1)):
+            values = [rk.auc, rk.ap][at]
+            b = [rk.bounds[k][at] if values[k] is not None else None for k in range(len(values))]
+            self.bound[name] = _support_average(b, support)
+        if rk.micro_bounds is not None:
+            self.bound["roc_auc_micro"], self.bound["average_precision_micro"] = rk.micro_bounds
 
     def _binned_note(self, auc_name: str, ap_name: str, classes: list[int]) -> None:
         """Binned mode: the error bound of the reported AUC / AP and a warning saying so.
@@ -441,6 +561,22 @@ class RankingReport:
             f"roc_auc and average_precision are binned (--auc-bins {self.acc.auc_bins}{axis}): "
             f"scores in the same bin count as tied{tail}."
         )
+
+
+def _support_average(values: list[float | None], support: np.ndarray) -> float | None:
+    """The mean of the defined values weighted by the classes' true weight (``"weighted"``).
+
+    >>> _support_average([0.5, None, 1.0], np.array([1.0, 5.0, 3.0]))
+    0.875
+    """
+    ok = [i for i, v in enumerate(values) if v is not None]
+    if not ok:
+        return None
+    w = np.asarray(support, dtype=np.float64)[ok]
+    if not w.sum() > 0:
+        return None
+    v = np.array([values[i] for i in ok], dtype=np.float64)
+    return to_float_or_none(float(np.dot(w / w.sum(), v)))
 
 
 def ratio(num: float, den: float) -> float | None:

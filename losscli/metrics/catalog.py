@@ -18,6 +18,8 @@ what the accumulators emit, and ``tests/docs/test_contracts.py`` docs/CONTRACTS.
 from __future__ import annotations
 
 import difflib
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
@@ -26,7 +28,9 @@ __all__ = [
     "TABLE_FIRST",
     "PER_CLASS_FIELDS",
     "PER_OUTPUT_FIELDS",
+    "TOP_K_PATTERN",
     "info",
+    "known",
     "names",
     "all_names",
     "lower_is_better",
@@ -36,6 +40,10 @@ __all__ = [
 ]
 
 _B, _MC, _ML, _R = "binary", "multiclass", "multilabel", "regression"
+
+TOP_K_PATTERN = "top_<k>_accuracy"
+"""The catalog row of the names ``--top-k 1,5`` gives (``top_1_accuracy``, ...)."""
+_TOP_K = re.compile(r"top_([1-9][0-9]*)_accuracy")
 _CLS = (_B, _MC, _ML)
 
 
@@ -92,11 +100,22 @@ METRICS: tuple[MetricInfo, ...] = (
     MetricInfo("hamming_loss", (_ML,), False, "accuracy"),
     MetricInfo("mcc", (_B, _MC), True, "agreement"),
     MetricInfo("cohen_kappa", (_B, _MC), True, "agreement"),
+    MetricInfo("cohen_kappa_linear", (_MC,), True, "agreement"),
+    MetricInfo("cohen_kappa_quadratic", (_MC,), True, "agreement"),
     MetricInfo("top_k_accuracy", (_MC,), True, "accuracy", when="--top-k"),
+    MetricInfo(TOP_K_PATTERN, (_MC,), True, "accuracy", when="--top-k K1,K2"),
     MetricInfo("roc_auc", (_B,), True, "ranking", headline=True),
     MetricInfo("average_precision", (_B,), True, "ranking"),
+    MetricInfo("roc_auc_partial", (_B,), True, "ranking", when="--max-fpr"),
     MetricInfo("roc_auc_macro", (_MC, _ML), True, "ranking", headline=True),
     MetricInfo("average_precision_macro", (_MC, _ML), True, "ranking"),
+    MetricInfo("roc_auc_weighted", (_MC, _ML), True, "ranking"),
+    MetricInfo("roc_auc_micro", (_MC, _ML), True, "ranking"),
+    MetricInfo("roc_auc_ovo_macro", (_MC,), True, "ranking"),
+    MetricInfo("roc_auc_ovo_weighted", (_MC,), True, "ranking"),
+    MetricInfo("average_precision_weighted", (_MC, _ML), True, "ranking"),
+    MetricInfo("average_precision_micro", (_MC, _ML), True, "ranking"),
+    MetricInfo("average_precision_samples", (_ML,), True, "ranking"),
     MetricInfo("log_loss", _CLS, False, "calibration", headline=True),
     MetricInfo("brier", _CLS, False, "calibration"),
     MetricInfo("ece", _CLS, False, "calibration"),
@@ -168,15 +187,30 @@ _BY_NAME = {m.name: m for m in METRICS}
 
 
 def info(name: str) -> MetricInfo:
-    """The catalog row of a metric.
+    """The catalog row of a metric (``top_5_accuracy``: the :data:`TOP_K_PATTERN` row).
 
     Raises:
         KeyError: no metric has this name.
 
-    >>> info("r2").tasks
-    ('regression',)
+    >>> info("r2").tasks, info("top_5_accuracy").name
+    (('regression',), 'top_<k>_accuracy')
     """
+    if name not in _BY_NAME and _TOP_K.fullmatch(name):
+        return _BY_NAME[TOP_K_PATTERN]
     return _BY_NAME[name]
+
+
+def known(name: str) -> bool:
+    """Whether some report can have this metric name (a ``--fail-if`` check).
+
+    >>> known("top_5_accuracy"), known("top_0_accuracy"), known("f1_macro")
+    (True, False, True)
+    """
+    try:
+        info(name)
+    except KeyError:
+        return False
+    return True
 
 
 def all_names() -> list[str]:
@@ -191,22 +225,41 @@ def all_names() -> list[str]:
 def names(
     task: str,
     *,
-    top_k: bool = False,
+    top_k: bool | Sequence[int] = False,
     beta: bool = False,
+    max_fpr: bool = False,
     nll: bool = False,
     dense: bool = False,
 ) -> list[str]:
-    """The metric names a report of ``task`` has (with ``--top-k`` / ``--beta`` != 1, with
-    ``ce`` or ``nll`` among the losses, on dense arrays).
+    """The metric names a report of ``task`` has (with ``--top-k``, ``--beta``, ``--max-fpr``,
+    with ``ce`` or ``nll`` among the losses, on dense arrays).
+
+    ``top_k``: True (one k: ``top_k_accuracy``) or the ks (several: ``top_<k>_accuracy``
+    each).
 
     >>> names("regression")[:5]
     ['mse', 'rmse', 'mae', 'r2', 'r2_variance_weighted']
     >>> names("multiclass", nll=True, dense=True)[-5:]
     ['perplexity', 'miou', 'mdice', 'miou_samplewise', 'dice_samplewise']
+    >>> [n for n in names("multiclass", top_k=[1, 5]) if n.startswith("top")]
+    ['top_1_accuracy', 'top_5_accuracy']
     """
-    on = {"always", *(["--top-k"] if top_k else []), *(["--beta"] if beta else [])}
+    ks = [] if isinstance(top_k, bool) else list(top_k)
+    on = {"always"}
+    if top_k is True or len(ks) == 1:
+        on.add("--top-k")
+    if len(ks) > 1:
+        on.add("--top-k K1,K2")
+    if beta:
+        on.add("--beta")
+    if max_fpr:
+        on.add("--max-fpr")
     on |= {*(["ce or nll"] if nll else []), *(["dense arrays"] if dense else [])}
-    return [m.name for m in METRICS if task in m.tasks and m.when in on]
+    out: list[str] = []
+    for m in METRICS:
+        if task in m.tasks and m.when in on:
+            out += [f"top_{k}_accuracy" for k in ks] if m.name == TOP_K_PATTERN else [m.name]
+    return out
 
 
 def lower_is_better(name: str) -> bool:
@@ -215,8 +268,7 @@ def lower_is_better(name: str) -> bool:
     >>> lower_is_better("brier"), lower_is_better("f1_macro")
     (True, False)
     """
-    m = _BY_NAME.get(name)
-    return m is not None and not m.higher_is_better
+    return known(name) and not info(name).higher_is_better
 
 
 def headline() -> list[str]:

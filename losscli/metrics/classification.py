@@ -104,20 +104,26 @@ def mcc_from_confusion(cm: np.ndarray) -> float:
     return float(cov_ytyp / np.sqrt(prod))
 
 
-def kappa_from_confusion(cm: np.ndarray) -> float:
-    """Cohen's kappa (unweighted) of a (C, C) confusion matrix.
+def kappa_from_confusion(cm: np.ndarray, weights: str | None = None) -> float:
+    """Cohen's kappa of a (C, C) confusion matrix, unweighted or weighted.
 
-    ``kappa = 1 - sum_{i!=j} M_ij / sum_{i!=j} E_ij`` with ``E = outer(col sums, row sums) / s``
-    (``sklearn.metrics.cohen_kappa_score``).
+    ``kappa = 1 - sum_ij W_ij M_ij / sum_ij W_ij E_ij`` with ``E = outer(col sums, row sums) /
+    s`` and ``W_ij`` = ``[i != j]`` (unweighted), ``|i - j|`` (``"linear"``) or ``(i - j)^2``
+    (``"quadratic"``): ``sklearn.metrics.cohen_kappa_score(weights=...)``. The weighted kinds
+    read the classes as ordinal in the matrix's order (class index 0 .. C-1).
 
     Args:
-        cm: (C, C) confusion matrix.
+        cm: (C, C) confusion matrix (rows true, columns predicted).
+        weights: None, ``"linear"`` or ``"quadratic"``.
 
     Returns:
-        Kappa, or NaN when undefined (no samples, or a single class in both y_true and y_pred).
+        Kappa, or NaN when undefined (no samples, or ``sum W E = 0``: e.g. a single class in
+        both y_true and y_pred).
 
     >>> kappa_from_confusion(np.array([[2, 1], [0, 3]]))
     0.6666666666666667
+    >>> round(kappa_from_confusion(np.array([[2, 1, 0], [0, 2, 1], [1, 0, 2]]), "quadratic"), 6)
+    0.5
     """
     m = _unit_scale(cm)
     sum0 = m.sum(axis=0)
@@ -126,12 +132,17 @@ def kappa_from_confusion(cm: np.ndarray) -> float:
     if total == 0:
         return math.nan
     expected = np.outer(sum0, sum1) / total
-    off = np.ones_like(m)
-    np.fill_diagonal(off, 0.0)
-    den = np.sum(off * expected)
+    c = m.shape[0]
+    if weights is None:
+        w_mat = np.ones_like(m)
+        np.fill_diagonal(w_mat, 0.0)
+    else:
+        d = np.abs(np.arange(c)[:, None] - np.arange(c)[None, :]).astype(np.float64)
+        w_mat = d if weights == "linear" else d * d
+    den = np.sum(w_mat * expected)
     if den == 0:
         return math.nan
-    return float(1.0 - np.sum(off * m) / den)
+    return float(1.0 - np.sum(w_mat * m) / den)
 
 
 def _unit_scale(cm: np.ndarray) -> np.ndarray:

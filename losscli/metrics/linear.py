@@ -33,10 +33,24 @@ from losscli.metrics.keys import auc_bin_index, class_key, rank_axis
 from losscli.metrics.resample import ClassificationRows, cell_sums
 from losscli.metrics.state import CLASSIFICATION_SUMS, Sums
 
-__all__ = ["LINEAR_MIN_RANKED", "rank_terms", "LinearClassification"]
+__all__ = ["LINEAR_MIN_RANKED", "rank_terms", "LinearClassification", "linear_skipped"]
 
 LINEAR_MIN_RANKED = 5000
 """Fewest positives and fewest negatives a ranked class needs for the linear AUC / AP."""
+
+
+def linear_skipped(acc: Any) -> tuple[str, ...]:
+    """The metrics this path does not resample (reported without an interval, with a note):
+    the one-vs-one AUC (its pairs of classes are not first-order expanded here) and the
+    partial AUC of ``max_fpr`` (the curve cut at a rate). The multi-class micro AUC / AP are
+    resampled: their (row, class) cells' first-order terms summed per row.
+
+    >>> linear_skipped(type("A", (), {"task": "binary", "max_fpr": 0.1})())
+    ('roc_auc_partial',)
+    """
+    if acc.task == "binary":
+        return ("roc_auc_partial",) if acc.max_fpr is not None else ()
+    return ("roc_auc_ovo_macro", "roc_auc_ovo_weighted")
 
 
 def rank_terms(
@@ -189,7 +203,8 @@ class LinearClassification:
             ranked = [1] if acc.task == "binary" else list(range(acc.n_classes))
         n_terms = rows.terms.shape[0]
         self.n_sum_cols = n_terms
-        width = n_terms + 2 * len(ranked) + sum(e.shape[1] for e in extra)
+        n_micro = 2 if ranked and acc.task == "multiclass" else 0  # the micro AUC / AP terms
+        width = n_terms + 2 * len(ranked) + n_micro + sum(e.shape[1] for e in extra)
         self.dense = np.empty((n, width), dtype=np.float32)
         self.base = np.empty(width)
 
@@ -223,7 +238,21 @@ class LinearClassification:
                         put(j + 1, f * ww)
                         self.ranked.append((k, u0))
                         j += 2
-        self.n_metric_cols = n_terms + 2 * len(ranked)
+        self.micro: tuple[int, float] | None = None  # (first column, U0) of the micro terms
+        if ranked and acc.task == "multiclass":
+            c = acc.n_classes
+            if acc.rank_mode == "binned":
+                cells = auc_bin_index(rank_axis(key, acc.rank_key), acc.auc_bins or 1)
+            else:
+                cells = np.stack([class_key(key, k, acc.rank_key) for k in range(c)], axis=1)
+            is_cell = (yt[:, None] == np.arange(c)[None, :]).ravel()
+            g, u0, f, _ = rank_terms(cells.ravel(), is_cell, None if w is None else np.repeat(w, c))
+            del cells, is_cell
+            self.micro = (j, u0)
+            put(j, g.reshape(n, c).sum(axis=1) * ww)
+            put(j + 1, f.reshape(n, c).sum(axis=1) * ww)
+            del g, f
+        self.n_metric_cols = n_terms + 2 * len(ranked) + n_micro
         j = self.n_metric_cols
         for more in extra:  # e.g. the engine's per-row loss sums, (n, k) in row order
             for i in range(more.shape[1]):
@@ -273,6 +302,13 @@ class LinearClassification:
                     auc = (float(sums[col]) - u0) / (p_w * n_w)
                     auc_c[k] = min(max(auc, 0.0), 1.0)
             col += 2
-        ranking = Ranking(acc.rank_mode, auc_c, ap_c)
+        ranking = Ranking(acc.rank_mode, auc_c, ap_c, skipped=linear_skipped(acc))
+        if self.micro is not None:  # every row holds one positive cell and C - 1 negatives
+            col, u0 = self.micro
+            p_w = s.total_weight
+            n_w = (c - 1) * p_w
+            ap = min(max(float(sums[col + 1]) / p_w, 0.0), 1.0) if p_w > 0 else None
+            auc = (float(sums[col]) - u0) / (p_w * n_w) if p_w > 0 else None
+            ranking.micro = (None if auc is None else min(max(auc, 0.0), 1.0), ap)
         out: dict[str, Any] = ResultBuilder(acc, s, self.zdv, self.note, ranking).metrics()
         return out

@@ -25,6 +25,7 @@ Both numbers of one class from one sort (what the accumulators use):
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -40,6 +41,7 @@ __all__ = [
     "auc_ap_split",
     "auc_ap_sorted",
     "auc_ap_hist",
+    "hist_groups",
     "hist_error_bounds",
     "RankIndex",
 ]
@@ -487,6 +489,19 @@ class RankIndex:
         >>> idx.auc_ap(np.array([2.0, 3.0]))
         (1.0, 1.0)
         """
+        return _auc_ap_groups(*self.groups(pos_weight, neg_weight))
+
+    def groups(
+        self, pos_weight: np.ndarray, neg_weight: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, Any]:
+        """The curve's groups under the weights (as :meth:`auc_ap`): per distinct positive
+        score, descending, the positive weight ``gw``, ``TP(>= t)``, ``FP(>= t)``,
+        ``FP(> t)``, and the negative total ``Q`` (the ROC curve's vertices).
+
+        >>> idx = RankIndex.build(np.array([0.35, 0.8]), np.array([0.1, 0.4]))
+        >>> [a.tolist() for a in idx.groups(np.array([1, 1]), np.array([1, 1]))[:4]]
+        [[1, 1], [1, 2], [0, 1], [0, 1]]
+        """
         if neg_weight is None:
             neg_weight = pos_weight
         exact = pos_weight.dtype.kind in "iub" and neg_weight.dtype.kind in "iub"
@@ -497,7 +512,7 @@ class RankIndex:
         gw = np.diff(tps, prepend=dtype(0))
         cn = np.zeros(self.order_neg.size + 1, dtype=dtype)
         np.cumsum(neg_weight[self.order_neg], dtype=dtype, out=cn[1:])
-        return _auc_ap_groups(gw, tps, cn[self.neg_ge], cn[self.neg_gt], cn[-1])
+        return gw, tps, cn[self.neg_ge], cn[self.neg_gt], cn[-1]
 
 
 def _auc_ap_groups(
@@ -546,11 +561,22 @@ def auc_ap_hist(pos_hist: np.ndarray, neg_hist: np.ndarray) -> tuple[float | Non
     >>> auc_ap_hist(np.array([0.0, 1.0, 1.0]), np.array([1.0, 1.0, 0.0]))
     (0.875, 0.8333333333333333)
     """
+    if np.size(neg_hist) == 0:
+        return None, None
+    return _auc_ap_groups(*hist_groups(pos_hist, neg_hist))
+
+
+def hist_groups(
+    pos_hist: np.ndarray, neg_hist: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
+    """:meth:`RankIndex.groups` of binned weights: each bin (descending) one group.
+
+    >>> [a.tolist() for a in hist_groups(np.array([0.0, 1.0]), np.array([1.0, 0.0]))[:2]]
+    [[1.0, 0.0], [1.0, 1.0]]
+    """
     gw = np.asarray(pos_hist, dtype=np.float64)[::-1]
     nw = np.asarray(neg_hist, dtype=np.float64)[::-1]
     tps = np.cumsum(gw)
     fps = np.cumsum(nw)
     above = fps - nw
-    if fps.size == 0:
-        return None, None
-    return _auc_ap_groups(gw, tps, fps, above, fps[-1])
+    return gw, tps, fps, above, float(fps[-1]) if fps.size else 0.0

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from losscli.metrics.averages import OvoIndex, partial_auc
 from losscli.metrics.builder import Ranking, ResultBuilder
 from losscli.metrics.calibration import ece_bin_edges
 from losscli.metrics.confusion import predict_binary, predict_multiclass, predict_multilabel
@@ -137,7 +138,7 @@ class ClassificationRows:
             # cells (label, y = 1, pred): the calibration "accuracy" of a cell is its y_true
             self.correct_cells = np.array([4 * k + 2 + p for k in range(c) for p in (0, 1)])
             self.per_row = c
-        cols = classification_row_terms(acc, yt, yp, pred, self.layout)
+        cols = classification_row_terms(acc, yt, yp, pred, self.layout, key)
         cols["total_weight"] = 1.0
         self.terms = self.layout.matrix(cols, n)
         edges = ece_bin_edges(bins)
@@ -164,6 +165,23 @@ class ClassificationRows:
                     s = auc_bin_index(rank_axis(col, acc.rank_key), acc.auc_bins or 1)
                 rows_pos, rows_neg = np.flatnonzero(is_pos), np.flatnonzero(~is_pos)
                 self.ranks[k] = RankIndex.build(s[rows_pos], s[rows_neg], rows=(rows_pos, rows_neg))
+        # micro: every (row, class) cell one sample (its row's weight); one-vs-one (exact)
+        self.micro: RankIndex | None = None
+        self.ovo: OvoIndex | None = None
+        if acc.rank_mode != "off" and with_ranks and acc.task != "binary":
+            if acc.task == "multiclass":
+                cells = np.stack([class_key(key, k, acc.rank_key) for k in range(c)], axis=1)
+                is_cell = yt[:, None] == np.arange(c)[None, :]
+            else:
+                cells, is_cell = key, yt == 1
+            if acc.rank_mode == "binned":
+                cells = auc_bin_index(rank_axis(key, acc.rank_key), acc.auc_bins or 1)
+            flat, m = cells.ravel(), is_cell.ravel()
+            cp, cn = np.flatnonzero(m), np.flatnonzero(~m)
+            self.micro = RankIndex.build(flat[cp], flat[cn], rows=(cp, cn))
+            del cells, is_cell, flat, m
+            if acc.task == "multiclass" and acc.rank_mode == "exact":
+                self.ovo = OvoIndex(yt, lambda k: class_key(key, k, acc.rank_key), c, keep=True)
 
     def cell_sums(self, sums: Sums, joint: np.ndarray, conf: np.ndarray, task: str) -> None:
         """:func:`cell_sums` with these rows' cells."""
@@ -277,7 +295,14 @@ def _resample_ranking(
     for k, idx in enumerate(rows.ranks):
         if idx is not None:
             auc_c[k], ap_c[k] = idx.auc_ap(v)
-    return Ranking(acc.rank_mode, auc_c, ap_c)
+    rk = Ranking(acc.rank_mode, auc_c, ap_c)
+    if rows.micro is not None:
+        rk.micro = rows.micro.auc_ap(np.repeat(v, acc.n_classes))
+    if rows.ovo is not None:
+        rk.ovo = rows.ovo.average(v)
+    if acc.task == "binary" and acc.max_fpr is not None and rows.ranks[1] is not None:
+        rk.partial = partial_auc(rows.ranks[1].groups(v), acc.max_fpr)
+    return rk
 
 
 class _Clock:

@@ -8,6 +8,7 @@ naming the row).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -35,12 +36,19 @@ class ClassificationSettings:
         threshold: decision threshold on probabilities (positive when ``p > threshold``);
             multi-label also takes a float array (L,) of per-label thresholds; ignored for
             multi-class (argmax).
-        top_k: multi-class only: also report ``top_k_accuracy`` for this k.
+        top_k: multi-class only: also report ``top_k_accuracy`` for this k, or
+            ``top_<k>_accuracy`` for each k of several (a sequence).
         keep_scores: keep the scores for exact ROC AUC and average precision (memory: binary
             8 bytes per row, 4 when float32 is exact; multi-class and multi-label the (N, C)
             probabilities plus 1 byte per label).
         ece_bins: number of equal-width bins of the expected calibration error.
-        beta: when != 1, ``fbeta_*`` metrics are added next to ``f1_*``.
+        beta: when given, the ``fbeta`` metrics (flat and per class) are added next to
+            ``f1`` (beta 1 gives F1's values); None: none.
+        max_fpr: binary only: also report ``roc_auc_partial``, the standardised partial AUC
+            up to this false positive rate (``roc_auc_score(max_fpr=...)``), in (0, 1].
+        labels: distinct class indices in ``[0, C)`` that choose and order the
+            ``per_class`` rows and the classes the precision / recall / F / jaccard averages
+            run over (scikit-learn ``labels=``).
         auc_bins: when set, ROC AUC and average precision are computed from per-class
             histograms over this many equal-width bins of [0, 1] of
             :func:`~losscli.metrics.keys.rank_axis` (the probability, or
@@ -71,14 +79,16 @@ class ClassificationSettings:
     n_classes: int
     class_names: list[str] | None = None
     threshold: float | np.ndarray = 0.5
-    top_k: int | None = None
+    top_k: int | Sequence[int] | None = None
     keep_scores: bool = True
     ece_bins: int = 15
-    beta: float = 1.0
+    beta: float | None = None
     auc_bins: int | None = None
     keep_rows: bool = False
     rank_key: str = "probs"
     threshold_on: str = "probs"
+    max_fpr: float | None = None
+    labels: Sequence[int] | None = None
 
     def __post_init__(self) -> None:
         task, n_classes, class_names = self.task, self.n_classes, self.class_names
@@ -135,16 +145,40 @@ class ClassificationSettings:
         if top_k is not None:
             if task != "multiclass":
                 raise UsageError("top_k applies to the multiclass task only; drop --top-k")
-            if int(top_k) < 1:
-                raise UsageError(f"top_k must be at least 1, got {top_k}")
-            top_k = int(top_k)
+            ks = (top_k,) if isinstance(top_k, (int, np.integer)) else tuple(top_k)
+            if not ks:
+                raise UsageError("top_k needs at least one k")
+            for k in ks:
+                if isinstance(k, bool) or int(k) != k or int(k) < 1:
+                    raise UsageError(f"top_k must be at least 1, got {k!r}")
+            if len(set(ks)) != len(ks):
+                raise UsageError(f"top_k lists a k twice: {', '.join(map(str, ks))}")
+            top_k = tuple(int(k) for k in ks)
         keep_scores = bool(keep_scores)
         if int(ece_bins) < 1:
             raise UsageError(f"ece_bins must be at least 1, got {ece_bins}")
         ece_bins = int(ece_bins)
-        beta = float(beta)
-        if not (math.isfinite(beta) and beta > 0):
-            raise UsageError(f"beta must be a positive number, got {beta}")
+        if beta is not None:
+            beta = float(beta)
+            if not (math.isfinite(beta) and beta > 0):
+                raise UsageError(f"beta must be a positive number, got {beta}")
+        max_fpr, labels = self.max_fpr, self.labels
+        if max_fpr is not None:
+            max_fpr = float(max_fpr)
+            if not (0.0 < max_fpr <= 1.0):
+                raise UsageError(f"max_fpr must be in (0, 1], got {max_fpr:g}")
+            if task != "binary":
+                raise UsageError(
+                    "max_fpr (the partial ROC AUC) is defined for the binary task only, as in "
+                    "scikit-learn's roc_auc_score; drop --max-fpr"
+                )
+        if labels is not None:
+            sel = tuple(int(i) for i in labels)
+            if not sel or len(set(sel)) != len(sel) or min(sel) < 0 or max(sel) >= n_classes:
+                raise UsageError(
+                    f"labels must be distinct class indices in [0, {n_classes}), got {list(sel)}"
+                )
+            labels = sel
         if auc_bins is not None:
             if isinstance(auc_bins, bool) or int(auc_bins) != auc_bins or int(auc_bins) < 1:
                 raise UsageError(f"auc_bins must be a whole number >= 1, got {auc_bins!r}")
@@ -159,6 +193,8 @@ class ClassificationSettings:
             "beta": beta,
             "auc_bins": auc_bins,
             "keep_rows": bool(keep_rows),
+            "max_fpr": max_fpr,
+            "labels": labels,
         }
         for name, value in normalised.items():
             object.__setattr__(self, name, value)
@@ -185,6 +221,8 @@ class ClassificationSettings:
             self.keep_rows,
             self.rank_key,
             self.threshold_on,
+            self.max_fpr,
+            self.labels,
         )
 
 

@@ -52,6 +52,7 @@ __all__ = [
     "add_terms",
     "classification_row_terms",
     "sample_terms",
+    "row_average_precision",
 ]
 
 TASKS = CLASSIFICATION_TASKS
@@ -70,12 +71,14 @@ class Dims:
         n_classes: C (classes or labels; regression: the outputs K).
         ece_bins: calibration bins.
         auc_bins: binned-ranking bins (0 when ranking is not binned).
+        n_top_k: how many k of ``top_k`` (0 without it).
     """
 
     task: str
     n_classes: int
     ece_bins: int = 0
     auc_bins: int = 0
+    n_top_k: int = 0
 
     def shape(self, symbol: str) -> tuple[int, ...]:
         """The shape a :class:`SumSpec` symbol stands for.
@@ -91,6 +94,7 @@ class Dims:
             "stats": (len(SAMPLE_STATS),),
             "hist": (c, self.auc_bins, 2),
             "K": (c,),
+            "topk": (self.n_top_k,),
         }[symbol]
 
 
@@ -129,7 +133,7 @@ CLASSIFICATION_SUMS: tuple[SumSpec, ...] = (
     SumSpec("ece_w", "bins", resample="cells", doc="calibration bins: weight"),
     SumSpec("ece_conf", "bins", resample="cells", doc="calibration bins: weight x confidence"),
     SumSpec("ece_acc", "bins", resample="cells", doc="calibration bins: weight x correct"),
-    SumSpec("top_k_hits", "", doc="multi-class: sum_i w_i [y_i among the top k]"),
+    SumSpec("top_k_hits", "topk", doc="multi-class: per k, sum_i w_i [y_i among the top k]"),
     SumSpec("subset", "", doc="multi-label: sum_i w_i [row i all right]"),
     SumSpec("hamming", "", doc="multi-label: sum_i w_i (labels wrong in row i)"),
     SumSpec("samp_sum", "stats", doc="multi-label: sum_i w_i stat_i where defined"),
@@ -139,6 +143,9 @@ CLASSIFICATION_SUMS: tuple[SumSpec, ...] = (
         "samp_nundef", "stats", resample="none", dtype=np.int64, doc="rows with a stat undefined"
     ),
     SumSpec("hist", "hist", resample="none", doc="binned ranking: weight per (class, bin, pos)"),
+    SumSpec("aps_sum", "", doc="multi-label: sum_i w_i AP_i over rows with a true label"),
+    SumSpec("aps_wdef", "", doc="multi-label: weight of the rows with a true label"),
+    SumSpec("aps_nundef", "", resample="none", doc="multi-label: rows with no true label"),
 )
 
 REGRESSION_SUMS: tuple[SumSpec, ...] = (
@@ -183,15 +190,22 @@ class TermSpec:
     reduce: str = "sum"
 
 
+def _ranked(settings: Any) -> bool:
+    """Whether the ranking metrics are on (settings without ``rank_mode``: yes)."""
+    return getattr(settings, "rank_mode", "exact") != "off"
+
+
 CLASSIFICATION_TERMS: tuple[TermSpec, ...] = (
     TermSpec("total_weight", reduce="weight"),
     TermSpec("log_loss"),
     TermSpec("brier"),
-    TermSpec("top_k_hits", tasks=("multiclass",), when=lambda s: s.top_k is not None),
+    TermSpec("top_k_hits", "topk", tasks=("multiclass",), when=lambda s: s.top_k is not None),
     TermSpec("subset", tasks=("multilabel",), reduce="dot"),
     TermSpec("hamming", tasks=("multilabel",), reduce="dot"),
     TermSpec("samp_sum", "stats", tasks=("multilabel",), reduce="dot"),
     TermSpec("samp_wundef", "stats", tasks=("multilabel",), reduce="dot"),
+    TermSpec("aps_sum", tasks=("multilabel",), when=_ranked, reduce="dot"),
+    TermSpec("aps_wdef", tasks=("multilabel",), when=_ranked, reduce="dot"),
 )
 """The dense per-row terms of a classification accumulator, in their row order."""
 
@@ -284,7 +298,7 @@ class TermLayout:
 
     >>> lay = TermLayout(CLASSIFICATION_TERMS, Dims("multilabel", 3, 15), None)
     >>> lay.slices["samp_sum"], lay.width
-    (slice(5, 9, None), 13)
+    (slice(5, 9, None), 15)
     """
 
     def __init__(self, terms: tuple[TermSpec, ...], dims: Dims, settings: Any) -> None:
@@ -364,10 +378,17 @@ def add_terms(
         for i, undef in enumerate(cols["samp_wundef"]):
             sums.samp_wdef[i] += reduce_term("dot", 1.0 - undef, w)
             sums.samp_nundef[i] += int(undef.sum())
+    if "aps_wdef" in layout:  # rows without a true label (average_precision_samples)
+        sums.aps_nundef += float(np.count_nonzero(cols["aps_wdef"] == 0))
 
 
 def classification_row_terms(
-    settings: Any, yt: np.ndarray, yp: np.ndarray, pred: np.ndarray, layout: TermLayout
+    settings: Any,
+    yt: np.ndarray,
+    yp: np.ndarray,
+    pred: np.ndarray,
+    layout: TermLayout,
+    key: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """The per-row columns of every term in ``layout`` (except ``total_weight``'s ones).
 
@@ -376,6 +397,7 @@ def classification_row_terms(
         yt: labels as the accumulator checks them; ``yp`` the probabilities; ``pred`` the
             predictions (binary (N,), multi-class (N,) class, multi-label (N, L) 0/1).
         layout: which terms.
+        key: the ranking keys (as ``yp``; None: ``yp``), for the multi-label per-row AP.
 
     Returns:
         name -> float64 (N,) column, or a list of columns for a wider term.
@@ -392,10 +414,14 @@ def classification_row_terms(
     elif task == "multiclass":
         cols["log_loss"], cols["brier"] = log_loss_multiclass(yt, yp), brier_multiclass(yt, yp)
         if "top_k_hits" in layout:
-            cols["top_k_hits"] = top_k_hits(yt, yp, settings.top_k).astype(np.float64)
+            cols["top_k_hits"] = [top_k_hits(yt, yp, k).astype(np.float64) for k in settings.top_k]
     else:
         cols["log_loss"], cols["brier"] = log_loss_multilabel(yt, yp), brier_multilabel(yt, yp)
-        cols.update(sample_terms(yt, pred.astype(np.float64), settings.beta))
+        beta = 1.0 if settings.beta is None else settings.beta
+        cols.update(sample_terms(yt, pred.astype(np.float64), beta))
+        if "aps_sum" in layout:
+            ap, has_pos = row_average_precision(yt, yp if key is None else key)
+            cols["aps_sum"], cols["aps_wdef"] = ap, has_pos
     return cols
 
 
@@ -429,3 +455,52 @@ def sample_terms(yt: np.ndarray, pred: np.ndarray, beta: float) -> dict[str, Any
         "samp_sum": [np.where(u, 0.0, v) for u, v in zip(undef, values)],
         "samp_wundef": [u.astype(np.float64) for u in undef],
     }
+
+
+def row_average_precision(yt: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Multi-label: each row's average precision over its labels (``average="samples"``).
+
+    Row i ranks its L labels by score: ``AP_i = sum_{k: y_ik = 1} TP_i(>= s_ik) /
+    N_i(>= s_ik) / P_i``, with ``TP_i(>= s)`` the true labels and ``N_i(>= s)`` the labels
+    scored at least ``s`` in that row (tied scores are one threshold, as
+    ``sklearn.metrics.average_precision_score``), ``P_i`` the row's true labels. One sort of
+    the (row, -score) pairs; O(N L log(N L)).
+
+    Args:
+        yt: float (N, L) 0/1 labels.
+        scores: float (N, L) scores (or any strictly increasing function of them per cell).
+
+    Returns:
+        ``(ap, has_pos)``: float64 (N,) AP (0 for a row with no true label) and float64 (N,)
+        1 where the row has a true label (AP defined), else 0.
+
+    >>> ap, ok = row_average_precision(np.array([[1.0, 0.0, 1.0], [0.0, 0.0, 0.0]]),
+    ...                                np.array([[0.9, 0.2, 0.3], [0.1, 0.5, 0.2]]))
+    >>> ap.tolist(), ok.tolist()
+    ([1.0, 0.0], [1.0, 0.0])
+    """
+    n, c = yt.shape
+    n_pos = yt.sum(axis=1)
+    has_pos = (n_pos > 0).astype(np.float64)
+    if n == 0 or c == 0:
+        return np.zeros(n), has_pos
+    rows = np.repeat(np.arange(n), c)
+    s = np.asarray(scores, dtype=np.float64).ravel()
+    order = np.lexsort((-s, rows))  # by row, then descending score
+    s_o, r_o, y_o = s[order], rows[order], yt.ravel()[order]
+    new = np.ones(n * c, dtype=bool)
+    new[1:] = (r_o[1:] != r_o[:-1]) | (s_o[1:] != s_o[:-1])
+    starts = np.flatnonzero(new)
+    size_g = np.diff(np.append(starts, n * c))
+    pos_g = np.add.reduceat(y_o, starts)
+    row_g = r_o[starts]
+    cum_n = np.cumsum(size_g)
+    cum_p = np.cumsum(pos_g)
+    first = np.searchsorted(row_g, np.arange(n), "left")  # the first group of each row
+    base_n = np.concatenate(([0], cum_n))[first][row_g]
+    base_p = np.concatenate(([0.0], cum_p))[first][row_g]
+    prec = (cum_p - base_p) / (cum_n - base_n)
+    ap = np.bincount(row_g, weights=pos_g * prec, minlength=n)
+    out = np.zeros(n)
+    np.divide(ap, n_pos, out=out, where=n_pos > 0)
+    return out, has_pos

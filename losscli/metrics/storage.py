@@ -20,10 +20,17 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from losscli.metrics._common import compact_floats
+from losscli.metrics.averages import OvoIndex, partial_auc
 from losscli.metrics.builder import Ranking
 from losscli.metrics.keys import class_key, key_to_prob
 from losscli.metrics.label_sort import auc_ap_label_sorted, label_keys
-from losscli.metrics.ranking import RankIndex, auc_ap_hist, hist_error_bounds
+from losscli.metrics.ranking import (
+    RankIndex,
+    auc_ap_hist,
+    auc_ap_split,
+    hist_error_bounds,
+    hist_groups,
+)
 
 __all__ = ["BinaryChunk", "LabelChunk", "RowStore", "KeptRows", "label_dtype"]
 
@@ -268,6 +275,45 @@ class RowStore:
         auc0, ap0 = RankIndex.build(q_pos, q_neg, orders=orders).auc_ap(nw, pw)
         return [auc0, auc1], [ap0, ap1]
 
+    def micro_ranking(self) -> tuple[float | None, float | None]:
+        """Multi-class / multi-label: AUC and AP of every (row, class) cell as one binary
+        problem (``average="micro"``; multi-class one-vs-rest cells keyed by
+        :meth:`class_key`, which ranks across classes as the probabilities do), each cell
+        weighted by its row's weight."""
+        yt, key, w = self.key_rows()
+        c = self.n_classes
+        if self.task == "multiclass":
+            cells = np.stack([self.class_key(key, k) for k in range(c)], axis=1)
+            is_pos = yt[:, None] == np.arange(c)[None, :]
+        else:
+            cells, is_pos = key, yt == 1
+        del key
+        s, m = cells.ravel(), is_pos.ravel()
+        if w is None:
+            return auc_ap_split(s[m], s[~m], overwrite=True)
+        wc = np.repeat(w, c)
+        return auc_ap_split(s[m], s[~m], wc[m], wc[~m], overwrite=True)
+
+    def ovo_ranking(self) -> tuple[float | None, float | None, int]:
+        """Multi-class: the one-vs-one AUC ``(macro, weighted, pairs left out)``."""
+        yt, key, w = self.key_rows()
+        idx = OvoIndex(yt, lambda k: self.class_key(key, k), self.n_classes)
+        return idx.average(np.ones(yt.shape[0]) if w is None else w)
+
+    def partial_ranking(self, max_fpr: float) -> float | None:
+        """Binary: the standardised partial AUC up to ``max_fpr`` (class 1's ranking)."""
+        yt, key, w = self.key_rows()
+        is_pos = yt == 1
+        idx = RankIndex.build(key[is_pos], key[~is_pos])
+        if w is None:
+            return partial_auc(
+                idx.groups(
+                    np.ones(int(is_pos.sum()), np.int64), np.ones(int((~is_pos).sum()), np.int64)
+                ),
+                max_fpr,
+            )
+        return partial_auc(idx.groups(w[is_pos], w[~is_pos]), max_fpr)
+
     def class_key(self, key: np.ndarray, k: int) -> np.ndarray:
         """The ranking key of class ``k`` from keys (N, C) (see :func:`class_key`)."""
         if self.task != "multiclass":
@@ -422,17 +468,41 @@ class KeptRows:
         return [(yt[:, c], key[:, c], w) for c in range(self.n_classes)]
 
     def rank_values(self) -> Ranking:
-        """ROC AUC and AP of every class (and the binned error bounds) for ``result()``."""
+        """ROC AUC and AP of every class (and the binned error bounds) for ``result()``,
+        with the micro, one-vs-one and partial AUC the task and settings report.
+
+        Binned: micro AUC / AP from the histograms summed over the classes (the same bins),
+        the partial AUC from class 1's histogram; the one-vs-one AUC needs the rows (a
+        (class, class, bin) histogram would be C^2 x bins), so it is not computed there.
+        """
         c = self.n_classes
+        max_fpr = getattr(self, "max_fpr", None)
         if self.rank_mode == "off":
             return Ranking("off", [None] * c, [None] * c)
         if self.rank_mode == "binned":
             auc_c, ap_c, bounds = [], [], []
+            hist = self.sums.hist
             for k in range(c):
-                pos_h, neg_h = self.sums.hist[k, :, 1], self.sums.hist[k, :, 0]
+                pos_h, neg_h = hist[k, :, 1], hist[k, :, 0]
                 auc, ap = auc_ap_hist(pos_h, neg_h)
                 auc_c.append(auc)
                 ap_c.append(ap)
                 bounds.append(hist_error_bounds(pos_h, neg_h))
-            return Ranking("binned", auc_c, ap_c, bounds)
-        return Ranking("exact", *self.rows.exact_ranking())
+            rk = Ranking("binned", auc_c, ap_c, bounds)
+            if self.task != "binary":
+                pos_h, neg_h = hist[:, :, 1].sum(axis=0), hist[:, :, 0].sum(axis=0)
+                rk.micro = auc_ap_hist(pos_h, neg_h)
+                rk.micro_bounds = hist_error_bounds(pos_h, neg_h)
+            if self.task == "multiclass":
+                rk.skipped = ("roc_auc_ovo_macro", "roc_auc_ovo_weighted")
+            if self.task == "binary" and max_fpr is not None:
+                rk.partial = partial_auc(hist_groups(hist[1, :, 1], hist[1, :, 0]), max_fpr)
+            return rk
+        rk = Ranking("exact", *self.rows.exact_ranking())
+        if self.task != "binary":
+            rk.micro = self.rows.micro_ranking()
+        if self.task == "multiclass":
+            rk.ovo = self.rows.ovo_ranking()
+        if self.task == "binary" and max_fpr is not None:
+            rk.partial = self.rows.partial_ranking(max_fpr)
+        return rk

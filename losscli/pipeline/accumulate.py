@@ -21,7 +21,7 @@ from losscli.pipeline.dense import DenseLayout, DenseStats
 from losscli.pipeline.encode import metric_labels
 from losscli.pipeline.groups import accumulate_groups
 from losscli.pipeline.intervals import KeptRows
-from losscli.pipeline.options import MetricSpec
+from losscli.pipeline.options import MetricSpec, class_selection
 from losscli.pipeline.per_sample import per_sample_rows
 from losscli.pipeline.plan import Plan
 from losscli.pipeline.prepare import Prepared
@@ -110,6 +110,9 @@ def new_metrics_acc(
         top_k=metric.top_k if plan.task == "multiclass" else None,
         ece_bins=metric.ece_bins,
         auc_bins=metric.auc_bins,
+        beta=metric.beta,
+        max_fpr=metric.max_fpr,
+        labels=class_selection(metric, plan),
         **extra,
     )
 

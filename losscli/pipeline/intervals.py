@@ -283,7 +283,17 @@ def intervals(
     for name, value in {**keyed, **metrics}.items():
         if value is not None:
             out[name] = None if ci.get(name) is None else list(ci[name])
-    missing = [n for n, v in out.items() if v is None]
+    skipped: list[str] = []
+    if reps is not None:  # the linear path: what it does not resample, said so
+        from losscli.metrics.linear import linear_skipped
+
+        skipped = [n for n in linear_skipped(run.metrics_acc) if n in out]
+        if skipped:
+            warnings.append(
+                f"--bootstrap: no interval for {', '.join(skipped)}: the linear path (large "
+                "data) does not resample them"
+            )
+    missing = [n for n, v in out.items() if v is None and n not in skipped]
     if missing:
         warnings.append(
             f"--bootstrap: no interval for {', '.join(missing)} (undefined in too many resamples)"

@@ -93,15 +93,40 @@ class MetricSpec:
 
     threshold: Any = None  # checked by check_threshold (floats, a list, a map, a ScoreThreshold)
     threshold_source: str = "--threshold"  # how messages name it (--threshold @file.json)
-    top_k: int | None = None
+    top_k: int | Sequence[int] | None = None  # one k (top_k_accuracy) or several (top_<k>_...)
+    beta: float | None = None  # --beta: the fbeta metrics (None: none)
+    max_fpr: float | None = None  # --max-fpr: binary roc_auc_partial (McClish)
+    class_labels: Sequence[str] | None = None  # --labels: the per-class rows' classes, in order
     zero_division: str | float = "warn"
     ece_bins: int = 15
     auc_bins: int | None = None  # binned ROC AUC / AP: no per-row scores kept
     no_background: bool = False  # dense arrays: class 0 out of the IoU / Dice averages
 
     def __post_init__(self) -> None:
-        if self.top_k is not None and self.top_k < 1:
-            raise UsageError(f"--top-k must be a whole number >= 1, got {self.top_k}")
+        object.__setattr__(self, "top_k", check_top_k(self.top_k))
+        if self.beta is not None:
+            from losscli.thresholds import check_beta
+
+            if isinstance(self.beta, bool) or not isinstance(self.beta, (int, float)):
+                raise UsageError(f"--beta must be a positive number, got {self.beta!r}")
+            object.__setattr__(self, "beta", check_beta(self.beta))
+        m = self.max_fpr
+        if m is not None:
+            if isinstance(m, bool) or not isinstance(m, (int, float)) or not 0.0 < m <= 1.0:
+                raise UsageError(
+                    f"--max-fpr must be a false positive rate in (0, 1], e.g. 0.1; got {m!r}"
+                )
+            object.__setattr__(self, "max_fpr", float(m))
+        if self.class_labels is not None:
+            labels = self.class_labels
+            items = [labels] if isinstance(labels, str) else list(labels)
+            names = [str(x).strip() for x in items]
+            if not names or any(not x for x in names):
+                raise UsageError("--labels needs class names, comma-separated (e.g. --labels 0,2)")
+            twice = sorted({x for x in names if names.count(x) > 1})
+            if twice:
+                raise UsageError(f"--labels names {', '.join(map(repr, twice))} twice")
+            object.__setattr__(self, "class_labels", names)
         if self.zero_division not in ("warn", 0, 1, "nan", 0.0, 1.0) and not (
             isinstance(self.zero_division, float) and math.isnan(self.zero_division)
         ):
@@ -208,7 +233,10 @@ class Options:
     threshold_source: str = "--threshold"  # how messages name it (--threshold @file.json)
     pos_label: str | None = None  # binary: the label value of the positive class
     labels_are: str | None = None  # multi-class whole-number labels: index | name (None: infer)
-    top_k: int | None = None
+    top_k: int | Sequence[int] | None = None  # one k (top_k_accuracy) or several (top_<k>_...)
+    beta: float | None = None  # --beta: fbeta metrics (None: none)
+    max_fpr: float | None = None  # --max-fpr: binary roc_auc_partial (McClish)
+    class_labels: Sequence[str] | None = None  # --labels: the per-class rows' classes, in order
     zero_division: str | float = "warn"
     label_col: Sequence[str] | str | None = None
     pred_cols: Sequence[str] | str | None = None
@@ -310,6 +338,81 @@ def check_threshold(value: Any, option: str = "--threshold") -> Any:
             raise UsageError(f"{option}: the list is empty; give one threshold, or one per label")
         return [_threshold_value(v, f"item {i + 1}", option) for i, v in enumerate(items)]
     return _threshold_value(value, "the value", option)
+
+
+def check_top_k(top_k: Any) -> tuple[int, ...] | int | None:
+    """``--top-k``: one k (kept as an int: ``top_k_accuracy``) or distinct ks (a tuple).
+
+    >>> check_top_k(3), check_top_k([1, 5]), check_top_k("1,5")
+    (3, (1, 5), (1, 5))
+    >>> check_top_k([1, 0])
+    Traceback (most recent call last):
+    ...
+    losscli.errors.UsageError: --top-k must be whole numbers >= 1, got 0
+    """
+    if top_k is None:
+        return None
+    if isinstance(top_k, str):  # the CLI's text: "5" or "1,5"
+        parts = [p.strip() for p in top_k.split(",")]
+        if not all(p.isdigit() for p in parts):
+            raise UsageError(
+                f"--top-k takes whole numbers >= 1, comma-separated (e.g. 5 or 1,5); got {top_k!r}"
+            )
+        ks_text = [int(p) for p in parts]
+        top_k = ks_text[0] if len(ks_text) == 1 else ks_text
+    ks = [top_k] if not isinstance(top_k, (list, tuple)) else list(top_k)
+    if not ks:
+        raise UsageError("--top-k needs at least one k, e.g. --top-k 5 or --top-k 1,5")
+    for k in ks:
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+            raise UsageError(f"--top-k must be whole numbers >= 1, got {k!r}")
+    if len(set(ks)) != len(ks):
+        raise UsageError(f"--top-k lists a k twice: {','.join(map(str, ks))}")
+    if not isinstance(top_k, (list, tuple)):
+        return int(top_k)
+    return tuple(int(k) for k in ks) if len(ks) > 1 else int(ks[0])
+
+
+def class_selection(opts: MetricSpec | Options, plan: Any) -> list[int] | None:
+    """``--labels`` as class indices of the plan, after the task-specific checks.
+
+    ``opts``: the :class:`MetricSpec` (or the :class:`Options`) with ``class_labels`` and
+    ``max_fpr``.
+
+    ``--labels`` names classes as the report's ``classes`` does; ``--max-fpr`` is for binary
+    data only (scikit-learn's ``roc_auc_score`` takes ``max_fpr`` for binary targets only).
+
+    Raises:
+        UsageError: an unknown class, ``--labels`` on regression, ``--max-fpr`` on
+            another task than binary.
+
+    >>> plan = type("P", (), {"task": "multiclass", "classes": ["cat", "dog", "emu"]})()
+    >>> class_selection(Options(class_labels=["emu", "cat"]), plan)
+    [2, 0]
+    >>> class_selection(Options(class_labels=["owl"]), plan)
+    Traceback (most recent call last):
+    ...
+    losscli.errors.UsageError: --labels: unknown class 'owl'; the classes are 'cat', 'dog', 'emu'
+    """
+    if opts.max_fpr is not None and plan.task != "binary":
+        raise UsageError(
+            f"--max-fpr applies to binary data only (scikit-learn's roc_auc_score takes "
+            f"max_fpr for binary targets); this data is {plan.task}: drop --max-fpr"
+        )
+    if opts.class_labels is None:
+        return None
+    if plan.task == "regression":
+        raise UsageError("--labels chooses classes; regression data has none: drop --labels")
+    classes = [str(c) for c in plan.classes]
+    out = []
+    for name in opts.class_labels:
+        if name not in classes:
+            shown = ", ".join(repr(c) for c in classes[:20])
+            if len(classes) > 20:
+                shown += ", ..."
+            raise UsageError(f"--labels: unknown class {name!r}; the classes are {shown}")
+        out.append(classes.index(name))
+    return out
 
 
 def check_seed(seed: int) -> None:

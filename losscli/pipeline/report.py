@@ -191,6 +191,12 @@ def report_settings(
             settings["auc_bins"] = spec.metric.auc_bins
         if spec.metric.top_k is not None and plan.task == "multiclass":
             settings["top_k"] = spec.metric.top_k
+        if spec.metric.beta is not None:
+            settings["beta"] = spec.metric.beta
+        if spec.metric.max_fpr is not None:
+            settings["max_fpr"] = spec.metric.max_fpr
+        if spec.metric.class_labels is not None:
+            settings["labels"] = list(spec.metric.class_labels)
     settings["weights"] = cols.weight or "none"
     settings["drop_invalid"] = spec.read.drop_invalid
     if spec.interval.bootstrap:

@@ -54,8 +54,7 @@ def resolve_threshold(
 
 def plan_threshold(plan: Plan, metric: MetricSpec) -> tuple[float | np.ndarray, str, list[str]]:
     """The plan's decision threshold(s) and their scale (:func:`resolve_threshold`), with
-    the warning when ``--threshold`` changes nothing (multi-class, regression); ``--top-k``
-    is checked against the classes.
+    the warning when ``--threshold`` changes nothing (multi-class, regression).
 
     Returns:
         ``(threshold, on, warnings)``.
@@ -70,9 +69,8 @@ def plan_threshold(plan: Plan, metric: MetricSpec) -> tuple[float | np.ndarray, 
     if plan.task == "regression":
         return 0.5, "probs", warnings
     threshold, on = resolve_threshold(metric.threshold, plan, metric.threshold_source)
-    n_classes = len(plan.classes)
-    if metric.top_k is not None and plan.task == "multiclass" and metric.top_k > n_classes:
-        raise UsageError(f"--top-k {metric.top_k} is more than the number of classes ({n_classes})")
+    # a --top-k k at or above the class count is no error: top_<k>_accuracy is 1, with a
+    # warning (scikit-learn's top_k_accuracy_score), see metrics/builder.py
     return threshold, on, warnings
 
 

@@ -70,7 +70,7 @@ def test_unknown_name():
         (
             "rocauc.low < 0.9",
             "--fail-if 'rocauc.low < 0.9': unknown name 'rocauc'; "
-            "close names: roc_auc, roc_auc_macro",
+            "close names: roc_auc, roc_auc_micro, roc_auc_macro",
         ),
         ("bcee > 1", "--fail-if 'bcee > 1': unknown name 'bcee'; close names: bce, ce"),
         (

@@ -942,6 +942,65 @@ CASES = [
         "--output {dir}/report.PNG: unknown extension '.png'; use .json, .csv, .md, .txt or "
         ".html, or pass --format (table, json, csv, markdown or html)",
     ),
+    (
+        "--beta zero",
+        ["{ok.csv}", "--beta", "0"],
+        "--beta must be a positive number up to 1e+100, got 0",
+    ),
+    (
+        "--beta negative",
+        ["{ok.csv}", "--beta", "-2"],
+        "--beta must be a positive number up to 1e+100, got -2",
+    ),
+    (
+        "--beta nan",
+        ["{ok.csv}", "--beta", "nan"],
+        "--beta must be a positive number up to 1e+100, got nan",
+    ),
+    (
+        "--max-fpr zero",
+        ["{ok.csv}", "--max-fpr", "0"],
+        "--max-fpr must be a false positive rate in (0, 1], e.g. 0.1; got 0.0",
+    ),
+    (
+        "--max-fpr above 1",
+        ["{ok.csv}", "--max-fpr", "1.5"],
+        "--max-fpr must be a false positive rate in (0, 1], e.g. 0.1; got 1.5",
+    ),
+    (
+        "--max-fpr nan",
+        ["{ok.csv}", "--max-fpr", "nan"],
+        "--max-fpr must be a false positive rate in (0, 1], e.g. 0.1; got nan",
+    ),
+    (
+        "--max-fpr on multi-class data",
+        ["{probs3.csv}", "--max-fpr", "0.1"],
+        "--max-fpr applies to binary data only (scikit-learn's roc_auc_score takes max_fpr for "
+        "binary targets); this data is multiclass: drop --max-fpr",
+    ),
+    (
+        "--labels unknown class",
+        ["{probs3.csv}", "--labels", "a,d"],
+        "--labels: unknown class 'd'; the classes are 'a', 'b', 'c'",
+    ),
+    ("--labels twice", ["{probs3.csv}", "--labels", "a,a"], "--labels names 'a' twice"),
+    (
+        "--labels empty name",
+        ["{probs3.csv}", "--labels", "a,"],
+        "--labels needs class names, comma-separated (e.g. --labels 0,2)",
+    ),
+    (
+        "--labels on regression",
+        ["{ok.csv}", "--task", "regression", "--labels", "1"],
+        "--labels chooses classes; regression data has none: drop --labels",
+    ),
+    (
+        "--top-k not a number",
+        ["{probs3.csv}", "--top-k", "1,x"],
+        "--top-k takes whole numbers >= 1, comma-separated (e.g. 5 or 1,5); got '1,x'",
+    ),
+    ("--top-k zero", ["{probs3.csv}", "--top-k", "0"], "--top-k must be whole numbers >= 1, got 0"),
+    ("--top-k twice", ["{probs3.csv}", "--top-k", "2,2"], "--top-k lists a k twice: 2,2"),
 ]
 
 

@@ -152,6 +152,8 @@ def run_cli(*args):
     [
         ("binary", ["--loss", "all", "--weight-col", "w", "--id-col", "id"]),
         ("multi", ["--loss", "all", "--top-k", "2", "--scores", "logits"]),
+        ("binary", ["--weight-col", "w", "--beta", "2", "--max-fpr", "0.2", "--labels", "1"]),
+        ("multi", ["--top-k", "1,3", "--beta", "0.5", "--labels", f"{CLASSES[2]},{CLASSES[0]}"]),
     ],
 )
 def test_local_localcluster_and_scheduler_agree(data, scheduler, which, args):

@@ -226,7 +226,9 @@ def test_metric_names_of_dense_arrays(task, tmp_path):
 def test_metric_table_names_only_known_tasks_and_options():
     for r in table("Metrics"):
         assert {t.strip() for t in r[1].split(",")} <= set(SAMPLES), r
-        assert _name(r[2]) in {"always", "--top-k", "ce or nll", "dense arrays"}, r
+        when = {"always", "--top-k", "ce or nll", "dense arrays"}
+        when |= {"--top-k K1,K2", "--beta", "--max-fpr"}
+        assert _name(r[2]) in when, r
 
 
 # ------------------------------------------------------------------------------ exit codes

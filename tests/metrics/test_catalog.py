@@ -55,9 +55,13 @@ def run(args: list) -> dict:
     return run_json("compute", *args, "--format", "json")
 
 
-CASES = [(s, ["--loss", "all"]) for s in RUNS] + [
-    (s, ["--top-k", "3"]) for s, (task, _) in RUNS.items() if task == "multiclass"
-]
+CASES = (
+    [(s, ["--loss", "all"]) for s in RUNS]
+    + [(s, ["--top-k", "3"]) for s, (task, _) in RUNS.items() if task == "multiclass"]
+    + [(s, ["--top-k", "1,5"]) for s, (task, _) in RUNS.items() if task == "multiclass"]
+    + [(s, ["--beta", "2"]) for s, (task, _) in RUNS.items() if task != "regression"]
+    + [(s, ["--max-fpr", "0.2"]) for s, (task, _) in RUNS.items() if task == "binary"]
+)
 
 
 @pytest.mark.parametrize("sample, extra", CASES, ids=[f"{s}{' '.join(e)}" for s, e in CASES])
@@ -65,10 +69,18 @@ def test_emitted_names_are_the_catalog(sample, extra):
     task, args = RUNS[sample]
     d = run([*args, *extra])
     assert d["task"] == task
+    opt, value = extra
+    top_k: bool | list[int] = False
+    if opt == "--top-k":
+        top_k = [int(k) for k in value.split(",")] if "," in value else True
     nll = task == "multiclass"  # ce among the losses: perplexity
-    assert list(d["metrics"]) == catalog.names(task, top_k=extra[0] == "--top-k", nll=nll)
+    expected = catalog.names(
+        task, top_k=top_k, beta=opt == "--beta", max_fpr=opt == "--max-fpr", nll=nll
+    )
+    assert list(d["metrics"]) == expected
+    fields = [f for f, when in catalog.PER_CLASS_FIELDS if when == "always" or when == opt]
     for row in d["per_class"]:
-        assert list(row) == [f for f, when in catalog.PER_CLASS_FIELDS if when == "always"]
+        assert list(row) == fields
 
 
 @pytest.mark.parametrize("task", ["binary", "multiclass", "multilabel"])
@@ -82,18 +94,16 @@ def test_dense_names_are_the_catalog(task, tmp_path):
 def test_every_catalog_name_is_emitted_by_some_run(tmp_path):
     emitted: set[str] = set()
     for task in ("binary", "multiclass", "multilabel"):
-        emitted |= set(run(write_dense(tmp_path, task))["metrics"])
-    for _, args in RUNS.values():
-        emitted |= set(run(args)["metrics"])
-    emitted |= set(run([*RUNS["digits_logits"][1], "--top-k", "2"])["metrics"])
-    api_only = {m.name for m in catalog.METRICS if m.when == "--beta"}
-    assert emitted == set(catalog.all_names()) - api_only
+        emitted |= {catalog.info(n).name for n in run(write_dense(tmp_path, task))["metrics"]}
+    for sample, extra in CASES:
+        emitted |= {catalog.info(n).name for n in run([*RUNS[sample][1], *extra])["metrics"]}
+    assert emitted == set(catalog.all_names())
 
 
 @pytest.mark.parametrize("task", ["binary", "multiclass", "multilabel"])
 def test_fbeta_names_from_the_accumulator(task):
     c = {"binary": 2, "multiclass": 3, "multilabel": 2}[task]
-    acc = ClassificationAccumulator(task, c, beta=2.0)
+    acc = ClassificationAccumulator(task, c, beta=2.0, max_fpr=0.5 if task == "binary" else None)
     if task == "binary":
         acc.update(np.array([0.0, 1.0]), np.array([0.25, 0.75]))
     elif task == "multiclass":
@@ -101,7 +111,7 @@ def test_fbeta_names_from_the_accumulator(task):
     else:
         acc.update(np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([[0.75, 0.25], [0.5, 0.75]]))
     res = acc.result()
-    assert list(res.metrics) == catalog.names(task, beta=True)
+    assert list(res.metrics) == catalog.names(task, beta=True, max_fpr=task == "binary")
     assert list(res.per_class[0]) == [f for f, _ in catalog.PER_CLASS_FIELDS]
 
 
@@ -114,7 +124,7 @@ def test_per_output_fields():
 
 
 def test_catalog_tasks_and_options_match_the_contracts_doc():
-    ours = {m.name: (set(m.tasks), m.when) for m in catalog.METRICS if m.when != "--beta"}
+    ours = {m.name: (set(m.tasks), m.when) for m in catalog.METRICS}
     assert ours == contract_metrics()
 
 

@@ -46,9 +46,14 @@ def test_flat_metric_names_are_the_contract():
     assert set(result_for("binary").metrics) == COMMON | binary
     multiclass = {"balanced_accuracy", "mcc", "cohen_kappa", "roc_auc_macro"}
     multiclass |= {"average_precision_macro", "top_k_accuracy"}
+    multiclass |= {"cohen_kappa_linear", "cohen_kappa_quadratic", "roc_auc_ovo_macro"}
+    averages = {"roc_auc_weighted", "roc_auc_micro"}
+    averages |= {"average_precision_weighted", "average_precision_micro"}
+    multiclass |= averages | {"roc_auc_ovo_weighted"}
     assert set(result_for("multiclass", top_k=2).metrics) == COMMON | multiclass
-    samples = {"precision_samples", "recall_samples", "f1_samples"}
+    samples = {"precision_samples", "recall_samples", "f1_samples", "average_precision_samples"}
     multilabel = {"subset_accuracy", "hamming_loss", "roc_auc_macro", "average_precision_macro"}
+    multilabel |= averages
     assert set(result_for("multilabel").metrics) == COMMON | multilabel | samples
     fbeta = set(result_for("multilabel", beta=2.0).metrics) - set(result_for("multilabel").metrics)
     assert fbeta == {"fbeta_macro", "fbeta_micro", "fbeta_weighted", "fbeta_samples"}

@@ -168,7 +168,7 @@ def test_a_thousand_classes_are_summarised(tmp_path_factory, width):
         text.split()
     )
     assert "--all-classes lists every one" in " ".join(text.split())
-    assert len(text.splitlines()) < 150
+    assert len(text.splitlines()) < 170  # 8 more metric rows since the averages of issue #18
     d = json.loads(invoke(["compute", path], width))
     worst = sorted(d["per_class"], key=lambda r: r["f1"])[0]
     assert f" {worst['class']} " in text

@@ -39,7 +39,7 @@ from losscli.pipeline.dense import dense_options, dense_reader, dense_report
 from losscli.pipeline.groups import MAX_GROUPS
 from losscli.pipeline.intervals import LINEAR_MIN_ROWS, KeptRows
 from losscli.pipeline.labels import LabelFile, MissingIdsError, id_keys
-from losscli.pipeline.options import Options, check_seed, check_threshold, class_selection
+from losscli.pipeline.options import Options, check_seed, check_threshold
 from losscli.pipeline.plan import INFER_ROWS, Plan, decide_plan
 from losscli.pipeline.prepare import Prepared, encode_chunk, scale_weights
 from losscli.pipeline.read import (
@@ -161,7 +161,6 @@ class Evaluation:
         self.warnings += warnings
         self.loss_acc = {n: LossAccumulator(n) for n in accumulated_names(plan, self.loss_names)}
         keep_rows = spec.interval.keep_rows
-        class_selection(metric, plan)  # --labels, --max-fpr against the task, before reading
         self.metrics_acc = new_metrics_acc(
             plan, metric, self.threshold, self.threshold_on, keep_rows=keep_rows
         )

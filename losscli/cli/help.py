@@ -22,6 +22,25 @@ from click.shell_completion import CompletionItem
 OTHER_OPTIONS = "Other options"
 """The help section of an option no group of :data:`HELP_GROUPS` names (and ``--help``)."""
 
+# the help texts of the metric options of issue #18 (options.py declares them)
+TOP_K_HELP = (
+    "Multi-class: also report top_k_accuracy for one K, or top_<K>_accuracy for each of "
+    "several (--top-k 1,5); K at or above the class count gives 1 with a warning."
+)
+BETA_HELP = (
+    "Also report F-beta (fbeta, fbeta_macro, fbeta_micro, fbeta_weighted, per-class fbeta; "
+    "multi-label fbeta_samples): B > 1 weighs recall more."
+)
+MAX_FPR_HELP = (
+    "Binary: also report roc_auc_partial, scikit-learn's standardised partial ROC AUC up to "
+    "false positive rate F in (0, 1] (McClish)."
+)
+LABELS_HELP = (
+    "Classes (names as in 'classes') of the per-class rows, in this order, and of the "
+    "precision/recall/F/jaccard macro, micro and weighted averages (scikit-learn labels=)."
+)
+
+
 HELP_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
         "Inputs",

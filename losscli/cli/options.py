@@ -19,7 +19,14 @@ from typing import Any
 
 import click
 
-from losscli.cli.help import complete_file, complete_losses
+from losscli.cli.help import (
+    BETA_HELP,
+    LABELS_HELP,
+    MAX_FPR_HELP,
+    TOP_K_HELP,
+    complete_file,
+    complete_losses,
+)
 from losscli.errors import UsageError
 from losscli.io.formats import FORMATS, option_help
 from losscli.kinds import SCORE_KINDS, TASKS
@@ -369,20 +376,6 @@ def uncertainty_options(
     return deco
 
 
-_BETA_HELP = (
-    "Also report F-beta (fbeta, fbeta_macro, fbeta_micro, fbeta_weighted, per-class fbeta; "
-    "multi-label fbeta_samples): B > 1 weighs recall more."
-)
-_FPR_HELP = (
-    "Binary: also report roc_auc_partial, scikit-learn's standardised partial ROC AUC up to "
-    "false positive rate F in (0, 1] (McClish)."
-)
-_LABELS_HELP = (
-    "Classes (names as in 'classes') of the per-class rows, in this order, and of the "
-    "precision/recall/F/jaccard macro, micro and weighted averages (scikit-learn labels=)."
-)
-
-
 def evaluation_options(func: Any) -> Any:
     """``--loss --threshold --top-k --zero-division --ece-bins --chunk-size --drop-invalid
     --strict`` and one option per loss parameter: what is computed and how; the command gets
@@ -408,19 +401,10 @@ def evaluation_options(func: Any) -> Any:
                 help="Probability above which a label is positive: a number, one per label, or "
                 "@file.json. [default: 0.5]",
             ),
-            click.option(
-                "--top-k",
-                default=None,
-                metavar="K|K1,K2,..",
-                help="Multi-class: also report top_k_accuracy for one K, or top_<K>_accuracy "
-                "for each of several (--top-k 1,5); K at or above the class count gives 1 with "
-                "a warning.",
-            ),
-            click.option("--beta", type=float, default=None, metavar="B", help=_BETA_HELP),
-            click.option("--max-fpr", type=float, default=None, metavar="F", help=_FPR_HELP),
-            click.option(
-                "--labels", "class_labels", default=None, metavar="A,B,..", help=_LABELS_HELP
-            ),
+            click.option("--top-k", default=None, metavar="K|K1,K2,..", help=TOP_K_HELP),
+            click.option("--beta", type=float, default=None, metavar="B", help=BETA_HELP),
+            click.option("--max-fpr", type=float, default=None, metavar="F", help=MAX_FPR_HELP),
+            click.option("--labels", "class_labels", metavar="A,B,..", help=LABELS_HELP),
             click.option(
                 "--zero-division",
                 type=click.Choice(["warn", "0", "1", "nan"]),

@@ -96,6 +96,7 @@ def new_metrics_acc(
     from losscli.metrics import ClassificationAccumulator, RegressionAccumulator
 
     extra: dict[str, Any] = {"keep_rows": True} if keep_rows else {}
+    labels = class_selection(metric, plan)  # --labels, --max-fpr against the task
     if plan.task == "regression":
         return RegressionAccumulator(**extra)
     from losscli.activations import rank_key_kind
@@ -112,7 +113,7 @@ def new_metrics_acc(
         auc_bins=metric.auc_bins,
         beta=metric.beta,
         max_fpr=metric.max_fpr,
-        labels=class_selection(metric, plan),
+        labels=labels,
         **extra,
     )
 

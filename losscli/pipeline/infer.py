@@ -349,6 +349,15 @@ def _all_in_unit(a: np.ndarray) -> bool:
     return bool(np.all((a >= 0) & (a <= 1)))
 
 
+def is_soft_targets(values: np.ndarray) -> bool:
+    """Whether label values are soft targets: all in [0, 1], one of them neither 0 nor 1.
+
+    >>> is_soft_targets(np.array([0.0, 0.3, 1.0])), is_soft_targets(np.array([0.0, 1.0]))
+    (True, False)
+    """
+    return bool(values.size and _all_in_unit(values) and not _is_binary_values(values))
+
+
 def _rows_sum_to_one(a: np.ndarray) -> bool:
     return (
         a.ndim == 2 and _all_in_unit(a) and bool(np.all(np.abs(a.sum(axis=1) - 1) <= PROB_SUM_TOL))

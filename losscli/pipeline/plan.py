@@ -25,6 +25,7 @@ from losscli.pipeline.infer import (
     first_bad,
     infer_scores,
     infer_task,
+    is_soft_targets,
     name_values,
     numeric_class_reading,
 )
@@ -376,7 +377,7 @@ def label_encoding_for(
         y = raw[:, 0]
         if preds.shape[1] == 2 and np.all(np.isin(y, (-1.0, 1.0))) and np.any(y == -1):
             return "pm1"
-        if _is_soft(y):
+        if is_soft_targets(y):
             return "soft"
         return "binary"  # one prediction column: _decide reads the values (binary_labels)
     if task == "multiclass":
@@ -390,7 +391,7 @@ def label_encoding_for(
             f"--task multilabel needs one label column per prediction column; got {n_lab} "
             f"label and {preds.shape[1]} prediction columns"
         )
-    return "soft" if _is_soft(raw) else "multi-hot"
+    return "soft" if is_soft_targets(raw) else "multi-hot"
 
 
 SOFT_NOTE = (
@@ -399,15 +400,6 @@ SOFT_NOTE = (
     "(1 - t, t); 0.5 is negative)"
 )
 """The inference note of binary and multi-label soft targets."""
-
-
-def _is_soft(values: np.ndarray) -> bool:
-    """Whether label values are soft targets: all in [0, 1], one of them neither 0 nor 1."""
-    return bool(
-        values.size
-        and np.all((values >= 0) & (values <= 1))
-        and np.any((values != 0) & (values != 1))
-    )
 
 
 def check_no_whole_number_column(

@@ -176,7 +176,8 @@ class RegressionAccumulator:
             self._rows_cache = None
         err = yp - yt
         abs_err = np.abs(err)
-        self._abs_errs.append(MedianChunk(compact_floats(abs_err), kept_w))
+        if not self.keep_rows:  # kept rows give |e| back: not stored twice
+            self._abs_errs.append(MedianChunk(compact_floats(abs_err), kept_w))
         sums = self.sums
         sums.sse += w @ (err**2)
         sums.sae += w @ abs_err
@@ -286,7 +287,11 @@ class RegressionAccumulator:
         s = self.sums
         if self.n_outputs is None or not np.any(s.w > 0):
             return regression_metrics(None, n_rows=self.n_rows)
-        median = median_abs_error(self._abs_errs)
+        if self.keep_rows:
+            yt, yp, w = self.kept_rows()
+            median = median_abs_error([MedianChunk(np.abs(yp - yt), w)])
+        else:
+            median = median_abs_error(self._abs_errs)
         totals = RegressionTotals(
             s.w,
             s.sse,

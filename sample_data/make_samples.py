@@ -1,7 +1,7 @@
 """Make the sample model-output files in sample_data/ from real scikit-learn models.
 
 Run by hand from the repository root (needs scikit-learn, pandas, pyarrow; NOT part of the
-losscli package and never imported by it or by the tests)::
+losscli package and never imported by it; the tests import it only to rerun its dense part)::
 
     python sample_data/make_samples.py
 
@@ -54,20 +54,53 @@ Files
    progression one year later).  Model: ``Ridge(alpha=1.0)`` on the bundled (already scaled)
    features.
    * ``diabetes.csv`` ``id,target,prediction``.
+5. Segmentation (dense, ``(N, C, H, W)``) -- the same digits split, each 8x8 image upsampled
+   to 16x16 (``scipy.ndimage.zoom(order=1, grid_mode=True, mode="nearest")``, intensities
+   0..16).  The true mask labels every pixel by that intensity: 0 = background (< 4),
+   1 = faint stroke (4..10), 2 = solid stroke (>= 10); a pixel within 0.5 of a boundary (4 or
+   10) is ambiguous and marked void, 255 (as Cityscapes / mmseg mark unlabeled pixels).
+   The model sees only a low-resolution view: the image 2x2 average-pooled to 4x4 and
+   upsampled back to 16x16 the same way.  Per pixel features: that view's 3x3 neighbourhood
+   and the pixel's position (y, x, (y - 1/2)^2, (x - 1/2)^2, in [0, 1]).  Model:
+   ``make_pipeline(StandardScaler(), LogisticRegression(...))`` (softmax, 3 classes) fitted
+   on every non-void pixel of the first ``SEG_TRAIN`` training images; written for the first
+   ``SEG_TEST`` test images.
+   * ``seg_logits.npy`` float32 (60, 3, 16, 16): decision_function per pixel, class axis 1.
+   * ``seg_masks.npy``  uint8 (60, 16, 16): the true masks, 255 = void.
+6. Token tagging (dense, ``(N, T, C)`` channels last) -- word segmentation of English text
+   with the spaces removed.  Text: the dataset descriptions scikit-learn ships
+   (``sklearn/datasets/descr/{TAG_DESCR}.rst``), one sequence per line that has at least 8
+   letters, split into tokens ``[A-Za-z]+ | [0-9]+ | one other non-space character``
+   and joined without spaces; a line is cut after its last whole token that fits in
+   ``TAG_T`` = 64 characters.  Each character is tagged 0 = B (begins a word), 1 = I (inside
+   a word), 2 = O (a digit or punctuation).  Lines split ``train_test_split(test_size=0.3,
+   random_state=0)``.  Features per character: one-hot of the characters at offsets -2..+2
+   (a..z case-folded, digit, other, outside the line) and whether it is upper case.  Model:
+   ``LogisticRegression(...)`` (softmax, 3 classes) on the training lines' characters.
+   * ``tags_logits.npy`` float32 (82, 64, 3): decision_function per position, the class axis
+     last (as Hugging Face token classifiers); positions past the line's end hold the model's
+     logits for "outside the line" too, as a padded batch does.
+   * ``tags_labels.npy`` int64 (82, 64): the tags, -100 past the line's end (PyTorch's
+     ``ignore_index`` default, as Hugging Face pads labels).
 
 At the end the script reads every file back from disk, checks the copies agree, and prints
-each file's shape and a sanity metric (accuracy / log loss / R^2) so a reader can see the
-models are real.
+each file's shape and a sanity metric (accuracy / log loss / R^2 / mIoU) so a reader can see
+the models are real.  ``tests/io/test_dense_samples.py`` runs the two dense makers
+(:func:`make_segmentation`, :func:`make_tagging`) into a scratch folder and checks the files
+come out byte for byte as shipped.
 """
 
 from __future__ import annotations
 
+import re
+from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from scipy.ndimage import zoom
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.metrics import accuracy_score, f1_score, hamming_loss, log_loss, r2_score
@@ -81,6 +114,15 @@ SEED = 0
 NAMES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
 ATTRS = ["even", "ge5", "prime"]
 MAX_BYTES = 200_000
+SEG_SIZE = 16  # the masks' height and width
+SEG_TRAIN = 400  # training images the segmentation model sees
+SEG_TEST = 60  # test images written
+SEG_BOUNDS = (4.0, 10.0)  # intensity boundaries: background | faint stroke | solid stroke
+VOID = 255
+TAG_DESCR = ("iris", "wine_data", "breast_cancer", "diabetes", "digits", "linnerud")
+TAG_T = 64  # characters per sequence
+TAG_WINDOW = 2  # characters each side the tagger sees
+PAD = -100
 
 
 def sig6(a: np.ndarray) -> np.ndarray:
@@ -202,6 +244,127 @@ def make_diabetes() -> None:
     write_csv(pd.DataFrame({"id": id_te, "target": sig6(y_te), "prediction": pred}), "diabetes.csv")
 
 
+def upsample(img: np.ndarray) -> np.ndarray:
+    """A square image bilinearly resized to SEG_SIZE x SEG_SIZE."""
+    return zoom(img, SEG_SIZE / img.shape[-1], order=1, grid_mode=True, mode="nearest")
+
+
+def seg_mask(img: np.ndarray) -> np.ndarray:
+    """The true mask of an 8x8 digit: classes by upsampled intensity, 255 near a boundary."""
+    u = upsample(img)
+    mask = np.digitize(u, SEG_BOUNDS).astype(np.uint8)
+    near = np.zeros(u.shape, dtype=bool)
+    for b in SEG_BOUNDS:
+        near |= np.abs(u - b) < 0.5
+    mask[near] = VOID
+    return mask
+
+
+def seg_features(img: np.ndarray) -> np.ndarray:
+    """(SEG_SIZE**2, 13) per-pixel features of the low-resolution (4x4 pooled) view."""
+    low = upsample(img.reshape(4, 2, 4, 2).mean(axis=(1, 3)))
+    pad = np.pad(low, 1, mode="edge")
+    s = SEG_SIZE
+    around = [
+        pad[1 + dy : 1 + dy + s, 1 + dx : 1 + dx + s] for dy in (-1, 0, 1) for dx in (-1, 0, 1)
+    ]
+    yy, xx = np.mgrid[0:s, 0:s] / (s - 1)
+    f = np.stack([*around, yy, xx, (yy - 0.5) ** 2, (xx - 0.5) ** 2], axis=-1)
+    return f.reshape(-1, f.shape[-1])
+
+
+def make_segmentation(out: Path = OUT) -> None:
+    """``seg_logits.npy`` (N, 3, H, W) and ``seg_masks.npy`` (N, H, W): see item 5."""
+    X = load_digits().images  # (1797, 8, 8), the rows of digits_split
+    *_, id_tr, id_te = digits_split()
+    train = id_tr[:SEG_TRAIN]
+    feats = np.concatenate([seg_features(X[i]) for i in train])
+    masks = np.concatenate([seg_mask(X[i]).ravel() for i in train])
+    ok = masks != VOID
+    model = make_pipeline(StandardScaler(), logreg()).fit(feats[ok], masks[ok])
+    assert list(model.classes_) == [0, 1, 2]
+    test = id_te[:SEG_TEST]
+    s = SEG_SIZE
+    logits = np.stack(
+        [
+            model.decision_function(seg_features(X[i])).reshape(s, s, 3).transpose(2, 0, 1)
+            for i in test
+        ]
+    )
+    np.save(out / "seg_logits.npy", logits.astype(np.float32))
+    np.save(out / "seg_masks.npy", np.stack([seg_mask(X[i]) for i in test]))
+
+
+def tag_lines() -> list[list[str]]:
+    """The tagging sequences: each kept description line's tokens (joined, its characters)."""
+    text = "\n".join(
+        files("sklearn.datasets.descr").joinpath(f"{name}.rst").read_text(encoding="utf-8")
+        for name in TAG_DESCR
+    )
+    out = []
+    for line in text.splitlines():
+        tokens = re.findall(r"[A-Za-z]+|[0-9]+|[^\sA-Za-z0-9]", line)
+        if sum(len(t) for t in tokens if t.isalpha()) < 8:
+            continue
+        kept: list[str] = []
+        for t in tokens:
+            if sum(map(len, kept)) + len(t) > TAG_T:
+                break
+            kept.append(t)
+        out.append(kept)
+    return out
+
+
+def tag_labels(tokens: list[str]) -> np.ndarray:
+    """(TAG_T,) int64: 0 = B, 1 = I, 2 = O per character, PAD past the end."""
+    tags = [2 if not t.isalpha() else int(i > 0) for t in tokens for i in range(len(t))]
+    return np.array(tags + [PAD] * (TAG_T - len(tags)), dtype=np.int64)
+
+
+def char_code(ch: str | None) -> int:
+    """a..z (case-folded) 0..25, outside the line 26, digit 27, anything else 28."""
+    if ch is None:
+        return 26
+    c = ch.lower()
+    if "a" <= c <= "z":
+        return ord(c) - ord("a")
+    return 27 if c.isdigit() else 28
+
+
+def tag_features(chars: str) -> np.ndarray:
+    """(TAG_T, 5 * 29 + 1) one-hot characters at offsets -2..+2, and the upper-case flag."""
+    w, v = TAG_WINDOW, 29
+    f = np.zeros((TAG_T, (2 * w + 1) * v + 1))
+    for t in range(TAG_T):
+        for k in range(-w, w + 1):
+            j = t + k
+            f[t, (k + w) * v + char_code(chars[j] if 0 <= j < len(chars) else None)] = 1.0
+        f[t, -1] = float(t < len(chars) and chars[t].isupper())
+    return f
+
+
+def make_tagging(out: Path = OUT) -> None:
+    """``tags_logits.npy`` (N, T, 3) and ``tags_labels.npy`` (N, T), -100 padding: item 6."""
+    lines = tag_lines()
+    id_tr, id_te = train_test_split(np.arange(len(lines)), test_size=0.3, random_state=SEED)
+    feats = np.concatenate([tag_features("".join(lines[i])) for i in id_tr])
+    labels = np.concatenate([tag_labels(lines[i]) for i in id_tr])
+    ok = labels != PAD
+    model = logreg().fit(feats[ok], labels[ok])
+    assert list(model.classes_) == [0, 1, 2]
+    logits = np.stack([model.decision_function(tag_features("".join(lines[i]))) for i in id_te])
+    np.save(out / "tags_logits.npy", logits.astype(np.float32))
+    np.save(out / "tags_labels.npy", np.stack([tag_labels(lines[i]) for i in id_te]))
+
+
+def mean_iou(y: np.ndarray, pred: np.ndarray, c: int) -> tuple[float, np.ndarray]:
+    """mIoU and the per-class IoU from the pixel counts (y, pred: flat class indices)."""
+    cm = np.bincount(y * c + pred, minlength=c * c).reshape(c, c)
+    tp = np.diag(cm)
+    iou = tp / (cm.sum(0) + cm.sum(1) - tp)
+    return float(iou.mean()), iou
+
+
 def sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
@@ -292,6 +455,38 @@ def check() -> None:
     db = pd.read_csv(OUT / "diabetes.csv")
     report("diabetes.csv", db.shape, f"r2={r2_score(db['target'], db['prediction']):.4f}")
 
+    sz, sm = np.load(OUT / "seg_logits.npy"), np.load(OUT / "seg_masks.npy")
+    assert sz.dtype == np.float32 and sm.dtype == np.uint8
+    ok = sm != VOID
+    pred = sz.argmax(1)
+    miou, iou = mean_iou(sm[ok].astype(np.int64), pred[ok], 3)
+    report(
+        "seg_logits.npy",
+        sz.shape,
+        f"pixel_accuracy={np.mean(pred[ok] == sm[ok]):.4f} miou={miou:.4f} "
+        f"iou per class={np.round(iou, 3).tolist()}",
+    )
+    report(
+        "seg_masks.npy",
+        sm.shape,
+        f"void={int((~ok).sum())} pixels per class={np.bincount(sm[ok]).tolist()}",
+    )
+    tz, tl = np.load(OUT / "tags_logits.npy"), np.load(OUT / "tags_labels.npy")
+    assert tz.dtype == np.float32 and tl.dtype == np.int64
+    ok = tl != PAD
+    tp = tz.argmax(-1)
+    report(
+        "tags_logits.npy",
+        tz.shape,
+        f"accuracy={np.mean(tp[ok] == tl[ok]):.4f} "
+        f"log_loss={log_loss(tl[ok], softmax(tz[ok].astype(np.float64)), labels=range(3)):.4f}",
+    )
+    report(
+        "tags_labels.npy",
+        tl.shape,
+        f"padding={int((~ok).sum())} tags B/I/O={np.bincount(tl[ok]).tolist()}",
+    )
+
 
 def main() -> None:
     make_breast_cancer()
@@ -299,6 +494,8 @@ def main() -> None:
     make_digits_baseline()
     make_digit_attrs()
     make_diabetes()
+    make_segmentation()
+    make_tagging()
     check()
 
 

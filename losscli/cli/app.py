@@ -3,7 +3,9 @@
 :class:`LossCliGroup` parses and runs a command and flushes stdout inside one guard;
 :func:`exit_code` maps whatever happened to the README's exit codes (the one place that does);
 :func:`main` is the console script. The commands live in one module each (``compute``,
-``compare``, ``thresholds``, ``losses``) and are added to the group here.
+``compare``, ``thresholds``, ``losses``), named in :data:`COMMANDS` with the short help that
+``losscli --help`` lists; a command's module is imported only when that command runs (or its
+own ``--help`` is asked for), so ``losscli compute`` does not import the other three.
 """
 
 from __future__ import annotations
@@ -12,18 +14,15 @@ import errno
 import io
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, MutableMapping, Sequence
 from typing import Any, NoReturn
 
 import click
+from click.utils import make_default_short_help
 
 from losscli import __version__
-from losscli.cli.compare import compare_command
-from losscli.cli.compute import compute
-from losscli.cli.losses import losses_command
 from losscli.cli.options import CONTEXT
 from losscli.cli.output import err as _err
-from losscli.cli.thresholds import thresholds
 from losscli.errors import (
     EXIT_BAD_INPUT,
     EXIT_DISK_FULL,
@@ -33,8 +32,85 @@ from losscli.errors import (
     LossCliError,
     Terminated,
 )
+from losscli.lazy import Lazy
 
 EXIT_BROKEN_PIPE = 141  # what a shell reports for a program ended by SIGPIPE
+
+#: name -> (the command object, by module and name; the first sentence of its help, which
+#: ``losscli --help`` lists without importing the module). A test keeps each sentence equal
+#: to the command's own.
+COMMANDS: dict[str, tuple[Lazy, str]] = {
+    "compute": (
+        Lazy("losscli.cli.compute", "compute"),
+        "Compute losses and metrics for PREDICTIONS (and LABELS, when they are a separate file).",
+    ),
+    "compare": (
+        Lazy("losscli.cli.compare", "compare_command"),
+        "Compare two models' outputs on the same rows: is B better than A beyond chance?",
+    ),
+    "thresholds": (
+        Lazy("losscli.cli.thresholds", "thresholds"),
+        "Choose the decision threshold: sweep it over PREDICTIONS (binary or multi-label).",
+    ),
+    "losses": (
+        Lazy("losscli.cli.losses", "losses_command"),
+        "The loss catalog: every loss, its tasks, formula, parameters and reference.",
+    ),
+}
+
+
+class LazyCommands(MutableMapping[str, click.Command]):
+    """A group's commands by name, each imported on first lookup (click's ``Group.commands``).
+
+    ``get_command`` / ``cli.commands[name]`` import the command's module; iterating lists the
+    names without importing anything, and :meth:`short_help` gives the help line of one not yet
+    imported from the table. A command added with ``add_command`` is kept as it is.
+
+    Args:
+        table: name -> (:class:`~losscli.lazy.Lazy` command, first sentence of its help).
+    """
+
+    def __init__(self, table: dict[str, tuple[Lazy, str]]) -> None:
+        self._table = dict(table)
+        self._loaded: dict[str, click.Command] = {}
+
+    def __getitem__(self, name: str) -> click.Command:
+        if name not in self._loaded:
+            self._loaded[name] = self._table[name][0].load()  # KeyError: no such command
+        return self._loaded[name]
+
+    def __setitem__(self, name: str, command: click.Command) -> None:
+        self._loaded[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        if name not in self:
+            raise KeyError(name)
+        self._loaded.pop(name, None)
+        self._table.pop(name, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys([*self._table, *self._loaded]))
+
+    def __len__(self) -> int:
+        return len(set(self._table) | set(self._loaded))
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._table or name in self._loaded
+
+    def short_help(self, name: str, limit: int) -> str:
+        """The help line of a command within ``limit`` characters, as click shortens it.
+
+        Args:
+            name: a command name.
+            limit: the width left for the line.
+
+        Returns:
+            The command's own short help once it is imported, else the table's sentence
+            shortened the same way.
+        """
+        if name in self._loaded:
+            return self._loaded[name].get_short_help_str(limit)
+        return make_default_short_help(self._table[name][1], limit)
 
 
 class LossCliGroup(click.Group):
@@ -56,6 +132,19 @@ class LossCliGroup(click.Group):
         **extra: Any,  # noqa: ANN401 - click's signature
     ) -> NoReturn:
         sys.exit(self.run(args, prog_name, complete_var, **extra))
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The "Commands" section of ``losscli --help``, without importing a command's module
+        (click's own asks every command object for its help line)."""
+        commands = self.commands
+        if not isinstance(commands, LazyCommands):
+            super().format_commands(ctx, formatter)
+            return
+        names = self.list_commands(ctx)
+        if names:
+            limit = formatter.width - 6 - max(len(n) for n in names)
+            with formatter.section("Commands"):
+                formatter.write_dl([(n, commands.short_help(n, limit)) for n in names])
 
     def run(
         self,
@@ -195,7 +284,7 @@ def _quiet_stdout() -> None:
         pass
 
 
-@click.group(cls=LossCliGroup, context_settings=CONTEXT)
+@click.group(cls=LossCliGroup, context_settings=CONTEXT, commands=LazyCommands(COMMANDS))
 @click.version_option(__version__, "-V", "--version", prog_name="losscli")
 def cli() -> None:
     """Exact losses and metrics for a file of model outputs.
@@ -317,7 +406,3 @@ def _exit(code: int) -> NoReturn:
         except BaseException:  # noqa: BLE001 - already reported by LossCliGroup.run
             pass
     os._exit(code)
-
-
-for _command in (compute, compare_command, thresholds, losses_command):
-    cli.add_command(_command)

@@ -16,25 +16,36 @@ Locations in messages are 1-based: ``line N`` in CSV/TSV (the header is line 1) 
 
 from __future__ import annotations
 
-from losscli.io._base import Chunk, Table, short_cause
-from losscli.io._dataset import DatasetTable, MemoryTable, Part
-from losscli.io._file import chunk_rows_for
-from losscli.io._open import DEFAULT_CHUNK_ROWS, open_table
-from losscli.io._values import concat_exact, ids_as_text
-from losscli.io.formats import (
-    FORMATS,
-    INPUT_FORMATS,
-    InputFormat,
-    format_from_name,
-    option_help,
-    sniff_format,
-)
-from losscli.io.outputs import OutputSet
-from losscli.io.writers import (
-    PerSampleWriter,
-    atomic_output,
-    check_output_path,
-    read_json_file,
+from losscli.lazy import lazy_exports
+
+# each name from its module on first use: `losscli compute tiny.npy` imports the NPY reader,
+# not the Parquet, CSV or JSON Lines one, nor the writers it does not use (issue #20)
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "Chunk": "losscli.io._base",
+        "Table": "losscli.io._base",
+        "short_cause": "losscli.io._base",
+        "DatasetTable": "losscli.io._dataset",
+        "MemoryTable": "losscli.io._dataset",
+        "Part": "losscli.io._dataset",
+        "chunk_rows_for": "losscli.io._file",
+        "DEFAULT_CHUNK_ROWS": "losscli.io._open",
+        "open_table": "losscli.io._open",
+        "concat_exact": "losscli.io._values",
+        "ids_as_text": "losscli.io._values",
+        "FORMATS": "losscli.io.formats",
+        "INPUT_FORMATS": "losscli.io.formats",
+        "InputFormat": "losscli.io.formats",
+        "format_from_name": "losscli.io.formats",
+        "option_help": "losscli.io.formats",
+        "sniff_format": "losscli.io.formats",
+        "OutputSet": "losscli.io.outputs",
+        "PerSampleWriter": "losscli.io.writers",
+        "atomic_output": "losscli.io.writers",
+        "check_output_path": "losscli.io.writers",
+        "read_json_file": "losscli.io.writers",
+    },
 )
 
 __all__ = [

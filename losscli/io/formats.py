@@ -7,7 +7,8 @@ sniffing (:func:`sniff_format`), the reader choice (:func:`lookup`, used by
 ``losscli.io._file``), the ``--input-format`` click choices (:data:`FORMATS`), its help text
 (:func:`option_help`) and the format lists in error messages (:data:`FORMATS`,
 :data:`BINARY`). Adding an input format is one reader (a :class:`Table` subclass) plus one
-row here.
+row here. A row names its reader's class by module and name (:class:`~losscli.lazy.Lazy`),
+imported when a file of the format is first opened: reading a CSV imports no Parquet reader.
 
 ``access`` is how the reader reads its source:
 
@@ -22,17 +23,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from losscli.errors import UsageError
-from losscli.io._arrays import NpyTable, NpzTable
-from losscli.io._base import Table
-from losscli.io._ipc import ArrowIpcTable
-from losscli.io._jsonl import JsonLinesTable
-from losscli.io._parquet import ParquetTable
-from losscli.io._text import TextTable
+from losscli.lazy import Lazy
 
-Reader = Callable[[str, str, int, Any, bool, "bool | None"], Table]
+if TYPE_CHECKING:
+    from losscli.io._base import Table
+
+Reader = Callable[[str, str, int, Any, bool, "bool | None"], "Table"]
 """``reader(name, role, chunk_size, source, regular, header)``: open ``source`` as a Table.
 
 ``source`` is, by ``access``: an opener returning a fresh byte stream (``"text"``); a path or a
@@ -99,11 +98,15 @@ class InputFormat:
         return ", ".join(e + gz for e in self.extensions)
 
 
+_TEXT = Lazy("losscli.io._text", "TextTable")
+_JSONL = Lazy("losscli.io._jsonl", "JsonLinesTable")
+
+
 def _text_reader(delimiter: str | None) -> Reader:
     def read(
         name: str, role: str, chunk_size: int, opener: Any, regular: bool, header: bool | None
     ) -> Table:
-        return TextTable(
+        return _TEXT.load()(
             name,
             role,
             chunk_size,
@@ -117,13 +120,13 @@ def _text_reader(delimiter: str | None) -> Reader:
     return read
 
 
-def _binary_reader(cls: Any) -> Reader:
+def _binary_reader(cls: Lazy) -> Reader:
     """A reader of a format with named columns: ``cls(name, role, chunk_size, source)``."""
 
     def read(
         name: str, role: str, chunk_size: int, source: Any, regular: bool, header: bool | None
     ) -> Table:
-        return cls(name, role, chunk_size, source)
+        return cls.load()(name, role, chunk_size, source)
 
     return read
 
@@ -131,7 +134,7 @@ def _binary_reader(cls: Any) -> Reader:
 def _jsonl_reader(
     name: str, role: str, chunk_size: int, opener: Any, regular: bool, header: bool | None
 ) -> Table:
-    return JsonLinesTable(name, role, chunk_size, opener, reopenable=regular, others=BINARY)
+    return _JSONL.load()(name, role, chunk_size, opener, reopenable=regular, others=BINARY)
 
 
 INPUT_FORMATS: tuple[InputFormat, ...] = (
@@ -149,23 +152,23 @@ INPUT_FORMATS: tuple[InputFormat, ...] = (
     ),
     InputFormat(
         "npy", (".npy",), (b"\x93NUMPY",), "the NPY magic bytes \\x93NUMPY", "stream",
-        _binary_reader(NpyTable), "NPY", "an",
+        _binary_reader(Lazy("losscli.io._arrays", "NpyTable")), "NPY", "an",
         "one NumPy array",
     ),
     InputFormat(
         "npz", (".npz",), (b"PK\x03\x04", b"PK\x05\x06"), "the zip magic bytes PK", "seekable",
-        _binary_reader(NpzTable), "NPZ", "an",
+        _binary_reader(Lazy("losscli.io._arrays", "NpzTable")), "NPZ", "an",
         "NumPy arrays by name",
     ),
     InputFormat(
         "parquet", (".parquet", ".pq"), (b"PAR1",), "the Parquet magic bytes PAR1", "seekable",
-        _binary_reader(ParquetTable), "Parquet",
+        _binary_reader(Lazy("losscli.io._parquet", "ParquetTable")), "Parquet",
         "a", "Apache Parquet",
     ),
     InputFormat(
         "arrow", (".arrow", ".arrows", ".feather"), (b"ARROW1", b"\xff\xff\xff\xff"),
         "the Arrow magic bytes ARROW1 (file) or 0xFFFFFFFF (stream)", "seekable",
-        _binary_reader(ArrowIpcTable),
+        _binary_reader(Lazy("losscli.io._ipc", "ArrowIpcTable")),
         "Arrow IPC", "an",
         "Arrow IPC, file or stream format (pandas to_feather, Hugging Face datasets)",
     ),

@@ -4,6 +4,7 @@ as bash / zsh / fish call it."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -15,6 +16,8 @@ import pytest
 from helpers import invoke
 
 from losscli.cli import cli
+from losscli.cli.app import COMMANDS as COMMANDS_TABLE
+from losscli.cli.app import LazyCommands
 from losscli.cli.help import HELP_GROUPS, OTHER_OPTIONS
 from losscli.losses import REGISTRY
 
@@ -107,6 +110,33 @@ def test_group_help_stays_light():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS_TABLE))
+@pytest.mark.parametrize("limit", [30, 45, 60, 200])
+def test_the_group_lists_each_command_with_its_own_short_help(name, limit):
+    """``losscli --help`` takes the help lines from ``app.COMMANDS`` (no command imported);
+    each is what click makes of the command's own help, at every width."""
+    lazy = LazyCommands(COMMANDS_TABLE)
+    own = COMMANDS_TABLE[name][0].load()
+    assert own.name == name
+    assert lazy.short_help(name, limit) == own.get_short_help_str(limit)
+    assert lazy[name] is own and lazy.short_help(name, limit) == own.get_short_help_str(limit)
+
+
+def test_group_help_imports_no_command_module():
+    code = (
+        "import json, sys\nfrom losscli.cli import cli\n"
+        "try:\n    cli.main(['--help'], prog_name='losscli')\n"
+        "except SystemExit:\n    pass\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith('losscli.'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    lines = out.stdout.strip().splitlines()
+    assert "Commands:" in lines and all(f"  {n} " in out.stdout for n in COMMANDS_TABLE)
+    loaded = json.loads(lines[-1])
+    assert not [m for m in loaded if m.rsplit(".", 1)[1] in COMMANDS_TABLE], loaded
+    assert not [m for m in loaded if m.startswith("losscli.io._")], loaded
 
 
 # --------------------------------------------------------------------------------------------

@@ -60,6 +60,27 @@ def _is_type_checking(node: ast.If) -> bool:
     )
 
 
+LAZY_CALLS = ("Lazy", "lazy_exports")  # losscli/lazy.py: the lazy registries' mechanism
+
+
+def _lazy_call(node: ast.Call) -> bool:
+    func = node.func
+    name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+    return name in LAZY_CALLS
+
+
+def _module_strings(node: ast.Call) -> list[str]:
+    """The ``losscli...`` module names among a lazy call's string arguments (dict values too)."""
+    return [
+        n.value
+        for arg in [*node.args, *(k.value for k in node.keywords)]
+        for n in ast.walk(arg)
+        if isinstance(n, ast.Constant)
+        and isinstance(n.value, str)
+        and n.value.startswith("losscli.")
+    ]
+
+
 def imports(module: str, path: Path) -> list[tuple[str, list[str], bool]]:
     """``(imported module, names, at function level)`` of every runtime import in ``path``."""
     tree = ast.parse(path.read_text())
@@ -83,6 +104,10 @@ def imports(module: str, path: Path) -> list[tuple[str, list[str], bool]]:
                     anchor = ".".join(parts[: len(parts) - child.level + 1])
                     base = f"{anchor}.{base}" if base else anchor
                 found.append((base, [a.name for a in child.names], in_function))
+            elif isinstance(child, ast.Call) and _lazy_call(child):
+                # losscli.lazy: a module named by a string, imported on first use; an edge all
+                # the same (at module level: the registry holds it from the start)
+                found.extend((name, [], False) for name in _module_strings(child))
             visit(child, inner)
 
     visit(tree, False)
@@ -166,6 +191,20 @@ def test_import_reader_sees_function_level_and_skips_type_checking(tmp_path):
     assert ("pkg.a", ["x"], False) in got
     assert ("pkg.c", ["_z"], True) in got
     assert not any(t == "pkg.b" for t, _, _ in got)
+
+
+def test_import_reader_sees_the_lazy_registries(tmp_path):
+    src = tmp_path / "m.py"
+    src.write_text(
+        "from losscli.lazy import Lazy, lazy_exports\n"
+        "ROW = f(Lazy('losscli.io._text', 'TextTable'))\n"
+        "__getattr__ = lazy_exports(__name__, {'X': 'losscli.metrics.state', 'Y': 'other'})\n"
+        "NOT_AN_EDGE = 'losscli.io._arrays'\n"
+    )
+    got = imports("pkg.m", src)
+    assert ("losscli.io._text", [], False) in got
+    assert ("losscli.metrics.state", [], False) in got
+    assert not any(t in ("losscli.io._arrays", "other") for t, _, _ in got)
 
 
 @pytest.mark.parametrize("package", PACKAGES)

@@ -169,10 +169,12 @@ def compute(
     target, y) or from the LABELS file: integer classes, class names matching the prediction
     columns, one-hot, multi-hot or soft rows.
     """
-    from losscli.gates import check_bounds_need_bootstrap, parse_gate
+    parsed = []
+    if gates:  # losscli.gates (its patterns, the catalog) only when there are gates
+        from losscli.gates import check_bounds_need_bootstrap, parse_gate
 
-    parsed = [parse_gate(g) for g in gates]
-    check_bounds_need_bootstrap(parsed, uncertainty.bootstrap)
+        parsed = [parse_gate(g) for g in gates]
+        check_bounds_need_bootstrap(parsed, uncertainty.bootstrap)
     output = out.output
     dask = _dask_settings(engine, scheduler, workers, per_sample, plot_dir)
     if predictions == "-" and labels == "-":
@@ -289,7 +291,6 @@ def _compute(
     output = out.output
     from losscli import io
     from losscli.engine import Evaluation, Options
-    from losscli.gates import check_gate_names, check_gates
 
     ev = Evaluation(predictions, labels, Options(**options))
     if plot_dir and ev.inputs.dense is not None:
@@ -311,8 +312,7 @@ def _compute(
     with writer if writer is not None else contextlib.nullcontext():
         with progress_bar(quiet):  # stderr at a terminal; gone before the report is written
             report = ev.run(sink)
-        check_gate_names(gates, report.names())  # a bad name: exit 2 before the commit
-    failed = check_gates(gates, report.value, report.names())
+        failed = _failed_gates(gates, report)  # a bad name: exit 2 before the commit
     data = run_data(ev, curves=bool(plot_dir)) if plot_dir or fmt == "table" else None
     images: dict[str, bytes] | None = {} if fmt == "html" else None  # inlined in the page
     if plot_dir:
@@ -402,13 +402,12 @@ def _compute_dask(
     output = out.output
     from losscli.distributed import evaluate_dask
     from losscli.engine import Options
-    from losscli.gates import check_gates
     from losscli.render import render
 
     options["keep_loss_values"] = False
     with progress_bar(quiet):
         report = evaluate_dask(predictions, labels, Options(**options), **dask, outputs=outs)
-    failed = check_gates(gates, report.value, report.names())
+    failed = _failed_gates(gates, report)
     text = render(
         report,
         fmt,
@@ -418,3 +417,13 @@ def _compute_dask(
     )
     emit(text, output, report.warnings, quiet, outs, shown=warnings_shown(fmt, output))
     return gate_exit(failed, len(gates), "--fail-if gates")
+
+
+def _failed_gates(gates: list[Any], report: Any) -> list[str]:  # noqa: ANN401 - a Report
+    """The failed ``--fail-if`` gates (:func:`losscli.gates.check_gates`: a name the report does
+    not have is exit 2); :mod:`losscli.gates` is imported only when there are gates."""
+    if not gates:
+        return []
+    from losscli.gates import check_gates
+
+    return check_gates(gates, report.value, report.names())

@@ -7,7 +7,6 @@ read on from there, and copied to a temporary file for a format that needs rando
 
 from __future__ import annotations
 
-import gzip
 import os
 import stat
 from typing import Any
@@ -78,6 +77,8 @@ class _Source:
             raise InputError(f"{name}: cannot read {what} ({short_cause(exc)})") from None
         self.stream: Any = raw if regular else PrefixedStream(head, raw)
         if not regular and head.startswith(_GZIP_MAGIC):
+            import gzip  # only .gz input needs it
+
             self.stream = SafeStream(gzip.GzipFile(fileobj=self.stream, mode="rb"), name, gz=True)
             self.gz = True
             head = read_exactly(self.stream, 8)
@@ -147,6 +148,8 @@ def _gunzip_if(raw: Any, name: str, owned: Any) -> Any:
         raw.close()
         raise InputError(f"{name}: cannot read the file ({short_cause(exc)})") from None
     if head == _GZIP_MAGIC:
+        import gzip
+
         return SafeStream(gzip.GzipFile(fileobj=raw, mode="rb"), name, gz=True, owned=owned)
     return SafeStream(raw, name, owned=owned)
 

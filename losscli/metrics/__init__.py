@@ -20,24 +20,31 @@ from __future__ import annotations
 
 import numpy as np  # noqa: F401  (doctest namespace)
 
-from losscli.metrics.accumulator import TASKS, ClassificationAccumulator
-from losscli.metrics.calibration import calibration_bin_sums, ece_bin_edges
-from losscli.metrics.confusion import (
-    confusion_matrix,
-    multilabel_confusion_matrix,
-    predict_binary,
-    predict_multiclass,
-    predict_multilabel,
+from losscli.lazy import lazy_exports
+
+# each name from its module on first use: a binary run does not import the regression
+# accumulator, nor the gates' catalog the whole core (issue #20, start-up)
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "TASKS": "losscli.metrics.accumulator",
+        "ClassificationAccumulator": "losscli.metrics.accumulator",
+        "calibration_bin_sums": "losscli.metrics.calibration",
+        "ece_bin_edges": "losscli.metrics.calibration",
+        "confusion_matrix": "losscli.metrics.confusion",
+        "multilabel_confusion_matrix": "losscli.metrics.confusion",
+        "predict_binary": "losscli.metrics.confusion",
+        "predict_multiclass": "losscli.metrics.confusion",
+        "predict_multilabel": "losscli.metrics.confusion",
+        "auc_ap": "losscli.metrics.ranking",
+        "average_precision": "losscli.metrics.ranking",
+        "precision_recall_curve": "losscli.metrics.ranking",
+        "roc_auc": "losscli.metrics.ranking",
+        "roc_curve": "losscli.metrics.ranking",
+        "RegressionAccumulator": "losscli.metrics.regression",
+        "MetricsResult": "losscli.metrics.result",
+    },
 )
-from losscli.metrics.ranking import (
-    auc_ap,
-    average_precision,
-    precision_recall_curve,
-    roc_auc,
-    roc_curve,
-)
-from losscli.metrics.regression import RegressionAccumulator
-from losscli.metrics.result import MetricsResult
 
 __all__ = [
     "TASKS",

@@ -17,7 +17,6 @@ what the accumulators emit, and ``tests/docs/test_contracts.py`` docs/CONTRACTS.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -297,4 +296,6 @@ def close_matches(name: str, candidates: list[str], n: int = 3) -> list[str]:
     >>> close_matches("f2_macro", all_names())
     ['f1_macro', 'f1_micro', 'fbeta_macro']
     """
+    import difflib  # only a misspelt name needs it
+
     return difflib.get_close_matches(name, candidates, n=n, cutoff=0.6)

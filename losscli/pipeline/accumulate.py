@@ -10,7 +10,6 @@ digest) and adds each chunk.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 import numpy as np
@@ -93,13 +92,14 @@ def new_metrics_acc(
     >>> type(new_metrics_acc(Plan("regression", "values", "values"), MetricSpec(), 0.5, "probs"))
     <class 'losscli.metrics.regression.RegressionAccumulator'>
     """
-    from losscli.metrics import ClassificationAccumulator, RegressionAccumulator
-
     extra: dict[str, Any] = {"keep_rows": True} if keep_rows else {}
     labels = class_selection(metric, plan)  # --labels, --max-fpr against the task
     if plan.task == "regression":
+        from losscli.metrics import RegressionAccumulator
+
         return RegressionAccumulator(**extra)
     from losscli.activations import rank_key_kind
+    from losscli.metrics import ClassificationAccumulator
 
     return ClassificationAccumulator(
         plan.task,
@@ -313,6 +313,8 @@ class Accumulation:
     def _hash(self, p: Prepared) -> None:
         """Hash the rows' labels, weights and ids so two runs can tell they saw the same rows."""
         if self.digest is None:
+            import hashlib  # only keep_rows runs hash their rows
+
             self.digest = hashlib.blake2b(digest_size=16)
         h = self.digest
         h.update(np.ascontiguousarray(p.y_true, dtype=np.float64).tobytes())

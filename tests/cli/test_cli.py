@@ -402,6 +402,124 @@ def test_help_imports_neither_pandas_nor_pyarrow():
     assert out.stdout.strip().splitlines()[-1] == "[]"
 
 
+# -- start-up (issue #20, target 4): what a 10-row run imports, as module sets (no timing) ------
+
+#: never imported by ``losscli compute FILE --format json`` into a pipe, whatever the format
+NOT_FOR_A_SMALL_RUN = [
+    "rich",  # only at a terminal (the table, the progress bar)
+    "pandas",
+    "matplotlib",
+    "dask",
+    "distributed",
+    "scipy",
+    "sklearn",
+    "losscli.cli.compare",  # the other commands
+    "losscli.cli.thresholds",
+    "losscli.cli.losses",
+    "losscli.comparison",
+    "losscli.sweep",
+    "losscli.catalog",
+    "losscli.distributed",
+    "losscli.bootstrap",  # no --bootstrap
+    "losscli.plots",  # no --plot
+    "losscli.gates",  # no --fail-if
+    "losscli.render.table",
+    "losscli.render.html",
+    "losscli.render.text",
+    "losscli.metrics.regression",  # a binary run
+    "losscli.metrics.linear",
+    "losscli.io.writers",  # no --per-sample
+    "hashlib",  # rows are hashed only to pair two runs (compare)
+    "difflib",  # suggestions for a misspelt name
+    "gzip",  # no .gz input
+]
+#: the reader modules of each format; a run imports its own format's only (NPY: numpy only)
+READERS = {
+    "csv": ["losscli.io._text", "losscli.io._csvcheck", "pyarrow.csv"],
+    "jsonl": ["losscli.io._jsonl", "pyarrow.json"],
+    "parquet": ["losscli.io._parquet", "pyarrow.parquet"],
+    "arrow": ["losscli.io._ipc"],
+    "npy": [],
+}
+
+
+def modules_of_run(args: list[str], cwd: Path) -> set[str]:
+    """The modules ``losscli ARGS`` has imported by its end (its stdout a pipe)."""
+    code = (
+        "import contextlib, io, json, sys\nfrom losscli.cli import cli\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        f"    code = cli.run({args!r}, prog_name='losscli')\n"
+        "assert code == 0 and json.loads(out.getvalue())['n_samples'] == 10, code\n"
+        "print(json.dumps(sorted(sys.modules)))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=cwd, env=env
+    )
+    return set(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def tiny_inputs(d: Path) -> dict[str, list[str]]:
+    """10 binary rows in each format: the file arguments of ``losscli compute``."""
+    y, p = np.arange(10) % 2, np.linspace(0.1, 0.9, 10)
+    (d / "t.csv").write_text("label,p\n" + "".join(f"{a},{b}\n" for a, b in zip(y, p)))
+    (d / "t.jsonl").write_text("".join(f'{{"label": {a}, "p": {b}}}\n' for a, b in zip(y, p)))
+    pq.write_table(pa.table({"label": y, "p": p}), d / "t.parquet")
+    with (
+        pa.OSFile(str(d / "t.arrow"), "wb") as f,
+        pa.ipc.new_file(f, pa.schema([("label", pa.int64()), ("p", pa.float64())])) as w,
+    ):
+        w.write_table(pa.table({"label": y, "p": p}))
+    np.save(d / "p.npy", p)
+    np.save(d / "y.npy", y)
+    return {
+        "csv": ["t.csv"],
+        "jsonl": ["t.jsonl"],
+        "parquet": ["t.parquet"],
+        "arrow": ["t.arrow"],
+        "npy": ["p.npy", "y.npy"],
+    }
+
+
+@pytest.mark.parametrize("fmt", sorted(READERS))
+def test_a_small_run_imports_only_what_it_uses(fmt, tmp_path):
+    files = tiny_inputs(tmp_path)[fmt]
+    loaded = modules_of_run(["compute", *files, "--format", "json"], tmp_path)
+    assert [m for m in NOT_FOR_A_SMALL_RUN if m in loaded] == []
+    assert set(READERS[fmt]) <= loaded
+    others = {m for f, mods in READERS.items() if f != fmt for m in mods} - set(READERS[fmt])
+    assert sorted(others & loaded) == []
+    if fmt == "npy":
+        assert sorted(m for m in loaded if m.split(".")[0] == "pyarrow") == []
+
+
+def test_a_small_run_imports_the_parts_it_is_asked_for(tmp_path):
+    """The same run with a gate and a .gz input imports those parts (the sets above are not
+    empty by accident)."""
+    tiny_inputs(tmp_path)
+    with open(tmp_path / "t.csv", "rb") as src, gzip.open(tmp_path / "t.csv.gz", "wb") as dst:
+        dst.write(src.read())
+    loaded = modules_of_run(
+        ["compute", "t.csv.gz", "--format", "json", "--fail-if", "accuracy < 0"], tmp_path
+    )
+    assert {"losscli.gates", "gzip", "losscli.io._text"} <= loaded
+
+
+def test_the_python_api_imports_no_cli():
+    code = (
+        "import json, sys\nimport numpy as np\nimport losscli\n"
+        "r = losscli.evaluate(np.array([0.2, 0.8, 0.6]), np.array([0, 1, 1]))\n"
+        "assert r.to_dict()['n_samples'] == 3\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith(('losscli.cli', 'click', "
+        "'rich')))))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
 def test_closed_pipe_ends_quietly():
     cmd = [sys.executable, "-m", "losscli", "compute", str(SAMPLES / "digits_logits.csv")]
     cmd += ["--per-sample", "-"]

@@ -36,6 +36,7 @@ from losscli.pipeline.columns import (
     resolve_columns,
 )
 from losscli.pipeline.dense import dense_options, dense_reader, dense_report
+from losscli.pipeline.dense_resample import dense_ci
 from losscli.pipeline.groups import MAX_GROUPS
 from losscli.pipeline.intervals import LINEAR_MIN_ROWS, KeptRows
 from losscli.pipeline.labels import LabelFile, MissingIdsError, id_keys
@@ -150,7 +151,7 @@ class Evaluation:
         it, make the empty accumulators."""
         from losscli import losses
 
-        spec = self.opts.spec
+        spec, dense = self.opts.spec, self.inputs.dense
         self.plan = plan
         self.loss_names = losses.choose_losses(spec.loss.losses, plan.task, plan.scores)
         self.params = losses.validate_params(
@@ -160,9 +161,9 @@ class Evaluation:
         self.threshold, self.threshold_on, warnings = plan_threshold(plan, metric)
         self.warnings += warnings
         self.loss_acc = {n: LossAccumulator(n) for n in accumulated_names(plan, self.loss_names)}
-        keep_rows = spec.interval.keep_rows
+        keep_rows = spec.interval.keep_rows  # dense: per-sample sums, not per-element rows
         self.metrics_acc = new_metrics_acc(
-            plan, metric, self.threshold, self.threshold_on, keep_rows=keep_rows
+            plan, metric, self.threshold, self.threshold_on, keep_rows=keep_rows and not dense
         )
         self._acc = Accumulation(
             plan,
@@ -177,7 +178,7 @@ class Evaluation:
             new_slice=lambda: new_state(
                 plan, self.loss_names, metric, self.threshold, self.threshold_on
             ),
-            dense=self.inputs.dense,
+            dense=dense,
             no_background=metric.no_background,
         )
 
@@ -326,6 +327,7 @@ class Evaluation:
         )
         if self._acc is not None and self._acc.dense is not None:
             dense_report(report, self.inputs.dense, self._acc.dense, self.opts.no_background)
+            dense_ci(report, self.opts.spec.interval, self._acc.images)
         return report
 
     @property
@@ -367,9 +369,8 @@ class Evaluation:
         """Per-sample values of each loss (float32), kept when ``keep_loss_values`` is set."""
         return {} if self._acc is None else self._acc.loss_values
 
-    def kept_rows(self) -> KeptRows:
-        """What this ``keep_rows`` run kept to resample its statistics (``--bootstrap``,
-        ``compare``)."""
+    def kept_rows(self) -> Any:
+        """What a ``keep_rows`` run kept to resample (``--bootstrap``, ``compare``)."""
         assert self._acc is not None and self.opts.spec.interval.keep_rows
         return self._acc.kept_rows(self.accumulated, self.opts.spec.metric.zero_division)
 

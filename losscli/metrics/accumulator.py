@@ -324,6 +324,25 @@ class ClassificationAccumulator(KeptRows):
 
     # -- resampling ------------------------------------------------------------------------
 
+    def metrics_of(self, sums: Sums, zero_division: object = "warn") -> dict[str, float | None]:
+        """The flat metrics of other sums of these settings (e.g. a resample's: the sums of
+        whole images, weighted), as ``result(zero_division).metrics`` gives them for rows
+        whose sums those are; binned or no ranking (exact ranking needs the rows).
+
+        Args:
+            sums: a :class:`~losscli.metrics.state.Sums` of this accumulator's shapes.
+            zero_division: as in :meth:`result`.
+
+        >>> acc = ClassificationAccumulator("binary", 2, auc_bins=10)
+        >>> acc.update(np.array([0.0, 1.0]), np.array([0.2, 0.9]))
+        >>> acc.metrics_of(acc.sums) == acc.result().metrics
+        True
+        """
+        if self.rank_mode == "exact":
+            raise ValueError("metrics_of needs binned ranking (auc_bins) or none")
+        zdv, note = zero_division_note(zero_division)
+        return ResultBuilder(self, sums, zdv, note, self.rank_values(sums)).metrics()
+
     def resample(
         self, counts: np.ndarray, zero_division: object = "warn"
     ) -> list[dict[str, float | None]]:

@@ -467,13 +467,15 @@ class KeptRows:
             ]
         return [(yt[:, c], key[:, c], w) for c in range(self.n_classes)]
 
-    def rank_values(self) -> Ranking:
+    def rank_values(self, sums: Any = None) -> Ranking:
         """ROC AUC and AP of every class (and the binned error bounds) for ``result()``,
         with the micro, one-vs-one and partial AUC the task and settings report.
 
         Binned: micro AUC / AP from the histograms summed over the classes (the same bins),
         the partial AUC from class 1's histogram; the one-vs-one AUC needs the rows (a
         (class, class, bin) histogram would be C^2 x bins), so it is not computed there.
+        ``sums``: binned ranking of other sums of these settings (a resample's histograms;
+        default ``self.sums``); exact ranking reads the kept rows, whatever ``sums``.
         """
         c = self.n_classes
         max_fpr = getattr(self, "max_fpr", None)
@@ -481,7 +483,7 @@ class KeptRows:
             return Ranking("off", [None] * c, [None] * c)
         if self.rank_mode == "binned":
             auc_c, ap_c, bounds = [], [], []
-            hist = self.sums.hist
+            hist = (self.sums if sums is None else sums).hist
             for k in range(c):
                 pos_h, neg_h = hist[k, :, 1], hist[k, :, 0]
                 auc, ap = auc_ap_hist(pos_h, neg_h)

@@ -17,6 +17,7 @@ import numpy as np
 from losscli import losses
 from losscli.activations import to_probs, to_rank_key
 from losscli.pipeline.dense import DenseLayout, DenseStats
+from losscli.pipeline.dense_resample import ImageSums
 from losscli.pipeline.encode import metric_labels
 from losscli.pipeline.groups import accumulate_groups
 from losscli.pipeline.intervals import KeptRows
@@ -169,7 +170,9 @@ class Accumulation:
         id_col: the id column (per-sample rows), or None.
         group_col: the ``--group-by`` column, or None.
         keep_loss_values: keep per-sample losses.
-        keep_rows: keep per-row terms for resampling.
+        keep_rows: keep per-row terms for resampling (dense arrays: per-sample sums instead,
+            ``self.images``, a :class:`~losscli.pipeline.dense_resample.ImageSums`: the
+            sample is the resampling unit).
         new_slice: makes the empty state of a new ``--group-by`` slice.
         dense: dense arrays: their :class:`~losscli.pipeline.dense.DenseLayout`, else None;
             ``self.dense`` is then the run's :class:`~losscli.pipeline.dense.DenseStats` (the
@@ -196,7 +199,9 @@ class Accumulation:
         self.plan, self.loss_names, self.params = plan, list(loss_names), params
         self.threshold, self.threshold_on = threshold, threshold_on
         self.id_col, self.group_col = id_col, group_col
-        self.keep_loss_values, self.keep_rows = keep_loss_values, keep_rows
+        self.keep_loss_values, self.keep_rows = keep_loss_values, keep_rows and dense is None
+        self.keep_images = keep_rows and dense is not None
+        self.images: ImageSums | None = None  # dense keep_rows: per-sample sums
         self.new_slice = new_slice
         n_classes = 2 if plan.task == "binary" else len(plan.classes)
         self.dense = None if dense is None else DenseStats(dense, n_classes, no_background)
@@ -273,11 +278,14 @@ class Accumulation:
                 {n: results[n].rows for n in self.loss_names},
                 lambda n, s: losses.finalize(n, plan.task, s, params=self.params),
             )
+            if self.keep_images:
+                self._keep_images(p, state, hard, probs, key, keep, results, images)
             if per_sample is not None:
                 per_sample.write(images)  # one row per image (sequence), not per element
                 per_sample = None
         if self.keep_rows:
             self.metric_rows.append(np.ones(p.rows.size, bool) if keep is None else keep)
+        if self.keep_rows or self.keep_images:
             self._hash(p)
         if p.groups is not None:
             accumulate_groups(
@@ -310,6 +318,31 @@ class Accumulation:
             )
         state.n_rows += int(p.rows.size)
 
+    def _keep_images(
+        self,
+        p: Prepared,
+        state: EvalState,
+        hard: np.ndarray,
+        probs: np.ndarray,
+        key: np.ndarray | None,
+        keep: np.ndarray | None,
+        results: dict[str, Any],
+        images: dict[str, Any],
+    ) -> None:
+        """Dense ``keep_rows``: add the chunk's samples to the per-sample sums."""
+        if self.images is None:
+            assert self.dense is not None
+            plan, params = self.plan, self.params
+            self.images = ImageSums(
+                self.dense.layout,
+                state.metrics_acc,
+                [n for n in results],
+                lambda n, s: losses.finalize(n, plan.task, s, params=params),
+                self.dense.first == 1,
+            )
+        rows = {n: r.rows for n, r in results.items()}
+        self.images.update(p.chunk.start, p.chunk.n, p.rows, hard, probs, key, keep, rows, images)
+
     def _hash(self, p: Prepared) -> None:
         """Hash the rows' labels, weights and ids so two runs can tell they saw the same rows."""
         if self.digest is None:
@@ -333,9 +366,13 @@ class Accumulation:
         """Per-sample values of each loss (float32), kept with ``keep_loss_values``."""
         return {n: np.concatenate(p) for n, p in self.loss_parts.items()}
 
-    def kept_rows(self, state: EvalState, zero_division: str | float) -> KeptRows:
+    def kept_rows(self, state: EvalState, zero_division: str | float) -> KeptRows | ImageSums:
         """What this ``keep_rows`` run kept to resample its statistics, with ``state``'s
-        metrics accumulator and row count."""
+        metrics accumulator and row count (dense arrays: the per-sample sums)."""
+        if self.keep_images:
+            assert self.images is not None
+            self.images.zero_division = zero_division
+            return self.images
         return KeptRows(
             task=self.plan.task,
             loss_names=list(self.loss_names),

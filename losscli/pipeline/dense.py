@@ -38,6 +38,20 @@ __all__ = [
 
 CLASS_AXES = ("first", "last")
 
+NO_COLUMNS = {
+    "--group-by": "--group-by needs a column; dense arrays have none: evaluate each group's "
+    "arrays separately (one losscli compute per group)",
+    "--id-col": "--id-col needs a column; dense arrays have none: element [n, i, ..] of the "
+    "labels pairs with element [n, i, ..] of the scores; drop --id-col",
+    "--weight-col": "--weight-col needs a column; dense arrays have none: drop --weight-col "
+    "(per-class loss weights: --class-weights, --pos-weight)",
+    "--label-col": "--label-col needs a column; dense arrays have none: their labels are the "
+    "second array (losscli compute SCORES LABELS); drop --label-col",
+    "--pred-cols": "--pred-cols needs columns; dense arrays have none: the class axis holds "
+    "the scores (--class-axis first or last); drop --pred-cols",
+}
+"""Why each column option is refused for dense arrays, and the fix."""
+
 DENSE_AUC_BINS = 1000
 """Bins of the binned ROC AUC / average precision of dense inputs (``--auc-bins`` default)."""
 
@@ -225,7 +239,6 @@ def apply_layout(pred_table: Any, label_table: Any, opts: Any) -> DenseLayout | 
     if layout is None:
         return None
     for flag, on in (
-        ("--bootstrap", opts.bootstrap),
         ("--group-by", opts.group_by),
         ("--id-col", opts.id_col),
         ("--weight-col", opts.weight_col),
@@ -233,9 +246,7 @@ def apply_layout(pred_table: Any, label_table: Any, opts: Any) -> DenseLayout | 
         ("--pred-cols", opts.pred_cols),
     ):
         if on:
-            raise UsageError(f"{flag} is not supported for dense arrays yet; drop {flag}")
-    if opts.keep_rows:
-        raise UsageError("comparing runs (resampling) is not supported for dense arrays yet")
+            raise UsageError(NO_COLUMNS[flag])
     if opts.auc_bins is None:
         layout.notes.append(
             f"roc_auc and average_precision binned over {DENSE_AUC_BINS} bins for dense arrays "

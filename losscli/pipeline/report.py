@@ -312,8 +312,7 @@ def build_report(
             outputs=cols.label,
         )
     ci = None
-    if spec.interval.bootstrap:
-        assert kept is not None
+    if spec.interval.bootstrap and isinstance(kept, KeptRows):  # dense: dense_resample
         ci = intervals.intervals(
             kept,
             losses,

@@ -441,6 +441,36 @@ CASES = [
         "labels' shape",
     ),
     (
+        "dense arrays have no columns: --group-by",
+        ["{cube.npy}", "{y22.npy}", "--class-axis", "first", "--group-by", "g"],
+        "--group-by needs a column; dense arrays have none: evaluate each group's arrays "
+        "separately (one losscli compute per group)",
+    ),
+    (
+        "dense arrays have no columns: --id-col",
+        ["{cube.npy}", "{y22.npy}", "--class-axis", "first", "--id-col", "id"],
+        "--id-col needs a column; dense arrays have none: element [n, i, ..] of the labels "
+        "pairs with element [n, i, ..] of the scores; drop --id-col",
+    ),
+    (
+        "dense arrays have no columns: --weight-col",
+        ["{cube.npy}", "{y22.npy}", "--class-axis", "first", "--weight-col", "w"],
+        "--weight-col needs a column; dense arrays have none: drop --weight-col (per-class "
+        "loss weights: --class-weights, --pos-weight)",
+    ),
+    (
+        "dense arrays have no columns: --label-col",
+        ["{cube.npy}", "{y22.npy}", "--class-axis", "first", "--label-col", "label"],
+        "--label-col needs a column; dense arrays have none: their labels are the second array "
+        "(losscli compute SCORES LABELS); drop --label-col",
+    ),
+    (
+        "dense arrays have no columns: --pred-cols",
+        ["{cube.npy}", "{y22.npy}", "--class-axis", "first", "--pred-cols", "0,1"],
+        "--pred-cols needs columns; dense arrays have none: the class axis holds the scores "
+        "(--class-axis first or last); drop --pred-cols",
+    ),
+    (
         "dense binary or multi-label",
         ["{cube.npy}", "{cube.npy}"],
         "{cube.npy} and {cube.npy} both have shape (2, 2, 2): pass --task binary (every "

@@ -94,7 +94,7 @@ def compute(task: str, *extra: object) -> dict:
 # ------------------------------------------------------------------------------ JSON report
 def test_every_field_table_has_a_known_when():
     headings = re.findall(r"^### (.+)$", section("JSON report"), flags=re.M)
-    known = {"always", "--bootstrap", "--group-by", "binary", "multilabel", "logits"}
+    known = {"always", "--bootstrap", "--group-by", "binary", "multilabel", "logits", "dense"}
     for h in headings:
         if h == "`--per-sample` rows":
             continue

@@ -289,14 +289,6 @@ def test_memory_does_not_grow_with_the_number_of_images(tmp_path):
             "distinct labels (0, 1, 2), but binary labels take two values; fix the labels or "
             "pass another --task",
         ),
-        (
-            lambda d: (
-                np.save(d / "x.npy", np.zeros((2, 3, 4, 5))),
-                np.save(d / "y.npy", np.zeros((2, 4, 5), np.uint8)),
-            ),
-            ["{d}/x.npy", "{d}/y.npy", "--bootstrap", "10"],
-            "--bootstrap is not supported for dense arrays yet; drop --bootstrap",
-        ),
     ],
 )
 def test_bad_dense_input_gets_one_error(tmp_path, make, args, message):
@@ -320,10 +312,6 @@ def test_bad_dense_input_gets_one_error(tmp_path, make, args, message):
             ["compute", "--plot", "{d}/plots"],
             "--plot does not draw dense arrays yet (their curves need every element's score); "
             "drop --plot",
-        ),
-        (
-            ["compute", "--group-by", "g"],
-            "--group-by is not supported for dense arrays yet; drop --group-by",
         ),
     ],
 )

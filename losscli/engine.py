@@ -131,6 +131,7 @@ class Evaluation:
         self.threshold: float | np.ndarray = 0.5
         self.threshold_on = "probs"  # or "scores": the threshold is on the scores' scale
         self._acc: Accumulation | None = None
+        self.watch: list[Any] = []  # per chunk: f(labels, probabilities, evaluated rows)
         if plan is not None:  # decided elsewhere (the first partition of a dataset)
             self._start(plan)
 
@@ -180,6 +181,7 @@ class Evaluation:
             ),
             dense=dense,
             no_background=metric.no_background,
+            watch=self.watch,
         )
 
     def _decide(self, raw: np.ndarray, preds: np.ndarray, where: Any) -> None:
@@ -375,13 +377,11 @@ class Evaluation:
         return self._acc.kept_rows(self.accumulated, self.opts.spec.metric.zero_division)
 
     def resample_stat(self, then: Evaluation | None = None) -> Any:
-        """:func:`losscli.pipeline.intervals.resample_stat` of this run (followed by
-        ``then``'s rows): counts (b, n_rows) -> ``{name: (b,) values}``."""
+        """``intervals.resample_stat`` of this run (then ``then``'s rows): counts -> stats."""
         return intervals.resample_stat(self.kept_rows(), None if then is None else then.kept_rows())
 
     def linear_replicates(self) -> dict[str, np.ndarray] | None:
-        """:func:`losscli.pipeline.intervals.linear_replicates` of ``opts.bootstrap``
-        resamples of this run (None when the data does not qualify)."""
+        """``intervals.linear_replicates`` of ``opts.bootstrap`` resamples (None: unfit)."""
         return intervals.linear_replicates(
             self.kept_rows(), self.opts.spec.interval.bootstrap, self.opts.spec.interval.seed
         )

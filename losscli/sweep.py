@@ -92,20 +92,14 @@ def compute_thresholds(
     check_beta(beta)
     grid = grid_thresholds(steps) if steps is not None else None
     ev = Evaluation(predictions, labels, Options(**options))
-    if ev.inputs.dense is not None:  # its sweep needs every score kept: not bounded
-        raise UsageError(
-            "losscli thresholds does not take dense arrays yet (the sweep keeps every "
-            "element's score); use losscli compute --threshold T on them"
-        )
+    if ev.inputs.dense is not None:  # streamed counts at a grid: memory not per element
+        ev.decide()
+        _check_task(ev)
+        return dense_thresholds(ev, beta=beta, steps=steps, optimize=optimize)
     ev.run()
     plan = ev.plan
     assert plan is not None
-    if plan.task not in ("binary", "multilabel"):
-        why = "argmax decides, no threshold" if plan.task == "multiclass" else "no classes"
-        raise UsageError(
-            f"thresholds needs binary or multi-label data; {ev.predictions_name} is {plan.task} "
-            f"({why}); pass --task binary or --task multilabel if that is wrong"
-        )
+    _check_task(ev)
     from losscli.metrics.accumulator import key_to_prob
 
     # the sweep cuts the ranking key: the probabilities, or the scores' own scale (logits,
@@ -172,23 +166,109 @@ def compute_thresholds(
             f"a label is positive when its score ({kind}) is > score_threshold; threshold is "
             "its probability (p > threshold gives the same unless the probabilities saturate)"
         )
+    return _finish(out, ev, [n for n, _, _ in named], bests, tables, warnings)
+
+
+def _finish(
+    out: dict[str, Any],
+    ev: Any,
+    names: list[str],
+    bests: list[dict[str, Any]],
+    tables: list[list[dict[str, Any]]],
+    warnings: list[str],
+) -> dict[str, Any]:
+    """The result's per-label part (binary: one best and table; multi-label: per label)."""
+    plan = ev.plan
     if plan.task == "binary":
-        out["positive_class"] = named[0][0]
+        out["positive_class"] = names[0]
         out["best"] = bests[0]
         out["table"] = tables[0]
     else:
-        out["labels"] = [n for n, _, _ in named]
-        out["best"] = [{"label": n, **b} for (n, _, _), b in zip(named, bests)]
-        out["table"] = [
-            {"label": n, **row} for (n, _, _), rows in zip(named, tables) for row in rows
-        ]
+        out["labels"] = names
+        out["best"] = [{"label": n, **b} for n, b in zip(names, bests)]
+        out["table"] = [{"label": n, **row} for n, rows in zip(names, tables) for row in rows]
     out["inputs"] = {
         "predictions": ev.predictions_name,
         "labels": ev.labels_name,
     }
-    out["inference"] = list(plan.notes)
+    out["inference"] = [*plan.notes, *out.pop("notes", [])]
     out["warnings"] = warnings
     return out
+
+
+DENSE_STEPS = 1000
+"""The threshold grid of dense arrays without ``--steps``: 0, 0.001, ..., 1."""
+
+
+def dense_thresholds(ev: Any, *, beta: float, steps: int | None, optimize: str) -> dict[str, Any]:
+    """The sweep of dense arrays (a planned :class:`~losscli.engine.Evaluation`): counts
+    streamed at the grid ``0, 1/N, ..., 1`` (``--steps N``, default :data:`DENSE_STEPS`),
+    memory O(labels x N) whatever the number of elements
+    (:class:`~losscli.thresholds.GridCounts`); each row's counts are exact under compute's
+    ``p > t``. The best threshold is the grid's; ``score_bound`` in each best is the most the
+    criterion reaches at any threshold in [0, 1] (:func:`~losscli.thresholds.grid_bound`).
+    """
+    from losscli import __version__
+    from losscli.thresholds import (
+        GridCounts,
+        best_threshold,
+        grid_bound,
+        grid_thresholds,
+        sweep_from_counts,
+    )
+
+    n = DENSE_STEPS if steps is None else steps
+    counts = GridCounts(grid_thresholds(n))
+    ev.watch.append(counts.add)
+    ev.consume()
+    plan = ev.plan
+    names = [str(plan.classes[1])] if plan.task == "binary" else [str(c) for c in plan.classes]
+    warnings = list(ev.warnings)
+    if ev.n_dropped:
+        warnings.append(f"{ev.n_dropped} rows with missing, NaN or inf values were dropped")
+    bests, tables = [], []
+    for j, name in enumerate(names):
+        c = counts.confusion(j)
+        sweep = sweep_from_counts(counts.t, c["tp"], c["fp"], c["fn"], c["tn"], beta=beta)
+        n_pos = float(c["tp"][0] + c["fn"][0])
+        if n_pos == 0 or n_pos == float(c["tp"][0] + c["fn"][0] + c["fp"][0] + c["tn"][0]):
+            which = "positive" if n_pos == 0 else "negative"
+            warnings.append(
+                f"label {name!r} has no {which} samples; its threshold is not meaningful"
+            )
+        best = best_threshold(sweep, optimize, label=name if plan.task == "multilabel" else None)
+        best["score_bound"] = grid_bound(sweep, optimize, beta)
+        bests.append(best)
+        tables.append(_rows(sweep, beta, False))
+    out: dict[str, Any] = {
+        "version": __version__,
+        "task": plan.task,
+        "scores": plan.scores,
+        "n_samples": ev.inputs.dense.n_samples,
+        "n_elements": ev.n_rows,
+        "optimize": optimize.strip().lower().replace(" ", ""),
+        "beta": float(beta),
+        "rule": "a label is positive when its probability is > threshold",
+        "cut_points": f"grid of {n} steps",
+        "notes": [
+            f"dense arrays: the sweep counts the elements at the {n + 1} thresholds 0, 1/{n}, "
+            "..., 1 (exact counts at each, memory independent of the elements), not at every "
+            "distinct score; the best threshold is the grid's, and score_bound is the most "
+            f"{optimize} reaches at any threshold in [0, 1] (--steps N refines the grid)"
+        ],
+    }
+    return _finish(out, ev, names, bests, tables, warnings)
+
+
+def _check_task(ev: Any) -> None:
+    """Refuse a plan that is not binary or multi-label (no threshold to sweep)."""
+    task = ev.plan.task
+    if task not in ("binary", "multilabel"):
+        why = "argmax decides, no threshold" if task == "multiclass" else "no classes"
+        raise UsageError(
+            f"thresholds needs binary or multi-label data; {ev.predictions_name} is {task} "
+            f"({why}); pass --task binary or --task multilabel if that is wrong"
+        )
 
 
 def thresholds_file(result: dict[str, Any]) -> dict[str, Any]:

@@ -49,6 +49,9 @@ __all__ = [
     "grid_thresholds",
     "confusion_at",
     "threshold_sweep",
+    "sweep_from_counts",
+    "GridCounts",
+    "grid_bound",
     "parse_criterion",
     "best_threshold",
 ]
@@ -254,13 +257,38 @@ def threshold_sweep(
     >>> sw["threshold"].tolist(), sw["recall"].tolist(), sw["specificity"].tolist()
     ([0.0, 0.3, 0.7], [1.0, 1.0, 0.0], [0.0, 1.0, 1.0])
     """
-    beta = check_beta(beta)
     if thresholds is None:
         t = cut_points(y_score, scores)
     else:
         t = np.sort(np.asarray(thresholds, dtype=np.float64).ravel())
     c = confusion_at(y_true, y_score, t, sample_weight)
-    tp, fp, fn, tn = c["tp"], c["fp"], c["fn"], c["tn"]
+    return sweep_from_counts(t, c["tp"], c["fp"], c["fn"], c["tn"], beta=beta)
+
+
+def sweep_from_counts(
+    t: np.ndarray,
+    tp: np.ndarray,
+    fp: np.ndarray,
+    fn: np.ndarray,
+    tn: np.ndarray,
+    *,
+    beta: float = 1.0,
+) -> dict[str, np.ndarray]:
+    """:func:`threshold_sweep`'s rows from the confusion counts at each threshold.
+
+    Args:
+        t: (K,) thresholds, ascending.
+        tp, fp, fn, tn: (K,) (weighted) counts at each.
+        beta: F-beta weight of recall.
+
+    Returns:
+        As :func:`threshold_sweep`.
+
+    >>> sw = sweep_from_counts(np.array([0.5]), *np.array([[2.0], [1.0], [0.0], [1.0]]))
+    >>> float(sw["precision"][0]), float(sw["f1"][0])
+    (0.6666666666666666, 0.8)
+    """
+    beta = check_beta(beta)
     pred, true = tp + fp, tp + fn
     precision, recall, f1 = (_zero(a) for a in prf_from_counts(tp, pred, true, 1.0))
     fbeta = f1 if beta == 1.0 else _zero(prf_from_counts(tp, pred, true, beta)[2])
@@ -386,3 +414,81 @@ def best_threshold(
     out["optimize"] = criterion.strip().lower().replace(" ", "")
     out["score"] = float(score[i])
     return out
+
+
+class GridCounts:
+    """Confusion counts at fixed thresholds, streamed: memory O(labels x thresholds), not
+    one score per row (``losscli thresholds`` on dense arrays, millions of elements).
+
+    A row with probability ``p`` is positive at every threshold ``t < p``; ``add`` counts
+    each row once under ``i = #{t < p}`` (one ``searchsorted``), so at threshold ``t_j``
+    ``tp = sum_{i > j} pos_i`` and ``fp = sum_{i > j} neg_i`` exactly (compute's ``p > t``).
+
+    Args:
+        thresholds: (K,) thresholds, ascending (e.g. :func:`grid_thresholds`).
+
+    >>> g = GridCounts(np.array([0.0, 0.5, 1.0]))
+    >>> g.add(np.array([1.0, 0.0, 1.0]), np.array([0.5, 0.7, 0.9]))
+    >>> c = g.confusion(0)
+    >>> c["tp"].tolist(), c["fp"].tolist(), c["fn"].tolist(), c["tn"].tolist()
+    ([2.0, 1.0, 0.0], [1.0, 1.0, 0.0], [0.0, 1.0, 2.0], [0.0, 0.0, 1.0])
+    """
+
+    def __init__(self, thresholds: np.ndarray) -> None:
+        self.t = np.sort(np.asarray(thresholds, dtype=np.float64).ravel())
+        self.pos: np.ndarray | None = None  # (L, K + 1) rows under each i = #{t < p}
+        self.neg: np.ndarray | None = None
+
+    def add(self, y: np.ndarray, p: np.ndarray, keep: np.ndarray | None = None) -> None:
+        """Count a chunk: ``y`` 0/1 and ``p`` probabilities, both (m,) or (m, L); ``keep``
+        (m,) the rows to count (None: all)."""
+        y2 = np.asarray(y).reshape(len(y), -1)
+        p2 = np.asarray(p, dtype=np.float64).reshape(len(p), -1)
+        if keep is not None:
+            y2, p2 = y2[keep], p2[keep]
+        n_labels, k = p2.shape[1], self.t.size + 1
+        if self.pos is None or self.neg is None:
+            self.pos, self.neg = np.zeros((n_labels, k)), np.zeros((n_labels, k))
+        for j in range(n_labels):
+            idx = np.searchsorted(self.t, p2[:, j], side="left")
+            yes = y2[:, j] > 0.5
+            self.pos[j] += np.bincount(idx[yes], minlength=k)
+            self.neg[j] += np.bincount(idx[~yes], minlength=k)
+
+    def confusion(self, label: int) -> dict[str, np.ndarray]:
+        """``tp``, ``fp``, ``fn``, ``tn`` (K,) of label ``label`` at each threshold."""
+        assert self.pos is not None and self.neg is not None
+        pos_above = np.cumsum(self.pos[label][::-1])[::-1]  # [i]: rows under i' >= i
+        neg_above = np.cumsum(self.neg[label][::-1])[::-1]
+        tp, fp = pos_above[1:], neg_above[1:]
+        return {"tp": tp, "fp": fp, "fn": pos_above[0] - tp, "tn": neg_above[0] - fp}
+
+
+def grid_bound(sweep: dict[str, np.ndarray], criterion: str, beta: float = 1.0) -> float | None:
+    """The most ``criterion`` can reach at any threshold between the sweep's (a grid's).
+
+    Every threshold ``t`` in ``[t_j, t_{j+1}]`` has ``tp(t) <= tp(t_j)`` and
+    ``fp(t) >= fp(t_{j+1})``; precision, recall, F-beta and Youden's J grow with ``tp`` and
+    shrink with ``fp``, so the criterion's best over the optimistic counts
+    ``(tp(t_j), fp(t_{j+1}))`` of each gap bounds it at every threshold (the grid's own
+    best included). None when no gap meets a ``@`` constraint.
+
+    Args:
+        sweep: a sweep (:func:`threshold_sweep`, :func:`sweep_from_counts`) at >= 2
+            thresholds, ascending.
+        criterion: the ``--optimize`` text.
+        beta: F-beta weight of recall.
+
+    >>> sw = sweep_from_counts(np.array([0.0, 1.0]), *np.array([[2.0, 0], [2, 0], [0, 2], [0, 2]]))
+    >>> float(best_threshold(sw, "f1")["score"]), grid_bound(sw, "f1")
+    (0.6666666666666666, 1.0)
+    """
+    tp, fp, fn, tn = (sweep[k] for k in ("tp", "fp", "fn", "tn"))
+    p_all, n_all = tp + fn, fp + tn
+    top, fop = tp[:-1], fp[1:]
+    opt = sweep_from_counts(sweep["threshold"][:-1], top, fop, p_all[:-1] - top,
+                            n_all[:-1] - fop, beta=beta)  # fmt: skip
+    try:
+        return best_threshold(opt, criterion)["score"]
+    except UsageError:
+        return None

@@ -178,6 +178,9 @@ class Accumulation:
             ``self.dense`` is then the run's :class:`~losscli.pipeline.dense.DenseStats` (the
             per-image rows of ``--per-sample`` and the samplewise scores).
         no_background: dense arrays: ``--no-background``.
+        watch: called with each chunk's ``(labels, probabilities, evaluated rows or None)``
+            as the metrics see them (classification; e.g. ``losscli thresholds``' streamed
+            counts of dense arrays).
     """
 
     def __init__(
@@ -195,7 +198,9 @@ class Accumulation:
         new_slice: Any = None,
         dense: DenseLayout | None = None,
         no_background: bool = False,
+        watch: list[Any] | None = None,
     ) -> None:
+        self.watch = [] if watch is None else watch
         self.plan, self.loss_names, self.params = plan, list(loss_names), params
         self.threshold, self.threshold_on = threshold, threshold_on
         self.id_col, self.group_col = id_col, group_col
@@ -267,6 +272,8 @@ class Accumulation:
             if per_sample is not None:
                 per["_probs"] = probs
         update_metrics(state.metrics_acc, hard, probs, weights, keep, key)
+        for fn in self.watch:
+            fn(hard, probs, keep)
         if self.dense is not None:
             images = self.dense.update(
                 p.chunk.start,

@@ -75,13 +75,17 @@ def thresholds_table(
     crit = result["optimize"]
     console.print(
         f"[bold]losscli thresholds[/bold] {result['task']} · scores {result['scores']} · "
-        f"{result['n_samples']} samples · optimise {crit} · positive when "
+        f"{result['n_samples']} samples"
+        + (f" ({result['n_elements']} elements)" if "n_elements" in result else "")
+        + f" · optimise {crit} · positive when "
         + ("score > score_threshold" if "score_threshold" in bests[0] else "p > threshold")
     )
     for note in result.get("inference", []):
         console.print(Text(f"inferred {note}", style="dim"))
     console.print()
     cols = ["threshold", "score", "precision", "recall", "f1"]
+    if "score_bound" in bests[0]:  # dense arrays: a grid's best and what any threshold reaches
+        cols.insert(2, "score_bound")
     if "score_threshold" in bests[0]:
         cols.insert(1, "score_threshold")
     if result["beta"] != 1.0:
@@ -89,6 +93,8 @@ def thresholds_table(
     cols += ["specificity", "predicted_positive"]
 
     def cell(b: dict[str, Any], c: str) -> str:
+        if b[c] is None:
+            return "-"
         return fmt_num(b[c], 4) if "threshold" not in c else fmt_num(b[c])
 
     if result["task"] == "multilabel":  # one row per label

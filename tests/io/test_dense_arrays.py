@@ -304,11 +304,6 @@ def test_bad_dense_input_gets_one_error(tmp_path, make, args, message):
     "args, message",
     [
         (
-            ["thresholds"],
-            "losscli thresholds does not take dense arrays yet (the sweep keeps every "
-            "element's score); use losscli compute --threshold T on them",
-        ),
-        (
             ["compute", "--plot", "{d}/plots"],
             "--plot does not draw dense arrays yet (their curves need every element's score); "
             "drop --plot",

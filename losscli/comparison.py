@@ -15,6 +15,11 @@ The bootstrap takes the linear path of ``--bootstrap`` when both runs qualify fo
 each resample is evaluated exactly. ``test.evaluation`` says which (``"linear"`` or
 ``"exact"``). The randomisation test is always evaluated exactly.
 
+Dense arrays (segmentation masks, token sequences) pair by sample, not element: resample j
+draws whole samples (images, sequences) for both models, and a swap exchanges a whole
+sample's outputs between A and B (:class:`losscli.pipeline.dense_resample.ImageSums`, the
+per-sample sums); ``test.unit`` is then ``"sample"`` and ``n_samples`` counts the samples.
+
 A difference is significant when the p-value is below ``1 - level``; ``better`` then names the
 model with the better value (lower for losses and error metrics, higher otherwise).
 """
@@ -148,16 +153,26 @@ def compare(
     rep_a, rep_b = ev_a.report(), ev_b.report()
     point_a = {**{loss_key(n): v for n, v in rep_a.losses.items()}, **rep_a.metrics}
     point_b = {**{loss_key(n): v for n, v in rep_b.losses.items()}, **rep_b.metrics}
-    deltas = None
-    if bootstrap:
-        from losscli.pipeline.intervals import paired_linear_deltas
+    from losscli.pipeline.dense_resample import ImageSums
 
-        deltas = paired_linear_deltas(ev_a.kept_rows(), ev_b.kept_rows(), bootstrap, seed)
+    deltas = None
+    kept_a, kept_b = ev_a.kept_rows(), ev_b.kept_rows()
+    unit = "row"
+    if isinstance(kept_a, ImageSums) and isinstance(kept_b, ImageSums):
+        # dense arrays: the sample (image, sequence) is the unit, resampled and swapped whole
+        unit, names = "sample", list(point_a)
+        stats = (kept_a.stat(names), kept_b.stat(names), kept_a.stat(names, then=kept_b))
+        n_units = kept_a.n_images
+    else:
+        if bootstrap:
+            from losscli.pipeline.intervals import paired_linear_deltas
+
+            deltas = paired_linear_deltas(kept_a, kept_b, bootstrap, seed)
+        stats = (ev_a.resample_stat(), ev_b.resample_stat(), ev_a.resample_stat(then=ev_b))
+        n_units = ev_a.n_rows
     results = paired_test(
-        ev_a.resample_stat(),
-        ev_b.resample_stat(),
-        ev_a.resample_stat(then=ev_b),
-        ev_a.n_rows,
+        *stats,
+        n_units,
         point_a=point_a,
         point_b=point_b,
         n_boot=bootstrap,
@@ -198,7 +213,7 @@ def compare(
         version=__version__,
         signature=build_signature(settings),
         task=pa.task,
-        n_samples=ev_a.n_rows,
+        n_samples=n_units,
         a=name_a,
         b=name_b,
         test={
@@ -209,7 +224,8 @@ def compare(
             "seed": seed,
             "interval": "paired percentile bootstrap of b - a",
             "evaluation": "exact" if deltas is None else "linear",
-            "p_value": "approximate randomisation (swap A and B per row), two-sided",
+            "p_value": f"approximate randomisation (swap A and B per {unit}), two-sided",
+            **({} if unit == "row" else {"unit": unit, "n_units": n_units}),
         },
         metrics=metrics,
         losses=losses,

@@ -130,7 +130,7 @@ def test_memory_does_not_grow_with_the_elements(tmp_path):
 
 
 def test_multiclass_dense_is_refused(tmp_path):
-    np.save(tmp_path / "s.npy", np.zeros((2, 3, 4, 5)))
+    np.save(tmp_path / "s.npy", np.random.default_rng(0).normal(size=(2, 3, 4, 5)))
     np.save(tmp_path / "y.npy", np.zeros((2, 4, 5), np.uint8))
     r = CliRunner().invoke(cli, ["thresholds", str(tmp_path / "s.npy"), str(tmp_path / "y.npy")])
     assert (r.exit_code, r.stdout) == (2, "")

@@ -23,6 +23,7 @@ __all__ = [
     "key_to_prob",
     "rank_axis",
     "auc_bin_index",
+    "hist_index",
     "top_k_hits",
     "hist_counts",
 ]
@@ -197,6 +198,21 @@ def hist_counts(s: Any, yt: np.ndarray, key: np.ndarray, w: np.ndarray | None) -
     [[1, 0], [0, 1]]
     """
     c, bins = s.n_classes, s.auc_bins or 1
+    idx = hist_index(s, yt, key)
+    weights = None if w is None else np.repeat(w, c)
+    counts = np.bincount(idx.ravel(), weights=weights, minlength=c * bins * 2)
+    return counts.reshape(c, bins, 2)
+
+
+def hist_index(s: Any, yt: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """Where each row adds in the (C, B, 2) histogram of :func:`hist_counts`, per class: the
+    flat index ``(class * B + bin) * 2 + is_positive``, intp (N, C).
+
+    >>> s = type("S", (), {"task": "binary", "n_classes": 2, "auc_bins": 2, "rank_key": "probs"})
+    >>> hist_index(s, np.array([1.0, 0.0]), np.array([0.75, 0.25])).tolist()
+    [[0, 7], [3, 4]]
+    """
+    c, bins = s.n_classes, s.auc_bins or 1
     if s.task == "binary":
         scores = np.stack([rank_axis(key, s.rank_key, 0), rank_axis(key, s.rank_key)], 1)
         is_pos = np.stack([yt == 0, yt == 1], axis=1)
@@ -210,6 +226,4 @@ def hist_counts(s: Any, yt: np.ndarray, key: np.ndarray, w: np.ndarray | None) -
     idx += (np.arange(c) * bins)[None, :]
     idx *= 2
     idx += is_pos
-    weights = None if w is None else np.repeat(w, c)
-    counts = np.bincount(idx.ravel(), weights=weights, minlength=c * bins * 2)
-    return counts.reshape(c, bins, 2)
+    return idx

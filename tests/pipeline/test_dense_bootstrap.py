@@ -188,3 +188,21 @@ def test_same_seed_same_intervals_and_the_cli_json(tmp_path):
     assert d["ci"]["intervals"]["miou"] is not None
     table = CliRunner().invoke(cli, ["compute", a, b, "--bootstrap", "50", "-q"])
     assert table.exit_code == 0 and "miou" in table.stdout
+
+
+def test_per_sample_sums_grow_with_the_elements_not_the_bins(tmp_path):
+    """2000 sequences of 10 tokens, 5 classes, 1000 ranking bins: a dense vector per sequence
+    would hold 2 x 5 x 1000 bins (160 MB in all); kept sparse, at most one entry per token
+    and class."""
+    rng = np.random.default_rng(7)
+    s = rng.normal(size=(2000, 10, 5)).astype(np.float32)
+    y = rng.integers(0, 5, size=(2000, 10))
+    ev = Evaluation(_save(tmp_path, "s.npy", s), _save(tmp_path, "y.npy", y), Options(bootstrap=10))
+    ev.run()
+    im = _images(ev)
+    stored = im.matrix().nbytes + sum(
+        r.nbytes + c.nbytes + v.nbytes for sp in (im.hist, im.joint) for r, c, v in sp.parts
+    )
+    assert im.n_images == 2000
+    assert stored < 2000 * 10 * 5 * 2 * 24 + im.matrix().nbytes  # <= 2 entries per token, class
+    assert stored < 10e6

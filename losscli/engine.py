@@ -329,7 +329,7 @@ class Evaluation:
         )
         if self._acc is not None and self._acc.dense is not None:
             dense_report(report, self.inputs.dense, self._acc.dense, self.opts.no_background)
-            dense_ci(report, self.opts.spec.interval, self._acc.images)
+            dense_ci(report, self.opts.spec, self._acc.images)
         return report
 
     @property

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from losscli.errors import StrictWarning
 from losscli.metrics.catalog import loss_key
 from losscli.pipeline.dense import DenseLayout, dense_metrics
 from losscli.pipeline.intervals import finite, perplexity
@@ -349,18 +350,26 @@ def dense_intervals(
 
 
 def dense_ci(report: Any, spec: Any, images: ImageSums | None) -> None:
-    """With ``--bootstrap`` (``spec``: the run's ``IntervalSpec``), the dense report's
-    ``ci`` section by :func:`dense_intervals` over ``images``, and :data:`UNIT_NOTE` in its
-    inference list; nothing without ``--bootstrap``."""
-    if not spec.bootstrap or images is None:
+    """With ``--bootstrap`` (``spec``: the run's ``Specs``), the dense report's ``ci``
+    section by :func:`dense_intervals` over ``images``, and :data:`UNIT_NOTE` in its
+    inference list; nothing without ``--bootstrap``.
+
+    Raises:
+        StrictWarning: ``--strict`` and the bootstrap warned (a statistic without interval).
+    """
+    interval = spec.interval
+    if not interval.bootstrap or images is None:
         return
+    before = len(report.warnings)
     report.ci = dense_intervals(
         images,
         report.losses,
         report.metrics,
         report.warnings,
-        n_boot=spec.bootstrap,
-        level=spec.ci_level,
-        seed=spec.seed,
+        n_boot=interval.bootstrap,
+        level=interval.ci_level,
+        seed=interval.seed,
     )
     report.inference.append(UNIT_NOTE)
+    if spec.report.strict and len(report.warnings) > before:
+        raise StrictWarning(f"--strict: {report.warnings[before]}")

@@ -206,3 +206,12 @@ def test_per_sample_sums_grow_with_the_elements_not_the_bins(tmp_path):
     assert im.n_images == 2000
     assert stored < 2000 * 10 * 5 * 2 * 24 + im.matrix().nbytes  # <= 2 entries per token, class
     assert stored < 10e6
+
+
+def test_a_statistic_without_interval_is_named(tmp_path):
+    """One resample gives no percentile interval: every statistic is named in one warning."""
+    s, y, _ = _multiclass(np.random.default_rng(8))
+    r = evaluate(_save(tmp_path, "s.npy", s), _save(tmp_path, "y.npy", y), bootstrap=1)
+    assert all(v is None for v in r.ci["intervals"].values())
+    (w,) = [w for w in r.warnings if w.startswith("--bootstrap: no interval for ")]
+    assert "miou, mdice, miou_samplewise, dice_samplewise (undefined" in w

@@ -5,6 +5,9 @@ The rules are shared by the terminal table and Markdown (the HTML report may use
 - **Per-class table**: every class up to :data:`MAX_CLASS_ROWS` classes; beyond that the
   :data:`N_WORST` worst and :data:`N_BEST` best classes by :func:`rank_key` (``f1``), with a
   line saying how many are hidden and that ``--all-classes`` shows every class.
+- **Column headers**: the report's per-class field names; a dense report (one with ``miou``)
+  names ``jaccard`` and ``f1`` as what they are per pixel, IoU and Dice
+  (:func:`class_headers`).
 - **Confusion matrix**: the whole matrix when it fits the width (:func:`matrix_width`); else
   the :data:`N_CONFUSIONS` largest off-diagonal cells as ``true -> predicted, count, share``
   (share of the true class's rows), with the same kind of line; ``--all-classes`` lists every
@@ -50,6 +53,24 @@ class ClassRows:
             f"{len(self.rows) - (self.gap or 0)} best by {self.key} are shown; "
             f"{ALL_CLASSES_FLAG} shows every class"
         )
+
+
+DENSE_HEADERS = {"jaccard": "jaccard (IoU)", "f1": "f1 (Dice)"}
+"""Per-class headers of a dense report: the class's IoU is its Jaccard index, its Dice its F1."""
+
+
+def class_headers(d: dict[str, Any], keys: Sequence[str]) -> list[str]:
+    """The per-class table's column headers for the fields ``keys`` of report ``d``: the
+    field names, with ``jaccard`` / ``f1`` named IoU / Dice when the report is of dense
+    arrays (its metrics hold ``miou``); the values stay the report's.
+
+    >>> class_headers({"metrics": {"miou": 0.5}}, ["f1", "jaccard", "support"])
+    ['f1 (Dice)', 'jaccard (IoU)', 'support']
+    >>> class_headers({"metrics": {}}, ["f1", "jaccard"])
+    ['f1', 'jaccard']
+    """
+    dense = "miou" in (d.get("metrics") or {})
+    return [DENSE_HEADERS.get(k, k) if dense else k for k in keys]
 
 
 def rank_key(per_class: Sequence[dict[str, Any]]) -> str | None:

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from losscli.metrics import catalog
-from losscli.render.classes import ALL_CLASSES_FLAG, MAX_CLASS_ROWS, top_confusions
+from losscli.render.classes import ALL_CLASSES_FLAG, MAX_CLASS_ROWS, class_headers, top_confusions
 from losscli.render.text import ci_header, fmt_num, slice_names, slice_value, worst_slices
 
 MAX_MATRIX_CLASSES = MAX_CLASS_ROWS
@@ -271,7 +271,7 @@ def _per_class(d: dict[str, Any]) -> list[str]:
     first = "output" if d["task"] == "regression" else "class"
     rows = [[_e(r.get("class"))] + [_num(r.get(k), 4) for k in keys] for r in d["per_class"]]
     title = "Per output" if d["task"] == "regression" else "Per class"
-    return [f"<h2>{title}</h2>"] + _table([first, *keys], rows)
+    return [f"<h2>{title}</h2>"] + _table([first, *class_headers(d, keys)], rows)
 
 
 def _heat_style(count: float, row_total: float, diagonal: bool) -> str:

@@ -274,13 +274,14 @@ def _per_class(console: Any, d: dict[str, Any], all_classes: bool) -> None:
     """The per-class table (every class, or the worst and best; see render/classes.py)."""
     from rich.text import Text
 
-    from losscli.render.classes import class_rows
+    from losscli.render.classes import class_headers, class_rows
 
     shown = class_rows(d["per_class"], all_classes)
     keys = [k for k in d["per_class"][0] if k != "class"]
     rows = shown.rows
     labels = [str(r["class"]) for r in rows]
-    cols = [(k, [fmt_num(r.get(k), 4) for r in rows], "right") for k in keys]
+    heads = class_headers(d, keys)
+    cols = [(h, [fmt_num(r.get(k), 4) for r in rows], "right") for h, k in zip(heads, keys)]
     title = "Per class"
     if shown.hidden:
         title += f" ({shown.gap} worst, {len(rows) - (shown.gap or 0)} best by {shown.key})"

@@ -189,7 +189,13 @@ def to_markdown(d: dict[str, Any], *, all_classes: bool = False) -> str:
     does (``all_classes``: every class and the whole matrix), so that 100 classes stay within
     a GitHub comment (65,536 characters).
     """
-    from losscli.render.classes import MARKDOWN_WIDTH, class_rows, matrix_width, top_confusions
+    from losscli.render.classes import (
+        MARKDOWN_WIDTH,
+        class_headers,
+        class_rows,
+        matrix_width,
+        top_confusions,
+    )
 
     out = [
         "## losscli report",
@@ -239,7 +245,7 @@ def to_markdown(d: dict[str, Any], *, all_classes: bool = False) -> str:
             title += (
                 f" ({shown.gap} worst, {len(shown.rows) - (shown.gap or 0)} best by {shown.key})"
             )
-        out += [title, "", _md_table(["class", *keys], rows), ""]
+        out += [title, "", _md_table(["class", *class_headers(d, keys)], rows), ""]
         if shown.hidden:
             out += [f"_{shown.note()}_", ""]
     if len(d.get("per_output") or []) > 1:

@@ -12,6 +12,9 @@ written atomically.
 
 Files (classification): ``confusion_matrix.png``, ``confusion_matrix_normalized.png``,
 ``roc.png``, ``pr.png``, ``reliability.png``, ``probabilities.png``, ``losses.png``.
+Dense arrays (a report with ``miou``): the two confusion matrices, ``reliability.png`` (when
+``RunData.calibration`` is given), ``class_iou.png`` and ``worst_samples.png``
+(:mod:`losscli.plots_dense`; no curves: dense runs keep no per-element scores).
 Regression: ``losses.png`` and ``predicted_vs_true.png``. ``losses.png`` needs the per-sample
 losses (``RunData.loss_values``); ``predicted_vs_true.png`` needs the labels and predictions,
 which the engine does not keep for regression: collect them with :class:`PlotCollector` passed
@@ -55,6 +58,8 @@ PLOT_NAMES = (
     "probabilities.png",
     "losses.png",
     "predicted_vs_true.png",
+    "class_iou.png",
+    "worst_samples.png",
 )
 """Every file ``--plot DIR`` may write (declared up front, so no input is overwritten)."""
 
@@ -498,7 +503,8 @@ def write_plots(
     Args:
         report_dict: ``report.to_dict()`` of the run.
         data: the run's plain arrays; classification needs ``scores``, ``rank_scores`` and
-            ``calibration``; ``losses.png`` needs ``loss_values`` (else it is skipped).
+            ``calibration``; ``losses.png`` needs ``loss_values`` (else it is skipped);
+            dense arrays use ``calibration`` and ``worst`` when given.
         out_dir: the folder; created with its parents when missing.
         collector: the :class:`PlotCollector` the run wrote its per-sample rows to (regression
             scatter plot); without it ``predicted_vs_true.png`` is skipped.
@@ -525,6 +531,15 @@ def write_plots(
             own.commit()
             return written
     w = _Writer(out, outputs, keep)
+    if "miou" in report_dict["metrics"]:  # dense arrays
+        from losscli.plots_dense import dense_figures
+
+        _confusion(w, report_dict, data)
+        if data.calibration is not None:
+            _reliability(w, report_dict, data)
+        for name, fig in dense_figures(report_dict, data.worst, w.figure).items():
+            w.save(fig, name)
+        return w.written
     if report_dict["task"] == "regression":
         _losses(w, data)
         _scatter(w, collector.values() if collector is not None else {})

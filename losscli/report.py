@@ -108,6 +108,7 @@ class Report:
     n_ignored: int = 0  # rows in n_samples with the --ignore-index label (in no statistic)
     n_elements: int | None = None  # dense inputs: the elements (rows); n_samples the images
     histograms: dict[str, Any] = field(default_factory=dict)  # table view only, not in JSON
+    worst_samples: list[Any] = field(default_factory=list)  # dense --plot only, not in JSON
     ci: dict[str, Any] | None = None  # --bootstrap: level, n_boot, method, seed, intervals
     group_by: str | None = None  # --group-by: the column
     groups: dict[str, dict[str, Any]] | None = None  # its value -> that slice's report

@@ -117,7 +117,8 @@ FORMATS = ("table", "json", "csv", "markdown", "html")
     metavar="DIR",
     shell_complete=complete_dir,
     help="Write PNG pictures (confusion matrix, ROC, PR, reliability, probability and loss "
-    "histograms) into DIR (created if needed); needs matplotlib: pip install 'losscli[plot]'.",
+    "histograms; dense arrays: per-class IoU / Dice and the worst samples' masks) into DIR "
+    "(created if needed); needs matplotlib: pip install 'losscli[plot]'.",
 )
 @click.option(
     "--engine",
@@ -180,15 +181,13 @@ def compute(
     if predictions == "-" and labels == "-":
         raise UsageError("only one of PREDICTIONS and LABELS can be '-' (stdin)")
 
-    if plot_dir and evaluation.auc_bins:
-        raise UsageError(
-            "--plot draws ROC and precision-recall curves from the scores, which --auc-bins "
-            "does not keep; drop one of the two"
-        )
+    keep_worst = 0  # dense arrays: the masks of the lowest-IoU samples, for the pictures
     if plot_dir:
         from losscli.plots import require_matplotlib
+        from losscli.plots_dense import WORST_K
 
         require_matplotlib()
+        keep_worst = WORST_K
     from losscli import io
 
     with io.OutputSet() as outs:  # nothing is in place until outs.commit()
@@ -207,6 +206,7 @@ def compute(
             # per-sample losses are kept (float32) only for the pictures and the terminal
             # histograms
             "keep_loss_values": bool(plot_dir) or fmt == "table",
+            "keep_worst": keep_worst,
         }
         if dask is not None:
             code = _compute_dask(
@@ -293,10 +293,10 @@ def _compute(
     from losscli.engine import Evaluation, Options
 
     ev = Evaluation(predictions, labels, Options(**options))
-    if plot_dir and ev.inputs.dense is not None:
+    if plot_dir and options["auc_bins"] and ev.inputs.dense is None:  # dense: no curves
         raise UsageError(
-            "--plot does not draw dense arrays yet (their curves need every element's score); "
-            "drop --plot"
+            "--plot draws ROC and precision-recall curves from the scores, which --auc-bins "
+            "does not keep; drop one of the two"
         )
     writer = None
     if per_sample:
@@ -313,7 +313,9 @@ def _compute(
         with progress_bar(quiet):  # stderr at a terminal; gone before the report is written
             report = ev.run(sink)
         failed = _failed_gates(gates, report)  # a bad name: exit 2 before the commit
-    data = run_data(ev, curves=bool(plot_dir)) if plot_dir or fmt == "table" else None
+    data = None
+    if plot_dir or fmt == "table":
+        data = run_data(ev, curves=bool(plot_dir), worst=report.worst_samples)
     images: dict[str, bytes] | None = {} if fmt == "html" else None  # inlined in the page
     if plot_dir:
         from losscli.plots import write_plots
@@ -352,13 +354,15 @@ def _compute(
     return gate_exit(failed, len(gates), "--fail-if gates")
 
 
-def run_data(ev: Any, *, curves: bool = False) -> Any:  # noqa: ANN401 - a RunData
+def run_data(ev: Any, *, curves: bool = False, worst: Any = ()) -> Any:  # noqa: ANN401
     """The plain arrays of the finished evaluation ``ev`` that the text histograms (and, with
     ``curves``, the pictures) draw: a :class:`losscli.render.data.RunData`.
 
     The renderers take these and the report, never ``ev``. ``scores`` is None for regression
     and under ``--auc-bins`` (no scores kept); ``rank_scores`` and ``calibration`` are filled
-    only with ``curves``.
+    only with ``curves``; dense arrays keep no scores, their ``calibration`` is filled with
+    ``curves`` all the same (bins, not rows). ``worst``: the report's ``worst_samples``
+    (dense arrays).
 
     >>> import os, tempfile
     >>> from losscli.engine import Evaluation, Options
@@ -375,14 +379,16 @@ def run_data(ev: Any, *, curves: bool = False) -> Any:  # noqa: ANN401 - a RunDa
     values = ev.loss_values
     plan = ev.plan
     kept = plan is not None and plan.task != "regression" and not ev.opts.auc_bins
+    bins = kept or (plan is not None and plan.task != "regression" and ev.inputs.dense is not None)
     return RunData(
         loss_values={n: values[n] for n in ev.loss_names if n in values} or values,
         scores=ev.scores() if kept else None,
         rank_scores=ev.rank_scores() if kept and curves else None,
-        calibration=ev.calibration() if kept and curves else None,
+        calibration=ev.calibration() if bins and curves else None,
         threshold=ev.threshold,
         threshold_on=ev.threshold_on,
         rank_key=ev.rank_key if kept else "probs",
+        worst=list(worst),
     )
 
 

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from losscli.errors import InputError, UsageError
+from losscli.pipeline.worst import WorstSamples
 
 __all__ = [
     "DENSE_AUC_BINS",
@@ -67,6 +68,8 @@ class DenseLayout:
         n_samples: N, the images or sequences.
         grid: ``(d1..dk)``, the elements of one sample.
         notes: the readings taken, for the report's ``inference``.
+        keep_worst: how many samples' masks the run keeps, those with the lowest IoU
+            (``Options.keep_worst``, for ``--plot``; :class:`DenseStats`).
     """
 
     task: str
@@ -75,6 +78,7 @@ class DenseLayout:
     n_samples: int
     grid: tuple[int, ...]
     notes: list[str] = field(default_factory=list)
+    keep_worst: int = 0
 
     @property
     def per_sample(self) -> int:
@@ -238,6 +242,7 @@ def apply_layout(pred_table: Any, label_table: Any, opts: Any) -> DenseLayout | 
     )
     if layout is None:
         return None
+    layout = dataclasses.replace(layout, keep_worst=opts.keep_worst)
     for flag, on in (
         ("--group-by", opts.group_by),
         ("--id-col", opts.id_col),
@@ -375,6 +380,9 @@ class DenseStats:
 
     def __init__(self, layout: DenseLayout, n_classes: int, no_background: bool = False) -> None:
         self.layout = layout
+        # the masks of the layout.keep_worst lowest-IoU samples (class indices only)
+        keep = layout.keep_worst if layout.task != "multilabel" else 0
+        self.worst = WorstSamples(keep, layout.grid)
         self.c = int(n_classes)
         self.first = 1 if no_background else 0
         self.iou_sum = 0.0
@@ -412,6 +420,7 @@ class DenseStats:
         first = start // per
         n_img = -(-n // per)
         local = (start + rows) // per - first
+        y_read, pred_read = y, pred
         if keep is not None:
             local, y, pred = local[keep], y[keep], pred[keep]
         count = np.bincount(local, minlength=n_img).astype(np.int64)
@@ -442,6 +451,8 @@ class DenseStats:
                 n_present > 0, np.nansum(dice, axis=1) / np.maximum(n_present, 1), np.nan
             )
             acc = np.where(count > 0, hit / np.maximum(count, 1), np.nan)
+        if y.ndim == 1:
+            self.worst.update(start, rows, y_read, pred_read, keep, img_iou)
         scored = ~np.isnan(img_iou)
         self.iou_sum += float(img_iou[scored].sum())
         self.dice_sum += float(img_dice[scored].sum())
@@ -472,13 +483,15 @@ class DenseStats:
 def dense_report(report: Any, layout: DenseLayout, stats: DenseStats, no_background: bool) -> None:
     """Finish the report of a dense run: ``n_samples`` counts the samples (images,
     sequences), ``n_evaluated`` the elements; ``miou`` / ``mdice`` from the confusion counts,
-    the samplewise scores; ``class_axis`` / ``no_background`` in the settings and signature."""
+    the samplewise scores; ``class_axis`` / ``no_background`` in the settings and signature;
+    the kept lowest-IoU samples in ``worst_samples`` (for ``--plot``, not in the JSON)."""
     from losscli.report import build_signature
 
     report.n_elements = report.n_samples
     report.n_samples = layout.n_samples
     report.metrics.update(dense_metrics(report.confusion_matrix, report.task, no_background))
     report.metrics.update(stats.samplewise())
+    report.worst_samples = stats.worst.worst()
     axis = {1: "first", -1: "last", None: "none"}[layout.score_axis]
     report.settings.update({"class_axis": axis, "no_background": no_background})
     report.signature = build_signature(report.settings)

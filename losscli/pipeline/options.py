@@ -180,11 +180,19 @@ class SliceSpec:
 
 @dataclass(frozen=True)
 class ReportSpec:
-    """What the run hands back besides the numbers: ``--strict`` (a warning is an error) and
-    the per-sample loss values for plots (``keep_loss_values``)."""
+    """What the run hands back besides the numbers: ``--strict`` (a warning is an error),
+    the per-sample loss values for plots (``keep_loss_values``) and, for dense arrays, the
+    masks of the ``keep_worst`` samples with the lowest IoU (``--plot``)."""
 
     strict: bool = False
     keep_loss_values: bool = False
+    keep_worst: int = 0
+
+    def __post_init__(self) -> None:
+        if isinstance(self.keep_worst, bool) or int(self.keep_worst) != self.keep_worst:
+            raise UsageError(f"keep_worst must be a whole number, got {self.keep_worst!r}")
+        if self.keep_worst < 0:
+            raise UsageError(f"keep_worst must be >= 0, got {self.keep_worst}")
 
 
 @dataclass(frozen=True)
@@ -252,6 +260,7 @@ class Options:
     ece_bins: int = 15
     auc_bins: int | None = None  # binned ROC AUC / AP: no per-row scores kept
     keep_loss_values: bool = False  # keep per-sample losses (float32) for plots/histograms
+    keep_worst: int = 0  # dense arrays: keep the masks of the K lowest-IoU samples (--plot)
     bootstrap: int = 0  # resamples for percentile intervals (0: none)
     ci_level: float = 0.95
     seed: int = 0

@@ -36,6 +36,10 @@ class RunData:
         threshold: the decision threshold, one number or one per label.
         threshold_on: ``"probs"``, or ``"scores"`` when the threshold is on the scores' scale.
         rank_key: the ranking key's kind (``probs``, ``logits``, ``log-probs``).
+        worst: dense arrays: the samples with the lowest IoU, the worst first, each with its
+            ``sample`` index, ``score`` (IoU) and grid-shaped ``true`` / ``pred`` class masks
+            (``-1`` where not evaluated): :class:`losscli.pipeline.worst.WorstSample`, as the
+            run kept them (``Report.worst_samples``); empty otherwise.
 
     >>> d = RunData(loss_values={"bce": np.array([0.1, 0.7])})
     >>> list(d.loss_values), d.scores is None, d.threshold
@@ -49,3 +53,4 @@ class RunData:
     threshold: float | list[float] | np.ndarray = 0.5
     threshold_on: str = "probs"
     rank_key: str = "probs"
+    worst: list[Any] = field(default_factory=list)

@@ -301,30 +301,6 @@ def test_bad_dense_input_gets_one_error(tmp_path, make, args, message):
 
 
 @pytest.mark.parametrize(
-    "args, message",
-    [
-        (
-            ["compute", "--plot", "{d}/plots"],
-            "--plot does not draw dense arrays yet (their curves need every element's score); "
-            "drop --plot",
-        ),
-    ],
-)
-def test_what_dense_arrays_do_not_take_yet(tmp_path, args, message):
-    np.save(tmp_path / "x.npy", np.full((2, 1, 4, 5), 0.4))
-    np.save(tmp_path / "y.npy", np.zeros((2, 4, 5), np.uint8))
-    cmd = [
-        args[0],
-        tmp_path / "x.npy",
-        tmp_path / "y.npy",
-        *[a.format(d=tmp_path) for a in args[1:]],
-    ]
-    r = CliRunner().invoke(cli, [str(a) for a in cmd])
-    assert (r.exit_code, r.stdout, r.stderr) == (2, "", f"Error: {message}\n")
-    assert not (tmp_path / "plots").exists()
-
-
-@pytest.mark.parametrize(
     "score_split, label_split",
     [((2, 4), None), ((2, 4), (1, 5)), (None, (3, 3)), ((1, 1, 4), (6,))],
 )

@@ -1,0 +1,243 @@
+"""``compute --plot`` on dense arrays: the per-class IoU / Dice bars and the worst samples'
+masks (losscli.plots_dense), and the bounded heap that keeps those samples during the
+streamed pass (losscli.pipeline.worst). Brute-force references: the ``--per-sample`` image
+rows sorted by IoU, the masks from the arrays themselves."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from helpers import invoke
+
+from losscli.cli.compute import run_data
+from losscli.engine import Evaluation, Options
+from losscli.pipeline.worst import NOT_EVALUATED, WorstSamples
+from losscli.plots import PIXELS, write_plots
+
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_data"
+SEG = [SAMPLES / "seg_logits.npy", SAMPLES / "seg_masks.npy", "--ignore-index", "255"]
+TAGS = [SAMPLES / "tags_logits.npy", SAMPLES / "tags_labels.npy"]
+DENSE_FILES = [
+    "confusion_matrix.png",
+    "confusion_matrix_normalized.png",
+    "reliability.png",
+    "class_iou.png",
+    "worst_samples.png",
+]
+
+
+# -- the bounded heap ------------------------------------------------------------------------
+
+
+def _brute(scores, k):
+    """The k lowest (score, index) pairs, NaN left out."""
+    order = sorted((s, i) for i, s in enumerate(scores) if not np.isnan(s))
+    return order[:k]
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("k", [0, 1, 3, 50])
+def test_heap_keeps_the_k_lowest_whatever_the_chunks(seed, k):
+    rng = np.random.default_rng(seed)
+    n, grid = 23, (2, 3)
+    per = 6
+    scores = rng.choice([0.1, 0.25, 0.5, 0.75, np.nan], size=n)  # many ties
+    y = rng.integers(0, 3, n * per)
+    pred = rng.integers(0, 3, n * per)
+    keep = rng.random(n * per) > 0.2
+    cuts = np.sort(rng.choice(np.arange(1, n), size=rng.integers(0, 6), replace=False))
+    heap = WorstSamples(k, grid)
+    for a, b in zip([0, *cuts], [*cuts, n]):
+        rows = np.arange((b - a) * per)
+        sl = slice(a * per, b * per)
+        heap.update(a * per, rows, y[sl], pred[sl], keep[sl], scores[a:b])
+        assert len(heap.worst()) <= k  # never more than k masks held
+    got = heap.worst()
+    assert [(s.score, s.sample) for s in got] == _brute(scores, k)
+    for s in got:
+        sl = slice(s.sample * per, (s.sample + 1) * per)
+        true = np.where(keep[sl], y[sl], NOT_EVALUATED).reshape(grid)
+        assert np.array_equal(s.true, true)
+        assert np.array_equal(s.pred, pred[sl].reshape(grid))
+
+
+def test_heap_with_dropped_rows():
+    """Rows not read (--drop-invalid) are not evaluated in the true mask, nor in the
+    predicted one."""
+    heap = WorstSamples(1, (4,))
+    rows = np.array([0, 2, 3, 4, 5, 6, 7])  # row 1 dropped
+    y = np.array([1, 0, 1, 0, 0, 1, 1])
+    heap.update(0, rows, y, y, None, np.array([0.3, 0.9]))
+    (s,) = heap.worst()
+    assert (s.sample, s.true.tolist(), s.pred.tolist()) == (0, [1, -1, 0, 1], [1, -1, 0, 1])
+
+
+@pytest.mark.parametrize("chunk", [256, 256 * 7, 256 * 60])
+def test_run_keeps_the_lowest_iou_images(chunk):
+    """Through an evaluation, in chunks of 1, 7 and 60 images: the kept samples are the K
+    lowest per-image IoUs of the --per-sample rows, with the arrays' own masks."""
+    ev = Evaluation(
+        SAMPLES / "seg_logits.npy",
+        SAMPLES / "seg_masks.npy",
+        Options(params={"ignore_index": 255}, keep_worst=5, chunk_size=chunk),
+    )
+
+    class Rows:
+        def __init__(self):
+            self.parts = []
+
+        def write(self, columns):
+            self.parts.append(columns)
+
+    rows = Rows()
+    report = ev.run(rows)
+    sample = np.concatenate([p["sample"] for p in rows.parts])
+    miou = np.concatenate([p["miou"] for p in rows.parts])
+    expect = _brute(list(miou[np.argsort(sample)]), 5)
+    got = report.worst_samples
+    assert [(s.score, s.sample) for s in got] == expect
+    z, m = np.load(SAMPLES / "seg_logits.npy"), np.load(SAMPLES / "seg_masks.npy")
+    for s in got:
+        true = np.where(m[s.sample] == 255, NOT_EVALUATED, m[s.sample].astype(np.int64))
+        assert np.array_equal(s.true, true)
+        assert np.array_equal(s.pred, z[s.sample].argmax(0))
+    assert "worst_samples" not in report.to_dict()
+
+
+def test_no_plot_keeps_nothing():
+    ev = Evaluation(*TAGS, Options())
+    assert ev.run().worst_samples == []
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, True])
+def test_keep_worst_is_checked(bad):
+    from losscli.errors import UsageError
+
+    with pytest.raises(UsageError, match="keep_worst"):
+        Options(keep_worst=bad)
+
+
+# -- the pictures ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def mpl():
+    return pytest.importorskip("matplotlib")
+
+
+def _figures(args, **opts):
+    from matplotlib.figure import Figure
+
+    from losscli.plots_dense import dense_figures
+
+    ev = Evaluation(*args[:2], Options(keep_worst=6, **opts))
+    report = ev.run()
+    data = run_data(ev, curves=True, worst=report.worst_samples)
+    return report.to_dict(), data, dense_figures(report.to_dict(), data.worst, Figure)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", ["segmentation", "tagging"])
+def test_cli_writes_valid_pngs(mpl, tmp_path, case):
+    from matplotlib.image import imread
+
+    args = SEG if case == "segmentation" else TAGS
+    out = tmp_path / "plots"
+    r = invoke("compute", *args, "--plot", out, "--format", "json")
+    assert r.exit_code == 0, r.stderr
+    assert sorted(os.listdir(out)) == sorted(DENSE_FILES)
+    for name in DENSE_FILES:
+        img = imread(out / name)  # matplotlib reads it back
+        assert img.shape[:2] == PIXELS[::-1] and img.std() > 0.01, name
+
+
+@pytest.mark.slow
+def test_segmentation_panels(mpl):
+    d, data, figs = _figures(SEG, params={"ignore_index": 255})
+    assert list(figs) == ["class_iou.png", "worst_samples.png"]
+    worst = data.worst
+    assert len(worst) == 6 and [s.score for s in worst] == sorted(s.score for s in worst)
+    axes = [ax for ax in figs["worst_samples.png"].axes if ax.get_visible() and ax.images]
+    assert len(axes) == 12  # true and predicted, side by side, for each of the 6
+    for j, s in enumerate(worst):
+        a, b = axes[2 * j], axes[2 * j + 1]
+        assert a.get_title() == f"sample {s.sample}: true"
+        assert b.get_title() == f"predicted (IoU {s.score:.3f})"
+        shown_true = a.images[0].get_array()
+        shown_pred = b.images[0].get_array()
+        void = s.true == NOT_EVALUATED
+        assert np.array_equal(np.ma.getmaskarray(shown_true), void)
+        assert np.array_equal(shown_true.filled(-1), s.true)
+        assert np.array_equal(shown_pred.filled(-1), np.where(void, -1, s.pred))
+    # the bars: per class its IoU and Dice, as the report has them
+    (ax,) = figs["class_iou.png"].axes
+    heights = [p.get_height() for p in ax.patches]
+    iou = [c["jaccard"] for c in d["per_class"]]
+    dice = [c["f1"] for c in d["per_class"]]
+    assert heights == pytest.approx(iou + dice)
+    lines = sorted(line.get_ydata()[0] for line in ax.lines)
+    assert lines == pytest.approx(sorted([d["metrics"]["miou"], d["metrics"]["mdice"]]))
+
+
+@pytest.mark.slow
+def test_tagging_strips(mpl):
+    _, data, figs = _figures(TAGS)
+    axes = [ax for ax in figs["worst_samples.png"].axes if ax.images]
+    assert len(axes) == 6
+    for ax, s in zip(axes, data.worst):
+        shown = ax.images[0].get_array()
+        assert shown.shape == (2, 64)  # true above predicted
+        assert np.array_equal(shown[0].filled(-1), s.true)
+        assert ax.get_title() == f"sequence {s.sample}: IoU {s.score:.3f}"
+
+
+def _save(tmp_path, name, shape_x, shape_y, *args):
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, shape_y).astype(np.uint8)
+    np.save(tmp_path / f"{name}_x.npy", rng.normal(size=shape_x))
+    np.save(tmp_path / f"{name}_y.npy", y)
+    return [tmp_path / f"{name}_x.npy", tmp_path / f"{name}_y.npy", *args]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "name, shape_x, shape_y, args, masks",
+    [
+        ("binary", (4, 1, 5, 6), (4, 5, 6), [], True),
+        ("volume", (3, 2, 4, 4, 4), (3, 4, 4, 4), [], False),  # 3-D samples: no masks
+        ("multilabel", (3, 2, 5, 5), (3, 2, 5, 5), ["--task", "multilabel"], False),
+    ],
+)
+def test_other_dense_kinds(mpl, tmp_path, name, shape_x, shape_y, args, masks):
+    out = tmp_path / "plots"
+    r = invoke("compute", *_save(tmp_path, name, shape_x, shape_y, *args), "--plot", out)
+    assert r.exit_code == 0, r.stderr
+    files = set(os.listdir(out))
+    assert "class_iou.png" in files and ("worst_samples.png" in files) is masks
+
+
+@pytest.mark.slow
+def test_auc_bins_with_plot_is_fine_for_dense(mpl, tmp_path):
+    r = invoke("compute", *SEG, "--auc-bins", "200", "--plot", tmp_path / "p")
+    assert r.exit_code == 0, r.stderr
+    assert "class_iou.png" in os.listdir(tmp_path / "p")
+
+
+@pytest.mark.slow
+def test_write_plots_takes_the_report_and_run_data(mpl, tmp_path):
+    d, data, _ = _figures(SEG, params={"ignore_index": 255})
+    paths = write_plots(d, data, tmp_path)
+    assert [os.path.basename(p) for p in paths] == DENSE_FILES
+
+
+def test_per_sample_rows_unchanged_by_plot(tmp_path):
+    """--plot keeps masks aside; the per-image rows are the same."""
+    a = invoke("compute", *SEG, "--per-sample", "-")
+    b = invoke("compute", *SEG, "--per-sample", "-", "--plot", tmp_path / "p", "-q")
+    assert a.exit_code == b.exit_code == 0
+    assert list(csv.reader(io.StringIO(a.stdout))) == list(csv.reader(io.StringIO(b.stdout)))

@@ -45,6 +45,8 @@ PLOT_TITLES = {
     "probabilities.png": "Predicted probabilities by true class",
     "losses.png": "Per-sample losses",
     "predicted_vs_true.png": "Predicted vs true values",
+    "class_iou.png": "Per-class IoU and Dice",
+    "worst_samples.png": "The lowest-IoU samples, true and predicted masks",
 }
 
 _STYLE = """

@@ -241,3 +241,19 @@ def test_per_sample_rows_unchanged_by_plot(tmp_path):
     b = invoke("compute", *SEG, "--per-sample", "-", "--plot", tmp_path / "p", "-q")
     assert a.exit_code == b.exit_code == 0
     assert list(csv.reader(io.StringIO(a.stdout))) == list(csv.reader(io.StringIO(b.stdout)))
+
+
+def test_every_picture_has_an_html_title():
+    from losscli.plots import PLOT_NAMES
+    from losscli.render.html import PLOT_TITLES
+
+    assert set(PLOT_NAMES) == set(PLOT_TITLES)
+
+
+@pytest.mark.slow
+def test_html_report_inlines_the_dense_pictures(mpl, tmp_path):
+    r = invoke("compute", *SEG, "--plot", tmp_path / "p", "-o", tmp_path / "r.html")
+    assert r.exit_code == 0, r.stderr
+    page = (tmp_path / "r.html").read_text()
+    assert 'alt="Per-class IoU and Dice"' in page
+    assert 'alt="The lowest-IoU samples, true and predicted masks"' in page

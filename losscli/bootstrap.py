@@ -27,11 +27,22 @@ from dataclasses import dataclass
 import numpy as np
 
 from losscli import progress
+from losscli.poisson import (
+    BYTE_CUTS,
+    TAIL_CUTS,
+    PoissonStream,
+    draw_counts,
+    fill_counts,
+    poisson_counts,
+    resample_stream,
+)
 from losscli.report import lower_is_better
 
 __all__ = [
     "BLOCK",
-    "POISSON_THRESHOLDS",
+    "BYTE_CUTS",
+    "TAIL_CUTS",
+    "PoissonStream",
     "resample_stream",
     "poisson_counts",
     "LinearTerms",
@@ -52,79 +63,6 @@ StatFn = Callable[[np.ndarray], dict[str, np.ndarray]]
 BLOCK = 16
 """Resamples per block of the exact path: a (16, 1M) uint8 block of counts is 16 MB."""
 
-POISSON_THRESHOLDS = np.array(
-    [24109, 48219, 60273, 64292, 65296, 65497, 65531, 65535], dtype=np.uint16
-)
-"""``round(65536 * P(X <= k))`` for X ~ Poisson(1), k = 0..7: a 16-bit uniform ``u`` gives the
-count ``#{t : u >= thresholds[t]}`` (0..8). Probabilities are Poisson(1)'s to 2^-16; the
-mean is exactly 1, the variance 0.99997 and the third central moment 0.99985 (Poisson: 1)."""
-
-
-def resample_stream(seed: int, j: int) -> np.random.PCG64:
-    """The bit generator of resample ``j``: its own stream, whatever the block or thread.
-
-    >>> a = resample_stream(0, 3).random_raw(2)
-    >>> bool((a == resample_stream(0, 3).random_raw(2)).all())
-    True
-    """
-    return np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(j,)))
-
-
-def poisson_counts(bitgen: np.random.PCG64, n: int) -> np.ndarray:
-    """The next ``n`` Poisson(1) multiplicities of a resample's stream (16 bits per row).
-
-    Formula: ``c_i = #{t : u_i >= POISSON_THRESHOLDS[t]}`` for the i-th 16-bit word ``u_i`` of
-    the stream. Row i always reads word i, so drawing a resample in slabs of a multiple of 4
-    rows gives the same counts as drawing it at once.
-
-    Args:
-        bitgen: the resample's bit generator (advances by ``ceil(n / 4)`` 64-bit words).
-        n: rows to draw.
-
-    Returns:
-        uint8 (n,).
-
-    >>> c = poisson_counts(resample_stream(0, 0), 1_000_000)
-    >>> bool(abs(c.mean() - 1) < 0.005 and abs(c.var() - 1) < 0.01), int(c.max()) <= 8
-    (True, True)
-    """
-    u = bitgen.random_raw((n + 3) // 4).view(np.uint16)[:n]
-    out = np.zeros(n, dtype=np.uint8)
-    hit = np.empty(n, dtype=bool)
-    for t in POISSON_THRESHOLDS:
-        np.greater_equal(u, t, out=hit)
-        out += hit.view(np.uint8)
-    return out
-
-
-def draw_counts(seed: int, start: int, b: int, n: int) -> np.ndarray:
-    """Row multiplicities of resamples ``start .. start + b - 1`` (Poisson bootstrap).
-
-    Each row of each resample is an independent Poisson(1) count (the Poisson bootstrap:
-    Hanley & MacGibbon 2006; Chamandy et al. 2012, and torchmetrics' ``BootStrapper``
-    default): for large n it matches the classic index draw, the counts of disjoint rows
-    are independent, and a resample needs no pass over the others.
-
-    Args:
-        seed: the seed of all resamples.
-        start: the first resample's number.
-        b: number of resamples.
-        n: rows per resample.
-
-    Returns:
-        uint8 array (b, n).
-
-    >>> c = draw_counts(0, 0, 3, 5)
-    >>> c.shape, c.dtype.name
-    ((3, 5), 'uint8')
-    >>> bool((draw_counts(0, 1, 2, 5) == c[1:]).all())
-    True
-    """
-    out = np.empty((b, n), dtype=np.uint8)
-    for i in range(b):
-        out[i] = poisson_counts(resample_stream(seed, start + i), n)
-    return out
-
 
 def count_blocks(n: int, n_boot: int, seed: int, block: int = BLOCK) -> Iterator[np.ndarray]:
     """The ``n_boot`` resamples of ``n`` rows, in blocks of at most ``block``, from ``seed``.
@@ -142,7 +80,7 @@ def count_blocks(n: int, n_boot: int, seed: int, block: int = BLOCK) -> Iterator
 
 
 SLAB = 8192
-"""Rows per slab of the linear path (a multiple of 4: the draws read 4 rows per 64-bit word)."""
+"""Rows per slab of the linear path (a multiple of 8: the draws read 8 rows per 64-bit word)."""
 
 LINEAR_BLOCK = 128
 """Resamples per block of the linear path: a (128, SLAB) float32 slab of ``c - 1`` is 4 MB."""
@@ -200,7 +138,7 @@ def linear_blocks(
         n_boot: number of resamples.
         seed: the seed of the draws.
         block: resamples per yielded block.
-        slab: rows per matrix product (a multiple of 4).
+        slab: rows per matrix product (a multiple of 8).
         workers: threads (1: none).
 
     Yields:
@@ -217,11 +155,11 @@ def linear_blocks(
 
     from losscli._threads import cpu_count, single_threaded_blas
 
-    assert slab % 4 == 0
+    assert slab % 8 == 0
     starts = list(range(0, n_boot, block))
     n_workers = min(workers or min(cpu_count(), 4), len(starts))
     if n_workers <= 1:
-        bufs = _SlabBuffers(block, min(slab, max(terms.dense.shape[0], 4)))
+        bufs = _SlabBuffers(block, min(slab, max(terms.dense.shape[0], 8)))
         for a in starts:
             yield _linear_block(terms, seed, a, min(block, n_boot - a), slab, bufs)
         return
@@ -233,7 +171,7 @@ def linear_blocks(
 
         def job(a: int) -> tuple[np.ndarray, np.ndarray | None]:
             if not hasattr(local, "bufs"):
-                local.bufs = _SlabBuffers(block, min(slab, max(terms.dense.shape[0], 4)))
+                local.bufs = _SlabBuffers(block, min(slab, max(terms.dense.shape[0], 8)))
             return _linear_block(terms, seed, a, min(block, n_boot - a), slab, local.bufs)
 
         pool = ThreadPoolExecutor(n_workers, thread_name_prefix="losscli-boot")
@@ -287,7 +225,7 @@ def paired_linear_blocks(
     from losscli._threads import cpu_count, single_threaded_blas
 
     n = terms[0].dense.shape[0]
-    width = min(slab, max(n, 4))
+    width = min(slab, max(n, 8))
 
     def run(a: int, bufs: _SlabBuffers) -> list[tuple[np.ndarray, np.ndarray | None]]:
         b = min(block, n_boot - a)
@@ -324,13 +262,18 @@ _BLAS_LOCK = threading.Lock()
 which would burn the core the other worker needs for its draws."""
 
 
+FILL = 32
+"""Resamples per call of :func:`losscli.poisson.fill_counts`: its passes over (32, SLAB)
+bytes stay in the core's cache, where a (128, SLAB) slab would not."""
+
+
 class _SlabBuffers:
     """One thread's scratch arrays for a (block, slab) slab of draws."""
 
     def __init__(self, block: int, width: int) -> None:
-        self.u = np.empty((block, width), dtype=np.uint16)
-        self.c = np.empty((block, width), dtype=np.uint8)
-        self.hit = np.empty((block, width), dtype=bool)
+        width8 = 8 * ((width + 7) // 8)
+        self.words = np.empty((block, width8 // 8), dtype=np.uint64)
+        self.c = np.empty((block, width8), dtype=np.uint8)
         self.d = np.empty((block, width), dtype=np.float32)
 
 
@@ -350,25 +293,21 @@ def _linear_block(
     n, t_cols = dense.shape
     n_seg = 0 if bounds is None else bounds.size - 1
     q = 0 if terms.seg_cols is None else terms.seg_cols.shape[1]
-    gens = [resample_stream(seed, start + i) for i in range(b)] if counts is None else []
+    streams = [resample_stream(seed, start + i) for i in range(b)] if counts is None else []
     out = np.zeros((b, t_cols))
     segs = np.zeros((b, n_seg, q)) if bounds is not None else None
     si = 0
     for a in range(0, n, slab):
         m = min(slab, n - a)
-        u, c, hit, d = bufs.u[:b, :m], bufs.c[:b, :m], bufs.hit[:b, :m], bufs.d[:b, :m]
+        c, d = bufs.c[:b, :m], bufs.d[:b, :m]
         if counts is not None:
             if terms.order is None:
                 c[...] = counts[:, a : a + m]
             else:
                 np.take(counts, terms.order[a : a + m], axis=1, out=c)
-        else:
-            for i, g in enumerate(gens):  # poisson_counts, all b resamples at once
-                u[i] = g.random_raw((m + 3) // 4).view(np.uint16)[:m]
-            np.greater_equal(u, POISSON_THRESHOLDS[0], out=c.view(bool))
-            for t in POISSON_THRESHOLDS[1:]:
-                np.greater_equal(u, t, out=hit)
-                c += hit.view(np.uint8)
+        else:  # poisson_counts, FILL resamples at a time
+            for r in range(0, b, FILL):
+                fill_counts(streams[r : r + FILL], m, bufs.words[r:], bufs.c[r:])
         np.subtract(c, 1, out=d, dtype=np.float32)
         with _BLAS_LOCK:
             out += d @ dense[a : a + m]

@@ -33,7 +33,13 @@ from losscli.metrics.keys import auc_bin_index, class_key, rank_axis
 from losscli.metrics.resample import ClassificationRows, cell_sums
 from losscli.metrics.state import CLASSIFICATION_SUMS, Sums
 
-__all__ = ["LINEAR_MIN_RANKED", "rank_terms", "LinearClassification", "linear_skipped"]
+__all__ = [
+    "LINEAR_MIN_RANKED",
+    "rank_terms",
+    "rank_row_sums",
+    "LinearClassification",
+    "linear_skipped",
+]
 
 LINEAR_MIN_RANKED = 5000
 """Fewest positives and fewest negatives a ranked class needs for the linear AUC / AP."""
@@ -92,6 +98,58 @@ def rank_terms(
     n = scores.shape[0]
     if n == 0:
         return np.zeros(0), 0.0, np.zeros(0), 0.0
+    order, g, u0, f, f0 = _sorted_rank_terms(scores, is_pos, w)
+    g_out = np.empty(n)
+    g_out[order] = g
+    del g
+    f_out = np.empty(n)
+    f_out[order] = f
+    return g_out, u0, f_out, f0
+
+
+def rank_row_sums(
+    cells: np.ndarray, is_pos: np.ndarray, w: np.ndarray | None, n_rows: int
+) -> tuple[np.ndarray, float, np.ndarray, float]:
+    """:func:`rank_terms` of ``n_rows * k`` cells (row-major: cell ``i k + j`` is row i's
+    j-th), summed per row: the micro AUC / AP terms of a row are those of its k cells.
+
+    Args:
+        cells: (n_rows * k,) the cells' scores.
+        is_pos: (n_rows * k,) bool, the positive cells.
+        w: (n_rows * k,) cell weights, or None for 1.
+        n_rows: rows.
+
+    Returns:
+        ``(g, U0, f, F0)`` with g and f float64 (n_rows,), the per-row sums.
+
+    >>> s = np.array([0.35, 0.1, 0.8, 0.4])
+    >>> g, u0, f, f0 = rank_row_sums(s, np.array([True, False, True, False]), None, 2)
+    >>> g0, _, f0_, _ = rank_terms(s, np.array([True, False, True, False]), None)
+    >>> bool(np.allclose(g, g0.reshape(2, 2).sum(axis=1))), u0
+    (True, 3.0)
+    """
+    if cells.shape[0] == 0:
+        return np.zeros(n_rows), 0.0, np.zeros(n_rows), 0.0
+    k = cells.shape[0] // n_rows
+    order, g, u0, f, f0 = _sorted_rank_terms(cells, is_pos, w)
+    rows = order // k
+    del order
+    g_rows = np.bincount(rows, weights=g, minlength=n_rows)
+    del g
+    return g_rows, u0, np.bincount(rows, weights=f, minlength=n_rows), f0
+
+
+def _sorted_rank_terms(
+    scores: np.ndarray, is_pos: np.ndarray, w: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, float, np.ndarray, float]:
+    """:func:`rank_terms` in descending score order: ``(order, g, U0, f, F0)`` with
+    ``g[p]``, ``f[p]`` the terms of row ``order[p]``.
+
+    Row by row (no per-group arrays): the cumulative weights are read at each row's tie group
+    end, a group's own weights are the differences across the group, and the suffix sums of
+    the AP terms count each group once (at its last row).
+    """
+    n = scores.shape[0]
     order = np.argsort(scores)[::-1]  # ties form one group: their order does not matter
     s = scores[order]
     pos = np.asarray(is_pos, dtype=bool)[order]
@@ -101,50 +159,74 @@ def rank_terms(
     else:
         ww = np.asarray(w, dtype=np.float64)[order]
         wp = np.where(pos, ww, 0.0)
-        wn = ww - wp
+        wn = ww
+        wn -= wp
         del ww
-    tied = s[1:] == s[:-1]
-    del s
-    if tied.any():  # group the tied rows; per-group sums, then back to rows by group
-        starts = np.flatnonzero(np.concatenate(([True], ~tied)))
-        sizes = np.diff(np.append(starts, n))
-        wp_g = np.add.reduceat(wp, starts)
-        wn_g = np.add.reduceat(wn, starts)
-    else:  # every row its own group (the common case for real-valued scores)
-        sizes = None
-        wp_g, wn_g = wp, wn
-    del tied, wp, wn
-    tp = np.cumsum(wp_g)
-    fp = np.cumsum(wn_g)
+    tp = np.cumsum(wp)
+    fp = np.cumsum(wn)
     n_tot = float(fp[-1])
+    last = np.empty(n, dtype=bool)  # the last row of its tie group
+    np.not_equal(s[1:], s[:-1], out=last[:-1])
+    last[-1] = True
+    del s
+    if last.all():  # every row its own group (the common case for real-valued scores)
+        wp_g, wn_g = wp, wn
+        del wn
+    else:  # each row reads its group's cumulative sums at the group's last row
+        idx = np.arange(n)
+        end = np.where(last, idx, n)
+        end = np.minimum.accumulate(end[::-1])[::-1]
+        first = np.empty(n, dtype=bool)
+        first[0] = True
+        first[1:] = last[:-1]
+        start = np.where(first, idx, 0)
+        del idx, first
+        np.maximum.accumulate(start, out=start)
+        before = start - 1
+        del start
+        tp_b = np.where(before >= 0, tp[before], 0.0)
+        fp_b = np.where(before >= 0, fp[before], 0.0)
+        del before, wn
+        tp, fp = tp[end], fp[end]
+        del end
+        wp_g = tp - tp_b
+        wn_g = fp - fp_b
+        del tp_b, fp_b
     g_pos = n_tot - fp
     g_pos += 0.5 * wn_g
     g_neg = tp - 0.5 * wp_g
-    u0 = float(wp_g @ g_pos)
+    del wn_g
+    u0 = float(wp @ g_pos)
     d = tp + fp
     live = d > 0
     r = np.zeros_like(d)
     np.divide(tp, d, out=r, where=live)
     np.multiply(d, d, out=d)
     d[~live] = 1.0
+    del live
     a_term = wp_g * fp
     a_term /= d
     b_term = wp_g * tp
     b_term /= d
-    del d, tp, fp, live
+    del d, tp, fp, wp_g
+    if not last.all():  # a group's AP terms once, at its last row
+        a_term[~last] = 0.0
+        b_term[~last] = 0.0
+    del last
     sa = np.cumsum(a_term[::-1])[::-1]
+    del a_term
     sb = np.cumsum(b_term[::-1])[::-1]
-    f0 = float(wp_g @ r)
-    f_pos = r + sa
-    del a_term, b_term, sa, r
-    if sizes is not None:
-        g_pos, g_neg, f_pos, sb = (np.repeat(v, sizes) for v in (g_pos, g_neg, f_pos, sb))
-    g_out = np.empty(n)
-    f_out = np.empty(n)
-    g_out[order] = np.where(pos, g_pos, g_neg)
+    del b_term
+    f0 = float(wp @ r)
+    del wp
+    f_pos = r
+    f_pos += sa
+    del sa
+    g = np.where(pos, g_pos, g_neg)
+    del g_pos, g_neg
     np.negative(sb, out=sb)
-    f_out[order] = np.where(pos, f_pos, sb)
-    return g_out, u0, f_out, f0
+    f = np.where(pos, f_pos, sb)
+    return order, g, u0, f, f0
 
 
 class LinearClassification:
@@ -216,6 +298,7 @@ class LinearClassification:
             put(j, rows.terms[j] * ww)
         del rows
         self.ranked: list[tuple[int, float]] = []  # (class, AUC numerator U0)
+        self.micro: tuple[int, float] | None = None  # (first column, U0) of the micro terms
         if ranked:
             yt, key, w = acc.key_rows()  # ranked by the key, as result()
 
@@ -228,30 +311,36 @@ class LinearClassification:
                 g, u0, f, _ = rank_terms(s, yt == k, w)
                 return g, u0, f
 
+            def micro_terms() -> tuple[np.ndarray, float, np.ndarray]:
+                c = acc.n_classes
+                if acc.rank_mode == "binned":
+                    cells = auc_bin_index(rank_axis(key, acc.rank_key), acc.auc_bins or 1)
+                else:
+                    cols = [class_key(key, k, acc.rank_key) for k in range(c)]
+                    as_is = all(np.shares_memory(col, key) for col in cols)  # the columns
+                    cells = key if as_is else np.stack(cols, axis=1)
+                    del cols
+                is_cell = (yt[:, None] == np.arange(c)[None, :]).ravel()
+                wc = None if w is None else np.repeat(w, c)
+                g, u0, f, _ = rank_row_sums(cells.ravel(), is_cell, wc, n)
+                return g, u0, f
+
             j = n_terms
-            workers = min(cpu_count(), len(ranked))
+            workers = min(cpu_count(), len(ranked) + n_micro // 2)
             with ThreadPoolExecutor(workers) as pool:  # a sort per class: numpy frees the GIL
-                for lo in range(0, len(ranked), workers):
-                    batch = ranked[lo : lo + workers]
-                    for k, (g, u0, f) in zip(batch, pool.map(terms_of, batch)):
-                        put(j, g * ww)
-                        put(j + 1, f * ww)
-                        self.ranked.append((k, u0))
-                        j += 2
-        self.micro: tuple[int, float] | None = None  # (first column, U0) of the micro terms
-        if ranked and acc.task == "multiclass":
-            c = acc.n_classes
-            if acc.rank_mode == "binned":
-                cells = auc_bin_index(rank_axis(key, acc.rank_key), acc.auc_bins or 1)
-            else:
-                cells = np.stack([class_key(key, k, acc.rank_key) for k in range(c)], axis=1)
-            is_cell = (yt[:, None] == np.arange(c)[None, :]).ravel()
-            g, u0, f, _ = rank_terms(cells.ravel(), is_cell, None if w is None else np.repeat(w, c))
-            del cells, is_cell
-            self.micro = (j, u0)
-            put(j, g.reshape(n, c).sum(axis=1) * ww)
-            put(j + 1, f.reshape(n, c).sum(axis=1) * ww)
-            del g, f
+                micro = pool.submit(micro_terms) if n_micro else None  # the longest, first
+                for k, (g, u0, f) in zip(ranked, pool.map(terms_of, ranked)):
+                    put(j, g * ww)
+                    put(j + 1, f * ww)
+                    self.ranked.append((k, u0))
+                    j += 2
+                    del g, f
+                if micro is not None:
+                    g, u0, f = micro.result()
+                    self.micro = (j, u0)
+                    put(j, g * ww)
+                    put(j + 1, f * ww)
+                    del g, f
         self.n_metric_cols = n_terms + 2 * len(ranked) + n_micro
         j = self.n_metric_cols
         for more in extra:  # e.g. the engine's per-row loss sums, (n, k) in row order

@@ -25,14 +25,23 @@ from losscli.bootstrap import (
     resample_stream,
 )
 from losscli.metrics import ClassificationAccumulator
-from losscli.metrics.linear import LinearClassification, linear_skipped, rank_terms
+from losscli.metrics.linear import (
+    LinearClassification,
+    linear_skipped,
+    rank_row_sums,
+    rank_terms,
+)
+from losscli.poisson import BYTE_CUTS, TAIL_BYTE, TAIL_CUTS
 
 
 def _binary(n, seed=0, weighted=False, ties=False):
     rng = np.random.default_rng(seed)
     y = rng.integers(0, 2, n).astype(np.float64)
     p = 1 / (1 + np.exp(-(1.2 * y - 0.6 + rng.normal(0, 1, n))))
-    if ties:
+    if ties == "few":  # a handful of tie groups among distinct scores
+        p[rng.choice(n, 9, replace=False)] = p[0]
+        p[rng.choice(n, 3, replace=False)] = p[1]
+    elif ties:
         p = np.round(p, 2)
     w = rng.random(n) * 2 if weighted else None
     return y, p, w
@@ -64,8 +73,38 @@ def test_poisson_counts_have_poisson_frequencies():
     assert np.all(np.abs(freq - expected) < 4 * se)
 
 
+def test_the_byte_map_gives_poisson_probabilities_exactly():
+    """The map's probabilities, worked out from its constants alone, are exp(-1) / k! to
+    float64 rounding: bytes below the tail give their share of 256, a tail byte (3 of 256)
+    the 2^-64 steps of its tail word's thresholds."""
+    from fractions import Fraction
+    from math import exp, factorial
+
+    edges = [0, *BYTE_CUTS, TAIL_BYTE]
+    byte_share = [Fraction(edges[k + 1] - edges[k], 256) for k in range(len(edges) - 1)]
+    tail_edges = [0, *map(int, TAIL_CUTS), 2**64]
+    tail_share = [Fraction(tail_edges[k + 1] - tail_edges[k], 2**64) for k in range(21)]
+    tail_mass = Fraction(256 - TAIL_BYTE, 256)
+    for k in range(21):
+        p = (byte_share[k] if k < len(byte_share) else 0) + tail_mass * tail_share[k]
+        assert abs(float(p) - exp(-1) / factorial(k)) < 1e-16, k
+
+
+@pytest.mark.parametrize("n", [7, 64, 1001, 20_003])
+def test_draw_counts_equal_the_linear_draws_row_by_row(n):
+    """The exact path's counts (drawn at once) and the linear path's (in slabs of 16 rows)
+    agree row by row: each row is its own segment, so its segment sum is its count."""
+    ones = np.ones((n, 1), dtype=np.float32)
+    bounds = np.arange(n + 1, dtype=np.intp)
+    terms = LinearTerms(ones, np.array([float(n)]), bounds, ones, np.ones((n, 1)))
+    ((dense, segs),) = linear_blocks(terms, 5, seed=3, slab=16, workers=1)
+    counts = draw_counts(3, 0, 5, n)
+    assert np.array_equal(segs[:, :, 0], counts)
+    assert np.array_equal(dense[:, 0], counts.sum(axis=1))
+
+
 def test_draws_do_not_depend_on_the_slab():
-    """Row i always reads 16-bit word i of its resample's stream."""
+    """Row i always reads byte i of its resample's byte stream (and tail words in row order)."""
     whole = poisson_counts(resample_stream(9, 4), 1000)
     g = resample_stream(9, 4)
     parts = np.concatenate([poisson_counts(g, m) for m in (8, 400, 592)])
@@ -79,7 +118,7 @@ def test_draws_do_not_depend_on_the_slab():
 @given(
     n=st.integers(1, 300),
     block=st.integers(1, 9),
-    slab=st.sampled_from([4, 8, 52, 256]),
+    slab=st.sampled_from([8, 16, 56, 256]),
     n_boot=st.integers(1, 20),
     cuts=st.lists(st.integers(1, 299), max_size=6),
 )
@@ -106,7 +145,7 @@ def test_linear_blocks_equal_counts_times_terms(n, block, slab, n_boot, cuts):
 
 
 @pytest.mark.parametrize("weighted", [False, True])
-@pytest.mark.parametrize("ties", [False, True])
+@pytest.mark.parametrize("ties", [False, "few", True])
 def test_rank_terms_give_scikit_learn_auc_and_ap(weighted, ties):
     y, p, w = _binary(3000, seed=1, weighted=weighted, ties=ties)
     g, u0, f, f0 = rank_terms(p, y == 1, w)
@@ -118,7 +157,31 @@ def test_rank_terms_give_scikit_learn_auc_and_ap(weighted, ties):
     assert (ww * f).sum() == pytest.approx(f0, rel=1e-12)  # F has degree 1
 
 
-@pytest.mark.parametrize("ties", [False, True])
+@pytest.mark.parametrize("ties", ["none", "few", "many"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_rank_row_sums_are_the_cells_terms_summed_per_row(ties, weighted):
+    """The micro terms: rank_terms of every (row, class) cell, summed over each row."""
+    rng = np.random.default_rng(8)
+    n, k = 500, 4
+    cells = rng.random(n * k)
+    if ties == "few":
+        cells[rng.choice(n * k, 12, replace=False)] = cells[0]
+    elif ties == "many":
+        cells = np.round(cells, 1)
+    is_pos = (rng.integers(0, k, n)[:, None] == np.arange(k)).ravel()
+    w = np.repeat(rng.random(n) * 2, k) if weighted else None
+    g, u0, f, f0 = rank_row_sums(cells, is_pos, w, n)
+    g_c, u0_c, f_c, f0_c = rank_terms(cells, is_pos, w)
+    np.testing.assert_allclose(g, g_c.reshape(n, k).sum(axis=1), rtol=1e-12)
+    np.testing.assert_allclose(f, f_c.reshape(n, k).sum(axis=1), rtol=1e-12, atol=1e-15)
+    assert (u0, f0) == (u0_c, f0_c)
+    ww = np.ones(n * k) if w is None else w
+    pos, neg = ww[is_pos].sum(), ww[~is_pos].sum()
+    want = skm.roc_auc_score(is_pos, cells, sample_weight=w)
+    assert u0 / (pos * neg) == pytest.approx(want, abs=1e-12)
+
+
+@pytest.mark.parametrize("ties", [False, "few", True])
 def test_rank_terms_are_the_derivatives(ties):
     """``sum_i d_i w_i g_i`` is the directional derivative of the AUC numerator (and AP's):
     central finite differences of scikit-learn with weights ``w (1 + eps d)``."""

@@ -1,0 +1,177 @@
+"""Poisson(1) row multiplicities of the bootstrap: one random byte per row, exact to 2^-64.
+
+Resample j has its own streams (:func:`resample_stream`), so a resample's counts do not depend
+on the block, slab or thread that draws them. Row i of a resample reads byte i of its byte
+stream: the 256 byte values are shared out ``floor(256 P(k))`` to each count k (94 to 0, 94
+to 1, 47 to 2, 15 to 3, 3 to 4; :data:`BYTE_CUTS`), and the 3 bytes left over (253..255,
+about 1.2% of the rows) draw one 64-bit word of the resample's tail stream each, which picks
+the count from the residual probabilities ``P(k) - floor(256 P(k)) / 256`` (:data:`TAIL_CUTS`).
+Every count's probability is Poisson(1)'s ``exp(-1) / k!`` up to the 2^-64 steps of the
+tail's thresholds (and float64 rounding of the probabilities), counts up to 20.
+
+The byte to count map is four comparisons of the bytes (no table look-up); the tail bytes
+are found 8 rows per 64-bit word, and only their rows are visited one by one.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = [
+    "BYTE_CUTS",
+    "TAIL_CUTS",
+    "PoissonStream",
+    "resample_stream",
+    "poisson_counts",
+    "fill_counts",
+    "draw_counts",
+]
+
+
+def _cuts() -> tuple[tuple[int, ...], int, np.ndarray]:
+    """The byte cuts, the first tail byte and the tail's uint64 thresholds (see the module)."""
+    probs = [math.exp(-1.0) / math.factorial(k) for k in range(21)]
+    shares = [math.floor(256 * p) for p in probs]
+    cuts = tuple(int(c) for c in np.cumsum(shares)[:-1] if c < sum(shares))
+    first_tail = sum(shares)
+    residual = [p - s / 256 for p, s in zip(probs, shares, strict=True)]
+    mass = sum(residual)  # (256 - first_tail) / 256 up to rounding
+    tail = []
+    for k in range(len(residual) - 1):
+        above = sum(residual[k + 1 :]) / mass  # P(count > k | tail byte), summed small first
+        step = round(above * 2.0**64)
+        if step < 1:
+            break
+        tail.append(2**64 - step)
+    return cuts, first_tail, np.array(tail, dtype=np.uint64)
+
+
+BYTE_CUTS, TAIL_BYTE, TAIL_CUTS = _cuts()
+"""``BYTE_CUTS`` = (94, 188, 235, 250): a byte ``v`` below ``TAIL_BYTE`` (253) counts
+``#{t : v >= BYTE_CUTS[t]}``; a tail byte counts ``#{t : word >= TAIL_CUTS[t]}`` of its
+64-bit tail word."""
+
+assert TAIL_BYTE == 253 and len(TAIL_CUTS) == 20  # numbers the docs quote
+
+
+class PoissonStream:
+    """The two random streams of one resample: bytes (one per row) and tail words.
+
+    Attributes:
+        bytes: PCG64 of ``SeedSequence(seed, spawn_key=(j,))``; rows read it 8 per word.
+        tail: the same generator jumped by 2^127 (``PCG64.jumped``): one word per tail row.
+    """
+
+    def __init__(self, seed: int, j: int) -> None:
+        self.bytes = np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(j,)))
+        self.tail = self.bytes.jumped()
+
+
+def resample_stream(seed: int, j: int) -> PoissonStream:
+    """The streams of resample ``j``: its own, whatever the block or thread.
+
+    >>> a = resample_stream(0, 3).bytes.random_raw(2)
+    >>> bool((a == resample_stream(0, 3).bytes.random_raw(2)).all())
+    True
+    """
+    return PoissonStream(seed, j)
+
+
+def fill_counts(streams: list[PoissonStream], m: int, words: np.ndarray, out: np.ndarray) -> None:
+    """The next ``m`` counts of each stream into ``out[i, :m]`` (see the module's map).
+
+    Args:
+        streams: b resample streams, advanced by ``ceil(m / 8)`` byte words each, and by one
+            tail word per tail row among the m.
+        m: rows per resample (a multiple of 8 unless it is the stream's last draw).
+        words: uint64 scratch of at least ``(b, ceil(m / 8))``.
+        out: uint8 (>= b, >= 8 * ceil(m / 8)), C-contiguous; columns from m on are scratch.
+
+    >>> s = [resample_stream(1, 0)]
+    >>> out = np.empty((1, 16), np.uint8)
+    >>> fill_counts(s, 16, np.empty((1, 2), np.uint64), out)
+    >>> bool((out == poisson_counts(resample_stream(1, 0), 16)).all())
+    True
+    """
+    b, width = len(streams), (m + 7) // 8
+    raw = words[:b, :width]
+    for i, s in enumerate(streams):
+        raw[i] = s.bytes.random_raw(width)
+    v = raw.view(np.uint8)  # (b, 8 * width): byte i of a resample's row is its row i
+    c = out[:b, : 8 * width]
+    hit = np.empty_like(v, dtype=bool)
+    np.greater_equal(v, BYTE_CUTS[0], out=c.view(bool))
+    for cut in BYTE_CUTS[1:]:
+        np.greater_equal(v, cut, out=hit)
+        c += hit.view(np.uint8)
+    np.greater_equal(v, TAIL_BYTE, out=hit)
+    packed = hit.view(np.uint64)  # 8 rows per word: find the words holding a tail byte
+    flagged = np.flatnonzero(packed != 0)
+    if not flagged.size:
+        return
+    at = np.flatnonzero(packed.reshape(-1)[flagged].view(bool))  # (word, lane) as 8 w + l
+    pos = (flagged[at >> 3] << 3) + (at & 7)  # flat position in (b, 8 * width), ascending
+    row, col = np.divmod(pos, 8 * width)
+    if m < 8 * width:  # the padding bytes past row m are not rows
+        keep = col < m
+        row, col = row[keep], col[keep]
+    per = np.bincount(row, minlength=b)
+    tail = np.concatenate([s.tail.random_raw(int(k)) for s, k in zip(streams, per, strict=True)])
+    flat = out.reshape(-1)  # out is C-contiguous: row r starts at r * out.shape[1]
+    flat[row * out.shape[1] + col] = np.searchsorted(TAIL_CUTS, tail, side="right")
+
+
+def poisson_counts(stream: PoissonStream, n: int) -> np.ndarray:
+    """The next ``n`` Poisson(1) multiplicities of a resample's streams.
+
+    Row i reads byte i of the byte stream (and, for a tail byte, the next tail word), so
+    drawing a resample in slabs of a multiple of 8 rows gives the same counts as drawing it
+    at once.
+
+    Args:
+        stream: the resample's streams (:func:`resample_stream`).
+        n: rows to draw.
+
+    Returns:
+        uint8 (n,).
+
+    >>> c = poisson_counts(resample_stream(0, 0), 1_000_000)
+    >>> bool(abs(c.mean() - 1) < 0.005 and abs(c.var() - 1) < 0.01), int(c.max()) <= 20
+    (True, True)
+    """
+    width = (n + 7) // 8
+    out = np.empty((1, 8 * width), dtype=np.uint8)
+    fill_counts([stream], n, np.empty((1, width), dtype=np.uint64), out)
+    return out[0, :n]
+
+
+def draw_counts(seed: int, start: int, b: int, n: int) -> np.ndarray:
+    """Row multiplicities of resamples ``start .. start + b - 1`` (Poisson bootstrap).
+
+    Each row of each resample is an independent Poisson(1) count (the Poisson bootstrap:
+    Hanley & MacGibbon 2006; Chamandy et al. 2012, and torchmetrics' ``BootStrapper``
+    default): for large n it matches the classic index draw, the counts of disjoint rows
+    are independent, and a resample needs no pass over the others.
+
+    Args:
+        seed: the seed of all resamples.
+        start: the first resample's number.
+        b: number of resamples.
+        n: rows per resample.
+
+    Returns:
+        uint8 array (b, n).
+
+    >>> c = draw_counts(0, 0, 3, 5)
+    >>> c.shape, c.dtype.name
+    ((3, 5), 'uint8')
+    >>> bool((draw_counts(0, 1, 2, 5) == c[1:]).all())
+    True
+    """
+    width = (n + 7) // 8
+    out = np.empty((b, 8 * width), dtype=np.uint8)
+    streams = [resample_stream(seed, start + i) for i in range(b)]
+    fill_counts(streams, n, np.empty((b, width), dtype=np.uint64), out)
+    return out if n == 8 * width else np.ascontiguousarray(out[:, :n])

@@ -156,12 +156,13 @@ def linear_blocks(
     from losscli._threads import cpu_count, single_threaded_blas
 
     assert slab % 8 == 0
+    fused = _fused_slabs(terms, slab)
     starts = list(range(0, n_boot, block))
     n_workers = min(workers or min(cpu_count(), 4), len(starts))
     if n_workers <= 1:
         bufs = _SlabBuffers(block, min(slab, max(terms.dense.shape[0], 8)))
         for a in starts:
-            yield _linear_block(terms, seed, a, min(block, n_boot - a), slab, bufs)
+            yield _linear_block(terms, seed, a, min(block, n_boot - a), slab, bufs, fused=fused)
         return
     with single_threaded_blas() as pinned:
         if not pinned:  # a threaded BLAS in every worker would oversubscribe the cores
@@ -172,7 +173,8 @@ def linear_blocks(
         def job(a: int) -> tuple[np.ndarray, np.ndarray | None]:
             if not hasattr(local, "bufs"):
                 local.bufs = _SlabBuffers(block, min(slab, max(terms.dense.shape[0], 8)))
-            return _linear_block(terms, seed, a, min(block, n_boot - a), slab, local.bufs)
+            b = min(block, n_boot - a)
+            return _linear_block(terms, seed, a, b, slab, local.bufs, fused=fused)
 
         pool = ThreadPoolExecutor(n_workers, thread_name_prefix="losscli-boot")
         try:
@@ -277,6 +279,39 @@ class _SlabBuffers:
         self.d = np.empty((block, width), dtype=np.float32)
 
 
+FUSED_SEGMENTS = 4
+"""Most segments a slab may hold for its segment sums to join its dense product."""
+
+_Fused = tuple[np.ndarray, int, int]
+
+
+def _fused_slabs(terms: LinearTerms, slab: int) -> list[_Fused | None] | None:
+    """Per slab of rows, ``(X, first, k)``: its dense rows beside, for each of the k segments
+    it meets (``first`` on), that segment's columns on its rows (zero elsewhere), so one
+    product ``(c - 1) @ X`` gives the slab's dense and segment sums (one pass over the draws
+    instead of two). None for a slab meeting more than ``FUSED_SEGMENTS`` segments."""
+    if terms.bounds is None or terms.seg_cols is None:
+        return None
+    dense, bounds, cols = terms.dense, terms.bounds, terms.seg_cols
+    n, t_cols = dense.shape
+    q = cols.shape[1]
+    out: list[_Fused | None] = []
+    for a in range(0, n, slab):
+        m = min(slab, n - a)
+        first = int(np.searchsorted(bounds, a, "right")) - 1
+        k = int(np.searchsorted(bounds, a + m, "left")) - first
+        if k > FUSED_SEGMENTS:
+            out.append(None)
+            continue
+        x = np.zeros((m, t_cols + q * k), dtype=np.float32)
+        x[:, :t_cols] = dense[a : a + m]
+        for i in range(k):
+            lo, hi = max(int(bounds[first + i]), a), min(int(bounds[first + i + 1]), a + m)
+            x[lo - a : hi - a, t_cols + q * i : t_cols + q * (i + 1)] = cols[lo:hi]
+        out.append((x, first, k))
+    return out
+
+
 def _linear_block(
     terms: LinearTerms,
     seed: int,
@@ -285,10 +320,12 @@ def _linear_block(
     slab: int,
     bufs: _SlabBuffers,
     counts: np.ndarray | None = None,
+    fused: list[_Fused | None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """The sums of resamples ``start .. start + b - 1`` (see :func:`linear_blocks`); with
     ``counts`` (b, n) in row order, those counts read through ``terms.order`` instead of
-    draws in position order."""
+    draws in position order; with ``fused`` (:func:`_fused_slabs`), one product per slab
+    where it can."""
     dense, bounds = terms.dense, terms.bounds
     n, t_cols = dense.shape
     n_seg = 0 if bounds is None else bounds.size - 1
@@ -296,7 +333,6 @@ def _linear_block(
     streams = [resample_stream(seed, start + i) for i in range(b)] if counts is None else []
     out = np.zeros((b, t_cols))
     segs = np.zeros((b, n_seg, q)) if bounds is not None else None
-    si = 0
     for a in range(0, n, slab):
         m = min(slab, n - a)
         c, d = bufs.c[:b, :m], bufs.d[:b, :m]
@@ -309,10 +345,19 @@ def _linear_block(
             for r in range(0, b, FILL):
                 fill_counts(streams[r : r + FILL], m, bufs.words[r:], bufs.c[r:])
         np.subtract(c, 1, out=d, dtype=np.float32)
+        one = None if fused is None else fused[a // slab]
         with _BLAS_LOCK:
+            if one is not None:
+                x, first, k = one
+                prod = d @ x
+                out += prod[:, :t_cols]
+                if segs is not None and k:
+                    segs[:, first : first + k, :] += prod[:, t_cols:].reshape(b, k, q)
+                continue
             out += d @ dense[a : a + m]
             if segs is not None:
                 assert bounds is not None and terms.seg_cols is not None
+                si = max(int(np.searchsorted(bounds, a, "right")) - 1, 0)
                 while si < n_seg and bounds[si] < a + m:
                     lo, hi = max(int(bounds[si]), a), min(int(bounds[si + 1]), a + m)
                     if hi > lo:

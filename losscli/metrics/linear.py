@@ -145,87 +145,104 @@ def _sorted_rank_terms(
     """:func:`rank_terms` in descending score order: ``(order, g, U0, f, F0)`` with
     ``g[p]``, ``f[p]`` the terms of row ``order[p]``.
 
-    Row by row (no per-group arrays): the cumulative weights are read at each row's tie group
-    end, a group's own weights are the differences across the group, and the suffix sums of
-    the AP terms count each group once (at its last row).
+    A row's terms need the cumulative weights at it (one pass each); the AP terms and their
+    suffix sums live on the positives only (a negative's AP term is minus the suffix sum at
+    the first positive after it). Tie groups, rare for real-valued scores, are patched after:
+    their rows take the group's values and each group's AP terms count once, on its last
+    positive.
     """
     n = scores.shape[0]
     order = np.argsort(scores)[::-1]  # ties form one group: their order does not matter
     s = scores[order]
     pos = np.asarray(is_pos, dtype=bool)[order]
-    if w is None:
-        wp = pos.astype(np.float64)
-        wn = 1.0 - wp
-    else:
-        ww = np.asarray(w, dtype=np.float64)[order]
-        wp = np.where(pos, ww, 0.0)
-        wn = ww
-        wn -= wp
-        del ww
-    tp = np.cumsum(wp)
-    fp = np.cumsum(wn)
-    n_tot = float(fp[-1])
     last = np.empty(n, dtype=bool)  # the last row of its tie group
     np.not_equal(s[1:], s[:-1], out=last[:-1])
     last[-1] = True
     del s
-    if last.all():  # every row its own group (the common case for real-valued scores)
-        wp_g, wn_g = wp, wn
-        del wn
-    else:  # each row reads its group's cumulative sums at the group's last row
-        idx = np.arange(n)
-        end = np.where(last, idx, n)
-        end = np.minimum.accumulate(end[::-1])[::-1]
-        first = np.empty(n, dtype=bool)
-        first[0] = True
-        first[1:] = last[:-1]
-        start = np.where(first, idx, 0)
-        del idx, first
-        np.maximum.accumulate(start, out=start)
-        before = start - 1
-        del start
-        tp_b = np.where(before >= 0, tp[before], 0.0)
-        fp_b = np.where(before >= 0, fp[before], 0.0)
-        del before, wn
-        tp, fp = tp[end], fp[end]
-        del end
-        wp_g = tp - tp_b
-        wn_g = fp - fp_b
-        del tp_b, fp_b
-    g_pos = n_tot - fp
-    g_pos += 0.5 * wn_g
-    g_neg = tp - 0.5 * wp_g
-    del wn_g
-    u0 = float(wp @ g_pos)
-    d = tp + fp
-    live = d > 0
-    r = np.zeros_like(d)
-    np.divide(tp, d, out=r, where=live)
-    np.multiply(d, d, out=d)
-    d[~live] = 1.0
-    del live
-    a_term = wp_g * fp
-    a_term /= d
-    b_term = wp_g * tp
-    b_term /= d
-    del d, tp, fp, wp_g
-    if not last.all():  # a group's AP terms once, at its last row
-        a_term[~last] = 0.0
-        b_term[~last] = 0.0
-    del last
-    sa = np.cumsum(a_term[::-1])[::-1]
-    del a_term
-    sb = np.cumsum(b_term[::-1])[::-1]
-    del b_term
-    f0 = float(wp @ r)
-    del wp
-    f_pos = r
-    f_pos += sa
-    del sa
-    g = np.where(pos, g_pos, g_neg)
-    del g_pos, g_neg
-    np.negative(sb, out=sb)
-    f = np.where(pos, f_pos, sb)
+    ip = np.flatnonzero(pos)  # the positives' positions
+    if w is None:
+        tpc = np.cumsum(pos, dtype=np.float64)  # positive weight up to each row, inclusive
+        fpc = None  # negative weight: (row + 1) - tpc
+        n_tot = float(n - ip.size)
+        w_p = np.ones(ip.size)
+        count_before = tpc.astype(np.intp)  # at a negative row: the positives before it
+    else:
+        ww = np.asarray(w, dtype=np.float64)[order]
+        wp = np.where(pos, ww, 0.0)
+        tpc = np.cumsum(wp)
+        ww -= wp
+        del wp
+        fpc = np.cumsum(ww)
+        del ww
+        n_tot = float(fpc[-1])
+        w_p = np.asarray(w, dtype=np.float64)[order[ip]]
+        count_before = np.cumsum(pos, dtype=np.intp)
+
+    def neg_weight(at: np.ndarray, tp_at: np.ndarray) -> np.ndarray:
+        return at + 1.0 - tp_at if fpc is None else fpc[at]
+
+    tp_p = tpc[ip]
+    fp_p = neg_weight(ip, tp_p)
+    groups = None
+    if not last.all():  # tie groups: (first row, last row), with the weights before each
+        tied = np.flatnonzero(~last)  # rows tied with the next one
+        run = np.flatnonzero(np.diff(tied, prepend=-2) != 1)
+        first = tied[run]
+        end = np.append(tied[run[1:] - 1], tied[-1]) + 1
+        has_before = first > 0
+        prev = np.maximum(first - 1, 0)
+        tp_before = np.where(has_before, tpc[prev], 0.0)
+        fp_before = np.where(has_before, neg_weight(prev, tpc[prev]), 0.0)
+        wp_g = tpc[end] - tp_before
+        wn_g = neg_weight(end, tpc[end]) - fp_before
+        groups = (first, end, tp_before, fp_before, wp_g, wn_g)
+    g = tpc  # a negative's AUC term: the positive weight above it
+    del tpc
+    g[ip] = n_tot - fp_p  # a positive's: the negative weight below it
+    d_p = tp_p + fp_p
+    live = d_p > 0
+    r_p = np.zeros_like(d_p)
+    np.divide(tp_p, d_p, out=r_p, where=live)
+    d2 = np.where(live, d_p * d_p, 1.0)
+    a_p = w_p * fp_p / d2
+    b_p = w_p * tp_p / d2
+    del d_p, d2, live
+    if groups is not None:
+        first, end, tp_before, fp_before, wp_g, wn_g = groups
+        size = end - first + 1
+        rows = np.repeat(first, size) + (
+            np.arange(size.sum()) - np.repeat(np.cumsum(size) - size, size)
+        )
+        gi = np.repeat(np.arange(first.size), size)  # each tied row's group
+        g[rows] = np.where(
+            pos[rows],
+            n_tot - fp_before[gi] - 0.5 * wn_g[gi],
+            tp_before[gi] + 0.5 * wp_g[gi],
+        )
+        tp_g, fp_g = tp_before + wp_g, fp_before + wn_g
+        d_g = tp_g + fp_g
+        live_g = d_g > 0
+        r_g = np.where(live_g, tp_g / np.where(live_g, d_g, 1.0), 0.0)
+        d2_g = np.where(live_g, d_g * d_g, 1.0)
+        k = np.searchsorted(ip, rows[pos[rows]])  # the tied positives among the positives
+        kg = gi[pos[rows]]
+        r_p[k] = r_g[kg]
+        a_p[k] = 0.0
+        b_p[k] = 0.0
+        if k.size:  # each group's AP terms once, on its last positive
+            is_last = np.append(kg[1:] != kg[:-1], True)
+            a_p[k[is_last]] = (wp_g * fp_g / d2_g)[kg[is_last]]
+            b_p[k[is_last]] = (wp_g * tp_g / d2_g)[kg[is_last]]
+    u0 = float(w_p @ g[ip])
+    f0 = float(w_p @ r_p)
+    sa = np.cumsum(a_p[::-1])[::-1]
+    sb = np.append(np.cumsum(b_p[::-1])[::-1], 0.0)  # sb[k]: positives k on
+    f = -sb[count_before]  # a negative row: minus the suffix at the next positive
+    del count_before
+    f[ip] = r_p + sa
+    if groups is not None:  # a tied negative: the suffix from its group's first row
+        neg_rows = rows[~pos[rows]]
+        f[neg_rows] = -sb[np.searchsorted(ip, first[gi[~pos[rows]]])]
     return order, g, u0, f, f0
 
 

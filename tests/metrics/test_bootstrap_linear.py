@@ -181,12 +181,19 @@ def test_rank_row_sums_are_the_cells_terms_summed_per_row(ties, weighted):
     assert u0 / (pos * neg) == pytest.approx(want, abs=1e-12)
 
 
+@pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("ties", [False, "few", True])
-def test_rank_terms_are_the_derivatives(ties):
+def test_rank_terms_are_the_derivatives(ties, weighted):
     """``sum_i d_i w_i g_i`` is the directional derivative of the AUC numerator (and AP's):
     central finite differences of scikit-learn with weights ``w (1 + eps d)``."""
-    y, p, w = _binary(400, seed=2, weighted=True, ties=ties)
+    y, p, w = _binary(400, seed=2, weighted=weighted, ties=ties)
+    w = np.ones_like(p) if w is None else w
     g, u0, f, f0 = rank_terms(p, y == 1, w)
+    if not weighted:  # the unweighted path (no weights given) gives the same terms as w = 1
+        g1, u1, f1, f01 = rank_terms(p, y == 1, None)
+        assert (u1, f01) == pytest.approx((u0, f0), rel=1e-12)
+        np.testing.assert_allclose(g1, g, rtol=1e-12)
+        np.testing.assert_allclose(f1, f, rtol=1e-12, atol=1e-15)
     d = np.random.default_rng(0).normal(size=p.size)
     eps = 1e-6
 

@@ -321,6 +321,36 @@ def test_compute_bootstrap_takes_the_linear_path_on_large_data(big_binary):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("chunk", ["7001", "60000"])
+def test_linear_intervals_do_not_depend_on_the_chunking(big_binary, chunk):
+    """The same seed gives the same intervals however the file is read (the draws follow the
+    rows' (cell, bin) order, not the chunks)."""
+    args = ("compute", big_binary, "--bootstrap", "150", "--seed", "4")
+    whole = run_json(*args)["ci"]
+    assert whole["evaluation"] == "linear"
+    assert run_json(*args, "--chunk-size", chunk)["ci"] == whole
+
+
+@pytest.mark.parametrize("segments", [False, True])
+def test_linear_blocks_do_not_depend_on_the_workers(segments):
+    """Blocks come back in order and each resample draws its own streams: one worker or
+    three give the very same sums."""
+    rng = np.random.default_rng(6)
+    n = 5000
+    x = rng.normal(size=(n, 3)).astype(np.float32)
+    bounds = np.array([0, 1200, 1210, 4000, n], dtype=np.intp) if segments else None
+    y = rng.random((n, 2)).astype(np.float32)
+    seg_base = None if bounds is None else np.add.reduceat(y.astype(float), bounds[:-1], axis=0)
+    terms = LinearTerms(
+        x, x.astype(np.float64).sum(axis=0), bounds, y if segments else None, seg_base
+    )
+    runs = [list(linear_blocks(terms, 50, seed=2, block=8, slab=64, workers=k)) for k in (1, 3)]
+    for (d1, s1), (d3, s3) in zip(*runs, strict=True):
+        assert np.array_equal(d1, d3)
+        assert (s1 is None and s3 is None) or np.array_equal(s1, s3)
+
+
+@pytest.mark.slow
 def test_linear_and_exact_paths_give_close_intervals(big_binary, monkeypatch):
     """Forcing the exact path (LINEAR_MIN_ROWS above n) moves no interval end by more than a
     fifth of its width. The linear path draws rows in (cell, bin) order and the exact one in

@@ -9,7 +9,7 @@ the count from the residual probabilities ``P(k) - floor(256 P(k)) / 256`` (:dat
 Every count's probability is Poisson(1)'s ``exp(-1) / k!`` up to the 2^-64 steps of the
 tail's thresholds (and float64 rounding of the probabilities), counts up to 20.
 
-The byte to count map is four comparisons of the bytes (no table look-up); the tail bytes
+The byte to count map is ``v // 94`` plus two comparisons (no table look-up); the tail bytes
 are found 8 rows per 64-bit word, and only their rows are visited one by one.
 """
 
@@ -54,6 +54,7 @@ BYTE_CUTS, TAIL_BYTE, TAIL_CUTS = _cuts()
 64-bit tail word."""
 
 assert TAIL_BYTE == 253 and len(TAIL_CUTS) == 20  # numbers the docs quote
+assert BYTE_CUTS[1] == 2 * BYTE_CUTS[0] and 3 * BYTE_CUTS[0] > 255  # v // 94 counts two cuts
 
 
 class PoissonStream:
@@ -102,8 +103,8 @@ def fill_counts(streams: list[PoissonStream], m: int, words: np.ndarray, out: np
     v = raw.view(np.uint8)  # (b, 8 * width): byte i of a resample's row is its row i
     c = out[:b, : 8 * width]
     hit = np.empty_like(v, dtype=bool)
-    np.greater_equal(v, BYTE_CUTS[0], out=c.view(bool))
-    for cut in BYTE_CUTS[1:]:
+    np.floor_divide(v, BYTE_CUTS[0], out=c)  # the first two cuts: 94 and 2 * 94 (3 * 94 > 255)
+    for cut in BYTE_CUTS[2:]:
         np.greater_equal(v, cut, out=hit)
         c += hit.view(np.uint8)
     np.greater_equal(v, TAIL_BYTE, out=hit)

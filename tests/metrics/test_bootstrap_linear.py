@@ -90,6 +90,22 @@ def test_the_byte_map_gives_poisson_probabilities_exactly():
         assert abs(float(p) - exp(-1) / factorial(k)) < 1e-16, k
 
 
+def test_counts_follow_the_bytes_and_tail_words_of_the_streams():
+    """Row i's count is #{cuts <= byte i} below the tail byte, and for the k-th tail row
+    #{TAIL_CUTS <= tail word k}: read back from copies of the resample's two streams."""
+    n = 40_000
+    counts = poisson_counts(resample_stream(21, 5), n)
+    s = resample_stream(21, 5)
+    v = s.bytes.random_raw((n + 7) // 8).view(np.uint8)[:n]
+    below = v < TAIL_BYTE
+    want = (v[:, None] >= np.array(BYTE_CUTS)[None, :]).sum(axis=1)
+    assert np.array_equal(counts[below], want[below])
+    tail = s.tail.random_raw(int((~below).sum()))
+    want_tail = (tail[:, None] >= TAIL_CUTS[None, :]).sum(axis=1)
+    assert np.array_equal(counts[~below], want_tail)
+    assert 300 < (~below).sum() < 640  # about 3 / 256 of the rows
+
+
 @pytest.mark.parametrize("n", [7, 64, 1001, 20_003])
 def test_draw_counts_equal_the_linear_draws_row_by_row(n):
     """The exact path's counts (drawn at once) and the linear path's (in slabs of 16 rows)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -232,7 +232,18 @@ def paired_linear_blocks(
     def run(a: int, bufs: _SlabBuffers) -> list[tuple[np.ndarray, np.ndarray | None]]:
         b = min(block, n_boot - a)
         counts = draw_counts(seed, a, b, n)
-        return [_linear_block(t, seed, a, b, slab, bufs, counts) for t in terms]
+        out = []
+        for t in terms:
+            read = counts
+            if t.order is not None:  # each resample's whole row at once: the gather stays
+                if bufs.sorted is None:  # in cache (a slab of all b rows at once does not)
+                    bufs.sorted = np.empty((block, n), dtype=np.uint8)
+                read = bufs.sorted[:b]
+                for i in range(b):
+                    np.take(counts[i], t.order, out=read[i])
+                t = replace(t, order=None)
+            out.append(_linear_block(t, seed, a, b, slab, bufs, read))
+        return out
 
     starts = list(range(0, n_boot, block))
     n_workers = min(workers or min(cpu_count(), 4), len(starts))
@@ -277,6 +288,7 @@ class _SlabBuffers:
         self.words = np.empty((block, width8 // 8), dtype=np.uint64)
         self.c = np.empty((block, width8), dtype=np.uint8)
         self.d = np.empty((block, width), dtype=np.float32)
+        self.sorted: np.ndarray | None = None  # (block, n) counts read in a model's order
 
 
 FUSED_SEGMENTS = 4
@@ -458,6 +470,7 @@ def paired_test(
     seed: int,
     block: int = BLOCK,
     deltas: dict[str, np.ndarray] | None = None,
+    swap_deltas: dict[str, np.ndarray] | None = None,
 ) -> dict[str, PairedResult]:
     """Paired bootstrap interval of ``b - a`` and an approximate randomisation p-value.
 
@@ -481,6 +494,8 @@ def paired_test(
         deltas: the ``n_boot`` bootstrap replicates of ``b - a`` already computed (e.g. by
             the linear path, :func:`paired_linear_blocks`); then ``stat_a`` and ``stat_b``
             are not evaluated.
+        swap_deltas: the ``n_perm`` swaps' ``delta'`` already computed (the same swaps, e.g.
+            by :func:`losscli.swaps.swap_blocks`); then ``stat_mix`` is not evaluated.
 
     Returns:
         ``{name: PairedResult}`` for every name of ``point_a``.
@@ -518,10 +533,15 @@ def paired_test(
     }
     done = 0
     while done < n_perm:
-        b = min(block, n_perm - done)
-        s = rng.integers(0, 2, size=(b, n), dtype=np.int32)
-        va = stat_mix(np.concatenate([1 - s, s], axis=1))
-        vb = stat_mix(np.concatenate([s, 1 - s], axis=1))
+        if swap_deltas is not None:
+            b = n_perm
+            va = dict.fromkeys(delta_obs, np.zeros(b))
+            vb = {name: swap_deltas.get(name, np.full(b, np.nan)) for name in delta_obs}
+        else:
+            b = min(block, n_perm - done)
+            s = rng.integers(0, 2, size=(b, n), dtype=np.int32)
+            va = stat_mix(np.concatenate([1 - s, s], axis=1))
+            vb = stat_mix(np.concatenate([s, 1 - s], axis=1))
         for name, d in delta_obs.items():
             if d is None:
                 continue

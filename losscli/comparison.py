@@ -13,7 +13,11 @@ The bootstrap takes the linear path of ``--bootstrap`` when both runs qualify fo
 (:func:`losscli.pipeline.intervals.paired_linear_deltas`: binary or multi-class, at least
 ``LINEAR_MIN_ROWS`` rows, no ignored rows), resample j weighing row i alike in A and B; else
 each resample is evaluated exactly. ``test.evaluation`` says which (``"linear"`` or
-``"exact"``). The randomisation test is always evaluated exactly.
+``"exact"``). The randomisation test's swaps take the linear path under the same conditions
+(and no ``max_fpr``): :func:`losscli.pipeline.intervals.paired_swap_deltas`, the swapped
+sums ``base_A + s @ (X_B - X_A)`` of the very swaps the exact path draws; every statistic
+but the average precision is then exact (AP: first order, named in
+``test.permutation_first_order``). ``test.permutation_evaluation`` says which path ran.
 
 Dense arrays (segmentation masks, token sequences) pair by sample, not element: resample j
 draws whole samples (images, sequences) for both models, and a swap exchanges a whole
@@ -26,6 +30,7 @@ model with the better value (lower for losses and error metrics, higher otherwis
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -155,7 +160,7 @@ def compare(
     point_b = {**{loss_key(n): v for n, v in rep_b.losses.items()}, **rep_b.metrics}
     from losscli.pipeline.dense_resample import ImageSums
 
-    deltas = None
+    deltas = swapped = None
     kept_a, kept_b = ev_a.kept_rows(), ev_b.kept_rows()
     unit = "row"
     if isinstance(kept_a, ImageSums) and isinstance(kept_b, ImageSums):
@@ -164,11 +169,17 @@ def compare(
         stats = (kept_a.stat(names), kept_b.stat(names), kept_a.stat(names, then=kept_b))
         n_units = kept_a.n_images
     else:
-        if bootstrap:
-            from losscli.pipeline.intervals import paired_linear_deltas
+        from losscli.pipeline.intervals import paired_linear_deltas, paired_swap_deltas
 
+        if bootstrap:
             deltas = paired_linear_deltas(kept_a, kept_b, bootstrap, seed)
-        stats = (ev_a.resample_stat(), ev_b.resample_stat(), ev_a.resample_stat(then=ev_b))
+        if n_permutations:
+            swapped = paired_swap_deltas(kept_a, kept_b, n_permutations, seed)
+        stats = (  # the exact statistics built only if a path needs them
+            _lazy(ev_a.resample_stat),
+            _lazy(ev_b.resample_stat),
+            _lazy(lambda: ev_a.resample_stat(then=ev_b)),
+        )
         n_units = ev_a.n_rows
     results = paired_test(
         *stats,
@@ -180,6 +191,7 @@ def compare(
         level=ci_level,
         seed=seed,
         deltas=deltas,
+        swap_deltas=swapped,
     )
     alpha = 1.0 - ci_level
     losses = [loss_key(n) for n in rep_a.losses]
@@ -209,6 +221,11 @@ def compare(
         seed=seed,
     )
     warnings = [f"A: {w}" for w in rep_a.warnings] + [f"B: {w}" for w in rep_b.warnings]
+    first_order: list[str] = []
+    if swapped is not None:  # the linear swaps: the p-values from first-order differences
+        from losscli.metrics.swap_linear import SWAP_FIRST_ORDER
+
+        first_order = [n for n in SWAP_FIRST_ORDER if metrics.get(n, {}).get("p_value")]
     return Comparison(
         version=__version__,
         signature=build_signature(settings),
@@ -225,9 +242,24 @@ def compare(
             "interval": "paired percentile bootstrap of b - a",
             "evaluation": "exact" if deltas is None else "linear",
             "p_value": f"approximate randomisation (swap A and B per {unit}), two-sided",
+            "permutation_evaluation": "exact" if swapped is None else "linear",
+            "permutation_first_order": first_order,
             **({} if unit == "row" else {"unit": unit, "n_units": n_units}),
         },
         metrics=metrics,
         losses=losses,
         warnings=warnings,
     )
+
+
+def _lazy(make: Callable[[], Any]) -> Callable[[Any], Any]:
+    """A statistic function built by ``make()`` on its first call (not at all when the linear
+    paths leave it unused: the 2n-row one copies an accumulator's kept rows)."""
+    built: list[Any] = []
+
+    def stat(counts: Any) -> Any:
+        if not built:
+            built.append(make())
+        return built[0](counts)
+
+    return stat

@@ -205,6 +205,80 @@ def paired_linear_deltas(
     return {name: np.array(out_b[name]) - np.array(v) for name, v in out_a.items() if name in out_b}
 
 
+def paired_swap_deltas(
+    run_a: KeptRows, run_b: KeptRows, n_perm: int, seed: int
+) -> dict[str, np.ndarray] | None:
+    """``stat(B') - stat(A')`` of the randomisation test's ``n_perm`` swaps, from sums.
+
+    Formula: swap j exchanges row i's A and B outputs where its bit ``s_ji`` is 1 (the exact
+    path's bits, :func:`losscli.swaps.swap_bits`); every loss and metric sum of the swapped
+    models is ``base_A + s_j @ (X_B - X_A)`` and ``base_B - s_j @ (X_B - X_A)``
+    (:func:`losscli.swaps.swap_blocks`), the statistics exact functions of those sums, ROC AUC
+    exact and AP to first order (:class:`losscli.metrics.swap_linear.SwapClassification`).
+    None unless both runs qualify for :func:`linear_replicates` and no partial AUC is asked
+    for (the caller then evaluates each swap exactly).
+
+    Args:
+        run_a, run_b: the kept rows of the two runs (same rows, same plan).
+        n_perm: number of swaps.
+        seed: the run's ``--seed``.
+
+    Returns:
+        ``{name: float64 (n_perm,)}``, NaN where a statistic is undefined in A' or B'; or None.
+    """
+    from losscli import losses as L
+    from losscli.metrics.swap_linear import SwapClassification
+    from losscli.swaps import SwapTerms, swap_blocks
+
+    if not (_qualifies(run_a) and _qualifies(run_b)) or run_a.n_rows != run_b.n_rows:
+        return None
+    if not SwapClassification.usable(run_a.metrics_acc):
+        return None
+    names = _resampled(run_a)
+    if names != _resampled(run_b):
+        return None
+    extra = [
+        (np.concatenate(run_a.loss_rows[k]), np.concatenate(run_b.loss_rows[k])) for k in names
+    ]
+    swap = SwapClassification(run_a.metrics_acc, run_b.metrics_acc, run_a.zero_division, extra)
+    del extra
+    if swap.n != run_a.n_rows:
+        return None
+    terms = SwapTerms(swap.dense, swap.order, swap.bounds, swap.seg_cols)
+    params, task = run_a.params, run_a.task
+    spans = []
+    col = swap.n_layout
+    for name in names:
+        k = run_a.loss_rows[name][0].shape[1]
+        spans.append((name, col, col + k))
+        col += k
+    out: dict[str, list[float]] = {}
+    done = 0
+    for dense, segs in swap_blocks(terms, n_perm, seed):
+        sums_a, sums_b = swap.extra_sums(dense)
+        for j, d in enumerate(swap.deltas(dense, segs)):
+            for name, lo, hi in spans:
+                va = finite(_finalize(L, name, task, sums_a[j, lo:hi], params))
+                vb = finite(_finalize(L, name, task, sums_b[j, lo:hi], params))
+                out.setdefault(_key(name), []).append(vb - va)
+            for name, value in d.items():
+                out.setdefault(name, []).append(value)
+        done += dense.shape[0]
+        progress.report("permutations", done, n_perm, "permutations")
+    return {name: np.array(v) for name, v in out.items()}
+
+
+def _qualifies(run: KeptRows) -> bool:
+    """Whether a run's statistics can be resampled (and swapped) from linear sums: binary
+    or multi-class, at least ``LINEAR_MIN_ROWS`` rows, every row seen by the metrics, and
+    every ranked class with enough positives and negatives."""
+    from losscli.metrics.linear import LinearClassification
+
+    if run.task not in ("binary", "multiclass") or run.n_rows < LINEAR_MIN_ROWS:
+        return False
+    return all(m.all() for m in run.metric_rows) and LinearClassification.usable(run.metrics_acc)
+
+
 def _linear_setup(
     run: KeptRows,
 ) -> tuple[Any, Callable[[np.ndarray, Any, dict[str, list[float]]], None]] | None:
@@ -215,9 +289,7 @@ def _linear_setup(
     from losscli.metrics.linear import LinearClassification
 
     acc = run.metrics_acc
-    if run.task not in ("binary", "multiclass") or run.n_rows < LINEAR_MIN_ROWS:
-        return None
-    if not all(m.all() for m in run.metric_rows) or not LinearClassification.usable(acc):
+    if not _qualifies(run):
         return None
     loss_rows = [np.concatenate(run.loss_rows[name]) for name in _resampled(run)]
     lin = LinearClassification(acc, run.zero_division, extra=loss_rows)

@@ -1,0 +1,369 @@
+"""Two classification accumulators' metrics under random swaps of their rows, from sums.
+
+``compare``'s randomisation test swaps row i's A and B outputs when ``s_i = 1``. Every sum a
+binary or multi-class accumulator holds is a sum of per-row terms, so the swapped models'
+sums are ``A' = A + s @ (X_B - X_A)`` and ``B' = B - s @ (X_B - X_A)``: the confusion
+counts, calibration bins, log loss, Brier, top-k hits (and any per-row loss sums) of A' and
+B', and so every metric built from them (accuracy, F1, MCC, ECE, ...), are exact functions
+of one product ``s @ D`` (:func:`losscli.swaps.swap_blocks`). The confusion and calibration
+sums come from segments of rows with the same (cell, bin) in A and in B.
+
+ROC AUC and average precision are not sums, but their difference between the swapped
+models is (nearly) linear in ``s``. Put A's and B's rows together (2n items, each with its
+row's label and weight): A' keeps item ``A_i`` when ``s_i = 0`` and ``B_i`` when ``s_i = 1``,
+B' the others, so both have each row's label once and the positive and negative weights P,
+N of A and B. With item weights ``v = w / 2 + e w`` for A' (``e = +-1/2``) and ``w / 2 - e w``
+for B', the AUC numerator ``U`` is quadratic in the weights, so ``U(B') - U(A') = -2 grad
+U(w / 2) . (e w)`` exactly: ``AUC(B') - AUC(A') = (s - 1/2) @ (w (g_A - g_B)) / (P N)`` with
+``g`` the first-order terms of :func:`losscli.metrics.linear.rank_terms` over the 2n items.
+This is EXACT (to float rounding), ties counting one half. The AP numerator is not
+quadratic: the same expansion ``AP(B') - AP(A') = 2 (s - 1/2) @ (w (f_A - f_B)) / P`` is exact
+to first order, and since the difference is odd in ``e`` the second-order terms cancel: the
+error is of third order (relatively ``O(1 / n)``). The macro, weighted and micro AUC / AP are
+fixed combinations of per-class (or per-cell) values, so theirs follow; so are the
+one-vs-one averages of the pairs' AUC (exact too). The partial AUC (``max_fpr``) is not a
+fixed combination of such numerators: :meth:`SwapClassification.usable` leaves it to the
+exact swaps.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from losscli.metrics.accumulator import ClassificationAccumulator
+from losscli.metrics.builder import Ranking, ResultBuilder, zero_division_note
+from losscli.metrics.keys import auc_bin_index, class_key, rank_axis
+from losscli.metrics.linear import rank_terms
+from losscli.metrics.resample import ClassificationRows, cell_sums
+from losscli.metrics.state import CLASSIFICATION_SUMS, Sums
+
+__all__ = ["SwapClassification", "SWAP_RANKED", "SWAP_FIRST_ORDER"]
+
+SWAP_FIRST_ORDER = (
+    "average_precision",
+    "average_precision_macro",
+    "average_precision_weighted",
+    "average_precision_micro",
+)
+"""The swapped differences :class:`SwapClassification` gives to first order (the rest exact)."""
+
+SWAP_RANKED = (
+    "roc_auc",
+    "roc_auc_macro",
+    "roc_auc_weighted",
+    "roc_auc_micro",
+    "roc_auc_ovo_macro",
+    "roc_auc_ovo_weighted",
+    *SWAP_FIRST_ORDER,
+)
+"""Every ranking metric: their swapped differences come from the rank columns."""
+
+
+class SwapClassification:
+    """Terms of the swapped sums of two accumulators over the same rows, and their metrics.
+
+    Rows are taken in ``order`` (sorted by the pair (A's (cell, bin), B's (cell, bin))); the
+    segments are the runs of equal pairs, with columns ``w``, ``w conf_A``, ``w conf_B``.
+    ``dense`` (n, T) holds the non-zero columns of ``X_B - X_A`` (the accumulator's dense
+    terms times ``w``, then the columns of ``extra``), then per ranked class the AUC and AP
+    columns ``w (g_A - g_B)`` and ``w (f_A - f_B)`` (then the micro ones).
+
+    Attributes:
+        order, dense, bounds, seg_cols: the :class:`losscli.swaps.SwapTerms`.
+        width: the full width of the summed terms (the layout's, then ``extra``'s).
+        n_layout: the layout's width (the extra columns follow).
+
+    Args:
+        acc_a, acc_b: accumulators with ``keep_rows=True`` of the same plan, on the same
+            rows (labels and weights) in the same order.
+        zero_division: as in ``result``.
+        extra: per-row sums of other statistics, ``(rows_a, rows_b)`` pairs of (n, k) arrays
+            in row order (e.g. the engine's loss sums).
+    """
+
+    def __init__(
+        self,
+        acc_a: ClassificationAccumulator,
+        acc_b: ClassificationAccumulator,
+        zero_division: object = "warn",
+        extra: list[tuple[np.ndarray, np.ndarray]] | None = None,
+    ) -> None:
+        if acc_a.task not in ("binary", "multiclass") or acc_b.task != acc_a.task:
+            raise ValueError("the swapped sums cover binary and multi-class tasks")
+        self.acc = acc_a
+        self.zdv, self.note = zero_division_note(zero_division)
+        rows_a = ClassificationRows(acc_a, with_ranks=False)
+        rows_b = ClassificationRows(acc_b, with_ranks=False)
+        n = rows_a.n
+        if rows_b.n != n:
+            raise ValueError("the two accumulators hold different numbers of rows")
+        self.n = n
+        self.layout = rows_a.layout
+        self.n_cells, self.correct_cells = rows_a.n_cells, rows_a.correct_cells
+        ww = np.ones(n) if rows_a.w is None else rows_a.w
+        n_joint = rows_a.n_cells * acc_a.ece_bins
+        self.n_joint = n_joint
+        ja, jb = rows_a.joint, rows_b.joint
+        self.base_joint = [np.bincount(j, ww, n_joint) for j in (ja, jb)]
+        self.base_conf = [
+            np.bincount(j, ww * r.conf, n_joint) for j, r in ((ja, rows_a), (jb, rows_b))
+        ]
+        pair = ja.astype(np.int64) * n_joint + jb
+        order = np.argsort(pair, kind="stable")
+        self.order = order
+        ps = pair[order]
+        del pair
+        change = np.flatnonzero(ps[1:] != ps[:-1]) + 1
+        starts = np.concatenate(([0], change)).astype(np.intp) if n else np.zeros(0, np.intp)
+        self.bounds = np.append(starts, n).astype(np.intp)
+        self.seg_a = (ps[starts] // n_joint).astype(np.intp)
+        self.seg_b = (ps[starts] % n_joint).astype(np.intp)
+        del ps
+        seg = np.empty((n, 3))
+        seg[:, 0] = ww[order]
+        seg[:, 1] = seg[:, 0] * rows_a.conf[order]
+        seg[:, 2] = seg[:, 0] * rows_b.conf[order]
+        self.seg_cols = seg
+
+        # dense sums: the layout's terms, then extra's; only the columns that differ
+        extra = extra or []
+        self.n_layout = rows_a.terms.shape[0]
+        self.width = self.n_layout + sum(ea.shape[1] for ea, _ in extra)
+        self.base = [np.empty(self.width), np.empty(self.width)]
+        cols: list[np.ndarray] = []
+        self.dense_at: list[int] = []  # the full column of each dense column
+
+        def put(j: int, col_a: np.ndarray, col_b: np.ndarray) -> None:
+            self.base[0][j], self.base[1][j] = col_a.sum(), col_b.sum()
+            diff = col_b - col_a
+            if diff.any():
+                cols.append(diff[order])
+                self.dense_at.append(j)
+
+        for j in range(self.n_layout):
+            put(j, rows_a.terms[j] * ww, rows_b.terms[j] * ww)
+        del rows_a, rows_b
+        j = self.n_layout
+        for ea, eb in extra:
+            for i in range(ea.shape[1]):
+                put(j, np.asarray(ea[:, i], np.float64), np.asarray(eb[:, i], np.float64))
+                j += 1
+        self.n_sum_cols = len(cols)
+
+        # ranking: per ranked class (binary: class 1) the AUC and AP columns over 2n items
+        self.ranked: list[tuple[int, float, float]] = []  # (class, P, N)
+        self.micro = self.ovo = False
+        if acc_a.rank_mode != "off":
+            ranked = [1] if acc_a.task == "binary" else list(range(acc_a.n_classes))
+            yt, key_a, w = acc_a.key_rows()
+            _, key_b, _ = acc_b.key_rows()
+            w2 = None if w is None else np.concatenate([w, w])
+            total = float(ww.sum())
+            for k in ranked:
+                is_pos = yt == k
+                g, _, f, _ = rank_terms(
+                    np.concatenate([self._rank_key(key_a, k), self._rank_key(key_b, k)]),
+                    np.concatenate([is_pos, is_pos]),
+                    w2,
+                )
+                p_w = float(ww[is_pos].sum())
+                cols.append((ww * (g[:n] - g[n:]))[order])
+                cols.append((ww * (f[:n] - f[n:]))[order])
+                self.ranked.append((k, p_w, total - p_w))
+                del g, f
+            if acc_a.task == "multiclass":  # every (row, class) cell one item
+                c = acc_a.n_classes
+                cells = [self._cells(key) for key in (key_a, key_b)]
+                is_cell = (yt[:, None] == np.arange(c)[None, :]).ravel()
+                wc = None if w is None else np.repeat(w, c)
+                g, _, f, _ = rank_terms(
+                    np.concatenate(cells),
+                    np.concatenate([is_cell, is_cell]),
+                    None if wc is None else np.concatenate([wc, wc]),
+                )
+                del cells, is_cell
+                gr = g.reshape(2 * n, c).sum(axis=1)
+                fr = f.reshape(2 * n, c).sum(axis=1)
+                cols.append((ww * (gr[:n] - gr[n:]))[order])
+                cols.append((ww * (fr[:n] - fr[n:]))[order])
+                self.micro = True
+                del g, f, gr, fr
+            if acc_a.task == "multiclass" and acc_a.rank_mode == "exact":
+                cols.extend(self._ovo_columns(yt, ww, key_a, key_b, order))
+                self.ovo = True
+        self.dense = np.empty((n, len(cols)))
+        for i, col in enumerate(cols):
+            self.dense[:, i] = col
+        cols.clear()
+        # sum of each rank column (the constant of (s - 1/2) @ column)
+        self.rank_half = 0.5 * self.dense[:, self.n_sum_cols :].sum(axis=0)
+        self.support = np.array([p for _, p, _ in self.ranked])
+
+    @staticmethod
+    def usable(acc: ClassificationAccumulator) -> bool:
+        """Whether every metric of ``acc`` has its swapped value here: binary or multi-class,
+        rows kept, and no partial AUC (``max_fpr``).
+
+        >>> SwapClassification.usable(type("A", (), {"task": "binary", "keep_rows": True,
+        ...                                          "max_fpr": 0.1})())
+        False
+        """
+        return acc.task in ("binary", "multiclass") and acc.keep_rows and acc.max_fpr is None
+
+    def _rank_key(self, key: np.ndarray, k: int) -> np.ndarray:
+        """Class ``k``'s ranking key of one model's rows (as the accumulator ranks them)."""
+        acc = self.acc
+        if acc.rank_mode == "binned":  # the bins of the column (0 in the last bin)
+            col = key if acc.task == "binary" else key[:, k]
+            return auc_bin_index(rank_axis(col, acc.rank_key), acc.auc_bins or 1)
+        return key if acc.task == "binary" else class_key(key, k, acc.rank_key)
+
+    def _ovo_columns(
+        self,
+        yt: np.ndarray,
+        ww: np.ndarray,
+        key_a: np.ndarray,
+        key_b: np.ndarray,
+        order: np.ndarray,
+    ) -> list[np.ndarray]:
+        """The one-vs-one macro and weighted AUC columns.
+
+        The pair score of classes (a, b) is ``(AUC(a|b) + AUC(b|a)) / 2`` (rows of a and b,
+        ranked by the key of a, resp. b; :func:`losscli.metrics.averages.ovo_average`), and the
+        averages are fixed combinations ``sum_ab coef_ab U_ab / (W_a W_b)`` of the numerators.
+        Per class a, ``sum_b coef_ab U_ab`` is one bilinear form over the 2n items: class a's
+        items against the others, each other item's weight times ``coef_{a, its class}``, so
+        one :func:`rank_terms` per class and average gives its terms (a negative item's term,
+        the positive weight above it, times its coefficient).
+        """
+        c = self.acc.n_classes
+        yt = yt.astype(np.intp)
+        n = yt.shape[0]
+        wc = np.bincount(yt, ww, c)
+        iu = np.triu_indices(c, 1)
+        ok = (wc[iu[0]] > 0) & (wc[iu[1]] > 0)
+        self.ovo_defined = bool(ok.any())
+        out = [np.zeros(n), np.zeros(n)]
+        if not self.ovo_defined:
+            return out
+        prevalence = (wc[iu[0]] + wc[iu[1]]) * ok
+        coefs = []
+        for share in (ok / ok.sum(), prevalence / prevalence.sum()):
+            coef = np.zeros((c, c))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                pair = np.where(ok, 0.5 * share / (wc[iu[0]] * wc[iu[1]]), 0.0)
+            coef[iu] = pair
+            coef[iu[1], iu[0]] = pair
+            coefs.append(coef)
+        for a in range(c):
+            if not wc[a] > 0:
+                continue
+            is_pos = yt == a
+            scores = np.concatenate([class_key(key_a, a, self.acc.rank_key),
+                                     class_key(key_b, a, self.acc.rank_key)])  # fmt: skip
+            for coef, col in zip(coefs, out):
+                mult = np.where(is_pos, 1.0, coef[a, yt])
+                v = ww * mult
+                g, _, _, _ = rank_terms(scores, np.concatenate([is_pos, is_pos]),
+                                        np.concatenate([v, v]))  # fmt: skip
+                col += ww * mult * (g[:n] - g[n:])
+                del g
+        return [col[order] for col in out]
+
+    def _cells(self, key: np.ndarray) -> np.ndarray:
+        """The micro average's (row, class) cell keys of one model, flattened row by row."""
+        acc = self.acc
+        if acc.rank_mode == "binned":
+            return auc_bin_index(rank_axis(key, acc.rank_key), acc.auc_bins or 1).ravel()
+        c = acc.n_classes
+        return np.stack([class_key(key, k, acc.rank_key) for k in range(c)], axis=1).ravel()
+
+    def deltas(self, dense: np.ndarray, segs: np.ndarray) -> list[dict[str, float]]:
+        """``metrics(B') - metrics(A')`` of each swap of a block, from ``s @ dense`` (b, T) and
+        the segment sums (b, S, 3) (:func:`losscli.swaps.swap_blocks`); NaN where undefined
+        in A' or B'. The extra columns' swapped sums: :meth:`extra_sums`."""
+        out = []
+        for j in range(dense.shape[0]):
+            ma, mb = (self._builder(dense[j], segs[j], side) for side in (0, 1))
+            d = {
+                name: _nan_diff(mb.get(name), value)
+                for name, value in ma.items()
+                if name not in SWAP_RANKED
+            }
+            d.update(self._rank_deltas(dense[j, self.n_sum_cols :]))
+            out.append(d)
+        return out
+
+    def extra_sums(self, dense: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The swapped models' full summed terms (b, width): ``(A', B')``."""
+        d = np.zeros((dense.shape[0], self.width))
+        d[:, self.dense_at] = dense[:, : self.n_sum_cols]
+        return self.base[0] + d, self.base[1] - d
+
+    def _builder(self, dense: np.ndarray, segs: np.ndarray, side: int) -> dict[str, Any]:
+        """The metrics (ranking left undefined) of A' (``side`` 0) or B' (1)."""
+        acc = self.acc
+        sign = 1.0 if side == 0 else -1.0
+        full = self.base[side][: self.n_layout].copy()
+        at = np.asarray(self.dense_at[: self.n_sum_cols], dtype=np.intp)
+        inside = at < self.n_layout
+        full[at[inside]] += sign * dense[: self.n_sum_cols][inside]
+        s = Sums.zeros(CLASSIFICATION_SUMS, acc.dims)
+        self.layout.fill(s, full)
+        # the swapped rows leave their A cell for their B cell (A') or the other way (B')
+        joint = self.base_joint[side].copy()
+        conf = self.base_conf[side].copy()
+        gone, come = (self.seg_a, self.seg_b) if side == 0 else (self.seg_b, self.seg_a)
+        np.add.at(joint, gone, -segs[:, 0])
+        np.add.at(joint, come, segs[:, 0])
+        np.add.at(conf, gone, -segs[:, 1 + side])
+        np.add.at(conf, come, segs[:, 2 - side])
+        cell_sums(s, self.n_cells, self.correct_cells, joint, conf, acc.task)
+        c = acc.n_classes
+        ranking = Ranking(acc.rank_mode, [None] * c, [None] * c)
+        metrics: dict[str, Any] = ResultBuilder(acc, s, self.zdv, self.note, ranking).metrics()
+        return metrics
+
+    def _rank_deltas(self, rank: np.ndarray) -> dict[str, float]:
+        """The ranking metrics' ``B' - A'`` from the rank columns' ``s @ column`` values."""
+        if not self.ranked:
+            return {}
+        v = rank - self.rank_half  # (s - 1/2) @ column
+        auc = np.full(len(self.ranked), np.nan)
+        ap = np.full(len(self.ranked), np.nan)
+        for i, (_, p_w, n_w) in enumerate(self.ranked):
+            if p_w > 0:
+                ap[i] = 2.0 * v[2 * i + 1] / p_w
+                if n_w > 0:
+                    auc[i] = v[2 * i] / (p_w * n_w)
+        out: dict[str, float] = {}
+        if self.acc.task == "binary":
+            out["roc_auc"], out["average_precision"] = float(auc[0]), float(ap[0])
+            return out
+        for name, vals in (("roc_auc", auc), ("average_precision", ap)):
+            ok = np.isfinite(vals)
+            out[f"{name}_macro"] = float(vals[ok].mean()) if ok.any() else np.nan
+            sw = self.support[ok]
+            out[f"{name}_weighted"] = (
+                float(sw @ vals[ok] / sw.sum()) if ok.any() and sw.sum() > 0 else np.nan
+            )
+        if self.micro:
+            p_w = float(self.support.sum())
+            n_w = (self.acc.n_classes - 1) * p_w
+            m = v[2 * len(self.ranked) :]
+            out["roc_auc_micro"] = float(m[0] / (p_w * n_w)) if p_w > 0 else np.nan
+            out["average_precision_micro"] = float(2.0 * m[1] / p_w) if p_w > 0 else np.nan
+        if self.ovo and self.ovo_defined:
+            m = v[2 * len(self.ranked) + 2 * self.micro :]
+            out["roc_auc_ovo_macro"], out["roc_auc_ovo_weighted"] = float(m[0]), float(m[1])
+        return out
+
+
+def _nan_diff(b: Any, a: Any) -> float:
+    """``b - a`` as a float, NaN when either is undefined (None or not finite)."""
+    if a is None or b is None:
+        return float("nan")
+    d = float(b) - float(a)
+    return d if np.isfinite(float(a)) and np.isfinite(float(b)) else float("nan")

@@ -9,6 +9,11 @@ a second model's probabilities, ``sigmoid(logit(prob_A) + N(0, 0.5^2))`` (made w
     python benchmarks/bench_compare.py                       # 200k rows, N = 1000, 3 repeats
     python benchmarks/bench_compare.py --rows 1000000 --baseline /path/to/old/checkout
     python benchmarks/bench_compare.py --rows 100000 --n 200 --repeats 1   # smoke run
+    python benchmarks/bench_compare.py --rows 1000000 --parts   # + bootstrap / swaps alone
+
+``--parts`` adds ``compare --permutations 0`` (the bootstrap alone) and ``compare --bootstrap
+0`` (the swaps alone). Wall time and CPU time (user + sys) are both reported: on a shared
+machine the CPU-time ratios are the steadier ones.
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n", type=int, default=1000, help="resamples and permutations")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--baseline", type=Path, default=None, help="another losscli checkout")
+    ap.add_argument("--parts", action="store_true", help="also the bootstrap / swaps alone")
     args = ap.parse_args(argv)
     a = e2e.make_binary(args.rows)
     b = make_model_b(a)
@@ -59,6 +65,17 @@ def main(argv: list[str] | None = None) -> int:
         e2e.Contender("compute", "binary", e2e.losscli_argv(a), args.rows),
         e2e.Contender("compare", "binary", [sys.executable, "-m", "losscli", *tail], args.rows),
     ]
+    if args.parts:
+        parts = (
+            ("compare-bootstrap-only", "--permutations"),
+            ("compare-swaps-only", "--bootstrap"),
+        )
+        for name, opt in parts:
+            part = [*tail]
+            part[part.index(opt) + 1] = "0"
+            contenders.append(
+                e2e.Contender(name, "binary", [sys.executable, "-m", "losscli", *part], args.rows)
+            )
     if args.baseline is not None:
         boot = (
             f"import sys, runpy; sys.path.insert(0, {str(args.baseline.resolve())!r}); "
@@ -75,8 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n{e2e.machine()}\n")
     print(f"compare --bootstrap {n} --permutations {n}, {args.rows:,} binary rows, "
           f"median of {args.repeats} interleaved runs\n")  # fmt: skip
-    print("| run | wall s (median) | peak RSS MB |")
-    print("|---|---:|---:|")
+    print("| run | wall s (median) | CPU s (median) | peak RSS MB |")
+    print("|---|---:|---:|---:|")
     ok = True
     for c in contenders:
         if not c.ok_runs():
@@ -84,14 +101,18 @@ def main(argv: list[str] | None = None) -> int:
             print(f"| {c.name} | failed | |")
             print(c.runs[-1].get("stderr", ""), file=sys.stderr)
             continue
-        print(f"| {c.name} | {c.median('wall'):.2f} | {c.median('maxrss_kb') / 1024:.0f} |")
+        print(
+            f"| {c.name} | {c.median('wall'):.2f} | {c.median('cpu'):.2f} "
+            f"| {c.median('maxrss_kb') / 1024:.0f} |"
+        )
     print()
     plain = contenders[0]
     for c in contenders[1:]:
         if c.ok_runs() and plain.ok_runs():
             t = e2e.ratio(c.median("wall"), plain.median("wall"))
+            cpu = e2e.ratio(c.median("cpu"), plain.median("cpu"))
             m = e2e.ratio(c.median("maxrss_kb"), plain.median("maxrss_kb"))
-            print(f"{c.name} / compute: time {t:.1f}x, peak memory {m:.1f}x")
+            print(f"{c.name} / compute: wall {t:.1f}x, CPU {cpu:.1f}x, peak memory {m:.1f}x")
     return 0 if ok else 1
 
 

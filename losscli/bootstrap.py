@@ -183,8 +183,9 @@ def linear_blocks(
             pool.shutdown(wait=True, cancel_futures=True)
 
 
-PAIRED_BLOCK = 32
-"""Resamples per block of :func:`paired_linear_blocks`: a (32, 1M) uint8 block is 32 MB."""
+PAIRED_BLOCK = 16
+"""Resamples per block of :func:`paired_linear_blocks`: a (16, 1M) uint8 block of counts is
+16 MB, and as much again for a model's order, per worker."""
 
 
 def paired_linear_blocks(

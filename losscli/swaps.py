@@ -23,8 +23,8 @@ import numpy as np
 
 __all__ = ["swap_bits", "SwapTerms", "swap_blocks", "SWAP_BLOCK"]
 
-SWAP_BLOCK = 32
-"""Swaps per block of :func:`swap_blocks`: a (32, 1M) bool block of bits is 32 MB."""
+SWAP_BLOCK = 16
+"""Swaps per block of :func:`swap_blocks`: a (16, 1M) bool block of bits is 16 MB per worker."""
 
 SLAB = 8192
 """Rows per matrix product of :func:`swap_blocks`."""

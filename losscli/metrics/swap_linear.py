@@ -94,6 +94,8 @@ class SwapClassification:
             raise ValueError("the swapped sums cover binary and multi-class tasks")
         self.acc = acc_a
         self.zdv, self.note = zero_division_note(zero_division)
+        # the rank columns first (in row order): their 2n-item sorts are the memory peak
+        rank_cols = self._rank_columns(acc_b)
         rows_a = ClassificationRows(acc_a, with_ranks=False)
         rows_b = ClassificationRows(acc_b, with_ranks=False)
         n = rows_a.n
@@ -152,54 +154,67 @@ class SwapClassification:
                 j += 1
         self.n_sum_cols = len(cols)
 
-        # ranking: per ranked class (binary: class 1) the AUC and AP columns over 2n items
-        self.ranked: list[tuple[int, float, float]] = []  # (class, P, N)
-        self.micro = self.ovo = False
-        if acc_a.rank_mode != "off":
-            ranked = [1] if acc_a.task == "binary" else list(range(acc_a.n_classes))
-            yt, key_a, w = acc_a.key_rows()
-            _, key_b, _ = acc_b.key_rows()
-            w2 = None if w is None else np.concatenate([w, w])
-            total = float(ww.sum())
-            for k in ranked:
-                is_pos = yt == k
-                g, _, f, _ = rank_terms(
-                    np.concatenate([self._rank_key(key_a, k), self._rank_key(key_b, k)]),
-                    np.concatenate([is_pos, is_pos]),
-                    w2,
-                )
-                p_w = float(ww[is_pos].sum())
-                cols.append((ww * (g[:n] - g[n:]))[order])
-                cols.append((ww * (f[:n] - f[n:]))[order])
-                self.ranked.append((k, p_w, total - p_w))
-                del g, f
-            if acc_a.task == "multiclass":  # every (row, class) cell one item
-                c = acc_a.n_classes
-                cells = [self._cells(key) for key in (key_a, key_b)]
-                is_cell = (yt[:, None] == np.arange(c)[None, :]).ravel()
-                wc = None if w is None else np.repeat(w, c)
-                g, _, f, _ = rank_terms(
-                    np.concatenate(cells),
-                    np.concatenate([is_cell, is_cell]),
-                    None if wc is None else np.concatenate([wc, wc]),
-                )
-                del cells, is_cell
-                gr = g.reshape(2 * n, c).sum(axis=1)
-                fr = f.reshape(2 * n, c).sum(axis=1)
-                cols.append((ww * (gr[:n] - gr[n:]))[order])
-                cols.append((ww * (fr[:n] - fr[n:]))[order])
-                self.micro = True
-                del g, f, gr, fr
-            if acc_a.task == "multiclass" and acc_a.rank_mode == "exact":
-                cols.extend(self._ovo_columns(yt, ww, key_a, key_b, order))
-                self.ovo = True
-        self.dense = np.empty((n, len(cols)))
+        self.dense = np.empty((n, len(cols) + len(rank_cols)))
         for i, col in enumerate(cols):
             self.dense[:, i] = col
         cols.clear()
+        for i, col in enumerate(rank_cols, start=self.n_sum_cols):
+            np.take(col, order, out=self.dense[:, i])
+        rank_cols.clear()
         # sum of each rank column (the constant of (s - 1/2) @ column)
         self.rank_half = 0.5 * self.dense[:, self.n_sum_cols :].sum(axis=0)
         self.support = np.array([p for _, p, _ in self.ranked])
+
+    def _rank_columns(self, acc_b: ClassificationAccumulator) -> list[np.ndarray]:
+        """The AUC and AP columns over the 2n items, in row order: per ranked class (binary:
+        class 1) ``w (g_A - g_B)`` and ``w (f_A - f_B)``, then the micro and one-vs-one ones."""
+        acc = self.acc
+        self.ranked: list[tuple[int, float, float]] = []  # (class, P, N)
+        self.micro = self.ovo = False
+        cols: list[np.ndarray] = []
+        if acc.rank_mode == "off":
+            return cols
+        ranked = [1] if acc.task == "binary" else list(range(acc.n_classes))
+        yt, key_a, w = acc.key_rows()
+        _, key_b, _ = acc_b.key_rows()
+        n = yt.shape[0]
+        ww = np.ones(n) if w is None else w
+        w2 = None if w is None else np.concatenate([w, w])
+        total = float(ww.sum())
+        for k in ranked:
+            is_pos = yt == k
+            g, _, f, _ = rank_terms(
+                np.concatenate([_rank_key(acc, key_a, k), _rank_key(acc, key_b, k)]),
+                np.concatenate([is_pos, is_pos]),
+                w2,
+            )
+            p_w = float(ww[is_pos].sum())
+            cols.append(ww * (g[:n] - g[n:]))
+            cols.append(ww * (f[:n] - f[n:]))
+            self.ranked.append((k, p_w, total - p_w))
+            del g, f
+        if acc.task == "multiclass":  # every (row, class) cell one item
+            c = acc.n_classes
+            cells = [_cells(acc, key) for key in (key_a, key_b)]
+            is_cell = (yt[:, None] == np.arange(c)[None, :]).ravel()
+            wc = None if w is None else np.repeat(w, c)
+            g, _, f, _ = rank_terms(
+                np.concatenate(cells),
+                np.concatenate([is_cell, is_cell]),
+                None if wc is None else np.concatenate([wc, wc]),
+            )
+            del cells, is_cell
+            gr = g.reshape(2 * n, c).sum(axis=1)
+            fr = f.reshape(2 * n, c).sum(axis=1)
+            cols.append(ww * (gr[:n] - gr[n:]))
+            cols.append(ww * (fr[:n] - fr[n:]))
+            self.micro = True
+            del g, f, gr, fr
+        if acc.task == "multiclass" and acc.rank_mode == "exact":
+            ovo = _ovo_columns(acc, yt, ww, key_a, key_b)
+            self.ovo = ovo is not None
+            cols.extend(ovo or [])
+        return cols
 
     @staticmethod
     def usable(acc: ClassificationAccumulator) -> bool:
@@ -211,74 +226,6 @@ class SwapClassification:
         False
         """
         return acc.task in ("binary", "multiclass") and acc.keep_rows and acc.max_fpr is None
-
-    def _rank_key(self, key: np.ndarray, k: int) -> np.ndarray:
-        """Class ``k``'s ranking key of one model's rows (as the accumulator ranks them)."""
-        acc = self.acc
-        if acc.rank_mode == "binned":  # the bins of the column (0 in the last bin)
-            col = key if acc.task == "binary" else key[:, k]
-            return auc_bin_index(rank_axis(col, acc.rank_key), acc.auc_bins or 1)
-        return key if acc.task == "binary" else class_key(key, k, acc.rank_key)
-
-    def _ovo_columns(
-        self,
-        yt: np.ndarray,
-        ww: np.ndarray,
-        key_a: np.ndarray,
-        key_b: np.ndarray,
-        order: np.ndarray,
-    ) -> list[np.ndarray]:
-        """The one-vs-one macro and weighted AUC columns.
-
-        The pair score of classes (a, b) is ``(AUC(a|b) + AUC(b|a)) / 2`` (rows of a and b,
-        ranked by the key of a, resp. b; :func:`losscli.metrics.averages.ovo_average`), and the
-        averages are fixed combinations ``sum_ab coef_ab U_ab / (W_a W_b)`` of the numerators.
-        Per class a, ``sum_b coef_ab U_ab`` is one bilinear form over the 2n items: class a's
-        items against the others, each other item's weight times ``coef_{a, its class}``, so
-        one :func:`rank_terms` per class and average gives its terms (a negative item's term,
-        the positive weight above it, times its coefficient).
-        """
-        c = self.acc.n_classes
-        yt = yt.astype(np.intp)
-        n = yt.shape[0]
-        wc = np.bincount(yt, ww, c)
-        iu = np.triu_indices(c, 1)
-        ok = (wc[iu[0]] > 0) & (wc[iu[1]] > 0)
-        self.ovo_defined = bool(ok.any())
-        out = [np.zeros(n), np.zeros(n)]
-        if not self.ovo_defined:
-            return out
-        prevalence = (wc[iu[0]] + wc[iu[1]]) * ok
-        coefs = []
-        for share in (ok / ok.sum(), prevalence / prevalence.sum()):
-            coef = np.zeros((c, c))
-            with np.errstate(divide="ignore", invalid="ignore"):
-                pair = np.where(ok, 0.5 * share / (wc[iu[0]] * wc[iu[1]]), 0.0)
-            coef[iu] = pair
-            coef[iu[1], iu[0]] = pair
-            coefs.append(coef)
-        for a in range(c):
-            if not wc[a] > 0:
-                continue
-            is_pos = yt == a
-            scores = np.concatenate([class_key(key_a, a, self.acc.rank_key),
-                                     class_key(key_b, a, self.acc.rank_key)])  # fmt: skip
-            for coef, col in zip(coefs, out):
-                mult = np.where(is_pos, 1.0, coef[a, yt])
-                v = ww * mult
-                g, _, _, _ = rank_terms(scores, np.concatenate([is_pos, is_pos]),
-                                        np.concatenate([v, v]))  # fmt: skip
-                col += ww * mult * (g[:n] - g[n:])
-                del g
-        return [col[order] for col in out]
-
-    def _cells(self, key: np.ndarray) -> np.ndarray:
-        """The micro average's (row, class) cell keys of one model, flattened row by row."""
-        acc = self.acc
-        if acc.rank_mode == "binned":
-            return auc_bin_index(rank_axis(key, acc.rank_key), acc.auc_bins or 1).ravel()
-        c = acc.n_classes
-        return np.stack([class_key(key, k, acc.rank_key) for k in range(c)], axis=1).ravel()
 
     def deltas(self, dense: np.ndarray, segs: np.ndarray) -> list[dict[str, float]]:
         """``metrics(B') - metrics(A')`` of each swap of a block, from ``s @ dense`` (b, T) and
@@ -355,10 +302,77 @@ class SwapClassification:
             m = v[2 * len(self.ranked) :]
             out["roc_auc_micro"] = float(m[0] / (p_w * n_w)) if p_w > 0 else np.nan
             out["average_precision_micro"] = float(2.0 * m[1] / p_w) if p_w > 0 else np.nan
-        if self.ovo and self.ovo_defined:
+        if self.ovo:
             m = v[2 * len(self.ranked) + 2 * self.micro :]
             out["roc_auc_ovo_macro"], out["roc_auc_ovo_weighted"] = float(m[0]), float(m[1])
         return out
+
+
+def _rank_key(acc: ClassificationAccumulator, key: np.ndarray, k: int) -> np.ndarray:
+    """Class ``k``'s ranking key of one model's rows (as the accumulator ranks them)."""
+    if acc.rank_mode == "binned":  # the bins of the column (0 in the last bin)
+        col = key if acc.task == "binary" else key[:, k]
+        return auc_bin_index(rank_axis(col, acc.rank_key), acc.auc_bins or 1)
+    return key if acc.task == "binary" else class_key(key, k, acc.rank_key)
+
+
+def _ovo_columns(
+    acc: ClassificationAccumulator,
+    yt: np.ndarray,
+    ww: np.ndarray,
+    key_a: np.ndarray,
+    key_b: np.ndarray,
+) -> list[np.ndarray] | None:
+    """The one-vs-one macro and weighted AUC columns (None without a pair of classes).
+
+    The pair score of classes (a, b) is ``(AUC(a|b) + AUC(b|a)) / 2`` (rows of a and b,
+    ranked by the key of a, resp. b; :func:`losscli.metrics.averages.ovo_average`), and the
+    averages are fixed combinations ``sum_ab coef_ab U_ab / (W_a W_b)`` of the numerators.
+    Per class a, ``sum_b coef_ab U_ab`` is one bilinear form over the 2n items: class a's
+    items against the others, each other item's weight times ``coef_{a, its class}``, so
+    one :func:`rank_terms` per class and average gives its terms (a negative item's term,
+    the positive weight above it, times its coefficient).
+    """
+    c = acc.n_classes
+    yt = yt.astype(np.intp)
+    n = yt.shape[0]
+    wc = np.bincount(yt, ww, c)
+    iu = np.triu_indices(c, 1)
+    ok = (wc[iu[0]] > 0) & (wc[iu[1]] > 0)
+    if not ok.any():
+        return None
+    out = [np.zeros(n), np.zeros(n)]
+    prevalence = (wc[iu[0]] + wc[iu[1]]) * ok
+    coefs = []
+    for share in (ok / ok.sum(), prevalence / prevalence.sum()):
+        coef = np.zeros((c, c))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pair = np.where(ok, 0.5 * share / (wc[iu[0]] * wc[iu[1]]), 0.0)
+        coef[iu] = pair
+        coef[iu[1], iu[0]] = pair
+        coefs.append(coef)
+    for a in range(c):
+        if not wc[a] > 0:
+            continue
+        is_pos = yt == a
+        scores = np.concatenate([class_key(key_a, a, acc.rank_key),
+                                 class_key(key_b, a, acc.rank_key)])  # fmt: skip
+        for coef, col in zip(coefs, out):
+            mult = np.where(is_pos, 1.0, coef[a, yt])
+            v = ww * mult
+            g, _, _, _ = rank_terms(scores, np.concatenate([is_pos, is_pos]),
+                                    np.concatenate([v, v]))  # fmt: skip
+            col += ww * mult * (g[:n] - g[n:])
+            del g
+    return out
+
+
+def _cells(acc: ClassificationAccumulator, key: np.ndarray) -> np.ndarray:
+    """The micro average's (row, class) cell keys of one model, flattened row by row."""
+    if acc.rank_mode == "binned":
+        return auc_bin_index(rank_axis(key, acc.rank_key), acc.auc_bins or 1).ravel()
+    c = acc.n_classes
+    return np.stack([class_key(key, k, acc.rank_key) for k in range(c)], axis=1).ravel()
 
 
 def _nan_diff(b: Any, a: Any) -> float:

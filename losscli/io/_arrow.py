@@ -149,15 +149,20 @@ class ArrowTable(Table):
 
     def _convert(self, arr: Any, base: str, plan: str, rows_before: int) -> np.ndarray:
         import pyarrow as pa
-        import pyarrow.compute as pc
 
         if isinstance(arr, pa.ChunkedArray):
             arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
         if pa.types.is_dictionary(arr.type):
             arr = arr.dictionary_decode()
         if plan == "number":
-            out = arrow_to_numpy(pc.cast(arr, pa.float64()))
+            out = _plain_numbers(arr)
+            if out is None:
+                import pyarrow.compute as pc
+
+                out = arrow_to_numpy(pc.cast(arr, pa.float64()))
             return out if out.flags.writeable else out.copy()
+        import pyarrow.compute as pc
+
         if plan == "text":
             return arrow_to_numpy(pc.cast(arr, pa.string()), object)
         width = self._widths.get(base, 0)
@@ -180,3 +185,28 @@ class ArrowTable(Table):
         else:
             out[~null] = flat.reshape(-1, width)
         return out
+
+
+_EXACT_INT = 2**53  # pyarrow's safe cast of an integer to float64 refuses one beyond it
+
+
+def _plain_numbers(arr: Any) -> np.ndarray | None:  # noqa: ANN401 - a pyarrow Array
+    """A float64 array, or an int32 / int64 one without nulls whose values a float64 holds
+    exactly, as float64 without ``pyarrow.compute`` (whose import is most of a small file's
+    read); None for anything else, which ``pc.cast`` converts (and refuses as before).
+
+    >>> import pyarrow as pa
+    >>> _plain_numbers(pa.array([1, 2]))
+    array([1., 2.])
+    >>> _plain_numbers(pa.array([2**53 + 1])), _plain_numbers(pa.array([1, None]))
+    (None, None)
+    """
+    name = str(arr.type)
+    if name == "double":
+        return arrow_to_numpy(arr)
+    if name not in ("int32", "int64") or arr.null_count:
+        return None
+    ints = arrow_to_numpy(arr)
+    if ints.size and (ints.max() > _EXACT_INT or ints.min() < -_EXACT_INT):
+        return None
+    return ints.astype(np.float64)

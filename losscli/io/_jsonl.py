@@ -215,7 +215,6 @@ class JsonLinesTable(ArrowTable):
 
     def _convert(self, arr: Any, base: str, plan: str, rows_before: int) -> np.ndarray:
         import pyarrow as pa
-        import pyarrow.compute as pc
 
         if isinstance(arr, pa.ChunkedArray):
             arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
@@ -231,6 +230,8 @@ class JsonLinesTable(ArrowTable):
                 "vector": t.is_list(typ) and not t.is_struct(typ.value_type),
             }[plan]
             if not fits:
+                import pyarrow.compute as pc
+
                 i = int(np.argmax(~np.asarray(pc.is_null(arr).to_pylist(), dtype=bool)))
                 what = {"number": "a number", "text": "text", "vector": "a list of numbers"}
                 raise InputError(

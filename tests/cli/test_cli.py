@@ -432,6 +432,7 @@ NOT_FOR_A_SMALL_RUN = [
     "hashlib",  # rows are hashed only to pair two runs (compare)
     "difflib",  # suggestions for a misspelt name
     "gzip",  # no .gz input
+    "pyarrow.compute",  # plain number columns need no cast
 ]
 #: the reader modules of each format; a run imports its own format's only (NPY: numpy only)
 READERS = {

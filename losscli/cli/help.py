@@ -14,10 +14,12 @@ when the shell asks for loss names. Click only; nothing heavy is imported for th
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from click.shell_completion import CompletionItem
+
+if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
 
 OTHER_OPTIONS = "Other options"
 """The help section of an option no group of :data:`HELP_GROUPS` names (and ``--help``)."""
@@ -116,6 +118,8 @@ def complete_file(
     >>> [(c.value, c.type) for c in complete_file(None, None, "sample_data/di")]
     [('sample_data/di', 'file')]
     """
+    from click.shell_completion import CompletionItem  # only when the shell asks
+
     return [CompletionItem(incomplete, type="file")]
 
 
@@ -123,6 +127,8 @@ def complete_dir(
     _ctx: click.Context, _param: click.Parameter, incomplete: str
 ) -> list[CompletionItem]:
     """Shell completion of a folder name (``--plot DIR``): the shell lists the folders."""
+    from click.shell_completion import CompletionItem
+
     return [CompletionItem(incomplete, type="dir")]
 
 
@@ -151,6 +157,8 @@ def complete_loss_names(
 
 
 def _loss_items(*, with_all: bool) -> list[CompletionItem]:
+    from click.shell_completion import CompletionItem
+
     from losscli.losses import REGISTRY
 
     items = [CompletionItem("all", help="every loss valid for the task")] if with_all else []

@@ -11,6 +11,7 @@ fields; the stages take the spec they need.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -307,6 +308,17 @@ def _threshold_value(value: Any, what: str, option: str) -> float:
     return v
 
 
+def is_score_threshold(value: Any) -> bool:  # noqa: ANN401 - any threshold value
+    """Whether ``value`` is a :class:`~losscli.thresholds.ScoreThreshold`, without importing
+    :mod:`losscli.thresholds` (a run without a thresholds file has none to check).
+
+    >>> is_score_threshold(0.5)
+    False
+    """
+    thresholds = sys.modules.get("losscli.thresholds")
+    return thresholds is not None and isinstance(value, thresholds.ScoreThreshold)
+
+
 def check_threshold(value: Any, option: str = "--threshold") -> Any:
     """Check a ``--threshold`` value once, where it enters: numbers in [0, 1] only (a
     :class:`~losscli.thresholds.ScoreThreshold` passes;
@@ -328,9 +340,7 @@ def check_threshold(value: Any, option: str = "--threshold") -> Any:
     ...     print(e)
     --threshold: the value is true, a boolean; thresholds are numbers in [0, 1]
     """
-    from losscli.thresholds import ScoreThreshold
-
-    if value is None or isinstance(value, ScoreThreshold):  # a ScoreThreshold: checked later
+    if value is None or is_score_threshold(value):  # a ScoreThreshold: checked later
         return value
     if isinstance(value, dict):
         if not value:

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from losscli.errors import UsageError
-from losscli.pipeline.options import MetricSpec, check_threshold
+from losscli.pipeline.options import MetricSpec, check_threshold, is_score_threshold
 from losscli.pipeline.plan import Plan
 
 
@@ -26,9 +26,7 @@ def resolve_threshold(
     >>> resolve_threshold([0.2, 0.7], Plan("multilabel", "probs", "multi-hot", ["a", "b"]))
     (array([0.2, 0.7]), 'probs')
     """
-    from losscli.thresholds import ScoreThreshold
-
-    if isinstance(spec, ScoreThreshold):
+    if is_score_threshold(spec):  # from a `losscli thresholds --write` file
         if plan.task == "multiclass":  # argmax decides; the value is not used
             return 0.5, "probs"
         if spec.scores != plan.scores:

@@ -433,6 +433,8 @@ NOT_FOR_A_SMALL_RUN = [
     "difflib",  # suggestions for a misspelt name
     "gzip",  # no .gz input
     "pyarrow.compute",  # plain number columns need no cast
+    "losscli.thresholds",  # no thresholds file
+    "click.shell_completion",  # no shell asking
 ]
 #: the reader modules of each format; a run imports its own format's only (NPY: numpy only)
 READERS = {

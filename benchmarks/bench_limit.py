@@ -16,9 +16,10 @@ Inputs (made by the script in ``--data``, default ``/tmp/losscli_bench_limit``; 
 * ``imagenet-npy``: 50,000 x 1,000 logits, NPY (400 MB): labels uniform, logits
   ``N(0, 1)`` plus 3.5 on the true class, rounded to 4 decimals (accuracy about 0.60).
 
-``--startup`` instead times start-up (issue 20 target 4): ``losscli compute`` on a 10-row CSV
-and NPY against ``python -c "import numpy"`` plus the reader each needs, and ``losscli
---help``.
+``--startup`` instead times start-up (issue 20 target 4): ``losscli compute`` on a 10-row CSV,
+NPY, Parquet and JSON Lines file against ``python -c "import numpy"`` plus the reader each
+needs, and ``losscli --help``; from cached bytecode, as an installed package runs
+(``--no-bytecode`` keeps ``PYTHONDONTWRITEBYTECODE`` as the environment sets it).
 
 Usage::
 
@@ -202,38 +203,69 @@ def bench(args: argparse.Namespace) -> int:
 
 
 def startup(args: argparse.Namespace) -> int:
+    """``losscli compute`` on 10 rows of each format against ``python -c "import numpy"`` plus
+    the reader the format needs, and ``losscli --help``: medians of interleaved runs, CPU time
+    (user + sys of the child) and wall, as ratios."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     data = Path(args.data)
     data.mkdir(parents=True, exist_ok=True)
-    csv = data / "tiny.csv"
-    csv.write_text("label,p\n" + "".join(f"{i % 2},{0.1 + 0.08 * i:.2f}\n" for i in range(10)))
+    y, p = np.arange(10) % 2, np.linspace(0.1, 0.9, 10)
+    csv, jsonl, parquet = data / "tiny.csv", data / "tiny.jsonl", data / "tiny.parquet"
+    csv.write_text("label,p\n" + "".join(f"{a},{b:.2f}\n" for a, b in zip(y, p)))
+    jsonl.write_text("".join(f'{{"label": {a}, "p": {b:.2f}}}\n' for a, b in zip(y, p)))
+    pq.write_table(pa.table({"label": y, "p": p}), parquet)
     npy, lab = data / "tiny_probs.npy", data / "tiny_labels.npy"
-    np.save(npy, np.linspace(0.1, 0.9, 10))
-    np.save(lab, np.arange(10) % 2)
+    np.save(npy, p)
+    np.save(lab, y)
     py = sys.executable
-    cases = [
-        ("python -c 'import numpy'", [py, "-c", "import numpy"]),
-        ("python -c 'import numpy, pyarrow.csv'", [py, "-c", "import numpy, pyarrow.csv"]),
-        ("losscli compute tiny.csv", losscli_argv([str(csv)])),
-        ("losscli compute tiny.npy labels.npy", losscli_argv([str(npy), str(lab)])),
-        ("losscli --help", [py, "-m", "losscli", "--help"]),
+    base = {
+        "numpy": ("python -c 'import numpy'", [py, "-c", "import numpy"]),
+        "csv": ("python -c 'import numpy, pyarrow.csv'", [py, "-c", "import numpy, pyarrow.csv"]),
+        "parquet": (
+            "python -c 'import numpy, pyarrow.parquet'",
+            [py, "-c", "import numpy, pyarrow.parquet"],
+        ),
+        "json": (
+            "python -c 'import numpy, pyarrow.json'",
+            [py, "-c", "import numpy, pyarrow.json"],
+        ),
+    }
+    ours = [  # (name, argv, the baseline it is held to)
+        ("losscli compute tiny.csv", losscli_argv([str(csv)]), "csv"),
+        ("losscli compute tiny.npy labels.npy", losscli_argv([str(npy), str(lab)]), "numpy"),
+        ("losscli compute tiny.parquet", losscli_argv([str(parquet)]), "parquet"),
+        ("losscli compute tiny.jsonl", losscli_argv([str(jsonl)]), "json"),
+        ("losscli --help", [py, "-m", "losscli", "--help"], "numpy"),
     ]
+    cases = [base[k] for k in base] + [(n, argv) for n, argv, _ in ours]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    if not args.no_bytecode:
+        # as an installed losscli runs: from its .pyc (pip compiles them; numpy and pyarrow come
+        # with theirs). PYTHONDONTWRITEBYTECODE=1 would have every run compile losscli's source.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(data / "pycache")
+    for _, argv in cases:  # warm-up: the bytecode cache, the page cache
+        run_once(argv, data / "out_startup.txt", env)
     runs: dict[str, list[dict]] = {n: [] for n, _ in cases}
     for _ in range(args.repeats):
         for n, argv in cases:
             runs[n].append(run_once(argv, data / "out_startup.txt", env))
-    base = {n: med(r, "wall") for n, r in runs.items()}
-    print(f"\nmedians of {args.repeats} interleaved runs\n")
-    print("| command | wall s | peak RSS MB |")
-    print("|---|---:|---:|")
+    cpu = {n: med(r, "cpu") for n, r in runs.items()}
+    wall = {n: med(r, "wall") for n, r in runs.items()}
+    load = os.getloadavg()[0]
+    mode = "bytecode cached" if not args.no_bytecode else "PYTHONDONTWRITEBYTECODE as set"
+    print(f"\nmedians of {args.repeats} interleaved runs ({mode}; load {load:.1f})\n")
+    print("| command | CPU s | wall s | peak RSS MB |")
+    print("|---|---:|---:|---:|")
     for n, r in runs.items():
-        print(f"| {n} | {base[n]:.3f} | {med(r, 'maxrss_kb') / 1024:.0f} |")
-    print(
-        f"\ncompute tiny.csv / (numpy + pyarrow.csv): "
-        f"{base['losscli compute tiny.csv'] / base[cases[1][0]]:.2f}x; "
-        f"compute tiny.npy / numpy: "
-        f"{base['losscli compute tiny.npy labels.npy'] / base[cases[0][0]]:.2f}x"
-    )
+        print(f"| {n} | {cpu[n]:.3f} | {wall[n]:.3f} | {med(r, 'maxrss_kb') / 1024:.0f} |")
+    print("\n| losscli | against | CPU ratio | wall ratio |")
+    print("|---|---|---:|---:|")
+    for n, _, against in ours:
+        b = base[against][0]
+        print(f"| {n} | {b} | {cpu[n] / cpu[b]:.2f}x | {wall[n] / wall[b]:.2f}x |")
     return 0
 
 
@@ -245,6 +277,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", default="/tmp/losscli_bench_limit", help="where the inputs go")
     ap.add_argument("--json", help="also write the medians here")
     ap.add_argument("--startup", action="store_true", help="time start-up instead")
+    ap.add_argument(
+        "--no-bytecode",
+        action="store_true",
+        help="--startup: keep PYTHONDONTWRITEBYTECODE as the environment has it",
+    )
     args = ap.parse_args(argv)
     return startup(args) if args.startup else bench(args)
 

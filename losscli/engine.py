@@ -41,7 +41,7 @@ from losscli.pipeline.groups import MAX_GROUPS
 from losscli.pipeline.intervals import LINEAR_MIN_ROWS, KeptRows
 from losscli.pipeline.labels import LabelFile, MissingIdsError, id_keys
 from losscli.pipeline.options import Options, check_seed, check_threshold
-from losscli.pipeline.plan import INFER_ROWS, Plan, decide_plan
+from losscli.pipeline.plan import INFER_ROWS, Plan, decide_plan, infer_rows_for
 from losscli.pipeline.prepare import Prepared, encode_chunk, scale_weights
 from losscli.pipeline.read import (
     Inputs,
@@ -198,11 +198,11 @@ class Evaluation:
 
     def _planned(self, items: Iterator[RawChunk]) -> Iterator[RawChunk]:
         """The chunks of ``items``, the plan decided before the first is yielded, from the
-        first :data:`INFER_ROWS` usable rows (:func:`~losscli.pipeline.read.first_rows`)."""
+        first usable rows (:func:`~losscli.pipeline.plan.infer_rows_for`, ``first_rows``)."""
         if self.plan is None:
             buffered, sample = first_rows(
                 items,
-                INFER_ROWS,
+                infer_rows_for(len(self.cols.pred), INFER_ROWS),
                 self.cols,
                 drop_invalid=self.opts.spec.read.drop_invalid,
                 name=self.predictions_name,

@@ -205,7 +205,8 @@ def input_options(tasks: Sequence[str] = ALL_TASKS) -> Callable[[Any], Any]:
                     default="auto",
                     show_default=True,
                     help="What the prediction numbers are; auto decides once, from the first "
-                    "131,072 usable rows (a later row that does not fit is an error).",
+                    "131,072 usable rows (4,194,304 values when wider than 32 columns; a later "
+                    "row that does not fit is an error).",
                 ),
                 click.option(
                     "--activation",

@@ -1,6 +1,6 @@
 """The plan: task, score kind, label encoding and classes, decided once from the first rows.
 
-:func:`decide_plan` takes the first :data:`INFER_ROWS` usable rows (values: label and
+:func:`decide_plan` takes the first usable rows (:func:`infer_rows_for`; values: label and
 prediction columns), the column roles and the task options (a
 :class:`~losscli.pipeline.options.TaskSpec`) and returns a :class:`Plan`; every reading the
 data did not force is a note in ``Plan.notes`` (the report's ``inference``), and data that
@@ -32,6 +32,8 @@ from losscli.pipeline.infer import (
 from losscli.pipeline.options import TaskSpec
 
 __all__ = [
+    "INFER_CELLS",
+    "INFER_MIN_ROWS",
     "INFER_ROWS",
     "WEIGHT_NAMES",
     "Plan",
@@ -39,13 +41,37 @@ __all__ = [
     "check_no_whole_number_column",
     "check_pair",
     "decide_plan",
+    "infer_rows_for",
     "label_encoding_for",
 ]
 
 INFER_ROWS = 131_072
 """The task, score kind, label encoding and classes are decided from the first this many
 usable rows, whatever ``--chunk-size`` is (so the chunk size never changes a decision); rows
-further down that contradict a decision are an error naming the flag that settles it."""
+further down that contradict a decision are an error naming the flag that settles it.
+Inputs wider than 32 prediction columns decide from fewer rows (:func:`infer_rows_for`)."""
+
+INFER_CELLS = 1 << 22
+"""At most this many prediction values (rows x prediction columns, 32 MB of float64) are
+read ahead for the decision: a 50,000 x 1,000 file decides from its first 4,194 rows instead
+of holding all of it before the first chunk is evaluated."""
+
+INFER_MIN_ROWS = 1024
+"""However wide the input, the decision reads at least this many usable rows (or all)."""
+
+
+def infer_rows_for(width: int, rows: int = INFER_ROWS) -> int:
+    """How many usable rows decide the plan of an input with ``width`` prediction columns.
+
+    ``min(rows, max(INFER_MIN_ROWS, INFER_CELLS // width))``: :data:`INFER_ROWS` up to 32
+    columns, at most :data:`INFER_CELLS` values for wider inputs, never fewer than 1,024
+    rows (nor more than ``rows``). It depends on the columns only, never on ``--chunk-size``.
+
+    >>> infer_rows_for(10), infer_rows_for(1000), infer_rows_for(10**6), infer_rows_for(50, 4)
+    (131072, 4194, 1024, 4)
+    """
+    return min(rows, max(INFER_MIN_ROWS, INFER_CELLS // max(1, int(width))))
+
 
 #: names of a column of sample weights: never a default prediction column (asks --weight-col)
 WEIGHT_NAMES = ("weight", "weights", "sample_weight", "sample_weights")

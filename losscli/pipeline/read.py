@@ -10,7 +10,7 @@ named, or dropped with ``--drop-invalid``; a negative weight is always refused.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -260,8 +260,17 @@ def first_rows(
         chunk, rows = at[k]
         return located(name, chunk)(int(rows[i - starts[k]]))
 
-    raw_s = raws[0] if len(raws) == 1 else np.concatenate(raws)
-    return buffered, Sample(raw_s, np.concatenate(preds_s), where)
+    if len(preds_s) == 1:
+        return buffered, Sample(raws[0], preds_s[0], where)
+    raw_s, pred_s = np.concatenate(raws), np.concatenate(preds_s)
+    del raws, preds_s
+    # a chunk wholly in the sample is replayed as a view of it: its rows are held once
+    span = {id(chunk): (int(a), rows.size) for (chunk, rows), a in zip(at, starts)}
+    for i, rc in enumerate(buffered):
+        a, m = span.get(id(rc.chunk), (0, 0))
+        if m and m == rc.preds.shape[0]:
+            buffered[i] = replace(rc, preds=pred_s[a : a + m], raw=raw_s[a : a + m])
+    return buffered, Sample(raw_s, pred_s, where)
 
 
 @dataclass

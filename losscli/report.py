@@ -16,12 +16,14 @@ from losscli.metrics import catalog
 def _jsonable(value: Any) -> Any:
     """Replace NaN and infinities by None and numpy scalars by Python ones, recursively.
 
-    >>> _jsonable({"a": float("nan"), "b": [1.5, float("inf")]})
-    {'a': None, 'b': [1.5, None]}
+    >>> _jsonable({"a": float("nan"), "b": [1.5, float("inf")], "c": (1, 2)})
+    {'a': None, 'b': [1.5, None], 'c': [1, 2]}
     """
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
+        if all(type(v) is int for v in value):  # e.g. a confusion row: nothing to replace
+            return list(value)
         return [_jsonable(v) for v in value]
     if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):  # numpy
         if getattr(value, "dtype", None) is not None and value.dtype.kind in "iub":

@@ -20,8 +20,9 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from losscli.metrics._common import compact_floats
-from losscli.metrics.averages import OvoIndex, partial_auc
+from losscli.metrics.averages import OvoIndex, ovo_average, partial_auc
 from losscli.metrics.builder import Ranking
+from losscli.metrics.cell_ranking import OvoRows, micro_auc_ap
 from losscli.metrics.keys import class_key, key_to_prob
 from losscli.metrics.label_sort import auc_ap_label_sorted, label_keys
 from losscli.metrics.ranking import (
@@ -147,10 +148,13 @@ class RowStore:
         self.n_classes = n_classes
         self.rank_key = rank_key
         self.chunks: list[BinaryChunk | LabelChunk] = []
+        #: unweighted multi-class: AUC(a | b) (C, C), filled by the one-vs-rest pass
+        self._ovo: np.ndarray | None = None
 
     def extend(self, other: RowStore) -> None:
         """Append another store's chunks (the merge order)."""
         self.chunks.extend(other.chunks)
+        self._ovo = None
 
     @property
     def weighted(self) -> bool:
@@ -162,6 +166,7 @@ class RowStore:
 
         ``key`` is the ranking key (the probabilities for ``rank_key="probs"``).
         """
+        self._ovo = None
         if self.task == "binary":
             is_pos = yt == 1
             pw = nw = None
@@ -280,6 +285,14 @@ class RowStore:
         problem (``average="micro"``; multi-class one-vs-rest cells keyed by
         :meth:`class_key`, which ranks across classes as the probabilities do), each cell
         weighted by its row's weight."""
+        if not self.weighted:  # chunk by chunk: no (N, C) copy of the kept keys
+            chunks = [ch for ch in self.chunks if isinstance(ch, LabelChunk)]
+            c = self.n_classes
+            if self.task == "multiclass":
+                return micro_auc_ap(
+                    lambda: ((self._cells(ch), ch.labels[:, None] == np.arange(c)) for ch in chunks)
+                )
+            return micro_auc_ap(lambda: ((ch.keys, ch.labels) for ch in chunks))
         yt, key, w = self.key_rows()
         c = self.n_classes
         if self.task == "multiclass":
@@ -289,16 +302,25 @@ class RowStore:
             cells, is_pos = key, yt == 1
         del key
         s, m = cells.ravel(), is_pos.ravel()
-        if w is None:
-            return auc_ap_split(s[m], s[~m], overwrite=True)
         wc = np.repeat(w, c)
         return auc_ap_split(s[m], s[~m], wc[m], wc[~m], overwrite=True)
 
     def ovo_ranking(self) -> tuple[float | None, float | None, int]:
-        """Multi-class: the one-vs-one AUC ``(macro, weighted, pairs left out)``."""
+        """Multi-class: the one-vs-one AUC ``(macro, weighted, pairs left out)``.
+
+        Unweighted, from the pair AUCs the one-vs-rest pass computed (:func:`ovo_row`, no
+        concatenated copy of the kept keys); weighted, from an :class:`OvoIndex`."""
+        if not self.weighted:
+            if self._ovo is None:
+                self._exact_columns()
+            assert self._ovo is not None
+            counts = np.zeros(self.n_classes)
+            for ch in self.chunks:
+                counts += np.bincount(ch.labels, minlength=self.n_classes)
+            return ovo_average(self._ovo, counts)
         yt, key, w = self.key_rows()
         idx = OvoIndex(yt, lambda k: self.class_key(key, k), self.n_classes)
-        return idx.average(np.ones(yt.shape[0]) if w is None else w)
+        return idx.average(w)
 
     def partial_ranking(self, max_fpr: float) -> float | None:
         """Binary: the standardised partial AUC up to ``max_fpr`` (class 1's ranking)."""
@@ -320,6 +342,20 @@ class RowStore:
             return key[:, k]
         return class_key(key, k, self.rank_key)
 
+    def _cells(self, ch: LabelChunk) -> np.ndarray:
+        """A chunk's (n, C) ranking keys of every class (:meth:`class_key` of each column):
+        the kept keys themselves unless a log-probability is exactly 0."""
+        keys = ch.keys
+        if self.task != "multiclass" or self.rank_key != "log-probs":
+            return keys
+        zero = keys == 0.0
+        if not zero.any():
+            return keys
+        cells = keys.astype(np.float64)
+        for k in np.flatnonzero(zero.any(axis=0)):
+            cells[:, k] = class_key(keys, int(k), self.rank_key)
+        return cells
+
     def _class_column(self, ch: LabelChunk, k: int, wide: np.ndarray | None) -> np.ndarray:
         """Class ``k``'s ranking keys of one chunk: a row of ``wide`` (the transposed group of
         classes holding ``k``) when given and the key needs no fix, else :meth:`class_key`."""
@@ -338,6 +374,10 @@ class RowStore:
         ap_c: list[float | None] = []
         wides: list[Any] = [None] * len(chunks)
         group = _class_group(self.n_classes, sum(ch.keys.shape[0] for ch in chunks))
+        ovo = pairs = None
+        if self.task == "multiclass" and not weighted:  # one-vs-one rows from the same columns
+            pairs = OvoRows([ch.labels for ch in chunks], self.n_classes)
+            ovo = np.full((self.n_classes, self.n_classes), np.nan)
         for k in range(self.n_classes):
             if group > 1 and k % group == 0:  # many classes: transpose a group of columns
                 wides = [np.ascontiguousarray(ch.keys[:, k : k + group].T) for ch in chunks]
@@ -347,6 +387,8 @@ class RowStore:
             cols = [self._class_column(ch, k, wide) for ch, wide in zip(chunks, wides)]
             if not weighted:
                 auc, ap = _one_vs_rest(cols, masks)
+                if ovo is not None and pairs is not None:
+                    ovo[k] = pairs.row(cols, k)
             else:
                 pos = _gather(cols, masks)
                 neg = _gather(cols, [~m for m in masks])
@@ -361,6 +403,8 @@ class RowStore:
             del cols, masks  # before the next class allocates its own
             auc_c.append(auc)
             ap_c.append(ap)
+        if ovo is not None:
+            self._ovo = ovo
         return auc_c, ap_c
 
 

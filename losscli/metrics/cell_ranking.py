@@ -1,0 +1,179 @@
+"""Unweighted micro and one-vs-one ranking from the kept chunks, without concatenating them.
+
+Both count, for a sorted set of scores, how many of the other scores lie below, by
+``searchsorted``: the micro AUC / AP (:func:`micro_auc_ap`) searches the N positive cells
+into the cells sorted a block at a time (4M to 32M cells), never the whole N x C matrix nor
+a copy of it; the one-vs-one row of a class (:class:`OvoRows`) searches every row scored at
+or above a small class's lowest row into that class's few sorted rows (a large class's rows
+into each other class's sorted rows), so no row is argsorted for it. Every count is an
+exact integer: the AUCs are the very ratios of :class:`losscli.metrics.averages.OvoIndex`
+and :func:`losscli.metrics.ranking.auc_ap_sorted`, the AP sums the same terms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+
+import numpy as np
+
+__all__ = ["OvoRows", "micro_auc_ap"]
+
+_MIN_BLOCK = 1 << 22
+_MAX_BLOCK = 1 << 25
+
+
+def _flagged(
+    items: Iterable[tuple[np.ndarray, np.ndarray]],
+) -> Iterator[tuple[bool, tuple[np.ndarray, np.ndarray]]]:
+    """``(is_last, item)`` for each item."""
+    it = iter(items)
+    prev = next(it, None)
+    while prev is not None:
+        nxt = next(it, None)
+        yield nxt is None, prev
+        prev = nxt
+
+
+def micro_auc_ap(
+    chunks: Callable[[], Iterable[tuple[np.ndarray, np.ndarray]]],
+) -> tuple[float | None, float | None]:
+    """ROC AUC and average precision of every (row, class) cell as one binary ranking.
+
+    With ``P`` the positive cells' scores sorted, for each positive ``t``:
+    ``2U = sum_t (#neg < t) + (#neg <= t)``, ``AUC = 2U / (2 P Q)`` and
+    ``AP = sum_t TP(>= t) / (TP(>= t) + FP(>= t)) / P`` (scikit-learn's step sum, ties as
+    one threshold). The negatives' counts are those of all cells less the positives' own.
+
+    Args:
+        chunks: called twice; each call yields ``(scores, positive)`` per chunk: float
+            (n, C) cell scores and bool (n, C) whether the cell is positive.
+
+    Returns:
+        ``(auc, ap)``; AUC None without a negative cell, both None without a positive.
+
+    >>> s = np.array([[0.35, 0.1], [0.8, 0.4]])
+    >>> micro_auc_ap(lambda: [(s, np.array([[True, False], [True, False]]))])
+    (0.75, 0.8333333333333333)
+    """
+    pos = [np.asarray(c, dtype=np.float64)[m] for c, m in chunks()]
+    p_sorted = np.concatenate(pos) if pos else np.zeros(0)
+    del pos
+    p_sorted.sort()
+    n_pos = int(p_sorted.size)
+    if not n_pos:
+        return None, None
+    lt = np.zeros(n_pos, dtype=np.int64)  # cells scored below each positive
+    le = np.zeros(n_pos, dtype=np.int64)  # ... at or below
+    total = 0
+    # cells sorted a block at a time: a sort costs per cell, a block's search per positive,
+    # so a block holds about 16 cells per positive (bounded: 4M to 32M cells)
+    block = min(max(16 * n_pos, _MIN_BLOCK), _MAX_BLOCK)
+    parts: list[np.ndarray] = []
+    held = 0
+    for last, (c, _) in _flagged(chunks()):
+        if c.size:
+            parts.append(np.asarray(c, dtype=np.float64).reshape(-1))
+            held += c.size
+        if held >= block or (last and held):
+            flat = np.concatenate(parts)  # a copy, sorted in place
+            parts, held = [], 0
+            flat.sort()
+            lt += np.searchsorted(flat, p_sorted, "left")
+            le += np.searchsorted(flat, p_sorted, "right")
+            total += flat.size
+            del flat
+    pos_lt = np.searchsorted(p_sorted, p_sorted, "left")
+    neg_lt = lt - pos_lt
+    neg_le = le - np.searchsorted(p_sorted, p_sorted, "right")
+    n_neg = total - n_pos
+    u2 = int(neg_lt.sum()) + int(neg_le.sum())
+    tps = n_pos - pos_lt
+    ap = float(np.sum(tps / (tps + (n_neg - neg_lt)))) / n_pos
+    return (u2 / (2 * n_pos * n_neg) if n_neg else None), ap
+
+
+class OvoRows:
+    """``AUC(a | b)`` rows of the unweighted one-vs-one AUC, one class ``a`` at a time.
+
+    ``U_ab = sum_{t in a} (#b < t + #b <= t) / 2`` (pairs where a's row scores higher by
+    class a's score, ties counting half) and ``AUC(a | b) = U_ab / (n_a n_b)``, NaN at
+    ``a`` and where a class has no row. Two ways to the same integers, by the size of ``a``:
+
+    - a class of at most :data:`SMALL_CLASS` rows (e.g. 50 of 50,000 at 1,000 classes): every
+      other row scored at or above a's lowest is searched into a's few sorted rows and the
+      counts summed by class (``bincount``); the rows below add ``n_a`` each, counted;
+    - a larger class: the rows grouped by class once (one stable argsort of the labels),
+      each group's scores sorted, and a's sorted rows searched into each group.
+
+    Args:
+        labels: per chunk, int (n,) the rows' classes.
+        n_classes: C.
+
+    >>> rows = OvoRows([np.array([0, 0, 1, 1, 2])], 3)
+    >>> rows.row([np.array([0.6, 0.2, 0.3, 0.1, 0.2])], 0).tolist()
+    [nan, 0.75, 0.75]
+    """
+
+    SMALL_CLASS = 4096
+
+    def __init__(self, labels: list[np.ndarray], n_classes: int) -> None:
+        self.labels = labels
+        self.c = n_classes
+        counts = np.zeros(n_classes, dtype=np.int64)
+        for lab in labels:
+            counts += np.bincount(lab, minlength=n_classes)
+        self.counts = counts
+        self._by_class: np.ndarray | None = None  # row positions grouped by class (lazy)
+
+    def row(self, cols: list[np.ndarray], a: int) -> np.ndarray:
+        """float (C,) ``AUC(a | b)`` for every b from class ``a``'s scores ``cols`` (per
+        chunk, float (n,))."""
+        c, counts = self.c, self.counts
+        out = np.full(c, np.nan)
+        n_a = int(counts[a])
+        if not n_a:
+            return out
+        if n_a <= self.SMALL_CLASS:
+            twice = self._searched_into_a(cols, a)
+        else:
+            twice = self._a_searched_into_groups(cols, a)
+        # twice[b] = sum over a's rows t of (#b < t + #b <= t): an exact integer
+        cf = counts.astype(np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[:] = (0.5 * twice) / (n_a * cf)
+        out[counts <= 0] = np.nan
+        out[a] = np.nan
+        return out
+
+    def _searched_into_a(self, cols: list[np.ndarray], a: int) -> np.ndarray:
+        own = [col[lab == a] for col, lab in zip(cols, self.labels)]
+        mine = np.concatenate(own).astype(np.float64, copy=False)
+        del own
+        mine.sort()
+        n_a = mine.size
+        lowest = mine[0]
+        # per class b: sum over its rows x of (#a < x + #a <= x); rows below a's lowest add 0
+        under = np.zeros(self.c)
+        for col, lab in zip(cols, self.labels):
+            keep = col >= lowest
+            s = col[keep]
+            cnt = np.searchsorted(mine, s, "left") + np.searchsorted(mine, s, "right")
+            under += np.bincount(lab[keep], weights=cnt, minlength=self.c)
+        return 2.0 * n_a * self.counts - under
+
+    def _a_searched_into_groups(self, cols: list[np.ndarray], a: int) -> np.ndarray:
+        if self._by_class is None:
+            self._by_class = np.argsort(np.concatenate(self.labels), kind="stable")
+        s = np.concatenate(cols).astype(np.float64, copy=False)[self._by_class]
+        bounds = np.concatenate(([0], np.cumsum(self.counts)))
+        mine = np.sort(s[bounds[a] : bounds[a + 1]])
+        twice = np.zeros(self.c)
+        for b in range(self.c):
+            if b == a or not self.counts[b]:
+                continue
+            group = s[bounds[b] : bounds[b + 1]]
+            group.sort()
+            lo = np.searchsorted(group, mine, "left")
+            hi = np.searchsorted(group, mine, "right")
+            twice[b] = float(int(lo.sum()) + int(hi.sum()))
+        return twice

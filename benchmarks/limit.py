@@ -128,6 +128,84 @@ def rank_class(prob: np.ndarray, positive: np.ndarray) -> tuple[float | None, fl
     return auc_ap_groups(n1, n0, below)
 
 
+def kappa(cm: np.ndarray, power: int) -> float:
+    """Cohen's kappa with weights ``|i - j| ** power`` (linear 1, quadratic 2)."""
+    m = cm.astype(np.float64)
+    d = np.abs(np.arange(m.shape[0])[:, None] - np.arange(m.shape[0])[None, :]).astype(float)
+    w = d if power == 1 else d * d
+    expected = np.outer(m.sum(axis=0), m.sum(axis=1)) / m.sum()
+    return float(1.0 - np.sum(w * m) / np.sum(w * expected))
+
+
+def micro_auc_ap(blocks: list[np.ndarray], y: np.ndarray) -> tuple[float, float]:
+    """Micro AUC / AP of every (row, class) cell: the N positive cells sorted, searched into
+    the cells sorted a block (>= 4M cells) at a time; the negatives' counts are all cells'
+    less the positives' own."""
+    pos, a = [], 0
+    for blk in blocks:  # (C, B)
+        b = blk.shape[1]
+        pos.append(blk[y[a : a + b], np.arange(b)])
+        a += b
+    p = np.sort(np.concatenate(pos))
+    n_pos = p.size
+    lt = np.zeros(n_pos, dtype=np.int64)
+    le = np.zeros(n_pos, dtype=np.int64)
+    total = 0
+    group: list[np.ndarray] = []
+    held = 0
+    for i, blk in enumerate(blocks):
+        group.append(blk.reshape(-1))
+        held += blk.size
+        if held >= max(16 * n_pos, 1 << 22) or i == len(blocks) - 1:
+            flat = np.concatenate(group)
+            group, held = [], 0
+            flat.sort()
+            lt += np.searchsorted(flat, p, "left")
+            le += np.searchsorted(flat, p, "right")
+            total += flat.size
+            del flat
+    pos_lt = np.searchsorted(p, p, "left")
+    neg_lt = lt - pos_lt
+    neg_le = le - np.searchsorted(p, p, "right")
+    n_neg = total - n_pos
+    tps = n_pos - pos_lt
+    ap = float(np.sum(tps / (tps + n_neg - neg_lt))) / n_pos
+    return (int(neg_lt.sum()) + int(neg_le.sum())) / (2 * n_pos * n_neg), ap
+
+
+def ovo_row(col: np.ndarray, y: np.ndarray, a: int, counts: np.ndarray, by_class) -> np.ndarray:
+    """``AUC(a | b)`` for every b (unweighted): a small class's rows sorted and the others
+    searched into them; a large class searched into each other class's sorted rows."""
+    mine = np.sort(col[y == a])
+    n_a = mine.size
+    if n_a <= 4096:
+        keep = col >= mine[0]
+        s = col[keep]
+        cnt = np.searchsorted(mine, s, "left") + np.searchsorted(mine, s, "right")
+        twice = 2.0 * n_a * counts - np.bincount(y[keep], weights=cnt, minlength=counts.size)
+    else:
+        order, bounds = by_class()
+        s = col[order]
+        twice = np.zeros(counts.size)
+        for b in range(counts.size):
+            if b != a and counts[b]:
+                g = np.sort(s[bounds[b] : bounds[b + 1]])
+                lo = np.searchsorted(g, mine, "left")
+                hi = np.searchsorted(g, mine, "right")
+                twice[b] = int(lo.sum()) + int(hi.sum())
+    out = 0.5 * twice / (n_a * counts.astype(np.float64))
+    out[a] = np.nan
+    return out
+
+
+def ovo_average(aucs: np.ndarray, counts: np.ndarray) -> tuple[float, float]:
+    """Hand & Till: macro and prevalence-weighted means of (AUC(a|b) + AUC(b|a)) / 2."""
+    iu = np.triu_indices(aucs.shape[0], 1)
+    pair = (aucs[iu] + aucs.T[iu]) / 2.0
+    prevalence = (counts[iu[0]] + counts[iu[1]]).astype(np.float64)
+    return float(np.mean(pair)), float(np.dot(prevalence / prevalence.sum(), pair))
+
+
 def counts_metrics(cm: np.ndarray) -> tuple[dict, list[dict]]:
     """The count-based metrics (flat and per class) of one confusion matrix."""
     cmf = cm.astype(np.float64)
@@ -224,21 +302,39 @@ class Multiclass:
         self.labels.clear()
         aucs, aps = [], []
         col = np.empty(n)
+        counts = np.bincount(y, minlength=k)
+        grouped: list = []
+
+        def by_class():  # rows grouped by class, once (for the large classes' one-vs-one)
+            if not grouped:
+                grouped.extend((np.argsort(y, kind="stable"), np.r_[0, np.cumsum(counts)]))
+            return grouped
+
+        ovo = np.full((k, k), np.nan)
         for c in range(k):
             a = 0
             for blk in self.probs:
                 col[a : a + blk.shape[1]] = blk[c]
                 a += blk.shape[1]
             auc, ap = rank_class(col, y == c)
+            ovo[c] = ovo_row(col, y, c, counts, by_class)
             per[c]["roc_auc"], per[c]["average_precision"] = auc, ap
             aucs.append(auc)
             aps.append(ap)
         metrics["roc_auc_macro"] = float(np.mean([a for a in aucs if a is not None]))
         metrics["average_precision_macro"] = float(np.mean([a for a in aps if a is not None]))
+        metrics["roc_auc_weighted"] = float(np.dot(aucs, counts) / n)
+        metrics["average_precision_weighted"] = float(np.dot(aps, counts) / n)
+        micro = micro_auc_ap(self.probs, y)
+        metrics["roc_auc_micro"], metrics["average_precision_micro"] = micro
+        metrics["roc_auc_ovo_macro"], metrics["roc_auc_ovo_weighted"] = ovo_average(ovo, counts)
+        metrics["cohen_kappa_linear"] = kappa(cm, 1)
+        metrics["cohen_kappa_quadratic"] = kappa(cm, 2)
         metrics["log_loss"] = self.log_loss / n
         metrics["brier"] = self.brier / n
         metrics["ece"] = float(np.abs(self.ece_hit - self.ece_conf).sum() / n)
         stats = self.ce.stats()
+        metrics["perplexity"] = math.exp(stats["sum"] / n)
         return {
             "task": "multiclass",
             "n_samples": n,

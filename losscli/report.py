@@ -22,7 +22,7 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        if all(type(v) is int for v in value):  # e.g. a confusion row: nothing to replace
+        if set(map(type, value)) <= {int}:  # e.g. a confusion row: nothing to replace
             return list(value)
         return [_jsonable(v) for v in value]
     if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):  # numpy

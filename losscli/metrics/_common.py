@@ -207,7 +207,7 @@ def check_sample_weight(sample_weight: object, n: int, first_row: int) -> np.nda
     return w
 
 
-def compact_floats(values: np.ndarray) -> np.ndarray:
+def compact_floats(values: np.ndarray, *, copy: bool = True) -> np.ndarray:
     """A copy of ``values`` as float32 when that is exact for every value, else float64.
 
     Exact means ``float64(float32(x)) == x`` for each x (checked, never assumed), so keeping
@@ -216,9 +216,11 @@ def compact_floats(values: np.ndarray) -> np.ndarray:
 
     Args:
         values: float64 array, any shape.
+        copy: False: ``values`` itself when it stays float64 (its owner gives it up).
 
     Returns:
-        A new float32 or float64 array of the same shape.
+        A new float32 or float64 array of the same shape (``values`` itself without
+        ``copy`` when float32 is not exact).
 
     >>> compact_floats(np.array([0.5, 0.25])).dtype, compact_floats(np.array([0.1])).dtype
     (dtype('float32'), dtype('float64'))
@@ -230,4 +232,4 @@ def compact_floats(values: np.ndarray) -> np.ndarray:
             if np.array_equal(as32, values):
                 return as32
             del as32
-    return np.array(values, dtype=np.float64)
+    return np.array(values, dtype=np.float64, copy=copy or None)

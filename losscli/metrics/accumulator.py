@@ -214,6 +214,7 @@ class ClassificationAccumulator(KeptRows):
         sample_weight: np.ndarray | None = None,
         *,
         rank_scores: np.ndarray | None = None,
+        copy: bool = True,
     ) -> None:
         """Add one chunk of rows.
 
@@ -227,6 +228,9 @@ class ClassificationAccumulator(KeptRows):
             sample_weight: float (N,) non-negative weights, or None.
             rank_scores: the ranking key of the same shape as ``y_prob`` (see ``rank_key``);
                 required unless ``rank_key`` is ``"probs"`` (then ignored).
+            copy: False lets exact ranking keep the ranking key's array (``rank_scores``,
+                or ``y_prob`` when the probabilities are ranked) instead of a copy; the
+                caller must not change it afterwards.
 
         Raises:
             InputError: shapes, label values or probabilities are not as described.
@@ -295,7 +299,7 @@ class ClassificationAccumulator(KeptRows):
         if self.rank_mode == "binned":
             sums.hist += hist_counts(s, yt, key, w)
         if self._store:
-            self.rows.keep(yt, key, w)
+            self.rows.keep(yt, key, w, copy=copy)
             self._rows_cache = None
 
     def result(self, zero_division: object = "warn") -> MetricsResult:

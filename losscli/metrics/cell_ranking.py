@@ -46,7 +46,8 @@ def micro_auc_ap(
 
     Args:
         chunks: called twice; each call yields ``(scores, positive)`` per chunk: float
-            (n, C) cell scores and bool (n, C) whether the cell is positive.
+            (n, C) cell scores and bool (n, C) whether the cell is positive, or int (n,)
+            each row's one positive column (multi-class).
 
     Returns:
         ``(auc, ap)``; AUC None without a negative cell, both None without a positive.
@@ -55,8 +56,8 @@ def micro_auc_ap(
     >>> micro_auc_ap(lambda: [(s, np.array([[True, False], [True, False]]))])
     (0.75, 0.8333333333333333)
     """
-    pos = [np.asarray(c, dtype=np.float64)[m] for c, m in chunks()]
-    p_sorted = np.concatenate(pos) if pos else np.zeros(0)
+    pos = [c[m] if m.dtype == bool else c[np.arange(m.size), m] for c, m in chunks()]
+    p_sorted = np.concatenate(pos).astype(np.float64) if pos else np.zeros(0)
     del pos
     p_sorted.sort()
     n_pos = int(p_sorted.size)
@@ -117,12 +118,9 @@ class OvoRows:
     SMALL_CLASS = 4096
 
     def __init__(self, labels: list[np.ndarray], n_classes: int) -> None:
-        self.labels = labels
+        self.y = np.concatenate(labels) if labels else np.zeros(0, dtype=np.intp)
         self.c = n_classes
-        counts = np.zeros(n_classes, dtype=np.int64)
-        for lab in labels:
-            counts += np.bincount(lab, minlength=n_classes)
-        self.counts = counts
+        self.counts = np.bincount(self.y, minlength=n_classes)
         self._by_class: np.ndarray | None = None  # row positions grouped by class (lazy)
 
     def row(self, cols: list[np.ndarray], a: int) -> np.ndarray:
@@ -133,10 +131,11 @@ class OvoRows:
         n_a = int(counts[a])
         if not n_a:
             return out
+        col = (cols[0] if len(cols) == 1 else np.concatenate(cols)).astype(np.float64, copy=False)
         if n_a <= self.SMALL_CLASS:
-            twice = self._searched_into_a(cols, a)
+            twice = self._searched_into_a(col, a)
         else:
-            twice = self._a_searched_into_groups(cols, a)
+            twice = self._a_searched_into_groups(col, a)
         # twice[b] = sum over a's rows t of (#b < t + #b <= t): an exact integer
         cf = counts.astype(np.float64)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -145,26 +144,20 @@ class OvoRows:
         out[a] = np.nan
         return out
 
-    def _searched_into_a(self, cols: list[np.ndarray], a: int) -> np.ndarray:
-        own = [col[lab == a] for col, lab in zip(cols, self.labels)]
-        mine = np.concatenate(own).astype(np.float64, copy=False)
-        del own
-        mine.sort()
-        n_a = mine.size
-        lowest = mine[0]
-        # per class b: sum over its rows x of (#a < x + #a <= x); rows below a's lowest add 0
-        under = np.zeros(self.c)
-        for col, lab in zip(cols, self.labels):
-            keep = col >= lowest
-            s = col[keep]
-            cnt = np.searchsorted(mine, s, "left") + np.searchsorted(mine, s, "right")
-            under += np.bincount(lab[keep], weights=cnt, minlength=self.c)
-        return 2.0 * n_a * self.counts - under
+    def _searched_into_a(self, col: np.ndarray, a: int) -> np.ndarray:
+        y = self.y
+        mine = np.sort(col[y == a])
+        keep = col >= mine[0]  # the rows below a's lowest add 2 n_a each, counted
+        s = col[keep]
+        # per class b: sum over its rows x of (#a < x + #a <= x)
+        cnt = np.searchsorted(mine, s, "left") + np.searchsorted(mine, s, "right")
+        under = np.bincount(y[keep], weights=cnt, minlength=self.c)
+        return 2.0 * mine.size * self.counts - under
 
-    def _a_searched_into_groups(self, cols: list[np.ndarray], a: int) -> np.ndarray:
+    def _a_searched_into_groups(self, col: np.ndarray, a: int) -> np.ndarray:
         if self._by_class is None:
-            self._by_class = np.argsort(np.concatenate(self.labels), kind="stable")
-        s = np.concatenate(cols).astype(np.float64, copy=False)[self._by_class]
+            self._by_class = np.argsort(self.y, kind="stable")
+        s = col[self._by_class]
         bounds = np.concatenate(([0], np.cumsum(self.counts)))
         mine = np.sort(s[bounds[a] : bounds[a + 1]])
         twice = np.zeros(self.c)

@@ -161,10 +161,13 @@ class RowStore:
         """Whether any kept chunk had weights."""
         return any(ch.weights is not None for ch in self.chunks)
 
-    def keep(self, yt: np.ndarray, key: np.ndarray, w: np.ndarray | None) -> None:
+    def keep(
+        self, yt: np.ndarray, key: np.ndarray, w: np.ndarray | None, *, copy: bool = True
+    ) -> None:
         """Keep one chunk's rows compactly (float32 only where exact).
 
-        ``key`` is the ranking key (the probabilities for ``rank_key="probs"``).
+        ``key`` is the ranking key (the probabilities for ``rank_key="probs"``); without
+        ``copy`` a multi-class or multi-label float64 key is kept itself, not a copy.
         """
         self._ovo = None
         if self.task == "binary":
@@ -185,7 +188,11 @@ class RowStore:
             return
         labels = yt.astype(label_dtype(self.n_classes)) if self.task == "multiclass" else yt == 1
         self.chunks.append(
-            LabelChunk(labels, compact_floats(key), None if w is None else compact_floats(w))
+            LabelChunk(
+                labels,
+                compact_floats(key, copy=copy),
+                None if w is None else compact_floats(w),
+            )
         )
 
     def key_rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
@@ -287,11 +294,8 @@ class RowStore:
         weighted by its row's weight."""
         if not self.weighted:  # chunk by chunk: no (N, C) copy of the kept keys
             chunks = [ch for ch in self.chunks if isinstance(ch, LabelChunk)]
-            c = self.n_classes
             if self.task == "multiclass":
-                return micro_auc_ap(
-                    lambda: ((self._cells(ch), ch.labels[:, None] == np.arange(c)) for ch in chunks)
-                )
+                return micro_auc_ap(lambda: ((self._cells(ch), ch.labels) for ch in chunks))
             return micro_auc_ap(lambda: ((ch.keys, ch.labels) for ch in chunks))
         yt, key, w = self.key_rows()
         c = self.n_classes
@@ -356,15 +360,39 @@ class RowStore:
             cells[:, k] = class_key(keys, int(k), self.rank_key)
         return cells
 
-    def _class_column(self, ch: LabelChunk, k: int, wide: np.ndarray | None) -> np.ndarray:
-        """Class ``k``'s ranking keys of one chunk: a row of ``wide`` (the transposed group of
-        classes holding ``k``) when given and the key needs no fix, else :meth:`class_key`."""
-        if wide is None:
-            return self.class_key(ch.keys, k)
-        col = wide[k % wide.shape[0]]
+    def _class_major(
+        self, chunks: list[LabelChunk], spans: list[tuple[int, int]], k: int, group: int
+    ) -> np.ndarray:
+        """Classes ``k .. k + group - 1``'s keys of every row, (group, N) class-major."""
+        g = min(group, self.n_classes - k)
+        wide = np.empty((g, spans[-1][1]), dtype=np.result_type(*[ch.keys for ch in chunks]))
+        for ch, (a, b) in zip(chunks, spans):
+            wide[:, a:b] = ch.keys[:, k : k + g].T
+        return wide
+
+    def _whole_column(
+        self,
+        chunks: list[LabelChunk],
+        spans: list[tuple[int, int]],
+        k: int,
+        col: np.ndarray,
+        y_all: np.ndarray | None,
+    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Class ``k``'s ranking keys and positives: one part of every row (unweighted), or
+        one per chunk (weighted: beside each chunk's weights). ``col`` is its row of the
+        class-major group; a log-probability of exactly 0 takes :meth:`class_key`;
+        ``y_all``: every row's class (unweighted multi-class), else None."""
         if self.task == "multiclass" and self.rank_key == "log-probs" and (col == 0.0).any():
-            return self.class_key(ch.keys, k)
-        return col
+            col = np.concatenate([self.class_key(ch.keys, k) for ch in chunks])
+        if y_all is not None:
+            return [col], [y_all == k]
+        if self.task == "multiclass":
+            masks = [ch.labels == k for ch in chunks]
+        else:
+            masks = [ch.labels[:, k] for ch in chunks]
+        if self.weighted:
+            return [col[a:b] for a, b in spans], masks
+        return [col], [np.concatenate(masks)]
 
     def _exact_columns(self) -> tuple[list[float | None], list[float | None]]:
         """Multi-class one-vs-rest and multi-label: one class at a time, each sorted once."""
@@ -372,19 +400,28 @@ class RowStore:
         weighted = self.weighted
         auc_c: list[float | None] = []
         ap_c: list[float | None] = []
-        wides: list[Any] = [None] * len(chunks)
-        group = _class_group(self.n_classes, sum(ch.keys.shape[0] for ch in chunks))
+        ends = np.cumsum([ch.keys.shape[0] for ch in chunks], dtype=np.int64)
+        spans = list(zip(np.concatenate(([0], ends[:-1])).tolist(), ends.tolist()))
+        group = _class_group(self.n_classes, int(ends[-1]) if chunks else 0)
         ovo = pairs = None
         if self.task == "multiclass" and not weighted:  # one-vs-one rows from the same columns
             pairs = OvoRows([ch.labels for ch in chunks], self.n_classes)
             ovo = np.full((self.n_classes, self.n_classes), np.nan)
+        wide = np.zeros((0, 0))
+        y_all = None  # unweighted multi-class, many classes: every row's class, once
+        if group > 1 and self.task == "multiclass" and not weighted:
+            y_all = np.concatenate([ch.labels for ch in chunks])
         for k in range(self.n_classes):
-            if group > 1 and k % group == 0:  # many classes: transpose a group of columns
-                wides = [np.ascontiguousarray(ch.keys[:, k : k + group].T) for ch in chunks]
-            masks = [
-                ch.labels == k if self.task == "multiclass" else ch.labels[:, k] for ch in chunks
-            ]
-            cols = [self._class_column(ch, k, wide) for ch, wide in zip(chunks, wides)]
+            if group > 1:  # many classes: a group of columns copied class-major, every row
+                if k % group == 0:
+                    wide = self._class_major(chunks, spans, k, group)
+                cols, masks = self._whole_column(chunks, spans, k, wide[k % group], y_all)
+            else:
+                masks = [
+                    ch.labels == k if self.task == "multiclass" else ch.labels[:, k]
+                    for ch in chunks
+                ]
+                cols = [self.class_key(ch.keys, k) for ch in chunks]
             if not weighted:
                 auc, ap = _one_vs_rest(cols, masks)
                 if ovo is not None and pairs is not None:

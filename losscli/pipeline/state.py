@@ -187,8 +187,9 @@ def update_metrics(
         key = key[keep] if key is not None else None
     if key is None:  # probabilities (or regression): ranked as they are
         acc.update(hard, probs, sample_weight=weights)
-    else:
-        acc.update(hard, probs, sample_weight=weights, rank_scores=key)
+    else:  # a read-only key (a chunk's shared log-softmax) or a subset is no one else's
+        own = keep is not None or not key.flags.writeable
+        acc.update(hard, probs, sample_weight=weights, rank_scores=key, copy=not own)
 
 
 class InState:

@@ -132,3 +132,42 @@ def test_log_probabilities_of_zero_rank_by_their_log_odds_in_the_micro_ranking()
     pos = y[:, None] == np.arange(3)
     assert acc.rows.micro_ranking() == auc_ap_split(keys[pos], keys[~pos])
     assert keys[0, 0] == pytest.approx(800.0)  # above every other key
+
+
+# ----------------------------------------------------------------------------------------------
+# kept keys: a copy by default, the caller's array itself with copy=False
+# ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rank_key", ["probs", "log-probs"])
+def test_kept_keys_are_a_copy_unless_the_caller_gives_them_up(rank_key):
+    y, p = _data(50, 3, 6, 1)  # 6 decimals: float32 is not exact, the keys stay float64
+    key = p if rank_key == "probs" else np.log(p)
+    kw = {} if rank_key == "probs" else {"rank_scores": key}
+    y_prob = p if rank_key == "probs" else None
+    copied = ClassificationAccumulator("multiclass", 3, rank_key=rank_key)
+    copied.update(y, y_prob, **kw)
+    given_up = ClassificationAccumulator("multiclass", 3, rank_key=rank_key)
+    given_up.update(y, y_prob, copy=False, **kw)
+    assert not np.shares_memory(copied.rows.chunks[0].keys, key)
+    assert given_up.rows.chunks[0].keys is key
+    before = copied.result().metrics
+    assert given_up.result().metrics == before
+    assert skm.roc_auc_score(y, p, multi_class="ovr") == pytest.approx(before["roc_auc_macro"])
+    key[:] = key[::-1]  # the caller changes its array: the default copy is untouched
+    assert copied.result().metrics == before
+
+
+def test_the_pipeline_keeps_the_shared_log_softmax_without_a_copy(tmp_path):
+    from losscli.engine import Evaluation, Options
+
+    y, p = _data(300, 4, 6, 2)
+    z = np.log(p) + 1.0  # logits: ranked by their log-softmax
+    np.save(tmp_path / "z.npy", z)
+    np.save(tmp_path / "y.npy", y)
+    ev = Evaluation(tmp_path / "z.npy", tmp_path / "y.npy", Options(chunk_size=100))
+    ev.consume()
+    kept = [ch.keys for ch in ev.metrics_acc.rows.chunks]
+    assert len(kept) == 3 and all(not k.flags.writeable for k in kept)  # the log-softmax itself
+    m = ev.report().to_dict()["metrics"]
+    assert m["roc_auc_macro"] == pytest.approx(skm.roc_auc_score(y, p, multi_class="ovr"))

@@ -24,6 +24,13 @@ How it is fast:
   below the class's lowest positive are only counted (each adds 2 to 2U per positive, nothing
   to AP), not sorted: most of them with many classes. Binary: one sort serves class 1 and
   class 0 (class 0 is the same groups read in the other direction).
+* **The averages of the default multi-class report** (support-weighted AUC / AP, micro AUC /
+  AP, one-vs-one AUC macro / weighted, linear and quadratic kappa, perplexity). Micro: the N
+  positive cells sorted and searched into the cells sorted a block (at least 4M cells) at a
+  time. One-vs-one (Hand & Till), from the same class column as the one-vs-rest: a class of
+  at most 4,096 rows sorted and the other rows at or above its lowest searched into it, the
+  counts summed by class (``bincount``); a larger class searched into each other class's
+  sorted rows.
 
 Usage::
 

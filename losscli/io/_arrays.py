@@ -1,6 +1,8 @@
 """NPY and NPZ readers. Pickled payloads are never loaded (``allow_pickle=False`` always).
 
-NPY files are memory-mapped (``mmap_mode="r"``), so a large file is read chunk by chunk;
+NPY files are memory-mapped (``mmap_mode="r"``) for their header and shape, and a C-ordered
+one is read chunk by chunk with plain file reads (:func:`_batches`: the pages read are not
+kept mapped, so the resident memory holds one chunk, not the file);
 NPY from stdin or a pipe is read into memory once, header first (a pipe cannot be mapped),
 within ``LOSSCLI_MAX_PIPE_BYTES``. An NPZ member larger than ``LOSSCLI_MAX_ARRAY_BYTES`` (as
 the archive declares it) is refused before inflating. NPZ members are
@@ -156,8 +158,7 @@ class NpyTable(Table):
         if arr.ndim > 2:
             raise InputError(_rank_error(self.name, self.shape, "the array "))
         text = self.kinds[self.columns[0]] == "text"
-        for s in range(0, self.n_rows, self.chunk_size):
-            raw = arr[s : s + self.chunk_size]
+        for s, raw in _batches(arr, self.chunk_size):  # file reads: no page kept mapped
             block = _text_values(raw) if text else raw
             data: dict[str, Any] = {}
             for n in names:

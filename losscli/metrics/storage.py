@@ -129,6 +129,31 @@ def _class_group(n_classes: int, n_rows: int) -> int:
     return max(1, min(n_classes, (1 << 22) // max(1, n_rows)))
 
 
+def _chunk_cells(ch: LabelChunk, task: str, rank_key: str) -> np.ndarray:
+    """A chunk's (n, C) ranking keys of every class (:func:`class_key` of each column): the
+    kept keys themselves unless a multi-class log-probability is exactly 0."""
+    keys = ch.keys
+    if task != "multiclass" or rank_key != "log-probs":
+        return keys
+    zero = keys == 0.0
+    if not zero.any():
+        return keys
+    cells = keys.astype(np.float64)
+    for k in np.flatnonzero(zero.any(axis=0)):
+        cells[:, k] = class_key(keys, int(k), rank_key)
+    return cells
+
+
+def _class_major(
+    chunks: list[LabelChunk], spans: list[tuple[int, int]], k: int, g: int
+) -> np.ndarray:
+    """Classes ``k .. k + g - 1``'s keys of every row, (g, N) class-major (one copy)."""
+    wide = np.empty((g, spans[-1][1]), dtype=np.result_type(*[ch.keys for ch in chunks]))
+    for ch, (a, b) in zip(chunks, spans):
+        wide[:, a:b] = ch.keys[:, k : k + g].T
+    return wide
+
+
 class RowStore:
     """The kept rows of one accumulator, chunk records in update order.
 
@@ -295,7 +320,10 @@ class RowStore:
         if not self.weighted:  # chunk by chunk: no (N, C) copy of the kept keys
             chunks = [ch for ch in self.chunks if isinstance(ch, LabelChunk)]
             if self.task == "multiclass":
-                return micro_auc_ap(lambda: ((self._cells(ch), ch.labels) for ch in chunks))
+                task, rank = self.task, self.rank_key
+                return micro_auc_ap(
+                    lambda: ((_chunk_cells(ch, task, rank), ch.labels) for ch in chunks)
+                )
             return micro_auc_ap(lambda: ((ch.keys, ch.labels) for ch in chunks))
         yt, key, w = self.key_rows()
         c = self.n_classes
@@ -346,30 +374,6 @@ class RowStore:
             return key[:, k]
         return class_key(key, k, self.rank_key)
 
-    def _cells(self, ch: LabelChunk) -> np.ndarray:
-        """A chunk's (n, C) ranking keys of every class (:meth:`class_key` of each column):
-        the kept keys themselves unless a log-probability is exactly 0."""
-        keys = ch.keys
-        if self.task != "multiclass" or self.rank_key != "log-probs":
-            return keys
-        zero = keys == 0.0
-        if not zero.any():
-            return keys
-        cells = keys.astype(np.float64)
-        for k in np.flatnonzero(zero.any(axis=0)):
-            cells[:, k] = class_key(keys, int(k), self.rank_key)
-        return cells
-
-    def _class_major(
-        self, chunks: list[LabelChunk], spans: list[tuple[int, int]], k: int, group: int
-    ) -> np.ndarray:
-        """Classes ``k .. k + group - 1``'s keys of every row, (group, N) class-major."""
-        g = min(group, self.n_classes - k)
-        wide = np.empty((g, spans[-1][1]), dtype=np.result_type(*[ch.keys for ch in chunks]))
-        for ch, (a, b) in zip(chunks, spans):
-            wide[:, a:b] = ch.keys[:, k : k + g].T
-        return wide
-
     def _whole_column(
         self,
         chunks: list[LabelChunk],
@@ -414,7 +418,7 @@ class RowStore:
         for k in range(self.n_classes):
             if group > 1:  # many classes: a group of columns copied class-major, every row
                 if k % group == 0:
-                    wide = self._class_major(chunks, spans, k, group)
+                    wide = _class_major(chunks, spans, k, min(group, self.n_classes - k))
                 cols, masks = self._whole_column(chunks, spans, k, wide[k % group], y_all)
             else:
                 masks = [

@@ -295,13 +295,13 @@ def check_rows(
         raise InputError(
             f"y_true has {yt.shape[0]} rows but y_prob has {n}; give one label per row"
         )
-    bad = ~np.isfinite(yp)
-    if bad.any():
-        raise InputError(
-            f"probabilities hold NaN or infinity at row {at(bad)}; drop or fix that row"
-        )
-    bad = (yp < 0) | (yp > 1)
-    if bad.any():
+    if not (yp.size == 0 or (yp.min() >= 0 and yp.max() <= 1)):  # NaN fails both
+        bad = ~np.isfinite(yp)
+        if bad.any():
+            raise InputError(
+                f"probabilities hold NaN or infinity at row {at(bad)}; drop or fix that row"
+            )
+        bad = (yp < 0) | (yp > 1)
         raise InputError(
             f"probabilities must lie in [0, 1]; row {at(bad)} does not "
             "(convert logits to probabilities first)"
@@ -348,11 +348,12 @@ def check_key(s: ClassificationSettings, first_row: int, rank_scores: object) ->
     key = np.asarray(rank_scores, dtype=np.float64)
     if s.task == "binary" and key.ndim == 2 and key.shape[1] == 1:
         key = key[:, 0]
-    bad = ~np.isfinite(key)
-    if bad.any():
+    if key.size == 0:
+        return key
+    hi = key.max()  # NaN propagates: one pass for the usual case
+    if not (np.isfinite(hi) and np.isfinite(key.min())):
+        bad = ~np.isfinite(key)
         raise InputError(f"rank_scores hold NaN or infinity at row {at(bad)}; drop or fix that row")
-    if s.rank_key == "log-probs":
-        bad = key > 0
-        if bad.any():
-            raise InputError(f"log-probabilities must be <= 0; row {at(bad)} is not")
+    if s.rank_key == "log-probs" and hi > 0:
+        raise InputError(f"log-probabilities must be <= 0; row {at(key > 0)} is not")
     return key

@@ -406,7 +406,7 @@ class RowStore:
         ap_c: list[float | None] = []
         ends = np.cumsum([ch.keys.shape[0] for ch in chunks], dtype=np.int64)
         spans = list(zip(np.concatenate(([0], ends[:-1])).tolist(), ends.tolist()))
-        group = _class_group(self.n_classes, int(ends[-1]) if chunks else 0)
+        group = _class_group(self.n_classes, int(ends[-1])) if chunks else 1
         ovo = pairs = None
         if self.task == "multiclass" and not weighted:  # one-vs-one rows from the same columns
             pairs = OvoRows([ch.labels for ch in chunks], self.n_classes)

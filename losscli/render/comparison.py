@@ -116,6 +116,9 @@ def comparison_table(d: dict[str, Any], *, color: bool = True, width: int | None
             style="dim",
         )
     )
+    if t.get("permutation_first_order"):  # the linear swaps: these p-values are first order
+        first = ", ".join(t["permutation_first_order"])
+        console.print(Text(f"p-value of {first}: first-order swaps (linear path)", style="dim"))
     for w in d["warnings"]:
         console.print(Text(f"warning: {w}", style="yellow"))
     print_signature(console, d["signature"])

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import run_json
+from helpers import invoke, run_json
 
 from losscli.engine import Evaluation
 from losscli.metrics.swap_linear import SWAP_FIRST_ORDER
@@ -153,6 +153,18 @@ def test_compare_identical_files_linear_swaps_give_p_value_one(pair, small_linea
     for name, m in out["metrics"].items():
         if m["a"] is not None:
             assert (m["delta"], m["p_value"]) == (0.0, 1.0), name
+
+
+def test_the_table_names_the_first_order_p_values(pair, small_linear):
+    kind, weighted, files, _ = pair
+    args = ["compare", *files, "--bootstrap", "0", "--permutations", "20", "--format", "table"]
+    r = invoke(*args, *(["--weight-col", "weight"] if weighted else []))
+    assert r.exit_code == 0, r.stderr
+    first = ["average_precision"] if kind == "binary" else [
+        "average_precision_macro", "average_precision_weighted", "average_precision_micro"
+    ]  # fmt: skip
+    text = " ".join(r.stdout.split())  # the dim line may wrap
+    assert f"p-value of {', '.join(first)}: first-order swaps (linear path)" in text
 
 
 def test_partial_auc_and_small_data_swap_exactly(tmp_path, small_linear, monkeypatch):

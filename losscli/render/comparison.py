@@ -78,6 +78,9 @@ def comparison_markdown(d: dict[str, Any]) -> str:
         cells = [name, _num(m["a"]), _num(m["b"]), _num(m["delta"]), _ci(m)]
         cells += [_num(m["p_value"], 3), verdict]
         lines.append("| " + " | ".join(cells) + " |")
+    if t.get("permutation_first_order"):  # the linear swaps: these p-values are first order
+        lines += ["", f"p-value of {', '.join(t['permutation_first_order'])}: first-order swaps"
+                  " (linear path)"]  # fmt: skip
     lines += ["", md_code(d["signature"]), ""]
     return "\n".join(lines)
 

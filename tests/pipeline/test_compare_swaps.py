@@ -165,6 +165,9 @@ def test_the_table_names_the_first_order_p_values(pair, small_linear):
     ]  # fmt: skip
     text = " ".join(r.stdout.split())  # the dim line may wrap
     assert f"p-value of {', '.join(first)}: first-order swaps (linear path)" in text
+    r = invoke(*args[:-1], "markdown", *(["--weight-col", "weight"] if weighted else []))
+    assert r.exit_code == 0, r.stderr
+    assert f"\np-value of {', '.join(first)}: first-order swaps (linear path)\n" in r.stdout
 
 
 def test_partial_auc_and_small_data_swap_exactly(tmp_path, small_linear, monkeypatch):

@@ -159,7 +159,10 @@ class ArrowTable(Table):
             if out is None:
                 import pyarrow.compute as pc
 
-                out = arrow_to_numpy(pc.cast(arr, pa.float64()))
+                # unsafe for integers only: one beyond 2**53 becomes its nearest float64,
+                # as a CSV reader parses it (a safe cast raised ArrowInvalid: exit 3)
+                safe = not pa.types.is_integer(arr.type)
+                out = arrow_to_numpy(pc.cast(arr, pa.float64(), safe=safe))
             return out if out.flags.writeable else out.copy()
         import pyarrow.compute as pc
 
@@ -177,7 +180,9 @@ class ArrowTable(Table):
                 f"{int(lengths[i])} values, the first row holds {width}; every row needs a "
                 "vector of the same length"
             )
-        flat = arrow_to_numpy(pc.cast(pc.list_flatten(arr), pa.float64()))
+        values = pc.list_flatten(arr)
+        safe = not pa.types.is_integer(values.type)
+        flat = arrow_to_numpy(pc.cast(values, pa.float64(), safe=safe))
         out = np.full((n, width), np.nan)
         if flat.size == n * width:
             out[:] = flat.reshape(n, width)

@@ -125,8 +125,13 @@ def log1mexp(a: np.ndarray) -> np.ndarray:
     """
     a = _f64(a)
     with np.errstate(divide="ignore", invalid="ignore"):
-        near = a > -np.log(2.0)
-        out = np.where(near, np.log(-np.expm1(np.minimum(a, 0.0))), np.log1p(-np.exp(a)))
+        near = np.flatnonzero(a > -np.log(2.0))  # each branch only where it is taken
+        out = np.exp(a, out=np.empty(a.shape))
+        np.negative(out, out=out)
+        np.log1p(out, out=out)
+        if near.size:
+            flat = out.reshape(-1)
+            flat[near] = np.log(-np.expm1(np.minimum(a.reshape(-1)[near], 0.0)))
     return out
 
 

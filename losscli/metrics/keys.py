@@ -152,10 +152,19 @@ def auc_bin_index(scores: np.ndarray, n_bins: int) -> np.ndarray:
     >>> auc_bin_index(np.array([0.0, 0.25, 0.5, 0.99, 1.0]), 4)
     array([0, 1, 2, 3, 3])
     """
-    edges = np.linspace(0.0, 1.0, int(n_bins) + 1)
-    idx = np.searchsorted(edges, scores, side="right")
-    idx -= 1
-    np.clip(idx, 0, int(n_bins) - 1, out=idx)
+    b = int(n_bins)
+    edges = np.linspace(0.0, 1.0, b + 1)
+    s = np.asarray(scores, dtype=np.float64)
+    # floor(s * b) is the bin but for a rounding step at an edge: one step down or up makes
+    # it searchsorted's answer exactly (NaN sorts last: the last bin), without a search
+    t = s * b
+    np.fmin(t, b - 1, out=t)
+    np.fmax(t, 0.0, out=t)
+    idx = t.astype(np.intp)
+    del t
+    idx -= s < edges[idx]
+    idx += s >= edges[idx + 1]
+    np.clip(idx, 0, b - 1, out=idx)
     return idx
 
 
@@ -218,12 +227,15 @@ def hist_index(s: Any, yt: np.ndarray, key: np.ndarray) -> np.ndarray:
         is_pos = np.stack([yt == 0, yt == 1], axis=1)
     elif s.task == "multiclass":
         scores = rank_axis(key, s.rank_key)
-        is_pos = yt[:, None] == np.arange(c)[None, :]
+        is_pos = None  # one positive per row, its class: set below without an (N, C) mask
     else:
         scores = rank_axis(key, s.rank_key)
         is_pos = yt == 1
     idx = auc_bin_index(scores, bins)
     idx += (np.arange(c) * bins)[None, :]
     idx *= 2
-    idx += is_pos
+    if is_pos is None:
+        idx.reshape(-1)[np.arange(len(yt)) * c + yt.astype(np.intp)] += 1
+    else:
+        idx += is_pos
     return idx

@@ -54,6 +54,28 @@ def test_log1mexp_is_accurate():
     assert A.log1mexp(np.array([-np.inf]))[0] == 0.0
 
 
+@pytest.mark.parametrize(
+    "a",
+    [
+        np.array([-np.inf, -800.0, -0.7, -np.log(2.0), np.nextafter(-np.log(2.0), 0), -1e-300]),
+        -np.random.default_rng(3).exponential(2.0, (64, 19)),  # both branches mixed
+        -np.random.default_rng(4).exponential(2.0, (7, 5)).T,  # not C-contiguous
+        np.float32(-np.random.default_rng(5).exponential(1.0, (9, 3))),  # widened
+        np.array(-0.25),  # 0-d
+        np.array([0.0, np.nan]),
+    ],
+)
+def test_log1mexp_branches_each_where_taken(a):
+    # each branch evaluated only on its elements gives the two-branch formula bit for bit
+    a64 = np.asarray(a, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        near = a64 > -math.log(2.0)
+        ref = np.where(near, np.log(-np.expm1(np.minimum(a64, 0.0))), np.log1p(-np.exp(a64)))
+    out = A.log1mexp(a)
+    assert out.shape == ref.shape and out.dtype == np.float64
+    np.testing.assert_array_equal(out, ref)
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(finite_floats, min_size=1, max_size=6))
 def test_activations_stay_finite_and_in_range(values):

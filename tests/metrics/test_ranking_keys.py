@@ -635,3 +635,19 @@ def test_resample_and_linear_terms_rank_by_the_same_key(task):
     at_one = lin.metrics(lin.base, lin.seg_base)
     assert at_one[names[0]] == pytest.approx(res[names[0]], rel=1e-9)
     assert at_one[names[1]] == pytest.approx(res[names[1]], rel=1e-9)
+
+
+@pytest.mark.parametrize("bins", [1, 2, 3, 7, 10, 15, 999, 1000, 1001, 4096, 100_000])
+def test_auc_bin_index_is_the_edges_rule(bins):
+    # the arithmetic bin (floor(s * B), one step at an edge) is searchsorted over
+    # linspace(0, 1, B + 1) exactly, at every edge and one and two floats either side
+    from losscli.metrics.keys import auc_bin_index
+
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    below = np.nextafter(edges, -1.0)
+    s = np.concatenate(
+        [edges, below, np.nextafter(below, -1.0), np.nextafter(edges, 2.0)]
+        + [np.random.default_rng(bins).random(5000), [np.nan, np.inf, -np.inf, -0.0, 1.5]]
+    )
+    ref = np.clip(np.searchsorted(edges, s, side="right") - 1, 0, bins - 1)
+    np.testing.assert_array_equal(auc_bin_index(s, bins), ref)

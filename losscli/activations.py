@@ -193,11 +193,12 @@ def _log_softmax(x: np.ndarray) -> np.ndarray:
     """``(x - m) - log1p(sum of the other classes' exp(x - m))`` (see :func:`log_softmax`)."""
     if x.shape[-1] == 0:
         return x.copy()
-    m = np.max(x, axis=-1, keepdims=True)
+    top = np.argmax(x, axis=-1)[..., None]
+    m = np.take_along_axis(x, top, axis=-1)  # the max (NaN when there is one), no 2nd pass
     m = np.where(np.isfinite(m), m, 0.0)
     out = x - m
     e = np.exp(out)
-    np.put_along_axis(e, np.argmax(x, axis=-1)[..., None], 0.0, axis=-1)
+    np.put_along_axis(e, top, 0.0, axis=-1)
     t = np.sum(e, axis=-1, keepdims=True)
     del e
     out -= np.log1p(t)

@@ -125,12 +125,14 @@ def rank_axis(key: np.ndarray, rank_key: str, cls: int = 1) -> np.ndarray:
         return key if cls == 1 else 1.0 - key
     if rank_key == "log-probs":
         with np.errstate(divide="ignore"):
-            x = key - log1mexp(key)  # l = 0 gives +inf: the top of the axis
+            out = log1mexp(key)
+            np.subtract(key, out, out=out)  # x = l - log(1 - e^l); l = 0: +inf, the top
+        if cls == 0:
+            np.negative(out, out=out)
+        out /= _AXIS_SCALE
     else:
-        x = key
-    if cls == 0:
-        x = -x
-    out = np.arctan(x / _AXIS_SCALE)
+        out = (-key if cls == 0 else key) / _AXIS_SCALE
+    np.arctan(out, out=out)  # in place: one (N, C) buffer throughout
     out /= np.pi
     out += 0.5
     return out
@@ -161,9 +163,9 @@ def auc_bin_index(scores: np.ndarray, n_bins: int) -> np.ndarray:
     np.fmin(t, b - 1, out=t)
     np.fmax(t, 0.0, out=t)
     idx = t.astype(np.intp)
-    del t
-    idx -= s < edges[idx]
-    idx += s >= edges[idx + 1]
+    step = np.empty(idx.shape, dtype=bool)
+    idx -= np.less(s, np.take(edges, idx, out=t, mode="clip"), out=step)
+    idx += np.greater_equal(s, np.take(edges[1:], idx, out=t, mode="clip"), out=step)
     np.clip(idx, 0, b - 1, out=idx)
     return idx
 

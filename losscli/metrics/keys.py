@@ -24,6 +24,7 @@ __all__ = [
     "rank_axis",
     "auc_bin_index",
     "hist_index",
+    "key_bins",
     "top_k_hits",
     "hist_counts",
 ]
@@ -170,6 +171,98 @@ def auc_bin_index(scores: np.ndarray, n_bins: int) -> np.ndarray:
     return idx
 
 
+def key_bins(key: np.ndarray, rank_key: str, n_bins: int, cls: int = 1) -> np.ndarray:
+    """The bin of each ranking key: ``auc_bin_index(rank_axis(key, rank_key, cls), n_bins)``.
+
+    Log-probabilities (multi-class), whose axis ``1/2 + arctan(x / 8) / pi`` of
+    ``x = l - log(1 - e^l)`` costs a log, an exp and an arctan per key, read their bin from
+    a table instead. That function of ``l`` is increasing, so bin ``b`` starts at a key
+    ``T_b``, found once per ``n_bins`` by bisection over the float64 values with the very
+    function above. The keys from ``T_1`` to ``-2^-64`` are cut into cells of ``2^-k`` of a
+    binade (their float64 bits, ordered and shifted) that each span at most two bins, so a
+    key's bin is its cell's first bin, plus one when ``l >= T_{b+1}``: the same bins, bit for
+    bit, for a few integer operations per key. Keys above ``-2^-64`` (a probability within
+    ``1e-19`` of 1), other ranking keys and bins that need too large a table compute the axis.
+
+    Args:
+        key: float64 finite ranking keys, any shape.
+        rank_key: ``"probs"``, ``"logits"`` or ``"log-probs"``.
+        n_bins: the bins.
+        cls: 1, or 0 for binary class 0 (ranked the other way).
+
+    Returns:
+        intp array of the shape of ``key``, values in ``[0, n_bins)``.
+
+    >>> key_bins(np.array([-800.0, -np.log(2), -1e-3, -1e-30, 0.0]), "log-probs", 4).tolist()
+    [0, 2, 2, 3, 3]
+    """
+    key = np.asarray(key, dtype=np.float64)
+    table = _bin_table(int(n_bins)) if rank_key == "log-probs" and cls == 1 else None
+    if table is None:
+        return auc_bin_index(rank_axis(key, rank_key, cls), n_bins)
+    shift, first_cell, base, starts = table
+    cell = _ordered(key.view(np.int64))
+    cell >>= shift
+    cell -= first_cell
+    top = np.flatnonzero(cell >= len(base))  # above -2^-64: computed
+    np.clip(cell, 0, len(base) - 1, out=cell)
+    idx = np.take(base, cell)
+    np.add(idx, 1, out=cell)  # the next bin, into the cells' buffer
+    idx += key >= np.take(starts, cell)
+    if top.size:
+        flat = idx.reshape(-1)
+        flat[top] = auc_bin_index(rank_axis(key.reshape(-1)[top], rank_key), n_bins)
+    return idx
+
+
+_MAGNITUDE = np.int64(0x7FFF_FFFF_FFFF_FFFF)
+_TOP = -(2.0**-64)  # the table's last key; above it a key's axis is computed
+_MAX_CELLS = 1 << 21  # a table of at most 16 MB
+_MAX_TABLE_BINS = 16384  # past it the bisection costs more than it saves
+_TABLES: dict[int, Any] = {}
+
+
+def _ordered(bits: np.ndarray) -> np.ndarray:
+    """float64 bit patterns (int64) to int64 in the order of the floats (its own inverse)."""
+    return bits ^ ((bits >> 63) & _MAGNITUDE)
+
+
+def _bin_table(n_bins: int) -> Any:
+    """``(shift, first cell, first bin per cell, [-inf, T_1 .. T_{B-1}, nan])`` of
+    log-probability keys for :func:`key_bins`, or None (the axis is computed)."""
+    if n_bins not in _TABLES:
+        _TABLES[n_bins] = _build_table(n_bins) if 2 <= n_bins <= _MAX_TABLE_BINS else None
+    return _TABLES[n_bins]
+
+
+def _build_table(n_bins: int) -> Any:
+    """Bisect the bins' first keys, then cells from 2^8 a binade up to what the bins need."""
+
+    def f(o: np.ndarray) -> np.ndarray:  # the bin of the keys whose ordered bits are o
+        return auc_bin_index(rank_axis(_ordered(o).view(np.float64), "log-probs"), n_bins)
+
+    b = np.arange(1, n_bins, dtype=np.int64)
+    lo = np.full(b.shape, _ordered(np.array([-np.inf]).view(np.int64))[0])  # bin 0 there
+    hi = np.zeros(b.shape, dtype=np.int64)  # the key 0.0: bin B-1
+    top = _ordered(np.array([_TOP]).view(np.int64))[0]
+    with np.errstate(all="ignore"):
+        while (hi - 1 > lo).any():  # hi: the smallest key of a bin >= b
+            mid = (lo >> 1) + (hi >> 1) + (lo & hi & 1)
+            up = f(mid) >= b
+            hi, lo = np.where(up, mid, hi), np.where(up, lo, mid)
+        for shift in range(52 - 8, 52 - 14, -1):
+            cells = np.arange((hi[0] >> shift) - 1, (top >> shift) + 1, dtype=np.int64)
+            if len(cells) > _MAX_CELLS:
+                return None
+            first, last = f(cells << shift), f(((cells + 1) << shift) - 1)
+            if not (np.diff(first) >= 0).all():
+                return None  # not increasing here: compute the axis
+            if (last - first <= 1).all():
+                starts = np.concatenate([[-np.inf], _ordered(hi).view(np.float64), [np.nan]])
+                return shift, cells[0], first.astype(np.intp), starts
+    return None
+
+
 def top_k_hits(y_true: np.ndarray, y_prob: np.ndarray, k: int) -> np.ndarray:
     """Whether the true class is among the k highest probabilities (ties: lowest index first).
 
@@ -225,15 +318,14 @@ def hist_index(s: Any, yt: np.ndarray, key: np.ndarray) -> np.ndarray:
     """
     c, bins = s.n_classes, s.auc_bins or 1
     if s.task == "binary":
-        scores = np.stack([rank_axis(key, s.rank_key, 0), rank_axis(key, s.rank_key)], 1)
+        idx = np.stack([key_bins(key, s.rank_key, bins, 0), key_bins(key, s.rank_key, bins)], 1)
         is_pos = np.stack([yt == 0, yt == 1], axis=1)
     elif s.task == "multiclass":
-        scores = rank_axis(key, s.rank_key)
+        idx = key_bins(key, s.rank_key, bins)
         is_pos = None  # one positive per row, its class: set below without an (N, C) mask
     else:
-        scores = rank_axis(key, s.rank_key)
+        idx = key_bins(key, s.rank_key, bins)
         is_pos = yt == 1
-    idx = auc_bin_index(scores, bins)
     idx += (np.arange(c) * bins)[None, :]
     idx *= 2
     if is_pos is None:

@@ -29,7 +29,7 @@ import numpy as np
 from losscli._threads import cpu_count
 from losscli.metrics.accumulator import ClassificationAccumulator
 from losscli.metrics.builder import Ranking, ResultBuilder, zero_division_note
-from losscli.metrics.keys import auc_bin_index, class_key, rank_axis
+from losscli.metrics.keys import class_key, key_bins
 from losscli.metrics.resample import ClassificationRows, cell_sums
 from losscli.metrics.state import CLASSIFICATION_SUMS, Sums
 
@@ -322,7 +322,7 @@ class LinearClassification:
             def terms_of(k: int) -> tuple[np.ndarray, float, np.ndarray]:
                 if acc.rank_mode == "binned":  # the bins of the column (0 in the last bin)
                     col = key if acc.task == "binary" else key[:, k]
-                    s = auc_bin_index(rank_axis(col, acc.rank_key), acc.auc_bins or 1)
+                    s = key_bins(col, acc.rank_key, acc.auc_bins or 1)
                 else:
                     s = key if acc.task == "binary" else class_key(key, k, acc.rank_key)
                 g, u0, f, _ = rank_terms(s, yt == k, w)
@@ -331,7 +331,7 @@ class LinearClassification:
             def micro_terms() -> tuple[np.ndarray, float, np.ndarray]:
                 c = acc.n_classes
                 if acc.rank_mode == "binned":
-                    cells = auc_bin_index(rank_axis(key, acc.rank_key), acc.auc_bins or 1)
+                    cells = key_bins(key, acc.rank_key, acc.auc_bins or 1)
                 else:
                     cols = [class_key(key, k, acc.rank_key) for k in range(c)]
                     as_is = all(np.shares_memory(col, key) for col in cols)  # the columns

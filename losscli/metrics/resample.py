@@ -36,7 +36,7 @@ from losscli.metrics.averages import OvoIndex, partial_auc
 from losscli.metrics.builder import Ranking, ResultBuilder
 from losscli.metrics.calibration import ece_bin_edges
 from losscli.metrics.confusion import predict_binary, predict_multiclass, predict_multilabel
-from losscli.metrics.keys import auc_bin_index, class_key, key_to_prob, rank_axis
+from losscli.metrics.keys import class_key, key_bins, key_to_prob
 from losscli.metrics.ranking import RankIndex
 from losscli.metrics.state import CLASSIFICATION_SUMS, Sums, classification_row_terms
 
@@ -162,7 +162,7 @@ class ClassificationRows:
                     s, is_pos = key[:, k], yt[:, k] == 1
                 if acc.rank_mode == "binned":  # the bins of the column (0 in the last bin)
                     col = key if acc.task == "binary" else key[:, k]
-                    s = auc_bin_index(rank_axis(col, acc.rank_key), acc.auc_bins or 1)
+                    s = key_bins(col, acc.rank_key, acc.auc_bins or 1)
                 rows_pos, rows_neg = np.flatnonzero(is_pos), np.flatnonzero(~is_pos)
                 self.ranks[k] = RankIndex.build(s[rows_pos], s[rows_neg], rows=(rows_pos, rows_neg))
         # micro: every (row, class) cell one sample (its row's weight); one-vs-one (exact)
@@ -175,7 +175,7 @@ class ClassificationRows:
             else:
                 cells, is_cell = key, yt == 1
             if acc.rank_mode == "binned":
-                cells = auc_bin_index(rank_axis(key, acc.rank_key), acc.auc_bins or 1)
+                cells = key_bins(key, acc.rank_key, acc.auc_bins or 1)
             flat, m = cells.ravel(), is_cell.ravel()
             cp, cn = np.flatnonzero(m), np.flatnonzero(~m)
             self.micro = RankIndex.build(flat[cp], flat[cn], rows=(cp, cn))

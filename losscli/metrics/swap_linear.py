@@ -34,7 +34,7 @@ import numpy as np
 
 from losscli.metrics.accumulator import ClassificationAccumulator
 from losscli.metrics.builder import Ranking, ResultBuilder, zero_division_note
-from losscli.metrics.keys import auc_bin_index, class_key, rank_axis
+from losscli.metrics.keys import class_key, key_bins
 from losscli.metrics.linear import rank_terms
 from losscli.metrics.resample import ClassificationRows, cell_sums
 from losscli.metrics.state import CLASSIFICATION_SUMS, Sums
@@ -312,7 +312,7 @@ def _rank_key(acc: ClassificationAccumulator, key: np.ndarray, k: int) -> np.nda
     """Class ``k``'s ranking key of one model's rows (as the accumulator ranks them)."""
     if acc.rank_mode == "binned":  # the bins of the column (0 in the last bin)
         col = key if acc.task == "binary" else key[:, k]
-        return auc_bin_index(rank_axis(col, acc.rank_key), acc.auc_bins or 1)
+        return key_bins(col, acc.rank_key, acc.auc_bins or 1)
     return key if acc.task == "binary" else class_key(key, k, acc.rank_key)
 
 
@@ -370,7 +370,7 @@ def _ovo_columns(
 def _cells(acc: ClassificationAccumulator, key: np.ndarray) -> np.ndarray:
     """The micro average's (row, class) cell keys of one model, flattened row by row."""
     if acc.rank_mode == "binned":
-        return auc_bin_index(rank_axis(key, acc.rank_key), acc.auc_bins or 1).ravel()
+        return key_bins(key, acc.rank_key, acc.auc_bins or 1).ravel()
     c = acc.n_classes
     return np.stack([class_key(key, k, acc.rank_key) for k in range(c)], axis=1).ravel()
 

@@ -651,3 +651,44 @@ def test_auc_bin_index_is_the_edges_rule(bins):
     )
     ref = np.clip(np.searchsorted(edges, s, side="right") - 1, 0, bins - 1)
     np.testing.assert_array_equal(auc_bin_index(s, bins), ref)
+
+
+@pytest.mark.parametrize("bins", [2, 3, 10, 15, 999, 1000, 1001, 4096, 20_000])
+def test_key_bins_is_the_axis_bin(bins):
+    # the table's bins are the computed axis' bins, bit for bit: on log-softmax rows, on keys
+    # spread over 320 decades, at every bin's first key and the floats next to it, at the
+    # table's cell edges and past its ends (0, -0, the smallest subnormal, -inf)
+    from losscli.metrics import keys
+
+    rng = np.random.default_rng(bins)
+    parts = [
+        log_softmax(rng.normal(0.0, 6.0, (4000, 19)), axis=1).ravel(),
+        -rng.exponential(rng.choice([1e-20, 1e-3, 1.0, 10.0, 1000.0], 20_000)),
+        -np.logspace(-320, 3.5, 5000),
+        np.array([0.0, -0.0, -5e-324, -np.inf, -1e300, -(2.0**-64)]),
+    ]
+    table = keys._bin_table(bins)
+    if table is not None:
+        shift, first, base, starts = table
+        t = starts[1:-1]
+        parts += [t, np.nextafter(t, -np.inf), np.nextafter(t, np.inf)]
+        cells = np.arange(first, first + len(base))[:: max(1, len(base) // 3000)]
+        for edge in (cells << shift, ((cells + 1) << shift) - 1):
+            parts.append(keys._ordered(edge).view(np.float64))
+    v = np.concatenate(parts)
+    with np.errstate(all="ignore"):
+        ref = keys.auc_bin_index(keys.rank_axis(v, "log-probs"), bins)
+    np.testing.assert_array_equal(keys.key_bins(v, "log-probs", bins), ref)
+    grid = v[: 4000 * 19].reshape(4000, 19)  # an (N, C) block keeps its shape
+    assert keys.key_bins(grid, "log-probs", bins).shape == grid.shape
+
+
+@pytest.mark.parametrize(("rank_key", "cls"), [("logits", 1), ("logits", 0), ("probs", 1)])
+def test_key_bins_of_other_keys_compute_the_axis(rank_key, cls):
+    from losscli.metrics import keys
+
+    v = np.random.default_rng(7).normal(0.0, 20.0, 5000)
+    if rank_key == "probs":
+        v = expit(v)
+    ref = keys.auc_bin_index(keys.rank_axis(v, rank_key, cls), 1000)
+    np.testing.assert_array_equal(keys.key_bins(v, rank_key, 1000, cls), ref)

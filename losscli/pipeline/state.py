@@ -181,10 +181,11 @@ def update_metrics(
     >>> acc.result().metrics["mae"]
     0.0
     """
-    if keep is not None:
-        hard, probs = hard[keep], probs[keep]
-        weights = weights[keep] if weights is not None else None
-        key = key[keep] if key is not None else None
+    if keep is not None:  # the kept rows' positions once, then one gather per array
+        at = np.flatnonzero(keep)
+        hard, probs = np.take(hard, at, axis=0), np.take(probs, at, axis=0)
+        weights = np.take(weights, at) if weights is not None else None
+        key = np.take(key, at, axis=0) if key is not None else None
     if key is None:  # probabilities (or regression): ranked as they are
         acc.update(hard, probs, sample_weight=weights)
     else:  # a read-only key (a chunk's shared log-softmax) or a subset is no one else's

@@ -154,7 +154,10 @@ def bench(args: argparse.Namespace) -> int:
     for rep in range(args.repeats):
         for n in sizes:
             for side, argv in sides.items():
-                runs[n, side].append(run_once(argv(inputs[n]), outs[n, side]))
+                run = run_once(argv(inputs[n]), outs[n, side])
+                runs[n, side].append(run)
+                print(f"  N={n} {side}: wall {run['wall']:.2f} s, CPU {run['cpu']:.2f} s, "
+                      f"peak {run['maxrss_kb'] / 1024:.0f} MB", file=sys.stderr)  # fmt: skip
         print(f"  repeat {rep + 1}/{args.repeats} done", file=sys.stderr)
     ok = True
     load = os.getloadavg()

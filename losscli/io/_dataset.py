@@ -23,7 +23,6 @@ positional labels line up as for one file), and a location names the part and it
 
 from __future__ import annotations
 
-import fnmatch
 import glob
 import os
 from collections.abc import Iterator, Sequence
@@ -36,6 +35,7 @@ from losscli.errors import InputError
 from losscli.io._arrays import flatten_table
 from losscli.io._base import Chunk, Table, check_input_path, location, quote_list
 from losscli.io._file import open_file
+from losscli.io._walk import file_identity, walk_glob
 
 SKIPPED_PREFIXES = (".", "_")
 """Names that start with these are not data (hidden files, ``_SUCCESS``, ``_metadata``)."""
@@ -139,7 +139,7 @@ def find_parts(path: str, role: str = "predictions") -> tuple[list[Part], list[s
             f"subfolders are skipped); pass a file, or a glob such as '{example}'"
         )
     if "**" in path.split(os.sep):
-        matches = sorted(set(_walk_glob(path, notes)))
+        matches = sorted(set(walk_glob(path, notes)))
     else:  # one folder level per component: no loop possible
         matches = sorted(glob.glob(path))
     parts = [
@@ -156,20 +156,11 @@ def find_parts(path: str, role: str = "predictions") -> tuple[list[Part], list[s
     return _unique_files(path, parts, notes), notes
 
 
-def _identity(path: str) -> tuple[int, int] | None:
-    """``(device, inode)`` of what ``path`` leads to (symlinks followed), None if unreadable."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_dev, st.st_ino)
-
-
 def _unique_files(name: str, parts: list[Part], notes: list[str]) -> list[Part]:
     """Keep one part per file (device, inode): the file's own name, else the first."""
     groups: dict[Any, list[int]] = {}
     for i, part in enumerate(parts):
-        groups.setdefault(_identity(part.path) or ("?", i), []).append(i)
+        groups.setdefault(file_identity(part.path) or ("?", i), []).append(i)
     keep: set[int] = set()
     dropped: list[tuple[str, str]] = []
     for members in groups.values():
@@ -190,105 +181,6 @@ def _unique_files(name: str, parts: list[Part], notes: list[str]) -> list[Part]:
 def _is_own_name(path: str) -> bool:
     """Whether ``path`` names the file itself: no symlink on the way to it."""
     return os.path.realpath(path) == os.path.abspath(path)
-
-
-def _walk_glob(pattern: str, notes: list[str]) -> list[str]:
-    """The paths a recursive (``**``) glob matches, without following symlink loops.
-
-    The semantics of ``glob.glob(pattern, recursive=True)`` (``**`` is zero or more folders,
-    names starting with ``.`` match only a pattern that starts with ``.``), but a folder is
-    not entered again below itself (a loop) nor walked twice at the same ``**`` (two links
-    to one folder); each skip adds a note.
-
-    Args:
-        pattern: a glob with a ``**`` component.
-        notes: sentences are appended here.
-
-    Returns:
-        The matching paths (files and folders), unsorted, possibly repeated.
-    """
-    comps = pattern.split(os.sep)
-    root = os.sep if comps[0] == "" else ""
-    comps = comps[1:] if root else comps
-    first = 0
-    while first < len(comps) and not glob.has_magic(comps[first]):
-        first += 1
-    base = os.path.join(root, *comps[:first]) if first else root
-    if base and not os.path.isdir(base):
-        return []
-    out: list[str] = []
-    walked: dict[tuple[tuple[int, int], int], str] = {}  # (folder, component) -> first path
-
-    def entries(folder: str) -> list[os.DirEntry[str]]:
-        try:
-            return sorted(os.scandir(folder or os.curdir), key=lambda e: e.name)
-        except OSError:
-            return []
-
-    def is_dir(e: os.DirEntry[str]) -> bool:
-        try:
-            return e.is_dir()
-        except OSError:
-            return False
-
-    def walk(folder: str, k: int, above: dict[tuple[int, int], str]) -> None:
-        if k == len(comps):
-            out.append(folder)
-            return
-        c = comps[k]
-        last = k + 1 == len(comps)
-        if c == "**":
-            walk(folder, k + 1, above)  # zero folders
-            for e in entries(folder):
-                if e.name.startswith("."):
-                    continue
-                if not is_dir(e):
-                    if last:
-                        out.append(os.path.join(folder, e.name))
-                    continue
-                sub = os.path.join(folder, e.name)
-                ident = _identity(sub)
-                if ident is None:
-                    continue
-                if ident in above:
-                    notes.append(
-                        f"{pattern}: {sub} is a symlink loop (it leads back to "
-                        f"{above[ident] or os.curdir}); not followed"
-                    )
-                    continue
-                if (ident, k) in walked:
-                    notes.append(
-                        f"{pattern}: {sub} is the same folder as {walked[ident, k]} (a link); "
-                        "walked once"
-                    )
-                    continue
-                walked[ident, k] = sub
-                walk(sub, k, {**above, ident: sub})
-            return
-        if not glob.has_magic(c):
-            sub = os.path.join(folder, c)
-            if last:
-                if os.path.lexists(sub):
-                    out.append(sub)
-            elif os.path.isdir(sub):
-                ident = _identity(sub)
-                walk(sub, k + 1, above if ident is None else {**above, ident: sub})
-            return
-        for e in entries(folder):
-            if e.name.startswith(".") and not c.startswith("."):
-                continue
-            if not fnmatch.fnmatch(e.name, c):
-                continue
-            sub = os.path.join(folder, e.name)
-            if last:
-                out.append(sub)
-            elif is_dir(e):
-                ident = _identity(sub)
-                walk(sub, k + 1, above if ident is None else {**above, ident: sub})
-
-    start = _identity(base or os.curdir)
-    walk(base, first, {} if start is None else {start: base})
-    return out
 
 
 def _is_file(path: str) -> bool:

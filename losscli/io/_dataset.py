@@ -204,20 +204,21 @@ class PartChunk(Chunk):
 
     >>> inner = Chunk("d/p1.csv", 4, 2, {"a": np.array([1.0, 2.0])}, {"a": "number"}, "line")
     >>> c = PartChunk.wrap(inner, start=104, label="p1.csv")
-    >>> c.start, c.where(1)
-    (104, 'p1.csv, line 7')
+    >>> c.start, c.where(1), c.index, c.local
+    (104, 'p1.csv, line 7', 0, 4)
     """
 
-    __slots__ = ("label", "local", "inner")
+    __slots__ = ("label", "local", "inner", "index")
 
     @classmethod
-    def wrap(cls, inner: Chunk, *, start: int, label: str) -> PartChunk:
+    def wrap(cls, inner: Chunk, *, start: int, label: str, index: int = 0) -> PartChunk:
         """Re-number a part's chunk: ``start`` in the dataset, ``where()`` in its part.
 
         Args:
             inner: the chunk as the part's reader made it (``start`` within the part).
             start: the 0-based index of its first row in the dataset.
             label: how locations name the part.
+            index: the part's position in its table (``local`` is the row within it).
 
         Returns:
             A chunk sharing ``inner``'s arrays.
@@ -233,6 +234,7 @@ class PartChunk(Chunk):
             inner._exact,
         )
         out.label = label
+        out.index = int(index)
         out.local = inner.start
         out.inner = inner.locator()  # how the part's reader names a row (no data kept)
         return out
@@ -264,11 +266,15 @@ class DatasetTable(Table):
 
     Attributes:
         part_rows: the row count of each part, None where the format does not store it.
+        part_shapes: dense arrays: the shape of each part (else None).
         notes: what listing the parts left out (symlink loops, files reached twice), for
             the report's warnings.
+        paired: a labels dataset paired with a predictions dataset by part name: the
+            :class:`~losscli.io.Pairing` (``io.pair_datasets``), else None.
     """
 
     notes: list[str]
+    paired: Any = None
 
     def __init__(
         self,
@@ -312,14 +318,20 @@ class DatasetTable(Table):
         self.per_sample: int | None = None
 
     def _dense_shape(self) -> tuple[int, ...] | None:
-        """Parts that are dense arrays (rank > 2): the dataset's shape, their lengths
-        summed on axis 0 (every part must agree on the other axes); else None."""
+        """Parts that are dense arrays (rank > 2), or arrays alike past axis 0 (NPY): the
+        dataset's shape, their lengths summed on axis 0 (every part must agree on the other
+        axes); else None. Each part's shape is kept in ``part_shapes``."""
         shapes = []
         for part in self.parts:
             with self._open_part(part) as table:
                 shapes.append((getattr(table, "shape", None), table.name))
+        self.part_shapes = [s for s, _ in shapes]
         if not any(s is not None and len(s) > 2 for s, _ in shapes):
-            return None
+            # arrays of rank <= 2 alike (sequence labels (N, T)): a shape, else none
+            rest = {None if s is None else tuple(s[1:]) for s, _ in shapes}
+            if None in rest or len(rest) > 1:
+                self.part_shapes = None
+                return None
         first, where = shapes[0]
         for s, name in shapes:
             if s is None or first is None or s[1:] != first[1:]:
@@ -335,6 +347,25 @@ class DatasetTable(Table):
         flatten_table(self, class_axis, partner)
         self._dense_axis = (class_axis, partner)
         self.part_rows = [None] * len(self.parts)
+
+    def in_order_of(self, parts: Sequence[Part]) -> None:
+        """Read the parts in the order of ``parts`` (the same parts; their sizes follow).
+
+        >>> import tempfile
+        >>> d = tempfile.mkdtemp()
+        >>> for n in ("a.csv", "b.csv"):
+        ...     _ = open(os.path.join(d, n), "w").write("y\\n1\\n")
+        >>> t = open_dataset(d, chunk_size=10)
+        >>> t.in_order_of(t.parts[::-1]); [p.label for p in t.parts]
+        ['b.csv', 'a.csv']
+        """
+        at = {p: i for i, p in enumerate(self.parts)}
+        order = [at[p] for p in parts]
+        assert sorted(order) == list(range(len(self.parts))), "not a reordering of the parts"
+        self.parts = [self.parts[i] for i in order]
+        self.part_rows = [self.part_rows[i] for i in order]
+        if self.part_shapes is not None:
+            self.part_shapes = [self.part_shapes[i] for i in order]
 
     def _open_part(self, part: Part) -> Table:
         table = open_file(
@@ -371,14 +402,16 @@ class DatasetTable(Table):
 
     def _iter_chunks(self, names: list[str], exact: list[str]) -> Iterator[Chunk]:
         start = self.start
-        for part in self.parts:
+        for index, part in enumerate(self.parts):
             rows = 0
             with self._open_part(part) as table:
                 if self._dense_axis is not None:
                     table.flatten(*self._dense_axis)
                 self._check_same(table)
                 for chunk in table.chunks(names, exact=exact):
-                    yield PartChunk.wrap(chunk, start=start + chunk.start, label=part.label)
+                    yield PartChunk.wrap(
+                        chunk, start=start + chunk.start, label=part.label, index=index
+                    )
                     rows = chunk.start + chunk.n
             start += rows
 

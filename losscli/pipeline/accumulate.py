@@ -16,7 +16,7 @@ import numpy as np
 
 from losscli import losses
 from losscli.activations import to_probs, to_rank_key
-from losscli.pipeline.dense import DenseLayout, DenseStats
+from losscli.pipeline.dense import DenseLayout, DenseStats, samplewise_sums
 from losscli.pipeline.dense_resample import ImageSums
 from losscli.pipeline.encode import metric_labels
 from losscli.pipeline.groups import accumulate_groups
@@ -176,7 +176,7 @@ class Accumulation:
         new_slice: makes the empty state of a new ``--group-by`` slice.
         dense: dense arrays: their :class:`~losscli.pipeline.dense.DenseLayout`, else None;
             ``self.dense`` is then the run's :class:`~losscli.pipeline.dense.DenseStats` (the
-            per-image rows of ``--per-sample`` and the samplewise scores).
+            per-image rows of ``--per-sample``; their samplewise sums go to ``state.dense``).
         no_background: dense arrays: ``--no-background``.
         watch: called with each chunk's ``(labels, probabilities, evaluated rows or None)``
             as the metrics see them (classification; e.g. ``losscli thresholds``' streamed
@@ -285,6 +285,8 @@ class Accumulation:
                 {n: results[n].rows for n in self.loss_names},
                 lambda n, s: losses.finalize(n, plan.task, s, params=self.params),
             )
+            sums = samplewise_sums(images)  # in the state: partitions merge them
+            state.dense = sums if state.dense is None else state.dense + sums
             if self.keep_images:
                 self._keep_images(p, state, hard, probs, key, keep, results, images)
             if per_sample is not None:

@@ -35,6 +35,8 @@ __all__ = [
     "dense_options",
     "dense_reader",
     "dense_report",
+    "samplewise",
+    "samplewise_sums",
 ]
 
 CLASS_AXES = ("first", "last")
@@ -91,6 +93,11 @@ def _shape(s: tuple[int, ...]) -> str:
     return str(tuple(int(d) for d in s))
 
 
+def _is_dense(scores: tuple[int, ...], labels: tuple[int, ...], task: str) -> bool:
+    """Whether two shapes are dense outputs (else ordinary 1-D / 2-D rows)."""
+    return len(scores) > 2 or (len(scores) == len(labels) == 2 and task == "binary")
+
+
 def decide_layout(
     scores: tuple[int, ...],
     labels: tuple[int, ...],
@@ -130,8 +137,7 @@ def decide_layout(
     """
     sn, ln = names
     rs, rl = len(scores), len(labels)
-    dense = rs > 2 or (rs == rl == 2 and task == "binary")
-    if not dense:
+    if not _is_dense(scores, labels, task):
         return None
     if scores[0] != labels[0]:
         raise InputError(
@@ -233,6 +239,9 @@ def apply_layout(pred_table: Any, label_table: Any, opts: Any) -> DenseLayout | 
                 "their labels in a second NPY or NPZ file (losscli compute SCORES LABELS)"
             )
         return None
+    paired = hasattr(pred_table, "parts") and hasattr(label_table, "parts")
+    if paired and _is_dense(shape, lshape, opts.task):
+        _pair_dense_parts(pred_table, label_table)
     layout = decide_layout(
         shape,
         lshape,
@@ -263,12 +272,31 @@ def apply_layout(pred_table: Any, label_table: Any, opts: Any) -> DenseLayout | 
     return layout
 
 
-def dense_notes(layout: DenseLayout, notes: list[str], labels: str) -> list[str]:
-    """The layout's readings first; the row pairing said as elements (not rows, ids)."""
+def _pair_dense_parts(pred_table: Any, label_table: Any) -> None:
+    """Pair two datasets of arrays by part name (``io.pair_datasets``) and refuse a pair
+    whose samples (axis 0) differ, naming both parts and both shapes."""
+    from losscli.io import pair_datasets
+
+    pairing = pair_datasets(pred_table, label_table)
+    for (p, q), s, t in zip(pairing.pairs, pred_table.part_shapes, label_table.part_shapes):
+        if s[0] != t[0]:
+            raise InputError(
+                f"{p.name} has shape {_shape(s)} and its labels part {q.name} has shape "
+                f"{_shape(t)}: axis 0 (the samples) differs ({s[0]} vs {t[0]}); a pair of parts "
+                "needs one entry per sample in both"
+            )
+
+
+def dense_notes(layout: DenseLayout, notes: list[str], labels: str, parts: Any = None) -> list[str]:
+    """The layout's readings first; the row pairing said as elements (not rows, ids), and
+    the parts' pairing (``parts``: the :class:`~losscli.io.Pairing` of two datasets)."""
     kept = [n for n in notes if not n.startswith("labels matched by position")]
+    which = f"{labels}" if parts is None else "each labels part"
+    scores = "the scores" if parts is None else "its scores part"
     pairing = (
-        f"labels: element [n, i, ..] of {labels} is the label of element [n, i, ..] of the "
-        f"scores; {layout.n_samples} samples of {layout.per_sample} elements "
+        ("labels: " if parts is None else f"labels: {parts.describe()}; ")
+        + f"element [n, i, ..] of {which} is the label of element [n, i, ..] of {scores}; "
+        f"{layout.n_samples} samples of {layout.per_sample} elements "
         f"{_shape(layout.grid)}, read a whole number of samples at a time"
     )
     return [*layout.notes[:1], pairing, *layout.notes[1:], *kept]
@@ -370,11 +398,16 @@ class DenseStats:
         n_classes: C (binary: 2, the classes 0 and 1).
         no_background: leave class 0 out of the IoU and Dice averages.
 
+    The samplewise sums live in the run's :class:`~losscli.pipeline.state.EvalState`
+    (``dense``: :func:`samplewise_sums` of each chunk's images added up), so the states of a
+    dataset's partitions merge into the one-pass value.
+
     >>> st = DenseStats(DenseLayout("multiclass", 1, None, 2, (2,)), 2)
     >>> y, pred = np.array([0, 1, 1, 1]), np.array([0, 1, 0, 1])
-    >>> st.update(0, 4, np.arange(4), y, pred, None, {}, None)["miou"].tolist()
+    >>> images = st.update(0, 4, np.arange(4), y, pred, None, {}, None)
+    >>> images["miou"].tolist()
     [1.0, 0.25]
-    >>> st.samplewise()
+    >>> samplewise(samplewise_sums(images))
     {'miou_samplewise': 0.625, 'dice_samplewise': 0.6666666666666666}
     """
 
@@ -385,9 +418,6 @@ class DenseStats:
         self.worst = WorstSamples(keep, layout.grid)
         self.c = int(n_classes)
         self.first = 1 if no_background else 0
-        self.iou_sum = 0.0
-        self.dice_sum = 0.0
-        self.n_scored = 0
 
     def update(
         self,
@@ -453,10 +483,6 @@ class DenseStats:
             acc = np.where(count > 0, hit / np.maximum(count, 1), np.nan)
         if y.ndim == 1:
             self.worst.update(start, rows, y_read, pred_read, keep, img_iou)
-        scored = ~np.isnan(img_iou)
-        self.iou_sum += float(img_iou[scored].sum())
-        self.dice_sum += float(img_dice[scored].sum())
-        self.n_scored += int(scored.sum())
         out: dict[str, Any] = {
             "sample": np.arange(first, first + n_img, dtype=np.int64),
             "n_elements": count,
@@ -470,27 +496,52 @@ class DenseStats:
         out["mdice"] = img_dice
         return out
 
-    def samplewise(self) -> dict[str, float | None]:
-        """``miou_samplewise`` and ``dice_samplewise`` (None when no image has a score)."""
-        if self.n_scored == 0:
-            return {"miou_samplewise": None, "dice_samplewise": None}
-        return {
-            "miou_samplewise": self.iou_sum / self.n_scored,
-            "dice_samplewise": self.dice_sum / self.n_scored,
-        }
+
+def samplewise_sums(images: dict[str, Any]) -> np.ndarray:
+    """``[sum of the images' IoU, sum of their Dice, images scored]`` of one chunk's
+    per-image rows (:meth:`DenseStats.update`); an image with no score adds nothing.
+
+    >>> samplewise_sums({"miou": np.array([0.5, np.nan]), "mdice": np.array([0.6, np.nan])})
+    array([0.5, 0.6, 1. ])
+    """
+    iou, dice = images["miou"], images["mdice"]
+    scored = ~np.isnan(iou)
+    return np.array([iou[scored].sum(), dice[scored].sum(), scored.sum()], dtype=np.float64)
 
 
-def dense_report(report: Any, layout: DenseLayout, stats: DenseStats, no_background: bool) -> None:
+def samplewise(sums: np.ndarray | None) -> dict[str, float | None]:
+    """``miou_samplewise`` and ``dice_samplewise`` from :func:`samplewise_sums` added up
+    (None when no image has a score).
+
+    >>> samplewise(np.array([1.5, 1.8, 2.0]))
+    {'miou_samplewise': 0.75, 'dice_samplewise': 0.9}
+    """
+    if sums is None or sums[2] == 0:
+        return {"miou_samplewise": None, "dice_samplewise": None}
+    return {
+        "miou_samplewise": float(sums[0] / sums[2]),
+        "dice_samplewise": float(sums[1] / sums[2]),
+    }
+
+
+def dense_report(
+    report: Any,
+    layout: DenseLayout,
+    stats: DenseStats,
+    sums: np.ndarray | None,
+    no_background: bool,
+) -> None:
     """Finish the report of a dense run: ``n_samples`` counts the samples (images,
     sequences), ``n_evaluated`` the elements; ``miou`` / ``mdice`` from the confusion counts,
-    the samplewise scores; ``class_axis`` / ``no_background`` in the settings and signature;
-    the kept lowest-IoU samples in ``worst_samples`` (for ``--plot``, not in the JSON)."""
+    the samplewise scores (``sums``: the state's :func:`samplewise_sums`); ``class_axis`` /
+    ``no_background`` in the settings and signature; the kept lowest-IoU samples of ``stats``
+    in ``worst_samples`` (for ``--plot``, not in the JSON)."""
     from losscli.report import build_signature
 
     report.n_elements = report.n_samples
     report.n_samples = layout.n_samples
     report.metrics.update(dense_metrics(report.confusion_matrix, report.task, no_background))
-    report.metrics.update(stats.samplewise())
+    report.metrics.update(samplewise(sums))
     report.worst_samples = stats.worst.worst()
     axis = {1: "first", -1: "last", None: "none"}[layout.score_axis]
     report.settings.update({"class_axis": axis, "no_background": no_background})

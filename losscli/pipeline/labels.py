@@ -100,11 +100,16 @@ class LabelFile:
         id_parts: list[np.ndarray] = []
         wheres: list[tuple[int, Any]] = []
         exact = [cols.id] if cols.join and cols.id else []
+        paired = None if exact else getattr(table, "paired", None)
+        self.paired = paired  # a labels dataset paired by part name: rows per pair
+        self.part_rows = [0] * (0 if paired is None else len(paired.pairs))
         for chunk in table.chunks(cols.label, exact=exact):
             parts.append(chunk.column(cols.label[0]) if self.text else chunk.matrix(cols.label))
             if exact:
                 id_parts.append(chunk.ids(cols.id))
             wheres.append((chunk.start, chunk.locator()))
+            if paired is not None:
+                self.part_rows[chunk.index] = chunk.local + chunk.n
         if not parts:
             raise InputError(f"{table.name} has no data rows")
         self.values = np.concatenate(parts)
@@ -116,6 +121,10 @@ class LabelFile:
         self._pred_wheres: list[tuple[int, Any]] = []
         self.n_missing = 0
         self.first_missing: list[tuple[Any, str]] = []
+        self.part_starts = np.concatenate([[0], np.cumsum(self.part_rows)]).astype(np.int64)
+        self.pred_rows = [0] * len(self.part_rows)  # paired: prediction rows seen per part
+        self.done = 0  # paired: the parts before this one are checked
+        self.over: int | None = None  # paired: a prediction part with more rows than its pair
         if exact:
             from losscli.io import concat_exact
 
@@ -174,6 +183,8 @@ class LabelFile:
         None returned (the caller then calls :meth:`scan_missing` for the rest).
         """
         start, n = chunk.start, chunk.n
+        if self.paired is not None:
+            return self._take_paired(chunk)
         if self.ids is None:
             if start + n > self.n:
                 raise InputError(
@@ -207,6 +218,31 @@ class LabelFile:
             return None
         return self.values[rows]
 
+    def _take_paired(self, chunk: Any) -> np.ndarray | None:
+        """The labels of a chunk of prediction part ``i``: rows of labels part ``i``
+        (the pairs were put in the same order); None when the part has more rows."""
+        i, lo, n = chunk.index, chunk.local, chunk.n
+        self._check_parts(i)
+        self.pred_rows[i] = lo + n
+        if lo + n > self.part_rows[i]:
+            self.over = i
+            return None
+        at = int(self.part_starts[i]) + lo
+        return self.values[at : at + n]
+
+    def _check_parts(self, upto: int) -> None:
+        """Refuse the first part before ``upto`` whose prediction rows are not its labels'."""
+        for j in range(self.done, upto):
+            if self.pred_rows[j] != self.part_rows[j]:
+                self._rows_differ(j)
+        self.done = max(self.done, upto)
+
+    def _rows_differ(self, j: int) -> None:
+        from losscli.io import rows_differ
+
+        pred, labels = self.paired.pairs[j]
+        raise rows_differ(pred.name, self.pred_rows[j], labels.name, self.part_rows[j])
+
     def _check_unique(self, chunk: Any, ids: np.ndarray, at: np.ndarray, rows: np.ndarray) -> None:
         """Refuse a prediction id seen before (in an earlier chunk or this one)."""
         assert self.first_row is not None
@@ -232,7 +268,14 @@ class LabelFile:
         )
 
     def scan_missing(self, chunks: Iterator[Any]) -> None:
-        """Count the ids without a label in the rest of the predictions, then refuse them."""
+        """Count the ids without a label in the rest of the predictions, then refuse them
+        (paired parts: count the rows of the prediction part that has more, then refuse)."""
+        if self.over is not None:
+            for chunk in chunks:
+                if chunk.index != self.over:
+                    break
+                self.pred_rows[self.over] = chunk.local + chunk.n
+            self._rows_differ(self.over)
         for chunk in chunks:
             self.take(chunk, chunk.ids(self.id_col))
         self.finish(-1)
@@ -245,7 +288,11 @@ class LabelFile:
         )
 
     def finish(self, n_pred: int) -> None:
-        """Refuse what is left unmatched: rows (by position) or ids (either file's)."""
+        """Refuse what is left unmatched: rows (by position, or per pair of parts) or ids
+        (either file's)."""
+        if self.paired is not None:
+            self._check_parts(len(self.part_rows))
+            return
         if self.ids is None:
             if n_pred != self.n:
                 raise InputError(

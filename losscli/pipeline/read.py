@@ -286,6 +286,7 @@ class Inputs:
     columns: Columns
     notes: list[str]  # e.g. a file a dataset read once: report warnings
     dense: Any = None  # dense arrays: their DenseLayout (pipeline.dense), else None
+    pairing: Any = None  # a labels dataset paired with the predictions' by part name
 
 
 def open_table(
@@ -356,8 +357,21 @@ def open_inputs(
         )
     layout = None if dense is None else dense(pred_table, label_table)
     cols = resolve_columns(pred_table, label_table, read, group_by)
+    pairing = getattr(label_table, "paired", None)  # dense: paired by apply_layout
     if layout is not None:
-        cols.notes[:] = dense_notes(layout, cols.notes, label_table.name)
+        cols.notes[:] = dense_notes(layout, cols.notes, label_table.name, pairing)
+    elif not cols.join and _both_datasets(pred_table, label_table):
+        from losscli import io
+
+        pairing = io.pair_datasets(pred_table, label_table)
+        pairing.check_rows(pred_table.part_rows, label_table.part_rows)
+        cols.notes[:] = [
+            f"labels: {pairing.describe()}; row i of each labels part labels row i of its "
+            "prediction part (pass --id-col NAME to join by an id column instead)"
+            if n.startswith("labels matched by position")
+            else n
+            for n in cols.notes
+        ]
     if read.chunk_size is None and pred_table is not predictions:
         from losscli import io  # wide inputs: chunks of a bounded number of cells
 
@@ -369,4 +383,11 @@ def open_inputs(
     for table in tables:
         notes += getattr(table, "notes", [])
         cols.notes += table.readings  # readings a reader took (line 1 as a header): inference
-    return Inputs(pred_table, label_table, cols, notes, layout)
+    return Inputs(pred_table, label_table, cols, notes, layout, pairing)
+
+
+def _both_datasets(pred_table: Any, label_table: Any) -> bool:
+    """Whether the predictions and the labels are both datasets (folders or globs)."""
+    from losscli import io
+
+    return isinstance(pred_table, io.DatasetTable) and isinstance(label_table, io.DatasetTable)

@@ -208,8 +208,11 @@ def report_settings(
     return settings
 
 
-def _counter_warnings(state: EvalState, plan: Plan, params: dict[str, Any]) -> list[str]:
-    """The warnings of the row counters: renormalised, dropped and ignored rows."""
+def _counter_warnings(
+    state: EvalState, plan: Plan, params: dict[str, Any], unit: str = "row"
+) -> list[str]:
+    """The warnings of the row counters: renormalised, dropped and ignored rows (``unit``:
+    ``"element"`` for dense arrays, whose rows are elements)."""
     warnings: list[str] = []
     if state.n_renormalised:
         n = state.n_renormalised
@@ -217,14 +220,19 @@ def _counter_warnings(state: EvalState, plan: Plan, params: dict[str, Any]) -> l
         if plan.scores == "log-probs":
             what, total = ("log-probabilities", "sum of exp")
         warnings.append(
-            f"{n} {'row' if n == 1 else 'rows'} of {what} did not sum to 1 (worst: "
+            f"{n} {unit if n == 1 else unit + 's'} of {what} did not sum to 1 (worst: "
             f"{state.worst_prob_row}, {total} {state.worst_prob_sum:.6g}); they were "
             "renormalised for the losses and the metrics"
         )
     if state.n_dropped:
-        warnings.append(f"{state.n_dropped} rows with missing, NaN or inf values were dropped")
+        n = state.n_dropped
+        warnings.append(
+            f"{n} {unit if n == 1 else unit + 's'} with missing, NaN or inf values "
+            f"{'was' if n == 1 else 'were'} dropped"
+        )
     if state.n_ignored:
-        rows = "1 row has" if state.n_ignored == 1 else f"{state.n_ignored} rows have"
+        n = state.n_ignored
+        rows = f"1 {unit} has" if n == 1 else f"{n} {unit}s have"
         warnings.append(
             f"{rows} label {params.get('ignore_index')} (--ignore-index): the losses "
             "skip them and the metrics leave them out"
@@ -266,7 +274,8 @@ def build_report(
         kept: the kept rows to resample (``--bootstrap``), else None.
 
     Returns:
-        The report. The open negative class, once seen, names class 0 of the state's and the
+        The report (a dense run's warnings count elements: ``state.dense`` is set). The open
+        negative class, once seen, names class 0 of the state's and the
         slices' metrics accumulators (in place), as one pass would.
 
     Raises:
@@ -278,7 +287,8 @@ def build_report(
             f"{predictions}: every sample weight in column {cols.weight!r} "
             "is 0, so no row counts; give the rows positive weights (or drop --weight-col)"
         )
-    all_warnings = list(warnings) + _counter_warnings(state, plan, params)
+    unit = "row" if state.dense is None else "element"  # dense arrays: rows are elements
+    all_warnings = list(warnings) + _counter_warnings(state, plan, params, unit)
     notes = list(plan.notes)
     classes = list(plan.classes) if plan.task != "regression" else []
     if state.negative_seen is not None:  # the open negative class, named as one pass would

@@ -130,6 +130,9 @@ class EvalState:
     negative_seen: tuple[Any, str] | None = None
     worst_prob_row: str = ""  # where the row farthest from summing to 1 is, and its sum
     worst_prob_sum: float = 1.0
+    #: dense arrays (rows are elements): the images' samplewise sums (IoU, Dice, images
+    #: scored; ``pipeline.dense.samplewise_sums``) once a chunk is added, else None
+    dense: np.ndarray | None = None
 
     def merge(self, other: EvalState) -> EvalState:
         """Add ``other`` (a state of the same plan and options) into this one."""
@@ -150,6 +153,8 @@ class EvalState:
         self.n_dropped += other.n_dropped
         self.n_ignored += other.n_ignored
         self.n_renormalised += other.n_renormalised
+        if other.dense is not None:
+            self.dense = other.dense.copy() if self.dense is None else self.dense + other.dense
         if other.max_prob_dev > self.max_prob_dev:  # ties: the earlier partition's row
             self.max_prob_dev = other.max_prob_dev
             self.worst_prob_row, self.worst_prob_sum = other.worst_prob_row, other.worst_prob_sum

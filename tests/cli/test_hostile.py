@@ -141,6 +141,38 @@ def _files(d: Path) -> dict[str, Path]:
     for name, content in _bad_parquet().items():
         (d / name).write_bytes(content)
         f[name] = d / name
+    # a labels folder beside a predictions folder: parts paired by name
+    for name, parts in {
+        "pf": {"part-000.csv": "prob\n0.9\n0.2\n", "part-001.csv": "prob\n0.4\n0.7\n"},
+        "lf_missing": {"part-000.csv": "label\n1\n0\n"},
+        "lf_extra": {
+            "part-000.csv": "label\n1\n0\n",
+            "part-001.csv": "label\n0\n1\n",
+            "part-002.csv": "label\n1\n",
+        },
+        "lf_dup": {
+            "part-000.csv": "label\n1\n0\n",
+            "part-000.tsv": "label\n1\n0\n",
+            "part-001.csv": "label\n0\n1\n",
+        },
+        "lf_short": {"part-000.csv": "label\n1\n0\n", "part-001.csv": "label\n0\n"},
+        "lf_long": {"part-000.csv": "label\n1\n0\n", "part-001.csv": "label\n0\n1\n1\n"},
+        "lf_names": {"y-a.csv": "label\n1\n0\n", "y-b.csv": "label\n0\n1\n"},
+        "lf_num": {"labels-0.csv": "label\n1\n0\n", "labels-5.csv": "label\n0\n1\n"},
+    }.items():
+        (d / name).mkdir()
+        for part, content in parts.items():
+            (d / name / part).write_text(content)
+        f[name] = d / name
+    for name, shapes in {"pdense": [(2, 3, 4), (1, 3, 4)], "ldense": [(1, 4), (2, 4)]}.items():
+        (d / name).mkdir()
+        for k, shape in enumerate(shapes):
+            np.save(d / name / f"part-{k:03d}.npy", np.full(shape, 0.2 if len(shape) > 2 else 1))
+        f[name] = d / name
+    for name, arr in {"pnpy": [0.1, 0.8, 0.3], "lnpy": [0, 1]}.items():
+        (d / name).mkdir()
+        np.save(d / name / "part-000.npy", np.array(arr))
+        f[name] = d / name
     (d / "dir").mkdir()
     for name in (
         "cube.npy",
@@ -1031,6 +1063,69 @@ CASES = [
     ),
     ("--top-k zero", ["{probs3.csv}", "--top-k", "0"], "--top-k must be whole numbers >= 1, got 0"),
     ("--top-k twice", ["{probs3.csv}", "--top-k", "2,2"], "--top-k lists a k twice: 2,2"),
+    (
+        "labels folder without the part of a prediction part",
+        ["{pf}", "{lf_missing}"],
+        "{pf}/part-001.csv has no labels part in {lf_missing} (no {lf_missing}/part-001.*; "
+        "parts pair by file name, apart from the extension); give each prediction part its "
+        "labels part",
+    ),
+    (
+        "labels folder with a part no prediction part has",
+        ["{pf}", "{lf_extra}"],
+        "{lf_extra}/part-002.csv has no prediction part in {pf} (no {pf}/part-002.*; parts "
+        "pair by file name, apart from the extension); remove it or add its prediction part",
+    ),
+    (
+        "labels folder with two parts of one name",
+        ["{pf}", "{lf_dup}"],
+        "{lf_dup}/part-000.csv and {lf_dup}/part-000.tsv have the same name apart from the "
+        "extension; the parts of a predictions and a labels folder pair by name: keep one of "
+        "them",
+    ),
+    (
+        "labels part with fewer rows than its prediction part (CSV: counted)",
+        ["{pf}", "{lf_short}"],
+        "{pf}/part-001.csv has 2 rows but its labels part {lf_short}/part-001.csv has 1 (axis 0 "
+        "differs); a pair of parts needs the same rows in the same order: fix the parts, or "
+        "pass --id-col to join by id",
+    ),
+    (
+        "labels part with more rows than its prediction part",
+        ["{pf}", "{lf_long}"],
+        "{pf}/part-001.csv has 2 rows but its labels part {lf_long}/part-001.csv has 3 (axis 0 "
+        "differs); a pair of parts needs the same rows in the same order: fix the parts, or "
+        "pass --id-col to join by id",
+    ),
+    (
+        "labels part with fewer rows (NPY: known before reading)",
+        ["{pnpy}", "{lnpy}"],
+        "{pnpy}/part-000.npy has 3 rows but its labels part {lnpy}/part-000.npy has 2 (axis 0 "
+        "differs); a pair of parts needs the same rows in the same order: fix the parts, or "
+        "pass --id-col to join by id",
+    ),
+    (
+        "part names that do not pair",
+        ["{pf}", "{lf_names}"],
+        "the parts of {pf} and {lf_names} do not pair: no labels part has the name of a "
+        "prediction part ({pf}/part-000.csv, {lf_names}/y-a.csv, ...), nor the same numbers "
+        "in its name; name each labels part as its prediction part ({lf_names}/part-000.csv) or "
+        "number both alike (logits-000.npy with labels-000.npy)",
+    ),
+    (
+        "part names paired by number, one number missing",
+        ["{pf}", "{lf_num}"],
+        "{pf}/part-001.csv has no labels part in {lf_num} (no part numbered 1; the names "
+        "differ, so parts pair by the numbers in their names); give each prediction part its "
+        "labels part",
+    ),
+    (
+        "dense part pair whose samples differ",
+        ["{pdense}", "{ldense}"],
+        "{pdense}/part-000.npy has shape (2, 3, 4) and its labels part {ldense}/part-000.npy "
+        "has shape (1, 4): axis 0 (the samples) differs (2 vs 1); a pair of parts needs one "
+        "entry per sample in both",
+    ),
 ]
 
 

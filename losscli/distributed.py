@@ -17,8 +17,11 @@ grows with the rows (see the README); the binned AUC mode keeps O(bins) instead.
 
 Every part must be readable at the same path on the client and the workers (one machine, or
 a shared file system); paths are sent as absolute paths. A labels file is joined by id
-(``--id-col``): each worker reads it whole and keeps the rows of its partition's ids.
-Positional labels (rows in the same order) need the rows read in order: the local engine.
+(``--id-col``): each worker reads it whole and keeps the rows of its partition's ids. A
+labels folder (or glob) beside the predictions' is paired by part name on the client
+(``io.pair_datasets``): each worker reads its prediction part and the labels part paired with
+it, row by row (dense arrays: element by element), as the local engine does. One labels file
+matched by position needs the rows read in order: the local engine.
 
 dask is imported here only, inside the functions, so ``losscli --help`` never imports it.
 """
@@ -38,7 +41,8 @@ import numpy as np
 from losscli import progress
 from losscli.engine import Evaluation
 from losscli.errors import EXIT_INTERNAL, InputError, LossCliError, UsageError
-from losscli.pipeline.labels import LabelFile, MissingIdsError, id_keys
+from losscli.partition_labels import joined_labels, paired_labels
+from losscli.pipeline.labels import LabelFile, MissingIdsError
 from losscli.pipeline.options import Options
 from losscli.pipeline.plan import Plan
 from losscli.pipeline.read import Inputs
@@ -92,9 +96,12 @@ class PartJob:
         opts: the run's options.
         plan: the plan the client decided.
         labels: the labels file (absolute path) to join by id, or None.
-        labels_name: the labels file as the user named it (for messages).
+        labels_name: the labels file (or dataset) as the user named it (for messages).
         id_col: the id column that joins the labels file.
         per_sample: where to write this partition's per-sample rows, or None.
+        labels_part: a labels dataset paired by part name: the part paired with ``part``
+            (its ``path`` absolute), else None.
+        labels_schema: the labels dataset's columns (with ``labels_part``).
     """
 
     index: int
@@ -108,6 +115,8 @@ class PartJob:
     labels_name: str | None = None
     id_col: str | None = None
     per_sample: str | None = None
+    labels_part: Any = None
+    labels_schema: Any = None
 
 
 @dataclass
@@ -194,8 +203,10 @@ def evaluate_part(job: PartJob) -> PartResult:
         )
     labels: Any = None
     used = None
-    if job.labels is not None:
-        labels, used = _labels_of_part(table, job, chunk)
+    if job.labels_part is not None:  # a labels folder: the part paired with this one
+        labels = paired_labels(job, chunk)
+    elif job.labels is not None:
+        labels, used = joined_labels(table, job, chunk)
         if labels is None:  # no rows in this partition
             return PartResult(None, used)
     ev = Evaluation(table, labels, opts, plan=job.plan)
@@ -222,61 +233,6 @@ def evaluate_part(job: PartJob) -> PartResult:
     return PartResult(ev.state(), used)
 
 
-def _concat(parts: list[np.ndarray], kind: str) -> np.ndarray:
-    if parts:
-        return np.concatenate(parts)
-    return np.empty(0, dtype=object if kind == "text" else np.float64)
-
-
-def _labels_of_part(table: Any, job: PartJob, chunk: int) -> tuple[Any, np.ndarray]:
-    """The rows of the labels file whose ids occur in this partition, as a table."""
-    from losscli import io
-    from losscli.io import MemoryTable, concat_exact
-
-    read = job.opts.spec.read
-    id_col = job.id_col
-    assert id_col is not None, "a labels join needs an id column"
-    parts = [c.ids(id_col) for c in table.chunks([], exact=[id_col])]
-    fmt = read.labels_format or read.input_format
-    with io.open_table(
-        job.labels, fmt=fmt, chunk_size=chunk, role="labels", header=read.header
-    ) as lt:
-        lt.name = job.labels_name or lt.name
-        others = [c for c in lt.columns if c != id_col]
-        cols: dict[str, list[np.ndarray]] = {c: [] for c in others}
-        id_parts: list[np.ndarray] = []
-        for c in lt.chunks(others, exact=[id_col]):
-            for name in others:
-                cols[name].append(c.column(name))
-            id_parts.append(c.ids(id_col))
-        data = {
-            k: np.concatenate(v)
-            if v
-            else np.empty(0, dtype=object if lt.kinds[k] == "text" else float)
-            for k, v in cols.items()
-        }
-        label_ids = concat_exact(id_parts)
-        if not parts:
-            return None, np.packbits(np.zeros(len(label_ids), dtype=bool))
-        ids = concat_exact(parts)
-        text = ids.dtype == object or label_ids.dtype == object
-        keep = np.isin(id_keys(label_ids, text), id_keys(ids, text))
-        rows = np.flatnonzero(keep)
-        data[id_col] = np.zeros(len(label_ids))  # a placeholder: the id is read exactly
-        sub = MemoryTable(
-            lt.name,
-            "labels",
-            chunk,
-            list(lt.columns),
-            dict(lt.kinds),
-            {k: v[rows] for k, v in data.items()},
-            rows,
-            lt.unit,
-            exact={id_col: label_ids[rows]},
-        )
-    return sub, np.packbits(keep)
-
-
 # --------------------------------------------------------------------------------------------
 # the client
 # --------------------------------------------------------------------------------------------
@@ -298,7 +254,8 @@ def evaluate_dask(
 
     Args:
         predictions: a directory or glob of part files (or one file: one partition).
-        labels: an optional labels file, joined by id (``opts.id_col`` or an ``id`` column).
+        labels: an optional labels file, joined by id (``opts.id_col`` or an ``id`` column),
+            or a labels folder or glob whose parts pair with the predictions' by name.
         opts: the run's :class:`~losscli.engine.Options`.
         scheduler: the address of a running scheduler (``tcp://host:8786``); None starts a
             ``LocalCluster`` of ``workers`` processes for this run and shuts it down after.
@@ -350,18 +307,23 @@ def evaluate_dask(
     ev = Evaluation(pred_path, label_path, opts)  # opens and checks every part
     inputs = ev.inputs
     table = inputs.predictions
-    if inputs.labels is not None and not inputs.columns.join:
+    pairing = inputs.pairing  # a labels folder paired by part name
+    if inputs.labels is not None and not inputs.columns.join and pairing is None:
         raise UsageError(
-            "--engine dask joins a LABELS file by id only: give both files an id column "
-            "(--id-col NAME); rows matched by position need the local engine"
+            "--engine dask joins a LABELS file by id (give both files an id column, --id-col "
+            "NAME) or pairs a labels folder with a predictions folder by part name; one labels "
+            "file matched by position needs the local engine"
         )
     plan = ev.decide()
     if isinstance(table, DatasetTable):
         parts, dataset, schema = table.parts, table.name, table.schema
         rows = table.part_rows
+        if inputs.dense is not None:  # element rows: a part's samples times their elements
+            rows = [s[0] * inputs.dense.per_sample for s in table.part_shapes]
     else:
         parts, dataset, schema, rows = [Part(pred_path, pred_path, pred_path)], None, None, [0]
     starts = _starts(rows)
+    paired = [None] * len(parts) if pairing is None else [q for _, q in pairing.pairs]
     worker_opts = dataclasses.replace(opts, keep_loss_values=False)
     own = outputs is None
     if own:
@@ -379,12 +341,14 @@ def evaluate_dask(
             start=starts[i],
             opts=worker_opts,
             plan=plan,
-            labels=None if label_path is None else os.path.abspath(label_path),
+            labels=None if label_path is None or q is not None else os.path.abspath(label_path),
             labels_name=label_path,
             id_col=inputs.columns.id,
             per_sample=None if tmp_dir is None else os.path.join(tmp_dir, _PART_NAME.format(i)),
+            labels_part=None if q is None else dataclasses.replace(q, path=os.path.abspath(q.path)),
+            labels_schema=None if q is None else inputs.labels.schema,
         )
-        for i, p in enumerate(parts)
+        for i, (p, q) in enumerate(zip(parts, paired))
     ]
     try:
         with _connect(distributed, scheduler, n_workers) as client:

@@ -293,8 +293,9 @@ def test_bad_row_fails_as_locally_and_leaves_no_output(data, cluster, tmp_path):
     [
         (
             {"labels": "LABELS"},
-            "--engine dask joins a LABELS file by id only: give both files an id column "
-            "(--id-col NAME); rows matched by position need the local engine",
+            "--engine dask joins a LABELS file by id (give both files an id column, --id-col "
+            "NAME) or pairs a labels folder with a predictions folder by part name; one labels "
+            "file matched by position needs the local engine",
         ),
         (
             {"per_sample_dir": "-"},

@@ -367,7 +367,7 @@ def open_inputs(
         pairing.check_rows(pred_table.part_rows, label_table.part_rows)
         cols.notes[:] = [
             f"labels: {pairing.describe()}; row i of each labels part labels row i of its "
-            "prediction part (pass --id-col NAME to join by an id column instead)"
+            f"prediction part ({n.split('): ', 1)[-1]})"  # why, and --id-col to join by id
             if n.startswith("labels matched by position")
             else n
             for n in cols.notes

@@ -159,6 +159,8 @@ def _files(d: Path) -> dict[str, Path]:
         "lf_long": {"part-000.csv": "label\n1\n0\n", "part-001.csv": "label\n0\n1\n1\n"},
         "lf_names": {"y-a.csv": "label\n1\n0\n", "y-b.csv": "label\n0\n1\n"},
         "lf_num": {"labels-0.csv": "label\n1\n0\n", "labels-5.csv": "label\n0\n1\n"},
+        "pf3": {"a.csv": "prob\n0.1\n", "b.csv": "prob\n0.2\n0.3\n0.4\n", "c.csv": "prob\n0.5\n"},
+        "lf_mid": {"a.csv": "label\n1\n", "b.csv": "label\n0\n1\n", "c.csv": "label\n1\n"},
     }.items():
         (d / name).mkdir()
         for part, content in parts.items():
@@ -1096,6 +1098,13 @@ CASES = [
         "{pf}/part-001.csv has 2 rows but its labels part {lf_long}/part-001.csv has 3 (axis 0 "
         "differs); a pair of parts needs the same rows in the same order: fix the parts, or "
         "pass --id-col to join by id",
+    ),
+    (
+        "labels part with fewer rows, a middle part read in chunks (CSV: counted)",
+        ["{pf3}", "{lf_mid}", "--chunk-size", "1"],
+        "{pf3}/b.csv has 3 rows but its labels part {lf_mid}/b.csv has 2 (axis 0 differs); a "
+        "pair of parts needs the same rows in the same order: fix the parts, or pass --id-col "
+        "to join by id",
     ),
     (
         "labels part with fewer rows (NPY: known before reading)",

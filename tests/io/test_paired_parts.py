@@ -110,7 +110,8 @@ def test_parts_pair_by_name_in_every_format(tmp_path, pred_fmt, label_fmt):
         f"labels: parts paired by file name{aside} (4 parts: "
         f"{tmp_path / 'preds' / first}{FORMATS[pred_fmt]} with "
         f"{tmp_path / 'labels' / first}{FORMATS[label_fmt]}, ...); row i of each labels part "
-        "labels row i of its prediction part (pass --id-col NAME to join by an id column instead)"
+        "labels row i of its prediction part (neither file has an id column; pass --id-col NAME "
+        "to join the files by an id column)"
     )
 
 
@@ -149,7 +150,8 @@ def test_names_that_differ_pair_by_their_numbers(tmp_path):
         "labels: the part names differ, so parts are paired by the numbers in their names (3 "
         f"parts: {tmp_path / 'preds' / 'logits-1.npy'} with "
         f"{tmp_path / 'labels' / 'labels-001.csv'}, ...); row i of each labels part labels row i "
-        "of its prediction part (pass --id-col NAME to join by an id column instead)"
+        "of its prediction part (neither file has an id column; pass --id-col NAME to join the "
+        "files by an id column)"
     )
 
 
@@ -196,6 +198,7 @@ def test_id_col_joins_by_id_whatever_the_part_names(tmp_path):
     assert not any("paired" in n for n in got["inference"])
 
 
+@pytest.mark.slow
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -287,3 +290,23 @@ def test_dense_ignored_labels_are_counted_as_elements(tmp_path):
         "warning: 3 elements have label 255 (--ignore-index): the losses skip them and the "
         "metrics leave them out" in r.stderr
     )
+
+
+def test_token_sequence_folders_pair_by_name(tmp_path):
+    """Labels (N, T) beside scores (N, C, T): folders of 2-D label parts pair too."""
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(5, 4, 7))
+    y = rng.integers(0, 4, (5, 7))
+    y[0, :2] = -100
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", y)
+    whole = run_json("compute", tmp_path / "x.npy", tmp_path / "y.npy")
+    for d in ("xs", "ys"):
+        (tmp_path / d).mkdir()
+    for k, (s, e) in enumerate([(0, 2), (2, 5)]):
+        np.save(tmp_path / "xs" / f"seq-{k}.npy", x[s:e])
+        np.save(tmp_path / "ys" / f"seq-{k}.npy", y[s:e])
+    got = run_json("compute", tmp_path / "xs", tmp_path / "ys")
+    for key in ("losses", "metrics", "confusion_matrix", "n_samples", "n_evaluated"):
+        assert_same_json(got[key], whole[key], rel=1e-12, abs=1e-15)
+    assert got["inference"][1].startswith("labels: parts paired by file name (2 parts: ")

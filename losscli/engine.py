@@ -328,8 +328,7 @@ class Evaluation:
             kept=self.kept_rows() if self.opts.spec.interval.bootstrap else None,
         )
         if self._acc is not None and self._acc.dense is not None:
-            dense = self.accumulated.dense  # the samplewise sums, merged over partitions
-            dense_report(report, self.inputs.dense, self._acc.dense, dense, self.opts.no_background)
+            dense_report(report, self._acc.dense, self.accumulated.dense, self.opts.no_background)
             dense_ci(report, self.opts.spec, self._acc.images)
         return report
 

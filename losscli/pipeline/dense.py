@@ -525,19 +525,17 @@ def samplewise(sums: np.ndarray | None) -> dict[str, float | None]:
 
 
 def dense_report(
-    report: Any,
-    layout: DenseLayout,
-    stats: DenseStats,
-    sums: np.ndarray | None,
-    no_background: bool,
+    report: Any, stats: DenseStats, sums: np.ndarray | None, no_background: bool
 ) -> None:
     """Finish the report of a dense run: ``n_samples`` counts the samples (images,
     sequences), ``n_evaluated`` the elements; ``miou`` / ``mdice`` from the confusion counts,
-    the samplewise scores (``sums``: the state's :func:`samplewise_sums`); ``class_axis`` /
+    the samplewise scores (``sums``: the state's :func:`samplewise_sums`; ``stats``: the
+    run's :class:`DenseStats`, its layout and kept samples); ``class_axis`` /
     ``no_background`` in the settings and signature; the kept lowest-IoU samples of ``stats``
     in ``worst_samples`` (for ``--plot``, not in the JSON)."""
     from losscli.report import build_signature
 
+    layout = stats.layout
     report.n_elements = report.n_samples
     report.n_samples = layout.n_samples
     report.metrics.update(dense_metrics(report.confusion_matrix, report.task, no_background))

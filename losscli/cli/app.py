@@ -18,7 +18,6 @@ from collections.abc import Iterator, MutableMapping, Sequence
 from typing import Any, NoReturn
 
 import click
-from click.utils import make_default_short_help
 
 from losscli import __version__
 from losscli.cli.options import CONTEXT
@@ -110,7 +109,9 @@ class LazyCommands(MutableMapping[str, click.Command]):
         """
         if name in self._loaded:
             return self._loaded[name].get_short_help_str(limit)
-        return make_default_short_help(self._table[name][1], limit)
+        # click's public way to shorten a help text (its make_default_short_help is private
+        # and deprecated): a bare command holding the sentence
+        return click.Command(name, help=self._table[name][1]).get_short_help_str(limit)
 
 
 class LossCliGroup(click.Group):

@@ -68,6 +68,7 @@ from losscli.errors import InputError
 from losscli.metrics.builder import ResultBuilder, zero_division_note
 from losscli.metrics.calibration import calibration_bin_sums
 from losscli.metrics.confusion import (
+    add_confusion_counts,
     confusion_matrix,
     multilabel_confusion_matrix,
     predict_binary,
@@ -278,7 +279,11 @@ class ClassificationAccumulator(KeptRows):
             conf, correct, cell_w = yp, yt, w
         elif self.task == "multiclass":
             pred = predict_multiclass(yp)
-            cm = confusion_matrix(yt, pred, self.n_classes, w)
+            if w is None and not self.weighted:  # integer counts so far: added in place
+                add_confusion_counts(self.sums.cm, yt, pred)
+                cm = None
+            else:
+                cm = confusion_matrix(yt, pred, self.n_classes, w)
             conf = yp[np.arange(n), pred]
             correct, cell_w = (pred == yt).astype(np.float64), w
         else:
@@ -290,7 +295,8 @@ class ClassificationAccumulator(KeptRows):
         add_terms(self.sums, self.layout, cols, n, w)
         del cols
         sums = self.sums
-        sums.cm += cm
+        if cm is not None:
+            sums.cm += cm
         bw, bc, ba = calibration_bin_sums(conf, correct, cell_w, self.ece_bins)
         sums.ece_w += bw
         sums.ece_conf += bc

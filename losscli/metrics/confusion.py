@@ -96,6 +96,32 @@ def confusion_matrix(
     return counts.reshape(c, c)
 
 
+def add_confusion_counts(cm: np.ndarray, y_true: np.ndarray, y_pred: np.ndarray) -> None:
+    """Add the unweighted counts ``cm[i, j] += #{k : y_true[k] = i, y_pred[k] = j}`` in place.
+
+    The same counts as ``cm += confusion_matrix(y_true, y_pred, C)``, exact while ``cm``
+    holds integers (below 2**53). A chunk much smaller than the C x C matrix (1,000 classes:
+    a million cells for a few thousand rows) is added row by row with ``np.add.at``, not
+    through a zeroed matrix the size of ``cm``.
+
+    Args:
+        cm: float64 or int64 (C, C) counts, C-contiguous, updated in place.
+        y_true: int (N,) true class indices in ``[0, C)``.
+        y_pred: int (N,) predicted class indices in ``[0, C)``.
+
+    >>> cm = np.zeros((3, 3))
+    >>> add_confusion_counts(cm, np.array([0, 1, 2, 2]), np.array([0, 2, 2, 2]))
+    >>> cm.tolist()
+    [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 0.0, 2.0]]
+    """
+    c = cm.shape[0]
+    if y_true.size * 8 < cm.size and cm.flags.c_contiguous:
+        codes = np.asarray(y_true, dtype=np.int64) * c + np.asarray(y_pred, dtype=np.int64)
+        np.add.at(cm.reshape(-1), codes, 1)
+    else:
+        cm += confusion_matrix(y_true, y_pred, c)
+
+
 def multilabel_confusion_matrix(
     y_true: np.ndarray, y_pred: np.ndarray, sample_weight: np.ndarray | None = None
 ) -> np.ndarray:

@@ -40,11 +40,14 @@ def dumps(value: Any, indent: int = 0) -> str:
         items = [f"{pad}{json.dumps(str(k))}: {dumps(v, indent + 1)}" for k, v in value.items()]
         return "{\n" + ",\n".join(items) + "\n" + "  " * indent + "}"
     if isinstance(value, (list, tuple)) and value:
-        if all(_is_number(v) for v in value):
+        if set(map(type, value)) <= _PLAIN_NUMBERS or all(_is_number(v) for v in value):
             return json.dumps(value, allow_nan=False)  # one C-encoder call per row
         items = [pad + dumps(v, indent + 1) for v in value]
         return "[\n" + ",\n".join(items) + "\n" + "  " * indent + "]"
     return json.dumps(value, allow_nan=False)
+
+
+_PLAIN_NUMBERS = {int, float, type(None)}  # exact types: a C-level check of a long row
 
 
 def _is_number(value: Any) -> bool:

@@ -401,7 +401,8 @@ class Chunk:
             names: column names (number columns only).
 
         Returns:
-            A C-contiguous float64 array of shape ``(n, len(names))`` (one allocation).
+            A C-contiguous float64 array of shape ``(n, len(names))``: one allocation, or a
+            read-only view when the names are every column of a C-contiguous float64 block.
         """
         for name in names:
             if self._kinds.get(name) == "text":
@@ -410,6 +411,10 @@ class Chunk:
                     "choose number columns for the scores"
                 )
         block = self._block(names)
+        if block is not None and block.dtype == np.float64 and block.flags.c_contiguous:
+            view = block.view()  # every column of a float64 batch (an NPY's): no copy
+            view.flags.writeable = False  # read-only: the batch stays as read
+            return view
         if block is not None:  # adjacent columns of one 2-D array: one copy, row by row
             return np.array(block, dtype=np.float64, order="C")
         out = np.empty((self.n, len(names)), dtype=np.float64)

@@ -191,7 +191,12 @@ def _finish(
         "predictions": ev.predictions_name,
         "labels": ev.labels_name,
     }
-    out["inference"] = [*plan.notes, *out.pop("notes", [])]
+    notes = plan.notes
+    if ev.inputs.dense is not None:  # no roc_auc / average_precision in a sweep
+        from losscli.pipeline.dense import BINNED_RANKING_NOTE
+
+        notes = [n for n in notes if n != BINNED_RANKING_NOTE]
+    out["inference"] = [*notes, *out.pop("notes", [])]
     out["warnings"] = warnings
     return out
 

@@ -24,6 +24,7 @@ from losscli.errors import InputError, UsageError
 from losscli.pipeline.worst import WorstSamples
 
 __all__ = [
+    "BINNED_RANKING_NOTE",
     "DENSE_AUC_BINS",
     "DenseLabels",
     "DenseLayout",
@@ -57,6 +58,14 @@ NO_COLUMNS = {
 
 DENSE_AUC_BINS = 1000
 """Bins of the binned ROC AUC / average precision of dense inputs (``--auc-bins`` default)."""
+
+BINNED_RANKING_NOTE = (
+    f"roc_auc and average_precision binned over {DENSE_AUC_BINS} bins for dense arrays "
+    "(memory bounded, independent of the number of elements; the warnings give the "
+    "error bound); --auc-bins N sets the bins"
+)
+"""The ``inference`` note of a dense run without ``--auc-bins``: a report's ranking metrics
+are binned (``losscli thresholds``, which reports none, leaves it out)."""
 
 
 @dataclass(frozen=True)
@@ -262,11 +271,7 @@ def apply_layout(pred_table: Any, label_table: Any, opts: Any) -> DenseLayout | 
         if on:
             raise UsageError(NO_COLUMNS[flag])
     if opts.auc_bins is None:
-        layout.notes.append(
-            f"roc_auc and average_precision binned over {DENSE_AUC_BINS} bins for dense arrays "
-            "(memory bounded, independent of the number of elements; the warnings give the "
-            "error bound); --auc-bins N sets the bins"
-        )
+        layout.notes.append(BINNED_RANKING_NOTE)
     pred_table.flatten(layout.score_axis, label_table.name)
     label_table.flatten(layout.label_axis)
     return layout

@@ -139,3 +139,19 @@ def test_multiclass_dense_is_refused(tmp_path):
         "multiclass (argmax decides, no threshold); pass --task binary or --task multilabel "
         "if that is wrong\n"
     )
+
+
+@pytest.mark.parametrize("kind", list(MAKERS))
+def test_the_sweep_says_nothing_of_binned_ranking(tmp_path, kind):
+    """A sweep reports no roc_auc / average_precision, so its inference does not say they are
+    binned; compute on the same arrays does."""
+    flags, _ = MAKERS[kind](tmp_path, np.random.default_rng(3))
+    files = [tmp_path / "s.npy", tmp_path / "y.npy"]
+    sweep = run(*files, *flags)
+    r = CliRunner().invoke(cli, ["compute", *map(str, files), *flags, "--format", "json"])
+    assert r.exit_code == 0, r.stderr
+    report = json.loads(r.stdout)
+    binned = [n for n in report["inference"] if n.startswith("roc_auc and average_precision")]
+    assert len(binned) == 1
+    assert not [n for n in sweep["inference"] if "roc_auc" in n or "average_precision" in n]
+    assert sweep["inference"][:2] == report["inference"][:2]  # the layout notes stay

@@ -12,13 +12,16 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-__all__ = ["cpu_count", "single_threaded_blas"]
+__all__ = ["blocks_in_order", "cpu_count", "single_threaded_blas"]
+
+S = TypeVar("S")
+T = TypeVar("T")
 
 _SETTERS = (
     "scipy_openblas_set_num_threads64_",
@@ -94,3 +97,64 @@ def single_threaded_blas() -> Iterator[bool]:
         yield True
     finally:
         setter(before)
+
+
+def blocks_in_order(
+    starts: list[int],
+    job: Callable[[int, S], T],
+    scratch: Callable[[], S],
+    *,
+    workers: int | None = None,
+    name: str = "losscli",
+) -> Iterator[T]:
+    """``job(start, buffers)`` for each start, yielded in the order of ``starts``.
+
+    The blocks run on ``workers`` threads (default: the cores, at most 4) with OpenBLAS pinned
+    to one thread (:func:`single_threaded_blas`), each thread with its own ``scratch()``
+    buffers; on one thread when ``workers`` is 1, there is one block, or BLAS cannot be
+    pinned (a threaded BLAS in every worker would oversubscribe the cores). A block's result
+    must not depend on the thread that computes it, so neither does the output. When the
+    consumer stops (Ctrl-C, SIGTERM, an error), the blocks not yet started are dropped.
+
+    Args:
+        starts: the first index of each block.
+        job: computes one block from its start and the calling thread's buffers.
+        scratch: makes one thread's buffers.
+        workers: threads (1: none).
+        name: the worker threads' name prefix.
+
+    Yields:
+        ``job(start, ...)`` for each start, in order.
+
+    >>> list(blocks_in_order([0, 2, 4], lambda a, buf: a + len(buf), lambda: [0], workers=2))
+    [1, 3, 5]
+    """
+    n_workers = min(workers or min(cpu_count(), 4), len(starts))
+
+    def serial() -> Iterator[T]:
+        buffers = scratch()
+        for a in starts:
+            yield job(a, buffers)
+
+    if n_workers <= 1:
+        yield from serial()
+        return
+    with single_threaded_blas() as pinned:
+        if not pinned:
+            yield from serial()
+            return
+        import threading
+        from concurrent.futures import ThreadPoolExecutor
+
+        local = threading.local()
+
+        def run(a: int) -> T:
+            if not hasattr(local, "buffers"):
+                local.buffers = scratch()
+            return job(a, local.buffers)
+
+        pool = ThreadPoolExecutor(n_workers, thread_name_prefix=name)
+        try:
+            yield from pool.map(run, starts)
+        finally:  # Ctrl-C or SIGTERM: drop the blocks not started instead of computing them
+            pool.shutdown(wait=True, cancel_futures=True)

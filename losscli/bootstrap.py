@@ -151,36 +151,22 @@ def linear_blocks(
     >>> bool(np.allclose(d[:, 0], c @ np.arange(8)))
     True
     """
-    from concurrent.futures import ThreadPoolExecutor
-
-    from losscli._threads import cpu_count, single_threaded_blas
+    from losscli._threads import blocks_in_order
 
     assert slab % 8 == 0
     fused = _fused_slabs(terms, slab)
-    starts = list(range(0, n_boot, block))
-    n_workers = min(workers or min(cpu_count(), 4), len(starts))
-    if n_workers <= 1:
-        bufs = _SlabBuffers(block, min(slab, max(terms.dense.shape[0], 8)))
-        for a in starts:
-            yield _linear_block(terms, seed, a, min(block, n_boot - a), slab, bufs, fused=fused)
-        return
-    with single_threaded_blas() as pinned:
-        if not pinned:  # a threaded BLAS in every worker would oversubscribe the cores
-            yield from linear_blocks(terms, n_boot, seed, block, slab, workers=1)
-            return
-        local = threading.local()
+    width = min(slab, max(terms.dense.shape[0], 8))
 
-        def job(a: int) -> tuple[np.ndarray, np.ndarray | None]:
-            if not hasattr(local, "bufs"):
-                local.bufs = _SlabBuffers(block, min(slab, max(terms.dense.shape[0], 8)))
-            b = min(block, n_boot - a)
-            return _linear_block(terms, seed, a, b, slab, local.bufs, fused=fused)
+    def job(a: int, bufs: _SlabBuffers) -> tuple[np.ndarray, np.ndarray | None]:
+        return _linear_block(terms, seed, a, min(block, n_boot - a), slab, bufs, fused=fused)
 
-        pool = ThreadPoolExecutor(n_workers, thread_name_prefix="losscli-boot")
-        try:
-            yield from pool.map(job, starts)
-        finally:  # Ctrl-C or SIGTERM: drop the blocks not started instead of computing them
-            pool.shutdown(wait=True, cancel_futures=True)
+    yield from blocks_in_order(
+        list(range(0, n_boot, block)),
+        job,
+        lambda: _SlabBuffers(block, width),
+        workers=workers,
+        name="losscli-boot",
+    )
 
 
 PAIRED_BLOCK = 16
@@ -223,9 +209,7 @@ def paired_linear_blocks(
     >>> bool(np.allclose(d1[:, 0], c @ np.arange(8)) and np.allclose(d2, d1))
     True
     """
-    from concurrent.futures import ThreadPoolExecutor
-
-    from losscli._threads import cpu_count, single_threaded_blas
+    from losscli._threads import blocks_in_order
 
     n = terms[0].dense.shape[0]
     width = min(slab, max(n, 8))
@@ -246,29 +230,13 @@ def paired_linear_blocks(
             out.append(_linear_block(t, seed, a, b, slab, bufs, read))
         return out
 
-    starts = list(range(0, n_boot, block))
-    n_workers = min(workers or min(cpu_count(), 4), len(starts))
-    if n_workers <= 1:
-        bufs = _SlabBuffers(block, width)
-        for a in starts:
-            yield run(a, bufs)
-        return
-    with single_threaded_blas() as pinned:
-        if not pinned:
-            yield from paired_linear_blocks(terms, n_boot, seed, block, slab, workers=1)
-            return
-        local = threading.local()
-
-        def job(a: int) -> list[tuple[np.ndarray, np.ndarray | None]]:
-            if not hasattr(local, "bufs"):
-                local.bufs = _SlabBuffers(block, width)
-            return run(a, local.bufs)
-
-        pool = ThreadPoolExecutor(n_workers, thread_name_prefix="losscli-boot")
-        try:
-            yield from pool.map(job, starts)
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+    yield from blocks_in_order(
+        list(range(0, n_boot, block)),
+        run,
+        lambda: _SlabBuffers(block, width),
+        workers=workers,
+        name="losscli-boot",
+    )
 
 
 _BLAS_LOCK = threading.Lock()

@@ -117,29 +117,18 @@ def swap_blocks(
     ...     [s[:, :2].sum(1), s[:, 2:].sum(1)], axis=1)).all())
     (True, True)
     """
-    from concurrent.futures import ThreadPoolExecutor
+    from losscli._threads import blocks_in_order
 
-    from losscli._threads import cpu_count, single_threaded_blas
+    def job(a: int, _buffers: None) -> tuple[np.ndarray, np.ndarray]:
+        return _swap_block(terms, seed, a, min(block, n_perm - a), slab)
 
-    starts = list(range(0, n_perm, block))
-    n_workers = min(workers or min(cpu_count(), 4), len(starts))
-    if n_workers <= 1:
-        for a in starts:
-            yield _swap_block(terms, seed, a, min(block, n_perm - a), slab)
-        return
-    with single_threaded_blas() as pinned:
-        if not pinned:  # a threaded BLAS in every worker would oversubscribe the cores
-            yield from swap_blocks(terms, n_perm, seed, block, slab, workers=1)
-            return
-
-        def job(a: int) -> tuple[np.ndarray, np.ndarray]:
-            return _swap_block(terms, seed, a, min(block, n_perm - a), slab)
-
-        pool = ThreadPoolExecutor(n_workers, thread_name_prefix="losscli-swap")
-        try:
-            yield from pool.map(job, starts)
-        finally:  # Ctrl-C or SIGTERM: drop the blocks not started instead of computing them
-            pool.shutdown(wait=True, cancel_futures=True)
+    yield from blocks_in_order(
+        list(range(0, n_perm, block)),
+        job,
+        lambda: None,
+        workers=workers,
+        name="losscli-swap",
+    )
 
 
 def _swap_block(

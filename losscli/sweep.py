@@ -112,9 +112,7 @@ def compute_thresholds(
     else:
         named = [(str(c), k, p[1]) for c, k, p in zip(plan.classes, keys, probs)]
     weighted = ev.cols.weight is not None
-    warnings = list(ev.warnings)
-    if ev.n_dropped:
-        warnings.append(f"{ev.n_dropped} rows with missing, NaN or inf values were dropped")
+    warnings = _run_warnings(ev)
     bests: list[dict[str, Any]] = []
     tables: list[list[dict[str, Any]]] = []
     for name, (y, s, w), p in named:
@@ -122,12 +120,7 @@ def compute_thresholds(
             w = w * (w.size / w.sum())
         full = threshold_sweep(y, s, w, beta=beta, scores=kind)
         n_pos = float(np.sum(y if w is None else y * w))
-        n_all = float(y.size if w is None else np.sum(w))
-        if n_pos == 0 or n_pos == n_all:
-            which = "positive" if n_pos == 0 else "negative"
-            warnings.append(
-                f"label {name!r} has no {which} samples; its threshold is not meaningful"
-            )
+        warnings += _one_sided(name, n_pos, float(y.size if w is None else np.sum(w)))
         best = best_threshold(full, optimize, label=name if plan.task == "multilabel" else None)
         if on_scores:
             cut = best["threshold"]
@@ -167,6 +160,22 @@ def compute_thresholds(
             "its probability (p > threshold gives the same unless the probabilities saturate)"
         )
     return _finish(out, ev, [n for n, _, _ in named], bests, tables, warnings)
+
+
+def _run_warnings(ev: Any) -> list[str]:
+    """The evaluation's warnings, and how many rows were dropped (a sweep's own list)."""
+    warnings = list(ev.warnings)
+    if ev.n_dropped:
+        warnings.append(f"{ev.n_dropped} rows with missing, NaN or inf values were dropped")
+    return warnings
+
+
+def _one_sided(name: str, n_pos: float, n_all: float) -> list[str]:
+    """The warning for a label whose samples are all negative or all positive, if it is."""
+    if n_pos != 0 and n_pos != n_all:
+        return []
+    which = "positive" if n_pos == 0 else "negative"
+    return [f"label {name!r} has no {which} samples; its threshold is not meaningful"]
 
 
 def _finish(
@@ -228,19 +237,13 @@ def dense_thresholds(ev: Any, *, beta: float, steps: int | None, optimize: str) 
     ev.consume()
     plan = ev.plan
     names = [str(plan.classes[1])] if plan.task == "binary" else [str(c) for c in plan.classes]
-    warnings = list(ev.warnings)
-    if ev.n_dropped:
-        warnings.append(f"{ev.n_dropped} rows with missing, NaN or inf values were dropped")
+    warnings = _run_warnings(ev)
     bests, tables = [], []
     for j, name in enumerate(names):
         c = counts.confusion(j)
         sweep = sweep_from_counts(counts.t, c["tp"], c["fp"], c["fn"], c["tn"], beta=beta)
         n_pos = float(c["tp"][0] + c["fn"][0])
-        if n_pos == 0 or n_pos == float(c["tp"][0] + c["fn"][0] + c["fp"][0] + c["tn"][0]):
-            which = "positive" if n_pos == 0 else "negative"
-            warnings.append(
-                f"label {name!r} has no {which} samples; its threshold is not meaningful"
-            )
+        warnings += _one_sided(name, n_pos, n_pos + float(c["fp"][0] + c["tn"][0]))
         best = best_threshold(sweep, optimize, label=name if plan.task == "multilabel" else None)
         best["score_bound"] = grid_bound(sweep, optimize, beta)
         bests.append(best)

@@ -221,6 +221,10 @@ def dense_thresholds(ev: Any, *, beta: float, steps: int | None, optimize: str) 
     (:class:`~losscli.thresholds.GridCounts`); each row's counts are exact under compute's
     ``p > t``. The best threshold is the grid's; ``score_bound`` in each best is the most the
     criterion reaches at any threshold in [0, 1] (:func:`~losscli.thresholds.grid_bound`).
+    Logits and log-probabilities: every row and best also has its ``score_threshold``, the
+    grid point on the scores' scale (:func:`~losscli.thresholds.score_cuts`), and the
+    elements are counted there: the counts are exact under ``score > score_threshold``,
+    which the ``--write`` file stores, as for 2-D rows.
     """
     from losscli import __version__
     from losscli.thresholds import (
@@ -228,12 +232,17 @@ def dense_thresholds(ev: Any, *, beta: float, steps: int | None, optimize: str) 
         best_threshold,
         grid_bound,
         grid_thresholds,
+        score_cuts,
         sweep_from_counts,
     )
 
     n = DENSE_STEPS if steps is None else steps
-    counts = GridCounts(grid_thresholds(n))
-    ev.watch.append(counts.add)
+    grid = grid_thresholds(n)
+    kind = ev.plan.scores  # binary / multi-label: the ranking key is the scores themselves
+    on_scores = kind != "probs"
+    cuts = score_cuts(grid, kind) if on_scores else grid
+    counts = GridCounts(cuts)
+    ev.watch.append(lambda y, p, keep, key: counts.add(y, p if key is None else key, keep))
     ev.consume()
     plan = ev.plan
     names = [str(plan.classes[1])] if plan.task == "binary" else [str(c) for c in plan.classes]
@@ -241,11 +250,15 @@ def dense_thresholds(ev: Any, *, beta: float, steps: int | None, optimize: str) 
     bests, tables = [], []
     for j, name in enumerate(names):
         c = counts.confusion(j)
-        sweep = sweep_from_counts(counts.t, c["tp"], c["fp"], c["fn"], c["tn"], beta=beta)
+        sweep = sweep_from_counts(grid, c["tp"], c["fp"], c["fn"], c["tn"], beta=beta)
+        if on_scores:
+            sweep["score_threshold"] = cuts
         n_pos = float(c["tp"][0] + c["fn"][0])
         warnings += _one_sided(name, n_pos, n_pos + float(c["fp"][0] + c["tn"][0]))
         best = best_threshold(sweep, optimize, label=name if plan.task == "multilabel" else None)
         best["score_bound"] = grid_bound(sweep, optimize, beta)
+        if on_scores:
+            best["score_threshold"] = float(cuts[grid == best["threshold"]][0])
         bests.append(best)
         tables.append(_rows(sweep, beta, False))
     out: dict[str, Any] = {
@@ -265,6 +278,20 @@ def dense_thresholds(ev: Any, *, beta: float, steps: int | None, optimize: str) 
             f"{optimize} reaches at any threshold in [0, 1] (--steps N refines the grid)"
         ],
     }
+    if on_scores:
+        out["rule"] = (
+            f"a label is positive when its score ({kind}) is > score_threshold; threshold is "
+            "its probability (score_threshold is where the probability crosses threshold, so "
+            "p > threshold gives the same counts but for scores within a few float64 ulps of "
+            "score_threshold)"
+        )
+        formula = "log(t / (1 - t))" if kind == "logits" else "log t"
+        out["notes"].append(
+            f"dense {kind}: each grid threshold t has its score_threshold, the score where the "
+            f"probability crosses t ({formula} up to rounding); the elements are counted on "
+            "the scores' scale, score > score_threshold, which --write stores for compute "
+            "--threshold @FILE"
+        )
     return _finish(out, ev, names, bests, tables, warnings)
 
 

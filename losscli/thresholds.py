@@ -47,6 +47,7 @@ __all__ = [
     "CRITERIA",
     "cut_points",
     "grid_thresholds",
+    "score_cuts",
     "confusion_at",
     "threshold_sweep",
     "sweep_from_counts",
@@ -155,6 +156,61 @@ def grid_thresholds(steps: int) -> np.ndarray:
 
     limits.STEPS.check_option("--steps", int(steps))
     return np.linspace(0.0, 1.0, int(steps) + 1)
+
+
+def _ordered(x: np.ndarray) -> np.ndarray:
+    """float64 -> int64 keys in the floats' order (``-0.0`` and ``0.0`` one key)."""
+    i = np.asarray(x, dtype=np.float64).view(np.int64)
+    return np.where(i < 0, np.iinfo(np.int64).min - i, i)
+
+
+def _unordered(k: np.ndarray) -> np.ndarray:
+    """The inverse of :func:`_ordered`."""
+    return np.where(k < 0, np.iinfo(np.int64).min - k, k).view(np.float64)
+
+
+def score_cuts(thresholds: np.ndarray, scores: str) -> np.ndarray:
+    """The cut on the scores' own scale of each probability threshold, where the
+    probability crosses it: ``p(c) <= t < p(c')``, ``c'`` the next float64 above ``c``.
+
+    ``p`` is what compute turns a score into (:func:`losscli.metrics.keys.key_to_prob`):
+    ``sigmoid(s)`` for logits, ``exp(s)`` for log-probabilities; ``c`` is found by bisection
+    over the float64 values (64 steps) and equals the logit ``log(t / (1 - t))`` (the
+    log-probability ``log t``) up to rounding. ``score > c`` then selects the scores whose
+    ``p > t``, but for scores within a few ulps of ``c``: ``sigmoid`` rounded to float64 is
+    not monotone at that scale, so no cut reproduces ``p > t`` there (float32 scores, 2^29
+    float64 ulps apart, almost never are). ``t = 0``: about -745.13, below which ``p``
+    underflows to 0; ``t >= 1``, which no probability exceeds: the largest finite float
+    (logits) or 0 (log-probabilities, which are <= 0).
+
+    Args:
+        thresholds: (K,) probability thresholds in [0, 1].
+        scores: ``"logits"`` or ``"log-probs"``.
+
+    Returns:
+        float64 (K,) finite cuts, non-decreasing with the thresholds.
+
+    >>> score_cuts(np.array([0.25, 0.75]), "logits").round(12).tolist()  # -log 3, log 3
+    [-1.098612288668, 1.098612288668]
+    >>> from losscli.activations import sigmoid
+    >>> c = score_cuts(np.array([0.5]), "logits")  # sigmoid(s) rounds to 0.5 near s = 0
+    >>> float(sigmoid(c)[0]), float(sigmoid(np.nextafter(c, 1))[0]) > 0.5
+    (0.5, True)
+    """
+    from losscli.metrics.keys import key_to_prob
+
+    if scores not in ("logits", "log-probs"):
+        raise ValueError(f"scores must be 'logits' or 'log-probs', got {scores!r}")
+    t = np.asarray(thresholds, dtype=np.float64).ravel()
+    top = np.finfo(np.float64).max if scores == "logits" else 0.0
+    lo = np.full(t.shape, _ordered(np.array(-800.0)))  # p = 0 <= t (exp underflows)
+    hi = np.full(t.shape, _ordered(np.array(800.0 if scores == "logits" else 0.0)))  # p = 1
+    below = t < 1.0  # else no score's probability is > t
+    for _ in range(64):  # p(lo) <= t < p(hi); the keys span < 2^64: each step halves it
+        mid = (lo >> 1) + (hi >> 1) + (lo & hi & 1)
+        low = key_to_prob(_unordered(mid), scores) <= t
+        lo, hi = np.where(low, mid, lo), np.where(low, hi, mid)
+    return np.where(below, _unordered(lo), top)
 
 
 def confusion_at(
@@ -423,6 +479,8 @@ class GridCounts:
     A row with probability ``p`` is positive at every threshold ``t < p``; ``add`` counts
     each row once under ``i = #{t < p}`` (one ``searchsorted``), so at threshold ``t_j``
     ``tp = sum_{i > j} pos_i`` and ``fp = sum_{i > j} neg_i`` exactly (compute's ``p > t``).
+    The same holds on any scale: scores counted against thresholds on the scores' scale
+    (:func:`score_cuts`) give the counts of ``score > t``.
 
     Args:
         thresholds: (K,) thresholds, ascending (e.g. :func:`grid_thresholds`).
@@ -440,8 +498,8 @@ class GridCounts:
         self.neg: np.ndarray | None = None
 
     def add(self, y: np.ndarray, p: np.ndarray, keep: np.ndarray | None = None) -> None:
-        """Count a chunk: ``y`` 0/1 and ``p`` probabilities, both (m,) or (m, L); ``keep``
-        (m,) the rows to count (None: all)."""
+        """Count a chunk: ``y`` 0/1 and ``p`` probabilities (or scores on the thresholds'
+        scale), both (m,) or (m, L); ``keep`` (m,) the rows to count (None: all)."""
         y2 = np.asarray(y).reshape(len(y), -1)
         p2 = np.asarray(p, dtype=np.float64).reshape(len(p), -1)
         if keep is not None:

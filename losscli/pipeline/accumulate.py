@@ -178,8 +178,9 @@ class Accumulation:
             ``self.dense`` is then the run's :class:`~losscli.pipeline.dense.DenseStats` (the
             per-image rows of ``--per-sample``; their samplewise sums go to ``state.dense``).
         no_background: dense arrays: ``--no-background``.
-        watch: called with each chunk's ``(labels, probabilities, evaluated rows or None)``
-            as the metrics see them (classification; e.g. ``losscli thresholds``' streamed
+        watch: called with each chunk's ``(labels, probabilities, evaluated rows or None,
+            ranking key or None)`` as the metrics see them (classification; the key: the
+            scores' own scale, None for probabilities; e.g. ``losscli thresholds``' streamed
             counts of dense arrays).
     """
 
@@ -273,7 +274,7 @@ class Accumulation:
                 per["_probs"] = probs
         update_metrics(state.metrics_acc, hard, probs, weights, keep, key)
         for fn in self.watch:
-            fn(hard, probs, keep)
+            fn(hard, probs, keep, key)
         if self.dense is not None:
             images = self.dense.update(
                 p.chunk.start,

@@ -4,7 +4,10 @@
 one score per element); every row of the sweep is checked against scikit-learn's
 ``confusion_matrix`` / ``precision_score`` / ``recall_score`` / ``f1_score`` on the flattened
 elements with ``p > t``; ``score_bound`` against the exact sweep of the same elements as
-ordinary rows (every distinct score a cut point)."""
+ordinary rows (every distinct score a cut point). Logits and log-probabilities: each row's
+``score_threshold`` applied to the scores predicts what its probability threshold does (p
+from scipy's ``expit`` / ``exp``), and the ``--write`` file's cut round-trips through
+``compute --threshold @FILE`` (scikit-learn's counts on the flattened elements)."""
 
 from __future__ import annotations
 
@@ -14,10 +17,19 @@ import tracemalloc
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from sklearn.metrics import confusion_matrix, f1_score, precision_score, recall_score
+from scipy.special import expit, logit
+from sklearn.metrics import (
+    confusion_matrix,
+    f1_score,
+    multilabel_confusion_matrix,
+    precision_score,
+    recall_score,
+)
 
+from losscli.activations import sigmoid
 from losscli.cli import cli
 from losscli.sweep import compute_thresholds
+from losscli.thresholds import score_cuts
 
 
 def run(*args):
@@ -155,3 +167,191 @@ def test_the_sweep_says_nothing_of_binned_ranking(tmp_path, kind):
     assert len(binned) == 1
     assert not [n for n in sweep["inference"] if "roc_auc" in n or "average_precision" in n]
     assert sweep["inference"][:2] == report["inference"][:2]  # the layout notes stay
+
+
+# -- logits and log-probabilities: score_threshold, as 2-D sweeps report it ------------------
+
+
+def _scored(d, name, z, y, flags):
+    """Save scores ``z`` and targets ``y``; return the CLI flags and per label
+    ``(y, scores, reference probabilities)`` of the flattened elements (scipy's ``expit`` /
+    ``exp``, not losscli's)."""
+    np.save(d / "s.npy", z)
+    np.save(d / "y.npy", y)
+    to_p = np.exp if "log-probs" in flags else expit
+    if z.shape == y.shape and "multilabel" in flags:
+        per = [(y[:, j].ravel(), z[:, j].ravel()) for j in range(z.shape[1])]
+    else:
+        per = [(y.ravel(), z.ravel())]
+    return flags, [(a, s.astype(np.float64), to_p(s.astype(np.float64))) for a, s in per]
+
+
+def _score_case(d, kind, rng):
+    if kind == "binary (N, 1, H, W) logits":
+        z = rng.normal(size=(5, 1, 6, 7)).astype(np.float32)
+        return _scored(d, kind, z, (rng.random((5, 6, 7)) < expit(z[:, 0])).astype(np.uint8), [])
+    if kind == "binary (N, H, W) logits":
+        z = 3 * rng.normal(size=(4, 9, 5))
+        y = (rng.random(z.shape) < expit(z)).astype(np.uint8)
+        return _scored(d, kind, z, y, ["--task", "binary"])
+    if kind == "multilabel logits":
+        z = rng.normal(size=(4, 3, 5, 6)).astype(np.float32)
+        y = (rng.random(z.shape) < expit(z)).astype(np.uint8)
+        return _scored(d, kind, z, y, ["--task", "multilabel"])
+    if kind == "binary log-probs":
+        p = rng.uniform(1e-4, 1.0, size=(6, 8, 4))
+        y = (rng.random(p.shape) < p).astype(np.uint8)
+        return _scored(d, kind, np.log(p), y, ["--task", "binary", "--scores", "log-probs"])
+    assert kind == "multilabel log-probs"
+    p = rng.uniform(1e-3, 1.0, size=(3, 2, 40))
+    y = (rng.random(p.shape) < p).astype(np.uint8)
+    return _scored(d, kind, np.log(p), y, ["--task", "multilabel", "--scores", "log-probs"])
+
+
+SCORE_KINDS = [
+    "binary (N, 1, H, W) logits",
+    "binary (N, H, W) logits",
+    "multilabel logits",
+    "binary log-probs",
+    "multilabel log-probs",
+]
+
+
+def _label_rows(d, j, n_labels):
+    per = len(d["table"]) // n_labels
+    return d["table"][j * per : (j + 1) * per]
+
+
+@pytest.mark.parametrize("kind", SCORE_KINDS)
+@pytest.mark.parametrize("steps", [None, 13])
+def test_score_threshold_rows_are_sklearn_on_the_scores(tmp_path, kind, steps):
+    """Every row's score_threshold, applied to the scores (``z > score_threshold``), predicts
+    the very elements its probability threshold does (``p > threshold``, p from scipy), and
+    its counts and scores are scikit-learn's on the flattened elements."""
+    flags, labels = _score_case(tmp_path, kind, np.random.default_rng(4))
+    more = [] if steps is None else ["--steps", steps]
+    d = run(tmp_path / "s.npy", tmp_path / "y.npy", *flags, *more)
+    scale = "log-probs" if "log-probs" in kind else "logits"
+    assert d["scores"] == scale
+    assert d["rule"].startswith(f"a label is positive when its score ({scale}) is > score_thr")
+    assert any(n.startswith(f"dense {scale}: each grid threshold t") for n in d["inference"])
+    bests = [d["best"]] if d["task"] == "binary" else d["best"]
+    for j, (y, s, p) in enumerate(labels):
+        rows = _label_rows(d, j, len(labels))
+        assert len(rows) == (1000 if steps is None else steps) + 1
+        cuts = [r["score_threshold"] for r in rows]
+        assert all(np.isfinite(cuts)) and cuts == sorted(cuts)
+        for row in rows[:: max(1, len(rows) // 30)] + rows[-1:]:
+            pred = (s > row["score_threshold"]).astype(int)
+            assert np.array_equal(pred, p > row["threshold"]), row["threshold"]
+            tn, fp, fn, tp = confusion_matrix(y, pred, labels=[0, 1]).ravel()
+            assert (row["tp"], row["fp"], row["fn"], row["tn"]) == (tp, fp, fn, tn)
+            assert row["f1"] == pytest.approx(f1_score(y, pred, zero_division=0))
+        b = bests[j]
+        (same,) = [r for r in rows if r["threshold"] == b["threshold"]]
+        assert b["score_threshold"] == same["score_threshold"]
+        assert b["f1"] == pytest.approx(f1_score(y, s > b["score_threshold"], zero_division=0))
+
+
+@pytest.mark.parametrize("kind", SCORE_KINDS)
+def test_written_score_threshold_round_trips_through_compute(tmp_path, kind):
+    """``thresholds --write`` on dense scores stores ``scores`` and ``score_threshold(s)``,
+    and ``compute --threshold @FILE`` then predicts ``score > score_threshold``: its
+    confusion counts are scikit-learn's on the flattened elements, and equal the best rows'."""
+    flags, labels = _score_case(tmp_path, kind, np.random.default_rng(5))
+    out = tmp_path / "t.json"
+    d = run(tmp_path / "s.npy", tmp_path / "y.npy", *flags, "--write", out)
+    written = json.loads(out.read_text())
+    scale = "log-probs" if "log-probs" in kind else "logits"
+    assert written["scores"] == scale
+    if d["task"] == "binary":
+        assert written["score_threshold"] == d["best"]["score_threshold"]
+        cuts = [written["score_threshold"]]
+    else:
+        assert written["score_thresholds"] == {b["label"]: b["score_threshold"] for b in d["best"]}
+        cuts = [written["score_thresholds"][b["label"]] for b in d["best"]]
+    r = CliRunner().invoke(
+        cli,
+        ["compute", str(tmp_path / "s.npy"), str(tmp_path / "y.npy"), *flags]
+        + ["--threshold", f"@{out}", "--format", "json", "-q"],
+    )
+    assert r.exit_code == 0, r.stderr
+    report = json.loads(r.stdout)
+    assert f"threshold_scale={scale}" in report["signature"]
+    bests = [d["best"]] if d["task"] == "binary" else d["best"]
+    if d["task"] == "binary":
+        ((y, s, _),) = labels
+        expect = confusion_matrix(y, s > cuts[0], labels=[0, 1])
+        assert report["confusion_matrix"] == expect.tolist()
+        assert report["metrics"]["f1"] == pytest.approx(d["best"]["f1"])
+    else:
+        ys = np.stack([y for y, _, _ in labels], 1)
+        preds = np.stack([s > c for (_, s, _), c in zip(labels, cuts)], 1)
+        expect = multilabel_confusion_matrix(ys, preds)
+        assert report["confusion_matrix"] == expect.tolist()
+    for (y, s, _), b, c in zip(labels, bests, cuts):
+        (row,) = [
+            r
+            for r in _label_rows(d, bests.index(b), len(bests))
+            if r["threshold"] == b["threshold"]
+        ]
+        tn, fp, fn, tp = confusion_matrix(y, s > c, labels=[0, 1]).ravel()
+        assert (row["tp"], row["fp"], row["fn"], row["tn"]) == (tp, fp, fn, tn)
+
+
+def test_scores_at_the_cuts_count_as_compute_predicts(tmp_path):
+    """Scores lying exactly on the cuts of the default grid and up to 3 float64 ulps either
+    side (where sigmoid's rounding is not monotone, so no cut reproduces ``p > t`` for all
+    of them), and the logits of the grid points themselves: the sweep's counts are those of
+    ``score > score_threshold`` (scikit-learn), the rule the written file gives compute."""
+    t = np.linspace(0, 1, 1001)
+    cuts = score_cuts(t, "logits")[:-1]
+    near = [cuts]
+    for way in (-np.inf, np.inf):
+        c = cuts
+        for _ in range(3):
+            c = np.nextafter(c, way)
+            near.append(c)
+    z = np.concatenate([*near, logit(t[1:-1]), [-800.0, 800.0, 0.0, -0.0]])
+    z = np.resize(z, 8 * 900)
+    y = (np.arange(z.size) % 3 == 0).astype(np.uint8)
+    np.save(tmp_path / "s.npy", z.reshape(8, 1, 30, 30))
+    np.save(tmp_path / "y.npy", y.reshape(8, 30, 30))
+    out = tmp_path / "t.json"
+    d = run(tmp_path / "s.npy", tmp_path / "y.npy", "--write", out)
+    for row in d["table"]:
+        tn, fp, fn, tp = confusion_matrix(y, z > row["score_threshold"], labels=[0, 1]).ravel()
+        assert (row["tp"], row["fp"], row["fn"], row["tn"]) == (tp, fp, fn, tn)
+    r = CliRunner().invoke(
+        cli,
+        ["compute", str(tmp_path / "s.npy"), str(tmp_path / "y.npy"), "--threshold", f"@{out}"]
+        + ["--format", "json", "-q"],
+    )
+    assert r.exit_code == 0, r.stderr
+    st = d["best"]["score_threshold"]
+    assert json.loads(r.stdout)["confusion_matrix"] == confusion_matrix(y, z > st).tolist()
+
+
+@pytest.mark.parametrize("scale, to_p", [("logits", sigmoid), ("log-probs", np.exp)])
+def test_score_cuts_cross_at_the_threshold(scale, to_p):
+    """Each cut c has p(c) <= t < p(next float above c) with compute's own sigmoid / exp;
+    c is scipy's logit (log t) up to rounding; the ends are finite."""
+    t = np.linspace(0, 1, 1001)
+    c = score_cuts(t, scale)
+    assert np.all(np.isfinite(c)) and np.all(np.diff(c) > 0)
+    inner = slice(1, -1)
+    assert np.all(to_p(c[inner]) <= t[inner])
+    assert np.all(to_p(np.nextafter(c[inner], np.inf)) > t[inner])
+    ref = logit(t[inner]) if scale == "logits" else np.log(t[inner])
+    assert c[inner] == pytest.approx(ref, rel=1e-13, abs=1e-15)
+    assert to_p(c[0]) == 0.0 and to_p(np.nextafter(c[0], np.inf)) > 0.0  # p underflows below
+    assert c[-1] == (np.finfo(np.float64).max if scale == "logits" else 0.0)  # nothing > 1
+
+
+def test_probabilities_have_no_score_threshold(tmp_path):
+    _binary_probs(tmp_path, np.random.default_rng(6))
+    out = tmp_path / "t.json"
+    d = run(tmp_path / "s.npy", tmp_path / "y.npy", "--task", "binary", "--write", out)
+    assert "score_threshold" not in d["best"] and "score_threshold" not in d["table"][0]
+    assert d["rule"] == "a label is positive when its probability is > threshold"
+    assert set(json.loads(out.read_text())) == {"threshold", "optimize", "best"}

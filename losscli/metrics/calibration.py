@@ -28,6 +28,7 @@ __all__ = [
     "ece_bin_edges",
     "calibration_bin_sums",
     "expected_calibration_error",
+    "ece_batch",
 ]
 
 LOG_EPS = float(np.finfo(np.float64).eps)
@@ -232,12 +233,32 @@ def expected_calibration_error(
     >>> expected_calibration_error(np.array([1.0, 2.0]), np.array([0.1, 1.8]), np.array([0.0, 2.0]))
     0.1
     """
-    weight = np.asarray(weight, dtype=np.float64)
-    total = weight.sum()
-    if total <= 0:
+    if not np.asarray(weight, dtype=np.float64).sum() > 0:
         return None
-    safe = np.where(weight > 0, weight, 1.0)
-    acc_bin = np.where(weight > 0, acc_sum / safe, 0.0)
-    conf_bin = np.where(weight > 0, conf_sum / safe, 0.0)
-    prop = weight / total
-    return float(np.sum(np.abs(acc_bin - conf_bin) * prop))
+    return float(ece_batch(weight, conf_sum, acc_sum))
+
+
+def ece_batch(weight: np.ndarray, conf_sum: np.ndarray, acc_sum: np.ndarray) -> np.ndarray:
+    """The ECE of every set of per-bin sums of a stack: the formula of
+    :func:`expected_calibration_error` over the last axis.
+
+    Args:
+        weight: float64 (..., bins) per-bin total weight (e.g. (B, bins): one per resample).
+        conf_sum: float64 (..., bins) per-bin weighted sum of confidences.
+        acc_sum: float64 (..., bins) per-bin weighted sum of correctness.
+
+    Returns:
+        float64 (...), NaN where the total weight is not positive.
+
+    >>> ece_batch(np.array([[1.0, 2.0], [0.0, 0.0]]), np.array([[0.1, 1.8], [0.0, 0.0]]),
+    ...           np.array([[0.0, 2.0], [0.0, 0.0]]))
+    array([0.1, nan])
+    """
+    weight = np.asarray(weight, dtype=np.float64)
+    total = weight.sum(axis=-1)
+    live = weight > 0
+    safe = np.where(live, weight, 1.0)
+    acc_bin = np.where(live, acc_sum / safe, 0.0)
+    conf_bin = np.where(live, conf_sum / safe, 0.0)
+    prop = weight / np.where(total > 0, total, 1.0)[..., None]
+    return np.where(total > 0, np.sum(np.abs(acc_bin - conf_bin) * prop, axis=-1), np.nan)

@@ -6,13 +6,18 @@ Undefined ratios come back as NaN; the caller applies the zero-division policy.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from losscli.metrics._common import safe_ratio
 
-__all__ = ["per_class_counts", "prf_from_counts", "mcc_from_confusion", "kappa_from_confusion"]
+__all__ = [
+    "per_class_counts",
+    "prf_from_counts",
+    "mcc_from_confusion",
+    "mcc_batch",
+    "kappa_from_confusion",
+    "kappa_batch",
+]
 
 
 def per_class_counts(cm: np.ndarray) -> dict[str, np.ndarray]:
@@ -77,7 +82,8 @@ def mcc_from_confusion(cm: np.ndarray) -> float:
     """Matthews correlation coefficient of a (C, C) confusion matrix (Gorodkin's R_K).
 
     ``MCC = (c s - t.p) / sqrt((s^2 - p.p)(s^2 - t.t))`` with ``c`` the trace, ``s`` the total,
-    ``t`` the row sums and ``p`` the column sums (``sklearn.metrics.matthews_corrcoef``).
+    ``t`` the row sums and ``p`` the column sums (``sklearn.metrics.matthews_corrcoef``);
+    :func:`mcc_batch` of the one matrix.
 
     Args:
         cm: (C, C) confusion matrix.
@@ -90,18 +96,34 @@ def mcc_from_confusion(cm: np.ndarray) -> float:
     >>> mcc_from_confusion(np.array([[3, 0], [0, 0]]))
     nan
     """
+    return float(mcc_batch(cm))
+
+
+def mcc_batch(cm: np.ndarray) -> np.ndarray:
+    """The MCC of every confusion matrix of a stack: the formula of :func:`mcc_from_confusion`
+    over the last two axes.
+
+    Args:
+        cm: (..., C, C) confusion matrices (e.g. (B, C, C): one per resample).
+
+    Returns:
+        float64 (...), NaN where the denominator is zero.
+
+    >>> mcc_batch(np.array([[[2, 0], [0, 2]], [[3, 0], [0, 0]], [[2, 1], [1, 2]]]))
+    array([1.        ,        nan, 0.33333333])
+    """
     m = _unit_scale(cm)
-    t_sum = m.sum(axis=1)
-    p_sum = m.sum(axis=0)
-    n_correct = np.trace(m)
-    n = p_sum.sum()
-    cov_ytyp = n_correct * n - np.dot(t_sum, p_sum)
-    cov_ypyp = n**2 - np.dot(p_sum, p_sum)
-    cov_ytyt = n**2 - np.dot(t_sum, t_sum)
+    t_sum = m.sum(axis=-1)
+    p_sum = m.sum(axis=-2)
+    n_correct = np.trace(m, axis1=-2, axis2=-1)
+    n = p_sum.sum(axis=-1)
+    cov_ytyp = n_correct * n - _dot(t_sum, p_sum)
+    cov_ypyp = n**2 - _dot(p_sum, p_sum)
+    cov_ytyt = n**2 - _dot(t_sum, t_sum)
     prod = cov_ypyp * cov_ytyt
-    if prod == 0:
-        return math.nan
-    return float(cov_ytyp / np.sqrt(prod))
+    out = np.full(prod.shape, np.nan)
+    np.divide(cov_ytyp, np.sqrt(prod), out=out, where=prod != 0)
+    return out
 
 
 def kappa_from_confusion(cm: np.ndarray, weights: str | None = None) -> float:
@@ -110,7 +132,8 @@ def kappa_from_confusion(cm: np.ndarray, weights: str | None = None) -> float:
     ``kappa = 1 - sum_ij W_ij M_ij / sum_ij W_ij E_ij`` with ``E = outer(col sums, row sums) /
     s`` and ``W_ij`` = ``[i != j]`` (unweighted), ``|i - j|`` (``"linear"``) or ``(i - j)^2``
     (``"quadratic"``): ``sklearn.metrics.cohen_kappa_score(weights=...)``. The weighted kinds
-    read the classes as ordinal in the matrix's order (class index 0 .. C-1).
+    read the classes as ordinal in the matrix's order (class index 0 .. C-1);
+    :func:`kappa_batch` of the one matrix.
 
     Args:
         cm: (C, C) confusion matrix (rows true, columns predicted).
@@ -125,28 +148,58 @@ def kappa_from_confusion(cm: np.ndarray, weights: str | None = None) -> float:
     >>> round(kappa_from_confusion(np.array([[2, 1, 0], [0, 2, 1], [1, 0, 2]]), "quadratic"), 6)
     0.5
     """
+    return float(kappa_batch(cm, weights))
+
+
+def kappa_batch(cm: np.ndarray, weights: str | None = None) -> np.ndarray:
+    """Cohen's kappa of every confusion matrix of a stack: the formula of
+    :func:`kappa_from_confusion` over the last two axes.
+
+    Args:
+        cm: (..., C, C) confusion matrices (rows true, columns predicted).
+        weights: None, ``"linear"`` or ``"quadratic"``.
+
+    Returns:
+        float64 (...), NaN where undefined (no samples, or ``sum W E = 0``).
+
+    >>> kappa_batch(np.array([[[2, 1], [0, 3]], [[3, 0], [0, 0]], [[0, 0], [0, 0]]]))
+    array([0.66666667,        nan,        nan])
+    """
     m = _unit_scale(cm)
-    sum0 = m.sum(axis=0)
-    sum1 = m.sum(axis=1)
-    total = sum0.sum()
-    if total == 0:
-        return math.nan
-    expected = np.outer(sum0, sum1) / total
-    c = m.shape[0]
+    sum0 = m.sum(axis=-2)
+    sum1 = m.sum(axis=-1)
+    total = sum0.sum(axis=-1)
+    c = m.shape[-1]
     if weights is None:
-        w_mat = np.ones_like(m)
+        w_mat = np.ones((c, c))
         np.fill_diagonal(w_mat, 0.0)
     else:
         d = np.abs(np.arange(c)[:, None] - np.arange(c)[None, :]).astype(np.float64)
         w_mat = d if weights == "linear" else d * d
-    den = np.sum(w_mat * expected)
-    if den == 0:
-        return math.nan
-    return float(1.0 - np.sum(w_mat * m) / den)
+    live = total != 0
+    expected = sum0[..., :, None] * sum1[..., None, :]
+    expected /= np.where(live, total, 1.0)[..., None, None]
+    den = np.sum(w_mat * expected, axis=(-2, -1))
+    num = np.sum(w_mat * m, axis=(-2, -1))
+    out = np.full(den.shape, np.nan)
+    ok = live & (den != 0)
+    np.divide(num, den, out=out, where=ok)
+    np.subtract(1.0, out, out=out, where=ok)
+    return out
+
+
+def _dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``sum_k a[..., k] b[..., k]``: the dot product along the last axis.
+
+    >>> float(_dot(np.array([1.0, 2.0]), np.array([3.0, 4.0])))
+    11.0
+    """
+    return np.einsum("...k,...k->...", a, b)
 
 
 def _unit_scale(cm: np.ndarray) -> np.ndarray:
-    """The matrix as float64 times the power of two that brings its total into [0.5, 1).
+    """The matrices as float64, each times the power of two that brings its total into
+    [0.5, 1).
 
     Exact (a power of two), so the formulas give the numbers they gave, but their products of
     counts neither overflow nor underflow whatever the weights' scale (1e160 or 1e-200).
@@ -155,7 +208,7 @@ def _unit_scale(cm: np.ndarray) -> np.ndarray:
     [[0.1875, 0.0625], [0.0, 0.25]]
     """
     m = np.asarray(cm, dtype=np.float64)
-    total = float(m.sum())
-    if not (total > 0 and math.isfinite(total)):
-        return m
-    return np.ldexp(m, -math.frexp(total)[1])
+    total = m.sum(axis=(-2, -1))
+    ok = (total > 0) & np.isfinite(total)
+    _, e = np.frexp(np.where(ok, total, 1.0))
+    return np.ldexp(m, np.where(ok, -e, 0)[..., None, None])

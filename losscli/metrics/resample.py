@@ -202,15 +202,17 @@ def cell_sums(
         sums: one resample's sums (changed in place).
         n_cells: confusion cells; ``correct_cells`` those whose calibration "accuracy" is 1.
         joint: (n_cells * bins,) weight per joint (cell, bin) index; ``conf`` the weight
-            times the confidence, the same way.
+            times the confidence, the same way. With a leading axis, (B, n_cells * bins):
+            B resamples' sums at once (``sums.cm`` becomes (B, C, C), the bins (B, bins)).
         task: the task (multi-label confusion counts are (L, 2, 2)).
     """
-    c = sums.cm.shape[0]
-    joint = joint.reshape(n_cells, -1)
-    sums.cm = joint.sum(axis=1).reshape((c, 2, 2) if task == "multilabel" else (c, c))
-    sums.ece_w = joint.sum(axis=0)
-    sums.ece_acc = joint[correct_cells].sum(axis=0)
-    sums.ece_conf = conf.reshape(n_cells, -1).sum(axis=0)
+    lead = joint.shape[:-1]  # (B,) for B resamples at once
+    cm_shape = sums.cm.shape[-3:] if task == "multilabel" else sums.cm.shape[-2:]
+    joint = joint.reshape(*lead, n_cells, -1)
+    sums.cm = joint.sum(axis=-1).reshape(lead + cm_shape)
+    sums.ece_w = joint.sum(axis=-2)
+    sums.ece_acc = joint[..., correct_cells, :].sum(axis=-2)
+    sums.ece_conf = conf.reshape(*lead, n_cells, -1).sum(axis=-2)
 
 
 def classification_resample(

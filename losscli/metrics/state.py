@@ -331,12 +331,16 @@ class TermLayout:
         return out
 
     def get(self, d: np.ndarray, name: str) -> Any:
-        """Term ``name``'s entries of ``d = terms @ v``: a float for width 1, else an array."""
+        """Term ``name``'s entries of ``d = terms @ v``: a float for width 1, else an array;
+        for ``d`` (B, width) of B resamples, (B,) and (B, width) arrays."""
         sl = self.slices[name]
-        return float(d[sl.start]) if sl.stop - sl.start == 1 else d[sl].copy()
+        if sl.stop - sl.start == 1:
+            return float(d[sl.start]) if d.ndim == 1 else d[:, sl.start].copy()
+        return d[..., sl].copy()
 
     def fill(self, sums: Sums, d: np.ndarray) -> None:
-        """Put one resample's ``d = terms @ v`` into ``sums`` by name, then the derived sums."""
+        """Put one resample's ``d = terms @ v`` (or B resamples' (B, width)) into ``sums`` by
+        name, then the derived sums."""
         for t in self.terms:
             setattr(sums, t.name, self.get(d, t.name))
         if "samp_wundef" in self:

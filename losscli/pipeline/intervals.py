@@ -312,8 +312,8 @@ def _linear_setup(
             for name, lo, hi in spans:
                 value = _finalize(L, name, task, row[lo:hi], params)
                 out.setdefault(_key(name), []).append(finite(value))
-            for name, value in lin.metrics(row, segs[b]).items():
-                out.setdefault(name, []).append(finite(value))
+        for name, values in lin.metrics_batch(dense, segs).items():  # the block at once
+            out.setdefault(name, []).extend(values.tolist())
 
     return terms, evaluate
 

@@ -10,8 +10,11 @@ the streamed pass by :class:`losscli.pipeline.worst.WorstSamples`), never the ev
 - ``worst_samples.png``: for each kept sample, the worst (lowest IoU) first, the true and the
   predicted masks side by side (2-D samples), or a strip of two rows, true above predicted
   (sequences, 1-D); elements not evaluated (``--ignore-index``, dropped) are grey in both.
-  Not drawn for samples of three or more axes (volumes) nor for multi-label masks (no sample
-  is kept for them).
+  Multi-label targets: a row per sample, a panel per label kept (its
+  :data:`~losscli.pipeline.worst.MAX_LABELS` lowest-IoU labels in that sample), each element
+  coloured by its outcome for that label (:data:`OUTCOMES`: true positive, false negative,
+  false positive, true negative; not evaluated grey). Not drawn for samples of three or
+  more axes (volumes).
 """
 
 from __future__ import annotations
@@ -22,7 +25,15 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["DENSE_PLOT_NAMES", "MAX_BARS", "WORST_K", "dense_figures", "mask_colors"]
+__all__ = [
+    "DENSE_PLOT_NAMES",
+    "MAX_BARS",
+    "OUTCOMES",
+    "WORST_K",
+    "dense_figures",
+    "mask_colors",
+    "outcome_codes",
+]
 
 DENSE_PLOT_NAMES = ("class_iou.png", "worst_samples.png")
 MAX_BARS = 40
@@ -31,6 +42,13 @@ WORST_K = 6
 """Samples ``worst_samples.png`` shows (``compute --plot`` keeps that many)."""
 VOID_COLOR = (0.8, 0.8, 0.8, 1.0)
 NOT_EVALUATED = -1  # losscli.pipeline.worst.NOT_EVALUATED
+OUTCOMES = (
+    ("true negative", (0.97, 0.97, 0.97, 1.0)),
+    ("false negative (missed)", (0.2, 0.4, 0.85, 1.0)),
+    ("false positive", (0.85, 0.2, 0.2, 1.0)),
+    ("true positive", (0.2, 0.65, 0.2, 1.0)),
+)
+"""A multi-label panel's colours by outcome, indexed ``2 * predicted + true``."""
 
 
 def mask_colors(n_classes: int) -> list[tuple[float, float, float, float]]:
@@ -86,10 +104,60 @@ def _masked(a: np.ndarray) -> np.ndarray:
     return np.ma.masked_equal(a, NOT_EVALUATED)
 
 
+def outcome_codes(true: np.ndarray, pred: np.ndarray) -> np.ndarray:
+    """Each element's outcome for a label, the index into :data:`OUTCOMES`:
+    ``2 * pred + true``, masked where not evaluated.
+
+    >>> outcome_codes(np.array([0, 1, 0, 1, -1]), np.array([0, 0, 1, 1, 1])).tolist()
+    [0, 1, 2, 3, None]
+    """
+    return np.ma.masked_where(true == NOT_EVALUATED, 2 * np.maximum(pred, 0) + true)
+
+
+def _worst_labels(fig: Any, d: dict[str, Any], worst: list[Any]) -> None:
+    """Multi-label: a row per sample, a panel per kept label, elements by outcome."""
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
+
+    names = [str(c) for c in d["classes"]]
+    colors = [c for _, c in OUTCOMES]
+    cmap = ListedColormap(colors).with_extremes(bad=VOID_COLOR)
+    style = {"cmap": cmap, "vmin": -0.5, "vmax": 3.5, "interpolation": "nearest"}
+    k, m = len(worst), max(len(s.labels) for s in worst)
+    axes = np.atleast_2d(fig.subplots(k, m)).reshape(k, m)
+    for j, s in enumerate(worst):
+        for i, (label, score) in enumerate(zip(s.labels, s.label_scores)):
+            ax = axes[j, i]
+            codes = outcome_codes(s.true[i], s.pred[i])
+            if codes.ndim == 1:  # a sequence: a strip
+                ax.imshow(codes[None, :], aspect="auto", **style)
+            else:
+                ax.imshow(codes, **style)
+            ax.set_title(
+                f"sample {s.sample} (IoU {s.score:.3f})\nlabel {names[label]}: IoU {score:.3f}",
+                fontsize="x-small",
+            )
+        for ax in axes[j, len(s.labels) :]:
+            ax.set_visible(False)
+    for ax in axes.ravel():
+        ax.set_xticks([])
+        ax.set_yticks([])
+    handles = [Patch(color=c, label=n) for n, c in OUTCOMES]
+    handles.append(Patch(color=VOID_COLOR, label="not evaluated"))
+    fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), fontsize="small")
+    fig.suptitle(
+        f"The {k} samples with the lowest IoU (mean over the labels in each), worst first;\n"
+        f"per sample its {m} labels with the lowest IoU, each element by its outcome"
+    )
+
+
 def _worst(fig: Any, d: dict[str, Any], worst: list[Any]) -> None:
     from matplotlib.colors import ListedColormap
     from matplotlib.patches import Patch
 
+    if worst[0].labels:
+        _worst_labels(fig, d, worst)
+        return
     names = [str(c) for c in d["classes"]]
     c = len(names)
     colors = mask_colors(c)
@@ -136,8 +204,9 @@ def dense_figures(
 
     Args:
         report_dict: ``report.to_dict()`` of a dense run (its metrics hold ``miou``).
-        worst: :attr:`~losscli.render.data.RunData.worst`, the kept samples (``sample``,
-            ``score``, ``true`` and ``pred`` masks), the worst first; empty: no
+        worst: :attr:`~losscli.render.data.RunData.worst`, the kept samples
+            (:class:`~losscli.pipeline.worst.WorstSample`: ``sample``, ``score``, ``true``
+            and ``pred`` masks, ``labels``), the worst first; empty: no
             ``worst_samples.png``.
         figure: makes one empty matplotlib ``Figure``.
 
@@ -148,7 +217,7 @@ def dense_figures(
     if report_dict["per_class"]:
         out["class_iou.png"] = fig = figure()
         _class_iou(fig, report_dict)
-    if worst and worst[0].true.ndim in (1, 2):
+    if worst and worst[0].true.ndim - bool(worst[0].labels) in (1, 2):  # no volumes
         out["worst_samples.png"] = fig = figure()
         _worst(fig, report_dict, list(worst))
     return out

@@ -418,9 +418,8 @@ class DenseStats:
 
     def __init__(self, layout: DenseLayout, n_classes: int, no_background: bool = False) -> None:
         self.layout = layout
-        # the masks of the layout.keep_worst lowest-IoU samples (class indices only)
-        keep = layout.keep_worst if layout.task != "multilabel" else 0
-        self.worst = WorstSamples(keep, layout.grid)
+        # the masks of the layout.keep_worst lowest-IoU samples
+        self.worst = WorstSamples(layout.keep_worst, layout.grid)
         self.c = int(n_classes)
         self.first = 1 if no_background else 0
 
@@ -486,8 +485,8 @@ class DenseStats:
                 n_present > 0, np.nansum(dice, axis=1) / np.maximum(n_present, 1), np.nan
             )
             acc = np.where(count > 0, hit / np.maximum(count, 1), np.nan)
-        if y.ndim == 1:
-            self.worst.update(start, rows, y_read, pred_read, keep, img_iou)
+        labels = iou if y.ndim == 2 else None  # multi-label: the worst labels' masks
+        self.worst.update(start, rows, y_read, pred_read, keep, img_iou, labels, self.first)
         out: dict[str, Any] = {
             "sample": np.arange(first, first + n_img, dtype=np.int64),
             "n_elements": count,

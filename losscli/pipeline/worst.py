@@ -1,10 +1,17 @@
 """The K worst samples of a dense run (images, sequences), kept during the streamed pass.
 
-``--plot`` draws the worst images' true and predicted masks side by side. The run never holds
-every image: :class:`WorstSamples` keeps at most ``k`` masks in a bounded heap, ranked by the
-sample's own IoU (``miou`` of its ``--per-sample`` row: the mean IoU over the classes present
-in its labels or predictions), the lowest first; a tie goes to the earlier sample. A sample
-with no score (every element ignored) is never kept. Memory: ``k`` samples' masks.
+``--plot`` draws the worst samples' true and predicted masks. The run never holds every
+sample: :class:`WorstSamples` keeps at most ``k`` in a bounded heap, ranked by the sample's
+own IoU (``miou`` of its ``--per-sample`` row: the mean IoU over the classes present in its
+labels or predictions), the lowest first; a tie goes to the earlier sample. A sample with no
+score (every element ignored) is never kept. What is kept of a sample:
+
+- multi-class and binary: its true and predicted class masks;
+- multi-label (0/1 targets per label): the masks of its :data:`MAX_LABELS` labels with the
+  lowest IoU in that sample (among the labels present in its targets or predictions; ties:
+  the lower label), per label its 0/1 targets and predictions.
+
+Memory: ``k`` samples' kept masks (multi-label: ``k x MAX_LABELS``).
 """
 
 from __future__ import annotations
@@ -14,10 +21,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["NOT_EVALUATED", "WorstSample", "WorstSamples"]
+__all__ = ["MAX_LABELS", "NOT_EVALUATED", "WorstSample", "WorstSamples"]
 
 NOT_EVALUATED = -1
 """The true mask's value at an element that is not evaluated (``--ignore-index``, dropped)."""
+
+MAX_LABELS = 4
+"""Labels kept per multi-label sample (its lowest IoUs)."""
 
 
 @dataclass(frozen=True)
@@ -27,15 +37,26 @@ class WorstSample:
     Attributes:
         sample: its index on axis 0 of the arrays.
         score: its IoU (mean over the classes present in it).
-        true: int64 ``grid``-shaped true classes, :data:`NOT_EVALUATED` where not evaluated.
-        pred: int64 ``grid``-shaped predicted classes (:data:`NOT_EVALUATED` where an element
-            was not read: ``--drop-invalid``).
+        true: int64 true classes, :data:`NOT_EVALUATED` where not evaluated; shaped as one
+            sample ``(d1..dk)``; multi-label: 0/1 per kept label, ``(len(labels), d1..dk)``.
+        pred: int64 predicted classes (0/1 per kept label), the same shape
+            (:data:`NOT_EVALUATED` where an element was not read: ``--drop-invalid``).
+        labels: multi-label: the kept labels' indices, the lowest IoU first; else ``()``.
+        label_scores: their IoUs in this sample.
     """
 
     sample: int
     score: float
     true: np.ndarray
     pred: np.ndarray
+    labels: tuple[int, ...] = ()
+    label_scores: tuple[float, ...] = ()
+
+
+def _worst_labels(scores: np.ndarray) -> np.ndarray:
+    """The :data:`MAX_LABELS` lowest non-NaN scores' positions (ties: the lower position)."""
+    ok = np.flatnonzero(~np.isnan(scores))
+    return ok[np.argsort(scores[ok], kind="stable")][:MAX_LABELS]
 
 
 class WorstSamples:
@@ -61,7 +82,7 @@ class WorstSamples:
         self.grid = tuple(int(d) for d in grid)
         self.per = int(np.prod(self.grid, dtype=np.int64)) if self.grid else 1
         # min-heap on (-score, -sample): the root is the best kept sample, the one to replace
-        self._heap: list[tuple[float, int, np.ndarray, np.ndarray]] = []
+        self._heap: list[tuple[float, int, WorstSample]] = []
 
     def _bar(self) -> tuple[float, int] | None:
         """``(score, sample)`` a new sample must be below to be kept (None: room left)."""
@@ -78,15 +99,22 @@ class WorstSamples:
         pred: np.ndarray,
         keep: np.ndarray | None,
         scores: np.ndarray,
+        label_scores: np.ndarray | None = None,
+        first_label: int = 0,
     ) -> None:
         """Offer one chunk of whole samples.
 
         Args:
             start: the chunk's first element row (a multiple of the sample size).
             rows: (m,) the chunk's rows read, relative to ``start``.
-            y, pred: (m,) class indices (true, predicted) of those rows.
+            y, pred: (m,) class indices (true, predicted) of those rows; multi-label:
+                (m, C) 0/1.
             keep: (m,) bool, the evaluated rows (None: all).
             scores: (n_img,) the chunk's samples' scores (NaN: no score), in order.
+            label_scores: multi-label: (n_img, L) each sample's IoU per label (NaN: the
+                label is absent from it), of the labels ``first_label ..`` (``first_label``
+                1: ``--no-background`` leaves label 0 out).
+            first_label: the label of ``label_scores``' first column.
         """
         if self.k <= 0:
             return
@@ -101,25 +129,47 @@ class WorstSamples:
             return
         at = start + rows
         local = at // self.per - first
-        slot = np.full(len(scores), -1, dtype=np.int64)
-        slot[cand] = np.arange(cand.size)
-        mine = slot[local] >= 0
-        where = slot[local[mine]], at[mine] % self.per
-        true = np.full((cand.size, self.per), NOT_EVALUATED, dtype=np.int64)
-        guess = np.full((cand.size, self.per), NOT_EVALUATED, dtype=np.int64)
-        guess[where] = pred[mine]
-        evaluated = mine if keep is None else mine & keep
-        true[slot[local[evaluated]], at[evaluated] % self.per] = y[evaluated]
-        for j, c in enumerate(cand.tolist()):
-            item = (-float(scores[c]), -int(index[c]), true[j], guess[j])
+        for c in cand.tolist():
+            mine = local == c  # the rows of sample c: its elements at at % per
+            evaluated = mine if keep is None else mine & keep
+            labels: tuple[int, ...] = ()
+            shown: tuple[float, ...] = ()
+            if y.ndim == 1:
+                true = np.full(self.per, NOT_EVALUATED, dtype=np.int64)
+                guess = np.full(self.per, NOT_EVALUATED, dtype=np.int64)
+                guess[at[mine] % self.per] = pred[mine]
+                true[at[evaluated] % self.per] = y[evaluated]
+            else:  # multi-label: (L, per) 0/1 masks of its worst labels
+                assert label_scores is not None
+                pos = _worst_labels(np.asarray(label_scores[c], dtype=np.float64))
+                labels = tuple(int(q) + first_label for q in pos)
+                shown = tuple(float(label_scores[c][q]) for q in pos)
+                cols = list(labels)
+                true = np.full((len(cols), self.per), NOT_EVALUATED, dtype=np.int64)
+                guess = np.full((len(cols), self.per), NOT_EVALUATED, dtype=np.int64)
+                guess[:, at[mine] % self.per] = (pred[mine][:, cols] > 0.5).T
+                true[:, at[evaluated] % self.per] = (y[evaluated][:, cols] > 0.5).T
+            item = self._kept(int(index[c]), float(scores[c]), true, guess, labels, shown)
+            entry = (-item.score, -item.sample, item)
             if len(self._heap) < self.k:
-                heapq.heappush(self._heap, item)
-            elif item[:2] > self._heap[0][:2]:
-                heapq.heapreplace(self._heap, item)
+                heapq.heappush(self._heap, entry)
+            elif entry[:2] > self._heap[0][:2]:
+                heapq.heapreplace(self._heap, entry)
+
+    def _kept(
+        self,
+        sample: int,
+        score: float,
+        true: np.ndarray,
+        pred: np.ndarray,
+        labels: tuple[int, ...],
+        label_scores: tuple[float, ...],
+    ) -> WorstSample:
+        """One sample's kept masks, ``(per,)`` or ``(L, per)``, shaped as the sample."""
+        lead = true.shape[:-1]  # () or the kept labels
+        true, pred = true.reshape(*lead, *self.grid), pred.reshape(*lead, *self.grid)
+        return WorstSample(sample, score, true, pred, labels, label_scores)
 
     def worst(self) -> list[WorstSample]:
         """The kept samples, the worst first (then by sample index)."""
-        items = sorted(self._heap, key=lambda t: (-t[0], -t[1]))
-        return [
-            WorstSample(-i, -s, t.reshape(self.grid), p.reshape(self.grid)) for s, i, t, p in items
-        ]
+        return [s for _, _, s in sorted(self._heap, key=lambda t: (-t[0], -t[1]))]

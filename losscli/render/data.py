@@ -37,9 +37,10 @@ class RunData:
         threshold_on: ``"probs"``, or ``"scores"`` when the threshold is on the scores' scale.
         rank_key: the ranking key's kind (``probs``, ``logits``, ``log-probs``).
         worst: dense arrays: the samples with the lowest IoU, the worst first, each with its
-            ``sample`` index, ``score`` (IoU) and grid-shaped ``true`` / ``pred`` class masks
-            (``-1`` where not evaluated): :class:`losscli.pipeline.worst.WorstSample`, as the
-            run kept them (``Report.worst_samples``); empty otherwise.
+            ``sample`` index, ``score`` (IoU) and ``true`` / ``pred`` masks (``-1`` where not
+            evaluated; multi-label: per kept label):
+            :class:`losscli.pipeline.worst.WorstSample`, as the run kept them
+            (``Report.worst_samples``); empty otherwise.
 
     >>> d = RunData(loss_values={"bce": np.array([0.1, 0.7])})
     >>> list(d.loss_values), d.scores is None, d.threshold

@@ -210,7 +210,7 @@ def _save(tmp_path, name, shape_x, shape_y, *args):
     [
         ("binary", (4, 1, 5, 6), (4, 5, 6), [], True),
         ("volume", (3, 2, 4, 4, 4), (3, 4, 4, 4), [], False),  # 3-D samples: no masks
-        ("multilabel", (3, 2, 5, 5), (3, 2, 5, 5), ["--task", "multilabel"], False),
+        ("multilabel", (3, 2, 5, 5), (3, 2, 5, 5), ["--task", "multilabel"], True),
     ],
 )
 def test_other_dense_kinds(mpl, tmp_path, name, shape_x, shape_y, args, masks):
@@ -257,3 +257,159 @@ def test_html_report_inlines_the_dense_pictures(mpl, tmp_path):
     page = (tmp_path / "r.html").read_text()
     assert 'alt="Per-class IoU and Dice"' in page
     assert 'alt="The lowest-IoU samples, true and predicted masks"' in page
+
+
+# -- multi-label targets ---------------------------------------------------------------------
+
+
+def _brute_labels(scores, m):
+    """The m lowest non-NaN label scores' positions, ties to the lower position."""
+    return [j for _, j in sorted((v, j) for j, v in enumerate(scores) if not np.isnan(v))][:m]
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("grid", [(6,), (3, 4), (2, 3)])
+@pytest.mark.parametrize("first_label", [0, 1])
+def test_heap_keeps_multilabel_worst_labels(seed, grid, first_label):
+    """Multi-label chunks: the k lowest samples, per sample the MAX_LABELS labels with the
+    lowest IoU (NaN: absent, never kept), their 0/1 masks."""
+    from losscli.pipeline.worst import MAX_LABELS
+
+    rng = np.random.default_rng(seed)
+    n, c, k = 17, 6, 4
+    per = int(np.prod(grid))
+    scores = rng.choice([0.1, 0.3, 0.5, np.nan], size=n)
+    label_scores = rng.choice([0.0, 0.2, 0.4, 0.9, np.nan], size=(n, c - first_label))
+    y = rng.integers(0, 2, (n * per, c))
+    pred = rng.integers(0, 2, (n * per, c))
+    heap = WorstSamples(k, grid)
+    cuts = np.sort(rng.choice(np.arange(1, n), size=3, replace=False))
+    for a, b in zip([0, *cuts], [*cuts, n]):
+        sl = slice(a * per, b * per)
+        rows = np.arange((b - a) * per)
+        heap.update(a * per, rows, y[sl], pred[sl], None, scores[a:b], label_scores[a:b],
+                    first_label)  # fmt: skip
+    got = heap.worst()
+    assert [(s.score, s.sample) for s in got] == _brute(scores, k)
+    for s in got:
+        pos = _brute_labels(label_scores[s.sample], MAX_LABELS)
+        assert list(s.labels) == [p + first_label for p in pos]
+        assert list(s.label_scores) == [label_scores[s.sample][p] for p in pos]
+        sl = slice(s.sample * per, (s.sample + 1) * per)
+        true = y[sl][:, list(s.labels)].T.reshape(len(pos), *grid)
+        guess = pred[sl][:, list(s.labels)].T.reshape(len(pos), *grid)
+        assert np.array_equal(s.true, true) and np.array_equal(s.pred, guess)
+
+
+def _sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _multilabel_arrays(tmp_path, shape):
+    rng = np.random.default_rng(7)
+    z = rng.normal(size=shape)
+    y = (rng.random(shape) < _sigmoid(2 * z)).astype(np.uint8)
+    y[0] = 0  # a sample with no positive target: labels absent unless predicted
+    np.save(tmp_path / "z.npy", z)
+    np.save(tmp_path / "y.npy", y)
+    return z, y
+
+
+@pytest.mark.parametrize("shape", [(9, 4, 6, 7), (8, 3, 20)])
+@pytest.mark.parametrize("no_background", [False, True])
+def test_run_keeps_the_lowest_iou_multilabel_samples(tmp_path, shape, no_background):
+    """Through an evaluation of multi-label logits (2-D, sequences): the kept
+    samples are the K lowest per-sample IoUs of the --per-sample rows; each one's labels are
+    its lowest per-label IoUs, scikit-learn's jaccard_score on that sample's elements
+    (a label with no positive target or prediction has none); the masks are the arrays'."""
+    from sklearn.metrics import jaccard_score
+
+    from losscli.pipeline.worst import MAX_LABELS
+
+    z, y = _multilabel_arrays(tmp_path, shape)
+    opts = Options(task="multilabel", keep_worst=4, no_background=no_background, chunk_size=50)
+
+    class Rows:
+        parts: list = []
+
+        def write(self, columns):
+            self.parts.append(columns)
+
+    rows = Rows()
+    rows.parts = []
+    report = Evaluation(tmp_path / "z.npy", tmp_path / "y.npy", opts).run(rows)
+    sample = np.concatenate([p["sample"] for p in rows.parts])
+    miou = np.concatenate([p["miou"] for p in rows.parts])[np.argsort(sample)]
+    got = report.worst_samples
+    assert [(s.score, s.sample) for s in got] == _brute(list(miou), 4)
+    first = 1 if no_background else 0
+    for s in got:
+        t, p = y[s.sample], z[s.sample] > 0
+        ious = [
+            jaccard_score(t[j].ravel(), p[j].ravel()) if (t[j] | p[j]).any() else np.nan
+            for j in range(first, shape[1])
+        ]
+        pos = _brute_labels(ious, MAX_LABELS)
+        assert list(s.labels) == [j + first for j in pos]
+        assert list(s.label_scores) == pytest.approx([ious[j] for j in pos])
+        true, guess = t[list(s.labels)].astype(np.int64), p[list(s.labels)].astype(np.int64)
+        assert np.array_equal(s.true, true) and np.array_equal(s.pred, guess)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "shape, flags",
+    [
+        ((9, 4, 6, 7), ["--task", "multilabel"]),
+        ((8, 3, 20), ["--task", "multilabel"]),
+    ],
+)
+def test_multilabel_panels(mpl, tmp_path, shape, flags):
+    """The picture: a row per kept sample, a panel per kept label coloured by outcome
+    (2 pred + true, masked where not evaluated); the file is a valid PNG."""
+    from matplotlib.image import imread
+
+    from losscli.plots_dense import outcome_codes
+
+    _multilabel_arrays(tmp_path, shape)
+    d, data, figs = _figures([tmp_path / "z.npy", tmp_path / "y.npy"], task="multilabel")
+    axes = [ax for ax in figs["worst_samples.png"].axes if ax.get_visible() and ax.images]
+    panels = [(s, i) for s in data.worst for i in range(len(s.labels))]
+    assert len(axes) == len(panels) > 0
+    for ax, (s, i) in zip(axes, panels):
+        assert ax.get_title() == (
+            f"sample {s.sample} (IoU {s.score:.3f})\n"
+            f"label {d['classes'][s.labels[i]]}: IoU {s.label_scores[i]:.3f}"
+        )
+        shown = ax.images[0].get_array()
+        expect = outcome_codes(s.true[i], s.pred[i])
+        assert np.array_equal(shown.filled(-1), np.atleast_2d(expect.filled(-1)))
+    out = tmp_path / "plots"
+    r = invoke("compute", tmp_path / "z.npy", tmp_path / "y.npy", *flags, "--plot", out)
+    assert r.exit_code == 0, r.stderr
+    img = imread(out / "worst_samples.png")
+    assert img.shape[:2] == PIXELS[::-1] and img.std() > 0.01
+
+
+@pytest.mark.parametrize(
+    "shape_x, shape_y, flags",
+    [
+        ((3, 2, 5, 5), (3, 2, 5, 5), ["--task", "multilabel"]),
+        ((4, 2, 5, 6), (4, 5, 6), []),
+        ((3, 2, 7), (3, 2, 7), ["--task", "multilabel"]),
+    ],
+)
+def test_plot_without_matplotlib_is_refused_for_every_dense_kind(
+    tmp_path, monkeypatch, shape_x, shape_y, flags
+):
+    """matplotlib missing: the one error line the other pictures give, exit 2, nothing on
+    stdout, no folder made."""
+    import sys
+
+    files = _save(tmp_path, "k", shape_x, shape_y)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib -> ImportError
+    out = tmp_path / "plots"
+    r = invoke("compute", *files, *flags, "--plot", out)
+    assert (r.exit_code, r.stdout) == (2, "")
+    assert r.stderr == "Error: --plot needs matplotlib: pip install 'losscli[plot]'\n"
+    assert not out.exists()

@@ -13,8 +13,9 @@ the streamed pass by :class:`losscli.pipeline.worst.WorstSamples`), never the ev
   Multi-label targets: a row per sample, a panel per label kept (its
   :data:`~losscli.pipeline.worst.MAX_LABELS` lowest-IoU labels in that sample), each element
   coloured by its outcome for that label (:data:`OUTCOMES`: true positive, false negative,
-  false positive, true negative; not evaluated grey). Not drawn for samples of three or
-  more axes (volumes).
+  false positive, true negative; not evaluated grey). Samples of three or more axes
+  (volumes): the 2-D slice (the last two axes) the run kept, the one with the most error
+  elements, its index in the panel's title (``sample 4 [12, :, :]``).
 """
 
 from __future__ import annotations
@@ -104,6 +105,18 @@ def _masked(a: np.ndarray) -> np.ndarray:
     return np.ma.masked_equal(a, NOT_EVALUATED)
 
 
+def _at(s: Any) -> str:
+    """`` [12, :, :]``: the slice of a sample of three or more axes shown, else ``""``."""
+    return f" [{', '.join(str(i) for i in s.slice)}, :, :]" if s.slice else ""
+
+
+def _slice_note(worst: list[Any]) -> str:
+    """The suptitle's line on slices, for samples of three or more axes."""
+    if not worst[0].slice:
+        return ""
+    return "\neach a 2-D slice [i, .., :, :] of its sample, the one with the most errors"
+
+
 def outcome_codes(true: np.ndarray, pred: np.ndarray) -> np.ndarray:
     """Each element's outcome for a label, the index into :data:`OUTCOMES`:
     ``2 * pred + true``, masked where not evaluated.
@@ -134,7 +147,8 @@ def _worst_labels(fig: Any, d: dict[str, Any], worst: list[Any]) -> None:
             else:
                 ax.imshow(codes, **style)
             ax.set_title(
-                f"sample {s.sample} (IoU {s.score:.3f})\nlabel {names[label]}: IoU {score:.3f}",
+                f"sample {s.sample}{_at(s)} (IoU {s.score:.3f})\n"
+                f"label {names[label]}: IoU {score:.3f}",
                 fontsize="x-small",
             )
         for ax in axes[j, len(s.labels) :]:
@@ -148,6 +162,7 @@ def _worst_labels(fig: Any, d: dict[str, Any], worst: list[Any]) -> None:
     fig.suptitle(
         f"The {k} samples with the lowest IoU (mean over the labels in each), worst first;\n"
         f"per sample its {m} labels with the lowest IoU, each element by its outcome"
+        + _slice_note(worst)
     )
 
 
@@ -182,7 +197,7 @@ def _worst(fig: Any, d: dict[str, Any], worst: list[Any]) -> None:
             pred = np.where(s.true == NOT_EVALUATED, NOT_EVALUATED, s.pred)
             a.imshow(_masked(s.true), **style)
             b.imshow(_masked(pred), **style)
-            a.set_title(f"sample {s.sample}: true", fontsize="small")
+            a.set_title(f"sample {s.sample}{_at(s)}: true", fontsize="small")
             b.set_title(f"predicted (IoU {s.score:.3f})", fontsize="small")
         for ax in axes.ravel():
             ax.set_xticks([])
@@ -194,6 +209,7 @@ def _worst(fig: Any, d: dict[str, Any], worst: list[Any]) -> None:
     fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 7))
     fig.suptitle(
         f"The {k} samples with the lowest IoU (mean over the classes in each), worst first"
+        + _slice_note(worst)
     )
 
 
@@ -206,7 +222,7 @@ def dense_figures(
         report_dict: ``report.to_dict()`` of a dense run (its metrics hold ``miou``).
         worst: :attr:`~losscli.render.data.RunData.worst`, the kept samples
             (:class:`~losscli.pipeline.worst.WorstSample`: ``sample``, ``score``, ``true``
-            and ``pred`` masks, ``labels``), the worst first; empty: no
+            and ``pred`` masks, ``slice``, ``labels``), the worst first; empty: no
             ``worst_samples.png``.
         figure: makes one empty matplotlib ``Figure``.
 
@@ -217,7 +233,7 @@ def dense_figures(
     if report_dict["per_class"]:
         out["class_iou.png"] = fig = figure()
         _class_iou(fig, report_dict)
-    if worst and worst[0].true.ndim - bool(worst[0].labels) in (1, 2):  # no volumes
+    if worst:
         out["worst_samples.png"] = fig = figure()
         _worst(fig, report_dict, list(worst))
     return out

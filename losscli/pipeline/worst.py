@@ -1,4 +1,5 @@
-"""The K worst samples of a dense run (images, sequences), kept during the streamed pass.
+"""The K worst samples of a dense run (images, sequences, volumes), kept during the streamed
+pass.
 
 ``--plot`` draws the worst samples' true and predicted masks. The run never holds every
 sample: :class:`WorstSamples` keeps at most ``k`` in a bounded heap, ranked by the sample's
@@ -9,9 +10,13 @@ score (every element ignored) is never kept. What is kept of a sample:
 - multi-class and binary: its true and predicted class masks;
 - multi-label (0/1 targets per label): the masks of its :data:`MAX_LABELS` labels with the
   lowest IoU in that sample (among the labels present in its targets or predictions; ties:
-  the lower label), per label its 0/1 targets and predictions.
+  the lower label), per label its 0/1 targets and predictions;
+- samples of three or more axes (volumes ``(D, H, W)``, ``(T, D, H, W)``): one 2-D slice,
+  the last two axes at the index of the leading axes where the sample has the most error
+  elements (evaluated, predicted other than true; multi-label: summed over the labels kept;
+  ties: the first index), and that index.
 
-Memory: ``k`` samples' kept masks (multi-label: ``k x MAX_LABELS``).
+Memory: ``k`` samples' kept masks (``k x MAX_LABELS`` slices at most).
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["MAX_LABELS", "NOT_EVALUATED", "WorstSample", "WorstSamples"]
+__all__ = ["MAX_LABELS", "NOT_EVALUATED", "WorstSample", "WorstSamples", "error_slice"]
 
 NOT_EVALUATED = -1
 """The true mask's value at an element that is not evaluated (``--ignore-index``, dropped)."""
@@ -38,9 +43,12 @@ class WorstSample:
         sample: its index on axis 0 of the arrays.
         score: its IoU (mean over the classes present in it).
         true: int64 true classes, :data:`NOT_EVALUATED` where not evaluated; shaped as one
-            sample ``(d1..dk)``; multi-label: 0/1 per kept label, ``(len(labels), d1..dk)``.
+            sample ``(d1..dk)``, or its 2-D slice ``(d_{k-1}, d_k)`` when ``k >= 3``;
+            multi-label: 0/1 per kept label, ``(len(labels), ...)``.
         pred: int64 predicted classes (0/1 per kept label), the same shape
             (:data:`NOT_EVALUATED` where an element was not read: ``--drop-invalid``).
+        slice: the index of the leading axes ``(d1..d_{k-2})`` of the slice shown (samples
+            of three or more axes), else ``()``.
         labels: multi-label: the kept labels' indices, the lowest IoU first; else ``()``.
         label_scores: their IoUs in this sample.
     """
@@ -49,8 +57,32 @@ class WorstSample:
     score: float
     true: np.ndarray
     pred: np.ndarray
+    slice: tuple[int, ...] = ()
     labels: tuple[int, ...] = ()
     label_scores: tuple[float, ...] = ()
+
+
+def error_slice(true: np.ndarray, pred: np.ndarray, lead: tuple[int, ...]) -> tuple[int, ...]:
+    """The index of the leading axes whose 2-D slice has the most error elements (evaluated,
+    ``pred != true``; the first index on ties).
+
+    Args:
+        true, pred: int64 masks ``(..., *lead, H, W)`` (any axes before ``lead`` are summed,
+            e.g. multi-label's labels); :data:`NOT_EVALUATED` in ``true`` is no error.
+        lead: the leading axes' sizes.
+
+    Returns:
+        The index, ``len(lead)`` integers.
+
+    >>> t = np.zeros((3, 2, 2), np.int64)
+    >>> p = t.copy(); p[2, 0] = 1; p[1, 1, 1] = 1
+    >>> error_slice(t, p, (3,))
+    (2,)
+    """
+    n = int(np.prod(lead, dtype=np.int64))
+    wrong = (true != NOT_EVALUATED) & (pred != true)
+    per = wrong.reshape(-1, n, wrong.shape[-2] * wrong.shape[-1]).sum(axis=(0, 2))
+    return tuple(int(i) for i in np.unravel_index(int(np.argmax(per)), lead))
 
 
 def _worst_labels(scores: np.ndarray) -> np.ndarray:
@@ -165,10 +197,16 @@ class WorstSamples:
         labels: tuple[int, ...],
         label_scores: tuple[float, ...],
     ) -> WorstSample:
-        """One sample's kept masks, ``(per,)`` or ``(L, per)``, shaped as the sample."""
+        """One sample's kept masks, ``(per,)`` or ``(L, per)``: shaped as the sample, or its
+        2-D slice with the most errors when it has three or more axes."""
         lead = true.shape[:-1]  # () or the kept labels
         true, pred = true.reshape(*lead, *self.grid), pred.reshape(*lead, *self.grid)
-        return WorstSample(sample, score, true, pred, labels, label_scores)
+        at: tuple[int, ...] = ()
+        if len(self.grid) >= 3:
+            at = error_slice(true, pred, self.grid[:-2])
+            pick = (slice(None),) * len(lead) + at
+            true, pred = true[pick].copy(), pred[pick].copy()  # not views of the whole sample
+        return WorstSample(sample, score, true, pred, at, labels, label_scores)
 
     def worst(self) -> list[WorstSample]:
         """The kept samples, the worst first (then by sample index)."""

@@ -38,7 +38,7 @@ class RunData:
         rank_key: the ranking key's kind (``probs``, ``logits``, ``log-probs``).
         worst: dense arrays: the samples with the lowest IoU, the worst first, each with its
             ``sample`` index, ``score`` (IoU) and ``true`` / ``pred`` masks (``-1`` where not
-            evaluated; multi-label: per kept label):
+            evaluated; multi-label: per kept label; volumes: a 2-D ``slice``):
             :class:`losscli.pipeline.worst.WorstSample`, as the run kept them
             (``Report.worst_samples``); empty otherwise.
 

@@ -209,7 +209,7 @@ def _save(tmp_path, name, shape_x, shape_y, *args):
     "name, shape_x, shape_y, args, masks",
     [
         ("binary", (4, 1, 5, 6), (4, 5, 6), [], True),
-        ("volume", (3, 2, 4, 4, 4), (3, 4, 4, 4), [], False),  # 3-D samples: no masks
+        ("volume", (3, 2, 4, 4, 4), (3, 4, 4, 4), [], True),  # a 2-D slice of each
         ("multilabel", (3, 2, 5, 5), (3, 2, 5, 5), ["--task", "multilabel"], True),
     ],
 )
@@ -259,7 +259,19 @@ def test_html_report_inlines_the_dense_pictures(mpl, tmp_path):
     assert 'alt="The lowest-IoU samples, true and predicted masks"' in page
 
 
-# -- multi-label targets ---------------------------------------------------------------------
+# -- multi-label targets and samples of three or more axes -----------------------------------
+
+
+def _brute_slice(true, pred, lead):
+    """The leading index with the most evaluated errors (the first on ties), by a loop."""
+    best, at = -1, None
+    for idx in np.ndindex(*lead):
+        t = true[(Ellipsis, *idx, slice(None), slice(None))]
+        p = pred[(Ellipsis, *idx, slice(None), slice(None))]
+        n = int(((t != NOT_EVALUATED) & (t != p)).sum())
+        if n > best:
+            best, at = n, idx
+    return tuple(int(i) for i in at)
 
 
 def _brute_labels(scores, m):
@@ -268,11 +280,12 @@ def _brute_labels(scores, m):
 
 
 @pytest.mark.parametrize("seed", range(4))
-@pytest.mark.parametrize("grid", [(6,), (3, 4), (2, 3)])
+@pytest.mark.parametrize("grid", [(6,), (3, 4), (3, 2, 4), (2, 3, 2, 3)])
 @pytest.mark.parametrize("first_label", [0, 1])
 def test_heap_keeps_multilabel_worst_labels(seed, grid, first_label):
     """Multi-label chunks: the k lowest samples, per sample the MAX_LABELS labels with the
-    lowest IoU (NaN: absent, never kept), their 0/1 masks."""
+    lowest IoU (NaN: absent, never kept), their 0/1 masks; samples of 3+ axes: the slice
+    with the most errors over those labels."""
     from losscli.pipeline.worst import MAX_LABELS
 
     rng = np.random.default_rng(seed)
@@ -298,7 +311,41 @@ def test_heap_keeps_multilabel_worst_labels(seed, grid, first_label):
         sl = slice(s.sample * per, (s.sample + 1) * per)
         true = y[sl][:, list(s.labels)].T.reshape(len(pos), *grid)
         guess = pred[sl][:, list(s.labels)].T.reshape(len(pos), *grid)
+        if len(grid) >= 3:
+            at = _brute_slice(true, guess, grid[:-2])
+            assert s.slice == at
+            true, guess = true[(slice(None), *at)], guess[(slice(None), *at)]
+        else:
+            assert s.slice == ()
         assert np.array_equal(s.true, true) and np.array_equal(s.pred, guess)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("grid", [(4, 3, 5), (2, 3, 4, 5), (5, 1, 1)])
+def test_heap_keeps_the_worst_slice_of_volumes(seed, grid):
+    """Class masks of 3+ axes: the slice (last two axes) with the most evaluated errors,
+    ignored elements no error, the first index on ties; the masks of that slice only."""
+    rng = np.random.default_rng(seed)
+    n, k = 9, 3
+    per = int(np.prod(grid))
+    scores = rng.random(n)
+    y = rng.integers(0, 3, n * per)
+    pred = np.where(rng.random(n * per) < 0.3, rng.integers(0, 3, n * per), y)
+    keep = rng.random(n * per) > 0.1
+    heap = WorstSamples(k, grid)
+    for a in range(0, n, 2):  # chunks of two samples
+        b = min(a + 2, n)
+        sl = slice(a * per, b * per)
+        heap.update(a * per, np.arange((b - a) * per), y[sl], pred[sl], keep[sl], scores[a:b])
+    got = heap.worst()
+    assert [(s.score, s.sample) for s in got] == _brute(scores, k)
+    for s in got:
+        sl = slice(s.sample * per, (s.sample + 1) * per)
+        true = np.where(keep[sl], y[sl], NOT_EVALUATED).reshape(grid)
+        guess = pred[sl].reshape(grid)
+        at = _brute_slice(true, guess, grid[:-2])
+        assert s.slice == at and s.true.shape == grid[-2:]
+        assert np.array_equal(s.true, true[at]) and np.array_equal(s.pred, guess[at])
 
 
 def _sigmoid(z):
@@ -315,10 +362,10 @@ def _multilabel_arrays(tmp_path, shape):
     return z, y
 
 
-@pytest.mark.parametrize("shape", [(9, 4, 6, 7), (8, 3, 20)])
+@pytest.mark.parametrize("shape", [(9, 4, 6, 7), (8, 3, 20), (5, 3, 4, 5, 6)])
 @pytest.mark.parametrize("no_background", [False, True])
 def test_run_keeps_the_lowest_iou_multilabel_samples(tmp_path, shape, no_background):
-    """Through an evaluation of multi-label logits (2-D, sequences): the kept
+    """Through an evaluation of multi-label logits (2-D, sequences, volumes): the kept
     samples are the K lowest per-sample IoUs of the --per-sample rows; each one's labels are
     its lowest per-label IoUs, scikit-learn's jaccard_score on that sample's elements
     (a label with no positive target or prediction has none); the masks are the arrays'."""
@@ -353,7 +400,45 @@ def test_run_keeps_the_lowest_iou_multilabel_samples(tmp_path, shape, no_backgro
         assert list(s.labels) == [j + first for j in pos]
         assert list(s.label_scores) == pytest.approx([ious[j] for j in pos])
         true, guess = t[list(s.labels)].astype(np.int64), p[list(s.labels)].astype(np.int64)
+        if len(shape) >= 5:
+            at = _brute_slice(true, guess, shape[2:-2])
+            assert s.slice == at
+            true, guess = true[(slice(None), *at)], guess[(slice(None), *at)]
         assert np.array_equal(s.true, true) and np.array_equal(s.pred, guess)
+
+
+@pytest.mark.parametrize("grid", [(6, 8, 10), (2, 3, 8, 10)])
+def test_run_keeps_the_worst_slice_of_volumes(tmp_path, grid):
+    """Multi-class volumes (N, C, D, H, W) with void voxels through an evaluation: the kept
+    samples are the K lowest per-sample IoUs; each keeps the slice with the most errors."""
+    rng = np.random.default_rng(8)
+    n = 7
+    y = rng.integers(0, 3, (n, *grid))
+    z = rng.normal(size=(n, 3, *grid)) + 1.5 * (np.arange(3).reshape(1, 3, *[1] * len(grid))
+                                                 == y[:, None])  # fmt: skip
+    y = np.where(rng.random(y.shape) < 0.1, 255, y).astype(np.uint8)
+    np.save(tmp_path / "z.npy", z)
+    np.save(tmp_path / "y.npy", y)
+    opts = Options(params={"ignore_index": 255}, keep_worst=3, chunk_size=int(np.prod(grid)))
+
+    class Rows:
+        parts: list = []
+
+        def write(self, columns):
+            self.parts.append(columns)
+
+    rows = Rows()
+    rows.parts = []
+    report = Evaluation(tmp_path / "z.npy", tmp_path / "y.npy", opts).run(rows)
+    miou = np.concatenate([p["miou"] for p in rows.parts])
+    got = report.worst_samples
+    assert [(s.score, s.sample) for s in got] == _brute(list(miou), 3)
+    for s in got:
+        true = np.where(y[s.sample] == 255, NOT_EVALUATED, y[s.sample].astype(np.int64))
+        guess = z[s.sample].argmax(0)
+        at = _brute_slice(true, guess, grid[:-2])
+        assert s.slice == at
+        assert np.array_equal(s.true, true[at]) and np.array_equal(s.pred, guess[at])
 
 
 @pytest.mark.slow
@@ -362,11 +447,13 @@ def test_run_keeps_the_lowest_iou_multilabel_samples(tmp_path, shape, no_backgro
     [
         ((9, 4, 6, 7), ["--task", "multilabel"]),
         ((8, 3, 20), ["--task", "multilabel"]),
+        ((5, 3, 4, 5, 6), ["--task", "multilabel"]),
     ],
 )
 def test_multilabel_panels(mpl, tmp_path, shape, flags):
     """The picture: a row per kept sample, a panel per kept label coloured by outcome
-    (2 pred + true, masked where not evaluated); the file is a valid PNG."""
+    (2 pred + true, masked where not evaluated), the slice in the title of volumes; the file
+    is a valid PNG."""
     from matplotlib.image import imread
 
     from losscli.plots_dense import outcome_codes
@@ -377,8 +464,9 @@ def test_multilabel_panels(mpl, tmp_path, shape, flags):
     panels = [(s, i) for s in data.worst for i in range(len(s.labels))]
     assert len(axes) == len(panels) > 0
     for ax, (s, i) in zip(axes, panels):
+        at = f" [{', '.join(map(str, s.slice))}, :, :]" if s.slice else ""
         assert ax.get_title() == (
-            f"sample {s.sample} (IoU {s.score:.3f})\n"
+            f"sample {s.sample}{at} (IoU {s.score:.3f})\n"
             f"label {d['classes'][s.labels[i]]}: IoU {s.label_scores[i]:.3f}"
         )
         shown = ax.images[0].get_array()
@@ -391,12 +479,29 @@ def test_multilabel_panels(mpl, tmp_path, shape, flags):
     assert img.shape[:2] == PIXELS[::-1] and img.std() > 0.01
 
 
+@pytest.mark.slow
+def test_volume_panels_name_the_slice(mpl, tmp_path):
+    rng = np.random.default_rng(9)
+    y = rng.integers(0, 3, (4, 5, 6, 7)).astype(np.uint8)
+    np.save(tmp_path / "z.npy", rng.normal(size=(4, 3, 5, 6, 7)))
+    np.save(tmp_path / "y.npy", y)
+    _, data, figs = _figures([tmp_path / "z.npy", tmp_path / "y.npy"])
+    axes = [ax for ax in figs["worst_samples.png"].axes if ax.get_visible() and ax.images]
+    assert len(axes) == 2 * len(data.worst) == 8
+    for j, s in enumerate(data.worst):
+        assert axes[2 * j].get_title() == f"sample {s.sample} [{s.slice[0]}, :, :]: true"
+        assert np.array_equal(axes[2 * j].images[0].get_array().filled(-1), s.true)
+    assert "2-D slice" in figs["worst_samples.png"].get_suptitle()
+
+
 @pytest.mark.parametrize(
     "shape_x, shape_y, flags",
     [
         ((3, 2, 5, 5), (3, 2, 5, 5), ["--task", "multilabel"]),
         ((4, 2, 5, 6), (4, 5, 6), []),
         ((3, 2, 7), (3, 2, 7), ["--task", "multilabel"]),
+        ((3, 2, 4, 4, 4), (3, 4, 4, 4), []),
+        ((3, 2, 4, 4, 4), (3, 2, 4, 4, 4), ["--task", "multilabel"]),
     ],
 )
 def test_plot_without_matplotlib_is_refused_for_every_dense_kind(

@@ -2,19 +2,23 @@
 
 Both count, for a sorted set of scores, how many of the other scores lie below, by
 ``searchsorted``: the micro AUC / AP (:func:`micro_auc_ap`) searches the N positive cells
-into the cells sorted a block at a time (4M to 32M cells), never the whole N x C matrix nor
-a copy of it; the one-vs-one row of a class (:class:`OvoRows`) searches every row scored at
-or above a small class's lowest row into that class's few sorted rows (a large class's rows
-into each other class's sorted rows), so no row is argsorted for it. Every count is an
-exact integer: the AUCs are the very ratios of :class:`losscli.metrics.averages.OvoIndex`
-and :func:`losscli.metrics.ranking.auc_ap_sorted`, the AP sums the same terms.
+into the cells sorted a block at a time (4M to 32M cells, the blocks on worker threads),
+never the whole N x C matrix nor a copy of it; the one-vs-one row of a class
+(:class:`OvoRows`) searches every row scored at or above a small class's lowest row into
+that class's few sorted rows (a large class's rows into each other class's sorted rows), so
+no row is argsorted for it. Every count is an exact integer: the AUCs are the very ratios
+of :class:`losscli.metrics.averages.OvoIndex` and :func:`losscli.metrics.ranking.auc_ap_sorted`,
+the AP sums the same terms.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import threading
+from collections.abc import Callable
 
 import numpy as np
+
+from losscli._threads import blocks_in_order
 
 __all__ = ["OvoRows", "micro_auc_ap"]
 
@@ -22,20 +26,11 @@ _MIN_BLOCK = 1 << 22
 _MAX_BLOCK = 1 << 25
 
 
-def _flagged(
-    items: Iterable[tuple[np.ndarray, np.ndarray]],
-) -> Iterator[tuple[bool, tuple[np.ndarray, np.ndarray]]]:
-    """``(is_last, item)`` for each item."""
-    it = iter(items)
-    prev = next(it, None)
-    while prev is not None:
-        nxt = next(it, None)
-        yield nxt is None, prev
-        prev = nxt
-
-
 def micro_auc_ap(
-    chunks: Callable[[], Iterable[tuple[np.ndarray, np.ndarray]]],
+    part: Callable[[int], tuple[np.ndarray, np.ndarray]],
+    n_parts: int,
+    *,
+    workers: int | None = None,
 ) -> tuple[float | None, float | None]:
     """ROC AUC and average precision of every (row, class) cell as one binary ranking.
 
@@ -43,46 +38,68 @@ def micro_auc_ap(
     ``2U = sum_t (#neg < t) + (#neg <= t)``, ``AUC = 2U / (2 P Q)`` and
     ``AP = sum_t TP(>= t) / (TP(>= t) + FP(>= t)) / P`` (scikit-learn's step sum, ties as
     one threshold). The negatives' counts are those of all cells less the positives' own.
+    The cells are sorted a block of consecutive parts at a time, the blocks on worker
+    threads (:func:`blocks_in_order`); each block's counts are exact integers, summed in
+    block order, so the numbers do not depend on the threads.
 
     Args:
-        chunks: called twice; each call yields ``(scores, positive)`` per chunk: float
-            (n, C) cell scores and bool (n, C) whether the cell is positive, or int (n,)
-            each row's one positive column (multi-class).
+        part: ``part(i)`` for i < ``n_parts`` (called twice each): ``(scores, positive)``
+            of one chunk: float (n, C) cell scores and bool (n, C) whether the cell is
+            positive, or int (n,) each row's one positive column (multi-class).
+        n_parts: how many parts.
+        workers: threads for the blocks (default: the cores, at most 4; 1: none).
 
     Returns:
         ``(auc, ap)``; AUC None without a negative cell, both None without a positive.
 
     >>> s = np.array([[0.35, 0.1], [0.8, 0.4]])
-    >>> micro_auc_ap(lambda: [(s, np.array([[True, False], [True, False]]))])
+    >>> micro_auc_ap([(s, np.array([[True, False], [True, False]]))].__getitem__, 1)
     (0.75, 0.8333333333333333)
     """
-    pos = [c[m] if m.dtype == bool else c[np.arange(m.size), m] for c, m in chunks()]
+    pos, sizes = [], []
+    for i in range(n_parts):
+        c, m = part(i)
+        pos.append(c[m] if m.dtype == bool else c[np.arange(m.size), m])
+        sizes.append(int(c.size))
     p_sorted = np.concatenate(pos).astype(np.float64) if pos else np.zeros(0)
     del pos
     p_sorted.sort()
     n_pos = int(p_sorted.size)
     if not n_pos:
         return None, None
-    lt = np.zeros(n_pos, dtype=np.int64)  # cells scored below each positive
-    le = np.zeros(n_pos, dtype=np.int64)  # ... at or below
-    total = 0
     # cells sorted a block at a time: a sort costs per cell, a block's search per positive,
     # so a block holds about 16 cells per positive (bounded: 4M to 32M cells)
     block = min(max(16 * n_pos, _MIN_BLOCK), _MAX_BLOCK)
-    parts: list[np.ndarray] = []
+    bounds = [0]  # block b holds parts bounds[b] .. bounds[b + 1] - 1
     held = 0
-    for last, (c, _) in _flagged(chunks()):
-        if c.size:
-            parts.append(np.asarray(c, dtype=np.float64).reshape(-1))
-            held += c.size
-        if held >= block or (last and held):
-            flat = np.concatenate(parts)  # a copy, sorted in place
-            parts, held = [], 0
-            flat.sort()
-            lt += np.searchsorted(flat, p_sorted, "left")
-            le += np.searchsorted(flat, p_sorted, "right")
-            total += flat.size
-            del flat
+    for i, size in enumerate(sizes):
+        held += size
+        if held >= block or (i == n_parts - 1 and held):
+            bounds.append(i + 1)
+            held = 0
+
+    def counts(b: int, _: object) -> tuple[np.ndarray, np.ndarray, int]:
+        parts = [part(i)[0] for i in range(bounds[b], bounds[b + 1])]
+        flat = np.concatenate(
+            [np.asarray(c, dtype=np.float64).reshape(-1) for c in parts if c.size]
+        )  # a copy, sorted in place
+        del parts
+        flat.sort()
+        return (
+            np.searchsorted(flat, p_sorted, "left"),
+            np.searchsorted(flat, p_sorted, "right"),
+            flat.size,
+        )
+
+    lt = np.zeros(n_pos, dtype=np.int64)  # cells scored below each positive
+    le = np.zeros(n_pos, dtype=np.int64)  # ... at or below
+    total = 0
+    for b_lt, b_le, size in blocks_in_order(
+        list(range(len(bounds) - 1)), counts, lambda: None, workers=workers, name="losscli-micro"
+    ):
+        lt += b_lt
+        le += b_le
+        total += size
     pos_lt = np.searchsorted(p_sorted, p_sorted, "left")
     neg_lt = lt - pos_lt
     neg_le = le - np.searchsorted(p_sorted, p_sorted, "right")
@@ -122,6 +139,7 @@ class OvoRows:
         self.c = n_classes
         self.counts = np.bincount(self.y, minlength=n_classes)
         self._by_class: np.ndarray | None = None  # row positions grouped by class (lazy)
+        self._lock = threading.Lock()  # rows are ranked on worker threads: one argsort
 
     def row(self, cols: list[np.ndarray], a: int) -> np.ndarray:
         """float (C,) ``AUC(a | b)`` for every b from class ``a``'s scores ``cols`` (per
@@ -155,8 +173,9 @@ class OvoRows:
         return 2.0 * mine.size * self.counts - under
 
     def _a_searched_into_groups(self, col: np.ndarray, a: int) -> np.ndarray:
-        if self._by_class is None:
-            self._by_class = np.argsort(self.y, kind="stable")
+        with self._lock:
+            if self._by_class is None:
+                self._by_class = np.argsort(self.y, kind="stable")
         s = col[self._by_class]
         bounds = np.concatenate(([0], np.cumsum(self.counts)))
         mine = np.sort(s[bounds[a] : bounds[a + 1]])

@@ -23,6 +23,7 @@ from losscli.metrics._common import compact_floats
 from losscli.metrics.averages import OvoIndex, ovo_average, partial_auc
 from losscli.metrics.builder import Ranking
 from losscli.metrics.cell_ranking import OvoRows, micro_auc_ap
+from losscli.metrics.class_columns import each_class
 from losscli.metrics.keys import class_key, key_to_prob
 from losscli.metrics.label_sort import auc_ap_label_sorted, label_keys
 from losscli.metrics.ranking import (
@@ -116,19 +117,6 @@ def _one_vs_rest(cols: list[np.ndarray], masks: list[np.ndarray]) -> tuple[Any, 
     return auc_ap_label_sorted(keys, n_pos, below=below)[0]
 
 
-def _class_group(n_classes: int, n_rows: int) -> int:
-    """How many classes to transpose at once (1: none): a class's column of the (N, C) keys
-    is strided (with 8 or more classes, one value per cache line), and ranking reads it
-    several times, so groups of columns are copied class-major, at most 32 MB at a time.
-
-    >>> _class_group(10, 10**6), _class_group(1000, 50_000), _class_group(3, 10**8)
-    (4, 83, 1)
-    """
-    if n_classes < 3:
-        return 1
-    return max(1, min(n_classes, (1 << 22) // max(1, n_rows)))
-
-
 def _chunk_cells(ch: LabelChunk, task: str, rank_key: str) -> np.ndarray:
     """A chunk's (n, C) ranking keys of every class (:func:`class_key` of each column): the
     kept keys themselves unless a multi-class log-probability is exactly 0."""
@@ -142,16 +130,6 @@ def _chunk_cells(ch: LabelChunk, task: str, rank_key: str) -> np.ndarray:
     for k in np.flatnonzero(zero.any(axis=0)):
         cells[:, k] = class_key(keys, int(k), rank_key)
     return cells
-
-
-def _class_major(
-    chunks: list[LabelChunk], spans: list[tuple[int, int]], k: int, g: int
-) -> np.ndarray:
-    """Classes ``k .. k + g - 1``'s keys of every row, (g, N) class-major (one copy)."""
-    wide = np.empty((g, spans[-1][1]), dtype=np.result_type(*[ch.keys for ch in chunks]))
-    for ch, (a, b) in zip(chunks, spans):
-        wide[:, a:b] = ch.keys[:, k : k + g].T
-    return wide
 
 
 class RowStore:
@@ -322,9 +300,9 @@ class RowStore:
             if self.task == "multiclass":
                 task, rank = self.task, self.rank_key
                 return micro_auc_ap(
-                    lambda: ((_chunk_cells(ch, task, rank), ch.labels) for ch in chunks)
+                    lambda i: (_chunk_cells(chunks[i], task, rank), chunks[i].labels), len(chunks)
                 )
-            return micro_auc_ap(lambda: ((ch.keys, ch.labels) for ch in chunks))
+            return micro_auc_ap(lambda i: (chunks[i].keys, chunks[i].labels), len(chunks))
         yt, key, w = self.key_rows()
         c = self.n_classes
         if self.task == "multiclass":
@@ -399,27 +377,22 @@ class RowStore:
         return [col], [np.concatenate(masks)]
 
     def _exact_columns(self) -> tuple[list[float | None], list[float | None]]:
-        """Multi-class one-vs-rest and multi-label: one class at a time, each sorted once."""
+        """Multi-class one-vs-rest and multi-label: one class at a time, each sorted once,
+        the classes on worker threads (:func:`each_class`: class-major groups of columns)."""
         chunks = [ch for ch in self.chunks if isinstance(ch, LabelChunk)]
         weighted = self.weighted
-        auc_c: list[float | None] = []
-        ap_c: list[float | None] = []
         ends = np.cumsum([ch.keys.shape[0] for ch in chunks], dtype=np.int64)
         spans = list(zip(np.concatenate(([0], ends[:-1])).tolist(), ends.tolist()))
-        group = _class_group(self.n_classes, int(ends[-1])) if chunks else 1
-        ovo = pairs = None
+        pairs = None
         if self.task == "multiclass" and not weighted:  # one-vs-one rows from the same columns
             pairs = OvoRows([ch.labels for ch in chunks], self.n_classes)
-            ovo = np.full((self.n_classes, self.n_classes), np.nan)
-        wide = np.zeros((0, 0))
-        y_all = None  # unweighted multi-class, many classes: every row's class, once
-        if group > 1 and self.task == "multiclass" and not weighted:
+        y_all = None  # unweighted multi-class: every row's class, once
+        if self.task == "multiclass" and not weighted and chunks:
             y_all = np.concatenate([ch.labels for ch in chunks])
-        for k in range(self.n_classes):
-            if group > 1:  # many classes: a group of columns copied class-major, every row
-                if k % group == 0:
-                    wide = _class_major(chunks, spans, k, min(group, self.n_classes - k))
-                cols, masks = self._whole_column(chunks, spans, k, wide[k % group], y_all)
+
+        def rank(k: int, col: np.ndarray | None) -> tuple[Any, Any, np.ndarray | None]:
+            if col is not None:  # class k's row of a class-major group
+                cols, masks = self._whole_column(chunks, spans, k, col, y_all)
             else:
                 masks = [
                     ch.labels == k if self.task == "multiclass" else ch.labels[:, k]
@@ -428,25 +401,22 @@ class RowStore:
                 cols = [self.class_key(ch.keys, k) for ch in chunks]
             if not weighted:
                 auc, ap = _one_vs_rest(cols, masks)
-                if ovo is not None and pairs is not None:
-                    ovo[k] = pairs.row(cols, k)
-            else:
-                pos = _gather(cols, masks)
-                neg = _gather(cols, [~m for m in masks])
-                ws = [
-                    np.ones(m.shape[0]) if ch.weights is None else ch.weights
-                    for ch, m in zip(chunks, masks)
-                ]
-                pw = _concat([w[m] for w, m in zip(ws, masks)]).astype(np.float64, copy=False)
-                nw = _concat([w[~m] for w, m in zip(ws, masks)]).astype(np.float64, copy=False)
-                auc, ap = RankIndex.build(pos, neg).auc_ap(pw, nw)
-                del pw, nw, pos, neg
-            del cols, masks  # before the next class allocates its own
-            auc_c.append(auc)
-            ap_c.append(ap)
-        if ovo is not None:
-            self._ovo = ovo
-        return auc_c, ap_c
+                return auc, ap, None if pairs is None else pairs.row(cols, k)
+            pos = _gather(cols, masks)
+            neg = _gather(cols, [~m for m in masks])
+            ws = [
+                np.ones(m.shape[0]) if ch.weights is None else ch.weights
+                for ch, m in zip(chunks, masks)
+            ]
+            pw = _concat([w[m] for w, m in zip(ws, masks)]).astype(np.float64, copy=False)
+            nw = _concat([w[~m] for w, m in zip(ws, masks)]).astype(np.float64, copy=False)
+            auc, ap = RankIndex.build(pos, neg).auc_ap(pw, nw)
+            return auc, ap, None
+
+        ranked = list(each_class([ch.keys for ch in chunks], self.n_classes, rank))
+        if pairs is not None:
+            self._ovo = np.array([row for _, _, row in ranked])
+        return [auc for auc, _, _ in ranked], [ap for _, ap, _ in ranked]
 
 
 class KeptRows:

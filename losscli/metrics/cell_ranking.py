@@ -139,11 +139,31 @@ class OvoRows:
         self.c = n_classes
         self.counts = np.bincount(self.y, minlength=n_classes)
         self._by_class: np.ndarray | None = None  # row positions grouped by class (lazy)
+        self._bounds = np.zeros(0, dtype=np.intp)  # ... class a's: _bounds[a] .. _bounds[a + 1]
         self._lock = threading.Lock()  # rows are ranked on worker threads: one argsort
 
-    def row(self, cols: list[np.ndarray], a: int) -> np.ndarray:
+    def rows_of(self, a: int) -> np.ndarray:
+        """The positions of class ``a``'s rows, ascending (one stable argsort of the labels,
+        shared by every class and thread).
+
+        >>> OvoRows([np.array([2, 0, 2, 1])], 3).rows_of(2).tolist()
+        [0, 2]
+        """
+        with self._lock:
+            if self._by_class is None:
+                self._by_class = np.argsort(self.y, kind="stable")
+                self._bounds = np.concatenate(([0], np.cumsum(self.counts)))
+        return self._by_class[self._bounds[a] : self._bounds[a + 1]]
+
+    def row(
+        self,
+        cols: list[np.ndarray],
+        a: int,
+        above: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> np.ndarray:
         """float (C,) ``AUC(a | b)`` for every b from class ``a``'s scores ``cols`` (per
-        chunk, float (n,))."""
+        chunk, float (n,)); ``above``: the scores of the rows scored at or above a's lowest
+        row and their classes, when the caller has them (else found here)."""
         c, counts = self.c, self.counts
         out = np.full(c, np.nan)
         n_a = int(counts[a])
@@ -151,7 +171,7 @@ class OvoRows:
             return out
         col = (cols[0] if len(cols) == 1 else np.concatenate(cols)).astype(np.float64, copy=False)
         if n_a <= self.SMALL_CLASS:
-            twice = self._searched_into_a(col, a)
+            twice = self._searched_into_a(col, a, above)
         else:
             twice = self._a_searched_into_groups(col, a)
         # twice[b] = sum over a's rows t of (#b < t + #b <= t): an exact integer
@@ -162,22 +182,25 @@ class OvoRows:
         out[a] = np.nan
         return out
 
-    def _searched_into_a(self, col: np.ndarray, a: int) -> np.ndarray:
-        y = self.y
-        mine = np.sort(col[y == a])
-        keep = col >= mine[0]  # the rows below a's lowest add 2 n_a each, counted
-        s = col[keep]
+    def _searched_into_a(
+        self, col: np.ndarray, a: int, above: tuple[np.ndarray, np.ndarray] | None
+    ) -> np.ndarray:
+        if above is None:
+            mine = np.sort(col[self.y == a])
+            keep = col >= mine[0]  # the rows below a's lowest add 2 n_a each, counted
+            s, classes = col[keep], self.y[keep]
+        else:
+            s, classes = above[0].astype(np.float64, copy=False), above[1]
+            mine = np.sort(s[classes == a])
         # per class b: sum over its rows x of (#a < x + #a <= x)
         cnt = np.searchsorted(mine, s, "left") + np.searchsorted(mine, s, "right")
-        under = np.bincount(y[keep], weights=cnt, minlength=self.c)
+        under = np.bincount(classes, weights=cnt, minlength=self.c)
         return 2.0 * mine.size * self.counts - under
 
     def _a_searched_into_groups(self, col: np.ndarray, a: int) -> np.ndarray:
-        with self._lock:
-            if self._by_class is None:
-                self._by_class = np.argsort(self.y, kind="stable")
+        self.rows_of(a)  # the rows grouped by class, once
         s = col[self._by_class]
-        bounds = np.concatenate(([0], np.cumsum(self.counts)))
+        bounds = self._bounds
         mine = np.sort(s[bounds[a] : bounds[a + 1]])
         twice = np.zeros(self.c)
         for b in range(self.c):

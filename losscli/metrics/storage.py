@@ -117,6 +117,21 @@ def _one_vs_rest(cols: list[np.ndarray], masks: list[np.ndarray]) -> tuple[Any, 
     return auc_ap_label_sorted(keys, n_pos, below=below)[0]
 
 
+def _one_vs_rest_and_pairs(col: np.ndarray, k: int, pairs: OvoRows) -> tuple[Any, Any, Any]:
+    """Unweighted multi-class: class ``k``'s AUC / AP and its one-vs-one row from its key
+    ``col`` of every row, the rows at or above its lowest positive found once for both
+    (:func:`_one_vs_rest`'s sort, :meth:`OvoRows.row`'s searches)."""
+    rows = pairs.rows_of(k)
+    if not rows.size:
+        return None, None, pairs.row([col], k)
+    idx = np.flatnonzero(col >= col[rows].min())
+    above, classes = col[idx], pairs.y[idx]
+    keys = label_keys([(above, classes == k)])
+    keys.sort()
+    (auc, ap), _ = auc_ap_label_sorted(keys, rows.size, below=col.size - idx.size)
+    return auc, ap, pairs.row([col], k, above=(above, classes))
+
+
 def _chunk_cells(ch: LabelChunk, task: str, rank_key: str) -> np.ndarray:
     """A chunk's (n, C) ranking keys of every class (:func:`class_key` of each column): the
     kept keys themselves unless a multi-class log-probability is exactly 0."""
@@ -358,16 +373,11 @@ class RowStore:
         spans: list[tuple[int, int]],
         k: int,
         col: np.ndarray,
-        y_all: np.ndarray | None,
     ) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Class ``k``'s ranking keys and positives: one part of every row (unweighted), or
         one per chunk (weighted: beside each chunk's weights). ``col`` is its row of the
-        class-major group; a log-probability of exactly 0 takes :meth:`class_key`;
-        ``y_all``: every row's class (unweighted multi-class), else None."""
-        if self.task == "multiclass" and self.rank_key == "log-probs" and (col == 0.0).any():
-            col = np.concatenate([self.class_key(ch.keys, k) for ch in chunks])
-        if y_all is not None:
-            return [col], [y_all == k]
+        class-major group (:meth:`_column_key`)."""
+        col = self._column_key(chunks, k, col)
         if self.task == "multiclass":
             masks = [ch.labels == k for ch in chunks]
         else:
@@ -375,6 +385,13 @@ class RowStore:
         if self.weighted:
             return [col[a:b] for a, b in spans], masks
         return [col], [np.concatenate(masks)]
+
+    def _column_key(self, chunks: list[LabelChunk], k: int, col: np.ndarray) -> np.ndarray:
+        """Class ``k``'s row of a class-major group as its ranking key: a multi-class
+        log-probability of exactly 0 takes :meth:`class_key`."""
+        if self.task == "multiclass" and self.rank_key == "log-probs" and (col == 0.0).any():
+            return np.concatenate([self.class_key(ch.keys, k) for ch in chunks])
+        return col
 
     def _exact_columns(self) -> tuple[list[float | None], list[float | None]]:
         """Multi-class one-vs-rest and multi-label: one class at a time, each sorted once,
@@ -386,13 +403,12 @@ class RowStore:
         pairs = None
         if self.task == "multiclass" and not weighted:  # one-vs-one rows from the same columns
             pairs = OvoRows([ch.labels for ch in chunks], self.n_classes)
-        y_all = None  # unweighted multi-class: every row's class, once
-        if self.task == "multiclass" and not weighted and chunks:
-            y_all = np.concatenate([ch.labels for ch in chunks])
 
         def rank(k: int, col: np.ndarray | None) -> tuple[Any, Any, np.ndarray | None]:
+            if col is not None and pairs is not None:  # unweighted multi-class, one column
+                return _one_vs_rest_and_pairs(self._column_key(chunks, k, col), k, pairs)
             if col is not None:  # class k's row of a class-major group
-                cols, masks = self._whole_column(chunks, spans, k, col, y_all)
+                cols, masks = self._whole_column(chunks, spans, k, col)
             else:
                 masks = [
                     ch.labels == k if self.task == "multiclass" else ch.labels[:, k]

@@ -12,13 +12,13 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-__all__ = ["blocks_in_order", "cpu_count", "single_threaded_blas"]
+__all__ = ["blocks_in_order", "cpu_count", "one_ahead", "single_threaded_blas"]
 
 S = TypeVar("S")
 T = TypeVar("T")
@@ -158,3 +158,45 @@ def blocks_in_order(
             yield from pool.map(run, starts)
         finally:  # Ctrl-C or SIGTERM: drop the blocks not started instead of computing them
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def one_ahead(
+    items: Iterable[S], job: Callable[[S], T], *, name: str = "losscli-read"
+) -> Iterator[T]:
+    """``job(item)`` for each item, in order, the next item's job running on a worker thread
+    while the consumer handles the current result (reading the next chunk while this one is
+    computed: numpy frees the GIL in its file reads).
+
+    At most one result waits beyond the one the consumer holds, so memory grows by one
+    result. An error of a job is raised to the consumer at that item, in order. When the
+    consumer stops (it closes the iterator, or an error or Ctrl-C ends it), the job under way
+    finishes and none is started. One item or none: no thread.
+
+    Args:
+        items: the jobs' arguments, in order.
+        job: computes one result; runs on the worker thread (one at a time, in order).
+        name: the worker thread's name prefix.
+
+    Yields:
+        ``job(item)`` for each item.
+
+    >>> list(one_ahead(range(4), lambda i: i * i))
+    [0, 1, 4, 9]
+    """
+    todo = list(items)
+    if len(todo) <= 1:
+        for item in todo:
+            yield job(item)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(1, thread_name_prefix=name)
+    try:
+        current = pool.submit(job, todo[0])
+        for item in todo[1:]:
+            ahead = pool.submit(job, item)  # runs while the consumer has current's result
+            yield current.result()
+            current = ahead
+        yield current.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -218,18 +218,27 @@ def flatten_table(table: Any, class_axis: int | None, partner: str | None = None
 def _batches(arr: np.ndarray, batch: int) -> Iterator[tuple[int, np.ndarray]]:
     """``(start, arr[start : start + batch])`` over axis 0. A C-ordered memory-mapped NPY is
     read with plain file reads, one batch at a time, so the pages of what was read are not
-    kept mapped (the resident memory stays one batch, not the file); else sliced."""
+    kept mapped (the resident memory stays two batches, not the file): the next batch is
+    read on a worker thread while this one is computed (:func:`one_ahead`); else sliced."""
     n = int(arr.shape[0])
     if isinstance(arr, np.memmap) and arr.flags.c_contiguous and arr.filename and n:
         sample = int(np.prod(arr.shape[1:], dtype=np.int64))
         with open(arr.filename, "rb") as f:
-            for s in range(0, n, batch):
+
+            def read(s: int) -> tuple[int, np.ndarray]:
                 b = min(batch, n - s)
                 f.seek(arr.offset + s * sample * arr.dtype.itemsize)
                 block = np.fromfile(f, dtype=arr.dtype, count=b * sample)
                 if block.size != b * sample:
                     raise InputError(f"{arr.filename}: the array ends early (truncated file)")
-                yield s, block.reshape(b, *arr.shape[1:])
+                return s, block.reshape(b, *arr.shape[1:])
+
+            if n <= batch:  # one batch: no thread (nor its imports)
+                yield read(0)
+                return
+            from losscli._threads import one_ahead
+
+            yield from one_ahead(range(0, n, batch), read)
         return
     for s in range(0, n, batch):
         yield s, np.asarray(arr[s : s + batch])

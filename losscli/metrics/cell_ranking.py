@@ -39,8 +39,9 @@ def micro_auc_ap(
     ``AP = sum_t TP(>= t) / (TP(>= t) + FP(>= t)) / P`` (scikit-learn's step sum, ties as
     one threshold). The negatives' counts are those of all cells less the positives' own.
     The cells are sorted a block of consecutive parts at a time, the blocks on worker
-    threads (:func:`blocks_in_order`); each block's counts are exact integers, summed in
-    block order, so the numbers do not depend on the threads.
+    threads (:func:`blocks_in_order`), each block's cells below the lowest positive only
+    counted (they lie below every positive); each block's counts are exact integers, summed
+    in block order, so the numbers do not depend on the threads.
 
     Args:
         part: ``part(i)`` for i < ``n_parts`` (called twice each): ``(scores, positive)``
@@ -78,17 +79,25 @@ def micro_auc_ap(
             bounds.append(i + 1)
             held = 0
 
+    lowest = p_sorted[0]
+
     def counts(b: int, _: object) -> tuple[np.ndarray, np.ndarray, int]:
-        parts = [part(i)[0] for i in range(bounds[b], bounds[b + 1])]
-        flat = np.concatenate(
-            [np.asarray(c, dtype=np.float64).reshape(-1) for c in parts if c.size]
-        )  # a copy, sorted in place
-        del parts
+        # the block's cells at or above the lowest positive, a copy sorted in place; those
+        # below it (negatives, below every positive) are only counted
+        size = 0
+        kept = []
+        for i in range(bounds[b], bounds[b + 1]):
+            c = np.asarray(part(i)[0], dtype=np.float64).reshape(-1)
+            size += c.size
+            kept.append(c[c >= lowest])
+        flat = np.concatenate(kept)
+        del kept
         flat.sort()
+        below = size - flat.size
         return (
-            np.searchsorted(flat, p_sorted, "left"),
-            np.searchsorted(flat, p_sorted, "right"),
-            flat.size,
+            np.searchsorted(flat, p_sorted, "left") + below,
+            np.searchsorted(flat, p_sorted, "right") + below,
+            size,
         )
 
     lt = np.zeros(n_pos, dtype=np.int64)  # cells scored below each positive

@@ -171,3 +171,21 @@ def test_the_pipeline_keeps_the_shared_log_softmax_without_a_copy(tmp_path):
     assert len(kept) == 3 and all(not k.flags.writeable for k in kept)  # the log-softmax itself
     m = ev.report().to_dict()["metrics"]
     assert m["roc_auc_macro"] == pytest.approx(skm.roc_auc_score(y, p, multi_class="ovr"))
+
+
+@pytest.mark.parametrize("block", [3, 1 << 22])
+@pytest.mark.parametrize("shift", [0.0, 5.0])  # shift: most negatives below every positive
+def test_micro_cells_below_the_lowest_positive_only_counted(monkeypatch, block, shift):
+    rng = np.random.default_rng(int(shift) + block)
+    n, c = 200, 5
+    y = rng.integers(0, c, n)
+    s = np.round(rng.normal(size=(n, c)), 1) - shift
+    s[np.arange(n), y] = np.round(rng.normal(size=n), 1)  # the positives
+    s[0, (y[0] + 1) % c] = s[np.arange(n), y].min()  # a negative tied with the lowest
+    monkeypatch.setattr(cr, "_MIN_BLOCK", block)
+    monkeypatch.setattr(cr, "_MAX_BLOCK", block)
+    parts = [(s[a : a + 30], y[a : a + 30]) for a in range(0, n, 30)]
+    got = micro_auc_ap(parts.__getitem__, len(parts))
+    y1 = np.eye(c)[y]
+    assert got[0] == pytest.approx(skm.roc_auc_score(y1, s, average="micro"), abs=1e-12)
+    assert got[1] == pytest.approx(skm.average_precision_score(y1, s, average="micro"), abs=1e-12)

@@ -27,6 +27,7 @@ __all__ = [
     "poisson_counts",
     "fill_counts",
     "draw_counts",
+    "tail_counts",
 ]
 
 
@@ -52,6 +53,43 @@ BYTE_CUTS, TAIL_BYTE, TAIL_CUTS = _cuts()
 """``BYTE_CUTS`` = (94, 188, 235, 250): a byte ``v`` below ``TAIL_BYTE`` (253) counts
 ``#{t : v >= BYTE_CUTS[t]}``; a tail byte counts ``#{t : word >= TAIL_CUTS[t]}`` of its
 64-bit tail word."""
+
+_TOP = np.uint64(48)
+
+
+def _tail_table() -> tuple[np.ndarray, np.ndarray]:
+    """The tail count of a word from its top 16 bits: ``(count, ambiguous)`` per prefix.
+
+    ``count[h]`` is the count of the smallest word with prefix h (``h << 48``); the
+    prefixes whose 2^48 words do not all share it (a threshold falls inside) are marked
+    ambiguous, and their words are searched in full. So the table gives exactly
+    ``searchsorted(TAIL_CUTS, word, side="right")``.
+    """
+    low = np.arange(2**16, dtype=np.uint64) << _TOP
+    count = np.searchsorted(TAIL_CUTS, low, side="right").astype(np.uint8)
+    high = np.searchsorted(TAIL_CUTS, low | np.uint64(2**48 - 1), side="right")
+    return count, high != count
+
+
+_TAIL_COUNT, _TAIL_AMBIGUOUS = _tail_table()
+
+
+def tail_counts(words: np.ndarray) -> np.ndarray:
+    """The counts of tail words: ``searchsorted(TAIL_CUTS, words, side="right")`` as uint8,
+    read from a table of their top 16 bits (only the few words whose prefix holds a
+    threshold are searched).
+
+    >>> w = np.array([0, TAIL_CUTS[0] - 1, TAIL_CUTS[0], TAIL_CUTS[3], 2**64 - 1], np.uint64)
+    >>> tail_counts(w).tolist() == np.searchsorted(TAIL_CUTS, w, side="right").tolist()
+    True
+    """
+    prefix = (words >> _TOP).astype(np.intp)
+    out = _TAIL_COUNT[prefix]
+    odd = np.flatnonzero(_TAIL_AMBIGUOUS[prefix])
+    if odd.size:
+        out[odd] = np.searchsorted(TAIL_CUTS, words[odd], side="right")
+    return out
+
 
 assert TAIL_BYTE == 253 and len(TAIL_CUTS) == 20  # numbers the docs quote
 assert BYTE_CUTS[1] == 2 * BYTE_CUTS[0] and 3 * BYTE_CUTS[0] > 255  # v // 94 counts two cuts
@@ -121,7 +159,7 @@ def fill_counts(streams: list[PoissonStream], m: int, words: np.ndarray, out: np
     per = np.bincount(row, minlength=b)
     tail = np.concatenate([s.tail.random_raw(int(k)) for s, k in zip(streams, per, strict=True)])
     flat = out.reshape(-1)  # out is C-contiguous: row r starts at r * out.shape[1]
-    flat[row * out.shape[1] + col] = np.searchsorted(TAIL_CUTS, tail, side="right")
+    flat[row * out.shape[1] + col] = tail_counts(tail)
 
 
 def poisson_counts(stream: PoissonStream, n: int) -> np.ndarray:

@@ -153,7 +153,8 @@ def _sorted_rank_terms(
     positive.
     """
     n = scores.shape[0]
-    order = np.argsort(scores)[::-1]  # ties form one group: their order does not matter
+    idx = np.int32 if n < 2**31 else np.intp  # positions: half the memory of intp
+    order = np.argsort(scores)[::-1].astype(idx)  # ties form one group: any order in them
     s = scores[order]
     pos = np.asarray(is_pos, dtype=bool)[order]
     last = np.empty(n, dtype=bool)  # the last row of its tie group
@@ -166,7 +167,7 @@ def _sorted_rank_terms(
         fpc = None  # negative weight: (row + 1) - tpc
         n_tot = float(n - ip.size)
         w_p = np.ones(ip.size)
-        count_before = tpc.astype(np.intp)  # at a negative row: the positives before it
+        count_before = tpc.astype(idx)  # at a negative row: the positives before it
     else:
         ww = np.asarray(w, dtype=np.float64)[order]
         wp = np.where(pos, ww, 0.0)
@@ -177,7 +178,7 @@ def _sorted_rank_terms(
         del ww
         n_tot = float(fpc[-1])
         w_p = np.asarray(w, dtype=np.float64)[order[ip]]
-        count_before = np.cumsum(pos, dtype=np.intp)
+        count_before = np.cumsum(pos, dtype=idx)
 
     def neg_weight(at: np.ndarray, tp_at: np.ndarray) -> np.ndarray:
         return at + 1.0 - tp_at if fpc is None else fpc[at]

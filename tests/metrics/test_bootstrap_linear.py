@@ -31,7 +31,7 @@ from losscli.metrics.linear import (
     rank_row_sums,
     rank_terms,
 )
-from losscli.poisson import BYTE_CUTS, TAIL_BYTE, TAIL_CUTS
+from losscli.poisson import BYTE_CUTS, TAIL_BYTE, TAIL_CUTS, tail_counts
 
 
 def _binary(n, seed=0, weighted=False, ties=False):
@@ -104,6 +104,24 @@ def test_counts_follow_the_bytes_and_tail_words_of_the_streams():
     want_tail = (tail[:, None] >= TAIL_CUTS[None, :]).sum(axis=1)
     assert np.array_equal(counts[~below], want_tail)
     assert 300 < (~below).sum() < 640  # about 3 / 256 of the rows
+
+
+def test_tail_counts_from_the_prefix_table_equal_the_thresholds():
+    """The table of 16-bit prefixes gives #{TAIL_CUTS <= word} for every word: at and beside
+    each threshold, at both ends of each threshold's prefix, and for random words."""
+    cuts = TAIL_CUTS.astype(object)
+    edges = {0, 2**64 - 1}
+    for t in cuts:
+        start = (t >> 48) << 48
+        edges |= {t - 1, t, t + 1, start, start + 2**48 - 1, max(start - 1, 0)}
+    words = np.concatenate(
+        [
+            np.array(sorted(e for e in edges if 0 <= e < 2**64), dtype=np.uint64),
+            np.random.default_rng(4).integers(0, 2**64 - 1, 200_000, dtype=np.uint64),
+        ]
+    )
+    want = (words[:, None] >= TAIL_CUTS[None, :]).sum(axis=1)
+    assert np.array_equal(tail_counts(words), want)
 
 
 @pytest.mark.parametrize("n", [7, 64, 1001, 20_003])

@@ -46,7 +46,7 @@ PLOT_TITLES = {
     "losses.png": "Per-sample losses",
     "predicted_vs_true.png": "Predicted vs true values",
     "class_iou.png": "Per-class IoU and Dice",
-    "worst_samples.png": "The lowest-IoU samples, true and predicted masks",
+    "worst_samples.png": "The lowest-IoU samples: true and predicted masks, or outcomes per label",
 }
 
 _STYLE = """

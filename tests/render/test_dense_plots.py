@@ -256,7 +256,7 @@ def test_html_report_inlines_the_dense_pictures(mpl, tmp_path):
     assert r.exit_code == 0, r.stderr
     page = (tmp_path / "r.html").read_text()
     assert 'alt="Per-class IoU and Dice"' in page
-    assert 'alt="The lowest-IoU samples, true and predicted masks"' in page
+    assert 'alt="The lowest-IoU samples: true and predicted masks, or outcomes per label"' in page
 
 
 # -- multi-label targets and samples of three or more axes -----------------------------------

@@ -24,11 +24,19 @@ from typing import Any
 import numpy as np
 
 from losscli.metrics._common import fill_undefined, safe_ratio
+from losscli.metrics.builder import Ranking
 from losscli.metrics.calibration import ece_batch
 from losscli.metrics.classification import kappa_batch, mcc_batch, prf_from_counts
 from losscli.metrics.state import SAMPLE_STATS, Sums
 
-__all__ = ["BatchRanking", "batch_metrics", "batch_ratio", "batch_nan_average"]
+__all__ = [
+    "BatchRanking",
+    "batch_metrics",
+    "batch_ratio",
+    "batch_nan_average",
+    "stack_sums",
+    "as_dicts",
+]
 
 
 @dataclass
@@ -52,6 +60,71 @@ class BatchRanking:
     micro: tuple[np.ndarray, np.ndarray] | None = None
     ovo: tuple[np.ndarray, np.ndarray] | None = None
     partial: np.ndarray | None = None
+
+    @classmethod
+    def stack(cls, ranks: list[Ranking]) -> BatchRanking:
+        """The B resamples' :class:`~losscli.metrics.builder.Ranking` values as arrays (None
+        -> NaN); each optional part is given for every resample or for none.
+
+        >>> r = BatchRanking.stack([Ranking("exact", [None, 0.5], [None, 1.0]),
+        ...                         Ranking("exact", [None, None], [None, 0.25])])
+        >>> r.auc.tolist(), r.ap[:, 1].tolist()
+        ([[nan, 0.5], [nan, nan]], [1.0, 0.25])
+        """
+
+        def col(values: list[float | None]) -> np.ndarray:
+            return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+
+        first = ranks[0]
+        out = cls(
+            first.mode,
+            np.array([col(rk.auc) for rk in ranks]).reshape(len(ranks), -1),
+            np.array([col(rk.ap) for rk in ranks]).reshape(len(ranks), -1),
+        )
+        if first.micro is not None:
+            out.micro = (col([rk.micro[0] for rk in ranks]), col([rk.micro[1] for rk in ranks]))  # type: ignore[index]
+        if first.ovo is not None:
+            out.ovo = (col([rk.ovo[0] for rk in ranks]), col([rk.ovo[1] for rk in ranks]))  # type: ignore[index]
+        if any(rk.partial is not None for rk in ranks):
+            out.partial = col([rk.partial for rk in ranks])
+        return out
+
+
+def stack_sums(parts: list[Sums]) -> Sums:
+    """B resamples' :class:`~losscli.metrics.state.Sums` as one with a leading axis of B on
+    every sum a resample has (the ``resample="none"`` sums, e.g. the binned histograms, keep
+    the first one's value: no metric of a resample reads them).
+
+    >>> from losscli.metrics.state import CLASSIFICATION_SUMS, Dims
+    >>> a = Sums.zeros(CLASSIFICATION_SUMS, Dims("binary", 2, 15))
+    >>> b = Sums.zeros(CLASSIFICATION_SUMS, Dims("binary", 2, 15))
+    >>> b.log_loss = 2.0
+    >>> s = stack_sums([a, b])
+    >>> s.cm.shape, s.log_loss.tolist()
+    ((2, 2, 2), [0.0, 2.0])
+    """
+    specs = parts[0].specs
+    values = {}
+    for spec in specs:
+        if spec.resample == "none":
+            values[spec.name] = getattr(parts[0], spec.name)
+        else:
+            values[spec.name] = np.stack([np.asarray(getattr(p, spec.name)) for p in parts])
+    return Sums(specs, values)
+
+
+def as_dicts(metrics: dict[str, np.ndarray]) -> list[dict[str, float | None]]:
+    """``{name: (B,)}`` as B dicts of floats, None where NaN (the builder's form).
+
+    >>> as_dicts({"a": np.array([0.5, np.nan])})
+    [{'a': 0.5}, {'a': None}]
+    """
+    names = list(metrics)
+    cols = [metrics[name].tolist() for name in names]
+    return [
+        {name: (None if v != v else v) for name, v in zip(names, row, strict=True)}
+        for row in zip(*cols, strict=True)
+    ]
 
 
 def batch_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:

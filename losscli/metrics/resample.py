@@ -16,12 +16,13 @@ per-row terms built once, a resample's sums are:
   cumulative sums (no sort); integer weights (unweighted data, integer counts) stay
   integers, so those sums are exact.
 
-The sums then go through the same code as ``result()``
-(:class:`~losscli.metrics.builder.ResultBuilder`), so a resample's dict equals
-``result().metrics`` of the rows repeated ``counts[b, i]`` times, up to
-float rounding of the sums. Regression works the same way (``terms @ v`` for the error sums;
-the spread of ``y_true`` about each resample's own mean is a direct O(N) sum per output, so
-R^2 keeps its precision).
+The block's sums then go through the formulas of ``result()``
+(:class:`~losscli.metrics.builder.ResultBuilder`) over the resample axis at once
+(:func:`~losscli.metrics.batch.batch_metrics`, held equal to the builder by
+``tests/metrics/test_batch_metrics.py``), so a resample's dict equals ``result().metrics`` of
+the rows repeated ``counts[b, i]`` times, up to float rounding of the sums. Regression works
+the same way (``terms @ v`` for the error sums; the spread of ``y_true`` about each
+resample's own mean is a direct O(N) sum per output, so R^2 keeps its precision).
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from losscli.metrics.averages import OvoIndex, partial_auc
-from losscli.metrics.builder import Ranking, ResultBuilder
+from losscli.metrics.batch import BatchRanking, as_dicts, batch_metrics, stack_sums
+from losscli.metrics.builder import Ranking
 from losscli.metrics.calibration import ece_bin_edges
 from losscli.metrics.confusion import predict_binary, predict_multiclass, predict_multilabel
 from losscli.metrics.keys import class_key, key_bins, key_to_prob
@@ -234,7 +236,8 @@ def classification_resample(
         acc: an accumulator built with ``keep_rows=True``.
         counts: (B, N) multiplicities (see :func:`check_counts`).
         zdv: the zero-division value (0, 1 or NaN).
-        note: the zero-division warnings' tail ("" for none; warnings are not returned).
+        note: the zero-division warnings' tail (unused: a resample's warnings are not
+            returned).
         timings: when given, accumulates seconds per part: ``prepare`` (the per-row terms and
             rank indexes, once), ``dense`` (weights and the matrix-vector product),
             ``confusion`` (the two bincounts), ``ranking`` and ``build`` (sums to dict).
@@ -259,7 +262,8 @@ def classification_resample(
     bins = acc.ece_bins
     n_joint = rows.n_cells * bins
     exact_ints = rows.w is None and cnt.dtype.kind in "iu"
-    out: list[dict[str, float | None]] = []
+    parts: list[Sums] = []
+    ranks: list[Ranking] = []
     for b in range(cnt.shape[0]):
         row = cnt[b]
         v = row.astype(np.float64)
@@ -276,10 +280,13 @@ def classification_resample(
         rows.cell_sums(s, joint, conf, acc.task)
         laps.lap("confusion")
         laps.lap("build")
-        ranking = _resample_ranking(acc, rows, row if exact_ints else v)
+        ranks.append(_resample_ranking(acc, rows, row if exact_ints else v))
         laps.lap("ranking")
-        out.append(ResultBuilder(acc, s, zdv, note, ranking).metrics())
-        laps.lap("build")
+        parts.append(s)
+    if not parts:
+        return []
+    out = as_dicts(batch_metrics(acc, stack_sums(parts), BatchRanking.stack(ranks), zdv))
+    laps.lap("build")
     return out
 
 

@@ -54,11 +54,14 @@ class BinaryChunk(NamedTuple):
 
 
 class LabelChunk(NamedTuple):
-    """One multi-class or multi-label chunk's rows: labels, keys (n, C), weights."""
+    """One multi-class or multi-label chunk's rows: labels, keys (n, C), weights; ``zero``:
+    multi-class log-probability keys, bool (C,) the columns holding an exact 0 (whose
+    ranking key is :func:`class_key`), None when none does (found once, when kept)."""
 
     labels: np.ndarray
     keys: np.ndarray
     weights: np.ndarray | None
+    zero: np.ndarray | None = None
 
 
 def label_dtype(n_classes: int) -> type:
@@ -136,13 +139,10 @@ def _chunk_cells(ch: LabelChunk, task: str, rank_key: str) -> np.ndarray:
     """A chunk's (n, C) ranking keys of every class (:func:`class_key` of each column): the
     kept keys themselves unless a multi-class log-probability is exactly 0."""
     keys = ch.keys
-    if task != "multiclass" or rank_key != "log-probs":
-        return keys
-    zero = keys == 0.0
-    if not zero.any():
+    if task != "multiclass" or rank_key != "log-probs" or ch.zero is None:
         return keys
     cells = keys.astype(np.float64)
-    for k in np.flatnonzero(zero.any(axis=0)):
+    for k in np.flatnonzero(ch.zero):
         cells[:, k] = class_key(keys, int(k), rank_key)
     return cells
 
@@ -205,13 +205,12 @@ class RowStore:
             )
             return
         labels = yt.astype(label_dtype(self.n_classes)) if self.task == "multiclass" else yt == 1
-        self.chunks.append(
-            LabelChunk(
-                labels,
-                compact_floats(key, copy=copy),
-                None if w is None else compact_floats(w),
-            )
-        )
+        keys = compact_floats(key, copy=copy)
+        zero = None
+        if self.task == "multiclass" and self.rank_key == "log-probs" and keys.size:
+            top = keys.max(axis=0) == 0.0  # log-probabilities are <= 0 (check_key)
+            zero = top if top.any() else None
+        self.chunks.append(LabelChunk(labels, keys, None if w is None else compact_floats(w), zero))
 
     def key_rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """The kept rows in update order as float64 ``(y_true, key, weights or None)``.
@@ -377,7 +376,7 @@ class RowStore:
         """Class ``k``'s ranking keys and positives: one part of every row (unweighted), or
         one per chunk (weighted: beside each chunk's weights). ``col`` is its row of the
         class-major group (:meth:`_column_key`)."""
-        col = self._column_key(chunks, k, col)
+        col = self._column_key(chunks, k, col, self._zero_columns(chunks))
         if self.task == "multiclass":
             masks = [ch.labels == k for ch in chunks]
         else:
@@ -386,12 +385,21 @@ class RowStore:
             return [col[a:b] for a, b in spans], masks
         return [col], [np.concatenate(masks)]
 
-    def _column_key(self, chunks: list[LabelChunk], k: int, col: np.ndarray) -> np.ndarray:
+    def _column_key(
+        self, chunks: list[LabelChunk], k: int, col: np.ndarray, zero: np.ndarray | None
+    ) -> np.ndarray:
         """Class ``k``'s row of a class-major group as its ranking key: a multi-class
-        log-probability of exactly 0 takes :meth:`class_key`."""
-        if self.task == "multiclass" and self.rank_key == "log-probs" and (col == 0.0).any():
+        log-probability of exactly 0 takes :meth:`class_key`; ``zero``: the columns that
+        hold one (:meth:`_zero_columns`)."""
+        if zero is not None and zero[k]:
             return np.concatenate([self.class_key(ch.keys, k) for ch in chunks])
         return col
+
+    def _zero_columns(self, chunks: list[LabelChunk]) -> np.ndarray | None:
+        """bool (C,): the columns of multi-class log-probability keys holding an exact 0 in
+        any chunk (``LabelChunk.zero``), None when none does."""
+        marks = [ch.zero for ch in chunks if ch.zero is not None]
+        return np.logical_or.reduce(marks) if marks else None
 
     def _exact_columns(self) -> tuple[list[float | None], list[float | None]]:
         """Multi-class one-vs-rest and multi-label: one class at a time, each sorted once,
@@ -404,9 +412,11 @@ class RowStore:
         if self.task == "multiclass" and not weighted:  # one-vs-one rows from the same columns
             pairs = OvoRows([ch.labels for ch in chunks], self.n_classes)
 
+        zero = self._zero_columns(chunks)
+
         def rank(k: int, col: np.ndarray | None) -> tuple[Any, Any, np.ndarray | None]:
             if col is not None and pairs is not None:  # unweighted multi-class, one column
-                return _one_vs_rest_and_pairs(self._column_key(chunks, k, col), k, pairs)
+                return _one_vs_rest_and_pairs(self._column_key(chunks, k, col, zero), k, pairs)
             if col is not None:  # class k's row of a class-major group
                 cols, masks = self._whole_column(chunks, spans, k, col)
             else:

@@ -171,9 +171,12 @@ def log_odds(z: np.ndarray) -> np.ndarray:
     )
 
 
+@pytest.mark.parametrize("chunk", [None, 17])  # 17: some chunks hold an exact-0 log-p, some not
 @pytest.mark.parametrize("seed", [0, 1, 2])
 @pytest.mark.parametrize("given", ["logits", "log-probs"])
-def test_multiclass_ranks_by_log_probability_where_probabilities_underflow(tmp_path, seed, given):
+def test_multiclass_ranks_by_log_probability_where_probabilities_underflow(
+    tmp_path, seed, given, chunk
+):
     y, z = underflowing_multiclass(seed)
     key = log_odds(z)  # the reference ranking key
     p = softmax(z, axis=1)
@@ -181,8 +184,13 @@ def test_multiclass_ranks_by_log_probability_where_probabilities_underflow(tmp_p
     assert np.sum(p == 1.0) > 100  # and many round to 1
     assert np.sum(log_softmax(z, axis=1) == 0.0) > 50  # some log-probabilities are 0 too
     scores = z if given == "logits" else log_softmax(z, axis=1)
-    d = run_json(write_csv(tmp_path / "m.csv", y, scores), "--scores", given)
+    path = write_csv(tmp_path / "m.csv", y, scores)
+    d = run_json(path, "--scores", given, *(["--chunk-size", chunk] if chunk else []))
     assert d["task"] == "multiclass"
+    if chunk:  # chunked: the micro and one-vs-one averages of one chunk, exactly
+        whole = run_json(path, "--scores", given)
+        for name in ("roc_auc_micro", "average_precision_micro", "roc_auc_ovo_macro"):
+            assert d["metrics"][name] == pytest.approx(whole["metrics"][name], rel=1e-12)
     aucs, aps, changed = [], [], 0
     for k, row in enumerate(d["per_class"]):
         aucs.append(roc_auc_score(y == k, key[:, k]))

@@ -197,12 +197,22 @@ def _log_softmax(x: np.ndarray) -> np.ndarray:
     m = np.take_along_axis(x, top, axis=-1)  # the max (NaN when there is one), no 2nd pass
     m = np.where(np.isfinite(m), m, 0.0)
     out = x - m
-    e = np.exp(out)
-    np.put_along_axis(e, top, 0.0, axis=-1)
-    t = np.sum(e, axis=-1, keepdims=True)
-    del e
-    out -= np.log1p(t)
+    # T by blocks of rows: the exp temporary stays ~1 MB (in cache, reused), not a fresh
+    # array the size of x for every chunk; C-ordered, so each row's sum is the same whatever
+    # the block and the layout of x
+    rows = out.reshape(-1, out.shape[-1])
+    tops = top.reshape(-1)
+    t = np.empty(rows.shape[0])
+    step = max(1, _EXP_BLOCK // rows.shape[1])
+    for a in range(0, rows.shape[0], step):
+        e = np.exp(rows[a : a + step], order="C")
+        e[np.arange(e.shape[0]), tops[a : a + step]] = 0.0
+        np.sum(e, axis=-1, out=t[a : a + step])
+    out -= np.log1p(t).reshape(*out.shape[:-1], 1)
     return out
+
+
+_EXP_BLOCK = 1 << 17  # values of log-softmax's exp temporary at a time (1 MB of float64)
 
 
 _MEMO: dict[int, tuple[np.ndarray, np.ndarray]] | None = None

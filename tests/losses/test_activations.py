@@ -119,3 +119,31 @@ def test_to_probs_refuses_bad_kinds():
         A.to_probs(np.zeros(2), "values", "binary")
     with pytest.raises(UsageError, match="--task"):
         A.to_probs(np.zeros(2), "logits", "regression")
+
+
+_LSM_CASES = [
+    np.random.default_rng(0).normal(size=(5,)),
+    np.random.default_rng(1).normal(size=(40, 30)) * 5,
+    np.random.default_rng(2).normal(size=(4, 3, 11)),
+    np.random.default_rng(3).normal(size=(30, 40)).T,  # not C-contiguous
+    np.array([[np.nan, 1.0], [-np.inf, -np.inf], [np.inf, 0.0], [800.0, 0.0], [1e4, -1e4]]),
+    np.zeros((3, 0)),
+    np.zeros((0, 4)),
+]
+
+
+@pytest.mark.parametrize("block", [1, 7, 64, 1 << 30])
+@pytest.mark.parametrize("case", range(len(_LSM_CASES)))
+def test_log_softmax_is_the_same_bits_at_any_block_of_rows(monkeypatch, block, case):
+    x = _LSM_CASES[case]
+    monkeypatch.setattr(A, "_EXP_BLOCK", 1 << 30)
+    whole = A.log_softmax(x)
+    monkeypatch.setattr(A, "_EXP_BLOCK", block)
+    got = A.log_softmax(x)
+    assert got.shape == x.shape
+    assert np.array_equal(got, whole, equal_nan=True)
+    finite = np.isfinite(x).all(axis=-1)
+    if x.size and finite.any():
+        want = special.log_softmax(x, axis=-1)
+        # the top class: losscli keeps -log1p(T) (more exact than scipy near 0): atol 1e-15
+        np.testing.assert_allclose(got[finite], want[finite], rtol=1e-12, atol=1e-15)

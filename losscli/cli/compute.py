@@ -322,20 +322,11 @@ def _compute(
 
         write_plots(report.to_dict(), data, plot_dir, collector=sink, outputs=outs, keep=images)
 
-    from losscli.render import render
-
     if fmt == "table":
         from losscli.render.histogram import text_histograms
 
         report.histograms = text_histograms(report.to_dict(), data)
-    text = render(
-        report,
-        fmt,
-        color=use_color(output, out.color),
-        width=table_width(),
-        all_classes=all_classes,
-        images=images,
-    )
+    text = _render(report, fmt, out, all_classes, images)
     # with --per-sample -, stdout carries the rows and the report goes only to --output
     emit(
         text,
@@ -408,21 +399,35 @@ def _compute_dask(
     output = out.output
     from losscli.distributed import evaluate_dask
     from losscli.engine import Options
-    from losscli.render import render
 
     options["keep_loss_values"] = False
     with progress_bar(quiet):
         report = evaluate_dask(predictions, labels, Options(**options), **dask, outputs=outs)
     failed = _failed_gates(gates, report)
-    text = render(
-        report,
-        fmt,
-        color=use_color(output, out.color),
-        width=table_width(),
-        all_classes=all_classes,
-    )
+    text = _render(report, fmt, out, all_classes)
     emit(text, output, report.warnings, quiet, outs, shown=warnings_shown(fmt, output))
     return gate_exit(failed, len(gates), "--fail-if gates")
+
+
+def _render(
+    report: Any,  # noqa: ANN401 - a Report
+    fmt: str,
+    out: OutputSpec,
+    all_classes: bool,
+    images: dict[str, bytes] | None = None,
+) -> str:
+    """The report as text in ``fmt`` with ``out``'s colour choice (:func:`use_color`) and the
+    table width (:func:`table_width`): the one rendering call of the local and Dask paths."""
+    from losscli.render import render
+
+    return render(
+        report,
+        fmt,
+        color=use_color(out.output, out.color),
+        width=table_width(),
+        all_classes=all_classes,
+        images=images,
+    )
 
 
 def _failed_gates(gates: list[Any], report: Any) -> list[str]:  # noqa: ANN401 - a Report

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
@@ -36,6 +36,7 @@ from losscli.poisson import (
     poisson_counts,
     resample_stream,
 )
+from losscli.records import record
 from losscli.report import lower_is_better
 
 __all__ = [
@@ -86,7 +87,7 @@ LINEAR_BLOCK = 128
 """Resamples per block of the linear path: a (128, SLAB) float32 slab of ``c - 1`` is 4 MB."""
 
 
-@dataclass
+@record
 class LinearTerms:
     """Per-row terms whose resampled sums ``sum_i c_i x_i`` the linear path computes.
 
@@ -414,7 +415,7 @@ def bootstrap(
     return {name: percentile_interval(v, level) for name, v in reps.items()}, reps
 
 
-@dataclass
+@record
 class PairedResult:
     """One statistic of a paired comparison of model A and model B on the same rows."""
 

@@ -31,18 +31,19 @@ model with the better value (lower for losses and error metrics, higher otherwis
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from losscli import __version__, limits
 from losscli.errors import InputError, UsageError
 from losscli.metrics.catalog import loss_key
+from losscli.records import record
 from losscli.report import _jsonable, build_signature, lower_is_better
 
 __all__ = ["Comparison", "compare"]
 
 
-@dataclass
+@record
 class Comparison:
     """The result of comparing two prediction files on the same rows."""
 

@@ -33,7 +33,6 @@ import dataclasses
 import logging
 import os
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -47,6 +46,7 @@ from losscli.pipeline.options import Options
 from losscli.pipeline.plan import Plan
 from losscli.pipeline.read import Inputs
 from losscli.pipeline.state import EvalState
+from losscli.records import record
 from losscli.report import Report
 
 DASK_MISSING = "--engine dask needs the dask extra: pip install 'losscli[dask]'"
@@ -83,7 +83,7 @@ def require_dask() -> Any:
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PartJob:
     """Everything a worker needs to evaluate one partition (picklable).
 
@@ -119,7 +119,7 @@ class PartJob:
     labels_schema: Any = None
 
 
-@dataclass
+@record
 class PartResult:
     """A partition's state (None when it had no rows) and the labels rows it matched.
 

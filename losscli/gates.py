@@ -10,11 +10,11 @@ import math
 import operator
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from losscli.errors import UsageError
 from losscli.losses.registry import REGISTRY
 from losscli.metrics import catalog
+from losscli.records import record
 
 OPS: dict[str, Callable[[float, float], bool]] = {
     "<=": operator.le,
@@ -30,7 +30,7 @@ _GATE = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Gate:
     """One parsed gate."""
 

@@ -9,12 +9,12 @@ variable. The README's "Limits" section lists the same table (a test checks that
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
 from losscli.errors import InputError, UsageError
+from losscli.records import record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Limit:
     """One upper bound: its default, the environment variable that overrides it, what it counts.
 

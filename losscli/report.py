@@ -7,10 +7,11 @@ No rendering here; ``losscli.render`` turns a report into a table, CSV or Markdo
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from losscli.metrics import catalog
+from losscli.records import record
 
 
 def _jsonable(value: Any) -> Any:
@@ -87,7 +88,7 @@ def _with_class_metrics(part: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-@dataclass
+@record
 class Report:
     """Everything one evaluation found. ``to_dict()`` is the JSON contract of docs/CONTRACTS.md."""
 

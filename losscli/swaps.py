@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import numpy as np
+
+from losscli.records import record
 
 __all__ = ["swap_bits", "SwapTerms", "swap_blocks", "SWAP_BLOCK"]
 
@@ -64,7 +65,7 @@ def swap_bits(seed: int, j: int, n: int) -> np.ndarray:
     return halves >= _HALF
 
 
-@dataclass
+@record
 class SwapTerms:
     """Per-row terms of the swapped sums, rows in a fixed order.
 

@@ -34,13 +34,13 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from losscli.errors import UsageError
 from losscli.metrics.classification import prf_from_counts
+from losscli.records import record
 
 __all__ = [
     "ScoreThreshold",
@@ -60,7 +60,7 @@ __all__ = [
 CRITERIA = ("f1", "fbeta", "youden", "precision@recall=R", "recall@precision=P")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ScoreThreshold:
     """Thresholds on the scores' own scale, as ``losscli thresholds --write`` stores them.
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import click
@@ -30,6 +29,7 @@ from losscli.cli.help import (
 from losscli.errors import UsageError
 from losscli.io.formats import FORMATS, option_help
 from losscli.kinds import SCORE_KINDS, TASKS
+from losscli.records import record
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 """The click context settings of the group and every command."""
@@ -65,7 +65,7 @@ def _field_names(cls: Any) -> Callable[[dict[str, Any]], list[str]]:
     return lambda _kwargs: [f.name for f in dataclasses.fields(cls)]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class InputSpec:
     """Which file, columns and kinds of numbers: the values of :func:`input_options`.
 
@@ -96,7 +96,7 @@ class InputSpec:
         return dataclasses.asdict(self)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class EvaluationSpec:
     """What is computed and how: the values of :func:`evaluation_options`, as click parsed them.
 
@@ -152,7 +152,7 @@ class EvaluationSpec:
         return out
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class UncertaintySpec:
     """``--bootstrap N --ci LEVEL --seed S``: resamples, confidence level and their seed.
 
@@ -173,7 +173,7 @@ class UncertaintySpec:
         return dataclasses.asdict(self)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class OutputSpec:
     """``--format`` and ``-o/--output`` of a command printing a result."""
 

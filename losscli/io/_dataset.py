@@ -26,7 +26,6 @@ from __future__ import annotations
 import glob
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -36,6 +35,7 @@ from losscli.io._arrays import flatten_table
 from losscli.io._base import Chunk, Table, check_input_path, location, quote_list
 from losscli.io._file import open_file
 from losscli.io._walk import file_identity, walk_glob
+from losscli.records import record
 
 SKIPPED_PREFIXES = (".", "_")
 """Names that start with these are not data (hidden files, ``_SUCCESS``, ``_metadata``)."""
@@ -59,7 +59,7 @@ def is_dataset_path(path: str) -> bool:
     return glob.has_magic(path) and not os.path.lexists(path)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Part:
     """One part file of a dataset.
 
@@ -190,7 +190,7 @@ def _is_file(path: str) -> bool:
         return False
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Schema:
     """The columns of a dataset (its first part's) and the part they were read from."""
 

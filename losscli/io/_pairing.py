@@ -29,11 +29,11 @@ import glob
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from losscli.errors import InputError
 from losscli.io.formats import INPUT_FORMATS
+from losscli.records import record
 
 _ENDINGS = sorted({end for f in INPUT_FORMATS for end in f.names_of_files()}, key=lambda e: -len(e))
 _NUMBERS = re.compile(r"\d+")
@@ -93,7 +93,7 @@ def _numbers(name: str) -> tuple[int, ...]:
     return tuple(int(n) for n in _NUMBERS.findall(name))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Pairing:
     """How the parts of a labels dataset pair with those of a predictions dataset.
 

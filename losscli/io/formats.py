@@ -22,11 +22,11 @@ imported when a file of the format is first opened: reading a CSV imports no Par
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from losscli.errors import UsageError
 from losscli.lazy import Lazy
+from losscli.records import record
 
 if TYPE_CHECKING:
     from losscli.io._base import Table
@@ -41,7 +41,7 @@ binary stream (``"stream"``); a path or a seekable temporary file (``"seekable"`
 other readers ignore it (their columns have names of their own)."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class InputFormat:
     """One input format: its name, how it is recognised, and the reader that opens it.
 

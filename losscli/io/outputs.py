@@ -34,12 +34,13 @@ import stat
 import sys
 import tempfile
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import IO, Any
 
 from losscli.errors import DiskFullError, InputError, Terminated, UsageError
 from losscli.io._base import short_cause
 from losscli.io._dataset import is_dataset_path, list_parts
+from losscli.records import record
 
 __all__ = [
     "OutputSet",
@@ -164,7 +165,7 @@ def _umask() -> int:
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _Ident:
     """What a path is on disk: ``ino`` for what exists, ``real`` (resolved path) always."""
 
@@ -195,13 +196,13 @@ class _Ident:
         return self.same(folder) or self.real.startswith(folder.real.rstrip(os.sep) + os.sep)
 
 
-@dataclass
+@record
 class _Input:
     what: str  # "PREDICTIONS", "PREDICTIONS part data/p1.csv", "--threshold @t.json"
     ident: _Ident
 
 
-@dataclass
+@record
 class _Output:
     option: str
     path: str

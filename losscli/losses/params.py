@@ -11,19 +11,19 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from losscli.errors import UsageError
+from losscli.records import record
 
 __all__ = ["PARAMS", "Param", "validate_params"]
 
 _INF = math.inf
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Param:
     """One tunable loss parameter.
 

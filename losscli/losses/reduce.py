@@ -7,7 +7,6 @@ one chunk, a :class:`LossChunk`), ``finalize`` (sums -> the dataset value, torch
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -17,11 +16,12 @@ from losscli.kinds import TASKS
 from losscli.losses import binary, multiclass
 from losscli.losses.params import validate_params
 from losscli.losses.registry import LossSpec, get_spec
+from losscli.records import record
 
 __all__ = ["LossChunk", "compute", "finalize", "value"]
 
 
-@dataclass
+@record
 class LossChunk:
     """Per-sample losses of one chunk, shape (N,), and its additive sums, shape (k,).
 

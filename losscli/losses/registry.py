@@ -20,13 +20,14 @@ equals the sums of one pass); ``finalize`` turns sums into the dataset value, eq
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import numpy as np
 
 from losscli.errors import UsageError
 from losscli.kinds import SCORE_KINDS, TASKS
 from losscli.losses import binary, multiclass, regression
+from losscli.records import record
 
 __all__ = [
     "DEFAULT_LOSS",
@@ -42,7 +43,7 @@ _CLS = SCORE_KINDS  # the classification score kinds (losscli.kinds)
 DEFAULT_LOSS = {"binary": "bce", "multiclass": "ce", "multilabel": "bce", "regression": "mse"}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class LossSpec:
     """Everything known about one loss.
 

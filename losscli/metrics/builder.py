@@ -10,7 +10,6 @@ A metric computed from the confusion counts (or any existing sum) is one more li
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -32,11 +31,12 @@ from losscli.metrics.classification import (
 )
 from losscli.metrics.result import MetricsResult
 from losscli.metrics.state import SAMPLE_STATS, Sums
+from losscli.records import record
 
 __all__ = ["Ranking", "ResultBuilder", "RankingReport", "ratio", "zero_division_note"]
 
 
-@dataclass
+@record
 class Ranking:
     """ROC AUC and AP per class, how they were computed, and the binned error bounds.
 

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+from losscli.records import record
 
 __all__ = [
     "MetricInfo",
@@ -46,7 +47,7 @@ _TOP_K = re.compile(r"top_([1-9][0-9]*)_accuracy")
 _CLS = (_B, _MC, _ML)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class MetricInfo:
     """One metric of the report.
 

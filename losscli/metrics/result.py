@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, field
 from typing import Any
+
+from losscli.records import record
 
 __all__ = ["MetricsResult"]
 
 
-@dataclass
+@record
 class MetricsResult:
     """Metrics of one evaluation: flat metric values, per-class rows, confusion counts, warnings.
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -19,11 +18,12 @@ from losscli.errors import InputError, UsageError
 from losscli.metrics._common import check_sample_weight
 from losscli.metrics.keys import RANK_KEYS
 from losscli.metrics.state import TASKS
+from losscli.records import record
 
 __all__ = ["ClassificationSettings", "check_rows", "check_key", "first_bad_row"]
 
 
-@dataclass(frozen=True, eq=False)
+@record(frozen=True, eq=False)
 class ClassificationSettings:
     """The settings of a :class:`~losscli.metrics.ClassificationAccumulator`, declared once
     here and validated (and normalised) once, in ``__post_init__``; the accumulator takes

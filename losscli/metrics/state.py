@@ -19,7 +19,6 @@ plus its column in :func:`classification_row_terms`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -35,6 +34,7 @@ from losscli.metrics.calibration import (
     log_loss_multilabel,
 )
 from losscli.metrics.keys import top_k_hits
+from losscli.records import record
 
 __all__ = [
     "TASKS",
@@ -62,7 +62,7 @@ SAMPLE_STATS = ("precision", "recall", "f1", "fbeta")
 """The multi-label per-sample statistics behind the ``*_samples`` averages, in this order."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Dims:
     """The sizes the shapes of the sums refer to.
 
@@ -98,7 +98,7 @@ class Dims:
         }[symbol]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SumSpec:
     """One mergeable sum of an accumulator.
 
@@ -169,7 +169,7 @@ REGRESSION_SUMS: tuple[SumSpec, ...] = (
 )
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TermSpec:
     """One per-row term: a column (or ``width`` columns) whose weighted sum is a sum.
 

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from fnmatch import fnmatchcase
 from typing import Any
 
 from losscli import limits
 from losscli.errors import InputError, UsageError
 from losscli.pipeline.options import ReadSpec
+from losscli.records import record
 
 DEFAULT_LABEL_COLS = ("label", "labels", "label_ids", "target", "y", "y_true")
 """Label column names found without ``--label-col`` (any case): the usual ones, Hugging Face
@@ -39,7 +40,7 @@ def _as_list(value: Sequence[str] | str | None) -> list[str] | None:
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass
+@record
 class Columns:
     """Which column of which table plays which role."""
 

@@ -15,13 +15,14 @@ from the dataset-wide confusion counts.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import numpy as np
 
 from losscli.errors import InputError, UsageError
 from losscli.pipeline.worst import WorstSamples
+from losscli.records import record
 
 __all__ = [
     "BINNED_RANKING_NOTE",
@@ -68,7 +69,7 @@ BINNED_RANKING_NOTE = (
 are binned (``losscli thresholds``, which reports none, leaves it out)."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class DenseLayout:
     """How two dense arrays are read.
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -20,12 +19,13 @@ import numpy as np
 from losscli import progress
 from losscli.metrics.catalog import loss_key
 from losscli.pipeline.state import PERPLEXITY
+from losscli.records import record
 
 LINEAR_MIN_ROWS = 50_000
 """Fewest rows for the linear ``--bootstrap`` path; smaller data is resampled exactly."""
 
 
-@dataclass
+@record
 class KeptRows:
     """What a ``keep_rows`` run kept to resample its statistics.
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import field, fields
 from typing import Any
 
 import numpy as np
@@ -21,9 +21,10 @@ import numpy as np
 from losscli import limits
 from losscli.errors import UsageError
 from losscli.kinds import REGRESSION_SCORES, SCORE_KINDS, TASKS
+from losscli.records import record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ReadSpec:
     """What to read: the files' formats, the column roles asked for, the chunking."""
 
@@ -46,7 +47,7 @@ class ReadSpec:
             raise UsageError(f"--class-axis must be first or last, got {self.class_axis!r}")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TaskSpec:
     """What the data is, as far as the user said: task, score kind and label readings (the
     plan decides the rest, :func:`losscli.pipeline.plan.decide_plan`).
@@ -79,7 +80,7 @@ class TaskSpec:
                 raise UsageError("--pos-label needs a value: the label of the positive class")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class LossesSpec:
     """Which losses (None: the task's default; ``["all"]``: every loss that fits) and their
     parameters (``losses.PARAMS`` names; checked against the task once it is known)."""
@@ -88,7 +89,7 @@ class LossesSpec:
     params: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class MetricSpec:
     """How the metrics are computed: decision threshold, top-k, zero division, bins."""
 
@@ -143,7 +144,7 @@ class MetricSpec:
         )
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class IntervalSpec:
     """``--bootstrap``: resamples, confidence level, seed; whether per-row terms are kept
     (``keep_rows``: for the bootstrap and ``compare``)."""
@@ -167,7 +168,7 @@ class IntervalSpec:
         check_seed(self.seed)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SliceSpec:
     """``--group-by``: the slice column and the size below which a slice gets a warning."""
 
@@ -179,7 +180,7 @@ class SliceSpec:
             raise UsageError(f"--min-group-size must be >= 1, got {self.min_group_size}")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ReportSpec:
     """What the run hands back besides the numbers: ``--strict`` (a warning is an error),
     the per-sample loss values for plots (``keep_loss_values``) and, for dense arrays, the
@@ -196,7 +197,7 @@ class ReportSpec:
             raise UsageError(f"keep_worst must be >= 0, got {self.keep_worst}")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Specs:
     """The typed specs of one evaluation, each checked once; every stage takes the ones it
     needs (:attr:`Options.spec`)."""
@@ -222,7 +223,7 @@ SPEC_FIELDS: dict[str, type] = {  # in the order the checks run
 }
 
 
-@dataclass
+@record
 class Options:
     """Every setting of one evaluation (the CLI's options, by their Python names): the flat
     public constructor of :class:`Specs`, built and checked once in ``__post_init__``

@@ -11,7 +11,7 @@ rules themselves are in :mod:`losscli.pipeline.infer`. Numbers only (numpy).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import numpy as np
 
@@ -30,6 +30,7 @@ from losscli.pipeline.infer import (
     numeric_class_reading,
 )
 from losscli.pipeline.options import TaskSpec
+from losscli.records import record
 
 __all__ = [
     "INFER_CELLS",
@@ -77,7 +78,7 @@ def infer_rows_for(width: int, rows: int = INFER_ROWS) -> int:
 WEIGHT_NAMES = ("weight", "weights", "sample_weight", "sample_weights")
 
 
-@dataclass
+@record
 class Plan:
     """What losscli decided about the data, once, from the first rows."""
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -28,9 +27,10 @@ from losscli.pipeline.infer import PROB_SUM_TOL, first_bad, row_sums
 from losscli.pipeline.options import TaskSpec
 from losscli.pipeline.plan import Plan, check_pair
 from losscli.pipeline.state import EvalState, show_label
+from losscli.records import record
 
 
-@dataclass
+@record
 class Prepared:
     """One chunk's usable rows, encoded: labels and scores as the task needs them."""
 

@@ -10,7 +10,7 @@ named, or dropped with ``--drop-invalid``; a negative weight is always refused.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -23,6 +23,7 @@ from losscli.pipeline.groups import group_keys
 from losscli.pipeline.infer import Where, first_bad
 from losscli.pipeline.labels import LabelFile
 from losscli.pipeline.options import ReadSpec
+from losscli.records import record
 
 __all__ = [
     "Inputs",
@@ -40,7 +41,7 @@ __all__ = [
 ]
 
 
-@dataclass
+@record
 class RawChunk:
     """One chunk as read: the prediction matrix, the labels (numbers or text), and the
     weights, ids and ``--group-by`` keys of its rows (None when there is no such column)."""
@@ -53,7 +54,7 @@ class RawChunk:
     groups: np.ndarray | None
 
 
-@dataclass
+@record
 class Usable:
     """A chunk's usable rows (invalid ones dropped, weights checked), before encoding."""
 
@@ -68,7 +69,7 @@ class Usable:
     where: Where  # a kept row's position -> how messages name it
 
 
-@dataclass
+@record
 class Sample:
     """The first usable rows of a run, the plan's evidence; ``where`` names a sample row."""
 
@@ -276,7 +277,7 @@ def first_rows(
     return buffered, Sample(raw_s, pred_s, where)
 
 
-@dataclass
+@record
 class Inputs:
     """A run's opened inputs: the predictions' table, the labels file's table (None when
     the labels are a column of the predictions), the column roles, the readers' notes."""

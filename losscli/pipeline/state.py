@@ -6,12 +6,12 @@ dataset partitions.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from losscli.errors import InputError
+from losscli.records import record
 
 
 class LossAccumulator:
@@ -110,7 +110,7 @@ def show_label(value: Any) -> str:
     return repr(value) if isinstance(value, str) else f"{value:g}"
 
 
-@dataclass
+@record
 class EvalState:
     """What a run accumulates: the loss and metric accumulators and the row counters.
 

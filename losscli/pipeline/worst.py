@@ -22,9 +22,10 @@ Memory: ``k`` samples' kept masks (``k x MAX_LABELS`` slices at most).
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass
 
 import numpy as np
+
+from losscli.records import record
 
 __all__ = ["MAX_LABELS", "NOT_EVALUATED", "WorstSample", "WorstSamples", "error_slice"]
 
@@ -35,7 +36,7 @@ MAX_LABELS = 4
 """Labels kept per multi-label sample (its lowest IoUs)."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class WorstSample:
     """One kept sample.
 

@@ -19,8 +19,9 @@ Plain data in, plain data out (no rich); numbers stay the report's numbers.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
+
+from losscli.records import record
 
 MAX_CLASS_ROWS = 30
 """Classes listed one per row before the per-class table shows the worst and best only."""
@@ -33,7 +34,7 @@ MARKDOWN_WIDTH = 120
 ALL_CLASSES_FLAG = "--all-classes"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ClassRows:
     """The per-class rows a view shows: ``rows`` (in order), ``hidden`` (how many are left
     out), ``gap`` (the index in ``rows`` where the worst end and the best begin, or None)."""
@@ -119,7 +120,7 @@ def class_rows(per_class: Sequence[dict[str, Any]], all_classes: bool = False) -
     return ClassRows(shown, len(rows) - len(shown), len(worst), key)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Confusions:
     """Off-diagonal confusion cells, largest first: ``(true, predicted, count, share)``."""
 

@@ -8,10 +8,12 @@ or ``losscli/plots.py`` sees the evaluation object.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import numpy as np
+
+from losscli.records import record
 
 __all__ = ["RunData", "Scores"]
 
@@ -19,7 +21,7 @@ Scores = list[tuple[np.ndarray, np.ndarray, "np.ndarray | None"]]
 """Per class (or label): ``(y_true 0/1, score, sample_weight or None)``, each (n,)."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RunData:
     """What the pictures and text histograms draw beyond the report.
 

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from losscli.errors import InputError
+from losscli.lazy import Lazy
 from losscli.pipeline import intervals
 from losscli.pipeline.accumulate import (
     Accumulation,
@@ -36,7 +37,6 @@ from losscli.pipeline.columns import (
     resolve_columns,
 )
 from losscli.pipeline.dense import dense_options, dense_reader, dense_report
-from losscli.pipeline.dense_resample import dense_ci
 from losscli.pipeline.groups import MAX_GROUPS
 from losscli.pipeline.intervals import LINEAR_MIN_ROWS, KeptRows
 from losscli.pipeline.labels import LabelFile, MissingIdsError, id_keys
@@ -57,6 +57,9 @@ from losscli.pipeline.report import build_report, counts_in_mean_weights
 from losscli.pipeline.state import EvalState, InState, LossAccumulator
 from losscli.pipeline.threshold import plan_threshold, resolve_threshold
 from losscli.report import Report
+
+#: the dense bootstrap's intervals, imported by a dense run only (issue #20, start-up)
+DENSE_CI = Lazy("losscli.pipeline.dense_resample", "dense_ci")
 
 __all__ = [
     "DEFAULT_ID_COLS",
@@ -329,7 +332,7 @@ class Evaluation:
         )
         if self._acc is not None and self._acc.dense is not None:
             dense_report(report, self._acc.dense, self.accumulated.dense, self.opts.no_background)
-            dense_ci(report, self.opts.spec, self._acc.images)
+            DENSE_CI.load()(report, self.opts.spec, self._acc.images)
         return report
 
     @property

@@ -51,7 +51,8 @@ __all__ = [
     "writes_in_place",
 ]
 
-_FD_PATH = re.compile(r"/dev/(stdout|stderr)|/dev/fd/(\d+)|/proc/(?:self|thread-self|\d+)/fd/(\d+)")
+# compiled (re's cache) by the first output path, not at import (issue #20, start-up)
+_FD_PATH = r"/dev/(stdout|stderr)|/dev/fd/(\d+)|/proc/(?:self|thread-self|\d+)/fd/(\d+)"
 
 
 def fd_target(path: str) -> int | None:
@@ -71,7 +72,7 @@ def fd_target(path: str) -> int | None:
     """
     p = os.path.abspath(path)
     for _ in range(40):
-        m = _FD_PATH.fullmatch(p)
+        m = re.fullmatch(_FD_PATH, p)
         if m:
             if m.group(1):
                 return 1 if m.group(1) == "stdout" else 2

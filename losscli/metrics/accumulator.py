@@ -60,11 +60,12 @@ Semantics (scikit-learn's unless stated):
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from losscli.errors import InputError
+from losscli.lazy import Lazy
 from losscli.metrics.builder import ResultBuilder, zero_division_note
 from losscli.metrics.calibration import calibration_bin_sums
 from losscli.metrics.confusion import (
@@ -83,7 +84,6 @@ from losscli.metrics.keys import (
     key_to_prob,
     rank_axis,
 )
-from losscli.metrics.resample import ClassificationRows, classification_resample
 from losscli.metrics.result import MetricsResult
 from losscli.metrics.settings import ClassificationSettings, check_key, check_rows
 from losscli.metrics.state import (
@@ -107,6 +107,13 @@ __all__ = [
     "rank_axis",
     "auc_bin_index",
 ]
+
+if TYPE_CHECKING:
+    from losscli.metrics.resample import ClassificationRows
+
+#: the bootstrap's resampling, imported by a run that resamples (issue #20, start-up)
+CLASSIFICATION_ROWS = Lazy("losscli.metrics.resample", "ClassificationRows")
+CLASSIFICATION_RESAMPLE = Lazy("losscli.metrics.resample", "classification_resample")
 
 
 class ClassificationAccumulator(KeptRows):
@@ -390,10 +397,10 @@ class ClassificationAccumulator(KeptRows):
         if not self.keep_rows:
             raise ValueError("rows were not kept: build the accumulator with keep_rows=True")
         zdv, note = zero_division_note(zero_division)
-        return classification_resample(self, counts, zdv, note)
+        return CLASSIFICATION_RESAMPLE.load()(self, counts, zdv, note)
 
     def resample_rows(self) -> ClassificationRows:
         """The per-row terms and rank indexes of the kept rows, built once per update / merge."""
         if self._rows_cache is None:
-            self._rows_cache = ClassificationRows(self)
+            self._rows_cache = CLASSIFICATION_ROWS.load()(self)
         return self._rows_cache

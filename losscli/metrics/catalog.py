@@ -43,7 +43,7 @@ _B, _MC, _ML, _R = "binary", "multiclass", "multilabel", "regression"
 
 TOP_K_PATTERN = "top_<k>_accuracy"
 """The catalog row of the names ``--top-k 1,5`` gives (``top_1_accuracy``, ...)."""
-_TOP_K = re.compile(r"top_([1-9][0-9]*)_accuracy")
+_TOP_K = r"top_([1-9][0-9]*)_accuracy"  # compiled (re's cache) by the first lookup that needs it
 _CLS = (_B, _MC, _ML)
 
 
@@ -195,7 +195,7 @@ def info(name: str) -> MetricInfo:
     >>> info("r2").tasks, info("top_5_accuracy").name
     (('regression',), 'top_<k>_accuracy')
     """
-    if name not in _BY_NAME and _TOP_K.fullmatch(name):
+    if name not in _BY_NAME and re.fullmatch(_TOP_K, name):
         return _BY_NAME[TOP_K_PATTERN]
     return _BY_NAME[name]
 

@@ -10,19 +10,18 @@ digest) and adds each chunk.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from losscli import losses
 from losscli.activations import to_probs, to_rank_key
+from losscli.lazy import Lazy
 from losscli.pipeline.dense import DenseLayout, DenseStats, samplewise_sums
-from losscli.pipeline.dense_resample import ImageSums
 from losscli.pipeline.encode import metric_labels
 from losscli.pipeline.groups import accumulate_groups
 from losscli.pipeline.intervals import KeptRows
 from losscli.pipeline.options import MetricSpec, class_selection
-from losscli.pipeline.per_sample import per_sample_rows
 from losscli.pipeline.plan import Plan
 from losscli.pipeline.prepare import Prepared
 from losscli.pipeline.state import (
@@ -41,6 +40,14 @@ __all__ = [
     "new_state",
     "predicted",
 ]
+
+if TYPE_CHECKING:
+    from losscli.pipeline.dense_resample import ImageSums
+
+#: what only ``--per-sample`` and dense ``keep_rows`` runs use, imported by those runs (a
+#: plain run does not import them: issue #20, start-up)
+PER_SAMPLE_ROWS = Lazy("losscli.pipeline.per_sample", "per_sample_rows")
+IMAGE_SUMS = Lazy("losscli.pipeline.dense_resample", "ImageSums")
 
 
 def accumulated_names(plan: Plan, loss_names: list[str]) -> list[str]:
@@ -312,7 +319,7 @@ class Accumulation:
             )
         if per_sample is not None:
             per_sample.write(
-                per_sample_rows(
+                PER_SAMPLE_ROWS.load()(
                     plan,
                     p.rows,
                     y_true,
@@ -343,7 +350,7 @@ class Accumulation:
         if self.images is None:
             assert self.dense is not None
             plan, params = self.plan, self.params
-            self.images = ImageSums(
+            self.images = IMAGE_SUMS.load()(
                 self.dense.layout,
                 state.metrics_acc,
                 [n for n in results],

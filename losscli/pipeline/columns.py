@@ -128,7 +128,8 @@ def _expand(table: Any, patterns: Sequence[str], option: str) -> list[str]:
     return out
 
 
-_INDEX_NAME = re.compile(r"(Unnamed: \d+|__index_level_\d+__|index|level_\d+)")
+# compiled (re's cache) by the first check that needs it, not at import (issue #20, start-up)
+_INDEX_NAME = r"(Unnamed: \d+|__index_level_\d+__|index|level_\d+)"
 
 
 def is_index_column(name: str) -> bool:
@@ -145,7 +146,7 @@ def is_index_column(name: str) -> bool:
     >>> [is_index_column(c) for c in ["index", "level_0", "Index", "reindex"]]
     [True, True, False, False]
     """
-    return name == "" or _INDEX_NAME.fullmatch(name) is not None
+    return name == "" or re.fullmatch(_INDEX_NAME, name) is not None
 
 
 def _names_something(option: str, given: Any, names: list[str] | None) -> None:

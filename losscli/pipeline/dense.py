@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from losscli.errors import InputError, UsageError
-from losscli.pipeline.worst import WorstSamples
+from losscli.lazy import Lazy
 from losscli.records import record
 
 __all__ = [
@@ -67,6 +67,9 @@ BINNED_RANKING_NOTE = (
 )
 """The ``inference`` note of a dense run without ``--auc-bins``: a report's ranking metrics
 are binned (``losscli thresholds``, which reports none, leaves it out)."""
+
+#: the worst samples' masks (``--plot``), imported by a dense run only (issue #20, start-up)
+WORST_SAMPLES = Lazy("losscli.pipeline.worst", "WorstSamples")
 
 
 @record(frozen=True)
@@ -420,7 +423,7 @@ class DenseStats:
     def __init__(self, layout: DenseLayout, n_classes: int, no_background: bool = False) -> None:
         self.layout = layout
         # the masks of the layout.keep_worst lowest-IoU samples
-        self.worst = WorstSamples(layout.keep_worst, layout.grid)
+        self.worst = WORST_SAMPLES.load()(layout.keep_worst, layout.grid)
         self.c = int(n_classes)
         self.first = 1 if no_background else 0
 

@@ -429,6 +429,10 @@ NOT_FOR_A_SMALL_RUN = [
     "losscli.metrics.regression",  # a binary run
     "losscli.metrics.linear",
     "losscli.io.writers",  # no --per-sample
+    "losscli.pipeline.per_sample",
+    "losscli.metrics.resample",  # no resampling
+    "losscli.pipeline.dense_resample",  # not dense arrays
+    "losscli.pipeline.worst",
     "hashlib",  # rows are hashed only to pair two runs (compare)
     "difflib",  # suggestions for a misspelt name
     "gzip",  # no .gz input

@@ -18,7 +18,6 @@ absent classes and empty resamples). Undefined is NaN (the builder's None); no w
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -28,6 +27,7 @@ from losscli.metrics.builder import Ranking
 from losscli.metrics.calibration import ece_batch
 from losscli.metrics.classification import kappa_batch, mcc_batch, prf_from_counts
 from losscli.metrics.state import SAMPLE_STATS, Sums
+from losscli.records import record
 
 __all__ = [
     "BatchRanking",
@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 
-@dataclass
+@record
 class BatchRanking:
     """The ranking values of B resamples (NaN where undefined), as
     :class:`~losscli.metrics.builder.Ranking` holds them for one.

@@ -14,8 +14,8 @@ itself is kept, as ``dataclass`` keeps it.
 
 Only what losscli's classes use is supported; anything else (``order``, ``slots``,
 ``kw_only``, ``InitVar``, a dataclass base class) is refused when the class is defined, so a
-record never differs from its dataclass silently. ``tests/test_records.py`` holds each record
-against the dataclass of the same source.
+record never differs from its dataclass silently. ``tests/pipeline/test_records.py`` holds
+each record against the dataclass of the same source.
 
 >>> from dataclasses import FrozenInstanceError, field, replace
 >>> @record(frozen=True)
@@ -118,6 +118,9 @@ def _make(cls: type[T], *, frozen: bool, eq: bool) -> type[T]:
     flags.update(init=True, repr=True, eq=eq, frozen=frozen)
     cls.__dataclass_params__ = type(params)(**flags)  # type: ignore[attr-defined]
     fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    for name, f in cls.__dataclass_fields__.items():  # type: ignore[attr-defined]
+        if "InitVar" in str(f.type):  # a pseudo-field fields() leaves out
+            raise TypeError(f"{cls.__qualname__}.{name}: InitVar fields are not supported")
     for f in fields:
         if f.kw_only:
             raise TypeError(f"{cls.__qualname__}.{f.name}: kw_only fields are not supported")

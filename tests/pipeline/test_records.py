@@ -159,6 +159,12 @@ def test_what_a_record_does_not_support_is_refused():
         class KwOnly:
             x: int = field(kw_only=True)
 
+    with pytest.raises(TypeError, match="InitVar"):
+
+        @record
+        class WithInitVar:
+            x: dataclasses.InitVar[int]
+
     @dataclasses.dataclass
     class Base:
         x: int = 0

@@ -122,7 +122,12 @@ def mcc_batch(cm: np.ndarray) -> np.ndarray:
     cov_ytyt = n**2 - _dot(t_sum, t_sum)
     prod = cov_ypyp * cov_ytyt
     out = np.full(prod.shape, np.nan)
-    np.divide(cov_ytyp, np.sqrt(prod), out=out, where=prod != 0)
+    # Undefined exactly when y_true or the predictions hold at most one class. Decided from
+    # which sums are non-zero, not from ``prod != 0``: with float weights ``s^2 - p.p`` of a
+    # single class can round to 1e-17 instead of 0 (and the MCC to 0.0 instead of undefined),
+    # depending on the order the weights were summed in.
+    ok = (_n_nonzero(t_sum) > 1) & (_n_nonzero(p_sum) > 1) & (prod > 0)
+    np.divide(cov_ytyp, np.sqrt(prod), out=out, where=ok)
     return out
 
 
@@ -182,7 +187,10 @@ def kappa_batch(cm: np.ndarray, weights: str | None = None) -> np.ndarray:
     den = np.sum(w_mat * expected, axis=(-2, -1))
     num = np.sum(w_mat * m, axis=(-2, -1))
     out = np.full(den.shape, np.nan)
-    ok = live & (den != 0)
+    # ``sum W E`` is 0 exactly when y_true and the predictions hold the same single class (every
+    # weight kind is 0 on the diagonal only); decided from which sums are non-zero, as in
+    # :func:`mcc_batch`, so that rounding cannot turn an undefined kappa into a number.
+    ok = live & (_n_nonzero(sum0 + sum1) > 1) & (den != 0)
     np.divide(num, den, out=out, where=ok)
     np.subtract(1.0, out, out=out, where=ok)
     return out
@@ -195,6 +203,15 @@ def _dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     11.0
     """
     return np.einsum("...k,...k->...", a, b)
+
+
+def _n_nonzero(sums: np.ndarray) -> np.ndarray:
+    """How many entries along the last axis are non-zero (classes present).
+
+    >>> _n_nonzero(np.array([[0.0, 2.0, 0.5], [0.0, 0.0, 1.0]])).tolist()
+    [2, 1]
+    """
+    return np.count_nonzero(sums, axis=-1)
 
 
 def _unit_scale(cm: np.ndarray) -> np.ndarray:

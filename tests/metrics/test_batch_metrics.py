@@ -292,3 +292,31 @@ def test_linear_metrics_batch_equals_metrics_per_resample(task, c, settings, zer
                 name,
                 j,
             )
+
+
+@pytest.mark.parametrize("c", [2, 3, 5])
+def test_a_single_class_side_is_undefined_whatever_the_float_sums(c):
+    # MCC is undefined when y_true or the predictions hold one class, kappa when both hold the
+    # same one: exactly, not by whether ``s^2 - p.p`` rounds to 0. It does not always: for
+    # [[2.02441301753228, 0], [0, 0]] it is -5.6e-17 (found by test_metrics_resample's
+    # Hypothesis run, where the bootstrap's batch path and the one-resample builder then
+    # disagreed), and about 1 in 1,000 random weighted totals does the same.
+    rng = np.random.default_rng(c)
+    n = 20_000
+    cls = rng.integers(0, c, n)
+    rows = np.arange(n)
+    one_true = np.zeros((n, c, c))  # y_true: one class, the predictions spread over c
+    one_true[rows, cls] = rng.uniform(1e-3, 1e3, (n, c)) * (rng.random((n, c)) < 0.7)
+    one_true[rows, cls, cls] += rng.uniform(1e-3, 1e3, n)
+    same = np.zeros((n, c, c))  # both: the same one class
+    same[rows, cls, cls] = rng.uniform(1e-3, 1e3, n) * rng.choice([1.0, 1e-200, 1e160], n)
+    same[0] = 0.0
+    same[0, 0, 0] = 2.02441301753228
+    for cms in (one_true, one_true.transpose(0, 2, 1), same):
+        assert np.isnan(mcc_batch(cms)).all()
+    for j in (0, 1, 2):
+        assert math.isnan(mcc_from_confusion(same[j]))
+    for kind in (None, "linear", "quadratic"):
+        assert np.isnan(kappa_batch(same, kind)).all()
+        defined = kappa_batch(one_true[one_true.sum(axis=1).astype(bool).sum(axis=1) > 1], kind)
+        assert not np.isnan(defined).any()

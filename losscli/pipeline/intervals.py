@@ -173,9 +173,10 @@ def paired_linear_deltas(
 
     Formula: ``delta_j = stat(B, c_j) - stat(A, c_j)`` where ``c_j`` are the Poisson counts
     of resample j over the rows in input order (:func:`losscli.bootstrap.draw_counts`, the
-    exact path's draws), read by each run through its own row order
-    (:func:`losscli.bootstrap.paired_linear_blocks`), so resample j weighs row i alike in A
-    and B. Each run's statistics are those of :func:`linear_replicates`. None unless both
+    exact path's draws), read once through one row order holding both runs' terms
+    (:func:`losscli.pairing.pair_terms`, :func:`losscli.bootstrap.paired_linear_blocks`), so
+    resample j weighs row i alike in A and B. Each run's statistics are those of
+    :func:`linear_replicates`. None unless both
     runs qualify for :func:`linear_replicates` (the caller then resamples exactly).
 
     Args:
@@ -187,17 +188,21 @@ def paired_linear_deltas(
         ``{name: float64 (B,)}``, NaN where a statistic is undefined in A or B; or None.
     """
     from losscli.bootstrap import paired_linear_blocks
+    from losscli.pairing import pair_terms
 
     setups = [_linear_setup(run_a), _linear_setup(run_b)]
     if setups[0] is None or setups[1] is None or run_a.n_rows != run_b.n_rows:
         return None
     (terms_a, eval_a), (terms_b, eval_b) = setups  # type: ignore[misc]
+    # both models' terms in one row order: one gather of the counts and one product per slab
+    paired = pair_terms(terms_a, terms_b)
+    del terms_a, terms_b, setups
     out_a: dict[str, list[float]] = {}
     out_b: dict[str, list[float]] = {}
     done = 0
-    for (dense_a, segs_a), (dense_b, segs_b) in paired_linear_blocks(
-        [terms_a, terms_b], n_boot, seed
-    ):
+    for ((dense, segs),) in paired_linear_blocks([paired.terms], n_boot, seed):
+        assert segs is not None
+        (dense_a, segs_a), (dense_b, segs_b) = paired.split(dense, segs)
         eval_a(dense_a, segs_a, out_a)
         eval_b(dense_b, segs_b, out_b)
         done += dense_a.shape[0]

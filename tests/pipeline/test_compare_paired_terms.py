@@ -1,0 +1,235 @@
+"""``compare``'s paired bootstrap in one row order (issue 20, target 2).
+
+Reference: the per-model path ``compare`` took before (``bootstrap.paired_linear_blocks`` given
+each model's own :class:`LinearTerms`: resample j's counts drawn in row order and gathered
+once per model, one product per model), recomputed here beside the joint layout of
+:func:`losscli.pairing.pair_terms`. Same draws, same terms, summed in another order, so the
+sums agree to float rounding, the count metrics bit for bit, and every statistic's
+replicates (and so every interval) to float32 rounding of the sums. That per-model path is
+itself checked against the exact resamples in tests/pipeline/test_compare_linear.py.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from losscli.bootstrap import LinearTerms, draw_counts, paired_linear_blocks
+from losscli.engine import Evaluation
+from losscli.metrics.catalog import loss_key
+from losscli.metrics.linear import LinearClassification
+from losscli.pairing import pair_terms
+from losscli.pipeline import intervals
+from losscli.pipeline.options import Options
+
+N_ROWS = 3000
+N_BOOT = 40
+SEED = 4
+COUNT_METRICS = ("accuracy", "balanced_accuracy", "f1", "precision", "recall", "mcc",
+                 "cohen_kappa", "f1_macro", "jaccard", "specificity")  # fmt: skip
+
+
+@pytest.fixture
+def small_linear(monkeypatch):
+    """The linear path allowed on a few thousand rows (its row and support floors lowered)."""
+    import losscli.metrics.linear as linear
+
+    monkeypatch.setattr(intervals, "LINEAR_MIN_ROWS", 1000)
+    monkeypatch.setattr(linear, "LINEAR_MIN_RANKED", 300)
+
+
+CASES = {
+    # scores rounded to 2 decimals: many ties in each model and between the models
+    "binary-ties": ("binary", False, 2, None),
+    "binary-weighted": ("binary", True, 3, None),
+    # model B predicts class 1 on every row: its precision / specificity forms divide by zero
+    "binary-one-class-predicted": ("binary", False, 3, "one-class"),
+    "multiclass": ("multiclass", False, 2, None),
+    "multiclass-weighted": ("multiclass", True, 2, None),
+}
+
+
+@pytest.fixture(scope="module", params=list(CASES), ids=list(CASES))
+def case(request, tmp_path_factory):
+    kind, weighted, decimals, special = CASES[request.param]
+    d = tmp_path_factory.mktemp(f"paired_{request.param}")
+    rng = np.random.default_rng(21)
+    k = 2 if kind == "binary" else 3
+    y = rng.integers(0, k, N_ROWS)
+    w = rng.integers(1, 4, N_ROWS).astype(float) if weighted else None
+    files = []
+    for m, scale in (("a", 1.0), ("b", 1.6)):
+        if kind == "binary":
+            z = scale * (2 * y - 1) + rng.normal(0, 1, N_ROWS)
+            p = 1 / (1 + np.exp(-z))
+            if special == "one-class" and m == "b":
+                p = 0.5 + 0.5 * p  # every row above the 0.5 threshold: class 1 predicted
+            df = pd.DataFrame({"label": y, "prob": np.round(p, decimals)})
+        else:
+            s = np.round(scale * np.eye(k)[y] + rng.normal(0, 1, (N_ROWS, k)), decimals)
+            df = pd.DataFrame(s, columns=[f"logit:{i}" for i in range(k)])
+            df.insert(0, "label", y)
+        if w is not None:
+            df["weight"] = w
+        path = d / f"{m}.csv"
+        df.to_csv(path, index=False)
+        files.append(path)
+    losses = ("bce", "focal") if kind == "binary" else ("cross_entropy",)
+    return kind, weighted, files, losses
+
+
+def _kept(files, losses, weighted, zero_division="warn"):
+    out = []
+    for f in files:
+        opts = Options(
+            keep_rows=True,
+            losses=losses,
+            weight_col="weight" if weighted else None,
+            zero_division=zero_division,
+        )
+        ev = Evaluation(str(f), None, opts)
+        ev.consume()
+        out.append(ev.kept_rows())
+    return out
+
+
+def _lin(run):
+    loss_rows = [np.concatenate(run.loss_rows[name]) for name in run.loss_names]
+    return LinearClassification(run.metrics_acc, run.zero_division, extra=loss_rows)
+
+
+def _terms(lin):
+    return LinearTerms(lin.dense, lin.base, lin.bounds, lin.seg_cols, lin.seg_base, lin.order)
+
+
+def _reference_sums(lin, n_boot, seed):
+    """Per model, in float64: ``base + (c - 1) @ dense`` in the model's order, and the
+    segments' ``seg_base + (c - 1)[seg] @ seg_cols[seg]``, c the row-order draws."""
+    dense, segs = [], []
+    for j in range(n_boot):
+        c = draw_counts(seed, j, 1, lin.n)[0][lin.order].astype(np.float64) - 1.0
+        dense.append(lin.base + c @ lin.dense.astype(np.float64))
+        s = np.add.reduceat(c[:, None] * lin.seg_cols.astype(np.float64), lin.bounds[:-1])
+        segs.append(lin.seg_base + s)
+    return np.array(dense), np.array(segs)
+
+
+@pytest.mark.parametrize("block", [16, 7])
+def test_joint_sums_equal_each_models_own_sums(case, small_linear, block):
+    kind, weighted, files, losses = case
+    lins = [_lin(r) for r in _kept(files, losses, weighted)]
+    paired = pair_terms(*(_terms(lin) for lin in lins))
+    # every pair segment lies inside one segment of each model
+    for lin, seg_of in zip(lins, paired.seg_of):
+        pos = np.empty(lin.n, np.intp)
+        pos[lin.order] = np.arange(lin.n)
+        seg_row = np.searchsorted(lin.bounds, pos, "right") - 1
+        at = seg_row[paired.terms.order]
+        seg_pos = np.repeat(np.arange(seg_of.size), np.diff(paired.terms.bounds))
+        assert np.array_equal(at, seg_of[seg_pos])
+    got = [([], []), ([], [])]
+    for ((dense, segs),) in paired_linear_blocks([paired.terms], N_BOOT, SEED, block=block):
+        for m, (d, s) in enumerate(paired.split(dense, segs)):
+            got[m][0].append(d)
+            got[m][1].append(s)
+    before = [([], []), ([], [])]  # the per-model path, one gather per model
+    for pair in paired_linear_blocks([_terms(lin) for lin in lins], N_BOOT, SEED, block=block):
+        for m, (d, s) in enumerate(pair):
+            before[m][0].append(d)
+            before[m][1].append(s)
+    for m, lin in enumerate(lins):
+        ref_dense, ref_segs = _reference_sums(lin, N_BOOT, SEED)
+        for joint, old, ref in (
+            (got[m][0], before[m][0], ref_dense),
+            (got[m][1], before[m][1], ref_segs),
+        ):
+            joint, old = np.concatenate(joint), np.concatenate(old)
+            assert joint.shape == old.shape == ref.shape
+            scale = np.abs(ref).max(axis=0) + 1.0
+            # float32 products summed in float64 slab by slab: relative float32 rounding
+            assert np.all(np.abs(joint - ref) <= 1e-6 * scale)
+            assert np.all(np.abs(old - ref) <= 1e-6 * scale)
+        # the weight and count columns are small integers: exact in any order
+        assert np.array_equal(np.concatenate(got[m][1])[:, :, 0], ref_segs[:, :, 0])
+
+
+@pytest.mark.parametrize("zero_division", ["warn", "nan", 1.0])
+def test_paired_deltas_equal_the_per_model_path(case, small_linear, zero_division):
+    kind, weighted, files, losses = case
+    runs = _kept(files, losses, weighted, zero_division)
+    deltas = intervals.paired_linear_deltas(*runs, N_BOOT, SEED)
+    assert deltas is not None
+    lins = [_lin(r) for r in runs]
+    ref = [_reference_sums(lin, N_BOOT, SEED) for lin in lins]
+    values = []
+    for lin, (dense, segs) in zip(lins, ref):
+        rows = [lin.metrics(dense[j], segs[j]) for j in range(N_BOOT)]
+        values.append({k: np.array([np.nan if r[k] is None else r[k] for r in rows])
+                       for k in rows[0]})  # fmt: skip
+    checked = 0
+    for name, va in values[0].items():
+        if name not in deltas:
+            continue
+        want = values[1][name] - va
+        got = deltas[name]
+        assert np.array_equal(np.isnan(got), np.isnan(want)), name
+        ok = ~np.isnan(want)
+        if name in COUNT_METRICS and not weighted:
+            assert np.array_equal(got[ok], want[ok]), name  # integer sums: bit for bit
+        else:
+            # float32 products: rounding relative to the statistics' values
+            scale = np.abs(values[0][name][ok]) + np.abs(values[1][name][ok]) + 1e-3
+            assert np.all(np.abs(got[ok] - want[ok]) <= 1e-6 * scale), name
+        checked += 1
+    assert checked >= 15
+
+
+def _reference_deltas(runs, n_boot, seed):
+    """The per-model path's replicates of ``b - a`` for every loss and metric."""
+    from losscli import losses as L
+
+    values = []
+    for run in runs:
+        lin = _lin(run)
+        dense, segs = _reference_sums(lin, n_boot, seed)
+        out: dict[str, list[float]] = {}
+        for j in range(n_boot):
+            col = lin.n_metric_cols
+            for name in run.loss_names:
+                k = run.loss_rows[name][0].shape[1]
+                v = L.finalize(name, run.task, dense[j, col : col + k], params=run.params)
+                out.setdefault(loss_key(name), []).append(intervals.finite(v))
+                col += k
+            for name, v in lin.metrics(dense[j], segs[j]).items():
+                out.setdefault(name, []).append(intervals.finite(v))
+        values.append({k: np.array(v) for k, v in out.items()})
+    return {k: values[1][k] - v for k, v in values[0].items()}
+
+
+def test_compare_intervals_equal_the_per_model_paths(case, small_linear):
+    """End to end: ``compare``'s intervals are the percentile intervals of the per-model
+    path's replicates (float32 rounding of the sums apart)."""
+    from losscli.bootstrap import percentile_interval
+    from losscli.comparison import compare
+
+    kind, weighted, files, losses = case
+    opts = {"losses": losses, "weight_col": "weight" if weighted else None}
+    result = compare(*map(str, files), bootstrap=N_BOOT, n_permutations=20, seed=SEED, **opts)
+    assert result.test["evaluation"] == "linear"
+    kept = _kept(files, losses, weighted)
+    ref = _reference_deltas(kept, N_BOOT, SEED)
+    checked = set()
+    for name, m in result.metrics.items():
+        if name not in ref or m["delta"] is None:
+            continue
+        want = percentile_interval(ref[name], 0.95)
+        if want is None:
+            assert m["ci"] is None, name
+            continue
+        (lo, hi), (glo, ghi) = want, m["ci"]
+        tol = 1e-6 * (abs(result.metrics[name]["a"]) + abs(result.metrics[name]["b"]) + 1e-3)
+        assert abs(glo - lo) <= tol and abs(ghi - hi) <= tol, name
+        checked.add(name)
+    assert len(checked) >= 15
+    assert {loss_key(n) for n in kept[0].loss_names} <= checked  # the losses' intervals too

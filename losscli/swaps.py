@@ -56,13 +56,20 @@ def swap_bits(seed: int, j: int, n: int) -> np.ndarray:
     >>> bool(all((swap_bits(3, j, 5) == s[j]).all() for j in range(4)))
     True
     """
+    out = np.empty(n, dtype=bool)
+    _bits_into(seed, j, n, out)
+    return out
+
+
+def _bits_into(seed: int, j: int, n: int, out: np.ndarray) -> None:
+    """:func:`swap_bits` written into ``out`` (bool (n,))."""
     t0 = j * n
     word = t0 // 2
     off = t0 - 2 * word
     bitgen = np.random.PCG64(np.random.SeedSequence([seed, 1]))
     bitgen.advance(word)
     halves = bitgen.random_raw((off + n + 1) // 2).view(np.uint32)[off : off + n]
-    return halves >= _HALF
+    np.greater_equal(halves, _HALF, out=out)
 
 
 @record
@@ -120,31 +127,44 @@ def swap_blocks(
     """
     from losscli._threads import blocks_in_order
 
-    def job(a: int, _buffers: None) -> tuple[np.ndarray, np.ndarray]:
-        return _swap_block(terms, seed, a, min(block, n_perm - a), slab)
+    n = terms.dense.shape[0]
+
+    def job(a: int, buffers: _Buffers) -> tuple[np.ndarray, np.ndarray]:
+        return _swap_block(terms, seed, a, min(block, n_perm - a), slab, buffers)
 
     yield from blocks_in_order(
         list(range(0, n_perm, block)),
         job,
-        lambda: None,
+        lambda: _Buffers(block, n, slab),
         workers=workers,
         name="losscli-swap",
     )
 
 
+class _Buffers:
+    """One worker thread's scratch arrays, reused block after block: the bits of a block in
+    the terms' order, one swap's bits in row order, and a float64 slab of bits."""
+
+    def __init__(self, block: int, n: int, slab: int) -> None:
+        self.picked = np.empty((block, n), dtype=bool)
+        self.row = np.empty(n, dtype=bool)
+        self.slab = np.empty((block, min(slab, max(n, 1))))
+
+
 def _swap_block(
-    terms: SwapTerms, seed: int, start: int, b: int, slab: int
+    terms: SwapTerms, seed: int, start: int, b: int, slab: int, bufs: _Buffers
 ) -> tuple[np.ndarray, np.ndarray]:
     """The products of swaps ``start .. start + b - 1`` (see :func:`swap_blocks`)."""
     dense, bounds, seg_cols, order = terms.dense, terms.bounds, terms.seg_cols, terms.order
     n, t_cols = dense.shape
     n_seg, q = bounds.size - 1, seg_cols.shape[1]
-    picked = np.empty((b, n), dtype=bool)
+    picked = bufs.picked[:b]
     for i in range(b):  # one swap's whole row at a time: the gather stays in cache
-        np.take(swap_bits(seed, start + i, n), order, out=picked[i])
+        _bits_into(seed, start + i, n, bufs.row)
+        np.take(bufs.row, order, out=picked[i])
     out = np.zeros((b, t_cols))
     segs = np.zeros((b, n_seg, q))
-    s = np.empty((b, min(slab, max(n, 1))))
+    s = bufs.slab[:b]
     si = 0
     for a in range(0, n, slab):
         m = min(slab, n - a)

@@ -227,20 +227,35 @@ class SwapClassification:
         """
         return acc.task in ("binary", "multiclass") and acc.keep_rows and acc.max_fpr is None
 
-    def deltas(self, dense: np.ndarray, segs: np.ndarray) -> list[dict[str, float]]:
+    def deltas(self, dense: np.ndarray, segs: np.ndarray) -> dict[str, np.ndarray]:
         """``metrics(B') - metrics(A')`` of each swap of a block, from ``s @ dense`` (b, T) and
-        the segment sums (b, S, 3) (:func:`losscli.swaps.swap_blocks`); NaN where undefined
-        in A' or B'. The extra columns' swapped sums: :meth:`extra_sums`."""
-        out = []
-        for j in range(dense.shape[0]):
-            ma, mb = (self._builder(dense[j], segs[j], side) for side in (0, 1))
-            d = {
-                name: _nan_diff(mb.get(name), value)
-                for name, value in ma.items()
-                if name not in SWAP_RANKED
-            }
-            d.update(self._rank_deltas(dense[j, self.n_sum_cols :]))
-            out.append(d)
+        the segment sums (b, S, 3) (:func:`losscli.swaps.swap_blocks`): ``{name: (b,)}``, NaN
+        where undefined in A' or B'. The extra columns' swapped sums: :meth:`extra_sums`.
+
+        The swapped sums of the whole block are formed at once (the segments' sums moved from
+        A's (cell, bin) to B's, or back, by one product with the segments' cells); each swap's
+        metrics then come from the accumulator's own builder.
+        """
+        b = dense.shape[0]
+        full = self._layout_sums(dense)
+        n_seg = self.seg_a.size
+        cell_a = np.zeros((n_seg, self.n_joint))
+        cell_a[np.arange(n_seg), self.seg_a] = 1.0
+        cell_b = np.zeros((n_seg, self.n_joint))
+        cell_b[np.arange(n_seg), self.seg_b] = 1.0
+        moved = segs[:, :, 0] @ (cell_b - cell_a)  # the weight leaving A's cells for B's
+        conf_a, conf_b = segs[:, :, 1] @ cell_a, segs[:, :, 2] @ cell_b
+        joint = (self.base_joint[0] + moved, self.base_joint[1] - moved)
+        conf = (self.base_conf[0] - conf_a + conf_b, self.base_conf[1] - conf_b + conf_a)
+        out: dict[str, np.ndarray] = {}
+        for j in range(b):
+            ma, mb = (
+                self._metrics(full[side][j], joint[side][j], conf[side][j]) for side in (0, 1)
+            )
+            for name, value in ma.items():
+                if name not in SWAP_RANKED:
+                    out.setdefault(name, np.full(b, np.nan))[j] = _nan_diff(mb.get(name), value)
+        out.update(self._rank_deltas(dense[:, self.n_sum_cols :]))
         return out
 
     def extra_sums(self, dense: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -249,62 +264,59 @@ class SwapClassification:
         d[:, self.dense_at] = dense[:, : self.n_sum_cols]
         return self.base[0] + d, self.base[1] - d
 
-    def _builder(self, dense: np.ndarray, segs: np.ndarray, side: int) -> dict[str, Any]:
-        """The metrics (ranking left undefined) of A' (``side`` 0) or B' (1)."""
+    def _layout_sums(self, dense: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The layout's summed terms of A' and B' (b, n_layout) from ``s @ dense``."""
+        a_full, b_full = self.extra_sums(dense)
+        return a_full[:, : self.n_layout], b_full[:, : self.n_layout]
+
+    def _metrics(self, full: np.ndarray, joint: np.ndarray, conf: np.ndarray) -> dict[str, Any]:
+        """The metrics (ranking left undefined) of one swapped model from its layout sums and
+        its (cell, bin) weights and confidence sums."""
         acc = self.acc
-        sign = 1.0 if side == 0 else -1.0
-        full = self.base[side][: self.n_layout].copy()
-        at = np.asarray(self.dense_at[: self.n_sum_cols], dtype=np.intp)
-        inside = at < self.n_layout
-        full[at[inside]] += sign * dense[: self.n_sum_cols][inside]
         s = Sums.zeros(CLASSIFICATION_SUMS, acc.dims)
         self.layout.fill(s, full)
-        # the swapped rows leave their A cell for their B cell (A') or the other way (B')
-        joint = self.base_joint[side].copy()
-        conf = self.base_conf[side].copy()
-        gone, come = (self.seg_a, self.seg_b) if side == 0 else (self.seg_b, self.seg_a)
-        np.add.at(joint, gone, -segs[:, 0])
-        np.add.at(joint, come, segs[:, 0])
-        np.add.at(conf, gone, -segs[:, 1 + side])
-        np.add.at(conf, come, segs[:, 2 - side])
         cell_sums(s, self.n_cells, self.correct_cells, joint, conf, acc.task)
         c = acc.n_classes
         ranking = Ranking(acc.rank_mode, [None] * c, [None] * c)
         metrics: dict[str, Any] = ResultBuilder(acc, s, self.zdv, self.note, ranking).metrics()
         return metrics
 
-    def _rank_deltas(self, rank: np.ndarray) -> dict[str, float]:
-        """The ranking metrics' ``B' - A'`` from the rank columns' ``s @ column`` values."""
+    def _rank_deltas(self, rank: np.ndarray) -> dict[str, np.ndarray]:
+        """The ranking metrics' ``B' - A'`` (b,) from the rank columns' ``s @ column`` values
+        (b, R)."""
         if not self.ranked:
             return {}
+        b = rank.shape[0]
         v = rank - self.rank_half  # (s - 1/2) @ column
-        auc = np.full(len(self.ranked), np.nan)
-        ap = np.full(len(self.ranked), np.nan)
+        k = len(self.ranked)
+        auc = np.full((b, k), np.nan)
+        ap = np.full((b, k), np.nan)
         for i, (_, p_w, n_w) in enumerate(self.ranked):
             if p_w > 0:
-                ap[i] = 2.0 * v[2 * i + 1] / p_w
+                ap[:, i] = 2.0 * v[:, 2 * i + 1] / p_w
                 if n_w > 0:
-                    auc[i] = v[2 * i] / (p_w * n_w)
-        out: dict[str, float] = {}
+                    auc[:, i] = v[:, 2 * i] / (p_w * n_w)
+        out: dict[str, np.ndarray] = {}
         if self.acc.task == "binary":
-            out["roc_auc"], out["average_precision"] = float(auc[0]), float(ap[0])
+            out["roc_auc"], out["average_precision"] = auc[:, 0], ap[:, 0]
             return out
         for name, vals in (("roc_auc", auc), ("average_precision", ap)):
-            ok = np.isfinite(vals)
-            out[f"{name}_macro"] = float(vals[ok].mean()) if ok.any() else np.nan
+            ok = np.isfinite(vals[0]) if b else np.zeros(k, bool)  # the same classes each swap
             sw = self.support[ok]
+            out[f"{name}_macro"] = vals[:, ok].mean(axis=1) if ok.any() else np.full(b, np.nan)
             out[f"{name}_weighted"] = (
-                float(sw @ vals[ok] / sw.sum()) if ok.any() and sw.sum() > 0 else np.nan
+                vals[:, ok] @ sw / sw.sum() if ok.any() and sw.sum() > 0 else np.full(b, np.nan)
             )
         if self.micro:
             p_w = float(self.support.sum())
             n_w = (self.acc.n_classes - 1) * p_w
-            m = v[2 * len(self.ranked) :]
-            out["roc_auc_micro"] = float(m[0] / (p_w * n_w)) if p_w > 0 else np.nan
-            out["average_precision_micro"] = float(2.0 * m[1] / p_w) if p_w > 0 else np.nan
+            m = v[:, 2 * k :]
+            nan = np.full(b, np.nan)
+            out["roc_auc_micro"] = m[:, 0] / (p_w * n_w) if p_w > 0 else nan
+            out["average_precision_micro"] = 2.0 * m[:, 1] / p_w if p_w > 0 else nan
         if self.ovo:
-            m = v[2 * len(self.ranked) + 2 * self.micro :]
-            out["roc_auc_ovo_macro"], out["roc_auc_ovo_weighted"] = float(m[0]), float(m[1])
+            m = v[:, 2 * k + 2 * self.micro :]
+            out["roc_auc_ovo_macro"], out["roc_auc_ovo_weighted"] = m[:, 0], m[:, 1]
         return out
 
 

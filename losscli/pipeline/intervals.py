@@ -255,17 +255,19 @@ def paired_swap_deltas(
         k = run_a.loss_rows[name][0].shape[1]
         spans.append((name, col, col + k))
         col += k
-    out: dict[str, list[float]] = {}
+    out: dict[str, list[np.ndarray]] = {}
     for dense, segs in _collected(swap_blocks(terms, n_perm, seed), "permutations", n_perm):
         sums_a, sums_b = swap.extra_sums(dense)
-        for j, d in enumerate(swap.deltas(dense, segs)):
-            for name, lo, hi in spans:
-                va = finite(_finalize(L, name, task, sums_a[j, lo:hi], params))
-                vb = finite(_finalize(L, name, task, sums_b[j, lo:hi], params))
-                out.setdefault(_key(name), []).append(vb - va)
-            for name, value in d.items():
-                out.setdefault(name, []).append(value)
-    return {name: np.array(v) for name, v in out.items()}
+        for name, lo, hi in spans:
+            d = [
+                finite(_finalize(L, name, task, sums_b[j, lo:hi], params))
+                - finite(_finalize(L, name, task, sums_a[j, lo:hi], params))
+                for j in range(dense.shape[0])
+            ]
+            out.setdefault(_key(name), []).append(np.array(d))
+        for name, values in swap.deltas(dense, segs).items():
+            out.setdefault(name, []).append(values)
+    return {name: np.concatenate(v) for name, v in out.items()}
 
 
 def _collected(blocks: Iterator[Any], stage: str, total: int) -> list[Any]:

@@ -233,3 +233,82 @@ def test_compare_intervals_equal_the_per_model_paths(case, small_linear):
         checked.add(name)
     assert len(checked) >= 15
     assert {loss_key(n) for n in kept[0].loss_names} <= checked  # the losses' intervals too
+
+
+# ---- the swaps: their block-wise sums and metrics against the exact swaps ------------------
+
+N_PERM = 24
+
+
+def _evaluations(files, losses, weighted, zero_division="warn"):
+    out = []
+    for f in files:
+        opts = Options(
+            keep_rows=True,
+            losses=losses,
+            weight_col="weight" if weighted else None,
+            zero_division=zero_division,
+        )
+        ev = Evaluation(str(f), None, opts)
+        ev.consume()
+        out.append(ev)
+    return out
+
+
+def _exact_swaps(ev_a, ev_b, n_perm, seed):
+    """The exact path's swapped differences: the 2n rows "A then B" evaluated under counts
+    ``[1 - s, s]`` (A') and ``[s, 1 - s]`` (B'), ``s`` drawn as ``bootstrap.paired_test`` does."""
+    mix = ev_a.resample_stat(then=ev_b)
+    s = np.random.default_rng([seed, 1]).integers(0, 2, size=(n_perm, ev_a.n_rows), dtype=np.int32)
+    va = mix(np.concatenate([1 - s, s], axis=1))
+    vb = mix(np.concatenate([s, 1 - s], axis=1))
+    return {name: vb[name] - va[name] for name in va}
+
+
+@pytest.mark.parametrize("zero_division", ["warn", "nan", 1.0])
+def test_swap_deltas_equal_the_exact_swaps(case, small_linear, zero_division):
+    from losscli.metrics.swap_linear import SWAP_FIRST_ORDER
+
+    kind, weighted, files, losses = case
+    ev_a, ev_b = _evaluations(files, losses, weighted, zero_division)
+    linear = intervals.paired_swap_deltas(ev_a.kept_rows(), ev_b.kept_rows(), N_PERM, SEED)
+    assert linear is not None
+    exact = _exact_swaps(ev_a, ev_b, N_PERM, SEED)
+    assert set(linear) == set(exact)
+    for name, e in exact.items():
+        lin = linear[name]
+        assert lin.shape == (N_PERM,), name
+        assert np.array_equal(np.isnan(lin), np.isnan(e)), name  # undefined alike
+        ok = ~np.isnan(e)
+        e, lin = e[ok], lin[ok]
+        if name in SWAP_FIRST_ORDER:  # first order, third-order error: inside the spread
+            assert np.max(np.abs(lin - e), initial=0.0) <= 0.05 * float(np.std(e)) + 1e-12, name
+        elif name in COUNT_METRICS and not weighted:  # integer sums: bit for bit
+            assert np.array_equal(lin, e), name
+        else:  # exact functions of float64 sums: float rounding only
+            scale = max(1.0, float(np.max(np.abs(e), initial=0.0)))
+            assert np.max(np.abs(lin - e), initial=0.0) <= 1e-12 * scale, name
+
+
+def test_compare_p_values_equal_the_exact_path(case, small_linear, monkeypatch):
+    from losscli.comparison import compare
+    from losscli.metrics.swap_linear import SWAP_FIRST_ORDER
+
+    kind, weighted, files, losses = case
+    opts = {"losses": losses, "weight_col": "weight" if weighted else None}
+    args = (*map(str, files),)
+    linear = compare(*args, bootstrap=0, n_permutations=150, seed=6, **opts)
+    assert linear.test["permutation_evaluation"] == "linear"
+    monkeypatch.setattr(intervals, "LINEAR_MIN_ROWS", 10**9)
+    exact = compare(*args, bootstrap=0, n_permutations=150, seed=6, **opts)
+    assert exact.test["permutation_evaluation"] == "exact"
+    defined = 0
+    for name, m in exact.metrics.items():
+        lm = linear.metrics[name]
+        assert (lm["a"], lm["b"], lm["delta"]) == (m["a"], m["b"], m["delta"]), name
+        if name in SWAP_FIRST_ORDER:  # first order: the share of swaps beyond may move a bit
+            assert abs(lm["p_value"] - m["p_value"]) <= 0.02, name
+        else:
+            assert lm["p_value"] == m["p_value"], name
+        defined += m["p_value"] is not None
+    assert defined >= 15

@@ -170,10 +170,14 @@ def compare(
         stats = (kept_a.stat(names), kept_b.stat(names), kept_a.stat(names, then=kept_b))
         n_units = kept_a.n_images
     else:
+        from losscli._memory import release_freed
         from losscli.pipeline.intervals import paired_linear_deltas, paired_swap_deltas
 
+        # each phase's one-off terms are large: start each on the pages the last one freed
+        release_freed()
         if bootstrap:
             deltas = paired_linear_deltas(kept_a, kept_b, bootstrap, seed)
+            release_freed()
         if n_permutations:
             swapped = paired_swap_deltas(kept_a, kept_b, n_permutations, seed)
         stats = (  # the exact statistics built only if a path needs them

@@ -28,12 +28,11 @@ exact swaps.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from losscli.metrics.accumulator import ClassificationAccumulator
-from losscli.metrics.builder import Ranking, ResultBuilder, zero_division_note
+from losscli.metrics.batch import BatchRanking, batch_metrics
+from losscli.metrics.builder import zero_division_note
 from losscli.metrics.keys import class_key, key_bins
 from losscli.metrics.linear import rank_terms
 from losscli.metrics.resample import ClassificationRows, cell_sums
@@ -233,8 +232,9 @@ class SwapClassification:
         where undefined in A' or B'. The extra columns' swapped sums: :meth:`extra_sums`.
 
         The swapped sums of the whole block are formed at once (the segments' sums moved from
-        A's (cell, bin) to B's, or back, by one product with the segments' cells); each swap's
-        metrics then come from the accumulator's own builder.
+        A's (cell, bin) to B's, or back, by one product with the segments' cells), and the
+        metrics of the block's A' and B' by the builder's formulas over the block
+        (:func:`losscli.metrics.batch.batch_metrics`).
         """
         b = dense.shape[0]
         full = self._layout_sums(dense)
@@ -247,14 +247,13 @@ class SwapClassification:
         conf_a, conf_b = segs[:, :, 1] @ cell_a, segs[:, :, 2] @ cell_b
         joint = (self.base_joint[0] + moved, self.base_joint[1] - moved)
         conf = (self.base_conf[0] - conf_a + conf_b, self.base_conf[1] - conf_b + conf_a)
+        ma, mb = (self._metrics(full[side], joint[side], conf[side]) for side in (0, 1))
         out: dict[str, np.ndarray] = {}
-        for j in range(b):
-            ma, mb = (
-                self._metrics(full[side][j], joint[side][j], conf[side][j]) for side in (0, 1)
-            )
-            for name, value in ma.items():
-                if name not in SWAP_RANKED:
-                    out.setdefault(name, np.full(b, np.nan))[j] = _nan_diff(mb.get(name), value)
+        for name, va in ma.items():
+            if name not in SWAP_RANKED:
+                vb = mb.get(name, np.full(b, np.nan))
+                ok = np.isfinite(va) & np.isfinite(vb)
+                out[name] = np.where(ok, vb - va, np.nan)
         out.update(self._rank_deltas(dense[:, self.n_sum_cols :]))
         return out
 
@@ -269,17 +268,21 @@ class SwapClassification:
         a_full, b_full = self.extra_sums(dense)
         return a_full[:, : self.n_layout], b_full[:, : self.n_layout]
 
-    def _metrics(self, full: np.ndarray, joint: np.ndarray, conf: np.ndarray) -> dict[str, Any]:
-        """The metrics (ranking left undefined) of one swapped model from its layout sums and
-        its (cell, bin) weights and confidence sums."""
+    def _metrics(
+        self, full: np.ndarray, joint: np.ndarray, conf: np.ndarray
+    ) -> dict[str, np.ndarray]:
+        """The metrics (ranking left undefined) of a block of one swapped model, from its
+        layout sums (b, n_layout) and its (cell, bin) weights and confidence sums (b,
+        n_joint): ``{name: (b,)}``, NaN where undefined
+        (:func:`losscli.metrics.batch.batch_metrics`, the builder's formulas over the block)."""
         acc = self.acc
+        b = full.shape[0]
         s = Sums.zeros(CLASSIFICATION_SUMS, acc.dims)
         self.layout.fill(s, full)
         cell_sums(s, self.n_cells, self.correct_cells, joint, conf, acc.task)
         c = acc.n_classes
-        ranking = Ranking(acc.rank_mode, [None] * c, [None] * c)
-        metrics: dict[str, Any] = ResultBuilder(acc, s, self.zdv, self.note, ranking).metrics()
-        return metrics
+        ranking = BatchRanking(acc.rank_mode, np.full((b, c), np.nan), np.full((b, c), np.nan))
+        return batch_metrics(acc, s, ranking, self.zdv)
 
     def _rank_deltas(self, rank: np.ndarray) -> dict[str, np.ndarray]:
         """The ranking metrics' ``B' - A'`` (b,) from the rank columns' ``s @ column`` values
@@ -385,11 +388,3 @@ def _cells(acc: ClassificationAccumulator, key: np.ndarray) -> np.ndarray:
         return key_bins(key, acc.rank_key, acc.auc_bins or 1).ravel()
     c = acc.n_classes
     return np.stack([class_key(key, k, acc.rank_key) for k in range(c)], axis=1).ravel()
-
-
-def _nan_diff(b: Any, a: Any) -> float:
-    """``b - a`` as a float, NaN when either is undefined (None or not finite)."""
-    if a is None or b is None:
-        return float("nan")
-    d = float(b) - float(a)
-    return d if np.isfinite(float(a)) and np.isfinite(float(b)) else float("nan")

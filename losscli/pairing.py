@@ -28,55 +28,58 @@ class PairedTerms:
     """Both models' terms in one row order (see the module).
 
     Attributes:
-        terms: the joint terms: ``dense`` (n, T_A + T_B) float32, A's columns then B's;
-            ``base`` their sums at ``c = 1``; segments the runs of equal (A segment, B
-            segment), ``seg_cols`` (n, q_A + q_B) A's segment columns then B's, ``seg_base``
-            zero (each model's own is added back by :meth:`split`); ``order`` the row at each
-            position.
-        widths: ``(T_A, T_B)``.
-        q: ``(q_A, q_B)``, each model's segment columns.
+        terms: the joint terms: ``dense`` (n, U) float32, the distinct columns of A's and
+            B's terms (a column both hold, or a model holds twice, such as the weight, once);
+            segments the runs of equal (A segment, B segment), ``seg_cols`` (n, V) the
+            distinct segment columns; ``base`` and ``seg_base`` zero (each model's own are
+            added back by :meth:`split`); ``order`` the row at each position.
+        cols: per model, intp (T_m,), the joint column of each of its dense columns.
+        seg_cols: per model, intp (q_m,), the joint segment column of each of its own.
+        base: per model, float64 (T_m,), its dense sums at ``c = 1``.
         seg_of: per model, intp (G,) the model's segment of each pair segment.
         seg_base: per model, float64 (S_m, q_m), the model's own segment sums at ``c = 1``.
     """
 
     terms: LinearTerms
-    widths: tuple[int, int]
-    q: tuple[int, int]
+    cols: tuple[np.ndarray, np.ndarray]
+    seg_cols: tuple[np.ndarray, np.ndarray]
+    base: tuple[np.ndarray, np.ndarray]
     seg_of: tuple[np.ndarray, np.ndarray]
     seg_base: tuple[np.ndarray, np.ndarray]
 
     def split(self, dense: np.ndarray, segs: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         """Each model's sums from a block of joint sums.
 
-        Formula: model m's dense sums are its columns of ``dense``; its segment s sums the
-        pair segments g with ``seg_of[m][g] = s``, plus its ``seg_base[s]``.
+        Formula: model m's dense sums are ``base_m`` plus its columns of ``dense``; its
+        segment s is ``seg_base_m[s]`` plus the sum of the pair segments g with ``seg_of[m][g]
+        = s``, in its segment columns.
 
         Args:
-            dense: float64 (b, T_A + T_B), the joint dense sums.
-            segs: float64 (b, G, q_A + q_B), the pair segments' sums (without a base).
+            dense: float64 (b, U), the joint dense sums (without a base).
+            segs: float64 (b, G, V), the pair segments' sums (without a base).
 
         Returns:
             ``[(dense_A, segs_A), (dense_B, segs_B)]``: float64 (b, T_m) and (b, S_m, q_m), as
             :func:`losscli.bootstrap.linear_blocks` gives them for each model alone.
 
-        >>> x = np.arange(8, dtype=np.float32)[:, None]
-        >>> t = LinearTerms(x, np.array([28.0]), np.array([0, 4, 8]), np.ones((8, 1), np.float32),
-        ...                 np.array([[4.0], [4.0]]))
-        >>> p = pair_terms(t, t)
-        >>> (da, sa), (db, sb) = p.split(np.array([[1.0, 1.0]]), np.array([[[1.0, 1.0],
-        ...                                                                 [0.0, 2.0]]]))
-        >>> sa[0, :, 0].tolist(), sb[0, :, 0].tolist()
-        ([5.0, 4.0], [5.0, 6.0])
+        >>> x = np.arange(4, dtype=np.float32)[:, None]
+        >>> t = LinearTerms(x, np.array([6.0]), np.array([0, 2, 4]), np.ones((4, 1), np.float32),
+        ...                 np.array([[2.0], [2.0]]))
+        >>> p = pair_terms(t, t)  # the same terms twice: one joint column of each kind
+        >>> p.terms.dense.shape, p.terms.seg_cols.shape, [c.tolist() for c in p.cols]
+        ((4, 1), (4, 1), [[0], [0]])
+        >>> (da, sa), (db, sb) = p.split(np.array([[1.0]]), np.array([[[1.0], [-1.0]]]))
+        >>> da.tolist(), sa[0, :, 0].tolist(), sb[0, :, 0].tolist()
+        ([[7.0]], [3.0, 1.0], [3.0, 1.0])
         """
         out = []
-        col, qcol = 0, 0
-        for width, q, seg_of, base in zip(self.widths, self.q, self.seg_of, self.seg_base):
-            into = np.zeros((base.shape[0], seg_of.size))  # model segment <- pair segment
+        for cols, seg_cols, base, seg_of, seg_base in zip(
+            self.cols, self.seg_cols, self.base, self.seg_of, self.seg_base
+        ):
+            into = np.zeros((seg_base.shape[0], seg_of.size))  # model segment <- pair segment
             into[seg_of, np.arange(seg_of.size)] = 1.0
-            s = np.matmul(into, segs[:, :, qcol : qcol + q])  # (S_m, G) @ (b, G, q_m)
-            out.append((dense[:, col : col + width], s + base))
-            col += width
-            qcol += q
+            s = np.matmul(into, segs[:, :, seg_cols])  # (S_m, G) @ (b, G, q_m)
+            out.append((dense[:, cols] + base, s + seg_base))
         return out
 
 
@@ -96,9 +99,11 @@ def pair_terms(term_a: LinearTerms, term_b: LinearTerms) -> PairedTerms:
     >>> tb = LinearTerms(x[::-1].copy(), np.array([6.0]), np.array([0, 1, 4]),
     ...                  np.ones((4, 1), np.float32), np.array([[1.0], [3.0]]),
     ...                  order=np.array([3, 2, 1, 0]))
-    >>> p = pair_terms(ta, tb)
-    >>> p.terms.order.tolist(), p.terms.bounds.tolist(), p.terms.dense[:, 1].tolist()
+    >>> p = pair_terms(ta, tb)  # B's column read in the joint order is A's: held once
+    >>> p.terms.order.tolist(), p.terms.bounds.tolist(), p.terms.dense[:, 0].tolist()
     ([0, 1, 3, 2], [0, 2, 3, 4], [0.0, 1.0, 3.0, 2.0])
+    >>> [s.tolist() for s in p.seg_of], [c.tolist() for c in p.cols]
+    ([[0, 1, 1], [1, 0, 1]], [[0], [0]])
     """
     n = term_a.dense.shape[0]
     seg_rows, pos = [], []
@@ -121,25 +126,51 @@ def pair_terms(term_a: LinearTerms, term_b: LinearTerms) -> PairedTerms:
     bounds = np.append(starts, n).astype(np.intp)
     seg_of = ((ks[starts] // n_b).astype(np.intp), (ks[starts] % n_b).astype(np.intp))
     del ks
-    widths = (term_a.dense.shape[1], term_b.dense.shape[1])
-    q = (term_a.seg_cols.shape[1], term_b.seg_cols.shape[1])  # type: ignore[union-attr]
-    dense = np.empty((n, sum(widths)), dtype=np.float32)
-    cols = np.empty((n, sum(q)), dtype=np.float32)
-    col, qcol = 0, 0
-    for t, p, width, qm in zip((term_a, term_b), pos, widths, q):
-        at = p[order]  # the model's position of each joint position
-        dense[:, col : col + width] = t.dense[at]
-        cols[:, qcol : qcol + qm] = t.seg_cols[at]  # type: ignore[index]
-        col += width
-        qcol += qm
+    ats = [p[order] for p in pos]  # each model's position of each joint position
     del pos
+    dense, cols = _distinct([(t.dense, at) for t, at in zip((term_a, term_b), ats)])
+    seg_cols, seg_col_of = _distinct([(t.seg_cols, at) for t, at in zip((term_a, term_b), ats)])
+    del ats
     joint = LinearTerms(
         dense=dense,
-        base=np.concatenate([term_a.base, term_b.base]),
+        base=np.zeros(dense.shape[1]),
         bounds=bounds,
-        seg_cols=cols,
-        seg_base=np.zeros((bounds.size - 1, sum(q))),
+        seg_cols=seg_cols,
+        seg_base=np.zeros((bounds.size - 1, seg_cols.shape[1])),
         order=order,
     )
-    bases = (term_a.seg_base, term_b.seg_base)
-    return PairedTerms(joint, widths, q, seg_of, bases)  # type: ignore[arg-type]
+    return PairedTerms(
+        joint,
+        cols,
+        seg_col_of,
+        (term_a.base, term_b.base),
+        seg_of,
+        (term_a.seg_base, term_b.seg_base),  # type: ignore[arg-type]
+    )
+
+
+def _distinct(
+    parts: list[tuple[np.ndarray, np.ndarray]],
+) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """The distinct columns of each model's (n, k) terms read at rows ``at``: (n, U) float32,
+    and per model the joint column of each of its columns (equal columns kept once)."""
+    kept: list[np.ndarray] = []
+    sums: list[float] = []
+    index = []
+    for x, at in parts:
+        mine = []
+        for k in range(x.shape[1]):
+            col = x[at, k]
+            total = float(col.sum(dtype=np.float64))
+            same = [u for u, (v, t) in enumerate(zip(kept, sums)) if t == total]
+            hit = next((u for u in same if np.array_equal(kept[u], col)), None)
+            if hit is None:
+                hit = len(kept)
+                kept.append(col)
+                sums.append(total)
+            mine.append(hit)
+        index.append(np.array(mine, dtype=np.intp))
+    out = np.empty((parts[0][1].shape[0], len(kept)), dtype=np.float32)
+    for u, col in enumerate(kept):
+        out[:, u] = col
+    return out, (index[0], index[1])

@@ -173,13 +173,14 @@ def compare(
         from losscli._memory import release_freed
         from losscli.pipeline.intervals import paired_linear_deltas, paired_swap_deltas
 
-        # each phase's one-off terms are large: start each on the pages the last one freed
+        # each phase's one-off terms are large: start each on the pages the last one freed,
+        # the swaps (the higher peak: their 2n-item ranking) first, while the least is held
         release_freed()
-        if bootstrap:
-            deltas = paired_linear_deltas(kept_a, kept_b, bootstrap, seed)
-            release_freed()
         if n_permutations:
             swapped = paired_swap_deltas(kept_a, kept_b, n_permutations, seed)
+            release_freed()
+        if bootstrap:
+            deltas = paired_linear_deltas(kept_a, kept_b, bootstrap, seed)
         stats = (  # the exact statistics built only if a path needs them
             _lazy(ev_a.resample_stat),
             _lazy(ev_b.resample_stat),

@@ -28,6 +28,8 @@ exact swaps.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from losscli.metrics.accumulator import ClassificationAccumulator
@@ -78,8 +80,9 @@ class SwapClassification:
         acc_a, acc_b: accumulators with ``keep_rows=True`` of the same plan, on the same
             rows (labels and weights) in the same order.
         zero_division: as in ``result``.
-        extra: per-row sums of other statistics, ``(rows_a, rows_b)`` pairs of (n, k) arrays
-            in row order (e.g. the engine's loss sums).
+        extra: per-row sums of other statistics, ``(rows_a, rows_b)`` pairs in row order,
+            each an (n, k) array or a list of (n_chunk, k) chunks (e.g. the engine's loss sums
+            as it kept them: joined a column at a time, after the ranking's peak).
     """
 
     def __init__(
@@ -87,7 +90,7 @@ class SwapClassification:
         acc_a: ClassificationAccumulator,
         acc_b: ClassificationAccumulator,
         zero_division: object = "warn",
-        extra: list[tuple[np.ndarray, np.ndarray]] | None = None,
+        extra: list[tuple[Any, Any]] | None = None,
     ) -> None:
         if acc_a.task not in ("binary", "multiclass") or acc_b.task != acc_a.task:
             raise ValueError("the swapped sums cover binary and multi-class tasks")
@@ -131,7 +134,7 @@ class SwapClassification:
         # dense sums: the layout's terms, then extra's; only the columns that differ
         extra = extra or []
         self.n_layout = rows_a.terms.shape[0]
-        self.width = self.n_layout + sum(ea.shape[1] for ea, _ in extra)
+        self.width = self.n_layout + sum(_width(ea) for ea, _ in extra)
         self.base = [np.empty(self.width), np.empty(self.width)]
         cols: list[np.ndarray] = []
         self.dense_at: list[int] = []  # the full column of each dense column
@@ -148,8 +151,8 @@ class SwapClassification:
         del rows_a, rows_b
         j = self.n_layout
         for ea, eb in extra:
-            for i in range(ea.shape[1]):
-                put(j, np.asarray(ea[:, i], np.float64), np.asarray(eb[:, i], np.float64))
+            for i in range(_width(ea)):
+                put(j, _column(ea, i), _column(eb, i))
                 j += 1
         self.n_sum_cols = len(cols)
 
@@ -388,3 +391,15 @@ def _cells(acc: ClassificationAccumulator, key: np.ndarray) -> np.ndarray:
         return key_bins(key, acc.rank_key, acc.auc_bins or 1).ravel()
     c = acc.n_classes
     return np.stack([class_key(key, k, acc.rank_key) for k in range(c)], axis=1).ravel()
+
+
+def _width(rows: Any) -> int:
+    """Columns of per-row sums given as an (n, k) array or a list of (n_chunk, k) chunks."""
+    return int(rows[0].shape[1] if isinstance(rows, list) else rows.shape[1])
+
+
+def _column(rows: Any, i: int) -> np.ndarray:
+    """Column i of per-row sums (an array or a list of chunks), float64 (n,)."""
+    if isinstance(rows, list):
+        return np.concatenate([np.asarray(part[:, i], np.float64) for part in rows])
+    return np.asarray(rows[:, i], np.float64)

@@ -240,11 +240,8 @@ def paired_swap_deltas(
     names = _resampled(run_a)
     if names != _resampled(run_b):
         return None
-    extra = [
-        (np.concatenate(run_a.loss_rows[k]), np.concatenate(run_b.loss_rows[k])) for k in names
-    ]
+    extra = [(run_a.loss_rows[k], run_b.loss_rows[k]) for k in names]  # chunks, joined later
     swap = SwapClassification(run_a.metrics_acc, run_b.metrics_acc, run_a.zero_division, extra)
-    del extra
     if swap.n != run_a.n_rows:
         return None
     terms = SwapTerms(swap.dense, swap.order, swap.bounds, swap.seg_cols)
@@ -317,6 +314,9 @@ def _linear_setup(
     if lin.n != run.n_rows:
         return None
     terms = LinearTerms(lin.dense, lin.base, lin.bounds, lin.seg_cols, lin.seg_base, lin.order)
+    # the terms hold the per-row arrays now (metrics_batch needs none of them), so whoever
+    # drops the terms (compare, once both models' are joined) frees them
+    lin.dense = lin.seg_cols = lin.order = None  # type: ignore[assignment]
     params, task = run.params, run.task
     spans = []
     col = lin.n_metric_cols

@@ -14,16 +14,15 @@ rounding (the same terms added in another order).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from losscli.bootstrap import LinearTerms
+from losscli.records import record
 
 __all__ = ["PairedTerms", "pair_terms"]
 
 
-@dataclass
+@record
 class PairedTerms:
     """Both models' terms in one row order (see the module).
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import operator
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from losscli.errors import UsageError
 from losscli.losses.registry import REGISTRY
@@ -103,7 +103,10 @@ def _check_known(gate: Gate) -> None:
 
 
 def check_gates(
-    gates: Sequence[Gate], lookup: Callable[[str], float | None], names: Sequence[str]
+    gates: Sequence[Gate],
+    lookup: Callable[[str], float | None],
+    names: Sequence[str],
+    left_out: Mapping[str, str] | None = None,
 ) -> list[str]:
     """Evaluate gates against a report; return one message per failed gate.
 
@@ -111,13 +114,29 @@ def check_gates(
     ``losses.``/``metrics.`` spellings and, with ``--bootstrap``, ``NAME.low``/``NAME.high``).
     A name outside it is a UsageError listing the flat names; a known name whose value is
     undefined (None or NaN, e.g. the interval of a metric undefined on this data) fails.
+    ``left_out`` (``Report.left_out``): metrics the run left out unless asked, each with how
+    to ask; a gate on one (or its bounds) is a UsageError saying so, not a failed gate.
 
     >>> check_gates([parse_gate("f1 < 0.9")], {"f1": 0.8}.get, ["f1"])
     ['f1 < 0.9 (f1 = 0.8)']
     >>> check_gates([parse_gate("f1.low < 0.9")], {}.get, ["f1", "f1.low", "f1.high"])
     ['f1.low < 0.9 (f1.low = undefined)']
+    >>> try:
+    ...     check_gates([parse_gate("roc_auc < 0.9")], {}.get, ["roc_auc"], {"roc_auc": "add X"})
+    ... except UsageError as e:
+    ...     print(e)
+    --fail-if 'roc_auc < 0.9': roc_auc is left out of this run (reported as null); add X
     """
     check_gate_names(gates, names)
+    for gate in gates:
+        base = gate.name.removeprefix("metrics.")
+        for end in _BOUNDS:
+            base = base.removesuffix(end)
+        if left_out and base in left_out:
+            raise UsageError(
+                f"--fail-if {gate.text!r}: {base} is left out of this run (reported as null); "
+                f"{left_out[base]}"
+            )
     failed = []
     for gate in gates:
         value = lookup(gate.name)

@@ -112,6 +112,9 @@ class Report:
     n_elements: int | None = None  # dense inputs: the elements (rows); n_samples the images
     histograms: dict[str, Any] = field(default_factory=dict)  # table view only, not in JSON
     worst_samples: list[Any] = field(default_factory=list)  # dense --plot only, not in JSON
+    # metrics this run left out (null in the JSON) -> how to ask for them; a --fail-if gate
+    # on one is refused (gates.check_gates). Not in the JSON: the inference notes say it.
+    left_out: dict[str, str] = field(default_factory=dict)
     ci: dict[str, Any] | None = None  # --bootstrap: level, n_boot, method, seed, intervals
     group_by: str | None = None  # --group-by: the column
     groups: dict[str, dict[str, Any]] | None = None  # its value -> that slice's report

@@ -202,9 +202,9 @@ def _finish(
     }
     notes = plan.notes
     if ev.inputs.dense is not None:  # no roc_auc / average_precision in a sweep
-        from losscli.pipeline.dense import BINNED_RANKING_NOTE
+        from losscli.pipeline.dense_ranking import RANKING_LEFT_OUT_NOTE
 
-        notes = [n for n in notes if n != BINNED_RANKING_NOTE]
+        notes = [n for n in notes if n != RANKING_LEFT_OUT_NOTE]
     out["inference"] = [*notes, *out.pop("notes", [])]
     out["warnings"] = warnings
     return out

@@ -370,6 +370,7 @@ def run_data(ev: Any, *, curves: bool = False, worst: Any = ()) -> Any:  # noqa:
     values = ev.loss_values
     plan = ev.plan
     kept = plan is not None and plan.task != "regression" and not ev.opts.auc_bins
+    kept = kept and ev.opts.ranking  # dense arrays without --auc-bins: no scores kept
     bins = kept or (plan is not None and plan.task != "regression" and ev.inputs.dense is not None)
     return RunData(
         loss_values={n: values[n] for n in ev.loss_names if n in values} or values,
@@ -437,4 +438,4 @@ def _failed_gates(gates: list[Any], report: Any) -> list[str]:  # noqa: ANN401 -
         return []
     from losscli.gates import check_gates
 
-    return check_gates(gates, report.value, report.names())
+    return check_gates(gates, report.value, report.names(), report.left_out)

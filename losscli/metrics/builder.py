@@ -29,7 +29,7 @@ from losscli.metrics.classification import (
     per_class_counts,
     prf_from_counts,
 )
-from losscli.metrics.result import MetricsResult
+from losscli.metrics.result import MetricsResult, ranking_off_warning
 from losscli.metrics.state import SAMPLE_STATS, Sums
 from losscli.records import record
 
@@ -447,9 +447,7 @@ class RankingReport:
         if rk.mode == "off":
             metrics[auc_name] = None
             metrics[ap_name] = None
-            self.warnings.append(
-                f"{auc_name} and {ap_name} were not computed (scores not kept: keep_scores=False)."
-            )
+            self.warnings.append(ranking_off_warning(acc.task))
             return [None] * c, [None] * c
         auc_c, ap_c = rk.auc, rk.ap
         has_pos = np.array([ap is not None for ap in ap_c], dtype=bool)

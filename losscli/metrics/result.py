@@ -8,7 +8,7 @@ from typing import Any
 
 from losscli.records import record
 
-__all__ = ["MetricsResult"]
+__all__ = ["MetricsResult", "ranking_off_warning"]
 
 
 @record
@@ -78,3 +78,14 @@ class MetricsResult:
         rows = self.per_output
         labels = list(names) if len(names) == len(rows) else [str(i) for i in range(len(rows))]
         return [{"output": str(name), **row} for name, row in zip(labels, rows)]
+
+
+def ranking_off_warning(task: str) -> str:
+    """The warning of a result without ranking (``keep_scores=False``, no ``auc_bins``).
+
+    >>> ranking_off_warning("binary")
+    'roc_auc and average_precision were not computed (scores not kept: keep_scores=False).'
+    """
+    auc_name = "roc_auc" if task == "binary" else "roc_auc_macro"
+    ap_name = "average_precision" if task == "binary" else "average_precision_macro"
+    return f"{auc_name} and {ap_name} were not computed (scores not kept: keep_scores=False)."

@@ -119,6 +119,7 @@ def new_metrics_acc(
         top_k=metric.top_k if plan.task == "multiclass" else None,
         ece_bins=metric.ece_bins,
         auc_bins=metric.auc_bins,
+        keep_scores=metric.ranking,
         beta=metric.beta,
         max_fpr=metric.max_fpr,
         labels=labels,

@@ -22,11 +22,10 @@ import numpy as np
 
 from losscli.errors import InputError, UsageError
 from losscli.lazy import Lazy
+from losscli.pipeline.dense_ranking import leave_out_ranking, ranking_left_out
 from losscli.records import record
 
 __all__ = [
-    "BINNED_RANKING_NOTE",
-    "DENSE_AUC_BINS",
     "DenseLabels",
     "DenseLayout",
     "DenseStats",
@@ -57,17 +56,6 @@ NO_COLUMNS = {
 }
 """Why each column option is refused for dense arrays, and the fix."""
 
-DENSE_AUC_BINS = 1000
-"""Bins of the binned ROC AUC / average precision of dense inputs (``--auc-bins`` default)."""
-
-BINNED_RANKING_NOTE = (
-    f"roc_auc and average_precision binned over {DENSE_AUC_BINS} bins for dense arrays "
-    "(memory bounded, independent of the number of elements; the warnings give the "
-    "error bound); --auc-bins N sets the bins"
-)
-"""The ``inference`` note of a dense run without ``--auc-bins``: a report's ranking metrics
-are binned (``losscli thresholds``, which reports none, leaves it out)."""
-
 #: the worst samples' masks (``--plot``), imported by a dense run only (issue #20, start-up)
 WORST_SAMPLES = Lazy("losscli.pipeline.worst", "WorstSamples")
 
@@ -85,6 +73,7 @@ class DenseLayout:
         notes: the readings taken, for the report's ``inference``.
         keep_worst: how many samples' masks the run keeps, those with the lowest IoU
             (``Options.keep_worst``, for ``--plot``; :class:`DenseStats`).
+        ranking: ROC AUC / AP computed (``--auc-bins``); False: left out.
     """
 
     task: str
@@ -94,6 +83,7 @@ class DenseLayout:
     grid: tuple[int, ...]
     notes: list[str] = field(default_factory=list)
     keep_worst: int = 0
+    ranking: bool = True
 
     @property
     def per_sample(self) -> int:
@@ -264,7 +254,8 @@ def apply_layout(pred_table: Any, label_table: Any, opts: Any) -> DenseLayout | 
     )
     if layout is None:
         return None
-    layout = dataclasses.replace(layout, keep_worst=opts.keep_worst)
+    ranking = opts.auc_bins is not None
+    layout = dataclasses.replace(layout, keep_worst=opts.keep_worst, ranking=ranking)
     for flag, on in (
         ("--group-by", opts.group_by),
         ("--id-col", opts.id_col),
@@ -274,8 +265,8 @@ def apply_layout(pred_table: Any, label_table: Any, opts: Any) -> DenseLayout | 
     ):
         if on:
             raise UsageError(NO_COLUMNS[flag])
-    if opts.auc_bins is None:
-        layout.notes.append(BINNED_RANKING_NOTE)
+    if not ranking:
+        layout.notes.append(ranking_left_out(opts))
     pred_table.flatten(layout.score_axis, label_table.name)
     label_table.flatten(layout.label_axis)
     return layout
@@ -318,16 +309,16 @@ def dense_reader(opts: Any) -> Any:
 
 
 def dense_options(opts: Any, layout: DenseLayout) -> Any:
-    """The options of a dense run: the task the shapes settled (``--task auto``), and ROC
-    AUC / average precision binned over :data:`DENSE_AUC_BINS` bins unless ``--auc-bins``
-    says otherwise (memory O(bins) per class, not 8 bytes per element; the report states the
-    error bound; :func:`apply_layout` notes it); no per-element loss values kept (the
-    terminal histograms), so memory does not grow with the elements."""
+    """The options of a dense run: the task the shapes settled (``--task auto``); ROC AUC /
+    average precision left out unless ``--auc-bins N`` asks for them binned (exact ranking
+    would keep 8 bytes per element; binned is O(N) per class and the report states the error
+    bound; :func:`apply_layout` notes which); no per-element loss values kept (the terminal
+    histograms), so memory does not grow with the elements."""
     changes: dict[str, Any] = {}
     if opts.task == "auto":
         changes["task"] = layout.task
-    if opts.auc_bins is None:
-        changes["auc_bins"] = DENSE_AUC_BINS
+    if not layout.ranking:
+        changes["ranking"] = False
     if opts.keep_loss_values:  # per-element losses for the terminal histograms: not bounded
         changes["keep_loss_values"] = False
     return dataclasses.replace(opts, **changes) if changes else opts
@@ -540,9 +531,12 @@ def dense_report(
     the samplewise scores (``sums``: the state's :func:`samplewise_sums`; ``stats``: the
     run's :class:`DenseStats`, its layout and kept samples); ``class_axis`` /
     ``no_background`` in the settings and signature; the kept lowest-IoU samples of ``stats``
-    in ``worst_samples`` (for ``--plot``, not in the JSON)."""
+    in ``worst_samples`` (for ``--plot``, not in the JSON); ranking left out without
+    ``--auc-bins`` (:func:`~losscli.pipeline.dense_ranking.leave_out_ranking`)."""
     from losscli.report import build_signature
 
+    if not stats.layout.ranking:
+        leave_out_ranking(report)
     layout = stats.layout
     report.n_elements = report.n_samples
     report.n_samples = layout.n_samples

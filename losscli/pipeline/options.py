@@ -103,6 +103,7 @@ class MetricSpec:
     ece_bins: int = 15
     auc_bins: int | None = None  # binned ROC AUC / AP: no per-row scores kept
     no_background: bool = False  # dense arrays: class 0 out of the IoU / Dice averages
+    ranking: bool = True  # ROC AUC / AP (False: left out; dense arrays without --auc-bins)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "top_k", check_top_k(self.top_k))
@@ -271,6 +272,7 @@ class Options:
     keep_rows: bool = False  # keep per-row terms for resampling (set by --bootstrap, compare)
     class_axis: str | None = None  # dense arrays: first (N, C, d..) | last (N, d.., C)
     no_background: bool = False  # dense arrays: class 0 out of the IoU / Dice averages
+    ranking: bool = True  # ROC AUC / AP (False: left out; dense arrays without --auc-bins)
 
     def __post_init__(self) -> None:
         given = {f.name: getattr(self, f.name) for f in fields(self)}

@@ -505,6 +505,29 @@ CASES = [
         "(--class-axis first or last); drop --pred-cols",
     ),
     (
+        "dense arrays: a gate on a ranking metric left out (no --auc-bins)",
+        ["{cube.npy}", "{y22.npy}", "--class-axis", "first", "--scores", "logits"]
+        + ["--fail-if", "roc_auc_macro < 0.9"],
+        "--fail-if 'roc_auc_macro < 0.9': roc_auc_macro is left out of this run (reported as "
+        "null); dense arrays compute ranking metrics only when asked: add --auc-bins N (e.g. "
+        "--auc-bins 1000, binned with a stated error bound)",
+    ),
+    (
+        "dense arrays: a gate on a left-out ranking metric's bound",
+        ["{cube.npy}", "{cube.npy}", "--task", "binary", "--bootstrap", "20"]
+        + ["--fail-if", "metrics.average_precision.low < 0.5"],
+        "--fail-if 'metrics.average_precision.low < 0.5': average_precision is left out of "
+        "this run (reported as null); dense arrays compute ranking metrics only when asked: "
+        "add --auc-bins N (e.g. --auc-bins 1000, binned with a stated error bound)",
+    ),
+    (
+        "dense arrays: --max-fpr without --auc-bins",
+        ["{cube.npy}", "{cube.npy}", "--task", "binary", "--max-fpr", "0.1"],
+        "--max-fpr: roc_auc_partial is a ranking metric, left out for dense arrays unless "
+        "asked; dense arrays compute ranking metrics only when asked: add --auc-bins N (e.g. "
+        "--auc-bins 1000, binned with a stated error bound)",
+    ),
+    (
         "dense binary or multi-label",
         ["{cube.npy}", "{cube.npy}"],
         "{cube.npy} and {cube.npy} both have shape (2, 2, 2): pass --task binary (every "

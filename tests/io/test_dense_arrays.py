@@ -21,6 +21,7 @@ from losscli.engine import evaluate
 from losscli.errors import InputError, UsageError
 from losscli.io import open_table
 from losscli.pipeline.dense import decide_layout
+from losscli.pipeline.dense_ranking import RANKING_LEFT_OUT_NOTE
 
 
 def invoke(*args):
@@ -222,7 +223,11 @@ def test_counts_and_inference(tmp_path):
     assert d["inference"][1].startswith(
         f"labels: element [n, i, ..] of {lab} is the label of element [n, i, ..] of the scores"
     )
-    assert any("binned over 1000 bins for dense arrays" in n for n in d["inference"])
+    assert RANKING_LEFT_OUT_NOTE in d["inference"]  # ranking left out unless asked
+    assert d["metrics"]["roc_auc_macro"] is None
+    assert not any("roc_auc" in w for w in d["warnings"])
+    d = json.loads(invoke(s, lab, "--ignore-index", "255", "--auc-bins", "1000").stdout)
+    assert RANKING_LEFT_OUT_NOTE not in d["inference"]
     assert any("roc_auc_macro is within" in w for w in d["warnings"])  # the stated bound
 
 

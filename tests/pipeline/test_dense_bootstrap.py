@@ -94,7 +94,9 @@ def test_intervals_contain_the_point_value(tmp_path, kind):
 def test_unit_weights_give_the_point_values(tmp_path, kind):
     s, y, kw = KINDS[kind](np.random.default_rng(2))
     ev = Evaluation(
-        _save(tmp_path, "s.npy", s), _save(tmp_path, "y.npy", y), Options(bootstrap=10, **kw)
+        _save(tmp_path, "s.npy", s),
+        _save(tmp_path, "y.npy", y),
+        Options(bootstrap=10, auc_bins=1000, **kw),
     )
     r = ev.run()
     points = _points(r)
@@ -110,7 +112,9 @@ def test_a_resample_is_the_run_on_the_images_repeated(tmp_path, kind, weights):
     s, y, kw = KINDS[kind](np.random.default_rng(3))
     s, y = s[:5], y[:5]
     ev = Evaluation(
-        _save(tmp_path, "s.npy", s), _save(tmp_path, "y.npy", y), Options(bootstrap=10, **kw)
+        _save(tmp_path, "s.npy", s),
+        _save(tmp_path, "y.npy", y),
+        Options(bootstrap=10, auc_bins=1000, **kw),
     )
     ev.run()
     idx = np.repeat(np.arange(5), weights)

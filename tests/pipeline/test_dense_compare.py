@@ -30,7 +30,7 @@ def _data(d, rng, n=6, c=3, h=4, w=5):
 
 
 def _kept(path, labels):
-    ev = Evaluation(str(path), str(labels), Options(keep_rows=True))
+    ev = Evaluation(str(path), str(labels), Options(keep_rows=True, auc_bins=1000))
     ev.consume()
     return ev, ev.kept_rows()
 
@@ -38,18 +38,20 @@ def _kept(path, labels):
 def _values(a, y, d, tag):
     np.save(d / f"s_{tag}.npy", a)
     np.save(d / f"y_{tag}.npy", y)
-    r = evaluate(str(d / f"s_{tag}.npy"), str(d / f"y_{tag}.npy"))
+    r = evaluate(str(d / f"s_{tag}.npy"), str(d / f"y_{tag}.npy"), auc_bins=1000)
     return {**r.losses, **r.metrics}
 
 
 NAMES = ["ce", "accuracy", "miou", "mdice", "miou_samplewise", "f1_macro", "roc_auc_macro"]
+# roc_auc_macro: ranking is computed for dense arrays only when asked (--auc-bins)
 
 
 def test_identical_runs_differ_by_nothing(tmp_path):
     _data(tmp_path, np.random.default_rng(0))
     c = compare(
-        tmp_path / "a.npy", tmp_path / "a.npy", tmp_path / "y.npy", bootstrap=50, n_permutations=50
-    )
+        tmp_path / "a.npy", tmp_path / "a.npy", tmp_path / "y.npy", bootstrap=50,
+        n_permutations=50, auc_bins=1000,
+    )  # fmt: skip
     assert c.test["unit"] == "sample" and c.test["n_units"] == 6 and c.n_samples == 6
     for name in NAMES:
         m = c.metrics[name]

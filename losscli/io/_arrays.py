@@ -250,9 +250,10 @@ def dense_chunks(table: Any, arr: np.ndarray, names: list[str]) -> Iterator[Chun
     class_axis, per = table.dense_axis
     batch = max(1, table.chunk_size // max(per, 1))
     for s, block in _batches(arr, batch):
-        if class_axis == 1:
-            block = np.moveaxis(block, 1, -1)
-        rows = block.reshape(-1) if class_axis is None else block.reshape(-1, block.shape[-1])
+        if class_axis == 1:  # (C, n * P) class-major (a view for one sample), read as its rows
+            rows = np.moveaxis(block, 1, 0).reshape(block.shape[1], -1).T
+        else:
+            rows = block.reshape(-1) if class_axis is None else block.reshape(-1, block.shape[-1])
         data: dict[str, Any] = {c: rows if rows.ndim == 1 else (rows, int(c)) for c in names}
         yield DenseChunk(
             table.name, s * per, rows.shape[0], data, table.kinds, table.grid, table.partner

@@ -401,8 +401,11 @@ class Chunk:
             names: column names (number columns only).
 
         Returns:
-            A C-contiguous float64 array of shape ``(n, len(names))``: one allocation, or a
-            read-only view when the names are every column of a C-contiguous float64 block.
+            A float64 array of shape ``(n, len(names))``: one allocation, or a read-only view
+            when the names are every column of a C-contiguous float64 block. C-contiguous,
+            but for the rows of a class-major block (a dense ``(N, C, d..)`` array's,
+            ``dense_chunks``): their transpose ``(len(names), n)`` is, the class planes kept
+            contiguous (:mod:`losscli.metrics.class_major` reads them so, without a copy).
         """
         for name in names:
             if self._kinds.get(name) == "text":
@@ -415,6 +418,8 @@ class Chunk:
             view = block.view()  # every column of a float64 batch (an NPY's): no copy
             view.flags.writeable = False  # read-only: the batch stays as read
             return view
+        if block is not None and block.shape[1] > 1 and block.T.flags.c_contiguous:
+            return np.array(block.T, dtype=np.float64, order="C").T  # class-major: kept so
         if block is not None:  # adjacent columns of one 2-D array: one copy, row by row
             return np.array(block, dtype=np.float64, order="C")
         out = np.empty((self.n, len(names)), dtype=np.float64)

@@ -30,6 +30,9 @@ from losscli.losses._common import (
 
 __all__ = [
     "MULTICLASS_SCORES",
+    "ce_from_log_prob",
+    "ce_terms",
+    "class_weight_vector",
     "cross_entropy",
     "focal_multiclass",
     "hinge_multiclass",
@@ -93,11 +96,86 @@ def _ce_from_logp(
             t = t * (1.0 - label_smoothing) + label_smoothing / n_classes
         return -(t * w * logp).sum(axis=1)
     safe, valid = index_rows(labels, n_classes, ignore_index, loss)
-    rows = np.arange(n)
-    out = -logp[rows, safe] * w[safe]
+    wlogp = (logp * w).sum(axis=1) if label_smoothing > 0 else None
+    return ce_terms(logp[np.arange(n), safe], wlogp, safe, valid, w, label_smoothing)
+
+
+def class_weight_vector(class_weights: tuple[float, ...] | None, n_classes: int) -> np.ndarray:
+    """The (C,) class weights of ``--class-weights`` (ones without; one value for all).
+
+    >>> class_weight_vector(None, 2), class_weight_vector((1.0, 3.0), 2)
+    (array([1., 1.]), array([1., 3.]))
+    """
+    return weights_vector(class_weights, n_classes, "--class-weights")
+
+
+def ce_from_log_prob(
+    logp_true: np.ndarray,
+    wlogp: np.ndarray | None,
+    labels: np.ndarray,
+    n_classes: int,
+    *,
+    class_weights: tuple[float, ...] | None = None,
+    label_smoothing: float = 0.0,
+    ignore_index: int = -100,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cross-entropy per element and torch's mean denominators, from ``log p_y`` (and, with
+    label smoothing, ``sum_c w_c log p_c``) computed elsewhere (class-major:
+    :func:`losscli.metrics.class_major.class_major_rows`): what :func:`cross_entropy` and
+    :func:`weighted_denominator` give from the ``(N, C)`` scores.
+
+    Args:
+        logp_true: (N,) ``log p_y`` (any value where the label is ``ignore_index``).
+        wlogp: (N,) ``sum_c w_c log p_c``, or None without label smoothing.
+        labels: (N,) class indices (``ignore_index`` for skipped elements).
+        n_classes: C.
+        class_weights, label_smoothing, ignore_index: as :func:`cross_entropy`.
+
+    Returns:
+        ``(losses, denominators)``, both (N,): ``d_n = w[y_n]``, 0 where ignored.
+
+    >>> ce_from_log_prob(np.log(np.array([0.5, 0.9])), None, np.array([0, -100]), 2)
+    (array([0.69314718, 0.        ]), array([1., 0.]))
+    """
+    w = weights_vector(class_weights, n_classes, "--class-weights")
+    safe, valid = index_rows(labels, n_classes, ignore_index, "ce")
+    per = ce_terms(logp_true, wlogp, safe, valid, w, label_smoothing)
+    return per, np.where(valid, w[safe], 0.0)
+
+
+def ce_terms(
+    logp_true: np.ndarray,
+    wlogp: np.ndarray | None,
+    safe: np.ndarray,
+    valid: np.ndarray,
+    w: np.ndarray,
+    label_smoothing: float = 0.0,
+) -> np.ndarray:
+    """Cross-entropy per element from the log-probability of its class (and the smoothing sum).
+
+    Formula: ``(1 - e) * w_y * (-log p_y) + e / C * (-sum_c w_c log p_c)``, 0 where not
+    ``valid`` (torch CrossEntropyLoss, ``reduction='none'``); the rows' terms
+    (:func:`cross_entropy`) and the class-major ones
+    (:func:`losscli.metrics.class_major.class_major_rows`) both end here.
+
+    Args:
+        logp_true: (N,) ``log p_y``.
+        wlogp: (N,) ``sum_c w_c log p_c`` (needed when ``label_smoothing > 0``), or None.
+        safe: (N,) class indices (ignored elements: any class).
+        valid: (N,) bool, the elements not ignored.
+        w: (C,) class weights (ones without them).
+        label_smoothing: e in [0, 1].
+
+    Returns:
+        (N,) losses.
+
+    >>> ce_terms(np.log(np.array([0.5, 0.25])), None, np.array([0, 1]), np.array([True, False]),
+    ...          np.ones(2))
+    array([0.69314718, 0.        ])
+    """
+    out = -logp_true * w[safe]
     if label_smoothing > 0:
-        smooth = -(logp * w).sum(axis=1)
-        out = (1.0 - label_smoothing) * out + (label_smoothing / n_classes) * smooth
+        out = (1.0 - label_smoothing) * out + (label_smoothing / w.shape[0]) * -wlogp
     return np.where(valid, out, 0.0)
 
 

@@ -48,6 +48,9 @@ if TYPE_CHECKING:
 #: plain run does not import them: issue #20, start-up)
 PER_SAMPLE_ROWS = Lazy("losscli.pipeline.per_sample", "per_sample_rows")
 IMAGE_SUMS = Lazy("losscli.pipeline.dense_resample", "ImageSums")
+#: the class-major path of dense multi-class logits (pipeline/class_major.py), dense runs only
+CLASS_MAJOR_RUN = Lazy("losscli.pipeline.class_major", "class_major_run")
+CLASS_MAJOR_ADD = Lazy("losscli.pipeline.class_major", "add_class_major_chunk")
 
 
 def accumulated_names(plan: Plan, loss_names: list[str]) -> list[str]:
@@ -220,6 +223,12 @@ class Accumulation:
         n_classes = 2 if plan.task == "binary" else len(plan.classes)
         self.dense = None if dense is None else DenseStats(dense, n_classes, no_background)
         self.perplexity = PERPLEXITY in accumulated_names(plan, self.loss_names)
+        # dense multi-class logits: chunks added class-major (pipeline/class_major.py)
+        self.class_major = (
+            dense is not None
+            and not keep_loss_values
+            and CLASS_MAJOR_RUN.load()(plan, self.loss_names, dense, keep_images=self.keep_images)
+        )
         self.loss_parts: dict[str, list[np.ndarray]] = {}
         self.loss_rows: dict[str, list[np.ndarray]] = {}  # keep_rows: per-row loss sums
         self.metric_rows: list[np.ndarray] = []  # keep_rows: which rows the metrics saw
@@ -235,6 +244,22 @@ class Accumulation:
         """Update the loss and metric accumulators of ``state`` (and ``groups``, the
         slices) with one prepared chunk; write its rows to ``per_sample`` when given."""
         plan = self.plan
+        if (
+            self.class_major
+            and not self.watch
+            and self.dense is not None
+            and CLASS_MAJOR_ADD.load()(
+                p,
+                state,
+                plan=plan,
+                loss_names=self.loss_names,
+                params=self.params,
+                dense=self.dense,
+                perplexity=self.perplexity,
+                per_sample=per_sample,
+            )  # fmt: skip
+        ):
+            return
         y_true, y_pred, weights = p.y_true, p.y_pred, p.weights
         keep = evaluated_rows(plan, y_true, self.params.get("ignore_index"))
         per: dict[str, np.ndarray] = {}

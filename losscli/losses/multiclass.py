@@ -140,7 +140,9 @@ def ce_from_log_prob(
     w = weights_vector(class_weights, n_classes, "--class-weights")
     safe, valid = index_rows(labels, n_classes, ignore_index, "ce")
     per = ce_terms(logp_true, wlogp, safe, valid, w, label_smoothing)
-    return per, np.where(valid, w[safe], 0.0)
+    if (w != 1.0).any():
+        return per, np.where(valid, w[safe], 0.0)
+    return per, valid.astype(np.float64)  # w[y] is 1 for every class
 
 
 def ce_terms(
@@ -173,7 +175,8 @@ def ce_terms(
     ...          np.ones(2))
     array([0.69314718, 0.        ])
     """
-    out = -logp_true * w[safe]
+    weighted = bool((w != 1.0).any())  # x * 1.0 is x: no gather without class weights
+    out = -logp_true * w[safe] if weighted else -logp_true
     if label_smoothing > 0:
         out = (1.0 - label_smoothing) * out + (label_smoothing / w.shape[0]) * -wlogp
     return np.where(valid, out, 0.0)

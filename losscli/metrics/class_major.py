@@ -29,7 +29,18 @@ from losscli.metrics.calibration import LOG_EPS, calibration_bin_sums
 from losscli.metrics.confusion import add_confusion_counts
 from losscli.metrics.state import add_terms
 
-__all__ = ["ClassMajorRows", "add_class_major", "class_major_rows", "fits_class_major"]
+__all__ = [
+    "TILE_VALUES",
+    "ClassMajorRows",
+    "add_class_major",
+    "class_major_rows",
+    "fits_class_major",
+]
+
+TILE_VALUES = 1 << 17
+"""Values of ``z`` per tile of columns in :func:`class_major_rows` (1 MB of float64): the
+tile's exponentials are summed and squared while still in cache (about 1.6x faster than
+whole (19, 131072) planes on this machine)."""
 
 
 @dataclass(frozen=True)
@@ -54,15 +65,15 @@ class ClassMajorRows:
     wlogp: np.ndarray | None = None
 
     def take(self, at: np.ndarray) -> ClassMajorRows:
-        """The terms of the elements ``at`` (an index array).
+        """The terms of the elements ``at`` (an index array), without ``wlogp`` (the
+        metrics do not read it).
 
         >>> r = class_major_rows(np.array([[0.0, 2.0], [1.0, 0.0]]), np.array([1, 0]))
         >>> r.take(np.array([1])).pred.tolist()
         [0]
         """
-        w = None if self.wlogp is None else self.wlogp[at]
         return ClassMajorRows(
-            self.pred[at], self.logp_true[at], self.conf[at], self.p_true[at], self.brier[at], w
+            self.pred[at], self.logp_true[at], self.conf[at], self.p_true[at], self.brier[at]
         )
 
 
@@ -83,7 +94,8 @@ def class_major_rows(
     ``sum_c w_c log p_c = sum_c w_c z_c - (m + log1p(t)) sum_c w_c``.
 
     Args:
-        z: float64 (C, P) logits, class-major (C-contiguous is fastest), finite.
+        z: float64 (C, P) logits, class-major (C-contiguous is fastest), finite; read a
+            tile of :data:`TILE_VALUES` values at a time.
         y: int (P,) class indices in ``[0, C)`` (an ignored element: any class, e.g. 0; the
             caller masks it out).
         class_weights: (C,) weights ``w`` of the smoothing term (None: ones).
@@ -100,17 +112,35 @@ def class_major_rows(
     [0.184769, 1.74063]
     """
     c, n = z.shape
+    out = ClassMajorRows(
+        np.empty(n, dtype=np.int64), *(np.empty(n) for _ in range(4)),
+        np.empty(n) if smoothing else None,
+    )  # fmt: skip
+    w = None if class_weights is None else np.asarray(class_weights, dtype=np.float64)
+    step = max(1, TILE_VALUES // max(c, 1))
+    for a in range(0, n, step):  # a tile of columns at a time: its temporaries stay in cache
+        _tile(z[:, a : a + step], y[a : a + step], out, slice(a, a + step), w)
+    return out
+
+
+def _tile(
+    z: np.ndarray, y: np.ndarray, out: ClassMajorRows, at: slice, w: np.ndarray | None
+) -> None:
+    """The terms of one tile of columns of :func:`class_major_rows`, written into ``out``'s
+    slice ``at``. Every term is per column, so a tile's values are the whole block's, bit
+    for bit."""
+    c, n = z.shape
     cols = np.arange(n)
     m = z.max(axis=0)
-    pred = np.zeros(n, dtype=np.int64)
+    pred = out.pred[at]
     eq = np.empty(n, dtype=bool)
     for k in range(c - 1, -1, -1):  # the lowest class at the max, plane by plane: np.argmax
         np.equal(z[k], m, out=eq)  # over axis 0 would copy the block to (P, C)
         np.copyto(pred, k, where=eq)
     zy = z[y, cols]
     wz = None
-    if smoothing:
-        wz = z.sum(axis=0) if class_weights is None else np.asarray(class_weights) @ z
+    if out.wlogp is not None:
+        wz = z.sum(axis=0) if w is None else w @ z
     e = np.subtract(z, m)  # z itself is not changed
     np.exp(e, out=e)
     e[pred, cols] = 0.0  # the argmax's exp(0) = 1 is the 1 of log1p
@@ -118,20 +148,18 @@ def class_major_rows(
     q = np.einsum("ij,ij->j", e, e)
     del e
     l1 = np.log1p(t)
-    logp_true = (zy - m) - l1
-    conf = np.exp(-l1)
-    p_true = np.exp(logp_true)
+    logp_true = np.subtract(zy - m, l1, out=out.logp_true[at])
+    conf = np.exp(-l1, out=out.conf[at])
+    p_true = np.exp(logp_true, out=out.p_true[at])
     s2 = (1.0 + t) ** 2
     q /= s2
-    hit = y == pred
-    brier = q + np.where(hit, t * t / s2, conf * conf - p_true * p_true + (1.0 - p_true) ** 2)
+    off = conf * conf - p_true * p_true + (1.0 - p_true) ** 2
+    brier = np.add(q, np.where(y == pred, t * t / s2, off), out=out.brier[at])
     if c < 3:
         brier *= 0.5
-    wlogp = None
     if wz is not None:
-        total = float(c) if class_weights is None else float(np.sum(class_weights))
-        wlogp = wz - (m + l1) * total
-    return ClassMajorRows(pred, logp_true, conf, p_true, brier, wlogp)
+        total = float(c) if w is None else float(np.sum(w))
+        np.subtract(wz, (m + l1) * total, out=out.wlogp[at])
 
 
 def fits_class_major(acc: Any) -> bool:  # noqa: ANN401 - an accumulator of any kind

@@ -98,19 +98,24 @@ def add_class_major_chunk(
     cw, smoothing = params.get("class_weights"), float(params.get("label_smoothing") or 0.0)
     w = class_weight_vector(cw, c) if smoothing > 0 else None
     terms = class_major_rows(z, safe, w, smoothing > 0)
+    all_kept = bool(keep.all())
     results: dict[str, Any] = {}
+    kept = None
     for name in loss_names:
         per, d = ce_from_log_prob(
             terms.logp_true, terms.wlogp, y_true, c, class_weights=cw,
             label_smoothing=smoothing, ignore_index=ignore,
         )  # fmt: skip
         results[name] = _chunk(per, d)
-        state.loss_acc[name].update(per[keep], results[name].sums)
+        kept = per if all_kept else per[keep]
+        state.loss_acc[name].update(kept, results[name].sums)
     if perplexity:
-        plain = cw is None and smoothing == 0 and loss_names
-        res = results[loss_names[0]] if plain else _chunk(*_nll(terms.logp_true, keep))
-        state.loss_acc["perplexity"].update(res.per_sample[keep], res.sums)
-    all_kept = bool(keep.all())
+        if cw is None and smoothing == 0 and loss_names:  # ce is the plain NLL: its sums
+            state.loss_acc["perplexity"].update(kept, results[loss_names[0]].sums)
+        else:
+            res = _chunk(*_nll(terms.logp_true, keep))
+            nll = res.per_sample if all_kept else res.per_sample[keep]
+            state.loss_acc["perplexity"].update(nll, res.sums)
     if not all_kept:
         state.n_ignored += int(keep.size - np.count_nonzero(keep))
     at = None if all_kept else np.flatnonzero(keep)

@@ -448,7 +448,9 @@ class DenseStats:
         per = self.layout.per_sample
         first = start // per
         n_img = -(-n // per)
-        local = (start + rows) // per - first
+        # each row's image in the chunk (one image: all 0, no division)
+        every = (start + rows) // per - first if n_img > 1 else np.zeros(rows.size, np.intp)
+        local = every
         y_read, pred_read = y, pred
         if keep is not None:
             local, y, pred = local[keep], y[keep], pred[keep]
@@ -486,8 +488,7 @@ class DenseStats:
             "sample": np.arange(first, first + n_img, dtype=np.int64),
             "n_elements": count,
         }
-        every = (start + rows) // per - first  # the loss rows: ignored ones add 0 to a mean
-        for name, lr in loss_rows.items():
+        for name, lr in loss_rows.items():  # every row: ignored ones add 0 to a mean
             sums = np.stack([np.bincount(every, lr[:, j], n_img) for j in range(lr.shape[1])], 1)
             out[name] = np.array([finalize(name, sums[i]) for i in range(n_img)], np.float64)
         out["pixel_accuracy"] = acc

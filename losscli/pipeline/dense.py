@@ -374,10 +374,11 @@ class DenseLabels:
 
 
 def _per_image_cm(
-    sample: np.ndarray, y: np.ndarray, pred: np.ndarray, n_img: int, c: int
+    sample: np.ndarray | None, y: np.ndarray, pred: np.ndarray, n_img: int, c: int
 ) -> np.ndarray:
-    """(n_img, C, C) confusion counts per image (rows true, columns predicted)."""
-    key = (sample * c + y) * c + pred
+    """(n_img, C, C) confusion counts per image (rows true, columns predicted); ``sample``
+    None: every row is of the one image."""
+    key = y * c + pred if sample is None else (sample * c + y) * c + pred
     return np.bincount(key, minlength=n_img * c * c).reshape(n_img, c, c).astype(np.float64)
 
 
@@ -453,7 +454,8 @@ class DenseStats:
         local = every
         y_read, pred_read = y, pred
         if keep is not None:
-            local, y, pred = local[keep], y[keep], pred[keep]
+            y, pred = y[keep], pred[keep]
+            local = local[keep] if n_img > 1 else local[: y.shape[0]]
         count = np.bincount(local, minlength=n_img).astype(np.int64)
         if y.ndim == 2:  # multi-label: per image and label tp / fp / fn
             yb, pb = y > 0.5, pred > 0.5
@@ -462,8 +464,8 @@ class DenseStats:
             fn = np.stack([np.bincount(local, (yb & ~pb)[:, j], n_img) for j in range(self.c)], 1)
             hit = np.bincount(local, (yb == pb).all(axis=1), n_img)
         else:
-            yi, pi = y.astype(np.int64), pred.astype(np.int64)
-            cm = _per_image_cm(local, yi, pi, n_img, self.c)
+            yi, pi = y.astype(np.int64, copy=False), pred.astype(np.int64, copy=False)
+            cm = _per_image_cm(local if n_img > 1 else None, yi, pi, n_img, self.c)
             tp = np.diagonal(cm, axis1=1, axis2=2)
             fp = cm.sum(axis=1) - tp
             fn = cm.sum(axis=2) - tp
@@ -489,7 +491,12 @@ class DenseStats:
             "n_elements": count,
         }
         for name, lr in loss_rows.items():  # every row: ignored ones add 0 to a mean
-            sums = np.stack([np.bincount(every, lr[:, j], n_img) for j in range(lr.shape[1])], 1)
+            if n_img == 1:  # the rows in order, as bincount adds them
+                sums = lr.sum(axis=0, keepdims=True)
+            else:
+                sums = np.stack(
+                    [np.bincount(every, lr[:, j], n_img) for j in range(lr.shape[1])], 1
+                )
             out[name] = np.array([finalize(name, sums[i]) for i in range(n_img)], np.float64)
         out["pixel_accuracy"] = acc
         out["miou"] = img_iou  # not "dice": that may be a loss's column

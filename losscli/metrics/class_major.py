@@ -20,7 +20,6 @@ The cross-entropy of each element from the same terms is
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -28,6 +27,7 @@ import numpy as np
 from losscli.metrics.calibration import LOG_EPS, calibration_bin_sums
 from losscli.metrics.confusion import add_confusion_counts
 from losscli.metrics.state import add_terms
+from losscli.records import record
 
 __all__ = [
     "TILE_VALUES",
@@ -43,7 +43,7 @@ tile's exponentials are summed and squared while still in cache (about 1.6x fast
 whole (19, 131072) planes on this machine)."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ClassMajorRows:
     """Per-element terms of a class-major block (each ``(P,)``).
 

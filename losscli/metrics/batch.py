@@ -18,16 +18,18 @@ absent classes and empty resamples). Undefined is NaN (the builder's None); no w
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from losscli.metrics._common import fill_undefined, safe_ratio
-from losscli.metrics.builder import Ranking
 from losscli.metrics.calibration import ece_batch
 from losscli.metrics.classification import kappa_batch, mcc_batch, prf_from_counts
 from losscli.metrics.state import SAMPLE_STATS, Sums
 from losscli.records import record
+
+if TYPE_CHECKING:
+    from losscli.metrics.builder import Ranking
 
 __all__ = [
     "BatchRanking",
@@ -66,6 +68,7 @@ class BatchRanking:
         """The B resamples' :class:`~losscli.metrics.builder.Ranking` values as arrays (None
         -> NaN); each optional part is given for every resample or for none.
 
+        >>> from losscli.metrics.builder import Ranking
         >>> r = BatchRanking.stack([Ranking("exact", [None, 0.5], [None, 1.0]),
         ...                         Ranking("exact", [None, None], [None, 0.25])])
         >>> r.auc.tolist(), r.ap[:, 1].tolist()

@@ -17,12 +17,12 @@ import numpy as np
 from losscli.metrics._common import (
     fill_undefined,
     name_list,
-    nan_average,
     parse_zero_division,
     safe_ratio,
     to_float_or_none,
 )
-from losscli.metrics.calibration import ece_bin_edges, expected_calibration_error
+from losscli.metrics.batch import BatchRanking, as_dicts, batch_metrics, stack_sums
+from losscli.metrics.calibration import ece_bin_edges
 from losscli.metrics.classification import (
     kappa_from_confusion,
     mcc_from_confusion,
@@ -117,10 +117,12 @@ class ResultBuilder:
         return self.build(full=False).metrics
 
     def build(self, full: bool = True) -> MetricsResult:
+        """The report: the flat metrics from :func:`~losscli.metrics.batch.batch_metrics`
+        (one resample), with the warnings, per-class rows, bins and bounds only a report has."""
         acc, sums = self.acc, self.sums
         task = acc.task
         big_w = sums.total_weight
-        metrics: dict[str, float | None] = {}
+        metrics = self._flat()
 
         if task == "multilabel":
             mcm = sums.cm
@@ -149,77 +151,30 @@ class ResultBuilder:
         pf, rf, f1f, specf, jacf = (fill_undefined(a, zdv) for a in (p, r, f1, spec, jac))
         fbf = None if fb is None else fill_undefined(fb, zdv)
 
-        # accuracy family
-        if task == "multilabel":
-            subset = ratio(sums.subset, big_w)
-            metrics["accuracy"] = subset
-        else:
-            metrics["accuracy"] = ratio(float(np.trace(sums.cm)), big_w)
-            metrics["balanced_accuracy"] = self._balanced_accuracy(r, pred)
-        if task == "binary":
-            metrics["precision"] = to_float_or_none(pf[1])
-            metrics["recall"] = to_float_or_none(rf[1])
-            metrics["f1"] = to_float_or_none(f1f[1])
-            if fbf is not None:
-                metrics["fbeta"] = to_float_or_none(fbf[1])
-            metrics["specificity"] = to_float_or_none(specf[1])
-            metrics["jaccard"] = to_float_or_none(jacf[1])
-
-        families = [("precision", pf), ("recall", rf), ("f1", f1f)]
-        if fbf is not None:
-            families.append(("fbeta", fbf))
-        tp_s, pred_s, true_s = (np.array([a[sel].sum()]) for a in (tp, pred, true))
-        micro_p, micro_r, micro_f1 = prf_from_counts(tp_s, pred_s, true_s, 1.0)
-        micro_fb = prf_from_counts(tp_s, pred_s, true_s, acc.beta or 1.0)[2]
-        micro = {"precision": micro_p, "recall": micro_r, "f1": micro_f1, "fbeta": micro_fb}
-        if task == "multilabel" and big_w > 0:
-            if np.isnan(micro_p[0]) and self.note:
+        if task != "multilabel":
+            self._balanced_accuracy_note(r, pred)
+        if task == "multilabel" and big_w > 0 and self.note:
+            # micro precision / recall: tp / pred, tp / true of the counts summed over --labels
+            if pred[sel].sum() == 0:
                 self.warnings.append(
                     f"precision_micro is undefined (no label predicted); {self.note}"
                 )
-            if np.isnan(micro_r[0]) and self.note:
+            if true[sel].sum() == 0:
                 self.warnings.append(f"recall_micro is undefined (no true label); {self.note}")
-        for name, values in families:
-            metrics[f"{name}_macro"] = to_float_or_none(nan_average(values[sel]))
-            metrics[f"{name}_micro"] = to_float_or_none(fill_undefined(micro[name], zdv)[0])
-            metrics[f"{name}_weighted"] = to_float_or_none(nan_average(values[sel], true[sel]))
-        self._jaccard(metrics, jacf[sel], tp[sel], pred[sel], true[sel])
         if task == "multilabel":
-            self._samples(metrics, [name for name, _ in families])
-            metrics["subset_accuracy"] = subset
-            metrics["hamming_loss"] = ratio(sums.hamming, big_w * acc.n_classes)
+            self._samples_notes([n for n in SAMPLE_STATS if n != "fbeta" or fb is not None])
         else:
-            mcc = mcc_from_confusion(sums.cm)
-            kappa = kappa_from_confusion(sums.cm)
-            if math.isnan(mcc) and self.note and big_w > 0:
-                self.warnings.append(
-                    f"mcc is undefined (y_true or the predictions hold a single class); {self.note}"
-                )
-            if math.isnan(kappa) and self.note and big_w > 0:
-                self.warnings.append(
-                    "cohen_kappa is undefined (y_true and the predictions hold the same single "
-                    f"class); {self.note}"
-                )
-            metrics["mcc"] = to_float_or_none(zdv if math.isnan(mcc) else mcc)
-            metrics["cohen_kappa"] = to_float_or_none(zdv if math.isnan(kappa) else kappa)
-            if task == "multiclass":
-                self._weighted_kappa(metrics)
+            self._kappa_notes()
         if acc.top_k is not None:
-            self._top_k(metrics)
+            self._top_k_notes()
 
         ranked = RankingReport(acc, sums, self.ranking, self.noun, self.warnings)
         auc_c, ap_c = ranked.apply(metrics, true)
         if task == "multilabel":
-            self._ap_samples(metrics)
+            self._ap_samples_note()
         self.n_auc_excluded, self.n_ap_excluded = ranked.n_auc_excluded, ranked.n_ap_excluded
         self.bound = ranked.bound
-        metrics["log_loss"] = ratio(sums.log_loss, big_w)
-        metrics["brier"] = ratio(sums.brier, big_w)
-        metrics["ece"] = to_float_or_none(
-            expected_calibration_error(sums.ece_w, sums.ece_conf, sums.ece_acc)
-        )
         if big_w <= 0:
-            metrics = dict.fromkeys(metrics)
             self.warnings = [
                 "no samples (or only zero-weight samples) were given; every metric is undefined."
             ]
@@ -276,40 +231,55 @@ class ResultBuilder:
             ranking_error_bound=self.bound,
         )
 
-    def _weighted_kappa(self, metrics: dict[str, float | None]) -> None:
-        """``cohen_kappa_linear`` / ``_quadratic``: the classes as ordinal, in index order."""
+    def _flat(self) -> dict[str, float | None]:
+        """The flat metrics: :func:`~losscli.metrics.batch.batch_metrics` of these sums as a
+        batch of one, None where undefined (every metric None when the weight is 0)."""
+        one = batch_metrics(
+            self.acc, stack_sums([self.sums]), BatchRanking.stack([self.ranking]), self.zdv
+        )
+        return as_dicts(one)[0]
+
+    def _kappa_notes(self) -> None:
+        """The warnings of an undefined MCC / Cohen's kappa (and its linear / quadratic
+        weighting, multi-class)."""
+        cm, note = self.sums.cm, self.note
+        if not note or not self.sums.total_weight > 0:
+            return
+        if math.isnan(mcc_from_confusion(cm)):
+            self.warnings.append(
+                f"mcc is undefined (y_true or the predictions hold a single class); {note}"
+            )
+        if math.isnan(kappa_from_confusion(cm)):
+            self.warnings.append(
+                "cohen_kappa is undefined (y_true and the predictions hold the same single "
+                f"class); {note}"
+            )
+        if self.acc.task != "multiclass":
+            return
         for kind in ("linear", "quadratic"):
-            kappa = kappa_from_confusion(self.sums.cm, kind)
-            if math.isnan(kappa) and self.note and self.sums.total_weight > 0:
+            if math.isnan(kappa_from_confusion(cm, kind)):
                 self.warnings.append(
                     f"cohen_kappa_{kind} is undefined (its expected disagreement is 0: y_true "
-                    f"and the predictions hold the same single class); {self.note}"
+                    f"and the predictions hold the same single class); {note}"
                 )
-            metrics[f"cohen_kappa_{kind}"] = to_float_or_none(
-                self.zdv if math.isnan(kappa) else kappa
-            )
 
-    def _top_k(self, metrics: dict[str, float | None]) -> None:
-        """``top_k_accuracy`` (one k) or ``top_<k>_accuracy`` per k; k >= C is 1, warned."""
-        acc, sums = self.acc, self.sums
+    def _top_k_notes(self) -> None:
+        """``top_k_accuracy`` / ``top_<k>_accuracy`` with k >= C is 1: warned."""
+        acc = self.acc
         ks = acc.top_k
-        for j, k in enumerate(ks):
+        for k in ks:
             name = "top_k_accuracy" if len(ks) == 1 else f"top_{k}_accuracy"
-            metrics[name] = ratio(float(np.atleast_1d(sums.top_k_hits)[j]), sums.total_weight)
             if k >= acc.n_classes:
                 self.warnings.append(
                     f"{name}: k={k} is at least the number of classes ({acc.n_classes}), so "
                     "every sample is a hit and the score is 1 (meaningless)"
                 )
 
-    def _ap_samples(self, metrics: dict[str, float | None]) -> None:
-        """``average_precision_samples``: the mean per-row AP over rows with a true label."""
-        sums = self.sums
+    def _ap_samples_note(self) -> None:
+        """``average_precision_samples`` leaves out the rows without a true label: warned."""
         if self.acc.rank_mode == "off":
-            metrics["average_precision_samples"] = None
             return
-        metrics["average_precision_samples"] = ratio(sums.aps_sum, sums.aps_wdef)
-        nu = int(sums.aps_nundef)
+        nu = int(self.sums.aps_nundef)
         if nu:
             plural = "sample has" if nu == 1 else "samples have"
             self.warnings.append(
@@ -317,42 +287,17 @@ class ResultBuilder:
                 "(average precision undefined); scikit-learn counts them as 0"
             )
 
-    def _balanced_accuracy(self, recall_raw: np.ndarray, pred: np.ndarray) -> float | None:
-        """Mean recall over the classes that have true samples (scikit-learn's rule)."""
-        absent = np.isnan(recall_raw)
-        leftover = absent & (pred > 0)
+    def _balanced_accuracy_note(self, recall_raw: np.ndarray, pred: np.ndarray) -> None:
+        """balanced_accuracy leaves out the classes predicted but without true samples."""
+        leftover = np.isnan(recall_raw) & (pred > 0)
         if np.any(leftover):
             names = name_list(self.acc.class_names, leftover, self.noun)
             self.warnings.append(
                 f"balanced_accuracy leaves out {names} (predicted but no true samples)."
             )
-        if np.all(absent):
-            return None
-        return float(np.mean(recall_raw[~absent]))
 
-    def _jaccard(
-        self,
-        metrics: dict[str, float | None],
-        jaccard: np.ndarray,
-        tp: np.ndarray,
-        pred: np.ndarray,
-        true: np.ndarray,
-    ) -> None:
-        """``jaccard_macro`` / ``_micro`` / ``_weighted`` (scikit-learn's ``jaccard_score``).
-
-        Per class ``J = tp / (tp + fp + fn)`` (``jaccard``, already filled with the
-        zero-division value); macro its mean, weighted its mean weighted by the true counts
-        (the plain mean when there are none); micro ``sum tp / sum (tp + fp + fn)``. With
-        ``--zero-division nan`` (which ``jaccard_score`` does not take) an undefined class is
-        left out of the averages, as for the F1 averages.
-        """
-        union = pred + true - tp
-        micro = fill_undefined(safe_ratio(np.array([tp.sum()]), np.array([union.sum()])), self.zdv)
-        metrics["jaccard_macro"] = to_float_or_none(nan_average(jaccard))
-        metrics["jaccard_micro"] = to_float_or_none(micro[0])
-        metrics["jaccard_weighted"] = to_float_or_none(nan_average(jaccard, true))
-
-    def _samples(self, metrics: dict[str, float | None], names: list[str]) -> None:
+    def _samples_notes(self, names: list[str]) -> None:
+        """The ``*_samples`` averages' rows where the statistic is undefined: warned."""
         sums = self.sums
         reasons = {
             "precision": "no predicted labels",
@@ -363,12 +308,7 @@ class ResultBuilder:
         for i, stat in enumerate(SAMPLE_STATS):
             if stat not in names:
                 continue
-            s, wu, nu = sums.samp_sum[i], sums.samp_wundef[i], int(sums.samp_nundef[i])
-            if math.isnan(self.zdv):
-                value = ratio(s, sums.samp_wdef[i])
-            else:
-                value = ratio(s + self.zdv * wu, sums.total_weight)
-            metrics[f"{stat}_samples"] = value
+            nu = int(sums.samp_nundef[i])
             if nu and self.note:
                 plural = "sample" if nu == 1 else "samples"
                 self.warnings.append(
@@ -400,7 +340,9 @@ class RankingReport:
     def apply(
         self, metrics: dict[str, float | None], support: np.ndarray
     ) -> tuple[list[Any], list[Any]]:
-        """Put the flat AUC / AP into ``metrics``; return the per-class values.
+        """Note the exclusions, warnings and bounds of the flat AUC / AP (whose values
+        :func:`~losscli.metrics.batch.batch_metrics` gives, but for the ``_weighted`` two,
+        set here); return the per-class values.
 
         ``support`` (C,) is each class's true weight, the weights of the ``_weighted``
         averages (over the same classes as the macro averages).
@@ -408,26 +350,20 @@ class RankingReport:
         try:
             return self._apply(metrics, support)
         finally:
-            self._extra(metrics)
+            self._skipped_note()
 
-    def _names(self) -> list[str]:
-        """The flat ranking names beyond ``roc_auc(_macro)`` / ``average_precision(_macro)``."""
+    def _skipped_note(self) -> None:
+        """The extra names this path does not compute (reported as None): noted."""
+        rk = self.ranking
         task = self.acc.task
         if task == "binary":
-            return ["roc_auc_partial"] if self.acc.max_fpr is not None else []
-        out = ["roc_auc_weighted", "roc_auc_micro"]
-        if task == "multiclass":
-            out += ["roc_auc_ovo_macro", "roc_auc_ovo_weighted"]
-        return out + ["average_precision_weighted", "average_precision_micro"]
-
-    def _extra(self, metrics: dict[str, float | None]) -> None:
-        """Puts the extra names in a fixed order (None where not computed), with notes."""
-        rk = self.ranking
-        extra = {n: metrics.pop(n, None) for n in self._names()}
-        if rk.mode == "off" or self.sums.total_weight <= 0:
-            extra = dict.fromkeys(extra)
-        metrics.update(extra)
-        skipped = [n for n in rk.skipped if n in extra]
+            names = ["roc_auc_partial"] if self.acc.max_fpr is not None else []
+        else:
+            names = ["roc_auc_weighted", "roc_auc_micro"]
+            if task == "multiclass":
+                names += ["roc_auc_ovo_macro", "roc_auc_ovo_weighted"]
+            names += ["average_precision_weighted", "average_precision_micro"]
+        skipped = [n for n in rk.skipped if n in names]
         if skipped and rk.mode != "off":
             self.warnings.append(
                 f"{', '.join(skipped)} not computed on this path ({rk.mode} ranking); "
@@ -445,22 +381,14 @@ class RankingReport:
         ap_name = "average_precision" if acc.task == "binary" else "average_precision_macro"
         rk = self.ranking
         if rk.mode == "off":
-            metrics[auc_name] = None
-            metrics[ap_name] = None
             self.warnings.append(ranking_off_warning(acc.task))
             return [None] * c, [None] * c
         auc_c, ap_c = rk.auc, rk.ap
         has_pos = np.array([ap is not None for ap in ap_c], dtype=bool)
         auc_undef = np.array([a is None for a in auc_c], dtype=bool)
         if sums.total_weight <= 0:
-            metrics[auc_name] = None
-            metrics[ap_name] = None
             return auc_c, ap_c
         if acc.task == "binary":
-            metrics[auc_name] = auc_c[1]
-            metrics[ap_name] = ap_c[1]
-            if acc.max_fpr is not None:
-                metrics["roc_auc_partial"] = rk.partial
             self._binned_note(auc_name, ap_name, [1])
             if auc_c[1] is None:
                 only = acc.class_names[1] if has_pos[1] else acc.class_names[0]
@@ -477,19 +405,17 @@ class RankingReport:
         defined_ap = [a for a in ap_c if a is not None]
         self.n_auc_excluded = c - len(defined_auc)
         self.n_ap_excluded = c - len(defined_ap)
-        metrics[auc_name] = float(np.mean(defined_auc)) if defined_auc else None
-        metrics[ap_name] = float(np.mean(defined_ap)) if defined_ap else None
-        metrics["roc_auc_weighted"] = _support_average(auc_c, support)
-        metrics["average_precision_weighted"] = _support_average(ap_c, support)
-        if rk.micro is not None:
-            metrics["roc_auc_micro"], metrics["average_precision_micro"] = rk.micro
-        if rk.ovo is not None:
-            metrics["roc_auc_ovo_macro"], metrics["roc_auc_ovo_weighted"], n_out = rk.ovo
-            if n_out:
-                self.warnings.append(
-                    f"roc_auc_ovo_macro / _weighted leave out {n_out} class "
-                    f"{'pair' if n_out == 1 else 'pairs'} with a class that has no samples"
-                )
+        # One report's weighted AUC / AP is a dot product, as before batch_metrics existed
+        # (whose row sums can differ from it in the last bit); kept so reports stay identical.
+        for name, values in (("roc_auc_weighted", auc_c), ("average_precision_weighted", ap_c)):
+            if metrics.get(name) is not None:
+                metrics[name] = _support_average(values, support)
+        if rk.ovo is not None and rk.ovo[2]:
+            n_out = rk.ovo[2]
+            self.warnings.append(
+                f"roc_auc_ovo_macro / _weighted leave out {n_out} class "
+                f"{'pair' if n_out == 1 else 'pairs'} with a class that has no samples"
+            )
         self._binned_note(auc_name, ap_name, list(range(c)))
         self._binned_averages(support)
         plural = "classes" if self.noun == "class" else "labels"

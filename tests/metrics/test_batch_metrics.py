@@ -6,6 +6,12 @@ where a ratio is undefined: a class absent from y_true, a class never predicted,
 one class, an empty (zero-weight) resample -- go through both, and every metric name, its
 NaN / None pattern and its value must agree for binary, multi-class and multi-label, with
 each zero-division setting and the options that add names (beta, --labels, top-k, max_fpr).
+
+ResultBuilder now takes its flat values from batch_metrics with B = 1, so for those values
+this comparison checks that a resample's values do not depend on the batch it is in (and the
+None pattern of an empty resample, the key order, the builder's own ``_weighted`` AUC / AP);
+the independent guard of the values themselves is scikit-learn, in
+tests/metrics/test_metrics_sklearn.py, which every flat metric name goes through.
 """
 
 from __future__ import annotations

@@ -1,19 +1,19 @@
 """The flat metrics of B resamples at once: :func:`batch_metrics` over (B, ...) sums.
 
-:class:`~losscli.metrics.builder.ResultBuilder` turns one set of sums into one metrics dict;
-a bootstrap of B resamples called it B times (about 30 formulas each, in Python). Here the
-same formulas run once over arrays with a leading resample axis: the confusion matrices
-(B, C, C) (multi-label (B, L, 2, 2)), the calibration bins (B, bins), every scalar sum (B,),
-and the per-class AUC / AP (B, C). The count formulas are those the builder calls
-(:func:`~losscli.metrics.classification.prf_from_counts`, ``safe_ratio``, ``fill_undefined``
-are elementwise; :func:`~losscli.metrics.classification.mcc_batch`,
+The one derivation of the flat classification metrics: a bootstrap calls it once for B
+resamples, and :class:`~losscli.metrics.builder.ResultBuilder` with B = 1 for one report
+(adding the warnings, per-class rows and bounds only a report has). The formulas run over
+arrays with a leading resample axis: the confusion matrices (B, C, C) (multi-label
+(B, L, 2, 2)), the calibration bins (B, bins), every scalar sum (B,), and the per-class
+AUC / AP (B, C) (:func:`~losscli.metrics.classification.prf_from_counts`, ``safe_ratio``,
+``fill_undefined`` elementwise; :func:`~losscli.metrics.classification.mcc_batch`,
 :func:`~losscli.metrics.classification.kappa_batch` and
-:func:`~losscli.metrics.calibration.ece_batch` are the builder's MCC, kappa and ECE with a
-batch axis), and the rules the builder applies between them (which classes an average
-covers, the zero-division value, when a metric is undefined) are spelled the same way, so
+:func:`~losscli.metrics.calibration.ece_batch` with a batch axis), so
 ``batch_metrics(...)[name][b]`` is ``finite(ResultBuilder(...).metrics()[name])`` of
-resample b (``tests/metrics/test_batch_metrics.py`` checks every name, every task, with
-absent classes and empty resamples). Undefined is NaN (the builder's None); no warnings.
+resample b; the builder's one exception is the ``_weighted`` ROC AUC / AP, a dot product
+there (the same value up to the last bit). ``tests/metrics/test_batch_metrics.py`` checks
+every name, every task, with absent classes and empty resamples, and row b against
+scikit-learn on resample b's rows. Undefined is NaN (the builder's None); no warnings.
 """
 
 from __future__ import annotations

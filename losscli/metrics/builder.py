@@ -1,10 +1,13 @@
-"""From sums to metrics: :class:`ResultBuilder` (the one place a metric's formula lives).
+"""From sums to a report: :class:`ResultBuilder`.
 
 ``result()``, ``resample`` and the linear path all hand their sums
 (:class:`~losscli.metrics.state.Sums`) and per-class ranking values (:class:`Ranking`) to the
 same builder, so a resample's metrics dict is ``result().metrics`` of the re-weighted rows.
-A metric computed from the confusion counts (or any existing sum) is one more line in
-:meth:`ResultBuilder.build`, one more row in :mod:`losscli.metrics.catalog`.
+The flat metric values come from :func:`~losscli.metrics.batch.batch_metrics` (the one place
+their formulas live) with a batch of one; the builder adds what only a report has: the
+warnings for undefined values, the per-class rows, the calibration bins, the ranking notes
+and error bounds. A metric computed from the confusion counts (or any existing sum) is one
+more line in ``batch_metrics``, one more row in :mod:`losscli.metrics.catalog`.
 """
 
 from __future__ import annotations

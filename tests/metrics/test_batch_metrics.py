@@ -8,16 +8,19 @@ NaN / None pattern and its value must agree for binary, multi-class and multi-la
 each zero-division setting and the options that add names (beta, --labels, top-k, max_fpr).
 
 ResultBuilder now takes its flat values from batch_metrics with B = 1, so for those values
-this comparison checks that a resample's values do not depend on the batch it is in (and the
-None pattern of an empty resample, the key order, the builder's own ``_weighted`` AUC / AP);
-the independent guard of the values themselves is scikit-learn, in
-tests/metrics/test_metrics_sklearn.py, which every flat metric name goes through.
+the builder comparison checks that a resample's values do not depend on the batch it is in
+(and the None pattern of an empty resample, the key order, the builder's own ``_weighted``
+AUC / AP); the independent check of the values is scikit-learn:
+``test_batch_metrics_per_resample_equal_sklearn_on_the_repeated_rows`` below (row b of a
+batch against scikit-learn on the rows repeated as resample b draws them) and, through
+``result()``, tests/metrics/test_metrics_sklearn.py.
 """
 
 from __future__ import annotations
 
 import copy
 import math
+import warnings
 import zlib
 
 import numpy as np
@@ -326,3 +329,110 @@ def test_a_single_class_side_is_undefined_whatever_the_float_sums(c):
         assert np.isnan(kappa_batch(same, kind)).all()
         defined = kappa_batch(one_true[one_true.sum(axis=1).astype(bool).sum(axis=1) > 1], kind)
         assert not np.isnan(defined).any()
+
+
+def _sk(fn, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return float(fn(*args, **kwargs))
+
+
+def _sk_refs(task: str, y, probs, pred, c: int, zd) -> dict[str, float]:
+    """scikit-learn's values of the flat metrics on one resample's repeated rows."""
+    from sklearn import metrics as skm
+
+    zero = np.nan if zd == "nan" else zd
+    labels = None if task == "multilabel" else list(range(c))
+    out = {}
+    averages = ["macro", "micro", "weighted"] + (["samples"] if task == "multilabel" else [])
+    for avg in averages:
+        p, r, f, _ = _sk_tuple(
+            skm.precision_recall_fscore_support,
+            y,
+            pred,
+            labels=labels,
+            average=avg,
+            zero_division=zero,
+        )
+        out[f"precision_{avg}"], out[f"recall_{avg}"], out[f"f1_{avg}"] = p, r, f
+        if zd != "nan" and avg != "samples":  # jaccard_score takes no NaN zero_division
+            out[f"jaccard_{avg}"] = _sk(
+                skm.jaccard_score, y, pred, labels=labels, average=avg, zero_division=zero
+            )
+    out["accuracy"] = _sk(skm.accuracy_score, y, pred)
+    if task == "multilabel":
+        out["subset_accuracy"] = out["accuracy"]
+        out["hamming_loss"] = _sk(skm.hamming_loss, y, pred)
+        return out
+    out["balanced_accuracy"] = _sk(skm.balanced_accuracy_score, y, pred)
+    out["log_loss"] = _sk(skm.log_loss, y, probs, labels=labels)
+    if task == "binary":
+        for name, value in zip(
+            ("precision", "recall", "f1"),
+            _sk_tuple(
+                skm.precision_recall_fscore_support, y, pred, average="binary", zero_division=zero
+            )[:3],
+            strict=True,
+        ):
+            out[name] = value
+        if 0 < y.sum() < len(y):
+            out["roc_auc"] = _sk(skm.roc_auc_score, y, probs[:, 1])
+    elif len(np.unique(y)) == c:
+        out["roc_auc_macro"] = _sk(skm.roc_auc_score, y, probs, multi_class="ovr", labels=labels)
+    return out
+
+
+def _sk_tuple(fn, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return tuple(None if v is None else float(v) for v in fn(*args, **kwargs))
+
+
+@pytest.mark.parametrize("task,c", [("binary", 2), ("multiclass", 4), ("multilabel", 3)])
+@pytest.mark.parametrize("zd", [0, 1, "nan"])
+def test_batch_metrics_per_resample_equal_sklearn_on_the_repeated_rows(task, c, zd):
+    """Independent of the builder (which now takes its flat values from batch_metrics):
+    B resamples of a small set (so classes go missing) as one batch; row b of every name
+    checked here is scikit-learn's value on the rows repeated by their multiplicity in b."""
+    from losscli.metrics.batch import as_dicts, stack_sums
+
+    rng = np.random.default_rng(zlib.crc32(f"{task}{zd}".encode()))
+    n = 12
+    if task == "multilabel":
+        y = (rng.random((n, c)) < 0.4).astype(np.float64)
+        probs = np.clip(0.6 * y + rng.uniform(0, 0.6, (n, c)), 0.01, 0.99)
+    else:
+        y = rng.integers(0, c, n)
+        z = rng.normal(0, 1, (n, c))
+        z[np.arange(n), y] += 1.0
+        probs = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    draws = [rng.integers(0, n, n) for _ in range(8)] + [np.zeros(n, dtype=int)]
+    accs = []
+    for idx in draws:
+        acc = ClassificationAccumulator(task, c)
+        yb, pb = y[idx], probs[idx]
+        acc.update(
+            yb.astype(np.float64) if task == "binary" else yb, pb[:, 1] if task == "binary" else pb
+        )
+        accs.append(acc)
+    zdv = zero_division_note(zd)[0]
+    got = as_dicts(
+        batch_metrics(
+            accs[0],
+            stack_sums([a.sums for a in accs]),
+            BatchRanking.stack([a.rank_values() for a in accs]),
+            zdv,
+        )
+    )
+    checked = 0
+    for b, idx in enumerate(draws):
+        yb, pb = y[idx], probs[idx]
+        pred = (pb > 0.5).astype(int) if task == "multilabel" else np.argmax(pb, axis=1)
+        for name, ref in _sk_refs(task, yb, pb, pred, c, zd).items():
+            ours = got[b][name]
+            if ref is None or math.isnan(ref):
+                assert ours is None, (name, b)
+            else:
+                assert ours == pytest.approx(ref, rel=1e-12, abs=1e-12), (name, b)
+                checked += 1
+    assert checked > 8 * 10

@@ -21,6 +21,10 @@ from typing import Any, TypeVar
 __all__ = ["blocks_in_order", "cpu_count", "one_ahead", "single_threaded_blas"]
 
 S = TypeVar("S")
+#: Below this many elements of work (e.g. cells ranked) :func:`blocks_in_order` runs on the
+#: calling thread: starting a pool and pinning BLAS costs milliseconds (about 12 ms of a
+#: 10-row ``compute``), more than such work takes on one core.
+MIN_PARALLEL_WORK = 1 << 18
 T = TypeVar("T")
 
 _SETTERS = (
@@ -106,15 +110,17 @@ def blocks_in_order(
     *,
     workers: int | None = None,
     name: str = "losscli",
+    work: int | None = None,
 ) -> Iterator[T]:
     """``job(start, buffers)`` for each start, yielded in the order of ``starts``.
 
     The blocks run on ``workers`` threads (default: the cores, at most 4) with OpenBLAS pinned
     to one thread (:func:`single_threaded_blas`), each thread with its own ``scratch()``
-    buffers; on one thread when ``workers`` is 1, there is one block, or BLAS cannot be
-    pinned (a threaded BLAS in every worker would oversubscribe the cores). A block's result
-    must not depend on the thread that computes it, so neither does the output. When the
-    consumer stops (Ctrl-C, SIGTERM, an error), the blocks not yet started are dropped.
+    buffers; on one thread when ``workers`` is 1, there is one block, the ``work`` is below
+    :data:`MIN_PARALLEL_WORK`, or BLAS cannot be pinned (a threaded BLAS in every worker
+    would oversubscribe the cores). A block's result must not depend on the thread that
+    computes it, so neither does the output. When the consumer stops (Ctrl-C, SIGTERM, an
+    error), the blocks not yet started are dropped.
 
     Args:
         starts: the first index of each block.
@@ -122,6 +128,8 @@ def blocks_in_order(
         scratch: makes one thread's buffers.
         workers: threads (1: none).
         name: the worker threads' name prefix.
+        work: how many elements all the blocks handle together, when the caller knows (None:
+            not considered).
 
     Yields:
         ``job(start, ...)`` for each start, in order.
@@ -130,6 +138,8 @@ def blocks_in_order(
     [1, 3, 5]
     """
     n_workers = min(workers or min(cpu_count(), 4), len(starts))
+    if work is not None and work < MIN_PARALLEL_WORK:
+        n_workers = 1
 
     def serial() -> Iterator[T]:
         buffers = scratch()

@@ -121,7 +121,11 @@ def each_class(
     g = class_group(n_classes, n, n_workers) if n else 1
     if g == 1:
         yield from blocks_in_order(
-            list(range(n_classes)), lambda k, _: job(k, None), list, workers=n_workers
+            list(range(n_classes)),
+            lambda k, _: job(k, None),
+            list,
+            workers=n_workers,
+            work=n * n_classes,
         )
         return
     dtype = np.result_type(*keys) if keys else np.float64
@@ -137,5 +141,6 @@ def each_class(
         lambda: np.empty((g, n), dtype=dtype),
         workers=n_workers,
         name="losscli-rank",
+        work=n * n_classes,
     ):
         yield from results

@@ -18,6 +18,41 @@ from losscli.metrics import class_columns as cc
 from losscli.metrics.class_columns import class_group, class_major, each_class
 
 
+@pytest.fixture(autouse=True)
+def threads_for_any_work(monkeypatch):
+    """Worker threads however small the test data (in use, below
+    ``_threads.MIN_PARALLEL_WORK`` cells the ranking stays on the calling thread)."""
+    monkeypatch.setattr(_threads, "MIN_PARALLEL_WORK", 0)
+
+
+@pytest.mark.parametrize(("n", "started"), [(10, False), (60_000, True)])
+def test_small_work_starts_no_thread(monkeypatch, n, started):
+    # 10 rows x 7 classes: a pool would cost more than the ranking (12 ms of a 10-row
+    # compute); 60,000 x 7 cells are above the floor and get the worker threads
+    monkeypatch.setattr(_threads, "MIN_PARALLEL_WORK", 1 << 18)
+    pools = []
+    import concurrent.futures as cf
+
+    real = cf.ThreadPoolExecutor
+    monkeypatch.setattr(cf, "ThreadPoolExecutor", lambda *a, **k: pools.append(1) or real(*a, **k))
+    monkeypatch.setattr(_threads, "single_threaded_blas", _pinned)
+    rng = np.random.default_rng(n)
+    blocks = [rng.normal(size=(n, 7))]
+    out = list(each_class(blocks, 7, lambda k, col: k, workers=2))
+    assert out == list(range(7))
+    assert bool(pools) is started
+
+
+class _pinned:
+    """single_threaded_blas as if BLAS could be pinned (it cannot on every machine)."""
+
+    def __enter__(self):
+        return True
+
+    def __exit__(self, *exc):
+        return False
+
+
 @pytest.mark.parametrize("tile", [1, 3, 256])
 @pytest.mark.parametrize(
     ("sizes", "c", "k", "g"), [([5], 4, 0, 4), ([7, 1, 9], 6, 2, 3), ([300, 2], 9, 8, 1)]

@@ -30,15 +30,6 @@ COUNT_METRICS = ("accuracy", "balanced_accuracy", "f1", "precision", "recall", "
                  "cohen_kappa", "f1_macro", "jaccard", "specificity")  # fmt: skip
 
 
-@pytest.fixture
-def small_linear(monkeypatch):
-    """The linear path allowed on a few thousand rows (its row and support floors lowered)."""
-    import losscli.metrics.linear as linear
-
-    monkeypatch.setattr(intervals, "LINEAR_MIN_ROWS", 1000)
-    monkeypatch.setattr(linear, "LINEAR_MIN_RANKED", 300)
-
-
 CASES = {
     # scores rounded to 2 decimals: many ties in each model and between the models
     "binary-ties": ("binary", False, 2, None),

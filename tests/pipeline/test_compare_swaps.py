@@ -29,15 +29,6 @@ COUNT_METRICS = ("accuracy", "balanced_accuracy", "f1", "precision", "recall", "
                  "cohen_kappa", "f1_macro", "jaccard", "specificity")  # fmt: skip
 
 
-@pytest.fixture
-def small_linear(monkeypatch):
-    """The linear path allowed on a few thousand rows (its row and support floors lowered)."""
-    import losscli.metrics.linear as linear
-
-    monkeypatch.setattr(intervals, "LINEAR_MIN_ROWS", 1000)
-    monkeypatch.setattr(linear, "LINEAR_MIN_RANKED", 300)
-
-
 def _frame(kind, rng, y, scale, weights):
     if kind == "binary":
         z = scale * (2 * y - 1) + rng.normal(0, 1, y.size)

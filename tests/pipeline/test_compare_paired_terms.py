@@ -14,14 +14,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from compare_runs import evaluations, exact_swaps
 
 from losscli.bootstrap import LinearTerms, draw_counts, paired_linear_blocks
-from losscli.engine import Evaluation
 from losscli.metrics.catalog import loss_key
 from losscli.metrics.linear import LinearClassification
 from losscli.pairing import pair_terms
 from losscli.pipeline import intervals
-from losscli.pipeline.options import Options
 
 N_ROWS = 3000
 N_BOOT = 40
@@ -71,18 +70,7 @@ def case(request, tmp_path_factory):
 
 
 def _kept(files, losses, weighted, zero_division="warn"):
-    out = []
-    for f in files:
-        opts = Options(
-            keep_rows=True,
-            losses=losses,
-            weight_col="weight" if weighted else None,
-            zero_division=zero_division,
-        )
-        ev = Evaluation(str(f), None, opts)
-        ev.consume()
-        out.append(ev.kept_rows())
-    return out
+    return [ev.kept_rows() for ev in evaluations(files, losses, weighted, zero_division)]
 
 
 def _lin(run):
@@ -231,40 +219,15 @@ def test_compare_intervals_equal_the_per_model_paths(case, small_linear):
 N_PERM = 24
 
 
-def _evaluations(files, losses, weighted, zero_division="warn"):
-    out = []
-    for f in files:
-        opts = Options(
-            keep_rows=True,
-            losses=losses,
-            weight_col="weight" if weighted else None,
-            zero_division=zero_division,
-        )
-        ev = Evaluation(str(f), None, opts)
-        ev.consume()
-        out.append(ev)
-    return out
-
-
-def _exact_swaps(ev_a, ev_b, n_perm, seed):
-    """The exact path's swapped differences: the 2n rows "A then B" evaluated under counts
-    ``[1 - s, s]`` (A') and ``[s, 1 - s]`` (B'), ``s`` drawn as ``bootstrap.paired_test`` does."""
-    mix = ev_a.resample_stat(then=ev_b)
-    s = np.random.default_rng([seed, 1]).integers(0, 2, size=(n_perm, ev_a.n_rows), dtype=np.int32)
-    va = mix(np.concatenate([1 - s, s], axis=1))
-    vb = mix(np.concatenate([s, 1 - s], axis=1))
-    return {name: vb[name] - va[name] for name in va}
-
-
 @pytest.mark.parametrize("zero_division", ["warn", "nan", 1.0])
-def test_swap_deltas_equal_the_exact_swaps(case, small_linear, zero_division):
+def test_swap_deltas_equal_theexact_swaps(case, small_linear, zero_division):
     from losscli.metrics.swap_linear import SWAP_FIRST_ORDER
 
     kind, weighted, files, losses = case
-    ev_a, ev_b = _evaluations(files, losses, weighted, zero_division)
+    ev_a, ev_b = evaluations(files, losses, weighted, zero_division)
     linear = intervals.paired_swap_deltas(ev_a.kept_rows(), ev_b.kept_rows(), N_PERM, SEED)
     assert linear is not None
-    exact = _exact_swaps(ev_a, ev_b, N_PERM, SEED)
+    exact = exact_swaps(ev_a, ev_b, N_PERM, SEED)
     assert set(linear) == set(exact)
     for name, e in exact.items():
         lin = linear[name]

@@ -14,12 +14,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from compare_runs import evaluations, exact_swaps
 from helpers import invoke, run_json
 
-from losscli.engine import Evaluation
 from losscli.metrics.swap_linear import SWAP_FIRST_ORDER
 from losscli.pipeline import intervals
-from losscli.pipeline.options import Options
 from losscli.swaps import SwapTerms, swap_bits, swap_blocks
 
 N_ROWS = 4000
@@ -64,39 +63,12 @@ def pair(request, tmp_path_factory):
     return kind, weighted, files, losses
 
 
-def _runs(files, losses, weighted):
-    out = []
-    for f in files:
-        opts = Options(keep_rows=True, losses=losses, weight_col="weight" if weighted else None)
-        ev = Evaluation(str(f), None, opts)
-        ev.consume()
-        out.append(ev)
-    return out
-
-
-def _exact_swaps(ev_a, ev_b, n_perm, seed):
-    """The exact path's swapped differences (bootstrap.paired_test's loop, block of 16)."""
-    mix = ev_a.resample_stat(then=ev_b)
-    rng = np.random.default_rng([seed, 1])
-    out: dict[str, list[np.ndarray]] = {}
-    done = 0
-    while done < n_perm:
-        b = min(16, n_perm - done)
-        s = rng.integers(0, 2, size=(b, ev_a.n_rows), dtype=np.int32)
-        va = mix(np.concatenate([1 - s, s], axis=1))
-        vb = mix(np.concatenate([s, 1 - s], axis=1))
-        for name in va:
-            out.setdefault(name, []).append(vb[name] - va[name])
-        done += b
-    return {name: np.concatenate(v) for name, v in out.items()}
-
-
 def test_linear_swaps_equal_the_exact_swaps_swap_by_swap(pair, small_linear):
     kind, weighted, files, losses = pair
-    ev_a, ev_b = _runs(files, losses, weighted)
+    ev_a, ev_b = evaluations(files, losses, weighted)
     linear = intervals.paired_swap_deltas(ev_a.kept_rows(), ev_b.kept_rows(), N_PERM, SEED)
     assert linear is not None
-    exact = _exact_swaps(ev_a, ev_b, N_PERM, SEED)
+    exact = exact_swaps(ev_a, ev_b, N_PERM, SEED)
     assert set(linear) == set(exact)
     for name, e in exact.items():
         lin = linear[name]

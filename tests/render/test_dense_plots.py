@@ -40,6 +40,19 @@ def _brute(scores, k):
     return order[:k]
 
 
+def _run_rows(ev):
+    """Run an evaluation with its per-sample rows collected: the report, and each row column
+    over every chunk."""
+    parts = []
+
+    class Rows:
+        def write(self, columns):
+            parts.append(columns)
+
+    report = ev.run(Rows())
+    return report, {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
 @pytest.mark.parametrize("seed", range(6))
 @pytest.mark.parametrize("k", [0, 1, 3, 50])
 def test_heap_keeps_the_k_lowest_whatever_the_chunks(seed, k):
@@ -87,17 +100,8 @@ def test_run_keeps_the_lowest_iou_images(chunk):
         Options(params={"ignore_index": 255}, keep_worst=5, chunk_size=chunk),
     )
 
-    class Rows:
-        def __init__(self):
-            self.parts = []
-
-        def write(self, columns):
-            self.parts.append(columns)
-
-    rows = Rows()
-    report = ev.run(rows)
-    sample = np.concatenate([p["sample"] for p in rows.parts])
-    miou = np.concatenate([p["miou"] for p in rows.parts])
+    report, rows = _run_rows(ev)
+    sample, miou = rows["sample"], rows["miou"]
     expect = _brute(list(miou[np.argsort(sample)]), 5)
     got = report.worst_samples
     assert [(s.score, s.sample) for s in got] == expect
@@ -376,17 +380,8 @@ def test_run_keeps_the_lowest_iou_multilabel_samples(tmp_path, shape, no_backgro
     z, y = _multilabel_arrays(tmp_path, shape)
     opts = Options(task="multilabel", keep_worst=4, no_background=no_background, chunk_size=50)
 
-    class Rows:
-        parts: list = []
-
-        def write(self, columns):
-            self.parts.append(columns)
-
-    rows = Rows()
-    rows.parts = []
-    report = Evaluation(tmp_path / "z.npy", tmp_path / "y.npy", opts).run(rows)
-    sample = np.concatenate([p["sample"] for p in rows.parts])
-    miou = np.concatenate([p["miou"] for p in rows.parts])[np.argsort(sample)]
+    report, rows = _run_rows(Evaluation(tmp_path / "z.npy", tmp_path / "y.npy", opts))
+    miou = rows["miou"][np.argsort(rows["sample"])]
     got = report.worst_samples
     assert [(s.score, s.sample) for s in got] == _brute(list(miou), 4)
     first = 1 if no_background else 0
@@ -421,16 +416,8 @@ def test_run_keeps_the_worst_slice_of_volumes(tmp_path, grid):
     np.save(tmp_path / "y.npy", y)
     opts = Options(params={"ignore_index": 255}, keep_worst=3, chunk_size=int(np.prod(grid)))
 
-    class Rows:
-        parts: list = []
-
-        def write(self, columns):
-            self.parts.append(columns)
-
-    rows = Rows()
-    rows.parts = []
-    report = Evaluation(tmp_path / "z.npy", tmp_path / "y.npy", opts).run(rows)
-    miou = np.concatenate([p["miou"] for p in rows.parts])
+    report, rows = _run_rows(Evaluation(tmp_path / "z.npy", tmp_path / "y.npy", opts))
+    miou = rows["miou"]
     got = report.worst_samples
     assert [(s.score, s.sample) for s in got] == _brute(list(miou), 3)
     for s in got:

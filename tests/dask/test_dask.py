@@ -83,15 +83,6 @@ def data(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def cluster():
-    """A LocalCluster of 2 worker processes shared by the in-process tests."""
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0"
-    ) as c:
-        yield c.scheduler_address
-
-
-@pytest.fixture(scope="module")
 def scheduler(tmp_path_factory):
     """A `dask scheduler` and two `dask worker` processes on 127.0.0.1 (random ports)."""
     d = tmp_path_factory.mktemp("cluster")

@@ -32,14 +32,6 @@ EXT = {"csv": ".csv", "jsonl": ".jsonl", "parquet": ".parquet", "arrow": ".arrow
 EXT |= {"npy": ".npy", "npz": ".npz"}
 
 
-@pytest.fixture(scope="module")
-def cluster():
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0"
-    ) as c:
-        yield c.scheduler_address
-
-
 def _write(path: Path, fmt: str, cols: dict[str, np.ndarray]) -> None:
     p = path.with_name(path.name + EXT[fmt])
     if fmt == "csv":

@@ -40,6 +40,7 @@ __all__ = [
     "softplus",
     "swish",
     "tanh",
+    "untie_top",
     "rank_key_kind",
     "to_log_probs",
     "to_probs",
@@ -209,7 +210,49 @@ def _log_softmax(x: np.ndarray) -> np.ndarray:
         e[np.arange(e.shape[0]), tops[a : a + step]] = 0.0
         np.sum(e, axis=-1, out=t[a : a + step])
     out -= np.log1p(t).reshape(*out.shape[:-1], 1)
+    untie_top(out, x, top)
     return out
+
+
+def untie_top(out: np.ndarray, x: np.ndarray, top: np.ndarray | None = None) -> None:
+    """Keep the argmax of ``x`` the argmax of ``out``, a rounded increasing map of ``x``.
+
+    The predicted class is the argmax of the scores as given (ties to the lowest index,
+    ``np.argmax`` of ``x``). Rounding in an increasing map (``log_softmax``, dividing by a
+    row sum) can make a class whose score is below the top one's equal to the top one in
+    ``out``: ``log_softmax([1e-3, nextafter(1e-3)])`` is ``[-log 2, -log 2]``, so the argmax
+    of ``out`` would be class 0 where the logits' is class 1. Such entries are moved one
+    float down (``nextafter(top value, -inf)``, within a rounding of the exact value, which
+    is below the top one), so that ``argmax(out) == argmax(x)`` on every row and ties in
+    ``out`` at the top are ties in ``x``. Rows are changed in place; usually none is.
+
+    Args:
+        out: float64 (..., C) the mapped values, changed in place.
+        x: (..., C) the scores it was computed from.
+        top: int (...,) or (..., 1) ``np.argmax(x, axis=-1)`` when known.
+
+    >>> x = np.array([[1e-3, np.nextafter(1e-3, 1.0), -2.0]])
+    >>> out = x - np.max(x) - np.log1p(np.exp(x - np.max(x)).sum() - 1)
+    >>> out[0, 0] == out[0, 1]
+    np.True_
+    >>> untie_top(out, x)
+    >>> int(np.argmax(out)), out[0, 0] < out[0, 1]
+    (1, np.True_)
+    """
+    c = out.shape[-1]
+    if out.size == 0 or c < 2:
+        return
+    rows, xs = out.reshape(-1, c), np.asarray(x).reshape(-1, c)
+    tops = (np.argmax(xs, axis=-1) if top is None else np.asarray(top)).reshape(-1)
+    at = np.arange(rows.shape[0])
+    best = rows[at, tops]
+    eq = rows == best[:, None]
+    if np.count_nonzero(eq) == rows.shape[0]:  # only each row's top: nothing tied
+        return
+    i, j = np.nonzero(eq & (xs < xs[at, tops][:, None]))
+    rows[i, j] = np.nextafter(best[i], -np.inf)
+    if not np.shares_memory(rows, out):  # out was not C-contiguous: reshape copied it
+        out[...] = rows.reshape(out.shape)
 
 
 _EXP_BLOCK = 1 << 17  # values of log-softmax's exp temporary at a time (1 MB of float64)

@@ -285,7 +285,7 @@ class ClassificationAccumulator(KeptRows):
             cm = confusion_matrix(yt.astype(np.int64), pred, 2, w)
             conf, correct, cell_w = yp, yt, w
         elif self.task == "multiclass":
-            pred = predict_multiclass(yp)
+            pred = predict_multiclass(key)  # the scores' argmax (the key keeps it)
             if w is None and not self.weighted:  # integer counts so far: added in place
                 add_confusion_counts(self.sums.cm, yt, pred)
                 cm = None

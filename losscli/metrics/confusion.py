@@ -2,7 +2,9 @@
 
 Predictions from probabilities follow docs/CONTRACTS.md: a label is positive when its probability is
 ``> threshold``; the multi-class prediction is the argmax, ties going to the lowest index
-(``np.argmax`` semantics).
+(``np.argmax`` semantics), of the scores as read: callers pass the ranking key (the
+log-softmax of logits, whose top :func:`losscli.activations.untie_top` keeps), never
+probabilities rounded from it, so every path (rows, dense class-major) predicts alike.
 """
 
 from __future__ import annotations

@@ -125,7 +125,7 @@ class ClassificationRows:
             self.correct_cells = np.array([2, 3])  # calibration "accuracy" = y_true == 1
             self.per_row = 1
         elif acc.task == "multiclass":
-            pred = predict_multiclass(yp)
+            pred = predict_multiclass(key)  # the scores' argmax (the key keeps it)
             cells = yt * c + pred
             conf = yp[np.arange(n), pred]
             self.n_cells = c * c

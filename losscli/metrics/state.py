@@ -418,7 +418,8 @@ def classification_row_terms(
     elif task == "multiclass":
         cols["log_loss"], cols["brier"] = log_loss_multiclass(yt, yp), brier_multiclass(yt, yp)
         if "top_k_hits" in layout:
-            cols["top_k_hits"] = [top_k_hits(yt, yp, k).astype(np.float64) for k in settings.top_k]
+            on = yp if key is None else key  # ties as the scores' (the key keeps them)
+            cols["top_k_hits"] = [top_k_hits(yt, on, k).astype(np.float64) for k in settings.top_k]
     else:
         cols["log_loss"], cols["brier"] = log_loss_multilabel(yt, yp), brier_multilabel(yt, yp)
         beta = 1.0 if settings.beta is None else settings.beta

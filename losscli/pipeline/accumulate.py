@@ -80,8 +80,8 @@ def predicted(
     """
     from losscli.metrics.confusion import predict_binary, predict_multiclass, predict_multilabel
 
-    if plan.task == "multiclass":
-        return predict_multiclass(probs)
+    if plan.task == "multiclass":  # the scores' argmax, which the key keeps
+        return predict_multiclass(probs if key is None else key)
     on = key if threshold_on == "scores" and key is not None else probs
     if plan.task == "binary":
         return predict_binary(on, float(threshold))  # type: ignore[arg-type]

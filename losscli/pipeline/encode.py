@@ -114,7 +114,12 @@ def normalise_probs(preds: np.ndarray, *, log: bool = False) -> Renormalised:
 
         out[off] = log_softmax(preds[off])
     else:
-        out[off] /= sums[off, None]
+        from losscli.activations import untie_top
+
+        given = preds[off]
+        scaled = given / sums[off, None]
+        untie_top(scaled, given)  # the argmax of the rows as given (ties: as given)
+        out[off] = scaled
     worst = int(np.argmax(dev))
     return Renormalised(out, n_off, float(dev[worst]), worst, float(sums[worst]))
 

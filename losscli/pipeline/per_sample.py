@@ -76,7 +76,7 @@ def per_sample_rows(
         hard = np.argmax(y_true, axis=1) if y_true.ndim == 2 else y_true
         names = classes[np.clip(hard, 0, len(classes) - 1)]
         out["label"] = np.where(hard == ignore_index, "(ignored)", names)
-        pred = np.argmax(probs, axis=1)
+        pred = np.argmax(y_pred, axis=1)  # the scores' argmax, as the metrics take it
         out["prediction"] = classes[pred]
         out["prob"] = probs[np.arange(len(pred)), pred]
     elif plan.task == "multilabel":

@@ -197,20 +197,21 @@ def _log_softmax(x: np.ndarray) -> np.ndarray:
     top = np.argmax(x, axis=-1)[..., None]
     m = np.take_along_axis(x, top, axis=-1)  # the max (NaN when there is one), no 2nd pass
     m = np.where(np.isfinite(m), m, 0.0)
-    out = x - m
+    out = np.subtract(x, m, order="C")
     # T by blocks of rows: the exp temporary stays ~1 MB (in cache, reused), not a fresh
     # array the size of x for every chunk; C-ordered, so each row's sum is the same whatever
-    # the block and the layout of x
+    # the block and the layout of x; the block's log1p(T) subtracted and its top kept
+    # (untie_top) while it is in cache
     rows = out.reshape(-1, out.shape[-1])
+    xs = x.reshape(rows.shape)
     tops = top.reshape(-1)
-    t = np.empty(rows.shape[0])
     step = max(1, _EXP_BLOCK // rows.shape[1])
     for a in range(0, rows.shape[0], step):
-        e = np.exp(rows[a : a + step], order="C")
+        blk = rows[a : a + step]
+        e = np.exp(blk)
         e[np.arange(e.shape[0]), tops[a : a + step]] = 0.0
-        np.sum(e, axis=-1, out=t[a : a + step])
-    out -= np.log1p(t).reshape(*out.shape[:-1], 1)
-    untie_top(out, x, top)
+        blk -= np.log1p(np.sum(e, axis=-1))[:, None]
+        untie_top(blk, xs[a : a + step], tops[a : a + step])
     return out
 
 

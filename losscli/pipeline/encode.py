@@ -23,7 +23,14 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from losscli.errors import InputError, UsageError
-from losscli.pipeline.infer import PROB_SUM_TOL, Where, first_bad, name_values, row_sums
+from losscli.pipeline.infer import (
+    PROB_SUM_TOL,
+    Where,
+    first_bad,
+    name_values,
+    row_sums,
+    sum_is_off,
+)
 
 if TYPE_CHECKING:  # an annotation only: the plan module encodes its sample with task_preds
     from losscli.pipeline.plan import Plan
@@ -101,7 +108,7 @@ def normalise_probs(preds: np.ndarray, *, log: bool = False) -> Renormalised:
     """
     sums = row_sums(preds, log=log)
     dev = np.abs(sums - 1.0)
-    off = dev > PROB_SUM_TOL
+    off = sum_is_off(sums)
     n_off = int(off.sum())
     if n_off == 0:
         return Renormalised(preds, 0, 0.0, -1, 1.0)

@@ -17,6 +17,24 @@ from losscli.errors import InputError, UsageError
 #: Probability rows may be off by this much from summing to 1 before they are renormalised.
 PROB_SUM_TOL = 1e-4
 
+#: Float rounding of a row's sum allowed on top of :data:`PROB_SUM_TOL` (C values near 1 sum
+#: with an error near C * 1.1e-16): rows written with 4 decimals that sum to 0.9999 or 1.0001
+#: in decimal are off by 1e-4, not more, though their float sums are off by 1.00000000000001e-4.
+PROB_SUM_SLACK = 1e-12
+
+
+def sum_is_off(sums: np.ndarray) -> np.ndarray:
+    """Whether each row sum is off 1 by more than :data:`PROB_SUM_TOL` (beyond the float
+    rounding of the sum, :data:`PROB_SUM_SLACK`).
+
+    >>> sum_is_off(np.array([0.2, 0.3, 0.4, 0.0999]).reshape(1, 4).sum(axis=1))  # 0.9999
+    array([False])
+    >>> sum_is_off(np.array([0.99989, 1.0001, 1.00011]))
+    array([ True, False,  True])
+    """
+    return np.abs(np.asarray(sums) - 1.0) > PROB_SUM_TOL + PROB_SUM_SLACK
+
+
 Where = Callable[[int], str]
 
 
@@ -359,9 +377,7 @@ def is_soft_targets(values: np.ndarray) -> bool:
 
 
 def _rows_sum_to_one(a: np.ndarray) -> bool:
-    return (
-        a.ndim == 2 and _all_in_unit(a) and bool(np.all(np.abs(a.sum(axis=1) - 1) <= PROB_SUM_TOL))
-    )
+    return a.ndim == 2 and _all_in_unit(a) and not bool(np.any(sum_is_off(a.sum(axis=1))))
 
 
 def infer_scores(preds: np.ndarray, task: str) -> tuple[str, str]:
@@ -391,7 +407,7 @@ def infer_scores(preds: np.ndarray, task: str) -> tuple[str, str]:
                 "pass --scores probs (rows are renormalised) or --scores logits"
             )
         if hi <= 0:
-            if np.all(np.abs(row_sums(preds, log=True) - 1.0) <= PROB_SUM_TOL):
+            if not np.any(sum_is_off(row_sums(preds, log=True))):
                 return "log-probs", "every value is <= 0 and exp(row) sums to 1"
         return "logits", "values fall outside [0, 1]"
     # binary / multilabel: independent scores

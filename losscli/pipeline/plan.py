@@ -19,7 +19,6 @@ from losscli.errors import InputError, UsageError
 from losscli.pipeline.columns import Columns, class_names
 from losscli.pipeline.encode import task_preds
 from losscli.pipeline.infer import (
-    PROB_SUM_TOL,
     Where,
     binary_labels,
     first_bad,
@@ -28,6 +27,7 @@ from losscli.pipeline.infer import (
     is_soft_targets,
     name_values,
     numeric_class_reading,
+    sum_is_off,
 )
 from losscli.pipeline.options import TaskSpec
 from losscli.records import record
@@ -486,7 +486,7 @@ def check_pair(preds: np.ndarray, where: Where | None, pred_cols: Sequence[str])
     >>> check_pair(np.array([[0.3, 0.7]]), None, ["neg", "pos"])
     """
     sums = preds.sum(axis=1)
-    off = np.abs(sums - 1.0) > PROB_SUM_TOL
+    off = sum_is_off(sums)
     if off.any():
         i = first_bad(off)
         a, b = pred_cols

@@ -23,7 +23,7 @@ from losscli.pipeline.encode import (
     normalise_probs,
     task_preds,
 )
-from losscli.pipeline.infer import PROB_SUM_TOL, first_bad, row_sums
+from losscli.pipeline.infer import first_bad, row_sums, sum_is_off
 from losscli.pipeline.options import TaskSpec
 from losscli.pipeline.plan import Plan, check_pair
 from losscli.pipeline.state import EvalState, show_label
@@ -56,7 +56,7 @@ def check_inferred_rows(y_pred: np.ndarray, scores: str, where: Any) -> None:
     else:
         return
     sums = row_sums(y_pred, log=scores == "log-probs")
-    off = np.abs(sums - 1.0) > PROB_SUM_TOL
+    off = sum_is_off(sums)
     if off.any():
         i = first_bad(off)
         other = f"--scores {scores} to renormalise such rows"

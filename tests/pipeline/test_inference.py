@@ -486,3 +486,55 @@ def test_a_threshold_that_changes_nothing_is_a_warning(tmp_path, task, why):
     assert f"warning: --threshold changes nothing for {task} data ({why})\n" in r.stderr
     r = run(tmp_path / "d.csv", "--threshold", "0.3", "--strict")
     assert r.exit_code == 2 and r.stdout == ""
+
+
+def _decimal_rows(c: int, total: str) -> np.ndarray:
+    """Rows of ``c`` probabilities written with 4 decimals whose decimal sum is ``total``
+    (``"0.9999"``, ``"1.0001"``, ...), as ``DataFrame.round(4).to_csv()`` writes them."""
+    from decimal import Decimal
+
+    base = (Decimal(1) / c).quantize(Decimal("0.0001"))
+    rows = []
+    for shift in range(6):  # different rows, the same decimal sum
+        row = [base] * c
+        row[shift % c] += Decimal("0.0001") * shift
+        row[(shift + 1) % c] -= Decimal("0.0001") * shift
+        row[-1] += Decimal(total) - sum(row)
+        rows.append([float(v) for v in row])
+    return np.array(rows)
+
+
+@pytest.mark.parametrize("c", [3, 4, 7, 10])
+@pytest.mark.parametrize("total", ["0.9999", "1.0001"])
+def test_rows_off_by_exactly_the_tolerance_are_probabilities(tmp_path, c, total):
+    """A row off 1 by 1e-4 is within the documented tolerance ("more than 1e-4" is
+    renormalised), though the float sum of its decimals can be off by 1.00000000000001e-4:
+    read as probabilities as given, no warning; log loss as scikit-learn's ``log_loss``
+    (which takes such rows as given)."""
+    p = _decimal_rows(c, total)
+    y = np.arange(len(p)) % c
+    f = tmp_path / "p.csv"
+    pd.DataFrame(p, columns=[f"c{i}" for i in range(c)]).assign(label=y).to_csv(f, index=False)
+    r = run(f, "--format", "json")
+    assert r.exit_code == 0 and "renormalised" not in r.stderr, r.stderr
+    d = json.loads(r.stdout)
+    assert d["scores"] == "probs"
+    assert d["metrics"]["log_loss"] == pytest.approx(skm.log_loss(y, p, labels=range(c)), rel=1e-12)
+
+
+def test_the_tolerance_slack_matters_for_some_decimal_rows():
+    """The premise of the test above: some of its rows' float sums are off by more than 1e-4."""
+    sums = np.concatenate([_decimal_rows(c, t).sum(axis=1) for c in (3, 4, 7, 10)
+                           for t in ("0.9999", "1.0001")])  # fmt: skip
+    assert np.any(np.abs(sums - 1.0) > 1e-4)
+
+
+@pytest.mark.parametrize("total", ["0.99989", "1.00011"])
+def test_rows_off_by_more_than_the_tolerance_ask(tmp_path, total):
+    p = np.array([[0.5, 0.25, float(total) - 0.75]] * 3)
+    f = tmp_path / "p.csv"
+    pd.DataFrame(p, columns=["a", "b", "c"]).assign(label=[0, 1, 2]).to_csv(f, index=False)
+    assert run_error(f) == (
+        "cannot tell the score kind: values are in [0, 1] but rows do not sum to 1; "
+        "pass --scores probs (rows are renormalised) or --scores logits"
+    )

@@ -479,6 +479,15 @@ class OutputSet:
             UsageError: names both options and the path.
         """
         outs = list(self._outputs.values())
+        fds = [(o, 1 if o.path == "-" else fd_target(o.path)) for o in outs if o.kind == "file"]
+        for i, (out, fd) in enumerate(fds):  # two outputs on one descriptor interleave
+            for other, other_fd in fds[i + 1 :]:
+                if fd is not None and fd == other_fd:
+                    where = {1: "stdout", 2: "stderr"}.get(fd, f"descriptor {fd}")
+                    raise UsageError(
+                        f"{out.option} {out.path} and {other.option} {other.path} both write "
+                        f"{where}, so neither could be read back; give one of them a file"
+                    )
         for i, out in enumerate(outs):
             if out.kind == "dir":
                 folder = _Ident.of(out.path)

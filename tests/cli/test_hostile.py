@@ -927,6 +927,24 @@ CASES = [
         "labels",
     ),
     (
+        "the report and the per-sample rows both to stdout",
+        ["{ok.csv}", "--output", "-", "--per-sample", "-"],
+        "--output - and --per-sample - both write stdout, so neither could be read back; give "
+        "one of them a file",
+    ),
+    (
+        "the report to /dev/stdout and the per-sample rows to -",
+        ["{ok.csv}", "--output", "/dev/stdout", "--per-sample", "-"],
+        "--output /dev/stdout and --per-sample - both write stdout, so neither could be read "
+        "back; give one of them a file",
+    ),
+    (
+        "the report and the per-sample rows both to /dev/stderr",
+        ["{ok.csv}", "--output", "/dev/stderr", "--per-sample", "/dev/stderr"],
+        "--output /dev/stderr and --per-sample /dev/stderr both write stderr, so neither could "
+        "be read back; give one of them a file",
+    ),
+    (
         "output in a missing folder",
         ["{ok.csv}", "--output", "{dir}/no/r.json"],
         "cannot write '{dir}/no/r.json': folder '{dir}/no' does not exist; create it first",

@@ -20,7 +20,6 @@ randomisation test.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 
@@ -38,6 +37,7 @@ from losscli.poisson import (
 )
 from losscli.records import record
 from losscli.report import lower_is_better
+from losscli.slabs import ProductPlan, SlabBuffers, linear_block
 
 __all__ = [
     "BLOCK",
@@ -155,16 +155,16 @@ def linear_blocks(
     from losscli._threads import blocks_in_order
 
     assert slab % 8 == 0
-    fused = _fused_slabs(terms, slab)
+    plan = ProductPlan(terms, slab)
     width = min(slab, max(terms.dense.shape[0], 8))
 
-    def job(a: int, bufs: _SlabBuffers) -> tuple[np.ndarray, np.ndarray | None]:
-        return _linear_block(terms, seed, a, min(block, n_boot - a), slab, bufs, fused=fused)
+    def job(a: int, bufs: SlabBuffers) -> tuple[np.ndarray, np.ndarray | None]:
+        return linear_block(terms, plan, seed, a, min(block, n_boot - a), bufs)
 
     yield from blocks_in_order(
         list(range(0, n_boot, block)),
         job,
-        lambda: _SlabBuffers(block, width),
+        lambda: SlabBuffers(block, width),
         workers=workers,
         name="losscli-boot",
     )
@@ -214,12 +214,13 @@ def paired_linear_blocks(
 
     n = terms[0].dense.shape[0]
     width = min(slab, max(n, 8))
+    plans = [ProductPlan(t, slab) for t in terms]
 
-    def run(a: int, bufs: _SlabBuffers) -> list[tuple[np.ndarray, np.ndarray | None]]:
+    def run(a: int, bufs: SlabBuffers) -> list[tuple[np.ndarray, np.ndarray | None]]:
         b = min(block, n_boot - a)
         if all(t.order is None for t in terms):
             counts = draw_counts(seed, a, b, n)
-            return [_linear_block(t, seed, a, b, slab, bufs, counts) for t in terms]
+            return [linear_block(t, p, seed, a, b, bufs, counts) for t, p in zip(terms, plans)]
         if bufs.sorted is None:
             bufs.sorted = np.empty((len(terms), block, n), dtype=np.uint8)
             bufs.row = np.empty((1, 8 * ((n + 7) // 8)), dtype=np.uint8)
@@ -234,133 +235,17 @@ def paired_linear_blocks(
                 else:
                     np.take(row, t.order, out=bufs.sorted[m, i])
         return [
-            _linear_block(replace(t, order=None), seed, a, b, slab, bufs, bufs.sorted[m, :b])
+            linear_block(replace(t, order=None), plans[m], seed, a, b, bufs, bufs.sorted[m, :b])
             for m, t in enumerate(terms)
         ]
 
     yield from blocks_in_order(
         list(range(0, n_boot, block)),
         run,
-        lambda: _SlabBuffers(block, width),
+        lambda: SlabBuffers(block, width),
         workers=workers,
         name="losscli-boot",
     )
-
-
-_BLAS_LOCK = threading.Lock()
-"""One worker in BLAS at a time: OpenBLAS serialises concurrent calls with a spinning lock,
-which would burn the core the other worker needs for its draws."""
-
-
-FILL = 32
-"""Resamples per call of :func:`losscli.poisson.fill_counts`: its passes over (32, SLAB)
-bytes stay in the core's cache, where a (128, SLAB) slab would not."""
-
-
-class _SlabBuffers:
-    """One thread's scratch arrays for a (block, slab) slab of draws."""
-
-    def __init__(self, block: int, width: int) -> None:
-        width8 = 8 * ((width + 7) // 8)
-        self.words = np.empty((block, width8 // 8), dtype=np.uint64)
-        self.c = np.empty((block, width8), dtype=np.uint8)
-        self.d = np.empty((block, width), dtype=np.float32)
-        self.sorted: np.ndarray | None = None  # (models, block, n) counts in each model's order
-        self.row: np.ndarray | None = None  # one resample's counts in row order, and its words
-        self.row_words: np.ndarray | None = None
-
-
-FUSED_SEGMENTS = 4
-"""Most segments a slab may hold for its segment sums to join its dense product."""
-
-_Fused = tuple[np.ndarray, int, int]
-
-
-def _fused_slabs(terms: LinearTerms, slab: int) -> list[_Fused | None] | None:
-    """Per slab of rows, ``(X, first, k)``: its dense rows beside, for each of the k segments
-    it meets (``first`` on), that segment's columns on its rows (zero elsewhere), so one
-    product ``(c - 1) @ X`` gives the slab's dense and segment sums (one pass over the draws
-    instead of two). None for a slab meeting more than ``FUSED_SEGMENTS`` segments."""
-    if terms.bounds is None or terms.seg_cols is None:
-        return None
-    dense, bounds, cols = terms.dense, terms.bounds, terms.seg_cols
-    n, t_cols = dense.shape
-    q = cols.shape[1]
-    out: list[_Fused | None] = []
-    for a in range(0, n, slab):
-        m = min(slab, n - a)
-        first = int(np.searchsorted(bounds, a, "right")) - 1
-        k = int(np.searchsorted(bounds, a + m, "left")) - first
-        if k > FUSED_SEGMENTS:
-            out.append(None)
-            continue
-        x = np.zeros((m, t_cols + q * k), dtype=np.float32)
-        x[:, :t_cols] = dense[a : a + m]
-        for i in range(k):
-            lo, hi = max(int(bounds[first + i]), a), min(int(bounds[first + i + 1]), a + m)
-            x[lo - a : hi - a, t_cols + q * i : t_cols + q * (i + 1)] = cols[lo:hi]
-        out.append((x, first, k))
-    return out
-
-
-def _linear_block(
-    terms: LinearTerms,
-    seed: int,
-    start: int,
-    b: int,
-    slab: int,
-    bufs: _SlabBuffers,
-    counts: np.ndarray | None = None,
-    fused: list[_Fused | None] | None = None,
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """The sums of resamples ``start .. start + b - 1`` (see :func:`linear_blocks`); with
-    ``counts`` (b, n) in row order, those counts read through ``terms.order`` instead of
-    draws in position order; with ``fused`` (:func:`_fused_slabs`), one product per slab
-    where it can."""
-    dense, bounds = terms.dense, terms.bounds
-    n, t_cols = dense.shape
-    n_seg = 0 if bounds is None else bounds.size - 1
-    q = 0 if terms.seg_cols is None else terms.seg_cols.shape[1]
-    streams = [resample_stream(seed, start + i) for i in range(b)] if counts is None else []
-    out = np.zeros((b, t_cols))
-    segs = np.zeros((b, n_seg, q)) if bounds is not None else None
-    for a in range(0, n, slab):
-        m = min(slab, n - a)
-        c, d = bufs.c[:b, :m], bufs.d[:b, :m]
-        if counts is not None:
-            if terms.order is None:
-                c = counts[:, a : a + m]
-            else:
-                np.take(counts, terms.order[a : a + m], axis=1, out=c)
-        else:  # poisson_counts, FILL resamples at a time
-            for r in range(0, b, FILL):
-                fill_counts(streams[r : r + FILL], m, bufs.words[r:], bufs.c[r:])
-        np.subtract(c, 1, out=d, dtype=np.float32)
-        one = None if fused is None else fused[a // slab]
-        with _BLAS_LOCK:
-            if one is not None:
-                x, first, k = one
-                prod = d @ x
-                out += prod[:, :t_cols]
-                if segs is not None and k:
-                    segs[:, first : first + k, :] += prod[:, t_cols:].reshape(b, k, q)
-                continue
-            out += d @ dense[a : a + m]
-            if segs is not None:
-                assert bounds is not None and terms.seg_cols is not None
-                si = max(int(np.searchsorted(bounds, a, "right")) - 1, 0)
-                while si < n_seg and bounds[si] < a + m:
-                    lo, hi = max(int(bounds[si]), a), min(int(bounds[si + 1]), a + m)
-                    if hi > lo:
-                        segs[:, si, :] += d[:, lo - a : hi - a] @ terms.seg_cols[lo:hi]
-                    if bounds[si + 1] > a + m:
-                        break
-                    si += 1
-    out += terms.base
-    if segs is not None:
-        assert terms.seg_base is not None
-        segs += terms.seg_base
-    return out, segs
 
 
 def percentile_interval(values: np.ndarray, level: float) -> tuple[float, float] | None:

@@ -26,6 +26,8 @@ __all__ = [
     "resample_stream",
     "poisson_counts",
     "fill_counts",
+    "StreamBlock",
+    "TAIL_AHEAD",
     "draw_counts",
     "tail_counts",
 ]
@@ -118,6 +120,111 @@ def resample_stream(seed: int, j: int) -> PoissonStream:
     return PoissonStream(seed, j)
 
 
+TAIL_AHEAD = 1024
+"""Tail words a :class:`StreamBlock` of the linear path reads ahead per resample (8 KB): about
+10 slabs of 8,192 rows, so one ``random_raw`` call per resample per 10 slabs, not per slab."""
+
+
+class StreamBlock:
+    """The streams of a few resamples, drawn slab after slab, their tail words read ahead.
+
+    A resample's tail words are read from its tail stream ``ahead`` words at a time into a
+    (b, width) buffer and handed out in order, so each tail row gets the same word as when
+    drawn one by one (the counts do not depend on ``ahead``); a block of resamples then
+    gathers its tail words with a few array operations instead of one call per resample per
+    slab. Words read ahead and never used are dropped with the block (nothing else reads a
+    resample's tail stream), so only ``ahead=0`` (exactly the words used) leaves the streams
+    where :func:`fill_counts` leaves them.
+
+    Args:
+        streams: the resamples' streams (:func:`resample_stream`).
+        ahead: extra tail words read per refill of a resample.
+
+    >>> a = np.empty((2, 16), np.uint8)
+    >>> blk = StreamBlock([resample_stream(0, 0), resample_stream(0, 1)], ahead=64)
+    >>> for lo in (0, 8): blk.fill(8, np.empty((2, 1), np.uint64), a[:, lo:])
+    >>> bool((a[1] == poisson_counts(resample_stream(0, 1), 16)).all())
+    True
+    """
+
+    def __init__(self, streams: list[PoissonStream], ahead: int = TAIL_AHEAD) -> None:
+        self.streams = streams
+        self.ahead = ahead
+        self.tail = np.empty((len(streams), ahead), dtype=np.uint64)
+        self.next = np.zeros(len(streams), dtype=np.intp)  # stream i's next unread word
+        self.stop = np.zeros(len(streams), dtype=np.intp)  # its words read so far end here
+
+    def tail_words(self, row: np.ndarray, per: np.ndarray) -> np.ndarray:
+        """The next tail word of each of the ``row.size`` tail rows, rows ascending
+        (``per = bincount(row)``): stream ``row[k]``'s next unused word, in order."""
+        short = np.flatnonzero(per > self.stop - self.next)
+        if short.size:
+            need = per[short] - (self.stop - self.next)[short] + self.ahead
+            width = int((per[short] + self.ahead).max())
+            if width > self.tail.shape[1]:
+                grown = np.empty((len(self.streams), width), dtype=np.uint64)
+                grown[:, : self.tail.shape[1]] = self.tail
+                self.tail = grown
+            for i, k in zip(short.tolist(), need.tolist(), strict=True):
+                left = int(self.stop[i] - self.next[i])
+                self.tail[i, :left] = self.tail[i, self.next[i] : self.stop[i]]
+                self.tail[i, left : left + k] = self.streams[i].tail.random_raw(k)
+                self.next[i], self.stop[i] = 0, left + k
+        # tail row j (of stream i, the p-th of its per[i]) reads flat word i W + next[i] + p
+        start = np.arange(len(self.streams)) * self.tail.shape[1] + self.next
+        start -= np.cumsum(per) - per  # ... and p = j - (its stream's first j)
+        at = np.repeat(start, per)
+        at += np.arange(row.size)
+        self.next += per
+        return self.tail.reshape(-1).take(at)
+
+    def fill(self, m: int, words: np.ndarray, out: np.ndarray, shift: int = 0) -> None:
+        """The next ``m`` counts of each stream, minus ``shift``, into ``out[i, :m]``.
+
+        Args:
+            m: rows per resample (a multiple of 8 unless it is the streams' last draw).
+            words: uint64 scratch of at least ``(b, ceil(m / 8))``.
+            out: uint8 or int8 (>= b, >= 8 * ceil(m / 8)), C-contiguous; columns from m on
+                are scratch. With ``shift=1`` and int8, ``out`` holds the deviations
+                ``c - 1`` (uint8 wraps -1 to 255).
+            shift: 0 or 1, subtracted from every count.
+        """
+        streams = self.streams
+        b, width = len(streams), (m + 7) // 8
+        raw = words[:b, :width]
+        for i, s in enumerate(streams):
+            raw[i] = s.bytes.random_raw(width)
+        v = raw.view(np.uint8)  # (b, 8 * width): byte i of a resample's row is its row i
+        c = out[:b, : 8 * width].view(np.uint8)
+        hit = np.empty_like(v, dtype=bool)
+        np.floor_divide(v, BYTE_CUTS[0], out=c)  # the first two cuts: 94, 2 * 94 (3 * 94 > 255)
+        np.greater_equal(v, BYTE_CUTS[2], out=hit)
+        c += hit.view(np.uint8)
+        if shift:  # c + (v >= 250) - 1 = c - (v < 250): the shift costs no pass
+            np.less(v, BYTE_CUTS[3], out=hit)
+            c -= hit.view(np.uint8)
+        else:
+            np.greater_equal(v, BYTE_CUTS[3], out=hit)
+            c += hit.view(np.uint8)
+        np.greater_equal(v, TAIL_BYTE, out=hit)
+        packed = hit.view(np.uint64)  # 8 rows per word: find the words holding a tail byte
+        flagged = np.flatnonzero(packed != 0)
+        if not flagged.size:
+            return
+        at = np.flatnonzero(packed.reshape(-1)[flagged].view(bool))  # (word, lane) as 8 w + l
+        pos = (flagged[at >> 3] << 3) + (at & 7)  # flat position in (b, 8 * width), ascending
+        row, col = np.divmod(pos, 8 * width)
+        if m < 8 * width:  # the padding bytes past row m are not rows
+            keep = col < m
+            row, col = row[keep], col[keep]
+        tail = self.tail_words(row, np.bincount(row, minlength=b))
+        counts = tail_counts(tail)
+        if shift:
+            counts -= np.uint8(shift)
+        flat = out.reshape(-1).view(np.uint8)  # C-contiguous: row r starts at r * out.shape[1]
+        flat[row * out.shape[1] + col] = counts
+
+
 def fill_counts(streams: list[PoissonStream], m: int, words: np.ndarray, out: np.ndarray) -> None:
     """The next ``m`` counts of each stream into ``out[i, :m]`` (see the module's map).
 
@@ -134,32 +241,7 @@ def fill_counts(streams: list[PoissonStream], m: int, words: np.ndarray, out: np
     >>> bool((out == poisson_counts(resample_stream(1, 0), 16)).all())
     True
     """
-    b, width = len(streams), (m + 7) // 8
-    raw = words[:b, :width]
-    for i, s in enumerate(streams):
-        raw[i] = s.bytes.random_raw(width)
-    v = raw.view(np.uint8)  # (b, 8 * width): byte i of a resample's row is its row i
-    c = out[:b, : 8 * width]
-    hit = np.empty_like(v, dtype=bool)
-    np.floor_divide(v, BYTE_CUTS[0], out=c)  # the first two cuts: 94 and 2 * 94 (3 * 94 > 255)
-    for cut in BYTE_CUTS[2:]:
-        np.greater_equal(v, cut, out=hit)
-        c += hit.view(np.uint8)
-    np.greater_equal(v, TAIL_BYTE, out=hit)
-    packed = hit.view(np.uint64)  # 8 rows per word: find the words holding a tail byte
-    flagged = np.flatnonzero(packed != 0)
-    if not flagged.size:
-        return
-    at = np.flatnonzero(packed.reshape(-1)[flagged].view(bool))  # (word, lane) as 8 w + l
-    pos = (flagged[at >> 3] << 3) + (at & 7)  # flat position in (b, 8 * width), ascending
-    row, col = np.divmod(pos, 8 * width)
-    if m < 8 * width:  # the padding bytes past row m are not rows
-        keep = col < m
-        row, col = row[keep], col[keep]
-    per = np.bincount(row, minlength=b)
-    tail = np.concatenate([s.tail.random_raw(int(k)) for s, k in zip(streams, per, strict=True)])
-    flat = out.reshape(-1)  # out is C-contiguous: row r starts at r * out.shape[1]
-    flat[row * out.shape[1] + col] = tail_counts(tail)
+    StreamBlock(streams, ahead=0).fill(m, words, out)
 
 
 def poisson_counts(stream: PoissonStream, n: int) -> np.ndarray:

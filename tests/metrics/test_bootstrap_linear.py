@@ -31,7 +31,8 @@ from losscli.metrics.linear import (
     rank_row_sums,
     rank_terms,
 )
-from losscli.poisson import BYTE_CUTS, TAIL_BYTE, TAIL_CUTS, tail_counts
+from losscli.poisson import BYTE_CUTS, TAIL_BYTE, TAIL_CUTS, StreamBlock, tail_counts
+from losscli.slabs import ProductPlan, chunked_product
 
 
 def _binary(n, seed=0, weighted=False, ties=False):
@@ -145,6 +146,30 @@ def test_draws_do_not_depend_on_the_slab():
     assert np.array_equal(whole, parts)
 
 
+@pytest.mark.parametrize("ahead", [0, 1, 7, 64, 1024])
+@pytest.mark.parametrize("m", [8, 64, 1000])
+def test_stream_blocks_give_the_counts_whatever_the_tail_read_ahead(ahead, m):
+    """StreamBlock hands each tail row the next word of its resample's tail stream, however
+    many words it reads ahead; shift=1 gives the counts less one as int8."""
+    n, b = 3000, 5
+    blk = StreamBlock([resample_stream(2, j) for j in range(b)], ahead=ahead)
+    got = np.empty((b, n), dtype=np.uint8)
+    dev = np.empty((b, n), dtype=np.int8)
+    twin = StreamBlock([resample_stream(2, j) for j in range(b)], ahead=ahead)
+    words = np.empty((b, (m + 7) // 8), dtype=np.uint64)
+    for a in range(0, n, m):
+        k = min(m, n - a)
+        out = np.empty((b, 8 * ((k + 7) // 8)), dtype=np.uint8)
+        blk.fill(k, words, out)
+        got[:, a : a + k] = out[:, :k]
+        twin.fill(k, words, out.view(np.int8), shift=1)
+        dev[:, a : a + k] = out.view(np.int8)[:, :k]
+    want = np.stack([poisson_counts(resample_stream(2, j), n) for j in range(b)])
+    assert np.array_equal(got, want)
+    assert np.array_equal(dev, want.astype(np.int16) - 1)
+    assert (want >= 5).any()  # some rows read tail words (count 5 or more is tail-only)
+
+
 # -- the linear sums --------------------------------------------------------------------------
 
 
@@ -173,6 +198,52 @@ def test_linear_blocks_equal_counts_times_terms(n, block, slab, n_boot, cuts):
         lo, hi = bounds[s], bounds[s + 1]
         want = counts[:, lo:hi] @ y[lo:hi].astype(np.float64)
         np.testing.assert_allclose(segs[:, s], want, rtol=1e-5, atol=1e-4)
+
+
+def _structured_terms(n, kind, seed=0):
+    """Terms with columns a ProductPlan leaves out of the products: copies of other columns,
+    and columns that are a per-segment constant times the segments' first column."""
+    rng = np.random.default_rng(seed)
+    bounds = np.unique(np.r_[0, rng.integers(1, n, 5), n]).astype(np.intp)
+    seg = np.repeat(np.arange(bounds.size - 1), np.diff(bounds))
+    w = np.ones(n, np.float32) if kind != "weighted" else rng.random(n).astype(np.float32) + 0.5
+    free = rng.normal(size=(n, 3)).astype(np.float32)
+    hit = (seg % 2).astype(np.float32)  # a 0/1 per segment, as a per-cell "correct"
+    cols = [w, free[:, 0], w * hit, free[:, 1], free[:, 0], w, free[:, 2]]
+    if kind == "near":  # one row off the per-segment multiple: must stay a product column
+        cols[2] = cols[2].copy()
+        cols[2][n // 2] += 1.0
+    dense = np.ascontiguousarray(np.stack(cols, axis=1))
+    seg_cols = np.stack([w, rng.random(n).astype(np.float32)], axis=1)
+    seg_base = np.add.reduceat(seg_cols.astype(np.float64), bounds[:-1], axis=0)
+    base = dense.astype(np.float64).sum(axis=0)
+    return LinearTerms(dense, base, bounds, seg_cols, seg_base)
+
+
+@pytest.mark.parametrize("kind", ["ones", "weighted", "near"])
+@pytest.mark.parametrize("slab", [64, 256, 8192])
+def test_columns_left_out_of_the_products_get_their_sums(kind, slab):
+    """Copied and derived columns (weights, weight times a per-segment 0/1) have the sums of
+    ``counts @ column``, as the columns multiplied; a column one row off is multiplied."""
+    terms = _structured_terms(3000, kind)
+    plan = ProductPlan(terms, slab)
+    assert sorted(plan.derived.tolist()) == ([0, 5] if kind == "near" else [0, 2, 5])
+    assert plan.src[4] == plan.src[1]  # column 4 is a copy of column 1
+    blocks = list(linear_blocks(terms, 7, seed=4, block=3, slab=slab))
+    dense = np.concatenate([d for d, _ in blocks])
+    counts = draw_counts(4, 0, 7, 3000).astype(np.float64)
+    want = counts @ terms.dense.astype(np.float64)
+    np.testing.assert_allclose(dense, want, rtol=1e-6, atol=1e-3)
+
+
+@pytest.mark.parametrize("shape", [(3, 10), (4, 1024), (5, 2048), (2, 5000), (7, 9000)])
+def test_chunked_product_is_the_product(shape):
+    rng = np.random.default_rng(shape[1])
+    d = rng.integers(-1, 4, shape).astype(np.float32)
+    x = rng.normal(size=(shape[1], 6)).astype(np.float32)
+    got = chunked_product(d, x)
+    assert got.dtype == np.float64
+    np.testing.assert_allclose(got, d.astype(np.float64) @ x, rtol=1e-5, atol=1e-3)
 
 
 # -- the rank terms ---------------------------------------------------------------------------

@@ -128,27 +128,31 @@ class ProductPlan:
             if bounds[0] == 0 and bounds[-1] == n and (np.diff(bounds) > 0).all():
                 starts = bounds[:-1]
         rows = _sample_rows(n)
-        seen: dict[bytes, list[int]] = {}
-        keep: list[int] = []
-        src = np.full(t_cols, -1, dtype=np.intp)
-        derived: list[int] = []
-        coefs: list[np.ndarray] = []
-        for t in range(t_cols):
-            col = dense[:, t]
-            if starts is not None:
+        multiple: dict[int, np.ndarray] = {}  # t: its a_s, where the sample rows agree
+        if starts is not None:
+            for t in range(t_cols):
                 a = self._segment_multiple(terms, starts, t, rows)
                 if a is not None:
-                    derived.append(t)
-                    coefs.append(a)
-                    continue
-            key = col[rows].tobytes()
-            same = [u for u in seen.get(key, []) if np.array_equal(dense[:, u], col)]
-            if same:
-                src[t] = src[same[0]]
-                continue
-            seen.setdefault(key, []).append(t)
-            src[t] = len(keep)
-            keep.append(t)
+                    multiple[t] = a
+        alike: dict[bytes, list[int]] = {}
+        copy_of: dict[int, list[int]] = {}  # t: the earlier columns the sample rows agree with
+        for t in range(t_cols):
+            if t not in multiple:
+                same = alike.setdefault(dense[rows, t].tobytes(), [])
+                if same:
+                    copy_of[t] = list(same)
+                same.append(t)
+        self._verify(terms, multiple, copy_of)  # drops the candidates some row contradicts
+        keep: list[int] = []
+        src = np.full(t_cols, -1, dtype=np.intp)
+        derived = [t for t in range(t_cols) if t in multiple]
+        for t in range(t_cols):
+            if copy_of.get(t):
+                src[t] = src[copy_of[t][0]]
+            elif t not in multiple:
+                src[t] = len(keep)
+                keep.append(t)
+        coefs = [multiple[t].astype(np.float64) for t in derived]
         self.keep = np.array(keep, dtype=np.intp)
         self.src = src
         self.derived = np.array(derived, dtype=np.intp)
@@ -167,20 +171,41 @@ class ProductPlan:
         t: int,
         rows: np.ndarray,
     ) -> np.ndarray | None:
-        """``a`` (S,) float64 with ``dense[:, t] == a_s * seg_cols[:, 0]`` on every segment s
-        exactly (in float32), or None."""
+        """``a`` (S,) float32 with ``dense[:, t] == a_s * seg_cols[:, 0]`` on the sample
+        ``rows`` of every segment s (exactly, in float32), or None."""
         dense, w = terms.dense, terms.seg_cols[:, 0]
         w0 = w[starts]
         if not w0.all():
             return None
-        a = dense[starts, t] / w0  # float32, as the check below multiplies
+        a = dense[starts, t] / w0  # float32, as the checks multiply
         seg = np.searchsorted(starts, rows, "right") - 1
-        if not np.array_equal(a[seg] * w[rows], dense[rows, t]):
-            return None  # the sample says no: no pass over the whole column
-        sizes = np.diff(terms.bounds)
-        if not np.array_equal(np.repeat(a, sizes) * w, dense[:, t]):
-            return None
-        return a.astype(np.float64)
+        return a if np.array_equal(a[seg] * w[rows], dense[rows, t]) else None
+
+    @staticmethod
+    def _verify(
+        terms: Any,  # noqa: ANN401 - a LinearTerms
+        multiple: dict[int, np.ndarray],
+        copy_of: dict[int, list[int]],
+    ) -> None:
+        """Check the sample's candidates on every row, in one pass over cache-sized blocks
+        of rows (a strided column at a time would read the whole matrix per column)."""
+        if not multiple and not copy_of:
+            return
+        dense, n = terms.dense, terms.dense.shape[0]
+        sizes, w = np.diff(terms.bounds), terms.seg_cols[:, 0]
+        full = {t: np.repeat(a, sizes) * w for t, a in multiple.items()}  # float32 (n,)
+        step = max(1, (1 << 21) // max(1, dense.strides[0]))  # about 2 MB of rows
+        for r0 in range(0, n, step):
+            blk = dense[r0 : r0 + step]
+            for t in list(multiple):
+                if not np.array_equal(blk[:, t], full[t][r0 : r0 + step]):
+                    del multiple[t]
+            for t, us in list(copy_of.items()):
+                us[:] = [u for u in us if np.array_equal(blk[:, t], blk[:, u])]
+                if not us:
+                    del copy_of[t]
+            if not multiple and not copy_of:
+                return
 
     def _fused_slabs(self, terms: Any) -> list[tuple[np.ndarray, int, int] | None] | None:  # noqa: ANN401
         """Per slab of rows, ``(X, first, k)``: its kept dense columns, then for each of the k
@@ -200,7 +225,10 @@ class ProductPlan:
                 out.append(None)
                 continue
             x = np.zeros((m, nk + q * k), dtype=np.float32)
-            x[:, :nk] = dense[a : a + m, self.keep]
+            if self.view is not None:
+                x[:, :nk] = dense[a : a + m, self.view]
+            else:
+                np.take(dense[a : a + m], self.keep, axis=1, out=x[:, :nk])
             for i in range(k):
                 lo, hi = max(int(bounds[first + i]), a), min(int(bounds[first + i + 1]), a + m)
                 x[lo - a : hi - a, nk + q * i : nk + q * (i + 1)] = cols[lo:hi]

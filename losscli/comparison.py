@@ -15,8 +15,9 @@ The bootstrap takes the linear path of ``--bootstrap`` when both runs qualify fo
 each resample is evaluated exactly. ``test.evaluation`` says which (``"linear"`` or
 ``"exact"``). The randomisation test's swaps take the linear path under the same conditions
 (and no ``max_fpr``): :func:`losscli.pipeline.intervals.paired_swap_deltas`, the swapped
-sums ``base_A + s @ (X_B - X_A)`` of the very swaps the exact path draws; every statistic
-but the average precision is then exact (AP: first order, named in
+sums ``base_A + s @ (X_B - X_A)`` (its own swaps: one fair bit per row, drawn in the order
+of the swap terms, :func:`losscli.swaps.swap_bits`); every statistic but the average
+precision is then exact to float32 rounding of the sums (AP: first order, named in
 ``test.permutation_first_order``). ``test.permutation_evaluation`` says which path ran.
 
 Dense arrays (segmentation masks, token sequences) pair by sample, not element: resample j

@@ -1,10 +1,14 @@
 """The random swaps of ``compare``'s randomisation test, as block matrix products (numpy only).
 
-Swap j exchanges row i's A and B outputs when its bit ``s_ji`` is 1. The bits are those the
-exact path draws (:func:`swap_bits`: ``np.random.default_rng([seed, 1]).integers(0, 2, (..,
-n), dtype=np.int32)``, row after row), but any swap can be drawn on its own: the stream is
-advanced to the swap's first word, so blocks of swaps run on any thread in any order and
-give the same bits.
+Swap j exchanges the A and B outputs of the row at position p of the terms' order when its
+bit ``s_jp`` is 1. The bits are one fair random bit per row and swap (:func:`swap_bits`):
+swap j reads ``ceil(n / 64)`` 64-bit words of one PCG64 stream of the seed, from word ``j
+ceil(n / 64)`` on (reached with ``PCG64.advance``), position p taking bit ``p % 64`` of its
+word ``p // 64``. So any block of swaps can run on any thread in any order and give the
+same bits, and the bits come in the terms' order: no gather from row order is needed. Rows
+are assigned to positions by the data (e.g. sorted by their confusion cell), but the bits are
+i.i.d. fair coins drawn without looking at the data, so every row's swap is a fair coin
+independent of every other row's, whatever the order: an equally valid randomisation.
 
 When a statistic of the swapped models is a function of sums of per-row terms, the swapped
 sums are ``base_A + s_j @ (X_B - X_A)`` and ``base_B - s_j @ (X_B - X_A)``:
@@ -22,27 +26,42 @@ import numpy as np
 
 from losscli.records import record
 
-__all__ = ["swap_bits", "SwapTerms", "swap_blocks", "SWAP_BLOCK"]
+__all__ = ["SWAP_STREAM", "swap_bits", "centred", "SwapTerms", "swap_blocks", "SWAP_BLOCK"]
 
 SWAP_BLOCK = 16
-"""Swaps per block of :func:`swap_blocks`: a (16, 1M) bool block of bits is 16 MB per worker."""
+"""Swaps per block of :func:`swap_blocks`: their bits are 16 x 125 KB per 1M rows."""
 
 SLAB = 8192
-"""Rows per matrix product of :func:`swap_blocks`."""
+"""Rows per matrix product of :func:`swap_blocks` (a multiple of 8: a byte of bits is 8 rows)."""
 
-_HALF = np.uint32(1 << 31)
+SWAP_STREAM = 2
+"""The swaps' stream is ``PCG64(SeedSequence([seed, SWAP_STREAM]))`` (the exact path's swaps
+draw from ``default_rng([seed, 1])``; the bootstrap's resamples from ``SeedSequence(seed,
+spawn_key=(j,))``)."""
+
 _BLAS_LOCK = threading.Lock()
 """One worker in BLAS at a time (OpenBLAS serialises concurrent calls with a spinning lock)."""
 
 
-def swap_bits(seed: int, j: int, n: int) -> np.ndarray:
-    """Swap ``j``'s bits over ``n`` rows: row j of the exact path's draws.
+def _swap_words(seed: int, start: int, b: int, n: int) -> np.ndarray:
+    """The words of swaps ``start .. start + b - 1``: uint64 (b, ceil(n / 64)), one row each."""
+    width = (n + 63) // 64
+    bitgen = np.random.PCG64(np.random.SeedSequence([seed, SWAP_STREAM]))
+    bitgen.advance(start * width)
+    return bitgen.random_raw(b * width).reshape(b, width)
 
-    Formula: the exact path draws ``np.random.default_rng([seed, 1]).integers(0, 2, size=(b,
-    n), dtype=np.int32)`` block after block; draw ``t = j n + i`` is the top bit of the t-th
-    32-bit word of the PCG64 stream (numpy's bounded draw of the range {0, 1} is ``(u * 2) >>
-    32``; each 64-bit output gives its low 32 bits, then its high ones). The stream is
-    advanced to word ``t // 2``, so swap j costs the same whatever j is.
+
+def _row_bytes(words: np.ndarray) -> np.ndarray:
+    """The words' bytes, least significant first (position p is bit p % 8 of byte p // 8)."""
+    return words.astype("<u8", copy=False).view(np.uint8)
+
+
+def swap_bits(seed: int, j: int, n: int) -> np.ndarray:
+    """Swap ``j``'s bits over ``n`` positions (see the module).
+
+    Formula: with ``W = ceil(n / 64)`` and ``u_t`` the t-th 64-bit output of
+    ``PCG64(SeedSequence([seed, 2]))``, position p of swap j is bit ``p % 64`` of ``u_{j W
+    + p // 64}``: one fair bit per row, each from its own place in the stream.
 
     Args:
         seed: the run's ``--seed``.
@@ -50,44 +69,83 @@ def swap_bits(seed: int, j: int, n: int) -> np.ndarray:
         n: rows.
 
     Returns:
-        bool (n,), True where row i is swapped.
+        bool (n,), True where the row at position p is swapped.
 
-    >>> s = np.random.default_rng([3, 1]).integers(0, 2, size=(4, 5), dtype=np.int32)
-    >>> bool(all((swap_bits(3, j, 5) == s[j]).all() for j in range(4)))
+    >>> u = np.random.PCG64(np.random.SeedSequence([3, 2])).random_raw(4)
+    >>> bits = [(int(u[2 + p // 64]) >> (p % 64)) & 1 for p in range(100)]
+    >>> swap_bits(3, 1, 100).astype(int).tolist() == bits  # W = 2 words per swap
     True
     """
-    out = np.empty(n, dtype=bool)
-    _bits_into(seed, j, n, out)
-    return out
+    by = _row_bytes(_swap_words(seed, j, 1, n))
+    return np.unpackbits(by, axis=1, count=n, bitorder="little")[0].view(bool)
 
 
-def _bits_into(seed: int, j: int, n: int, out: np.ndarray) -> None:
-    """:func:`swap_bits` written into ``out`` (bool (n,))."""
-    t0 = j * n
-    word = t0 // 2
-    off = t0 - 2 * word
-    bitgen = np.random.PCG64(np.random.SeedSequence([seed, 1]))
-    bitgen.advance(word)
-    halves = bitgen.random_raw((off + n + 1) // 2).view(np.uint32)[off : off + n]
-    np.greater_equal(halves, _HALF, out=out)
+def centred(x: np.ndarray) -> tuple[np.ndarray, float]:
+    """A column of terms less its shift, in float32, and the shift (:class:`SwapTerms`).
+
+    Formula: the shift is the mean of ``x``, rounded to the terms' grid when they lie on a
+    coarse one: the largest power of two 2^g dividing every term (counts, integer weights,
+    rank terms with ties: multiples of 1/2, 1/32, ...). ``x - shift`` is then exact in
+    float32 wherever ``|x - shift| < 2^(g + 24)`` (a shift off the grid would round every
+    term alike and bias the sums); on no grid coarser than float32's, the mean itself.
+
+    Args:
+        x: float64 (n,).
+
+    Returns:
+        ``(float32 (n,) x - shift, shift)``.
+
+    >>> c, s = centred(np.array([1.0, 2.0, 4.5]))
+    >>> c.tolist(), s
+    ([-1.5, -0.5, 2.0], 2.5)
+    >>> centred(np.array([0.1, 0.2]))[1] == 0.15000000000000002
+    True
+    """
+    mean = float(x.mean()) if x.size else 0.0
+    step = _grid(x)
+    shift = mean if step is None else round(mean / step) * step
+    return (x - shift).astype(np.float32), shift
+
+
+def _grid(x: np.ndarray) -> float | None:
+    """The largest power of two dividing every term of ``x``, if at least float32's step at
+    the terms' magnitude (None: no such grid, or all terms 0). Estimated on a sample of the
+    terms (the lowest set bit of each), then checked on all of them."""
+    peak = float(np.abs(x).max()) if x.size else 0.0
+    if not peak > 0 or not np.isfinite(peak):
+        return None
+    sample = x[:: max(1, x.size // 4096)]
+    sample = sample[sample != 0]
+    mant, expo = np.frexp(sample)  # sample = mant 2^expo, 1/2 <= |mant| < 1, exactly
+    ints = (np.abs(mant) * 2.0**53).astype(np.int64)
+    low = np.log2((ints & -ints).astype(np.float64))  # the lowest set bit of each mantissa
+    step = 2.0 ** float((expo - 53 + low).min())
+    if step < 2.0 ** (np.frexp(peak)[1] - 24):  # finer than float32 holds: no grid
+        return None
+    scaled = x / step  # a power of two: exact
+    return step if np.array_equal(scaled, np.rint(scaled)) else None
 
 
 @record
 class SwapTerms:
-    """Per-row terms of the swapped sums, rows in a fixed order.
+    """Per-row terms of the swapped sums, rows in the order the bits are drawn in.
 
     Attributes:
-        dense: float64 (n, T): column t's swapped sum is ``s[order] @ dense[:, t]``.
-        order: intp (n,), the row at each position.
+        dense: float32 (n, T): column t's swapped sum is ``s @ dense[:, t]``; with ``shift``,
+            (n, T + 1): column t holds ``x_t - shift[t]`` and the last column ones, so that
+            the swapped sum of ``x_t`` is ``s @ dense[:, t] + (s @ 1) shift[t]``. Centred
+            columns keep float32's rounding relative to the terms' spread, not their mean
+            (a slab's partial sums then grow like a random walk).
         bounds: intp (S + 1,) segment boundaries (positions ``bounds[g] .. bounds[g + 1] - 1``
             form segment g).
-        seg_cols: float64 (n, q): segment g's sums are ``s[order][seg g] @ seg_cols[seg g]``.
+        seg_cols: float32 (n, q): segment g's sums are ``s[seg g] @ seg_cols[seg g]``.
+        shift: float64 (T,), or None (no shift, no ones column).
     """
 
     dense: np.ndarray
-    order: np.ndarray
     bounds: np.ndarray
     seg_cols: np.ndarray
+    shift: np.ndarray | None = None
 
 
 def swap_blocks(
@@ -100,9 +158,12 @@ def swap_blocks(
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """``s_j @ dense`` and the per-segment ``s_j @ seg_cols`` of swaps ``0 .. n_perm - 1``.
 
-    Formula: with ``s_j`` = :func:`swap_bits` ``(seed, j, n)`` read in ``terms.order``,
-    ``dense_j = s_j @ terms.dense`` and ``segs_j[g] = s_j[seg g] @ terms.seg_cols[seg g]``,
-    float64 products over slabs of rows. Blocks of ``block`` swaps run on ``workers`` threads
+    Formula: with ``s_j`` = :func:`swap_bits` ``(seed, j, n)``, ``dense_j = s_j @
+    terms.dense`` (plus ``(s_j @ 1) shift`` for shifted terms: the sums of the unshifted
+    columns) and ``segs_j[g] = s_j[seg g] @ terms.seg_cols[seg g]``. The bits are 0 or 1
+    (exact in float32) and the products run in float32 BLAS over slabs of rows, added up in
+    float64: the rounding is float32's relative to a slab's sums (small integer columns,
+    such as unit weights, stay exact). Blocks of ``block`` swaps run on ``workers`` threads
     (default: the cores, at most 4) with OpenBLAS pinned to one thread each; they come back
     in order, and each swap's bits do not depend on its block, so neither does the result.
 
@@ -111,65 +172,60 @@ def swap_blocks(
         n_perm: number of swaps.
         seed: the run's ``--seed``.
         block: swaps per yielded block.
-        slab: rows per matrix product.
+        slab: rows per matrix product (a multiple of 8).
         workers: threads (1: none).
 
     Yields:
         ``(dense, segs)``: float64 (b, T) and float64 (b, S, q).
 
-    >>> t = SwapTerms(np.arange(6.0)[:, None], np.arange(6), np.array([0, 2, 6]),
-    ...               np.ones((6, 1)))
+    >>> x = np.array([[10.0], [12.0], [11.0]])  # centred: -1, 1, 0 and a column of ones
+    >>> c = SwapTerms(np.array([[-1, 1], [1, 1], [0, 1]], np.float32), np.array([0, 3]),
+    ...               np.ones((3, 1), np.float32), shift=np.array([11.0]))
+    >>> (d, _), = swap_blocks(c, 2, seed=0)
+    >>> bool(np.allclose(d, np.stack([swap_bits(0, j, 3) for j in range(2)]) @ x))
+    True
+    >>> t = SwapTerms(np.arange(6, dtype=np.float32)[:, None], np.array([0, 2, 6]),
+    ...               np.ones((6, 1), np.float32))
     >>> (d, g), = swap_blocks(t, 3, seed=0)
     >>> s = np.stack([swap_bits(0, j, 6) for j in range(3)])
-    >>> bool(np.allclose(d[:, 0], s @ np.arange(6))), bool((g[:, :, 0] == np.stack(
+    >>> bool((d[:, 0] == s @ np.arange(6)).all()), bool((g[:, :, 0] == np.stack(
     ...     [s[:, :2].sum(1), s[:, 2:].sum(1)], axis=1)).all())
     (True, True)
     """
     from losscli._threads import blocks_in_order
 
+    assert slab % 8 == 0
     n = terms.dense.shape[0]
 
-    def job(a: int, buffers: _Buffers) -> tuple[np.ndarray, np.ndarray]:
+    def job(a: int, buffers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return _swap_block(terms, seed, a, min(block, n_perm - a), slab, buffers)
 
     yield from blocks_in_order(
         list(range(0, n_perm, block)),
         job,
-        lambda: _Buffers(block, n, slab),
+        lambda: np.empty((block, min(slab, max(n, 1))), dtype=np.float32),
         workers=workers,
         name="losscli-swap",
     )
 
 
-class _Buffers:
-    """One worker thread's scratch arrays, reused block after block: the bits of a block in
-    the terms' order, one swap's bits in row order, and a float64 slab of bits."""
-
-    def __init__(self, block: int, n: int, slab: int) -> None:
-        self.picked = np.empty((block, n), dtype=bool)
-        self.row = np.empty(n, dtype=bool)
-        self.slab = np.empty((block, min(slab, max(n, 1))))
-
-
 def _swap_block(
-    terms: SwapTerms, seed: int, start: int, b: int, slab: int, bufs: _Buffers
+    terms: SwapTerms, seed: int, start: int, b: int, slab: int, buf: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The products of swaps ``start .. start + b - 1`` (see :func:`swap_blocks`)."""
-    dense, bounds, seg_cols, order = terms.dense, terms.bounds, terms.seg_cols, terms.order
+    """The products of swaps ``start .. start + b - 1`` (see :func:`swap_blocks`); ``buf``
+    a worker's float32 (block, slab) scratch for a slab of bits."""
+    dense, bounds, seg_cols = terms.dense, terms.bounds, terms.seg_cols
     n, t_cols = dense.shape
     n_seg, q = bounds.size - 1, seg_cols.shape[1]
-    picked = bufs.picked[:b]
-    for i in range(b):  # one swap's whole row at a time: the gather stays in cache
-        _bits_into(seed, start + i, n, bufs.row)
-        np.take(bufs.row, order, out=picked[i])
+    by = _row_bytes(_swap_words(seed, start, b, n))  # (b, 8 ceil(n / 64)) bytes of bits
     out = np.zeros((b, t_cols))
     segs = np.zeros((b, n_seg, q))
-    s = bufs.slab[:b]
     si = 0
     for a in range(0, n, slab):
         m = min(slab, n - a)
-        sm = s[:, :m]
-        sm[...] = picked[:, a : a + m]
+        sm = buf[:b, :m]
+        sm[...] = np.unpackbits(by[:, a // 8 : (a + m + 7) // 8], axis=1, count=m,
+                                bitorder="little")  # fmt: skip
         with _BLAS_LOCK:
             out += sm @ dense[a : a + m]
             while si < n_seg and bounds[si] < a + m:
@@ -179,4 +235,6 @@ def _swap_block(
                 if bounds[si + 1] > a + m:
                     break
                 si += 1
+    if terms.shift is not None:  # the unshifted columns' sums
+        out = out[:, :-1] + out[:, -1:] * terms.shift
     return out, segs

@@ -25,19 +25,56 @@ def evaluations(files, losses, weighted, zero_division="warn"):
     return out
 
 
-def exact_swaps(ev_a, ev_b, n_perm, seed):
-    """The exact path's swapped differences (bootstrap.paired_test's loop, block of 16): the
-    2n rows "A then B" evaluated under counts ``[1 - s, s]`` (A') and ``[s, 1 - s]`` (B')."""
+def point_values(ev):
+    """A consumed evaluation's losses (by their report key) and metrics."""
+    from losscli.metrics.catalog import loss_key
+
+    rep = ev.report()
+    return {**{loss_key(n): v for n, v in rep.losses.items()}, **rep.metrics}
+
+
+def linear_swap_bits(ev_a, ev_b, n_perm, seed):
+    """The linear path's swaps in row order, int32 (n_perm, n): swap j's bits
+    (``swaps.swap_bits``) are drawn in the order of the swap terms' rows, position p
+    swapping row ``order[p]``."""
+    from losscli.metrics.swap_linear import SwapClassification
+    from losscli.swaps import swap_bits
+
+    order = SwapClassification(ev_a.kept_rows().metrics_acc, ev_b.kept_rows().metrics_acc).order
+    n = order.size
+    out = np.zeros((n_perm, n), dtype=np.int32)
+    for j in range(n_perm):
+        out[j, order] = swap_bits(seed, j, n)
+    return out
+
+
+def exact_swaps(ev_a, ev_b, bits):
+    """The exact swapped differences of the swaps ``bits`` (int (n_perm, n), row order;
+    bootstrap.paired_test's loop, block of 16): the 2n rows "A then B" evaluated under counts
+    ``[1 - s, s]`` (A') and ``[s, 1 - s]`` (B')."""
     mix = ev_a.resample_stat(then=ev_b)
-    rng = np.random.default_rng([seed, 1])
     out: dict[str, list[np.ndarray]] = {}
-    done = 0
-    while done < n_perm:
-        b = min(16, n_perm - done)
-        s = rng.integers(0, 2, size=(b, ev_a.n_rows), dtype=np.int32)
+    for done in range(0, bits.shape[0], 16):
+        s = bits[done : done + 16]
         va = mix(np.concatenate([1 - s, s], axis=1))
         vb = mix(np.concatenate([s, 1 - s], axis=1))
         for name in va:
             out.setdefault(name, []).append(vb[name] - va[name])
-        done += b
     return {name: np.concatenate(v) for name, v in out.items()}
+
+
+def p_values(swapped, deltas):
+    """``bootstrap.paired_test``'s two-sided p-value of each observed ``deltas[name]`` from
+    swapped differences ``{name: (n_perm,)}``: ``(1 + #{|d'| >= |d|}) / (1 + #defined)``, and
+    how many swaps lie within ``1e-5`` (relative) of the observed ``|d|`` (the float32
+    products may decide those either way)."""
+    out = {}
+    for name, d in deltas.items():
+        dp = swapped[name][np.isfinite(swapped[name])]
+        if d is None or not dp.size:
+            out[name] = (None, 0)
+            continue
+        tol = 1e-12 * max(1.0, abs(d))
+        near = int(np.sum(np.abs(np.abs(dp) - abs(d)) <= 1e-5 * max(abs(d), 1e-9)))
+        out[name] = ((1 + int(np.sum(np.abs(dp) >= abs(d) - tol))) / (1 + dp.size), near)
+    return out

@@ -39,6 +39,7 @@ from losscli.metrics.keys import class_key, key_bins
 from losscli.metrics.linear import rank_terms
 from losscli.metrics.resample import ClassificationRows, cell_sums
 from losscli.metrics.state import CLASSIFICATION_SUMS, Sums
+from losscli.swaps import centred
 
 __all__ = ["SwapClassification", "SWAP_RANKED", "SWAP_FIRST_ORDER"]
 
@@ -67,12 +68,15 @@ class SwapClassification:
 
     Rows are taken in ``order`` (sorted by the pair (A's (cell, bin), B's (cell, bin))); the
     segments are the runs of equal pairs, with columns ``w``, ``w conf_A``, ``w conf_B``.
-    ``dense`` (n, T) holds the non-zero columns of ``X_B - X_A`` (the accumulator's dense
-    terms times ``w``, then the columns of ``extra``), then per ranked class the AUC and AP
-    columns ``w (g_A - g_B)`` and ``w (f_A - f_B)`` (then the micro ones).
+    ``dense`` (n, T + 1) float32 holds the non-zero columns of ``X_B - X_A`` (the
+    accumulator's dense terms times ``w``, then the columns of ``extra``), then per ranked
+    class the AUC and AP columns ``w (g_A - g_B)`` and ``w (f_A - f_B)`` (then the micro
+    ones), each less its shift (:func:`losscli.swaps.centred`), then a column of ones.
 
     Attributes:
-        order, dense, bounds, seg_cols: the :class:`losscli.swaps.SwapTerms`.
+        dense, bounds, seg_cols, shift: the :class:`losscli.swaps.SwapTerms` (float32,
+            centred columns).
+        order: intp (n,), the row at each position (the swaps' bits are drawn in this order).
         width: the full width of the summed terms (the layout's, then ``extra``'s).
         n_layout: the layout's width (the extra columns follow).
 
@@ -125,10 +129,12 @@ class SwapClassification:
         self.seg_a = (ps[starts] // n_joint).astype(np.intp)
         self.seg_b = (ps[starts] % n_joint).astype(np.intp)
         del ps
-        seg = np.empty((n, 3))
-        seg[:, 0] = ww[order]
-        seg[:, 1] = seg[:, 0] * rows_a.conf[order]
-        seg[:, 2] = seg[:, 0] * rows_b.conf[order]
+        seg = np.empty((n, 3), dtype=np.float32)  # float32 products (losscli.swaps)
+        w_at = ww[order]
+        seg[:, 0] = w_at
+        seg[:, 1] = w_at * rows_a.conf[order]
+        seg[:, 2] = w_at * rows_b.conf[order]
+        del w_at
         self.seg_cols = seg
 
         # dense sums: the layout's terms, then extra's; only the columns that differ
@@ -139,11 +145,15 @@ class SwapClassification:
         cols: list[np.ndarray] = []
         self.dense_at: list[int] = []  # the full column of each dense column
 
+        shifts: list[float] = []
+
         def put(j: int, col_a: np.ndarray, col_b: np.ndarray) -> None:
             self.base[0][j], self.base[1][j] = col_a.sum(), col_b.sum()
             diff = col_b - col_a
             if diff.any():
-                cols.append(diff[order])
+                col, shift = centred(diff[order])
+                cols.append(col)
+                shifts.append(shift)
                 self.dense_at.append(j)
 
         for j in range(self.n_layout):
@@ -156,15 +166,22 @@ class SwapClassification:
                 j += 1
         self.n_sum_cols = len(cols)
 
-        self.dense = np.empty((n, len(cols) + len(rank_cols)))
+        # float32 (losscli.swaps.SwapTerms): each column centred, then a column of ones
+        t_cols = len(cols) + len(rank_cols)
+        self.dense = np.empty((n, t_cols + 1), dtype=np.float32)
         for i, col in enumerate(cols):
             self.dense[:, i] = col
         cols.clear()
+        self.rank_half = np.empty(len(rank_cols))  # the constant of (s - 1/2) @ column
         for i, col in enumerate(rank_cols, start=self.n_sum_cols):
-            np.take(col, order, out=self.dense[:, i])
+            at = col[order]
+            self.rank_half[i - self.n_sum_cols] = 0.5 * at.sum()
+            self.dense[:, i], shift = centred(at)
+            shifts.append(shift)
+            del at
         rank_cols.clear()
-        # sum of each rank column (the constant of (s - 1/2) @ column)
-        self.rank_half = 0.5 * self.dense[:, self.n_sum_cols :].sum(axis=0)
+        self.dense[:, t_cols] = 1.0
+        self.shift = np.array(shifts, dtype=np.float64)
         self.support = np.array([p for _, p, _ in self.ranked])
 
     def _rank_columns(self, acc_b: ClassificationAccumulator) -> list[np.ndarray]:

@@ -213,9 +213,10 @@ def paired_swap_deltas(
 ) -> dict[str, np.ndarray] | None:
     """``stat(B') - stat(A')`` of the randomisation test's ``n_perm`` swaps, from sums.
 
-    Formula: swap j exchanges row i's A and B outputs where its bit ``s_ji`` is 1 (the exact
-    path's bits, :func:`losscli.swaps.swap_bits`); every loss and metric sum of the swapped
-    models is ``base_A + s_j @ (X_B - X_A)`` and ``base_B - s_j @ (X_B - X_A)``
+    Formula: swap j exchanges the A and B outputs of the row at position p of the swap
+    terms' order where its bit ``s_jp`` is 1 (:func:`losscli.swaps.swap_bits`: one fair bit
+    per row, drawn in that order, not the exact path's draws); every loss and metric sum of
+    the swapped models is ``base_A + s_j @ (X_B - X_A)`` and ``base_B - s_j @ (X_B - X_A)``
     (:func:`losscli.swaps.swap_blocks`), the statistics exact functions of those sums, ROC AUC
     exact and AP to first order (:class:`losscli.metrics.swap_linear.SwapClassification`).
     None unless both runs qualify for :func:`linear_replicates` and no partial AUC is asked
@@ -244,7 +245,7 @@ def paired_swap_deltas(
     swap = SwapClassification(run_a.metrics_acc, run_b.metrics_acc, run_a.zero_division, extra)
     if swap.n != run_a.n_rows:
         return None
-    terms = SwapTerms(swap.dense, swap.order, swap.bounds, swap.seg_cols)
+    terms = SwapTerms(swap.dense, swap.bounds, swap.seg_cols, swap.shift)
     params, task = run_a.params, run_a.task
     spans = []
     col = swap.n_layout

@@ -5,9 +5,10 @@
 its confusion cell and calibration bin), so reading the counts through each model's order
 costs one gather of every resample per model, and one product per model. Here both models'
 terms are put side by side in a single row order, sorted by the pair (A's segment, B's
-segment): every run of equal pairs lies inside one segment of A and one segment of B, so one
-gather of the counts and one product ``(c - 1) @ [X_A | X_B]`` per slab give both models'
-dense sums, and the pair segments' sums, added up per model segment, give each model's
+segment): every run of equal pairs lies inside one segment of A and one segment of B, so the
+counts drawn once in that order (``compare`` draws them there: position p weighs row
+``order[p]`` in both models) and one product ``(c - 1) @ [X_A | X_B]`` per slab give both
+models' dense sums, and the pair segments' sums, added up per model segment, give each model's
 segment sums (:meth:`PairedTerms.split`). The sums are the per-model ones up to float
 rounding (the same terms added in another order).
 """

@@ -48,6 +48,27 @@ def linear_swap_bits(ev_a, ev_b, n_perm, seed):
     return out
 
 
+def linear_counts(ev_a, ev_b, n_boot, seed):
+    """The linear paired bootstrap's counts in row order, uint8 (n_boot, n): resample j's
+    Poisson counts (``bootstrap.draw_counts``) are drawn over the positions of the joint
+    terms' order (``pairing.pair_terms``), position p weighing row ``order[p]``."""
+    from losscli.bootstrap import LinearTerms, draw_counts
+    from losscli.metrics.linear import LinearClassification
+    from losscli.pairing import pair_terms
+
+    terms = []
+    for ev in (ev_a, ev_b):
+        run = ev.kept_rows()
+        lin = LinearClassification(run.metrics_acc, run.zero_division)
+        terms.append(LinearTerms(lin.dense, lin.base, lin.bounds, lin.seg_cols, lin.seg_base,
+                                 lin.order))  # fmt: skip
+    order = pair_terms(*terms).terms.order
+    drawn = draw_counts(seed, 0, n_boot, order.size)
+    out = np.empty_like(drawn)
+    out[:, order] = drawn
+    return out
+
+
 def exact_swaps(ev_a, ev_b, bits):
     """The exact swapped differences of the swaps ``bits`` (int (n_perm, n), row order;
     bootstrap.paired_test's loop, block of 16): the 2n rows "A then B" evaluated under counts

@@ -172,10 +172,13 @@ def paired_linear_deltas(
     """The ``n_boot`` paired bootstrap replicates of ``b - a`` by the linear path.
 
     Formula: ``delta_j = stat(B, c_j) - stat(A, c_j)`` where ``c_j`` are the Poisson counts
-    of resample j over the rows in input order (:func:`losscli.bootstrap.draw_counts`, the
-    exact path's draws), read once through one row order holding both runs' terms
-    (:func:`losscli.pairing.pair_terms`, :func:`losscli.bootstrap.paired_linear_blocks`), so
-    resample j weighs row i alike in A and B. Each run's statistics are those of
+    of resample j (:func:`losscli.bootstrap.poisson_counts` of stream j) drawn over the
+    positions of one row order holding both runs' terms (:func:`losscli.pairing.pair_terms`),
+    position p weighing row ``order[p]`` in A and in B alike: one draw per row and resample,
+    shared by both models (paired), and no gather from row order
+    (:func:`losscli.bootstrap.linear_blocks` of the joint terms). The rows' counts are i.i.d.
+    Poisson(1) whatever the order, so this is the Poisson bootstrap; but not the exact path's
+    counts of each row (those are drawn in row order). Each run's statistics are those of
     :func:`linear_replicates`. None unless both
     runs qualify for :func:`linear_replicates` (the caller then resamples exactly).
 
@@ -187,7 +190,9 @@ def paired_linear_deltas(
     Returns:
         ``{name: float64 (B,)}``, NaN where a statistic is undefined in A or B; or None.
     """
-    from losscli.bootstrap import paired_linear_blocks
+    from dataclasses import replace
+
+    from losscli.bootstrap import linear_blocks
     from losscli.pairing import pair_terms
 
     setups = [_linear_setup(run_a), _linear_setup(run_b)]
@@ -199,8 +204,9 @@ def paired_linear_deltas(
     del terms_a, terms_b, setups
     out_a: dict[str, list[float]] = {}
     out_b: dict[str, list[float]] = {}
-    blocks = paired_linear_blocks([paired.terms], n_boot, seed)
-    for ((dense, segs),) in _collected(blocks, "resamples", n_boot):
+    # the counts drawn in the joint order itself (position p: row order[p]), no gather
+    blocks = linear_blocks(replace(paired.terms, order=None), n_boot, seed)
+    for dense, segs in _collected(blocks, "resamples", n_boot):
         assert segs is not None
         (dense_a, segs_a), (dense_b, segs_b) = paired.split(dense, segs)
         eval_a(dense_a, segs_a, out_a)

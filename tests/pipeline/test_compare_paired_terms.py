@@ -1,12 +1,14 @@
 """``compare``'s paired bootstrap in one row order (issue 20, target 2).
 
 Reference: the per-model path ``compare`` took before (``bootstrap.paired_linear_blocks`` given
-each model's own :class:`LinearTerms`: resample j's counts drawn in row order and gathered
-once per model, one product per model), recomputed here beside the joint layout of
-:func:`losscli.pairing.pair_terms`. Same draws, same terms, summed in another order, so the
-sums agree to float rounding, the count metrics bit for bit, and every statistic's
-replicates (and so every interval) to float32 rounding of the sums. That per-model path is
-itself checked against the exact resamples in tests/pipeline/test_compare_linear.py.
+each model's own :class:`LinearTerms`: resample j's counts in row order gathered once per
+model, one product per model), recomputed here in float64 beside the joint layout of
+:func:`losscli.pairing.pair_terms`, under the counts the linear path draws (in the joint
+order: ``compare_runs.linear_counts`` puts them back in row order). Same counts, same terms,
+summed in another order, so the sums agree to float rounding, the count metrics bit for bit,
+and every statistic's replicates (and so every interval) to float32 rounding of the sums.
+That per-model path is itself checked against the exact resamples in
+tests/pipeline/test_compare_linear.py.
 """
 
 from __future__ import annotations
@@ -14,7 +16,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from compare_runs import evaluations, exact_swaps, linear_swap_bits, p_values, point_values
+from compare_runs import (
+    evaluations,
+    exact_swaps,
+    linear_counts,
+    linear_swap_bits,
+    p_values,
+    point_values,
+)
 
 from losscli.bootstrap import LinearTerms, draw_counts, paired_linear_blocks
 from losscli.metrics.catalog import loss_key
@@ -82,12 +91,13 @@ def _terms(lin):
     return LinearTerms(lin.dense, lin.base, lin.bounds, lin.seg_cols, lin.seg_base, lin.order)
 
 
-def _reference_sums(lin, n_boot, seed):
+def _reference_sums(lin, counts):
     """Per model, in float64: ``base + (c - 1) @ dense`` in the model's order, and the
-    segments' ``seg_base + (c - 1)[seg] @ seg_cols[seg]``, c the row-order draws."""
+    segments' ``seg_base + (c - 1)[seg] @ seg_cols[seg]``, c each resample's counts (uint8
+    (B, n), row order) read in the model's order."""
     dense, segs = [], []
-    for j in range(n_boot):
-        c = draw_counts(seed, j, 1, lin.n)[0][lin.order].astype(np.float64) - 1.0
+    for row in counts:
+        c = row[lin.order].astype(np.float64) - 1.0
         dense.append(lin.base + c @ lin.dense.astype(np.float64))
         s = np.add.reduceat(c[:, None] * lin.seg_cols.astype(np.float64), lin.bounds[:-1])
         segs.append(lin.seg_base + s)
@@ -118,7 +128,7 @@ def test_joint_sums_equal_each_models_own_sums(case, small_linear, block):
             before[m][0].append(d)
             before[m][1].append(s)
     for m, lin in enumerate(lins):
-        ref_dense, ref_segs = _reference_sums(lin, N_BOOT, SEED)
+        ref_dense, ref_segs = _reference_sums(lin, draw_counts(SEED, 0, N_BOOT, lin.n))
         for joint, old, ref in (
             (got[m][0], before[m][0], ref_dense),
             (got[m][1], before[m][1], ref_segs),
@@ -136,11 +146,13 @@ def test_joint_sums_equal_each_models_own_sums(case, small_linear, block):
 @pytest.mark.parametrize("zero_division", ["warn", "nan", 1.0])
 def test_paired_deltas_equal_the_per_model_path(case, small_linear, zero_division):
     kind, weighted, files, losses = case
-    runs = _kept(files, losses, weighted, zero_division)
+    evs = evaluations(files, losses, weighted, zero_division)
+    runs = [ev.kept_rows() for ev in evs]
     deltas = intervals.paired_linear_deltas(*runs, N_BOOT, SEED)
     assert deltas is not None
     lins = [_lin(r) for r in runs]
-    ref = [_reference_sums(lin, N_BOOT, SEED) for lin in lins]
+    counts = linear_counts(*evs, N_BOOT, SEED)  # drawn in the joint order
+    ref = [_reference_sums(lin, counts) for lin in lins]
     values = []
     for lin, (dense, segs) in zip(lins, ref):
         rows = [lin.metrics(dense[j], segs[j]) for j in range(N_BOOT)]
@@ -164,16 +176,17 @@ def test_paired_deltas_equal_the_per_model_path(case, small_linear, zero_divisio
     assert checked >= 15
 
 
-def _reference_deltas(runs, n_boot, seed):
-    """The per-model path's replicates of ``b - a`` for every loss and metric."""
+def _reference_deltas(runs, counts):
+    """The per-model path's replicates of ``b - a`` for every loss and metric under
+    ``counts`` (uint8 (B, n), row order)."""
     from losscli import losses as L
 
     values = []
     for run in runs:
         lin = _lin(run)
-        dense, segs = _reference_sums(lin, n_boot, seed)
+        dense, segs = _reference_sums(lin, counts)
         out: dict[str, list[float]] = {}
-        for j in range(n_boot):
+        for j in range(counts.shape[0]):
             col = lin.n_metric_cols
             for name in run.loss_names:
                 k = run.loss_rows[name][0].shape[1]
@@ -196,8 +209,9 @@ def test_compare_intervals_equal_the_per_model_paths(case, small_linear):
     opts = {"losses": losses, "weight_col": "weight" if weighted else None}
     result = compare(*map(str, files), bootstrap=N_BOOT, n_permutations=20, seed=SEED, **opts)
     assert result.test["evaluation"] == "linear"
-    kept = _kept(files, losses, weighted)
-    ref = _reference_deltas(kept, N_BOOT, SEED)
+    evs = evaluations(files, losses, weighted)
+    kept = [ev.kept_rows() for ev in evs]
+    ref = _reference_deltas(kept, linear_counts(*evs, N_BOOT, SEED))
     checked = set()
     for name, m in result.metrics.items():
         if name not in ref or m["delta"] is None:

@@ -171,17 +171,37 @@ def compare(
         stats = (kept_a.stat(names), kept_b.stat(names), kept_a.stat(names, then=kept_b))
         n_units = kept_a.n_images
     else:
+        from concurrent.futures import Future, ThreadPoolExecutor
+
         from losscli._memory import release_freed
-        from losscli.pipeline.intervals import paired_linear_deltas, paired_swap_deltas
+        from losscli.pipeline.intervals import (
+            paired_linear_deltas,
+            paired_linear_setup,
+            paired_swap_deltas,
+        )
 
         # each phase's one-off terms are large: start each on the pages the last one freed,
-        # the swaps (the higher peak: their 2n-item ranking) first, while the least is held
+        # the swaps (the higher peak: their 2n-item ranking) first, while the least is held;
+        # the bootstrap's setup (serial numpy work) then runs on a thread beside the swaps'
+        # blocks, once the swap terms are built
         release_freed()
-        if n_permutations:
-            swapped = paired_swap_deltas(kept_a, kept_b, n_permutations, seed)
-            release_freed()
+        pending: list[Future[Any]] = []
+        with ThreadPoolExecutor(1, thread_name_prefix="losscli-setup") as pool:
+
+            def start_setup() -> None:
+                if bootstrap:
+                    pending.append(pool.submit(paired_linear_setup, kept_a, kept_b))
+
+            if n_permutations:
+                swapped = paired_swap_deltas(
+                    kept_a, kept_b, n_permutations, seed, on_terms=start_setup
+                )
+            setup = pending[0].result() if pending else None
+            pending.clear()
+        release_freed()
         if bootstrap:
-            deltas = paired_linear_deltas(kept_a, kept_b, bootstrap, seed)
+            deltas = paired_linear_deltas(kept_a, kept_b, bootstrap, seed, setup)
+            del setup
         stats = (  # the exact statistics built only if a path needs them
             _lazy(ev_a.resample_stat),
             _lazy(ev_b.resample_stat),

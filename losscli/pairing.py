@@ -159,8 +159,9 @@ def _distinct(
     index = []
     for x, at in parts:
         mine = []
+        rows = x[at]  # one gather of whole rows (a column at a time reads each row k times)
         for k in range(x.shape[1]):
-            col = x[at, k]
+            col = rows[:, k]
             total = float(col.sum(dtype=np.float64))
             same = [u for u, (v, t) in enumerate(zip(kept, sums)) if t == total]
             hit = next((u for u in same if np.array_equal(kept[u], col)), None)

@@ -166,8 +166,28 @@ def linear_replicates(run: KeptRows, n_boot: int, seed: int) -> dict[str, np.nda
     return {name: np.array(v) for name, v in out.items()}
 
 
+def paired_linear_setup(run_a: KeptRows, run_b: KeptRows) -> tuple[Any, Any, Any] | None:
+    """The joint terms of :func:`paired_linear_deltas` and each run's statistics function:
+    ``(paired, eval_a, eval_b)`` (:func:`losscli.pairing.pair_terms` of both runs' linear
+    terms), or None unless both runs qualify for :func:`linear_replicates`. Separate so that
+    ``compare`` can build it beside the swaps' blocks."""
+    from losscli.pairing import pair_terms
+
+    setups = [_linear_setup(run_a), _linear_setup(run_b)]
+    if setups[0] is None or setups[1] is None or run_a.n_rows != run_b.n_rows:
+        return None
+    (terms_a, eval_a), (terms_b, eval_b) = setups  # type: ignore[misc]
+    # both models' terms in one row order: one draw of the counts and one product per slab
+    paired = pair_terms(terms_a, terms_b)
+    return paired, eval_a, eval_b
+
+
 def paired_linear_deltas(
-    run_a: KeptRows, run_b: KeptRows, n_boot: int, seed: int
+    run_a: KeptRows,
+    run_b: KeptRows,
+    n_boot: int,
+    seed: int,
+    setup: tuple[Any, Any, Any] | None = None,
 ) -> dict[str, np.ndarray] | None:
     """The ``n_boot`` paired bootstrap replicates of ``b - a`` by the linear path.
 
@@ -186,6 +206,7 @@ def paired_linear_deltas(
         run_a, run_b: the kept rows of the two runs (same rows, same plan).
         n_boot: number of resamples.
         seed: the seed of the draws.
+        setup: :func:`paired_linear_setup` of the two runs, when already built.
 
     Returns:
         ``{name: float64 (B,)}``, NaN where a statistic is undefined in A or B; or None.
@@ -193,15 +214,13 @@ def paired_linear_deltas(
     from dataclasses import replace
 
     from losscli.bootstrap import linear_blocks
-    from losscli.pairing import pair_terms
 
-    setups = [_linear_setup(run_a), _linear_setup(run_b)]
-    if setups[0] is None or setups[1] is None or run_a.n_rows != run_b.n_rows:
+    if setup is None:
+        setup = paired_linear_setup(run_a, run_b)
+    if setup is None:
         return None
-    (terms_a, eval_a), (terms_b, eval_b) = setups  # type: ignore[misc]
-    # both models' terms in one row order: one gather of the counts and one product per slab
-    paired = pair_terms(terms_a, terms_b)
-    del terms_a, terms_b, setups
+    paired, eval_a, eval_b = setup
+    del setup
     out_a: dict[str, list[float]] = {}
     out_b: dict[str, list[float]] = {}
     # the counts drawn in the joint order itself (position p: row order[p]), no gather
@@ -215,7 +234,11 @@ def paired_linear_deltas(
 
 
 def paired_swap_deltas(
-    run_a: KeptRows, run_b: KeptRows, n_perm: int, seed: int
+    run_a: KeptRows,
+    run_b: KeptRows,
+    n_perm: int,
+    seed: int,
+    on_terms: Callable[[], None] | None = None,
 ) -> dict[str, np.ndarray] | None:
     """``stat(B') - stat(A')`` of the randomisation test's ``n_perm`` swaps, from sums.
 
@@ -232,6 +255,8 @@ def paired_swap_deltas(
         run_a, run_b: the kept rows of the two runs (same rows, same plan).
         n_perm: number of swaps.
         seed: the run's ``--seed``.
+        on_terms: called once the swap terms are built (their one-off peak past), before
+            the swaps' blocks run (``compare`` starts the bootstrap's setup there).
 
     Returns:
         ``{name: float64 (n_perm,)}``, NaN where a statistic is undefined in A' or B'; or None.
@@ -252,6 +277,8 @@ def paired_swap_deltas(
     if swap.n != run_a.n_rows:
         return None
     terms = SwapTerms(swap.dense, swap.bounds, swap.seg_cols, swap.shift)
+    if on_terms is not None:
+        on_terms()
     params, task = run_a.params, run_a.task
     spans = []
     col = swap.n_layout

@@ -189,6 +189,7 @@ def compare(
         with ThreadPoolExecutor(1, thread_name_prefix="losscli-setup") as pool:
 
             def start_setup() -> None:
+                release_freed()  # the swap terms' one-off peak, handed back first
                 if bootstrap:
                     pending.append(pool.submit(paired_linear_setup, kept_a, kept_b))
 

@@ -171,12 +171,16 @@ def paired_linear_setup(run_a: KeptRows, run_b: KeptRows) -> tuple[Any, Any, Any
     ``(paired, eval_a, eval_b)`` (:func:`losscli.pairing.pair_terms` of both runs' linear
     terms), or None unless both runs qualify for :func:`linear_replicates`. Separate so that
     ``compare`` can build it beside the swaps' blocks."""
+    from losscli._memory import release_freed
     from losscli.pairing import pair_terms
 
-    setups = [_linear_setup(run_a), _linear_setup(run_b)]
+    setups = [_linear_setup(run_a)]
+    release_freed()  # each setup's one-off peak on the pages the last one freed
+    setups.append(_linear_setup(run_b))
     if setups[0] is None or setups[1] is None or run_a.n_rows != run_b.n_rows:
         return None
     (terms_a, eval_a), (terms_b, eval_b) = setups  # type: ignore[misc]
+    release_freed()
     # both models' terms in one row order: one draw of the counts and one product per slab
     paired = pair_terms(terms_a, terms_b)
     return paired, eval_a, eval_b
@@ -277,6 +281,7 @@ def paired_swap_deltas(
     if swap.n != run_a.n_rows:
         return None
     terms = SwapTerms(swap.dense, swap.bounds, swap.seg_cols, swap.shift)
+    swap.order = None  # type: ignore[assignment]  # the bits are drawn in it: no longer needed
     if on_terms is not None:
         on_terms()
     params, task = run_a.params, run_a.task

@@ -292,3 +292,21 @@ def test_compare_p_values_equal_the_exact_path(case, small_linear, monkeypatch):
         assert abs(lm["p_value"] - m["p_value"]) <= 0.15, name
         defined += m["p_value"] is not None
     assert defined >= 15
+
+
+def test_compare_both_phases_equal_each_alone(case, small_linear):
+    """The bootstrap's setup runs on a thread beside the swaps' blocks: the intervals and
+    p-values are those of each phase run alone."""
+    from losscli.comparison import compare
+
+    kind, weighted, files, losses = case
+    opts = {"losses": losses, "weight_col": "weight" if weighted else None, "seed": SEED}
+    args = tuple(map(str, files))
+    both = compare(*args, bootstrap=N_BOOT, n_permutations=30, **opts)
+    boot = compare(*args, bootstrap=N_BOOT, n_permutations=0, **opts)
+    perm = compare(*args, bootstrap=0, n_permutations=30, **opts)
+    assert both.test["evaluation"] == both.test["permutation_evaluation"] == "linear"
+    assert sum(m["ci"] is not None for m in both.metrics.values()) >= 15
+    for name, m in both.metrics.items():
+        assert m["ci"] == boot.metrics[name]["ci"], name
+        assert m["p_value"] == perm.metrics[name]["p_value"], name

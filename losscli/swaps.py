@@ -100,8 +100,12 @@ def centred(x: np.ndarray) -> tuple[np.ndarray, float]:
     ([-1.5, -0.5, 2.0], 2.5)
     >>> centred(np.array([0.1, 0.2]))[1] == 0.15000000000000002
     True
+    >>> centred(np.array([1.0, np.inf]))[1]
+    0.0
     """
     mean = float(x.mean()) if x.size else 0.0
+    if not np.isfinite(mean):  # an infinite term: nothing to centre on (the sums stay so)
+        return x.astype(np.float32), 0.0
     step = _grid(x)
     shift = mean if step is None else round(mean / step) * step
     return (x - shift).astype(np.float32), shift

@@ -235,3 +235,31 @@ def test_unit_weights_swap_to_exact_counts():
     s = np.stack([swap_bits(2, j, n) for j in range(4)]).astype(np.int64)
     assert np.array_equal(dense[:, 0], s.sum(axis=1))
     assert np.array_equal(segs[:, 1, 0], 3 * s[:, 20_000:].sum(axis=1))
+
+
+@pytest.mark.parametrize(
+    "make, exact",
+    [
+        (lambda r: r.integers(-5000, 5000, 3000).astype(float), True),  # counts, rank terms
+        (lambda r: r.integers(-5000, 5000, 3000) / 2.0, True),  # ties counting one half
+        (lambda r: r.integers(-40000, 40000, 3000) / 32.0, True),  # weights 1/8 .. x ties
+        (lambda r: r.integers(1, 4, 3000) * 1.0 + 1e6, True),  # far from 0, on the unit grid
+        (lambda r: r.normal(0.3, 1.0, 3000), False),  # per-row losses: no coarse grid
+        (lambda r: np.r_[r.integers(0, 9, 2999) * 1.0, 0.1], False),  # one term off the grid
+    ],
+    ids=["integers", "halves", "32nds", "offset", "floats", "one-off-grid"],
+)
+def test_centred_columns_keep_grid_terms_exact(make, exact):
+    from losscli.swaps import centred
+
+    x = make(np.random.default_rng(5))
+    col, shift = centred(x)
+    assert col.dtype == np.float32
+    back = col.astype(np.float64) + shift
+    if exact:  # on the terms' grid: x - shift exact in float32, the shift near the mean
+        assert np.array_equal(back, x)
+        assert abs(shift - x.mean()) <= 1.0
+    else:  # the mean itself: float32 rounding relative to the spread
+        assert shift == pytest.approx(x.mean(), rel=1e-12)
+        assert np.max(np.abs(back - x)) <= 2**-23 * np.max(np.abs(x - shift))
+    assert abs(float(col.astype(np.float64).mean())) <= 1.0 + 1e-6 * np.abs(x).max()

@@ -182,7 +182,12 @@ def fits_class_major(acc: Any) -> bool:  # noqa: ANN401 - an accumulator of any 
     )
 
 
-def add_class_major(acc: Any, y: np.ndarray, rows: ClassMajorRows) -> None:  # noqa: ANN401
+def add_class_major(
+    acc: Any,  # noqa: ANN401 - a multi-class accumulator
+    y: np.ndarray,
+    rows: ClassMajorRows,
+    confusion: np.ndarray | None = None,
+) -> None:
     """Add evaluated elements to a multi-class accumulator from their class-major terms.
 
     The same sums ``acc.update(y, probs)`` adds from the ``(P, C)`` probabilities
@@ -194,6 +199,8 @@ def add_class_major(acc: Any, y: np.ndarray, rows: ClassMajorRows) -> None:  # n
         acc: the :class:`~losscli.metrics.ClassificationAccumulator`.
         y: int (n,) class indices of the evaluated elements.
         rows: their :class:`ClassMajorRows` (``rows.take`` of the evaluated ones).
+        confusion: int (C, C) the confusion counts of ``(y, rows.pred)`` when the caller
+            counted them already (per image, summed), or None: counted here.
 
     >>> from losscli.metrics import ClassificationAccumulator
     >>> acc = ClassificationAccumulator("multiclass", 3, keep_scores=False)
@@ -207,7 +214,10 @@ def add_class_major(acc: Any, y: np.ndarray, rows: ClassMajorRows) -> None:  # n
         return
     acc.n_rows += n
     sums = acc.sums
-    add_confusion_counts(sums.cm, y, rows.pred)
+    if confusion is None:
+        add_confusion_counts(sums.cm, y, rows.pred)
+    else:
+        sums.cm += confusion
     log_loss = -np.log(np.clip(rows.p_true, LOG_EPS, 1.0 - LOG_EPS))
     add_terms(sums, acc.layout, {"log_loss": log_loss, "brier": rows.brier}, n, None)
     correct = (rows.pred == y).astype(np.float64)

@@ -28,7 +28,7 @@ from losscli.pipeline.dense import DenseLayout, DenseStats, samplewise_sums
 from losscli.pipeline.encode import metric_labels
 from losscli.pipeline.plan import Plan
 from losscli.pipeline.prepare import Prepared
-from losscli.pipeline.state import EvalState
+from losscli.pipeline.state import EvalState, chunk_moments
 
 __all__ = ["add_class_major_chunk", "class_major_run"]
 
@@ -94,45 +94,55 @@ def add_class_major_chunk(
     ignore = params.get("ignore_index", -100)
     keep = y_true != ignore
     hard = metric_labels(plan, y_true)
-    safe = np.where(keep, hard, 0).astype(np.intp)
+    at = None if keep.all() else np.flatnonzero(keep)  # the evaluated elements
+    safe = (hard if at is None else np.where(keep, hard, 0)).astype(np.intp)
     cw, smoothing = params.get("class_weights"), float(params.get("label_smoothing") or 0.0)
     w = class_weight_vector(cw, c) if smoothing > 0 else None
     terms = class_major_rows(z, safe, w, smoothing > 0)
-    all_kept = bool(keep.all())
-    results: dict[str, Any] = {}
-    kept = None
-    for name in loss_names:
-        per, d = ce_from_log_prob(
+    kept = terms if at is None else terms.take(at)
+    y_kept = safe if at is None else safe[at]
+    per = dense.layout.per_sample  # each evaluated element's image (one image: None)
+    n_img = -(-p.chunk.n // per)
+    image = None if n_img == 1 else (p.chunk.start + p.rows) // per - p.chunk.start // per
+    image_kept = image if image is None or at is None else image[at]
+    count, cm = _image_counts(image_kept, y_kept, kept.pred, n_img, c)
+    plain = cw is None and smoothing == 0  # ce is the NLL -log p_y
+    if plain or perplexity:
+        nll = np.negative(kept.logp_true)  # of each evaluated element
+        nll_sums = np.array([nll.sum(), float(nll.size)])
+        nll_moments = chunk_moments(nll)
+    if plain:  # ce's sums are the NLL's, per image too
+        sums, moments = nll_sums, nll_moments
+        by_image = (
+            nll_sums[None]
+            if image_kept is None
+            else np.stack([np.bincount(image_kept, nll, n_img), count.astype(np.float64)], axis=1)
+        )
+    else:
+        per_el, d = ce_from_log_prob(
             terms.logp_true, terms.wlogp, y_true, c, class_weights=cw,
             label_smoothing=smoothing, ignore_index=ignore,
         )  # fmt: skip
-        results[name] = _chunk(per, d)
-        kept = per if all_kept else per[keep]
-        state.loss_acc[name].update(kept, results[name].sums)
+        sums = np.array([per_el.sum(), d.sum()])
+        moments = chunk_moments(per_el if at is None else per_el[at])
+        by_image = _by_image(image, n_img, sums, per_el, d)
+    for name in loss_names:
+        state.loss_acc[name].add(sums, moments)
     if perplexity:
-        if cw is None and smoothing == 0 and loss_names:  # ce is the plain NLL: its sums
-            state.loss_acc["perplexity"].update(kept, results[loss_names[0]].sums)
-        else:
-            res = _chunk(*_nll(terms.logp_true, keep))
-            nll = res.per_sample if all_kept else res.per_sample[keep]
-            state.loss_acc["perplexity"].update(nll, res.sums)
-    if not all_kept:
-        state.n_ignored += int(keep.size - np.count_nonzero(keep))
-    at = None if all_kept else np.flatnonzero(keep)
-    add_class_major(
-        state.metrics_acc,
-        hard if at is None else hard[at],
-        terms if at is None else terms.take(at),
-    )
+        state.loss_acc["perplexity"].add(nll_sums, nll_moments)
+    if at is not None:
+        state.n_ignored += int(keep.size - at.size)
+    add_class_major(state.metrics_acc, y_kept, kept, cm.sum(axis=0) if n_img > 1 else cm[0])
     images = dense.update(
         p.chunk.start,
         p.chunk.n,
         p.rows,
         hard,
         terms.pred,
-        None if all_kept else keep,
-        {n: results[n].rows for n in loss_names},
+        None if at is None else keep,
+        dict.fromkeys(loss_names, by_image),
         lambda n, s: losses.finalize(n, plan.task, s, params=params),
+        counts=(count, cm.astype(np.float64)),
     )
     sums = samplewise_sums(images)
     state.dense = sums if state.dense is None else state.dense + sums
@@ -142,13 +152,23 @@ def add_class_major_chunk(
     return True
 
 
-def _chunk(per: np.ndarray, d: np.ndarray) -> Any:  # noqa: ANN401 - a LossChunk
-    """The :class:`~losscli.losses.LossChunk` of per-element losses and denominators,
-    unweighted (as ``losses.compute`` gives it)."""
-    rows = np.stack([per, d], axis=1)
-    return losses.LossChunk(per_sample=per, sums=rows.sum(axis=0), rows=rows)
+def _image_counts(
+    image: np.ndarray | None, y: np.ndarray, pred: np.ndarray, n_img: int, c: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per image the evaluated elements (int64 ``(n_img,)``) and the confusion counts (int64
+    ``(n_img, C, C)``, rows true): one ``bincount``, shared by the per-image rows and the
+    metrics (their sum over the images)."""
+    key = y * c + pred if image is None else (image * c + y) * c + pred
+    cm = np.bincount(key, minlength=n_img * c * c).reshape(n_img, c, c)
+    count = np.array([y.size]) if image is None else np.bincount(image, minlength=n_img)
+    return count.astype(np.int64), cm
 
 
-def _nll(logp_true: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The unweighted NLL ``-log p_y`` (0 where ignored) and its count, for ``perplexity``."""
-    return np.where(keep, -logp_true, 0.0), keep.astype(np.float64)
+def _by_image(
+    image: np.ndarray | None, n_img: int, sums: np.ndarray, per: np.ndarray, d: np.ndarray
+) -> np.ndarray:
+    """``(n_img, 2)`` a loss's sums per image (``[sum l, sum d]``) from its per-element terms
+    ``per`` and denominators ``d`` (``image``: each one's image; None: one image, ``sums``)."""
+    if image is None:
+        return sums[None]
+    return np.stack([np.bincount(image, per, n_img), np.bincount(image, d, n_img)], axis=1)

@@ -429,6 +429,7 @@ class DenseStats:
         keep: np.ndarray | None,
         loss_rows: dict[str, np.ndarray],
         finalize: Any,
+        counts: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> dict[str, Any]:
         """Add one chunk of whole samples; return its per-image rows (``sample``,
         ``n_elements`` evaluated, each loss, ``pixel_accuracy``, ``miou``, ``mdice``: the
@@ -445,18 +446,20 @@ class DenseStats:
                 alone, as PyTorch gives it for that image (mean over its evaluated elements,
                 ``sum w[y] l / sum w[y]`` with class weights; Dice over its elements).
             finalize: ``(name, sums) -> value``.
+            counts: multi-class, counted already (class-major): (n_img,) evaluated elements
+                and (n_img, C, C) confusion counts; ``loss_rows`` then (n_img, k) per image.
         """
         per = self.layout.per_sample
         first = start // per
         n_img = -(-n // per)
-        # each row's image in the chunk (one image: all 0, no division)
-        every = (start + rows) // per - first if n_img > 1 else np.zeros(rows.size, np.intp)
-        local = every
-        y_read, pred_read = y, pred
-        if keep is not None:
-            y, pred = y[keep], pred[keep]
-            local = local[keep] if n_img > 1 else local[: y.shape[0]]
-        count = np.bincount(local, minlength=n_img).astype(np.int64)
+        y_read, pred_read, every = y, pred, None
+        if counts is None:  # each row's image in the chunk (one image: all 0, no division)
+            every = (start + rows) // per - first if n_img > 1 else np.zeros(rows.size, np.intp)
+            local = every
+            if keep is not None:
+                y, pred = y[keep], pred[keep]
+                local = local[keep] if n_img > 1 else local[: y.shape[0]]
+            count = np.bincount(local, minlength=n_img).astype(np.int64)
         if y.ndim == 2:  # multi-label: per image and label tp / fp / fn
             yb, pb = y > 0.5, pred > 0.5
             tp = np.stack([np.bincount(local, (yb & pb)[:, j], n_img) for j in range(self.c)], 1)
@@ -464,8 +467,11 @@ class DenseStats:
             fn = np.stack([np.bincount(local, (yb & ~pb)[:, j], n_img) for j in range(self.c)], 1)
             hit = np.bincount(local, (yb == pb).all(axis=1), n_img)
         else:
-            yi, pi = y.astype(np.int64, copy=False), pred.astype(np.int64, copy=False)
-            cm = _per_image_cm(local if n_img > 1 else None, yi, pi, n_img, self.c)
+            if counts is None:
+                yi, pi = y.astype(np.int64, copy=False), pred.astype(np.int64, copy=False)
+                cm = _per_image_cm(local if n_img > 1 else None, yi, pi, n_img, self.c)
+            else:
+                count, cm = counts
             tp = np.diagonal(cm, axis1=1, axis2=2)
             fp = cm.sum(axis=1) - tp
             fn = cm.sum(axis=2) - tp
@@ -491,7 +497,9 @@ class DenseStats:
             "n_elements": count,
         }
         for name, lr in loss_rows.items():  # every row: ignored ones add 0 to a mean
-            if n_img == 1:  # the rows in order, as bincount adds them
+            if every is None:  # summed per image already
+                sums = lr
+            elif n_img == 1:  # the rows in order, as bincount adds them
                 sums = lr.sum(axis=0, keepdims=True)
             else:
                 sums = np.stack(

@@ -28,16 +28,19 @@ class LossAccumulator:
         self.max = -math.inf
 
     def update(self, per_sample: np.ndarray, sums: np.ndarray) -> None:
+        self.add(sums, chunk_moments(per_sample))
+
+    def add(self, sums: np.ndarray, moments: tuple[int, float, float, float, float, float]) -> None:
+        """:meth:`update` with the chunk's :func:`chunk_moments` computed once (the same
+        per-sample values added to two accumulators: ``ce`` and ``perplexity``)."""
         self.sums = sums.astype(np.float64) if self.sums is None else self.sums + sums
-        n = per_sample.size
+        n, mean, m2, total, lo, hi = moments
         if n == 0:
             return
-        mean = float(per_sample.mean())
-        m2 = float(((per_sample - mean) ** 2).sum())
         self._merge_moments(n, mean, m2)
-        self.total += float(per_sample.sum())
-        self.min = min(self.min, float(per_sample.min()))
-        self.max = max(self.max, float(per_sample.max()))
+        self.total += total
+        self.min = min(self.min, lo)
+        self.max = max(self.max, hi)
 
     def _merge_moments(self, n: int, mean: float, m2: float) -> None:
         tot = self.n + n
@@ -64,6 +67,23 @@ class LossAccumulator:
             "min": self.min + 0.0,
             "max": self.max + 0.0,
         }
+
+
+def chunk_moments(x: np.ndarray) -> tuple[int, float, float, float, float, float]:
+    """``(n, mean, m2, sum, min, max)`` of one chunk's per-sample values, merged by
+    :meth:`LossAccumulator.add`: ``m2 = sum (x - mean)^2``, ``mean = sum / n`` (``x.mean()``
+    bit for bit); ``(0, 0, 0, 0, inf, -inf)`` when ``x`` is empty.
+
+    >>> chunk_moments(np.array([1.0, 2.0, 6.0]))
+    (3, 3.0, 14.0, 9.0, 1.0, 6.0)
+    """
+    n = int(x.size)
+    if n == 0:
+        return 0, 0.0, 0.0, 0.0, math.inf, -math.inf
+    total = float(x.sum())
+    mean = total / n
+    d = x - mean
+    return n, mean, float(np.multiply(d, d, out=d).sum()), total, float(x.min()), float(x.max())
 
 
 PERPLEXITY = "perplexity"

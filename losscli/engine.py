@@ -88,6 +88,20 @@ __all__ = [
 ]
 
 
+def scores_to_encode(preds: np.ndarray, acc: Any, activation: str | None) -> np.ndarray:  # noqa: ANN401
+    """A chunk's prediction rows for ``encode_chunk``: float64, but for float32 class-major
+    rows (``read_chunks`` keeps them as read) that the run adds class-major
+    (``Accumulation.class_major``, no ``--activation``): those stay float32, widened a
+    cache-sized tile at a time by :func:`losscli.metrics.class_major.class_major_rows`.
+
+    >>> scores_to_encode(np.zeros((2, 3), np.float32), None, None).dtype
+    dtype('float64')
+    """
+    if activation or acc is None or not acc.class_major:
+        return preds.astype(np.float64, copy=False)
+    return preds
+
+
 class Evaluation:
     """One run of the pipeline: build it, feed it chunks, read its report.
 
@@ -191,7 +205,7 @@ class Evaluation:
         self._start(
             decide_plan(
                 raw,
-                preds,
+                preds.astype(np.float64, copy=False),  # float32 rows as read: widened
                 where,
                 spec=self.opts.spec.task,
                 cols=self.cols,
@@ -282,7 +296,7 @@ class Evaluation:
         return encode_chunk(
             u.chunk,
             u.rows,
-            u.preds,
+            scores_to_encode(u.preds, self._acc, self.opts.spec.task.activation),
             u.raw,
             weights,
             u.ids,

@@ -394,11 +394,14 @@ class Chunk:
         out._data, out._exact = {}, {}
         return out
 
-    def matrix(self, names: Sequence[str]) -> np.ndarray:
+    def matrix(self, names: Sequence[str], *, keep_float32: bool = False) -> np.ndarray:
         """Return the given number columns side by side as one float64 matrix.
 
         Args:
             names: column names (number columns only).
+            keep_float32: the rows of a class-major float32 block as read, a read-only view,
+                not widened (:func:`losscli.metrics.class_major.class_major_rows` widens a
+                cache-sized tile at a time; the caller widens them for anything else).
 
         Returns:
             A float64 array of shape ``(n, len(names))``: one allocation, or a read-only view
@@ -419,6 +422,10 @@ class Chunk:
             view.flags.writeable = False  # read-only: the batch stays as read
             return view
         if block is not None and block.shape[1] > 1 and block.T.flags.c_contiguous:
+            if keep_float32 and block.dtype == np.float32:
+                view = block.view()
+                view.flags.writeable = False
+                return view
             return np.array(block.T, dtype=np.float64, order="C").T  # class-major: kept so
         if block is not None:  # adjacent columns of one 2-D array: one copy, row by row
             return np.array(block, dtype=np.float64, order="C")

@@ -94,8 +94,11 @@ def class_major_rows(
     ``sum_c w_c log p_c = sum_c w_c z_c - (m + log1p(t)) sum_c w_c``.
 
     Args:
-        z: float64 (C, P) logits, class-major (C-contiguous is fastest), finite; read a
-            tile of :data:`TILE_VALUES` values at a time.
+        z: float64 or float32 (C, P) logits, class-major (C-contiguous is fastest), finite;
+            read a tile of :data:`TILE_VALUES` values at a time. float32 is widened a tile at
+            a time (the max and argmax taken before, on the float32 values: widening is
+            exact and keeps the order), so the terms are those of ``z.astype(float64)``,
+            bit for bit, without that copy.
         y: int (P,) class indices in ``[0, C)`` (an ignored element: any class, e.g. 0; the
             caller masks it out).
         class_weights: (C,) weights ``w`` of the smoothing term (None: ones).
@@ -131,17 +134,19 @@ def _tile(
     for bit."""
     c, n = z.shape
     cols = np.arange(n)
-    m = z.max(axis=0)
+    m = z.max(axis=0)  # float32 z: its max, widened exactly below
     pred = out.pred[at]
     eq = np.empty(n, dtype=bool)
     for k in range(c - 1, -1, -1):  # the lowest class at the max, plane by plane: np.argmax
         np.equal(z[k], m, out=eq)  # over axis 0 would copy the block to (P, C)
         np.copyto(pred, k, where=eq)
-    zy = z[y, cols]
+    m = m.astype(np.float64, copy=False)
+    zy = z[y, cols].astype(np.float64, copy=False)
     wz = None
     if out.wlogp is not None:
-        wz = z.sum(axis=0) if w is None else w @ z
-    e = np.subtract(z, m)  # z itself is not changed
+        z64 = z.astype(np.float64, copy=False)  # the smoothing sum from the widened values
+        wz = z64.sum(axis=0) if w is None else w @ z64
+    e = np.subtract(z, m, dtype=np.float64)  # z itself is not changed
     np.exp(e, out=e)
     e[pred, cols] = 0.0  # the argmax's exp(0) = 1 is the 1 of log1p
     t = e.sum(axis=0)

@@ -261,6 +261,7 @@ class Accumulation:
         ):
             return
         y_true, y_pred, weights = p.y_true, p.y_pred, p.weights
+        y_pred = y_pred.astype(np.float64, copy=False)  # float32 rows kept for class-major
         keep = evaluated_rows(plan, y_true, self.params.get("ignore_index"))
         per: dict[str, np.ndarray] = {}
         results = {}

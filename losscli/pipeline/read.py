@@ -47,7 +47,7 @@ class RawChunk:
     weights, ids and ``--group-by`` keys of its rows (None when there is no such column)."""
 
     chunk: Any
-    preds: np.ndarray  # (n, P) float64
+    preds: np.ndarray  # (n, P) float64, or a dense array's float32 class-major rows as read
     raw: np.ndarray  # (n, L) float64 label columns, or (n,) object class names
     weights: np.ndarray | None
     ids: np.ndarray | None
@@ -87,7 +87,10 @@ def read_chunks(
     pred_table: Any, label_table: Any | None, cols: Columns, *, allow_empty: bool = False
 ) -> Iterator[RawChunk]:
     """Every chunk of ``pred_table`` with its labels (a column, or ``label_table``'s rows by
-    position or joined by id), weights, ids and slice keys.
+    position or joined by id), weights, ids and slice keys. The predictions are float64,
+    but the rows of a dense array's float32 class-major block stay as read
+    (``Chunk.matrix(keep_float32=True)``): the plan's sample and every chunk not added
+    class-major are widened (``engine.scores_to_encode``), the validity checks take them so.
 
     Raises:
         InputError: the predictions have no data rows (unless ``allow_empty``), or the
@@ -107,7 +110,7 @@ def read_chunks(
     n_seen = 0
     chunks = pred_table.chunks(wanted, exact=exact)
     for chunk in chunks:
-        preds = chunk.matrix(cols.pred)
+        preds = chunk.matrix(cols.pred, keep_float32=True)
         ids = chunk.ids(cols.id) if cols.id else None
         if labels_file is None:
             raw = chunk.column(cols.label[0]) if cols.text_labels else chunk.matrix(cols.label)

@@ -66,9 +66,13 @@ OPTIONS = {
 @pytest.mark.parametrize("grid", list(GRIDS.values()), ids=list(GRIDS))
 @pytest.mark.parametrize("ignore", [None, 255, -100])
 @pytest.mark.parametrize("opt", list(OPTIONS), ids=list(OPTIONS))
-def test_channels_first_equals_channels_last(tmp_path, grid, ignore, opt):
-    """Class-major (N, C, d..) against the row path on the same numbers as (N, d.., C)."""
-    x, y = _arrays(np.random.default_rng(len(grid) * 7 + (ignore or 0) % 13), grid)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_channels_first_equals_channels_last(tmp_path, grid, ignore, opt, dtype):
+    """Class-major (N, C, d..) against the row path on the same numbers as (N, d.., C);
+    float32 scores stay float32 on the class-major path (widened a tile at a time) and are
+    widened whole on the row path."""
+    rng = np.random.default_rng(len(grid) * 7 + (ignore or 0) % 13)
+    x, y = _arrays(rng, grid, dtype=dtype)
     args = [*OPTIONS[opt], *(["--ignore-index", str(ignore)] if ignore is not None else [])]
     first, rows_first = _report(tmp_path, x, y, "first", *args, "--class-axis", "first")
     last, rows_last = _report(
@@ -163,3 +167,37 @@ def test_class_major_rows_equal_the_row_functions(c, n, scale, seed, smoothing):
         np.testing.assert_allclose(got, ce, rtol=1e-9, atol=1e-12)
     else:
         assert r.wlogp is None
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    c=st.integers(2, 7),
+    n=st.integers(1, 3000),
+    scale=st.sampled_from([0.0, 1.0, 30.0, 1e30]),
+    seed=st.integers(0, 2**16),
+    smoothing=st.booleans(),
+    weighted=st.booleans(),
+)
+def test_float32_logits_give_the_widened_terms_bit_for_bit(
+    c, n, scale, seed, smoothing, weighted
+):
+    """float32 logits, widened a tile at a time (the max and argmax taken on the float32
+    values), give every term of ``z.astype(float64)`` exactly, C-ordered and strided
+    (``--drop-invalid`` copies rows), over several tiles (n up to 3000, tiles of 500)."""
+    rng = np.random.default_rng(seed)
+    z = (rng.normal(size=(c, n)) * scale).astype(np.float32)
+    z[:, : n // 3] = np.round(z[:, : n // 3])  # ties within columns
+    y = rng.integers(0, c, n)
+    w = rng.random(c) + 0.1 if weighted else None
+    from losscli.metrics import class_major as cm
+
+    old, cm.TILE_VALUES = cm.TILE_VALUES, 500 * c
+    try:
+        for zz in (z, np.ascontiguousarray(z.T).T):  # widened in the same memory order
+            want = class_major_rows(zz.astype(np.float64, order="K"), y, w, smoothing)
+            got = class_major_rows(zz, y, w, smoothing)
+            for name in ("pred", "logp_true", "conf", "p_true", "brier", "wlogp"):
+                a, b = getattr(got, name), getattr(want, name)
+                assert (a is None and b is None) or np.array_equal(a, b), name
+    finally:
+        cm.TILE_VALUES = old

@@ -135,11 +135,8 @@ def _tile(
     c, n = z.shape
     cols = np.arange(n)
     m = z.max(axis=0)  # float32 z: its max, widened exactly below
+    _argmax(z, m, out.pred[at])
     pred = out.pred[at]
-    eq = np.empty(n, dtype=bool)
-    for k in range(c - 1, -1, -1):  # the lowest class at the max, plane by plane: np.argmax
-        np.equal(z[k], m, out=eq)  # over axis 0 would copy the block to (P, C)
-        np.copyto(pred, k, where=eq)
     m = m.astype(np.float64, copy=False)
     zy = z[y, cols].astype(np.float64, copy=False)
     wz = None
@@ -165,6 +162,35 @@ def _tile(
     if wz is not None:
         total = float(c) if w is None else float(np.sum(w))
         np.subtract(wz, (m + l1) * total, out=out.wlogp[at])
+
+
+def _argmax(z: np.ndarray, m: np.ndarray, pred: np.ndarray) -> None:
+    """``pred[j] = min {k : z[k, j] = m[j]}``, the lowest class at the column's max ``m``
+    (``np.argmax(z, axis=0)``, which would copy the tile to ``(n, C)``).
+
+    Up to 24 classes: the bits ``2^(C-1-k)`` of the classes at the max summed by one
+    float32 matrix product (exact: distinct powers of two below ``2^24``); the highest bit,
+    from ``frexp``'s exponent ``e``, is the lowest class ``C - e``. More classes: plane by
+    plane, from the last.
+
+    >>> pred = np.empty(3, np.int64)
+    >>> z = np.array([[1.0, 5.0, 2.0], [3.0, 5.0, 2.0], [0.0, 1.0, 2.0]])
+    >>> _argmax(z, z.max(axis=0), pred); pred.tolist()
+    [1, 0, 0]
+    """
+    c = z.shape[0]
+    if c <= 24:
+        bits = _BITS[-c:] @ np.equal(z, m).astype(np.float32)
+        np.subtract(c, np.frexp(bits)[1], out=pred)
+        return
+    eq = np.empty(pred.shape, dtype=bool)
+    for k in range(c - 1, -1, -1):
+        np.equal(z[k], m, out=eq)
+        np.copyto(pred, k, where=eq)
+
+
+_BITS = (2.0 ** np.arange(23, -1, -1)).astype(np.float32)
+"""``2^23 .. 2^0``: class ``k`` of ``C <= 24`` is bit ``2^(C-1-k)`` (:func:`_argmax`)."""
 
 
 def fits_class_major(acc: Any) -> bool:  # noqa: ANN401 - an accumulator of any kind

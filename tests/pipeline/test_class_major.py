@@ -201,3 +201,18 @@ def test_float32_logits_give_the_widened_terms_bit_for_bit(
                 assert (a is None and b is None) or np.array_equal(a, b), name
     finally:
         cm.TILE_VALUES = old
+
+
+@pytest.mark.parametrize("c", [2, 3, 19, 24, 25, 40])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_argmax_is_numpys_with_ties_to_the_lowest_class(c, dtype):
+    """The predicted class is ``np.argmax`` over the classes, ties to the lowest, on both
+    sides of 24 classes (a float32 product of class bits up to 24, plane by plane above),
+    with columns tied on 2, several or every class, the max on the first or last class."""
+    rng = np.random.default_rng(c)
+    z = np.round(rng.normal(size=(c, 700)) * 2).astype(dtype)  # many ties
+    z[:, :50] = 1.0  # every class tied
+    z[0, 50:100], z[-1, 100:150] = 9.0, 9.0
+    z[[1, -1], 150:200] = 9.0
+    y = rng.integers(0, c, z.shape[1])
+    assert class_major_rows(z, y).pred.tolist() == np.argmax(z, axis=0).tolist()

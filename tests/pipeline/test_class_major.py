@@ -178,9 +178,7 @@ def test_class_major_rows_equal_the_row_functions(c, n, scale, seed, smoothing):
     smoothing=st.booleans(),
     weighted=st.booleans(),
 )
-def test_float32_logits_give_the_widened_terms_bit_for_bit(
-    c, n, scale, seed, smoothing, weighted
-):
+def test_float32_logits_give_the_widened_terms_bit_for_bit(c, n, scale, seed, smoothing, weighted):
     """float32 logits, widened a tile at a time (the max and argmax taken on the float32
     values), give every term of ``z.astype(float64)`` exactly, C-ordered and strided
     (``--drop-invalid`` copies rows), over several tiles (n up to 3000, tiles of 500)."""

@@ -76,3 +76,25 @@ def test_absorbing_its_own_state_changes_nothing(halves):
     before = {n: getattr(ev, n) for n in COUNTERS}
     ev.absorb(ev.state())
     assert {n: getattr(ev, n) for n in COUNTERS} == before
+
+
+@pytest.mark.parametrize("sizes", [[1], [5, 0, 3], [1000, 1, 250]])
+def test_loss_moments_added_once_equal_numpy_over_all_values(sizes):
+    """``LossAccumulator.add`` of ``chunk_moments`` (one computation for two accumulators:
+    the class-major path's ``ce`` and ``perplexity``) equals ``update`` chunk by chunk,
+    bit for bit, and numpy's sum / std / min / max over every value at once."""
+    from losscli.pipeline.state import LossAccumulator, chunk_moments
+
+    rng = np.random.default_rng(len(sizes))
+    chunks = [rng.gamma(2.0, size=n) for n in sizes]
+    a, b = LossAccumulator("ce"), LossAccumulator("perplexity")
+    for x in chunks:
+        sums = np.array([x.sum(), float(x.size)])
+        a.update(x, sums)
+        b.add(sums, chunk_moments(x))
+    assert a.stats() == b.stats() and (a.sums == b.sums).all()
+    every = np.concatenate(chunks)
+    got = b.stats()
+    assert got["sum"] == pytest.approx(every.sum(), rel=1e-13)
+    assert got["std"] == pytest.approx(every.std(), rel=1e-12)
+    assert (got["min"], got["max"]) == (every.min(), every.max())

@@ -146,6 +146,10 @@ def check_delimiter(name: str, role: str, header: str, pending: bytes, delimiter
         if other != delimiter and n > 1 and (not first or len(first.split(other)) == n):
             found = (other, what, n)
             break
+    spaced = first.split()  # np.savetxt's default: numbers separated by spaces
+    if found is None and 1 < len(spaced) == len(header.split()):
+        if all(_NUMBER.fullmatch(v) for v in spaced):
+            found = (" ", "space", len(spaced))
     if found is None:
         return
     other, what, n = found
@@ -153,6 +157,11 @@ def check_delimiter(name: str, role: str, header: str, pending: bytes, delimiter
     flag = "--labels-format" if role == "labels" else "--input-format"
     if other in ("\t", ","):
         fix = f"pass {flag} {'tsv' if other == chr(9) else 'csv'}"
+    elif other == " ":
+        fix = (
+            "losscli reads comma- or tab-separated text: write it with np.savetxt(..., "
+            "delimiter=',') or convert it (e.g. tr -s ' ' ',')"
+        )
     else:
         fix = (
             f"losscli reads comma- or tab-separated text: convert the file (e.g. tr '{other}' ',')"

@@ -132,6 +132,12 @@ class TextTable(Table):
                 f"{self.name}: line 1 is empty; the first line must be the header row "
                 "naming the columns"
             )
+        if header.startswith("# ") and header[2:].strip() and self._header is not False:
+            header = header[2:]  # np.savetxt(header=...) writes its comment mark before it
+            self.readings.append(
+                f"{self.name}: line 1 read as the header without its leading '# ' (the comment "
+                "mark np.savetxt writes before a header)"
+            )
         if delimiter is None:
             delimiter = "\t" if ("\t" in header and "," not in header) else ","
         self.delimiter = delimiter

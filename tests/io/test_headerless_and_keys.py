@@ -238,3 +238,39 @@ def test_header_flags_that_apply_to_nothing(tmp_path, args, message):
     files["csv"].write_text("label,prob\n1,0.9\n0,0.2\n")
     fill = {k: str(v) for k, v in files.items()}
     assert_refused(invoke("compute", *[a.format(**fill) for a in args]), message.format(**fill))
+
+
+@pytest.mark.parametrize(("ending", "sep"), [(".csv", ","), (".tsv", "\t"), (".txt", "\t")])
+@pytest.mark.parametrize("comments", ["# ", ""])
+def test_np_savetxt_header_with_its_comment_mark(tmp_path, headed, ending, sep, comments):
+    """``np.savetxt(header=...)`` writes ``# `` before the header (its default ``comments``):
+    the header is read without it, and the inference says so."""
+    path = tmp_path / f"p{ending}"
+    names = sep.join(str(j) for j in range(C + 1))
+    np.savetxt(path, np.column_stack([P, Y]), delimiter=sep, header=names, comments=comments)
+    got = compute(path, "--label-col", str(C))
+    assert numbers(got) == headed
+    note = f"{path}: line 1 read as the header without its leading '# ' (the comment mark "
+    assert any(i.startswith(note) for i in got["inference"]) == (comments == "# ")
+
+
+@pytest.mark.parametrize("header", [None, "a b c label"])
+def test_np_savetxt_with_spaces_is_refused_naming_the_delimiter(tmp_path, header):
+    """np.savetxt's default delimiter is a space, which losscli does not read: refused
+    (exit 2) naming it, not read as one column."""
+    path = tmp_path / "p.txt"
+    np.savetxt(path, np.column_stack([P, Y]), **({"header": header} if header else {}))
+    assert_refused(
+        invoke("compute", path),
+        f"{path}: line 1 is one column when split at commas, but 4 columns when split at "
+        "spaces: the file looks space-separated; losscli reads comma- or tab-separated text: "
+        "write it with np.savetxt(..., delimiter=',') or convert it (e.g. tr -s ' ' ',')",
+    )
+
+
+def test_a_one_column_file_with_spaces_in_its_text_is_no_space_separated_file(tmp_path):
+    preds, labels = tmp_path / "p.csv", tmp_path / "y.csv"
+    pd.DataFrame({"yes": P[:, 0]}).to_csv(preds, index=False)
+    labels.write_text("class name\n" + "\n".join("a dog" if y else "no" for y in Y % 2) + "\n")
+    r = invoke("compute", preds, labels, "--pos-label", "a dog", "--format", "json")
+    assert r.exit_code == 0, r.stderr

@@ -64,8 +64,23 @@ def to_string(arr: Any, name: str, col: str, line0: int) -> Any:
         ) from None
 
 
+def numbers_or_na(trimmed: Any) -> Any:
+    """Trimmed strings as float64, R's missing value ``NA`` (``write.csv``) as null, like an
+    empty cell; ``pyarrow.ArrowInvalid`` at another non-number.
+
+    >>> numbers_or_na(pa_strings("1.5", "NA", None)).to_pylist()
+    [1.5, None, None]
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    na = pc.fill_null(pc.equal(trimmed, "NA"), False)
+    return pc.cast(pc.if_else(na, pa.scalar(None, pa.string()), trimmed), pa.float64())
+
+
 def to_float(arr: Any, name: str, col: str, line0: int) -> np.ndarray:
-    """The column as float64 (spaces around numbers allowed); InputError at a non-number."""
+    """The column as float64 (spaces around numbers allowed, ``NA`` missing); InputError at
+    a non-number."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -74,9 +89,9 @@ def to_float(arr: Any, name: str, col: str, line0: int) -> np.ndarray:
     except pa.ArrowInvalid:
         trimmed = pc.utf8_trim_whitespace(to_string(arr, name, col, line0))
         try:
-            out = pc.cast(trimmed, pa.float64())
+            out = numbers_or_na(trimmed)
         except pa.ArrowInvalid:
-            i = first_bad(trimmed, lambda a: pc.cast(a, pa.float64()))
+            i = first_bad(trimmed, numbers_or_na)
             raise InputError(
                 f"{name}: line {line0 + i}, column '{col}': "
                 f"'{bad_value(trimmed, i)}' is not a number"
@@ -129,14 +144,14 @@ def infer_kind(arr: Any, name: str, col: str, line0: int) -> tuple[str, str | No
         pass
     trimmed = pc.utf8_trim_whitespace(to_string(arr, name, col, line0))
     try:
-        pc.cast(trimmed, pa.float64())
+        numbers_or_na(trimmed)  # R's NA is a missing number, as an empty cell
         return "number", None
     except pa.ArrowInvalid:
         pass
     low = pc.utf8_lower(trimmed)
     if pc.all(pc.is_in(low, value_set=pa_strings("true", "false"))).as_py() is not False:
         return "bool", None
-    i = first_bad(trimmed, lambda a: pc.cast(a, pa.float64()))
+    i = first_bad(trimmed, numbers_or_na)
     return "text", f"line {line0 + i}: '{bad_value(trimmed, i)}'"
 
 

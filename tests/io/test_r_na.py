@@ -34,8 +34,13 @@ def _write_csv(path, column: int, na: str = "NA") -> None:
             f.write(f'"{i + 1}",' + ",".join(cells) + "\n")
 
 
-@pytest.mark.parametrize("column,what", [(0, "the label is missing, NaN or inf"),
-    (2, "prediction column 'p1' is nan (missing, NaN or inf)")], ids=["label", "score"])  # fmt: skip
+CELLS = {
+    "label": (0, "the label is missing, NaN or inf"),
+    "score": (2, "prediction column 'p1' is nan (missing, NaN or inf)"),
+}
+
+
+@pytest.mark.parametrize("column,what", list(CELLS.values()), ids=list(CELLS))
 @pytest.mark.parametrize("na", ["NA", " NA "])
 def test_na_is_a_missing_value(tmp_path, monkeypatch, column, what, na):
     path = tmp_path / "r.csv"

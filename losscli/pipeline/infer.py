@@ -92,7 +92,10 @@ def _rarest_row(uniq: np.ndarray, first: np.ndarray, counts: np.ndarray) -> int:
 
 
 def binary_labels(
-    y: np.ndarray, pos_label: str | None = None, where: Where | None = None
+    y: np.ndarray,
+    pos_label: str | None = None,
+    where: Where | None = None,
+    ignore_index: int | None = None,
 ) -> tuple[str, float | None, float, str]:
     """Decide which numeric label value is the positive class of one-column binary data.
 
@@ -104,6 +107,7 @@ def binary_labels(
         y: (n,) float64 labels of the first chunk (whole numbers).
         pos_label: the ``--pos-label`` text, or None.
         where: row number -> location, for messages.
+        ignore_index: the ``--ignore-index`` value, named when it is the extra label.
 
     Returns:
         ``(encoding, negative, positive, reason)``: encoding ``binary`` (0/1), ``pm1`` (-1/+1)
@@ -121,7 +125,7 @@ def binary_labels(
         raise InputError(
             f"{(where or (lambda i: f'row {i + 1}'))(i)}: label {_num(y[i])} makes {uniq.size} "
             f"distinct labels ({_listed(uniq)}), but binary labels take two values; fix the "
-            "labels or pass another --task"
+            f"labels or pass another --task{ignored_hint(y, uniq, ignore_index)}"
         )
     if pos_label is not None:
         try:
@@ -237,6 +241,23 @@ def name_values(names: Sequence[str]) -> np.ndarray:
     return out
 
 
+def ignored_hint(y: np.ndarray, uniq: np.ndarray, ignore_index: int | None) -> str:
+    """The note for a binary or multi-label refusal whose labels hold ``--ignore-index``:
+    it leaves out multi-class rows only (torch's BCE has no ``ignore_index``).
+
+    >>> ignored_hint(np.array([0.0, 1.0]), np.array([0.0, 1.0, 255.0]), 255)[:32]
+    ' (--ignore-index 255 leaves out '
+    >>> ignored_hint(np.array([0.0, 1.0]), np.array([0.0, 1.0, 2.0]), 255)
+    ''
+    """
+    if ignore_index is None or not np.any(uniq == ignore_index):
+        return ""
+    return (
+        f" (--ignore-index {ignore_index} leaves out multi-class rows only; binary and "
+        "multi-label rows have no ignored label)"
+    )
+
+
 def infer_task(
     labels: np.ndarray,
     preds: np.ndarray,
@@ -247,6 +268,7 @@ def infer_task(
     pos_label: str | None = None,
     where: Where | None = None,
     label_names: Sequence[str] | None = None,
+    ignore_index: int | None = None,
 ) -> tuple[str, str, str]:
     """Infer the task from a sample of labels and predictions.
 
@@ -264,6 +286,7 @@ def infer_task(
         pos_label: ``--pos-label`` (for one-column binary labels).
         where: row number -> location for messages.
         label_names: the Lc label column names, for messages.
+        ignore_index: the ``--ignore-index`` value, named when it is an extra label.
 
     Returns:
         ``(task, label_encoding, reason)``.
@@ -306,6 +329,7 @@ def infer_task(
                     f"({_listed(uniq)}) with one prediction column, which fits neither binary "
                     "(two labels) nor multi-class (one column per class); fix the labels, or "
                     "pass --task regression if they are quantities"
+                    f"{ignored_hint(y, uniq, ignore_index)}"
                 )
             enc, _, _, why = binary_labels(y, pos_label)
             if enc == "pos-label":

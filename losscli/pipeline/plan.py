@@ -168,6 +168,7 @@ def decide_plan(
             pos_label=opts.pos_label,
             where=where,
             label_names=cols.label,
+            ignore_index=ignore_index,
         )
         notes.append(f"task {task}: {why}")
     else:
@@ -223,7 +224,9 @@ def decide_plan(
                 if note:
                     notes.append(note)
             else:
-                enc, neg, pos, why = binary_labels(raw_labels[:, 0], opts.pos_label, where)
+                enc, neg, pos, why = binary_labels(
+                    raw_labels[:, 0], opts.pos_label, where, ignore_index
+                )
                 # a column named like one label value names the class it scores; '0' is
                 # also the name a lone NPY column gets, so it says nothing
                 named = name_values(pred_names)[0] if pred_names[0] != "0" else np.nan

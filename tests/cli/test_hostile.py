@@ -28,6 +28,8 @@ def _files(d: Path) -> dict[str, Path]:
         f[name] = p
 
     text("ok.csv", "label,prob\n1,0.9\n0,0.1\n1,0.4\n")
+    text("bin_ignored.csv", "label,prob\n1,0.9\n-100,0.5\n0,0.1\n1,0.4\n")
+    text("bin_void.csv", "label,prob\n1,0.9\n255,0.5\n0,0.1\n1,0.4\n")
     text("text_late.csv", "label,prob\n" + "1,0.9\n" * 10 + "0," + "0.5 " * 20 + "\n")
     text("tabs.csv", "label\tprob\n1\t0.9\n0\t0.1\n")
     text("tabs.txt", "label\tprob\n1\t0.9\n0\t0.1\n")
@@ -925,6 +927,28 @@ CASES = [
         "they are no probabilities, and as logits every row would be positive; pass --scores "
         "logits if they are logits, or --task regression if they are values fitted to the 0/1 "
         "labels",
+    ),
+    (
+        "binary labels with the default --ignore-index -100 (multi-class only)",
+        ["{bin_ignored.csv}"],
+        "{bin_ignored.csv}: line 3: label -100 makes 3 distinct labels (-100, 0, 1) with one "
+        "prediction column, which fits neither binary (two labels) nor multi-class (one column "
+        "per class); fix the labels, or pass --task regression if they are quantities "
+        "(--ignore-index -100 leaves out multi-class rows only; binary and multi-label rows "
+        "have no ignored label)",
+    ),
+    (
+        "--task binary labels with --ignore-index 255 (multi-class only)",
+        ["{bin_void.csv}", "--task", "binary", "--ignore-index", "255"],
+        "{bin_void.csv}: line 3: label 255 makes 3 distinct labels (0, 1, 255), but binary "
+        "labels take two values; fix the labels or pass another --task (--ignore-index 255 "
+        "leaves out multi-class rows only; binary and multi-label rows have no ignored label)",
+    ),
+    (
+        "--task binary labels with another value than --ignore-index",
+        ["{bin_void.csv}", "--task", "binary"],
+        "{bin_void.csv}: line 3: label 255 makes 3 distinct labels (0, 1, 255), but binary "
+        "labels take two values; fix the labels or pass another --task",
     ),
     (
         "the report and the per-sample rows both to stdout",

@@ -79,6 +79,32 @@ def _base(column: str) -> str:
     return column.rsplit(":", 1)[0] if ":" in column else column
 
 
+def _check_one_vector(name: str, pred: Sequence[str]) -> None:
+    """Default prediction columns from a vector (an NPZ array, a list column) and from other
+    columns are no one set of classes (``logits:0 … logits:3`` beside a scalar ``margin``
+    would be read as 5 classes): ask for ``--pred-cols``.
+
+    >>> _check_one_vector("p.npz", ["logits:0", "logits:1"])
+    >>> try:
+    ...     _check_one_vector("p.npz", ["logits:0", "logits:1", "margin"])
+    ... except UsageError as e:
+    ...     print(str(e).split(", read")[0])
+    p.npz: the prediction columns would be the vector 'logits' (2 values) and 'margin'
+    """
+    bases = list(dict.fromkeys(_base(c) for c in pred))
+    vectors = [b for b in bases if f"{b}:0" in pred]
+    if not vectors or len(bases) < 2:
+        return
+    v = vectors[0]
+    others = ", ".join(repr(b) for b in bases if b != v)
+    n = sum(1 for c in pred if _base(c) == v)
+    raise UsageError(
+        f"{name}: the prediction columns would be the vector {v!r} ({n} values) and {others}, "
+        f"read together as {len(pred)} classes; choose the scores with --pred-cols (e.g. "
+        f"--pred-cols '{v}:*')"
+    )
+
+
 def _pick_default_label(table: Any) -> list[str] | None:
     """The label column(s) found by name (:data:`DEFAULT_LABEL_COLS`), or None.
 
@@ -334,6 +360,7 @@ def resolve_columns(
                 f"{pred_table.name} holds several prediction arrays ({shown}); choose one with "
                 f"--pred-cols (e.g. --pred-cols {eg})"
             )
+        _check_one_vector(pred_table.name, pred)
     else:
         pred = _expand(pred_table, pattern, "--pred-cols")
         text = [c for c in pred if pred_table.kinds.get(c) != "number"]

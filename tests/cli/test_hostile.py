@@ -5,6 +5,7 @@ CLI and finds no traceback and no exit code other than 0 or 2."""
 from __future__ import annotations
 
 import gzip
+import io
 import json
 from pathlib import Path
 
@@ -29,6 +30,10 @@ def _files(d: Path) -> dict[str, Path]:
 
     text("ok.csv", "label,prob\n1,0.9\n0,0.1\n1,0.4\n")
     text("bin_ignored.csv", "label,prob\n1,0.9\n-100,0.5\n0,0.1\n1,0.4\n")
+    vec = np.random.default_rng(0).normal(size=(6, 3))
+    buf = io.BytesIO()
+    np.savez(buf, logits=vec, labels=np.arange(6) % 3, margin=vec[:, 0] * 0.5)
+    text("vector_and_scalar.npz", buf.getvalue(), "wb")
     text("bin_void.csv", "label,prob\n1,0.9\n255,0.5\n0,0.1\n1,0.4\n")
     text("text_late.csv", "label,prob\n" + "1,0.9\n" * 10 + "0," + "0.5 " * 20 + "\n")
     text("tabs.csv", "label\tprob\n1\t0.9\n0\t0.1\n")
@@ -927,6 +932,13 @@ CASES = [
         "they are no probabilities, and as logits every row would be positive; pass --scores "
         "logits if they are logits, or --task regression if they are values fitted to the 0/1 "
         "labels",
+    ),
+    (
+        "an NPZ vector and a scalar array as the default prediction columns",
+        ["{vector_and_scalar.npz}"],
+        "{vector_and_scalar.npz}: the prediction columns would be the vector 'logits' (3 values) "
+        "and 'margin', read together as 4 classes; choose the scores with --pred-cols (e.g. "
+        "--pred-cols 'logits:*')",
     ),
     (
         "binary labels with the default --ignore-index -100 (multi-class only)",

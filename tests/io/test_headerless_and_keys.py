@@ -274,3 +274,27 @@ def test_a_one_column_file_with_spaces_in_its_text_is_no_space_separated_file(tm
     labels.write_text("class name\n" + "\n".join("a dog" if y else "no" for y in Y % 2) + "\n")
     r = invoke("compute", preds, labels, "--pos-label", "a dog", "--format", "json")
     assert r.exit_code == 0, r.stderr
+
+
+@pytest.mark.parametrize("fmt", ["npz", "parquet"])
+def test_a_vector_beside_a_scalar_column_asks_for_pred_cols(tmp_path, fmt):
+    """``logits`` (N, C) and a scalar ``margin`` (N,) are no C + 1 classes: refused naming
+    --pred-cols; with ``--pred-cols 'logits:*'`` the numbers are scikit-learn's."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from sklearn.metrics import accuracy_score
+
+    z = np.log(P)
+    path = tmp_path / f"p.{fmt}"
+    if fmt == "npz":
+        np.savez(path, logits=z, labels=Y, margin=z[:, 0] * 3)
+    else:
+        pq.write_table(pa.table({"labels": Y, "logits": list(z), "margin": z[:, 0] * 3}), path)
+    assert_refused(
+        invoke("compute", path),
+        f"{path}: the prediction columns would be the vector 'logits' ({C} values) and 'margin', "
+        f"read together as {C + 1} classes; choose the scores with --pred-cols (e.g. "
+        "--pred-cols 'logits:*')",
+    )
+    got = compute(path, "--pred-cols", "logits:*")
+    assert got["metrics"]["accuracy"] == accuracy_score(Y, z.argmax(axis=1))

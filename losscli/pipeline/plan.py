@@ -40,6 +40,7 @@ __all__ = [
     "Plan",
     "binary_names",
     "check_no_whole_number_column",
+    "check_logit_pair",
     "check_pair",
     "decide_plan",
     "infer_rows_for",
@@ -301,6 +302,8 @@ def decide_plan(
         if two and scores == "probs":
             check_pair(preds, where, cols.pred)
             why += " and the two columns' rows sum to 1"
+        if two and scores == "logits":
+            check_logit_pair(preds, cols.pred)
         notes.append(f"scores {scores}: {why} (--scores auto, from the first rows)")
         inferred = True
     if task == "regression" and opts.scores not in ("auto", "values"):
@@ -478,6 +481,31 @@ def check_no_whole_number_column(
         f"prediction column {col!r} holds only whole numbers ({shown}), unlike {other!r}: "
         "an id, a count or a predicted class is no score; choose the score columns with "
         f"--pred-cols (or pass --id-col {col} if it is an id)"
+    )
+
+
+def check_logit_pair(preds: np.ndarray, pred_cols: Sequence[str]) -> None:
+    """Two binary prediction columns read as logits (``--scores auto``) where one lies
+    wholly in [0, 1] and the other does not: a probability beside something else (a weight,
+    a margin, a loss), no pair of logits; losscli asks.
+
+    >>> check_logit_pair(np.array([[-0.3, 2.0], [1.5, -1.0]]), ["neg", "pos"])
+    >>> try:
+    ...     check_logit_pair(np.array([[0.3, 2.5], [0.9, 0.4]]), ["prob", "w"])
+    ... except UsageError as e:
+    ...     print(str(e).split("; ")[0].split("but ")[1])
+    'prob' is within [0, 1] and 'w' is not
+    """
+    inside = ((preds >= 0) & (preds <= 1)).all(axis=0)
+    if int(inside.sum()) != 1:
+        return
+    a, b = pred_cols
+    p, o = (a, b) if inside[0] else (b, a)
+    raise UsageError(
+        f"the prediction columns {a!r} and {b!r} would be the binary classes' logits "
+        f"(negative, positive), but {p!r} is within [0, 1] and {o!r} is not; choose the score "
+        f"column with --pred-cols {p} (and --weight-col {o} if it holds weights), or pass "
+        "--scores logits if both are logits"
     )
 
 

@@ -30,6 +30,8 @@ def _files(d: Path) -> dict[str, Path]:
 
     text("ok.csv", "label,prob\n1,0.9\n0,0.1\n1,0.4\n")
     text("bin_ignored.csv", "label,prob\n1,0.9\n-100,0.5\n0,0.1\n1,0.4\n")
+    text("prob_and_w.csv", "label,prob,w\n1,0.9,2.5\n0,0.1,0.3\n1,0.4,1.7\n")
+    text("conf_and_score.csv", "label,conf,score\n1,0.9,2.5\n0,0.1,-1.3\n1,0.4,0.7\n")
     vec = np.random.default_rng(0).normal(size=(6, 3))
     buf = io.BytesIO()
     np.savez(buf, logits=vec, labels=np.arange(6) % 3, margin=vec[:, 0] * 0.5)
@@ -932,6 +934,22 @@ CASES = [
         "they are no probabilities, and as logits every row would be positive; pass --scores "
         "logits if they are logits, or --task regression if they are values fitted to the 0/1 "
         "labels",
+    ),
+    (
+        "a probability and a weight column read as two binary logits",
+        ["{prob_and_w.csv}"],
+        "the prediction columns 'prob' and 'w' would be the binary classes' logits (negative, "
+        "positive), but 'prob' is within [0, 1] and 'w' is not; choose the score column with "
+        "--pred-cols prob (and --weight-col w if it holds weights), or pass --scores logits if "
+        "both are logits",
+    ),
+    (
+        "a confidence and a logit column read as two binary logits",
+        ["{conf_and_score.csv}"],
+        "the prediction columns 'conf' and 'score' would be the binary classes' logits "
+        "(negative, positive), but 'conf' is within [0, 1] and 'score' is not; choose the score "
+        "column with --pred-cols conf (and --weight-col score if it holds weights), or pass "
+        "--scores logits if both are logits",
     ),
     (
         "an NPZ vector and a scalar array as the default prediction columns",

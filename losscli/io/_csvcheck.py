@@ -29,6 +29,26 @@ def data_start(first_line: bytes, pending: bytes) -> bytes:
     return first_line.removeprefix(b"\xef\xbb\xbf") + b"\n" + pending
 
 
+def without_comment_mark(name: str, header: str, given: bool | None, notes: list[str]) -> str:
+    """Line 1 without the ``# `` that ``np.savetxt(header=...)`` writes before a header (its
+    default ``comments``), the reading added to ``notes``; as it is with ``--no-header``
+    (``given`` False) or when nothing follows the mark.
+
+    >>> notes = []
+    >>> without_comment_mark("p.csv", "# label,p0,p1", None, notes), len(notes)
+    ('label,p0,p1', 1)
+    >>> without_comment_mark("p.csv", "# label,p0,p1", False, notes)
+    '# label,p0,p1'
+    """
+    if not header.startswith("# ") or not header[2:].strip() or given is False:
+        return header
+    notes.append(
+        f"{name}: line 1 read as the header without its leading '# ' (the comment mark "
+        "np.savetxt writes before a header)"
+    )
+    return header[2:]
+
+
 def second_line(pending: bytes, delimiter: str) -> list[str] | None:
     """Line 2 split at the delimiter and stripped (for :func:`decide_header`), or None.
 

@@ -48,6 +48,7 @@ from losscli.io._csvcheck import (
     decide_header,
     locate_parse_error,
     second_line,
+    without_comment_mark,
 )
 from losscli.io._lines import (
     BlockReader,
@@ -132,16 +133,10 @@ class TextTable(Table):
                 f"{self.name}: line 1 is empty; the first line must be the header row "
                 "naming the columns"
             )
-        if header.startswith("# ") and header[2:].strip() and self._header is not False:
-            header = header[2:]  # np.savetxt(header=...) writes its comment mark before it
-            self.readings.append(
-                f"{self.name}: line 1 read as the header without its leading '# ' (the comment "
-                "mark np.savetxt writes before a header)"
-            )
+        header = without_comment_mark(self.name, header, self._header, self.readings)
         if delimiter is None:
             delimiter = "\t" if ("\t" in header and "," not in header) else ","
-        self.delimiter = delimiter
-        self.format = "tsv" if delimiter == "\t" else "csv"
+        self.delimiter, self.format = delimiter, "tsv" if delimiter == "\t" else "csv"
         try:
             fields = next(csv.reader([header], delimiter=delimiter))
         except (csv.Error, StopIteration) as exc:

@@ -360,7 +360,6 @@ def resolve_columns(
                 f"{pred_table.name} holds several prediction arrays ({shown}); choose one with "
                 f"--pred-cols (e.g. --pred-cols {eg})"
             )
-        _check_one_vector(pred_table.name, pred)
     else:
         pred = _expand(pred_table, pattern, "--pred-cols")
         text = [c for c in pred if pred_table.kinds.get(c) != "number"]
@@ -406,6 +405,8 @@ def resolve_columns(
                 "in the same order"
             )
     limits.PRED_COLUMNS.check_input(f"{pred_table.name}: the predictions have", len(pred))
+    if pattern is None:
+        _check_one_vector(pred_table.name, pred)
     return Columns(
         label=label_cols,
         pred=pred,

@@ -168,7 +168,7 @@ def test_python_api_equals_evaluate(data, cluster):
 
 
 def test_labels_joined_by_id(data, cluster):
-    opts = dict(id_col="id", losses=["bce"])
+    opts = dict(id_col="id", losses=["bce"], weight_col="w")  # w: no second score column
     expected = evaluate(str(data["probs"]), str(data["labels"]), **opts).to_dict()
     got = ld.evaluate_dask(
         str(data["probs"]), str(data["labels"]), Options(**opts), scheduler=cluster
@@ -239,11 +239,12 @@ def test_dask_joins_big_and_text_ids_exactly(cluster, tmp_path):
 @pytest.mark.parametrize("which", ["binary", "multi"])
 def test_per_sample_parts_equal_the_local_rows(data, cluster, tmp_path, which):
     local = tmp_path / "local.parquet"
-    evaluate(str(data[which]), per_sample=str(local))
+    opts = {"weight_col": "w"} if which == "binary" else {}  # w: no second score column
+    evaluate(str(data[which]), per_sample=str(local), **opts)
     out = tmp_path / "per_sample"
     out.mkdir()
     (out / "part-00009.parquet").write_bytes(b"an old output is replaced")
-    ld.evaluate_dask(str(data[which]), scheduler=cluster, per_sample_dir=out)
+    ld.evaluate_dask(str(data[which]), opts=Options(**opts), scheduler=cluster, per_sample_dir=out)
     names = sorted(p.name for p in out.iterdir())
     assert names == [f"part-{i:05d}.parquet" for i in (0, 1, 3, 4, 5)]  # part 2 has no row
     parts = pa.concat_tables([pq.read_table(out / n) for n in names])
@@ -340,7 +341,9 @@ def test_per_sample_folder_with_other_files(data, cluster, tmp_path):
 def test_unreachable_scheduler(data, monkeypatch):
     monkeypatch.setattr(ld, "CONNECT_TIMEOUT", 1)
     with pytest.raises(UsageError) as e:
-        ld.evaluate_dask(str(data["binary"]), scheduler="tcp://127.0.0.1:9")
+        ld.evaluate_dask(
+            str(data["binary"]), opts=Options(weight_col="w"), scheduler="tcp://127.0.0.1:9"
+        )
     assert str(e.value).startswith("--scheduler tcp://127.0.0.1:9: cannot connect (")
     assert str(e.value).endswith(
         "); start one with 'dask scheduler', or drop --scheduler to run a local cluster"

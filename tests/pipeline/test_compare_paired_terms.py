@@ -310,3 +310,16 @@ def test_compare_both_phases_equal_each_alone(case, small_linear):
     for name, m in both.metrics.items():
         assert m["ci"] == boot.metrics[name]["ci"], name
         assert m["p_value"] == perm.metrics[name]["p_value"], name
+
+
+def test_an_error_of_the_background_setup_reaches_the_caller(case, small_linear, monkeypatch):
+    from losscli.comparison import compare
+
+    def boom(run_a, run_b):
+        raise RuntimeError("setup failed")
+
+    monkeypatch.setattr(intervals, "paired_linear_setup", boom)
+    kind, weighted, files, losses = case
+    opts = {"losses": losses, "weight_col": "weight" if weighted else None}
+    with pytest.raises(RuntimeError, match="setup failed"):
+        compare(*map(str, files), bootstrap=N_BOOT, n_permutations=10, seed=SEED, **opts)

@@ -21,6 +21,8 @@ the same draws.
 
 from __future__ import annotations
 
+import itertools
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -31,8 +33,10 @@ from losscli.metrics.accumulator import ClassificationAccumulator
 from losscli.metrics.batch import BatchRanking, batch_metrics
 from losscli.metrics.builder import Ranking, ResultBuilder, zero_division_note
 from losscli.metrics.keys import class_key, key_bins
+from losscli.metrics.micro_terms import MicroPart, MicroTerms
 from losscli.metrics.resample import ClassificationRows, cell_sums
 from losscli.metrics.state import CLASSIFICATION_SUMS, Sums
+from losscli.metrics.term_matrix import TermMatrix
 
 __all__ = [
     "LINEAR_MIN_RANKED",
@@ -141,10 +145,16 @@ def rank_row_sums(
 
 
 def _sorted_rank_terms(
-    scores: np.ndarray, is_pos: np.ndarray, w: np.ndarray | None
+    scores: np.ndarray,
+    is_pos: np.ndarray,
+    w: np.ndarray | None,
+    order: np.ndarray | None = None,
+    presorted: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, float, np.ndarray, float]:
     """:func:`rank_terms` in descending score order: ``(order, g, U0, f, F0)`` with
-    ``g[p]``, ``f[p]`` the terms of row ``order[p]``.
+    ``g[p]``, ``f[p]`` the terms of row ``order[p]``; ``order``: that descending order when
+    the caller has sorted the scores already (ties in any order), else one argsort here;
+    ``presorted``: ``scores`` and ``is_pos`` are given in that order already.
 
     A row's terms need the cumulative weights at it (one pass each); the AP terms and their
     suffix sums live on the positives only (a negative's AP term is minus the suffix sum at
@@ -154,9 +164,12 @@ def _sorted_rank_terms(
     """
     n = scores.shape[0]
     idx = np.int32 if n < 2**31 else np.intp  # positions: half the memory of intp
-    order = np.argsort(scores)[::-1].astype(idx)  # ties form one group: any order in them
-    s = scores[order]
-    pos = np.asarray(is_pos, dtype=bool)[order]
+    if order is None:
+        order = np.argsort(scores)[::-1].astype(idx)  # ties form one group: any order in them
+    s = scores if presorted else scores[order]
+    pos = np.asarray(is_pos, dtype=bool)
+    if not presorted:
+        pos = pos[order]
     last = np.empty(n, dtype=bool)  # the last row of its tie group
     np.not_equal(s[1:], s[:-1], out=last[:-1])
     last[-1] = True
@@ -248,6 +261,19 @@ def _sorted_rank_terms(
     return order, g, u0, f, f0
 
 
+def _ahead(pool: ThreadPoolExecutor, job: Any, items: list[int], workers: int) -> Any:
+    """``job(item)`` of each item on the pool, yielded in order, at most ``workers + 1``
+    submitted beyond the one yielded (``pool.map`` submits them all: their per-row results
+    would pile up while the consumer writes them)."""
+    todo = iter(items)
+    running = deque(pool.submit(job, x) for x in itertools.islice(todo, workers + 1))
+    while running:
+        result = running.popleft().result()
+        for x in itertools.islice(todo, 1):
+            running.append(pool.submit(job, x))
+        yield result
+
+
 class LinearClassification:
     """A binary or multi-class accumulator's resampled metrics from linear sums.
 
@@ -306,12 +332,8 @@ class LinearClassification:
         self.n_sum_cols = n_terms
         n_micro = 2 if ranked and acc.task == "multiclass" else 0  # the micro AUC / AP terms
         width = n_terms + 2 * len(ranked) + n_micro + sum(e.shape[1] for e in extra)
-        self.dense = np.empty((n, width), dtype=np.float32)
-        self.base = np.empty(width)
-
-        def put(j: int, col: np.ndarray) -> None:
-            self.base[j] = col.sum()
-            self.dense[:, j] = col[order]
+        matrix = TermMatrix(order, width)  # columns written a group at a time
+        put = matrix.put
 
         for j in range(n_terms):
             put(j, rows.terms[j] * ww)
@@ -320,52 +342,74 @@ class LinearClassification:
         self.micro: tuple[int, float] | None = None  # (first column, U0) of the micro terms
         if ranked:
             yt, key, w = acc.key_rows()  # ranked by the key, as result()
+            binned = acc.rank_mode == "binned"
+            idx = np.int32 if n < 2**31 else np.intp
 
-            def terms_of(k: int) -> tuple[np.ndarray, float, np.ndarray]:
-                if acc.rank_mode == "binned":  # the bins of the column (0 in the last bin)
-                    col = key if acc.task == "binary" else key[:, k]
-                    s = key_bins(col, acc.rank_key, acc.auc_bins or 1)
-                else:
-                    s = key if acc.task == "binary" else class_key(key, k, acc.rank_key)
-                g, u0, f, _ = rank_terms(s, yt == k, w)
-                return g, u0, f
+            def score_of(k: int, rows: np.ndarray | None = None) -> np.ndarray:
+                """Class k's ranking scores of ``rows`` (None: every row)."""
+                sub = key if rows is None else key[rows]
+                if binned:  # the bins of the column (0 in the last bin)
+                    col = sub if acc.task == "binary" else sub[:, k]
+                    return key_bins(col, acc.rank_key, acc.auc_bins or 1)
+                return sub if acc.task == "binary" else class_key(sub, k, acc.rank_key)
 
-            def micro_terms() -> tuple[np.ndarray, float, np.ndarray]:
-                c = acc.n_classes
-                if acc.rank_mode == "binned":
-                    cells = key_bins(key, acc.rank_key, acc.auc_bins or 1)
-                else:
-                    cols = [class_key(key, k, acc.rank_key) for k in range(c)]
-                    as_is = all(np.shares_memory(col, key) for col in cols)  # the columns
-                    cells = key if as_is else np.stack(cols, axis=1)
-                    del cols
-                is_cell = (yt[:, None] == np.arange(c)[None, :]).ravel()
-                wc = None if w is None else np.repeat(w, c)
-                g, u0, f, _ = rank_row_sums(cells.ravel(), is_cell, wc, n)
-                return g, u0, f
+            micro = None
+            if n_micro:  # each row's positive cell: its own class's score
+                pv = np.empty(n)
+                for k in ranked:
+                    rows_k = np.flatnonzero(yt == k)
+                    if rows_k.size:
+                        pv[rows_k] = score_of(k, rows_k)
+                micro = MicroTerms(pv, w)
+                del pv
+
+            def terms_of(k: int) -> tuple[np.ndarray, float, np.ndarray, MicroPart | None]:
+                s = score_of(k)
+                is_pos = yt == k
+                asc = np.argsort(s).astype(idx)  # one sort: the class's terms and micro part
+                s_asc = s[asc]
+                pos_asc = is_pos[asc]
+                del s, is_pos
+                down = slice(None, None, -1)  # descending
+                order, g, u0, f, _ = _sorted_rank_terms(
+                    s_asc[down], pos_asc[down], w, asc[down], presorted=True
+                )
+                g_out = np.empty(n)
+                g_out[order] = g
+                del g
+                f_out = np.empty(n)
+                f_out[order] = f
+                del f, order
+                part = None if micro is None else micro.merge(s_asc, asc, pos_asc)
+                return g_out, u0, f_out, part
 
             j = n_terms
-            workers = min(cpu_count(), len(ranked) + n_micro // 2)
+            workers = min(cpu_count(), len(ranked))
             with ThreadPoolExecutor(workers) as pool:  # a sort per class: numpy frees the GIL
-                micro = pool.submit(micro_terms) if n_micro else None  # the longest, first
-                for k, (g, u0, f) in zip(ranked, pool.map(terms_of, ranked)):
+                for k, (g, u0, f, part) in zip(ranked, _ahead(pool, terms_of, ranked, workers)):
                     put(j, g * ww)
                     put(j + 1, f * ww)
                     self.ranked.append((k, u0))
                     j += 2
                     del g, f
-                if micro is not None:
-                    g, u0, f = micro.result()
-                    self.micro = (j, u0)
-                    put(j, g * ww)
-                    put(j + 1, f * ww)
-                    del g, f
+                    if micro is not None and part is not None:
+                        micro.add(part)  # in class order
+                    del part
+            if micro is not None:
+                g, u0, f, _ = micro.row_sums(n)
+                del micro
+                self.micro = (j, u0)
+                put(j, g * ww)
+                put(j + 1, f * ww)
+                del g, f
         self.n_metric_cols = n_terms + 2 * len(ranked) + n_micro
         j = self.n_metric_cols
         for more in extra:  # e.g. the engine's per-row loss sums, (n, k) in row order
             for i in range(more.shape[1]):
                 put(j, more[:, i])
                 j += 1
+        self.dense = matrix.close()
+        self.base = matrix.base
 
     @staticmethod
     def usable(acc: ClassificationAccumulator) -> bool:

@@ -1,0 +1,74 @@
+"""The (n, T) float32 matrix of per-row terms, written a group of columns at a time.
+
+The linear bootstrap reads its per-row terms row-major (a slab of rows, every column), but
+they are computed one column at a time. Writing a column into the (n, T) matrix touches one
+cache line per row for 4 bytes of it, so T columns cost T passes over the whole matrix.
+:class:`TermMatrix` gathers up to :data:`GROUP` columns (each in the matrix's row order) into
+a class-major buffer and writes them together, a tile of rows at a time: one pass per group.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["GROUP", "TermMatrix"]
+
+#: columns written together (a float32 row of a group: 32 bytes, half a cache line)
+GROUP = 8
+_TILE = 8192  # rows per tile of the transposed copy
+
+
+class TermMatrix:
+    """``dense[:, j] = col[order]`` and ``base[j] = col.sum()`` for each column put, in order.
+
+    Args:
+        order: (n,) int, the row of the input at each row of the matrix.
+        width: T, the columns.
+
+    Attributes:
+        dense: float32 (n, T); complete once :meth:`close` is called.
+        base: float64 (T,) the columns' sums (in input order, float64).
+
+    >>> tm = TermMatrix(np.array([2, 0, 1]), 2)
+    >>> tm.put(0, np.array([1.0, 2.0, 3.0]))
+    >>> tm.put(1, np.array([10.0, 20.0, 30.0]))
+    >>> tm.close().tolist(), tm.base.tolist()
+    ([[3.0, 30.0], [1.0, 10.0], [2.0, 20.0]], [6.0, 60.0])
+    """
+
+    def __init__(self, order: np.ndarray, width: int) -> None:
+        n = order.shape[0]
+        self.order = order
+        self.dense = np.empty((n, width), dtype=np.float32)
+        self.base = np.empty(width)
+        self._buf = np.empty((min(GROUP, width), n), dtype=np.float32) if width else None
+        self._first = 0  # the first column held in the buffer
+        self._held = 0
+
+    def put(self, j: int, col: np.ndarray) -> None:
+        """Column ``j`` (the next one: columns come in order 0, 1, ...) in input row order."""
+        if j != self._first + self._held:
+            raise ValueError(f"column {j} out of order (expected {self._first + self._held})")
+        assert self._buf is not None
+        self.base[j] = col.sum()
+        self._buf[self._held] = col[self.order]
+        self._held += 1
+        if self._held == self._buf.shape[0]:
+            self._flush()
+
+    def close(self) -> np.ndarray:
+        """Write the columns still held; returns ``dense``."""
+        self._flush()
+        self._buf = None
+        return self.dense
+
+    def _flush(self) -> None:
+        k = self._held
+        if not k:
+            return
+        assert self._buf is not None
+        j0, n = self._first, self.dense.shape[0]
+        for a in range(0, n, _TILE):
+            self.dense[a : a + _TILE, j0 : j0 + k] = self._buf[:k, a : a + _TILE].T
+        self._first += k
+        self._held = 0

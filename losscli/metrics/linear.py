@@ -158,9 +158,8 @@ def _sorted_rank_terms(
 
     A row's terms need the cumulative weights at it (one pass each); the AP terms and their
     suffix sums live on the positives only (a negative's AP term is minus the suffix sum at
-    the first positive after it). Tie groups, rare for real-valued scores, are patched after:
-    their rows take the group's values and each group's AP terms count once, on its last
-    positive.
+    the first positive after it). With tie groups, every row's terms are its group's
+    (:func:`_grouped_rank_terms`).
     """
     n = scores.shape[0]
     idx = np.int32 if n < 2**31 else np.intp  # positions: half the memory of intp
@@ -174,6 +173,10 @@ def _sorted_rank_terms(
     np.not_equal(s[1:], s[:-1], out=last[:-1])
     last[-1] = True
     del s
+    if not last.all():  # tie groups: every row takes its group's terms
+        ww = None if w is None else np.asarray(w, dtype=np.float64)[order]
+        g, u0, f, f0 = _grouped_rank_terms(pos, last, ww)
+        return order, g, u0, f, f0
     ip = np.flatnonzero(pos)  # the positives' positions
     if w is None:
         tpc = np.cumsum(pos, dtype=np.float64)  # positive weight up to each row, inclusive
@@ -198,19 +201,6 @@ def _sorted_rank_terms(
 
     tp_p = tpc[ip]
     fp_p = neg_weight(ip, tp_p)
-    groups = None
-    if not last.all():  # tie groups: (first row, last row), with the weights before each
-        tied = np.flatnonzero(~last)  # rows tied with the next one
-        run = np.flatnonzero(np.diff(tied, prepend=-2) != 1)
-        first = tied[run]
-        end = np.append(tied[run[1:] - 1], tied[-1]) + 1
-        has_before = first > 0
-        prev = np.maximum(first - 1, 0)
-        tp_before = np.where(has_before, tpc[prev], 0.0)
-        fp_before = np.where(has_before, neg_weight(prev, tpc[prev]), 0.0)
-        wp_g = tpc[end] - tp_before
-        wn_g = neg_weight(end, tpc[end]) - fp_before
-        groups = (first, end, tp_before, fp_before, wp_g, wn_g)
     g = tpc  # a negative's AUC term: the positive weight above it
     del tpc
     g[ip] = n_tot - fp_p  # a positive's: the negative weight below it
@@ -222,32 +212,6 @@ def _sorted_rank_terms(
     a_p = w_p * fp_p / d2
     b_p = w_p * tp_p / d2
     del d_p, d2, live
-    if groups is not None:
-        first, end, tp_before, fp_before, wp_g, wn_g = groups
-        size = end - first + 1
-        rows = np.repeat(first, size) + (
-            np.arange(size.sum()) - np.repeat(np.cumsum(size) - size, size)
-        )
-        gi = np.repeat(np.arange(first.size), size)  # each tied row's group
-        g[rows] = np.where(
-            pos[rows],
-            n_tot - fp_before[gi] - 0.5 * wn_g[gi],
-            tp_before[gi] + 0.5 * wp_g[gi],
-        )
-        tp_g, fp_g = tp_before + wp_g, fp_before + wn_g
-        d_g = tp_g + fp_g
-        live_g = d_g > 0
-        r_g = np.where(live_g, tp_g / np.where(live_g, d_g, 1.0), 0.0)
-        d2_g = np.where(live_g, d_g * d_g, 1.0)
-        k = np.searchsorted(ip, rows[pos[rows]])  # the tied positives among the positives
-        kg = gi[pos[rows]]
-        r_p[k] = r_g[kg]
-        a_p[k] = 0.0
-        b_p[k] = 0.0
-        if k.size:  # each group's AP terms once, on its last positive
-            is_last = np.append(kg[1:] != kg[:-1], True)
-            a_p[k[is_last]] = (wp_g * fp_g / d2_g)[kg[is_last]]
-            b_p[k[is_last]] = (wp_g * tp_g / d2_g)[kg[is_last]]
     u0 = float(w_p @ g[ip])
     f0 = float(w_p @ r_p)
     sa = np.cumsum(a_p[::-1])[::-1]
@@ -255,10 +219,57 @@ def _sorted_rank_terms(
     f = -sb[count_before]  # a negative row: minus the suffix at the next positive
     del count_before
     f[ip] = r_p + sa
-    if groups is not None:  # a tied negative: the suffix from its group's first row
-        neg_rows = rows[~pos[rows]]
-        f[neg_rows] = -sb[np.searchsorted(ip, first[gi[~pos[rows]]])]
     return order, g, u0, f, f0
+
+
+def _grouped_rank_terms(
+    pos: np.ndarray, last: np.ndarray, ww: np.ndarray | None
+) -> tuple[np.ndarray, float, np.ndarray, float]:
+    """:func:`_sorted_rank_terms`' ``(g, U0, f, F0)`` when scores tie, one group at a time.
+
+    Rows in descending score order: ``pos`` bool (n,), ``last`` bool (n,) the last row of
+    each group of equal score, ``ww`` the weights in that order (None: 1). With ``TP_g``,
+    ``FP_g`` the positive / negative weight up to group g's end, ``Wp_g``, ``Wn_g`` its own:
+    a positive's AUC term is ``N - FP_{g-1} - Wn_g / 2``, a negative's ``TP_{g-1} + Wp_g / 2``;
+    a positive's AP term ``r_g + sum_{h >= g} Wp_h FP_h / D_h^2``, a negative's ``-sum_{h >=
+    g} Wp_h TP_h / D_h^2`` (``D = TP + FP``, ``r = TP / D``, ``h >= g`` the groups at or below
+    g). Per group, then gathered per row: no per-row patching, whatever the share of ties.
+    """
+    n = pos.size
+    ends = np.flatnonzero(last)
+    if ww is None:
+        tpc = np.cumsum(pos, dtype=np.float64)
+        tp_end = tpc[ends]
+        fp_end = (ends + 1.0) - tp_end
+    else:
+        wp = np.where(pos, ww, 0.0)
+        tpc = np.cumsum(wp)
+        tp_end = tpc[ends]
+        np.subtract(ww, wp, out=wp)
+        fp_end = np.cumsum(wp)[ends]
+        del wp
+    del tpc
+    tp_before = np.concatenate(([0.0], tp_end[:-1]))
+    fp_before = np.concatenate(([0.0], fp_end[:-1]))
+    wp_g = tp_end - tp_before
+    wn_g = fp_end - fp_before
+    n_tot = float(fp_end[-1]) if n else 0.0
+    gid = np.cumsum(last, dtype=np.int32 if n < 2**31 else np.intp)
+    gid -= last  # each row's group
+    g = np.where(pos, (n_tot - fp_before - 0.5 * wn_g)[gid], (tp_before + 0.5 * wp_g)[gid])
+    del fp_before, wn_g
+    d = tp_end + fp_end
+    live = d > 0
+    r = np.zeros_like(d)
+    np.divide(tp_end, d, out=r, where=live)
+    d2 = np.where(live, d * d, 1.0)
+    sa = np.cumsum((wp_g * fp_end / d2)[::-1])[::-1]  # groups g on
+    sb = np.cumsum((wp_g * tp_end / d2)[::-1])[::-1]
+    del d, d2, live
+    f = np.where(pos, (r + sa)[gid], -sb[gid])
+    ip = np.flatnonzero(pos)
+    w_p = np.ones(ip.size) if ww is None else ww[ip]
+    return g, float(w_p @ g[ip]), f, float(w_p @ r[gid[ip]])
 
 
 def _ahead(pool: ThreadPoolExecutor, job: Any, items: list[int], workers: int) -> Any:

@@ -102,6 +102,54 @@ def test_micro_terms_of_a_class_without_negatives():
     assert (u0, f0) == pytest.approx((want[1], want[3]), rel=1e-13)
 
 
+def _terms_by_definition(s, is_pos, w):
+    """Each row's AUC / AP terms straight from their formulas (rank_terms' docstring), one
+    distinct score at a time: O(n G), for small n."""
+    ww = np.ones(s.size) if w is None else w
+    pw, nw = np.where(is_pos, ww, 0.0), np.where(is_pos, 0.0, ww)
+    values = np.unique(s)[::-1]  # descending
+    wp = np.array([pw[s == v].sum() for v in values])
+    wn = np.array([nw[s == v].sum() for v in values])
+    tp, fp = np.cumsum(wp), np.cumsum(wn)
+    d = tp + fp
+    r = np.divide(tp, d, out=np.zeros_like(d), where=d > 0)
+    d2 = np.where(d > 0, d * d, 1.0)
+    a, b = wp * fp / d2, wp * tp / d2
+    g, f = np.empty(s.size), np.empty(s.size)
+    for i, v in enumerate(s):
+        h = np.flatnonzero(values == v)[0]  # the group; groups h.. are at or below it
+        if is_pos[i]:
+            g[i] = nw[s < v].sum() + 0.5 * wn[h]
+            f[i] = r[h] + a[h:].sum()
+        else:
+            g[i] = pw[s > v].sum() + 0.5 * wp[h]
+            f[i] = -b[h:].sum()
+    return g, float((wp * (nw.sum() - fp + 0.5 * wn)).sum()), f, float((wp * r).sum())
+
+
+@pytest.mark.parametrize("ties", ["none", "few", "most", "all"])
+@pytest.mark.parametrize("weights", ["none", "float", "with zeros"])
+def test_rank_terms_follow_their_definition(ties, weights):
+    rng = np.random.default_rng(11)
+    n = 400
+    s = rng.random(n)
+    if ties == "few":
+        s[rng.choice(n, 12, replace=False)] = s[0]
+    elif ties == "most":
+        s = np.round(s, 2)
+    else:
+        s[:] = 0.5
+    is_pos = rng.random(n) < 0.4
+    w = None if weights == "none" else rng.random(n) * 2
+    if weights == "with zeros":
+        w[rng.choice(n, 40, replace=False)] = 0.0
+    g, u0, f, f0 = rank_terms(s, is_pos, w)
+    want = _terms_by_definition(s, is_pos, w)
+    np.testing.assert_allclose(g, want[0], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(f, want[2], rtol=1e-10, atol=1e-13)
+    assert (u0, f0) == pytest.approx((want[1], want[3]), rel=1e-12)
+
+
 def _fresh_rank_columns(acc, lin):
     """The rank columns as the setup built them before the reuse: a fresh sort per class
     (rank_terms) and one of every cell (rank_row_sums), times the weights, in lin.order."""

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -272,17 +273,80 @@ def _grouped_rank_terms(
     return g, float(w_p @ g[ip]), f, float(w_p @ r[gid[ip]])
 
 
-def _ahead(pool: ThreadPoolExecutor, job: Any, items: list[int], workers: int) -> Any:
-    """``job(item)`` of each item on the pool, yielded in order, at most ``workers + 1``
-    submitted beyond the one yielded (``pool.map`` submits them all: their per-row results
-    would pile up while the consumer writes them)."""
+def _ahead(pool: ThreadPoolExecutor, job: Any, items: list[int], workers: int) -> Iterator[Any]:
+    """``job(item)`` of each item on the pool, yielded in order. The first ``workers + 1``
+    are submitted now (they run while the caller does other work); then one more as each is
+    taken, so at most ``workers + 1`` wait beyond the one taken (``pool.map`` submits them
+    all: their per-row results would pile up while the consumer writes them)."""
     todo = iter(items)
     running = deque(pool.submit(job, x) for x in itertools.islice(todo, workers + 1))
-    while running:
-        result = running.popleft().result()
-        for x in itertools.islice(todo, 1):
-            running.append(pool.submit(job, x))
-        yield result
+
+    def results() -> Iterator[Any]:
+        while running:
+            result = running.popleft().result()
+            for x in itertools.islice(todo, 1):
+                running.append(pool.submit(job, x))
+            yield result
+
+    return results()
+
+
+def _rank_jobs(
+    acc: ClassificationAccumulator,
+    kept: tuple[np.ndarray, np.ndarray, np.ndarray | None],
+    ranked: list[int],
+    pool: ThreadPoolExecutor,
+    workers: int,
+) -> tuple[Iterator[tuple[np.ndarray, float, np.ndarray, MicroPart | None]], MicroTerms | None]:
+    """Start every ranked class's rank terms on ``pool`` (:func:`_ahead`): per class, in
+    class order, ``(g, U0, f, part)`` with g, f float64 (n,) in row order and ``part`` its
+    share of the multi-class micro terms, which the returned :class:`MicroTerms` (None for
+    a binary task) sums once :meth:`MicroTerms.add` has taken every part. Each class's
+    scores are sorted once, for its own terms and its micro part."""
+    yt, key, w = kept  # ranked by the key, as result()
+    n = yt.shape[0]
+    binned = acc.rank_mode == "binned"
+    idx = np.int32 if n < 2**31 else np.intp
+
+    def score_of(k: int, rows: np.ndarray | None = None) -> np.ndarray:
+        """Class k's ranking scores of ``rows`` (None: every row)."""
+        sub = key if rows is None else key[rows]
+        if binned:  # the bins of the column (0 in the last bin)
+            col = sub if acc.task == "binary" else sub[:, k]
+            return key_bins(col, acc.rank_key, acc.auc_bins or 1)
+        return sub if acc.task == "binary" else class_key(sub, k, acc.rank_key)
+
+    micro = None
+    if acc.task == "multiclass":  # each row's positive cell: its own class's score
+        pv = np.empty(n)
+        for k in ranked:
+            rows_k = np.flatnonzero(yt == k)
+            if rows_k.size:
+                pv[rows_k] = score_of(k, rows_k)
+        micro = MicroTerms(pv, w)
+        del pv
+
+    def terms_of(k: int) -> tuple[np.ndarray, float, np.ndarray, MicroPart | None]:
+        s = score_of(k)
+        is_pos = yt == k
+        asc = np.argsort(s).astype(idx)  # one sort: the class's terms and micro part
+        s_asc = s[asc]
+        pos_asc = is_pos[asc]
+        del s, is_pos
+        down = slice(None, None, -1)  # descending
+        order, g, u0, f, _ = _sorted_rank_terms(
+            s_asc[down], pos_asc[down], w, asc[down], presorted=True
+        )
+        g_out = np.empty(n)
+        g_out[order] = g
+        del g
+        f_out = np.empty(n)
+        f_out[order] = f
+        del f, order
+        part = None if micro is None else micro.merge(s_asc, asc, pos_asc)
+        return g_out, u0, f_out, part
+
+    return _ahead(pool, terms_of, ranked, workers), micro
 
 
 class LinearClassification:
@@ -311,7 +375,32 @@ class LinearClassification:
     ) -> None:
         if acc.task not in ("binary", "multiclass"):
             raise ValueError("the linear resampling covers binary and multi-class tasks")
-        rows = ClassificationRows(acc, with_ranks=False)
+        kept = acc.key_rows()  # the kept rows concatenated once, for the terms and ranks
+        ranked = []
+        if acc.rank_mode != "off":
+            ranked = [1] if acc.task == "binary" else list(range(acc.n_classes))
+        workers = min(cpu_count(), len(ranked))
+        pool = ThreadPoolExecutor(workers) if ranked else None  # numpy frees the GIL
+        try:
+            jobs, micro = _rank_jobs(acc, kept, ranked, pool, workers) if pool else (None, None)
+            # the classes' sorts run on the pool while the rows' terms are made here
+            self._rows_and_ranks(acc, kept, zero_division, extra or [], ranked, jobs, micro)
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+
+    def _rows_and_ranks(
+        self,
+        acc: ClassificationAccumulator,
+        kept: tuple[np.ndarray, np.ndarray, np.ndarray | None],
+        zero_division: object,
+        extra: list[np.ndarray],
+        ranked: list[int],
+        jobs: Iterator[tuple[np.ndarray, float, np.ndarray, MicroPart | None]] | None,
+        micro: MicroTerms | None,
+    ) -> None:
+        rows = ClassificationRows(acc, with_ranks=False, kept=kept)
+        del kept
         self.n_cells, self.correct_cells = rows.n_cells, rows.correct_cells
         self.acc = acc
         self.zdv, self.note = zero_division_note(zero_division)
@@ -335,13 +424,9 @@ class LinearClassification:
         self.seg_cols = seg.astype(np.float32)
         del seg, joint
 
-        extra = extra or []
-        ranked = []
-        if acc.rank_mode != "off":
-            ranked = [1] if acc.task == "binary" else list(range(acc.n_classes))
         n_terms = rows.terms.shape[0]
         self.n_sum_cols = n_terms
-        n_micro = 2 if ranked and acc.task == "multiclass" else 0  # the micro AUC / AP terms
+        n_micro = 2 if micro is not None else 0  # the micro AUC / AP terms
         width = n_terms + 2 * len(ranked) + n_micro + sum(e.shape[1] for e in extra)
         matrix = TermMatrix(order, width)  # columns written a group at a time
         put = matrix.put
@@ -351,68 +436,22 @@ class LinearClassification:
         del rows
         self.ranked: list[tuple[int, float]] = []  # (class, AUC numerator U0)
         self.micro: tuple[int, float] | None = None  # (first column, U0) of the micro terms
-        if ranked:
-            yt, key, w = acc.key_rows()  # ranked by the key, as result()
-            binned = acc.rank_mode == "binned"
-            idx = np.int32 if n < 2**31 else np.intp
-
-            def score_of(k: int, rows: np.ndarray | None = None) -> np.ndarray:
-                """Class k's ranking scores of ``rows`` (None: every row)."""
-                sub = key if rows is None else key[rows]
-                if binned:  # the bins of the column (0 in the last bin)
-                    col = sub if acc.task == "binary" else sub[:, k]
-                    return key_bins(col, acc.rank_key, acc.auc_bins or 1)
-                return sub if acc.task == "binary" else class_key(sub, k, acc.rank_key)
-
-            micro = None
-            if n_micro:  # each row's positive cell: its own class's score
-                pv = np.empty(n)
-                for k in ranked:
-                    rows_k = np.flatnonzero(yt == k)
-                    if rows_k.size:
-                        pv[rows_k] = score_of(k, rows_k)
-                micro = MicroTerms(pv, w)
-                del pv
-
-            def terms_of(k: int) -> tuple[np.ndarray, float, np.ndarray, MicroPart | None]:
-                s = score_of(k)
-                is_pos = yt == k
-                asc = np.argsort(s).astype(idx)  # one sort: the class's terms and micro part
-                s_asc = s[asc]
-                pos_asc = is_pos[asc]
-                del s, is_pos
-                down = slice(None, None, -1)  # descending
-                order, g, u0, f, _ = _sorted_rank_terms(
-                    s_asc[down], pos_asc[down], w, asc[down], presorted=True
-                )
-                g_out = np.empty(n)
-                g_out[order] = g
-                del g
-                f_out = np.empty(n)
-                f_out[order] = f
-                del f, order
-                part = None if micro is None else micro.merge(s_asc, asc, pos_asc)
-                return g_out, u0, f_out, part
-
-            j = n_terms
-            workers = min(cpu_count(), len(ranked))
-            with ThreadPoolExecutor(workers) as pool:  # a sort per class: numpy frees the GIL
-                for k, (g, u0, f, part) in zip(ranked, _ahead(pool, terms_of, ranked, workers)):
-                    put(j, g * ww)
-                    put(j + 1, f * ww)
-                    self.ranked.append((k, u0))
-                    j += 2
-                    del g, f
-                    if micro is not None and part is not None:
-                        micro.add(part)  # in class order
-                    del part
-            if micro is not None:
-                g, u0, f, _ = micro.row_sums(n)
-                del micro
-                self.micro = (j, u0)
-                put(j, g * ww)
-                put(j + 1, f * ww)
-                del g, f
+        j = n_terms
+        for k, (g, u0, f, part) in zip(ranked, jobs or ()):
+            put(j, g * ww)
+            put(j + 1, f * ww)
+            self.ranked.append((k, u0))
+            j += 2
+            del g, f
+            if micro is not None and part is not None:
+                micro.add(part)  # in class order
+            del part
+        if micro is not None:
+            g, u0, f, _ = micro.row_sums(n)
+            self.micro = (j, u0)
+            put(j, g * ww)
+            put(j + 1, f * ww)
+            del g, f, micro
         self.n_metric_cols = n_terms + 2 * len(ranked) + n_micro
         j = self.n_metric_cols
         for more in extra:  # e.g. the engine's per-row loss sums, (n, k) in row order

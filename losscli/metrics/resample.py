@@ -98,7 +98,8 @@ class ClassificationRows:
         ranks: per class its :class:`~losscli.metrics.ranking.RankIndex` (None if not ranked).
 
     ``with_ranks=False`` leaves out the per-class rank indexes (one sort per class), which
-    the linear path (:mod:`losscli.metrics.linear`) does not use.
+    the linear path (:mod:`losscli.metrics.linear`) does not use; ``kept``: the
+    accumulator's ``key_rows()`` when the caller has them already.
 
     >>> from losscli.metrics import ClassificationAccumulator
     >>> acc = ClassificationAccumulator("binary", 2, keep_rows=True)
@@ -108,8 +109,13 @@ class ClassificationRows:
     [[1.0, 1.0]]
     """
 
-    def __init__(self, acc: ClassificationAccumulator, with_ranks: bool = True) -> None:
-        yt, key, w = acc.key_rows()
+    def __init__(
+        self,
+        acc: ClassificationAccumulator,
+        with_ranks: bool = True,
+        kept: tuple[np.ndarray, np.ndarray, np.ndarray | None] | None = None,
+    ) -> None:
+        yt, key, w = acc.key_rows() if kept is None else kept
         yp = key_to_prob(key, acc.rank_key)
         on_key = acc.threshold_on == "scores"
         n = yp.shape[0]

@@ -306,7 +306,6 @@ def _rank_jobs(
     yt, key, w = kept  # ranked by the key, as result()
     n = yt.shape[0]
     binned = acc.rank_mode == "binned"
-    idx = np.int32 if n < 2**31 else np.intp
 
     def score_of(k: int, rows: np.ndarray | None = None) -> np.ndarray:
         """Class k's ranking scores of ``rows`` (None: every row)."""
@@ -327,9 +326,9 @@ def _rank_jobs(
         del pv
 
     def terms_of(k: int) -> tuple[np.ndarray, float, np.ndarray, MicroPart | None]:
-        s = score_of(k)
+        s = np.ascontiguousarray(score_of(k))  # a column of the (n, C) keys: read it once
         is_pos = yt == k
-        asc = np.argsort(s).astype(idx)  # one sort: the class's terms and micro part
+        asc = np.argsort(s)  # one sort: the class's terms and micro part
         s_asc = s[asc]
         pos_asc = is_pos[asc]
         del s, is_pos
@@ -408,6 +407,11 @@ class LinearClassification:
         n = rows.n
         self.n = n
         ww = np.ones(n) if rows.w is None else rows.w
+        unweighted = rows.w is None
+
+        def weighed(col: np.ndarray) -> np.ndarray:
+            return col if unweighted else col * ww
+
         key = rows.joint.astype(np.int16 if rows.n_cells * acc.ece_bins < 2**15 else np.int32)
         order = np.argsort(key, kind="stable")  # int16 keys: a radix sort
         del key
@@ -432,14 +436,14 @@ class LinearClassification:
         put = matrix.put
 
         for j in range(n_terms):
-            put(j, rows.terms[j] * ww)
+            put(j, weighed(rows.terms[j]))
         del rows
         self.ranked: list[tuple[int, float]] = []  # (class, AUC numerator U0)
         self.micro: tuple[int, float] | None = None  # (first column, U0) of the micro terms
         j = n_terms
         for k, (g, u0, f, part) in zip(ranked, jobs or ()):
-            put(j, g * ww)
-            put(j + 1, f * ww)
+            put(j, weighed(g))
+            put(j + 1, weighed(f))
             self.ranked.append((k, u0))
             j += 2
             del g, f
@@ -449,8 +453,8 @@ class LinearClassification:
         if micro is not None:
             g, u0, f, _ = micro.row_sums(n)
             self.micro = (j, u0)
-            put(j, g * ww)
-            put(j + 1, f * ww)
+            put(j, weighed(g))
+            put(j + 1, weighed(f))
             del g, f, micro
         self.n_metric_cols = n_terms + 2 * len(ranked) + n_micro
         j = self.n_metric_cols

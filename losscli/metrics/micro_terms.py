@@ -106,7 +106,7 @@ class MicroTerms:
             The class's :class:`MicroPart`.
         """
         neg = ~np.asarray(pos_sorted, dtype=bool)
-        rows = asc[neg]
+        rows = asc[neg].astype(self.rows.dtype, copy=False)
         ns = sorted_scores[neg]
         del neg
         ps = self.scores

@@ -164,6 +164,8 @@ def _sorted_rank_terms(
     """
     n = scores.shape[0]
     idx = np.int32 if n < 2**31 else np.intp  # positions: half the memory of intp
+    if n == 0:
+        return np.zeros(0, dtype=idx), np.zeros(0), 0.0, np.zeros(0), 0.0
     if order is None:
         order = np.argsort(scores)[::-1].astype(idx)  # ties form one group: any order in them
     s = scores if presorted else scores[order]

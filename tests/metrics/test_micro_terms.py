@@ -222,6 +222,27 @@ def test_linear_setup_rank_columns_equal_a_fresh_sort(case):
     assert lin.micro is not None and lin.micro[1] == pytest.approx(u0_micro, rel=1e-13)
 
 
+@pytest.mark.parametrize("task,c", [("binary", 2), ("multiclass", 3)])
+@pytest.mark.parametrize("n", [0, 1, 2])
+def test_linear_setup_of_no_or_few_rows(task, c, n):
+    """No row, one row, two: the setup's columns are those of a fresh sort (none with no row)."""
+    acc = ClassificationAccumulator(task, c, keep_rows=True)
+    if n:
+        rng = np.random.default_rng(12)
+        if task == "binary":
+            acc.update(np.arange(n) % 2 * 1.0, rng.random(n))
+        else:
+            p = rng.random((n, c))
+            acc.update(np.arange(n) % c, p / p.sum(axis=1, keepdims=True))
+    lin = LinearClassification(acc)
+    assert lin.dense.shape[0] == n and np.isfinite(lin.base).all()
+    if task == "multiclass" and n:
+        want, u0s, u0_micro = _fresh_rank_columns(acc, lin)
+        got = lin.dense[:, lin.n_sum_cols : lin.n_metric_cols]
+        np.testing.assert_allclose(got, want.astype(np.float32), rtol=1e-6, atol=1e-6)
+        assert lin.micro[1] == u0_micro
+
+
 def test_term_matrix_equals_column_by_column_writes():
     rng = np.random.default_rng(10)
     n, width = 20_000, 19  # more rows than a tile, groups of 8, 8 and 3 columns

@@ -114,6 +114,31 @@ def __post_init__(self):
     assert str(inspect.signature(rec)) == str(inspect.signature(dc)) == "(x: 'int') -> None"
 
 
+@pytest.mark.parametrize("flags", FLAGS, ids=str)
+@pytest.mark.parametrize(
+    "body",
+    ["x: int", 'x: int\ny: str = "a"\ntags: list = field(default_factory=list)', "pass"],
+    ids=["one", "defaults", "no-fields"],
+)
+def test_a_record_without_docstring_gets_its_dataclass_docstring(flags, body, monkeypatch):
+    """The ``Name(signature)`` docstring dataclasses writes, read from the class and from an
+    instance; defining the record builds no signature (inspect's parse of
+    ``object.__init__`` cost ~1.5 ms of start-up), reading the docstring does."""
+    dc = both(flags, body)[1]
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("a signature built while the class is defined")
+
+    ns: dict = {"field": field}
+    exec(f"class Rec:\n    {body.replace(chr(10), chr(10) + '    ')}", ns)  # noqa: S102
+    with monkeypatch.context() as m:
+        m.setattr(inspect, "signature", refuse)
+        rec = record(**flags)(ns["Rec"])
+    assert rec.__doc__ == dc.__doc__ and rec.__doc__.startswith("Rec(")
+    args = (1,) if "x" in body else ()
+    assert rec(*args).__doc__ == dc(*args).__doc__ == dc.__doc__
+
+
 def test_methods_the_class_defines_are_kept():
     body = """
 x: int

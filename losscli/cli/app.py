@@ -20,6 +20,7 @@ from typing import Any, NoReturn
 import click
 
 from losscli import __version__
+from losscli._gc import pause_for_startup
 from losscli.cli.options import CONTEXT
 from losscli.cli.output import err as _err
 from losscli.errors import (
@@ -311,7 +312,11 @@ def main() -> NoReturn:
     pools those readers start (pyarrow.compute and the Parquet writer use them too) and cost
     the threaded CSV parse; skipping the teardown covers every pool and costs nothing.
     ``benchmarks/stress_exit.py`` checks it under load (500 runs, no abort).
+
+    Start-up holds back the cyclic garbage collector (:func:`losscli._gc.pause_for_startup`;
+    the evaluation ends that once its first chunk is in).
     """
+    pause_for_startup()
     _claim_std_fds()
     _buffered_stdout()
     code = cli.run(prog_name="losscli")

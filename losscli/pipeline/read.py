@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from losscli import progress
+from losscli._gc import startup_done
 from losscli.errors import InputError, UsageError
 from losscli.pipeline.columns import Columns, resolve_columns
 from losscli.pipeline.dense import DenseLabels, dense_notes
@@ -123,6 +124,7 @@ def read_chunks(
         n_seen += chunk.n
         progress.report_read(pred_table, n_seen)
         yield RawChunk(chunk, preds, raw, weights, ids, groups)
+        startup_done()  # a chunk is through: the command line's start-up is over (losscli._gc)
     if n_seen == 0 and not allow_empty:
         raise InputError(f"{pred_table.name} has no data rows")
     if labels_file is not None:

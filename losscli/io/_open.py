@@ -8,8 +8,11 @@ from typing import Any
 from losscli.io._base import Table
 from losscli.io._dataset import is_dataset_path, open_dataset
 from losscli.io._file import DEFAULT_CHUNK_ROWS, open_file
-from losscli.io._memory import memory_table
 from losscli.io.formats import check_format
+from losscli.lazy import Lazy
+
+#: an in-memory object's reader (imported only when one is given, not for a path)
+_MEMORY_TABLE = Lazy("losscli.io._memory", "memory_table")
 
 
 def open_table(
@@ -55,9 +58,10 @@ def open_table(
     if isinstance(path, Table):
         return path
     fmt = check_format(fmt)
-    table = memory_table(path, role, chunk_size)  # an array, a DataFrame, a pyarrow Table
-    if table is not None:
-        return table
+    if not isinstance(path, (str, bytes, os.PathLike)):  # an array, a DataFrame, a pa.Table
+        table = _MEMORY_TABLE.load()(path, role, chunk_size)
+        if table is not None:
+            return table
     p = os.fspath(path)
     if p != "-" and is_dataset_path(p):
         return open_dataset(p, fmt=fmt, chunk_size=chunk_size, role=role, header=header)

@@ -15,15 +15,13 @@ computes the exact per-class AUC / AP from them (:meth:`RowStore.exact_ranking`)
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
+from losscli.lazy import Lazy
 from losscli.metrics._common import compact_floats
-from losscli.metrics.averages import OvoIndex, ovo_average, partial_auc
 from losscli.metrics.builder import Ranking
-from losscli.metrics.cell_ranking import OvoRows, micro_auc_ap
-from losscli.metrics.class_columns import each_class
 from losscli.metrics.keys import class_key, key_to_prob
 from losscli.metrics.label_sort import auc_ap_label_sorted, label_keys
 from losscli.metrics.ranking import (
@@ -33,6 +31,17 @@ from losscli.metrics.ranking import (
     hist_error_bounds,
     hist_groups,
 )
+
+if TYPE_CHECKING:
+    from losscli.metrics.cell_ranking import OvoRows
+
+# only multi-class / multi-label rankings and --max-fpr use these (a binary run: not imported)
+OVO_INDEX = Lazy("losscli.metrics.averages", "OvoIndex")
+OVO_AVERAGE = Lazy("losscli.metrics.averages", "ovo_average")
+PARTIAL_AUC = Lazy("losscli.metrics.averages", "partial_auc")
+OVO_ROWS = Lazy("losscli.metrics.cell_ranking", "OvoRows")
+MICRO_AUC_AP = Lazy("losscli.metrics.cell_ranking", "micro_auc_ap")
+EACH_CLASS = Lazy("losscli.metrics.class_columns", "each_class")
 
 __all__ = ["BinaryChunk", "LabelChunk", "RowStore", "KeptRows", "label_dtype"]
 
@@ -313,10 +322,10 @@ class RowStore:
             chunks = [ch for ch in self.chunks if isinstance(ch, LabelChunk)]
             if self.task == "multiclass":
                 task, rank = self.task, self.rank_key
-                return micro_auc_ap(
+                return MICRO_AUC_AP.load()(
                     lambda i: (_chunk_cells(chunks[i], task, rank), chunks[i].labels), len(chunks)
                 )
-            return micro_auc_ap(lambda i: (chunks[i].keys, chunks[i].labels), len(chunks))
+            return MICRO_AUC_AP.load()(lambda i: (chunks[i].keys, chunks[i].labels), len(chunks))
         yt, key, w = self.key_rows()
         c = self.n_classes
         if self.task == "multiclass":
@@ -341,9 +350,9 @@ class RowStore:
             counts = np.zeros(self.n_classes)
             for ch in self.chunks:
                 counts += np.bincount(ch.labels, minlength=self.n_classes)
-            return ovo_average(self._ovo, counts)
+            return OVO_AVERAGE.load()(self._ovo, counts)
         yt, key, w = self.key_rows()
-        idx = OvoIndex(yt, lambda k: self.class_key(key, k), self.n_classes)
+        idx = OVO_INDEX.load()(yt, lambda k: self.class_key(key, k), self.n_classes)
         return idx.average(w)
 
     def partial_ranking(self, max_fpr: float) -> float | None:
@@ -352,13 +361,13 @@ class RowStore:
         is_pos = yt == 1
         idx = RankIndex.build(key[is_pos], key[~is_pos])
         if w is None:
-            return partial_auc(
+            return PARTIAL_AUC.load()(
                 idx.groups(
                     np.ones(int(is_pos.sum()), np.int64), np.ones(int((~is_pos).sum()), np.int64)
                 ),
                 max_fpr,
             )
-        return partial_auc(idx.groups(w[is_pos], w[~is_pos]), max_fpr)
+        return PARTIAL_AUC.load()(idx.groups(w[is_pos], w[~is_pos]), max_fpr)
 
     def class_key(self, key: np.ndarray, k: int) -> np.ndarray:
         """The ranking key of class ``k`` from keys (N, C) (see :func:`class_key`)."""
@@ -410,7 +419,7 @@ class RowStore:
         spans = list(zip(np.concatenate(([0], ends[:-1])).tolist(), ends.tolist()))
         pairs = None
         if self.task == "multiclass" and not weighted:  # one-vs-one rows from the same columns
-            pairs = OvoRows([ch.labels for ch in chunks], self.n_classes)
+            pairs = OVO_ROWS.load()([ch.labels for ch in chunks], self.n_classes)
 
         zero = self._zero_columns(chunks)
 
@@ -439,7 +448,7 @@ class RowStore:
             auc, ap = RankIndex.build(pos, neg).auc_ap(pw, nw)
             return auc, ap, None
 
-        ranked = list(each_class([ch.keys for ch in chunks], self.n_classes, rank))
+        ranked = list(EACH_CLASS.load()([ch.keys for ch in chunks], self.n_classes, rank))
         if pairs is not None:
             self._ovo = np.array([row for _, _, row in ranked])
         return [auc for auc, _, _ in ranked], [ap for _, ap, _ in ranked]
@@ -579,7 +588,7 @@ class KeptRows:
             if self.task == "multiclass":
                 rk.skipped = ("roc_auc_ovo_macro", "roc_auc_ovo_weighted")
             if self.task == "binary" and max_fpr is not None:
-                rk.partial = partial_auc(hist_groups(hist[1, :, 1], hist[1, :, 0]), max_fpr)
+                rk.partial = PARTIAL_AUC.load()(hist_groups(hist[1, :, 1], hist[1, :, 0]), max_fpr)
             return rk
         rk = Ranking("exact", *self.rows.exact_ranking())
         if self.task != "binary":

@@ -431,6 +431,11 @@ NOT_FOR_A_SMALL_RUN = [
     "losscli.io.writers",  # no --per-sample
     "losscli.pipeline.per_sample",
     "losscli.metrics.resample",  # no resampling
+    "losscli.metrics.averages",  # one-vs-one averages and --max-fpr only
+    "losscli.metrics.cell_ranking",  # multi-class / multi-label rankings only
+    "losscli.metrics.class_columns",
+    "losscli._threads",  # no work big enough for worker threads
+    "losscli.io._memory",  # in-memory objects (the Python API), not files
     "losscli.pipeline.dense_resample",  # not dense arrays
     "losscli.pipeline.worst",
     "hashlib",  # rows are hashed only to pair two runs (compare)
@@ -450,13 +455,14 @@ READERS = {
 }
 
 
-def modules_of_run(args: list[str], cwd: Path) -> set[str]:
-    """The modules ``losscli ARGS`` has imported by its end (its stdout a pipe)."""
+def modules_of_run(args: list[str], cwd: Path, rows: int = 10) -> set[str]:
+    """The modules ``losscli ARGS`` has imported by its end (its stdout a pipe; the report
+    of ``rows`` rows)."""
     code = (
         "import contextlib, io, json, sys\nfrom losscli.cli import cli\n"
         "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
         f"    code = cli.run({args!r}, prog_name='losscli')\n"
-        "assert code == 0 and json.loads(out.getvalue())['n_samples'] == 10, code\n"
+        f"assert code == 0 and json.loads(out.getvalue())['n_samples'] == {rows}, code\n"
         "print(json.dumps(sorted(sys.modules)))"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -510,6 +516,13 @@ def test_a_small_run_imports_the_parts_it_is_asked_for(tmp_path):
         ["compute", "t.csv.gz", "--format", "json", "--fail-if", "accuracy < 0"], tmp_path
     )
     assert {"losscli.gates", "gzip", "losscli.io._text"} <= loaded
+    loaded = modules_of_run(["compute", "t.csv", "--format", "json", "--max-fpr", "0.5"], tmp_path)
+    assert "losscli.metrics.averages" in loaded
+    digits = str(SAMPLES / "digits_logits.csv")  # multi-class: every class ranked
+    rows = len((SAMPLES / "digits_logits.csv").read_text().splitlines()) - 1
+    loaded = modules_of_run(["compute", digits, "--format", "json"], tmp_path, rows=rows)
+    assert {"losscli.metrics.averages", "losscli.metrics.cell_ranking"} <= loaded
+    assert "losscli.metrics.class_columns" in loaded
 
 
 def test_the_python_api_imports_no_cli():

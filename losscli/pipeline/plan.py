@@ -41,6 +41,7 @@ __all__ = [
     "binary_names",
     "check_no_whole_number_column",
     "check_logit_pair",
+    "check_logits_beside_binary_labels",
     "check_pair",
     "decide_plan",
     "infer_rows_for",
@@ -304,6 +305,14 @@ def decide_plan(
             why += " and the two columns' rows sum to 1"
         if two and scores == "logits":
             check_logit_pair(preds, cols.pred)
+        if (
+            task == "multiclass"
+            and opts.task == "auto"
+            and enc == "index"
+            and scores == "logits"
+            and not cols.pred_given
+        ):
+            check_logits_beside_binary_labels(preds, raw_labels[:, 0], cols.pred, ignore_index)
         notes.append(f"scores {scores}: {why} (--scores auto, from the first rows)")
         inferred = True
     if task == "regression" and opts.scores not in ("auto", "values"):
@@ -506,6 +515,49 @@ def check_logit_pair(preds: np.ndarray, pred_cols: Sequence[str]) -> None:
         f"(negative, positive), but {p!r} is within [0, 1] and {o!r} is not; choose the score "
         f"column with --pred-cols {p} (and --weight-col {o} if it holds weights), or pass "
         "--scores logits if both are logits"
+    )
+
+
+def check_logits_beside_binary_labels(
+    preds: np.ndarray,
+    labels: np.ndarray,
+    pred_cols: Sequence[str],
+    ignore_index: int | None = None,
+) -> None:
+    """Three or more default prediction columns read as one multi-class model's logits
+    (``--task auto``, ``--scores auto``) while every label is 0 or 1 and exactly one column
+    lies wholly in [0, 1]: a probability beside other numbers (a loss, a margin, a weight),
+    not the logits of classes that never occur; losscli asks (the two-column case is
+    :func:`check_logit_pair`).
+
+    Args:
+        preds: (n, P) the first rows' prediction columns, P >= 3.
+        labels: (n,) their labels as numbers.
+        pred_cols: the P column names.
+        ignore_index: labels with this value are left out.
+
+    >>> check_logits_beside_binary_labels(
+    ...     np.array([[0.3, 2.0, -1.0], [0.9, 0.5, 2.0]]), np.array([2.0, 0.0]), ["a", "b", "c"])
+    >>> try:
+    ...     check_logits_beside_binary_labels(np.array([[0.3, 2.5, -1.0], [0.9, 0.4, 2.0]]),
+    ...                                       np.array([0.0, 1.0]), ["prob", "loss", "margin"])
+    ... except UsageError as e:
+    ...     print(str(e).split(" and only ")[1].split("; ")[0])
+    'prob' is within [0, 1]
+    """
+    y = labels if ignore_index is None else labels[labels != ignore_index]
+    if not y.size or not np.isin(y, (0.0, 1.0)).all():
+        return
+    inside = ((preds >= 0) & (preds <= 1)).all(axis=0)
+    if int(inside.sum()) != 1:
+        return
+    P = preds.shape[1]
+    p = pred_cols[int(np.flatnonzero(inside)[0])]
+    raise UsageError(
+        f"every label is 0 or 1, but the {P} prediction columns would be {P} classes' logits "
+        f"and only {p!r} is within [0, 1]; choose the score column with --pred-cols {p} "
+        "(and --weight-col for a column of weights), or pass --scores logits if they are "
+        f"{P} classes' logits"
     )
 
 

@@ -32,6 +32,10 @@ def _files(d: Path) -> dict[str, Path]:
     text("bin_ignored.csv", "label,prob\n1,0.9\n-100,0.5\n0,0.1\n1,0.4\n")
     text("prob_and_w.csv", "label,prob,w\n1,0.9,2.5\n0,0.1,0.3\n1,0.4,1.7\n")
     text("conf_and_score.csv", "label,conf,score\n1,0.9,2.5\n0,0.1,-1.3\n1,0.4,0.7\n")
+    text(
+        "prob_loss_margin.csv",
+        "label,prob,loss,margin\n1,0.9,0.1,2.2\n0,0.2,1.6,-1.4\n1,0.7,0.4,0.8\n",
+    )
     vec = np.random.default_rng(0).normal(size=(6, 3))
     buf = io.BytesIO()
     np.savez(buf, logits=vec, labels=np.arange(6) % 3, margin=vec[:, 0] * 0.5)
@@ -950,6 +954,14 @@ CASES = [
         "(negative, positive), but 'conf' is within [0, 1] and 'score' is not; choose the score "
         "column with --pred-cols conf (and --weight-col score if it holds weights), or pass "
         "--scores logits if both are logits",
+    ),
+    (
+        "0/1 labels and three columns, one a probability, read as three classes' logits",
+        ["{prob_loss_margin.csv}"],
+        "every label is 0 or 1, but the 3 prediction columns would be 3 classes' logits and "
+        "only 'prob' is within [0, 1]; choose the score column with --pred-cols prob (and "
+        "--weight-col for a column of weights), or pass --scores logits if they are 3 "
+        "classes' logits",
     ),
     (
         "an NPZ vector and a scalar array as the default prediction columns",

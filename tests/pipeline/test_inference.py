@@ -538,3 +538,80 @@ def test_rows_off_by_more_than_the_tolerance_ask(tmp_path, total):
         "cannot tell the score kind: values are in [0, 1] but rows do not sum to 1; "
         "pass --scores probs (rows are renormalised) or --scores logits"
     )
+
+
+def _columns_file(tmp_path, labels, cols):
+    """A CSV with the labels and the named columns, 60 rows of random numbers."""
+    rng = np.random.default_rng(7)
+    n = len(labels)
+    data = {"label": labels}
+    for name, kind in cols.items():
+        data[name] = {
+            "prob": rng.uniform(0.01, 0.99, n),
+            "loss": rng.uniform(0.0, 3.0, n),
+            "logit": rng.normal(0.0, 2.0, n),
+        }[kind]
+    path = tmp_path / "cols.csv"
+    pd.DataFrame(data).to_csv(path, index=False)
+    return path
+
+
+BINARY_LABELS = [i % 2 for i in range(60)]
+
+
+@pytest.mark.parametrize(
+    "labels, cols",
+    [
+        (BINARY_LABELS, {"prob": "prob", "loss": "loss", "margin": "logit"}),
+        (BINARY_LABELS, {"margin": "logit", "conf": "prob", "w": "loss", "z": "logit"}),
+        (
+            [(-100 if i % 7 == 0 else i % 2) for i in range(60)],
+            {"prob": "prob", "loss": "loss", "margin": "logit"},
+        ),
+    ],
+)
+def test_binary_labels_beside_a_probability_and_other_columns_ask(tmp_path, labels, cols):
+    """0/1 labels with three or more default columns, exactly one of them within [0, 1]:
+    read as one model's logits they would be classes that never occur (scikit-learn's
+    roc_auc_score(label, prob) is the number the user meant); losscli asks, and both
+    readings it names are one flag away."""
+    path = _columns_file(tmp_path, labels, cols)
+    prob = next(c for c, k in cols.items() if k == "prob")
+    r = run(str(path), "--format", "json")
+    assert r.exit_code == 2 and r.stdout == ""
+    assert r.stderr.startswith(
+        f"Error: every label is 0 or 1, but the {len(cols)} prediction columns would be "
+        f"{len(cols)} classes' logits and only {prob!r} is within [0, 1]; choose the score "
+        f"column with --pred-cols {prob}"
+    )
+    assert run_json(str(path), "--scores", "logits")["task"] == "multiclass"
+    df = pd.read_csv(path)
+    if (df["label"] == -100).any():
+        return  # binary rows have no ignored label (the hostile table's case)
+    out = run_json(str(path), "--pred-cols", prob)
+    assert out["metrics"]["roc_auc"] == pytest.approx(
+        skm.roc_auc_score(df["label"], df[prob]), abs=1e-12
+    )
+
+
+@pytest.mark.parametrize(
+    "labels, cols",
+    [
+        # a third class occurs: three classes' logits are the reading that fits
+        ([i % 3 for i in range(60)], {"prob": "prob", "loss": "loss", "margin": "logit"}),
+        # no column within [0, 1]: logits of a model whose third class is absent here
+        (BINARY_LABELS, {"a": "logit", "b": "logit", "c": "logit"}),
+        # two columns within [0, 1]: no one probability stands out
+        (BINARY_LABELS, {"p": "prob", "q": "prob", "margin": "logit"}),
+    ],
+)
+def test_logits_that_fit_the_labels_are_taken(tmp_path, labels, cols):
+    path = _columns_file(tmp_path, labels, cols)
+    out = run_json(str(path))
+    assert out["task"] == "multiclass" and out["scores"] == "logits"
+    df = pd.read_csv(path)
+    x = df[list(cols)].to_numpy()
+    pred = x.argmax(axis=1)
+    assert out["metrics"]["accuracy"] == pytest.approx(
+        skm.accuracy_score(df["label"], pred), abs=1e-12
+    )

@@ -455,7 +455,10 @@ def test_a_label_that_names_no_column(tmp_path):
 )
 def test_python_api_checks_thresholds_too(value, message):
     with pytest.raises(UsageError) as e:
-        evaluate("sample_data/breast_cancer.csv", threshold=value)
+        evaluate(
+            str(Path(__file__).resolve().parents[2] / "sample_data/breast_cancer.csv"),
+            threshold=value,
+        )
     assert str(e.value) == message
 
 

@@ -8,6 +8,7 @@ Independent sources: scikit-learn (``precision_recall_curve``, ``roc_curve``,
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -34,11 +35,12 @@ from losscli.thresholds import (
     threshold_sweep,
 )
 
-BREAST = "sample_data/breast_cancer.csv"
-BREAST_LOGITS = "sample_data/breast_cancer_logits.csv"
-ATTR_LOGITS = "sample_data/digit_attrs_logits.csv"
-ATTR_LABELS = "sample_data/digit_attrs_labels.csv"
-DIGITS = "sample_data/digits_logits.csv"
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_data"  # whatever the cwd
+BREAST = str(SAMPLES / "breast_cancer.csv")
+BREAST_LOGITS = str(SAMPLES / "breast_cancer_logits.csv")
+ATTR_LOGITS = str(SAMPLES / "digit_attrs_logits.csv")
+ATTR_LABELS = str(SAMPLES / "digit_attrs_labels.csv")
+DIGITS = str(SAMPLES / "digits_logits.csv")
 
 
 def _tied_data(seed: int, n: int = 200, weighted: bool = False):

@@ -7,6 +7,7 @@ per-class series sizes.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,10 +24,11 @@ from losscli.render.histogram import (
     text_histograms,
 )
 
-BREAST = ("sample_data/breast_cancer.csv", None)
-DIGITS = ("sample_data/digits_logits.csv", None)
-ATTRS = ("sample_data/digit_attrs_logits.csv", "sample_data/digit_attrs_labels.csv")
-DIABETES = ("sample_data/diabetes.csv", None)
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_data"  # whatever the cwd
+BREAST = (str(SAMPLES / "breast_cancer.csv"), None)
+DIGITS = (str(SAMPLES / "digits_logits.csv"), None)
+ATTRS = (str(SAMPLES / "digit_attrs_logits.csv"), str(SAMPLES / "digit_attrs_labels.csv"))
+DIABETES = (str(SAMPLES / "diabetes.csv"), None)
 
 
 def _run(args, keep=True):

@@ -11,6 +11,7 @@ import os
 import struct
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -31,10 +32,15 @@ CLASSIFICATION_FILES = [
     "probabilities.png",
     "losses.png",
 ]
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = ROOT / "sample_data"  # whatever the cwd
 CASES = {
-    "binary": ("sample_data/breast_cancer.csv", None),
-    "multiclass": ("sample_data/digits_logits.csv", None),
-    "multilabel": ("sample_data/digit_attrs_logits.csv", "sample_data/digit_attrs_labels.csv"),
+    "binary": (str(SAMPLES / "breast_cancer.csv"), None),
+    "multiclass": (str(SAMPLES / "digits_logits.csv"), None),
+    "multilabel": (
+        str(SAMPLES / "digit_attrs_logits.csv"),
+        str(SAMPLES / "digit_attrs_labels.csv"),
+    ),
 }
 
 
@@ -72,7 +78,10 @@ def test_classification_pngs(mpl, tmp_path, case):
 def test_regression_pngs(mpl, tmp_path):
     col = PlotCollector()
     data, d = _run(
-        ("sample_data/diabetes.csv", None), collector=col, losses=["mse", "mae"], task="regression"
+        (str(SAMPLES / "diabetes.csv"), None),
+        collector=col,
+        losses=["mse", "mae"],
+        task="regression",
     )
     paths = write_plots(d, data, tmp_path, collector=col)
     assert [os.path.basename(p) for p in paths] == ["losses.png", "predicted_vs_true.png"]
@@ -115,8 +124,13 @@ def test_importing_losscli_does_not_import_matplotlib():
         "import sys, losscli, losscli.plots, losscli.cli, losscli.sweep, "
         "losscli.render.histogram; print('matplotlib' in sys.modules)"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=os.getcwd()
+    out = subprocess.run(  # this checkout's losscli, whatever the cwd or an installed copy
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert out.stdout.strip() == "False"
 

@@ -475,24 +475,49 @@ def test_a_symlinked_output_keeps_its_link_and_writes_its_target(tmp_path):
 # --------------------------------------------------------------------------------------------
 
 
+# The signal tests' child: the console script's main (``losscli ARGS``), which touches MARKER
+# (its first argument) when the bootstrap first reports resamples, so that a test signals a run
+# it knows to be inside the resampling instead of sleeping and hoping it still is.
+SIGNALLED_CHILD = """\
+import sys
+from pathlib import Path
+
+from losscli import progress
+from losscli.cli import main
+
+marker = Path(sys.argv.pop(1))
+
+
+def note(stage, done, total, unit):
+    if stage == "resamples" and not marker.exists():
+        marker.touch()
+
+
+with progress.reporting(note):
+    main()
+"""
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "sig,code,per_sample,delay",
+    "sig,code,per_sample,when",
     [
-        (signal.SIGTERM, 143, "rows.csv", 0.0),
-        (signal.SIGTERM, 143, "rows.csv", 2.0),
-        (signal.SIGHUP, 129, "rows.csv", 0.0),
-        (signal.SIGHUP, 129, "-", 2.0),
-        (signal.SIGTERM, 143, "-", 0.0),
+        (signal.SIGTERM, 143, "rows.csv", "staged"),
+        (signal.SIGTERM, 143, "rows.csv", "resampling"),
+        (signal.SIGHUP, 129, "rows.csv", "staged"),
+        (signal.SIGHUP, 129, "-", "resampling"),
+        (signal.SIGTERM, 143, "-", "staged"),
     ],
     ids=["SIGTERM", "SIGTERM in the bootstrap", "SIGHUP", "SIGHUP in the bootstrap", "spool"],
 )
-def test_a_signal_mid_run_leaves_no_staging_file_or_spool(tmp_path, sig, code, per_sample, delay):
-    """The signal comes once an output is staged (``delay`` later: inside the resampling)."""
+def test_a_signal_mid_run_leaves_no_staging_file_or_spool(tmp_path, sig, code, per_sample, when):
+    """The signal comes once an output is staged, or (``resampling``) once the child says that
+    the bootstrap has begun; 100,000 resamples take many seconds after either."""
     (tmp_path / "ws").mkdir()
     ws = workspace(tmp_path / "ws")
     spools = tmp_path / "tmp"
     spools.mkdir()
+    marker = tmp_path / "resampling"
     (ws / "r.json").write_text("precious")
     before = snapshot(ws)
     out = [
@@ -502,31 +527,36 @@ def test_a_signal_mid_run_leaves_no_staging_file_or_spool(tmp_path, sig, code, p
         per_sample if per_sample == "-" else str(ws / per_sample),
     ]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "losscli", "compute", str(SAMPLES / "breast_cancer.csv")]
-        + out
-        + ["--bootstrap", "100000"],  # a run of many seconds
+        [sys.executable, "-c", SIGNALLED_CHILD, str(marker), "compute"]
+        + [str(SAMPLES / "breast_cancer.csv"), *out, "--bootstrap", "100000"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(spools)},
     )
+
+    def ready() -> bool:
+        if when == "resampling":
+            return marker.exists()
+        return staged()
+
+    def staged() -> list[str]:
+        return [p for p in os.listdir(ws) + os.listdir(spools) if p.endswith(".tmp")]
+
     try:
-        deadline = time.monotonic() + 60
-        staged = []
-        while time.monotonic() < deadline and proc.poll() is None:
-            staged = [p for p in os.listdir(ws) if p.endswith(".tmp")] + os.listdir(spools)
-            if any(p.endswith(".tmp") for p in staged):
-                break
-            time.sleep(0.05)
-        assert staged, f"the run never staged an output: {proc.poll() and proc.stderr.read()}"
-        time.sleep(delay)
-        assert proc.poll() is None, "the run ended before the signal"
+        deadline = time.monotonic() + 120
+        while not ready():
+            assert proc.poll() is None, f"the run ended before the signal: {proc.stderr.read()}"
+            assert time.monotonic() < deadline, f"the run was not {when} after 120 s"
+            time.sleep(0.02)
+        assert staged(), "nothing staged"
         proc.send_signal(sig)
         t0 = time.monotonic()
-        _, err = proc.communicate(timeout=60)
+        _, err = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
             proc.kill()
+            proc.wait()
     assert proc.returncode == code, err
     assert time.monotonic() - t0 < 20  # it stops promptly, not after the remaining resamples
     assert err.endswith(f"Terminated ({signal.Signals(sig).name}).\n")
@@ -537,7 +567,11 @@ def test_a_signal_mid_run_leaves_no_staging_file_or_spool(tmp_path, sig, code, p
 def test_a_signal_whose_exception_is_lost_still_commits_nothing(tmp_path, monkeypatch):
     """A handler's exception can vanish in C code; the remembered signal still ends the run."""
     import losscli.render
+    from losscli import _signals
 
+    # the signal also arms the forced exit (os._exit after GRACE seconds): in process, that
+    # would end pytest itself if the unwinding were slow (a loaded machine), not fail this test
+    monkeypatch.setattr(_signals, "GRACE", 3600.0)
     real = losscli.render.render
 
     def swallowing(*a, **k):
@@ -553,8 +587,6 @@ def test_a_signal_whose_exception_is_lost_still_commits_nothing(tmp_path, monkey
     r = invoke(["compute", ws / "p.csv", "--output", ws / "r.json", "--per-sample", ws / "s.csv"])
     assert (r.exit_code, r.stdout, r.stderr) == (143, "", "Terminated (SIGTERM).\n")
     assert snapshot(ws) == before
-    from losscli import _signals
-
     assert _signals.pending() is None  # called off with the block
 
 

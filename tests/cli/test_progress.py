@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from losscli import progress
-from losscli.cli.progress import _Bars, amount, wanted
+from losscli.cli.progress import DELAY, _Bars, _delay, amount, wanted
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "sample_data"
@@ -98,10 +98,27 @@ def test_no_bar(how):
 
 
 @pytest.mark.slow
-def test_a_quick_run_shows_no_bar():
-    """Under the default delay (about a second) a sub-second run draws nothing."""
-    code, _, err = run(["compute", SAMPLES / "breast_cancer.csv"], tty=True)
+def test_a_run_quicker_than_the_delay_shows_no_bar():
+    """A run that ends before the delay draws nothing; the same run draws its bar with no delay
+    (so the check can fail). The delay is a minute, not the default second: how long a small
+    run takes is up to the machine (over a second on a loaded one)."""
+    args = ["compute", SAMPLES / "breast_cancer.csv"]
+    code, _, err = run(args, tty=True, env=base_env(LOSSCLI_PROGRESS_DELAY="60"))
     assert code == 0 and "reading" not in err and "\x1b[" not in err
+    code, _, err = run(args, tty=True, env=base_env(LOSSCLI_PROGRESS_DELAY="0"))
+    assert code == 0 and "reading" in err and "171/171 rows" in err
+
+
+@pytest.mark.parametrize("value", [None, "", "soon", "-1"])
+def test_the_default_delay_is_a_second(monkeypatch, value):
+    """Unset or not a number of seconds >= 0, LOSSCLI_PROGRESS_DELAY leaves the default."""
+    if value is None:
+        monkeypatch.delenv("LOSSCLI_PROGRESS_DELAY", raising=False)
+    else:
+        monkeypatch.setenv("LOSSCLI_PROGRESS_DELAY", value)
+    assert _delay() == DELAY == 1.0
+    monkeypatch.setenv("LOSSCLI_PROGRESS_DELAY", "2.5")
+    assert _delay() == 2.5
 
 
 @pytest.mark.slow

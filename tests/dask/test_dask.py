@@ -82,6 +82,22 @@ def data(tmp_path_factory):
     }
 
 
+#: Seconds a dask process may take to start, a CLI run to end: each starts an interpreter that
+#: imports dask, distributed, numpy, pandas and pyarrow (about 30 s of wall time for the
+#: scheduler and its two workers at load 25 on 2 cores); bounded, so a hang still fails.
+START_TIMEOUT = 180
+RUN_TIMEOUT = 600
+
+
+def _written_address(info: Path) -> str | None:
+    """The address in the scheduler file, or None until it is written whole (the scheduler
+    writes it in place: it can be read empty or cut)."""
+    try:
+        return json.loads(info.read_text())["address"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 @pytest.fixture(scope="module")
 def scheduler(tmp_path_factory):
     """A `dask scheduler` and two `dask worker` processes on 127.0.0.1 (random ports)."""
@@ -98,12 +114,11 @@ def scheduler(tmp_path_factory):
                 **quiet,
             )
         )
-        deadline = time.monotonic() + 30
-        while not info.exists() or not info.read_text().strip():
+        deadline = time.monotonic() + START_TIMEOUT
+        while (address := _written_address(info)) is None:
             assert procs[0].poll() is None, "dask scheduler exited"
-            assert time.monotonic() < deadline, "dask scheduler did not start"
+            assert time.monotonic() < deadline, f"dask scheduler did not start in {START_TIMEOUT} s"
             time.sleep(0.1)
-        address = json.loads(info.read_text())["address"]
         for _ in range(2):
             procs.append(
                 subprocess.Popen(
@@ -113,8 +128,8 @@ def scheduler(tmp_path_factory):
                     **quiet,
                 )
             )
-        with distributed.Client(address, timeout="30s") as client:
-            client.wait_for_workers(2, timeout=30)
+        with distributed.Client(address, timeout=f"{START_TIMEOUT}s") as client:
+            client.wait_for_workers(2, timeout=START_TIMEOUT)
         yield address
     finally:
         for p in reversed(procs):
@@ -132,7 +147,7 @@ def run_cli(*args):
         [sys.executable, "-m", "losscli", "compute", *map(str, args), "--format", "json"],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=RUN_TIMEOUT,
     )
     assert r.returncode == 0, r.stderr
     return json.loads(r.stdout), r.stderr
@@ -358,6 +373,7 @@ def test_cli_error_is_one_line(data, tmp_path):
         text=True,
         cwd=tmp_path,
         env={**os.environ, "NO_COLOR": "1"},
+        timeout=RUN_TIMEOUT,
     )
     assert r.returncode == 2 and r.stdout == ""
     assert r.stderr == (

@@ -57,17 +57,23 @@ def _cmd(args: list[str]) -> list[str]:
 @pytest.mark.parametrize("env", ENVS, ids=list(ENVS))
 @pytest.mark.parametrize("command", COMMANDS, ids=list(COMMANDS))
 def test_closed_pipe_is_141_and_quiet(command, env):
-    # the reader is gone before anything is written (`| true`): EPIPE on the first write
-    p = subprocess.Popen(
-        _cmd(COMMANDS[command]),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=_env(ENVS[env]),
-        cwd=ROOT,
-    )
-    p.stdout.close()
-    err = p.stderr.read().decode()
-    assert (p.wait(timeout=120), err) == (141, "")
+    # the reader is gone before anything is written (`| true`): EPIPE on the first write. The
+    # read end is closed before the child starts (closing it after Popen raced the child's
+    # first write: a small report fits in the pipe's buffer and would exit 0)
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        p = subprocess.Popen(
+            _cmd(COMMANDS[command]),
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            env=_env(ENVS[env]),
+            cwd=ROOT,
+        )
+    finally:
+        os.close(write_end)
+    _, err = p.communicate(timeout=120)
+    assert (p.returncode, err.decode()) == (141, "")
 
 
 @pytest.mark.slow
@@ -120,8 +126,8 @@ def test_pipe_closed_midway_is_141_even_unbuffered(tmp_path):
         )
         assert p.stdout.readline()
         p.stdout.close()
-        err = p.stderr.read().decode()
-        assert (p.wait(timeout=120), err) == (141, ""), env
+        _, err = p.communicate(timeout=120)
+        assert (p.returncode, err.decode()) == (141, ""), env
 
 
 def test_success_through_a_pipe_is_0_and_complete():

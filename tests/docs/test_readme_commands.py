@@ -1,8 +1,9 @@
 """Every `losscli …` command in the README's bash blocks runs as written (exit 0) on the files in
 `sample_data/`, in README order from one scratch folder (a command may read what an earlier one
-wrote, as `--threshold @thresholds.json` does), so that the outputs land there. Skipped: the
-line that needs a running Dask scheduler (the block starts one in the background), and pipes
-into a tool this machine does not have (jq)."""
+wrote, as `--threshold @thresholds.json` does; run alone or out of order, such a command runs
+its writer first), so that the outputs land there. Skipped: the line that needs a running Dask
+scheduler (the block starts one in the background), and pipes into a tool this machine does
+not have (jq)."""
 
 from __future__ import annotations
 
@@ -60,8 +61,13 @@ def test_readme_command_runs(command, scratch, monkeypatch):
         pytest.skip("needs the running Dask scheduler that its README block starts")
     if "| jq" in command and shutil.which("jq") is None:
         pytest.skip("jq is not installed")
+    monkeypatch.chdir(scratch)
+    for name in re.findall(r"@([\w./-]+)", command):
+        if not (scratch / name).exists():  # run alone or out of order: its writer first
+            (writer,) = [c for c in COMMANDS if re.search(rf"--write {re.escape(name)}\b", c)]
+            r = invoke(*shlex.split(writer)[1:])
+            assert r.exit_code == 0, (writer, r.stderr[-2000:])
     if not SHELL.search(command):
-        monkeypatch.chdir(scratch)
         r = invoke(*shlex.split(command)[1:])
         assert r.exit_code == 0, r.stderr[-2000:]
         assert r.stdout.strip() or len(list(scratch.iterdir())) > 1

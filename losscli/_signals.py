@@ -30,7 +30,7 @@ SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(sig
 GRACE = 10.0
 """Seconds the unwinding may take before the process is ended by force (staging removed)."""
 
-_state: dict[str, Any] = {"pending": None, "timer": None}
+_state: dict[str, Any] = {"pending": None, "timer": None, "held": 0}
 
 
 def pending() -> int | None:
@@ -61,7 +61,35 @@ def _raise_terminated(signum: int, frame: Any) -> None:
         timer.daemon = True
         timer.start()
         _state["timer"] = timer
+    if _state["held"]:
+        return  # raised when the held block ends
     raise Terminated(_state["pending"])
+
+
+@contextlib.contextmanager
+def held() -> Iterator[None]:
+    """Inside the block a SIGTERM/SIGHUP is remembered, not raised; it is raised as the block
+    ends. For steps that must not be cut in two: creating a staging file and recording its
+    name (cut in between, nobody would know to remove the file).
+
+    >>> import os, signal
+    >>> try:
+    ...     with terminate_on_signals():
+    ...         with held():
+    ...             os.kill(os.getpid(), signal.SIGTERM)
+    ...             print("not cut")
+    ... except Terminated as e:
+    ...     print(e.exit_code)
+    not cut
+    143
+    """
+    _state["held"] += 1
+    try:
+        yield
+    finally:
+        _state["held"] -= 1
+    if not _state["held"] and _state["pending"] is not None:
+        raise Terminated(_state["pending"])
 
 
 @contextlib.contextmanager

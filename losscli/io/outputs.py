@@ -37,6 +37,7 @@ import weakref
 from dataclasses import field
 from typing import IO, Any
 
+from losscli._signals import held
 from losscli.errors import DiskFullError, InputError, Terminated, UsageError
 from losscli.io._base import short_cause
 from losscli.io._dataset import is_dataset_path, list_parts
@@ -321,8 +322,9 @@ class _StagedFolder:
 
     def open(self, name: str) -> IO[bytes]:
         if self.tmp is None:
-            staged = _StagedFile(os.path.join(self.inner, name))
-            self.files[name] = staged
+            with held():  # a signal between the file's creation and its recording would leak it
+                staged = _StagedFile(os.path.join(self.inner, name))
+                self.files[name] = staged
             assert staged.file is not None
             return staged.file
         try:
@@ -535,13 +537,15 @@ class OutputSet:
                 raise ValueError(f"{option}: {name!r} is not one of the declared names")
             folder = self._by_option.get(option)
             if folder is None:
-                folder = self._by_option[option] = _StagedFolder(out.path, replace=False)
-                self._staged.append(folder)
+                with held():  # created and recorded, or neither (see _signals.held)
+                    folder = self._by_option[option] = _StagedFolder(out.path, replace=False)
+                    self._staged.append(folder)
             return folder.open(name)
         if option not in self._by_option:
-            staged = _StagedFile(out.path)
-            self._by_option[option] = staged
-            self._staged.append(staged)
+            with held():  # created and recorded, or neither (see _signals.held)
+                staged = _StagedFile(out.path)
+                self._by_option[option] = staged
+                self._staged.append(staged)
         f = self._by_option[option].file
         assert f is not None
         return f  # type: ignore[no-any-return]
@@ -557,9 +561,10 @@ class OutputSet:
         """A staging folder for a ``"dir"`` output: fill it; commit renames it into place."""
         out = self._outputs[option]
         if option not in self._by_option:
-            staged = _StagedFolder(out.path, replace=True)
-            self._by_option[option] = staged
-            self._staged.append(staged)
+            with held():  # created and recorded, or neither (see _signals.held)
+                staged = _StagedFolder(out.path, replace=True)
+                self._by_option[option] = staged
+                self._staged.append(staged)
         return str(self._by_option[option].inner)
 
     def stdout(self, text: str) -> None:

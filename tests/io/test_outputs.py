@@ -590,6 +590,51 @@ def test_a_signal_whose_exception_is_lost_still_commits_nothing(tmp_path, monkey
     assert _signals.pending() is None  # called off with the block
 
 
+@pytest.mark.parametrize(
+    "maker,args",
+    [
+        ("mkstemp", ["--output", "{ws}/r.json"]),
+        ("mkstemp", ["--per-sample", "-"]),  # a spool in the temporary folder
+        ("mkstemp", ["--per-sample", "{ws}/rows.csv"]),
+        ("mkdtemp", ["--plot", "{ws}/runs/pics"]),  # a staged folder
+    ],
+    ids=["beside the output", "spool", "per-sample file", "folder"],
+)
+def test_a_signal_while_staging_is_created_leaves_nothing(tmp_path, monkeypatch, maker, args):
+    """SIGTERM lands right after the staging file or folder exists, before losscli has recorded
+    its name (a loaded machine can pause the run there): the run still ends 143 with nothing
+    left behind, beside the outputs or in the temporary folder."""
+    import tempfile
+
+    from losscli import _signals
+
+    if maker == "mkdtemp":
+        pytest.importorskip("matplotlib")
+    monkeypatch.setattr(_signals, "GRACE", 3600.0)  # in process: no forced exit of pytest
+    spools = tmp_path / "tmp"
+    spools.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spools))
+    (tmp_path / "ws").mkdir()
+    ws = workspace(tmp_path / "ws")
+    before = snapshot(ws)
+    real = getattr(tempfile, maker)
+    made = []
+
+    def then_signalled(*a, **k):
+        out = real(*a, **k)
+        made.append(out)
+        os.kill(os.getpid(), signal.SIGTERM)  # the handler runs here, inside the window
+        return out
+
+    monkeypatch.setattr(tempfile, maker, then_signalled)
+    r = invoke(["compute", ws / "p.csv", *[a.replace("{ws}", str(ws)) for a in args]])
+    assert made, "no staging was created"
+    assert (r.exit_code, r.stdout, r.stderr) == (143, "", "Terminated (SIGTERM).\n")
+    assert snapshot(ws) == before
+    assert os.listdir(spools) == []
+    assert _signals.pending() is None
+
+
 def test_a_stuck_unwinding_is_ended_by_force_without_litter(tmp_path, monkeypatch):
     from losscli import _signals
     from losscli.io.outputs import OutputSet

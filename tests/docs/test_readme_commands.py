@@ -62,7 +62,7 @@ def test_readme_command_runs(command, scratch, monkeypatch):
     if "| jq" in command and shutil.which("jq") is None:
         pytest.skip("jq is not installed")
     monkeypatch.chdir(scratch)
-    for name in re.findall(r"@([\w./-]+)", command):
+    for name in re.findall(r"(?:^|\s)@([\w./-]+)", command):  # a word @FILE, not "x@y=1"
         if not (scratch / name).exists():  # run alone or out of order: its writer first
             (writer,) = [c for c in COMMANDS if re.search(rf"--write {re.escape(name)}\b", c)]
             r = invoke(*shlex.split(writer)[1:])

@@ -21,7 +21,6 @@ randomisation test.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 
 import numpy as np
 
@@ -31,7 +30,6 @@ from losscli.poisson import (
     TAIL_CUTS,
     PoissonStream,
     draw_counts,
-    fill_counts,
     poisson_counts,
     resample_stream,
 )
@@ -48,7 +46,6 @@ __all__ = [
     "poisson_counts",
     "LinearTerms",
     "linear_blocks",
-    "paired_linear_blocks",
     "StatFn",
     "draw_counts",
     "count_blocks",
@@ -103,8 +100,7 @@ class LinearTerms:
             seg_cols[seg]``.
         seg_base: float64 (S, q), the segment sums at ``c = 1``.
         order: intp (n,), the row (in the order counts are drawn) at each position, or None
-            for the identity; :func:`paired_linear_blocks` draws the counts in row order and
-            reads row ``order[p]``'s count at position p.
+            for the identity.
     """
 
     dense: np.ndarray
@@ -164,84 +160,6 @@ def linear_blocks(
     yield from blocks_in_order(
         list(range(0, n_boot, block)),
         job,
-        lambda: SlabBuffers(block, width),
-        workers=workers,
-        name="losscli-boot",
-    )
-
-
-PAIRED_BLOCK = 16
-"""Resamples per block of :func:`paired_linear_blocks`: a (16, 1M) uint8 block of counts in a
-model's order is 16 MB per model and worker."""
-
-
-def paired_linear_blocks(
-    terms: list[LinearTerms],
-    n_boot: int,
-    seed: int,
-    block: int = PAIRED_BLOCK,
-    slab: int = SLAB,
-    workers: int | None = None,
-) -> Iterator[list[tuple[np.ndarray, np.ndarray | None]]]:
-    """Resampled sums of several models' terms on the same rows, paired resample by resample.
-
-    Resample j's counts are :func:`draw_counts` of stream j over the n rows in row order
-    (exactly the exact path's :func:`count_blocks`), drawn once per block and shared: each
-    model's position p reads the count of row ``terms[m].order[p]``. So resample j weighs row
-    i the same in every model, whatever order each model's terms are sorted in (the pairing
-    of a paired bootstrap). The sums are then those of :func:`linear_blocks`.
-
-    Args:
-        terms: each model's per-row terms over the same n rows.
-        n_boot: number of resamples.
-        seed: the seed of the draws.
-        block: resamples per yielded block.
-        slab: rows per matrix product.
-        workers: threads (1: none; default: the cores, at most 4).
-
-    Yields:
-        One list per block: ``(dense, segs)`` of each model, as :func:`linear_blocks`.
-
-    >>> x = np.arange(8, dtype=np.float32)[:, None]
-    >>> rev = LinearTerms(x[::-1].copy(), x.astype(np.float64).sum(axis=0),
-    ...                   order=np.arange(8)[::-1].copy())
-    >>> [(d1, _), (d2, _)], = paired_linear_blocks([LinearTerms(x, rev.base), rev], 3, 0)
-    >>> c = draw_counts(0, 0, 3, 8)
-    >>> bool(np.allclose(d1[:, 0], c @ np.arange(8)) and np.allclose(d2, d1))
-    True
-    """
-    from losscli._threads import blocks_in_order
-
-    n = terms[0].dense.shape[0]
-    width = min(slab, max(n, 8))
-    plans = [ProductPlan(t, slab) for t in terms]
-
-    def run(a: int, bufs: SlabBuffers) -> list[tuple[np.ndarray, np.ndarray | None]]:
-        b = min(block, n_boot - a)
-        if all(t.order is None for t in terms):
-            counts = draw_counts(seed, a, b, n)
-            return [linear_block(t, p, seed, a, b, bufs, counts) for t, p in zip(terms, plans)]
-        if bufs.sorted is None:
-            bufs.sorted = np.empty((len(terms), block, n), dtype=np.uint8)
-            bufs.row = np.empty((1, 8 * ((n + 7) // 8)), dtype=np.uint8)
-            bufs.row_words = np.empty((1, (n + 7) // 8), dtype=np.uint64)
-        row = bufs.row[0, :n]
-        for i in range(b):  # one resample's whole row at a time, drawn then read through
-            # each model's order while it is in cache ((b, n) at once is not: 2x the time)
-            fill_counts([resample_stream(seed, a + i)], n, bufs.row_words, bufs.row)
-            for m, t in enumerate(terms):
-                if t.order is None:
-                    bufs.sorted[m, i] = row
-                else:
-                    np.take(row, t.order, out=bufs.sorted[m, i])
-        return [
-            linear_block(replace(t, order=None), plans[m], seed, a, b, bufs, bufs.sorted[m, :b])
-            for m, t in enumerate(terms)
-        ]
-
-    yield from blocks_in_order(
-        list(range(0, n_boot, block)),
-        run,
         lambda: SlabBuffers(block, width),
         workers=workers,
         name="losscli-boot",
@@ -356,8 +274,8 @@ def paired_test(
         seed: seed of both the draws and the swaps.
         block: resamples evaluated together.
         deltas: the ``n_boot`` bootstrap replicates of ``b - a`` already computed (e.g. by
-            the linear path, :func:`paired_linear_blocks`); then ``stat_a`` and ``stat_b``
-            are not evaluated.
+            the linear path, ``pipeline.intervals.paired_linear_deltas``); then ``stat_a``
+            and ``stat_b`` are not evaluated.
         swap_deltas: the ``n_perm`` swaps' ``delta'`` already computed (the same swaps, e.g.
             by :func:`losscli.swaps.swap_blocks`); then ``stat_mix`` is not evaluated.
 

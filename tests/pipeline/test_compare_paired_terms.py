@@ -1,8 +1,8 @@
 """``compare``'s paired bootstrap in one row order (issue 20, target 2).
 
-Reference: the per-model path ``compare`` took before (``bootstrap.paired_linear_blocks`` given
-each model's own :class:`LinearTerms`: resample j's counts in row order gathered once per
-model, one product per model), recomputed here in float64 beside the joint layout of
+Reference: each model's own :class:`LinearTerms` summed alone (the per-model path ``compare``
+took before: resample j's counts in row order read through each model's order, one product
+per model), recomputed here in float64 beside the joint layout of
 :func:`losscli.pairing.pair_terms`, under the counts the linear path draws (in the joint
 order: ``compare_runs.linear_counts`` puts them back in row order). Same counts, same terms,
 summed in another order, so the sums agree to float rounding, the count metrics bit for bit,
@@ -25,7 +25,7 @@ from compare_runs import (
     point_values,
 )
 
-from losscli.bootstrap import LinearTerms, draw_counts, paired_linear_blocks
+from losscli.bootstrap import LinearTerms, draw_counts
 from losscli.metrics.catalog import loss_key
 from losscli.metrics.linear import LinearClassification
 from losscli.pairing import pair_terms
@@ -104,6 +104,16 @@ def _reference_sums(lin, counts):
     return np.array(dense), np.array(segs)
 
 
+def _joint_sums(terms, counts):
+    """The joint layout's sums without a base, in float64: ``(c - 1) @ dense`` and each pair
+    segment's ``(c - 1)[seg] @ seg_cols[seg]``, c the counts (uint8 (b, n), row order) read
+    through ``terms.order``."""
+    c = counts[:, terms.order].astype(np.float64) - 1.0
+    dense = c @ terms.dense.astype(np.float64)
+    prod = c[:, :, None] * terms.seg_cols.astype(np.float64)[None]
+    return dense, np.add.reduceat(prod, terms.bounds[:-1], axis=1)
+
+
 @pytest.mark.parametrize("block", [16, 7])
 def test_joint_sums_equal_each_models_own_sums(case, small_linear, block):
     kind, weighted, files, losses = case
@@ -118,27 +128,20 @@ def test_joint_sums_equal_each_models_own_sums(case, small_linear, block):
         seg_pos = np.repeat(np.arange(seg_of.size), np.diff(paired.terms.bounds))
         assert np.array_equal(at, seg_of[seg_pos])
     got = [([], []), ([], [])]
-    for ((dense, segs),) in paired_linear_blocks([paired.terms], N_BOOT, SEED, block=block):
-        for m, (d, s) in enumerate(paired.split(dense, segs)):
+    counts = draw_counts(SEED, 0, N_BOOT, lins[0].n)  # row order, as each model reads them
+    for j0 in range(0, N_BOOT, block):  # the joint layout's sums, split block by block
+        joint = _joint_sums(paired.terms, counts[j0 : j0 + block])
+        for m, (d, s) in enumerate(paired.split(*joint)):
             got[m][0].append(d)
             got[m][1].append(s)
-    before = [([], []), ([], [])]  # the per-model path, one gather per model
-    for pair in paired_linear_blocks([_terms(lin) for lin in lins], N_BOOT, SEED, block=block):
-        for m, (d, s) in enumerate(pair):
-            before[m][0].append(d)
-            before[m][1].append(s)
     for m, lin in enumerate(lins):
-        ref_dense, ref_segs = _reference_sums(lin, draw_counts(SEED, 0, N_BOOT, lin.n))
-        for joint, old, ref in (
-            (got[m][0], before[m][0], ref_dense),
-            (got[m][1], before[m][1], ref_segs),
-        ):
-            joint, old = np.concatenate(joint), np.concatenate(old)
-            assert joint.shape == old.shape == ref.shape
+        ref_dense, ref_segs = _reference_sums(lin, counts)
+        for joint, ref in ((got[m][0], ref_dense), (got[m][1], ref_segs)):
+            joint = np.concatenate(joint)
+            assert joint.shape == ref.shape
             scale = np.abs(ref).max(axis=0) + 1.0
-            # float32 products summed in float64 slab by slab: relative float32 rounding
-            assert np.all(np.abs(joint - ref) <= 1e-6 * scale)
-            assert np.all(np.abs(old - ref) <= 1e-6 * scale)
+            # the same float32 terms summed in float64 in another order
+            assert np.all(np.abs(joint - ref) <= 1e-9 * scale)
         # the weight and count columns are small integers: exact in any order
         assert np.array_equal(np.concatenate(got[m][1])[:, :, 0], ref_segs[:, :, 0])
 

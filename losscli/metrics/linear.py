@@ -34,7 +34,7 @@ from losscli.metrics.accumulator import ClassificationAccumulator
 from losscli.metrics.batch import BatchRanking, batch_metrics
 from losscli.metrics.builder import Ranking, ResultBuilder, zero_division_note
 from losscli.metrics.keys import class_key, key_bins
-from losscli.metrics.micro_terms import MicroPart, MicroTerms
+from losscli.metrics.micro_terms import MicroPart, MicroTerms, precision_terms
 from losscli.metrics.resample import ClassificationRows, cell_sums
 from losscli.metrics.state import CLASSIFICATION_SUMS, Sums
 from losscli.metrics.term_matrix import TermMatrix
@@ -207,14 +207,7 @@ def _sorted_rank_terms(
     g = tpc  # a negative's AUC term: the positive weight above it
     del tpc
     g[ip] = n_tot - fp_p  # a positive's: the negative weight below it
-    d_p = tp_p + fp_p
-    live = d_p > 0
-    r_p = np.zeros_like(d_p)
-    np.divide(tp_p, d_p, out=r_p, where=live)
-    d2 = np.where(live, d_p * d_p, 1.0)
-    a_p = w_p * fp_p / d2
-    b_p = w_p * tp_p / d2
-    del d_p, d2, live
+    r_p, a_p, b_p = precision_terms(tp_p, fp_p, w_p)
     u0 = float(w_p @ g[ip])
     f0 = float(w_p @ r_p)
     sa = np.cumsum(a_p[::-1])[::-1]
@@ -261,14 +254,10 @@ def _grouped_rank_terms(
     gid -= last  # each row's group
     g = np.where(pos, (n_tot - fp_before - 0.5 * wn_g)[gid], (tp_before + 0.5 * wp_g)[gid])
     del fp_before, wn_g
-    d = tp_end + fp_end
-    live = d > 0
-    r = np.zeros_like(d)
-    np.divide(tp_end, d, out=r, where=live)
-    d2 = np.where(live, d * d, 1.0)
-    sa = np.cumsum((wp_g * fp_end / d2)[::-1])[::-1]  # groups g on
-    sb = np.cumsum((wp_g * tp_end / d2)[::-1])[::-1]
-    del d, d2, live
+    r, a, b = precision_terms(tp_end, fp_end, wp_g)
+    sa = np.cumsum(a[::-1])[::-1]  # groups g on
+    sb = np.cumsum(b[::-1])[::-1]
+    del a, b
     f = np.where(pos, (r + sa)[gid], -sb[gid])
     ip = np.flatnonzero(pos)
     w_p = np.ones(ip.size) if ww is None else ww[ip]

@@ -29,7 +29,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["MicroPart", "MicroTerms"]
+__all__ = ["MicroPart", "MicroTerms", "precision_terms"]
 
 
 class MicroPart(NamedTuple):
@@ -185,14 +185,8 @@ class MicroTerms:
         tp = p_tot - cpw[gs]  # P(>= h)
         fp = self.neg_total - below[gs]  # N(>= h)
         wp = cpw[ge] - cpw[gs]
-        d = tp + fp
-        live = d > 0
-        r = np.zeros_like(d)
-        np.divide(tp, d, out=r, where=live)
-        d2 = np.where(live, d * d, 1.0)
-        a = wp * fp / d2
-        b = wp * tp / d2
-        del d, d2, live, fp
+        r, a, b = precision_terms(tp, fp, wp)
+        del fp
         f_group = r + np.cumsum(a)  # a positive: r(h) + the a's at or below h
         del a
         gid = np.cumsum(start) - 1 if gs.size != p else None
@@ -212,6 +206,37 @@ class MicroTerms:
             np.subtract.at(f_rows, rows, cb[pos_le.astype(np.intp)])
         self.parts = []
         return g_rows, u0, f_rows, f0
+
+
+def precision_terms(
+    tp: np.ndarray, fp: np.ndarray, w: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The precision at each threshold and the two weights of its first-order AP terms.
+
+    Formula: with ``d = tp + fp``, ``r = tp / d``, ``a = w fp / d^2`` and ``b = w tp / d^2``
+    (``r = 0`` and ``d^2`` read as 1 where ``d = 0``): ``a`` and ``b`` are ``w`` times the
+    derivatives of the precision by the positive and the negative weight at or above the
+    threshold (up to sign).
+
+    Args:
+        tp: (k,) positive weight at or above each threshold.
+        fp: (k,) negative weight at or above each threshold.
+        w: (k,) positive weight at each threshold.
+
+    Returns:
+        ``(r, a, b)``, float64 (k,) each.
+
+    >>> r, a, b = precision_terms(np.array([1.0, 2.0, 0.0]), np.array([1.0, 0.0, 0.0]),
+    ...                           np.array([1.0, 1.0, 0.0]))
+    >>> r.tolist(), a.tolist(), b.tolist()
+    ([0.5, 1.0, 0.0], [0.25, 0.0, 0.0], [0.25, 0.5, 0.0])
+    """
+    d = tp + fp
+    live = d > 0
+    r = np.zeros_like(d)
+    np.divide(tp, d, out=r, where=live)
+    d2 = np.where(live, d * d, 1.0)
+    return r, w * fp / d2, w * tp / d2
 
 
 def _merged_counts(first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

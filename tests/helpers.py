@@ -79,3 +79,17 @@ def assert_same_json(a: object, b: object, path: str = "$", *, rel: float, abs: 
         assert a == pytest.approx(b, rel=rel, abs=abs), path
     else:
         assert a == b, path
+
+
+def spy(monkeypatch: object, owner: object, name: str) -> list:
+    """Wrap ``owner.name`` (for this test) so every call's result is recorded; returns the
+    list the results are appended to, in call order."""
+    calls: list = []
+    real = getattr(owner, name)
+
+    def wrapper(*args: object, **kwargs: object) -> object:
+        calls.append(real(*args, **kwargs))
+        return calls[-1]
+
+    monkeypatch.setattr(owner, name, wrapper)  # type: ignore[attr-defined]
+    return calls

@@ -16,7 +16,7 @@ import pytest
 
 distributed = pytest.importorskip("distributed")
 
-from helpers import assert_same_json  # noqa: E402
+from helpers import assert_same_json, spy  # noqa: E402
 from sklearn.metrics import confusion_matrix  # noqa: E402
 
 from losscli import distributed as ld  # noqa: E402
@@ -78,14 +78,7 @@ def test_dask_equals_local_on_dense_class_major_parts(parts, cluster, case):
 def test_the_workers_add_the_chunks_class_major(parts, monkeypatch):
     """Workers in this process (threads), so a spy on the class-major adder sees their calls."""
     d, _, _ = parts
-    calls = []
-    real = class_major.add_class_major_chunk
-
-    def spy(*a, **k):
-        calls.append(real(*a, **k))
-        return calls[-1]
-
-    monkeypatch.setattr(class_major, "add_class_major_chunk", spy)
+    calls = spy(monkeypatch, class_major, "add_class_major_chunk")
     with distributed.LocalCluster(
         n_workers=1, threads_per_worker=1, processes=False, dashboard_address="127.0.0.1:0"
     ) as c:

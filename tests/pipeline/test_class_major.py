@@ -14,7 +14,7 @@ import csv
 
 import numpy as np
 import pytest
-from helpers import assert_same_json, run_json
+from helpers import assert_same_json, run_json, spy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -92,14 +92,7 @@ def test_channels_first_equals_channels_last(tmp_path, grid, ignore, opt, dtype)
 
 
 def test_the_class_major_path_is_taken_and_the_row_path_is_not(tmp_path, monkeypatch):
-    calls = []
-    real = class_major.add_class_major_chunk
-
-    def spy(*a, **k):
-        calls.append(real(*a, **k))
-        return calls[-1]
-
-    monkeypatch.setattr(class_major, "add_class_major_chunk", spy)
+    calls = spy(monkeypatch, class_major, "add_class_major_chunk")
     x, y = _arrays(np.random.default_rng(0), (3, 5), ignore=255)
     _report(tmp_path, x, y, "a", "--ignore-index", "255", "--chunk-size", "1")
     assert calls == [True] * 4  # one chunk per image, each added class-major

@@ -84,6 +84,19 @@ def exact_swaps(ev_a, ev_b, bits):
     return {name: np.concatenate(v) for name, v in out.items()}
 
 
+def swaps_both_ways(ev_a, ev_b, n_perm, seed):
+    """The linear path's swapped differences (``intervals.paired_swap_deltas``) beside the
+    exact path's under the very same swap bits, with both models' point values:
+    ``(linear, exact, values_a, values_b)``; the two hold the same names."""
+    from losscli.pipeline import intervals
+
+    linear = intervals.paired_swap_deltas(ev_a.kept_rows(), ev_b.kept_rows(), n_perm, seed)
+    assert linear is not None
+    exact = exact_swaps(ev_a, ev_b, linear_swap_bits(ev_a, ev_b, n_perm, seed))
+    assert set(linear) == set(exact)
+    return linear, exact, point_values(ev_a), point_values(ev_b)
+
+
 def p_values(swapped, deltas):
     """``bootstrap.paired_test``'s two-sided p-value of each observed ``deltas[name]`` from
     swapped differences ``{name: (n_perm,)}``: ``(1 + #{|d'| >= |d|}) / (1 + #defined)``, and

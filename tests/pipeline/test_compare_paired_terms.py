@@ -22,7 +22,7 @@ from compare_runs import (
     linear_counts,
     linear_swap_bits,
     p_values,
-    point_values,
+    swaps_both_ways,
 )
 
 from losscli.bootstrap import LinearTerms, draw_counts
@@ -242,11 +242,7 @@ def test_swap_deltas_equal_theexact_swaps(case, small_linear, zero_division):
 
     kind, weighted, files, losses = case
     ev_a, ev_b = evaluations(files, losses, weighted, zero_division)
-    linear = intervals.paired_swap_deltas(ev_a.kept_rows(), ev_b.kept_rows(), N_PERM, SEED)
-    assert linear is not None
-    exact = exact_swaps(ev_a, ev_b, linear_swap_bits(ev_a, ev_b, N_PERM, SEED))
-    assert set(linear) == set(exact)
-    va, vb = point_values(ev_a), point_values(ev_b)
+    linear, exact, va, vb = swaps_both_ways(ev_a, ev_b, N_PERM, SEED)
     for name, e in exact.items():
         lin = linear[name]
         assert lin.shape == (N_PERM,), name

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from compare_runs import evaluations, exact_swaps, linear_swap_bits, p_values, point_values
+from compare_runs import evaluations, exact_swaps, linear_swap_bits, p_values, swaps_both_ways
 from helpers import invoke, run_json
 
 from losscli.metrics.swap_linear import SWAP_FIRST_ORDER
@@ -68,11 +68,7 @@ def pair(request, tmp_path_factory):
 def test_linear_swaps_equal_the_exact_swaps_swap_by_swap(pair, small_linear):
     kind, weighted, files, losses = pair
     ev_a, ev_b = evaluations(files, losses, weighted)
-    linear = intervals.paired_swap_deltas(ev_a.kept_rows(), ev_b.kept_rows(), N_PERM, SEED)
-    assert linear is not None
-    exact = exact_swaps(ev_a, ev_b, linear_swap_bits(ev_a, ev_b, N_PERM, SEED))
-    assert set(linear) == set(exact)
-    va, vb = point_values(ev_a), point_values(ev_b)
+    linear, exact, va, vb = swaps_both_ways(ev_a, ev_b, N_PERM, SEED)
     for name, e in exact.items():
         lin = linear[name]
         assert lin.shape == (N_PERM,), name

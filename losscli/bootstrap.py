@@ -99,8 +99,8 @@ class LinearTerms:
         seg_cols: float32 (n, q): the segment sums are ``seg_base[s] + (c - 1)[seg] @
             seg_cols[seg]``.
         seg_base: float64 (S, q), the segment sums at ``c = 1``.
-        order: intp (n,), the row (in the order counts are drawn) at each position, or None
-            for the identity.
+        order: intp (n,), the input row at each position, or None for the identity (the
+            counts are drawn by position).
     """
 
     dense: np.ndarray

@@ -88,9 +88,6 @@ class SlabBuffers:
         self.c = np.empty((block, width8), dtype=np.uint8)
         self.d = np.empty((block, width), dtype=np.float32)
         self.x: np.ndarray | None = None  # (slab, kept columns), for unfused slabs
-        self.sorted: np.ndarray | None = None  # (models, block, n) counts in each model's order
-        self.row: np.ndarray | None = None  # one resample's counts in row order, and its words
-        self.row_words: np.ndarray | None = None
 
 
 def _sample_rows(n: int) -> np.ndarray:
@@ -283,11 +280,9 @@ def linear_block(
     start: int,
     b: int,
     bufs: SlabBuffers,
-    counts: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """The sums of resamples ``start .. start + b - 1`` (see
-    :func:`losscli.bootstrap.linear_blocks`); with ``counts`` (b, n) in row order, those
-    counts read through ``terms.order`` instead of draws in position order.
+    :func:`losscli.bootstrap.linear_blocks`), drawn in position order.
 
     Returns:
         ``(dense, segs)``: float64 (b, T) and (b, S, q) (None without segments).
@@ -297,15 +292,11 @@ def linear_block(
     n_seg = 0 if bounds is None else bounds.size - 1
     q = 0 if terms.seg_cols is None else terms.seg_cols.shape[1]
     nk = plan.n_keep
-    groups = []
-    if counts is None:  # FILL resamples per group, their tail words read ahead
-        ahead = min(TAIL_AHEAD, n // 64 + 16)  # about 1.2% of a resample's rows are tail rows
-        groups = [
-            StreamBlock(
-                [resample_stream(seed, start + i) for i in range(r, min(r + FILL, b))], ahead
-            )
-            for r in range(0, b, FILL)
-        ]
+    ahead = min(TAIL_AHEAD, n // 64 + 16)  # about 1.2% of a resample's rows are tail rows
+    groups = [  # FILL resamples per group, their tail words read ahead
+        StreamBlock([resample_stream(seed, start + i) for i in range(r, min(r + FILL, b))], ahead)
+        for r in range(0, b, FILL)
+    ]
     dev = np.zeros((b, nk))
     segs = np.zeros((b, n_seg, q)) if bounds is not None else None
     for a in range(0, n, slab):
@@ -313,17 +304,11 @@ def linear_block(
         x, first, k = plan.matrix(terms, a, m, bufs)
         for r in range(0, b, FILL):
             bg = min(FILL, b - r)
-            d = bufs.d[r : r + bg, :m]
-            c = bufs.c[r : r + bg, :m]
-            if counts is not None:
-                if terms.order is None:
-                    c = counts[r : r + bg, a : a + m]
-                else:
-                    np.take(counts[r : r + bg], terms.order[a : a + m], axis=1, out=c)
-                np.subtract(c, 1, out=d, dtype=np.float32)
-            else:  # poisson_counts less one, as int8
-                groups[r // FILL].fill(m, bufs.words[r:], bufs.c[r:], shift=1)
-                np.copyto(d, c.view(np.int8), casting="unsafe")
+            # poisson_counts less one, as int8
+            groups[r // FILL].fill(m, bufs.words[r:], bufs.c[r:], shift=1)
+            np.copyto(
+                bufs.d[r : r + bg, :m], bufs.c[r : r + bg, :m].view(np.int8), casting="unsafe"
+            )
         # one product over the block's deviations, which an unfused slab's segment products
         # read too (a product per group of FILL resamples, while their deviations are in
         # cache, takes the BLAS lock four times as often: 10% more wall on two idle cores)

@@ -11,6 +11,7 @@ own ``--help`` is asked for), so ``losscli compute`` does not import the other t
 from __future__ import annotations
 
 import errno
+import importlib
 import io
 import os
 import sys
@@ -319,8 +320,47 @@ def main() -> NoReturn:
     pause_for_startup()
     _claim_std_fds()
     _buffered_stdout()
+    import_named_command(sys.argv[1:])
     code = cli.run(prog_name="losscli")
     _exit(code)
+
+
+#: What every command's run imports, imported first by :func:`import_named_command`: numpy's
+#: import tree is the deepest of them (some 13 imports, 1,250 frame slots).
+RUN_IMPORTS = ("numpy",)
+
+
+def import_named_command(args: Sequence[str]) -> None:
+    """Import what the command ``args`` name will need, from the bottom of the call stack.
+
+    CPython 3.11 keeps its Python frames on a stack of 16 KiB chunks and frees a chunk as soon
+    as the frame that opened it returns. numpy's import tree is deep (see
+    :data:`RUN_IMPORTS`); imported from inside click's command lookup or the command's run,
+    5-6 KiB down the stack, it reached into a second chunk, and every call there mapped and
+    unmapped one: about 900 times in a 10-row ``losscli compute`` (a ``mmap``, a ``munmap``
+    and page faults each, and while OpenBLAS's worker thread spins on another core a TLB
+    flush there: on a quiet machine most of that run's CPU time over ``import numpy``, issue
+    #20; ``benchmarks/README.md``). Imported from here, :data:`RUN_IMPORTS` and then the
+    command's module fit in the first chunk.
+
+    Nothing else changes: the run imports the same modules later (cached lookups), an import
+    that fails here is left for that later import to report through :func:`exit_code` as it
+    always has, and a command's ``--help`` imports only the command's module (what click's
+    help imports anyway).
+
+    Args:
+        args: the command line after the program name (``sys.argv[1:]``).
+
+    >>> import_named_command(["--version"])  # no command named: nothing imported
+    """
+    if not args or args[0] not in COMMANDS:
+        return
+    helped = any(a in CONTEXT["help_option_names"] for a in args[1:])
+    for load in (*(() if helped else RUN_IMPORTS), COMMANDS[args[0]][0].module):
+        try:
+            importlib.import_module(load)
+        except Exception:  # noqa: BLE001, S112 - reported when the run imports it again
+            continue
 
 
 def _claim_std_fds() -> None:

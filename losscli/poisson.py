@@ -126,19 +126,23 @@ TAIL_AHEAD = 1024
 
 
 class StreamBlock:
-    """The streams of a few resamples, drawn slab after slab, their tail words read ahead.
+    """The streams of a few resamples, drawn slab after slab, their words read ahead.
 
     A resample's tail words are read from its tail stream ``ahead`` words at a time into a
     (b, width) buffer and handed out in order, so each tail row gets the same word as when
     drawn one by one (the counts do not depend on ``ahead``); a block of resamples then
     gathers its tail words with a few array operations instead of one call per resample per
-    slab. Words read ahead and never used are dropped with the block (nothing else reads a
-    resample's tail stream), so only ``ahead=0`` (exactly the words used) leaves the streams
-    where :func:`fill_counts` leaves them.
+    slab. Likewise, with ``bytes_ahead`` > 0, each resample's byte words are read
+    ``bytes_ahead`` at a time into a (b, bytes_ahead) buffer that the slabs read in order.
+    Words read ahead and never used are dropped with the block (nothing else reads a
+    resample's streams), so only ``ahead=0`` and ``bytes_ahead=0`` (exactly the words used)
+    leave the streams where :func:`fill_counts` leaves them.
 
     Args:
         streams: the resamples' streams (:func:`resample_stream`).
         ahead: extra tail words read per refill of a resample.
+        bytes_ahead: byte words read per refill of a resample (0: each slab's own, into the
+            ``words`` scratch of :meth:`fill`).
 
     >>> a = np.empty((2, 16), np.uint8)
     >>> blk = StreamBlock([resample_stream(0, 0), resample_stream(0, 1)], ahead=64)
@@ -147,12 +151,46 @@ class StreamBlock:
     True
     """
 
-    def __init__(self, streams: list[PoissonStream], ahead: int = TAIL_AHEAD) -> None:
+    def __init__(
+        self, streams: list[PoissonStream], ahead: int = TAIL_AHEAD, bytes_ahead: int = 0
+    ) -> None:
         self.streams = streams
         self.ahead = ahead
         self.tail = np.empty((len(streams), ahead), dtype=np.uint64)
         self.next = np.zeros(len(streams), dtype=np.intp)  # stream i's next unread word
         self.stop = np.zeros(len(streams), dtype=np.intp)  # its words read so far end here
+        self.bytes_ahead = bytes_ahead
+        self.raw = np.empty((len(streams), bytes_ahead), dtype=np.uint64)
+        self.raw_at = self.raw_end = 0  # every stream's unused byte words: raw[:, at:end]
+        self.hit = np.empty((0, 0), dtype=bool)
+
+    def byte_words(self, width: int, words: np.ndarray | None) -> np.ndarray:
+        """The next ``width`` byte words of every stream, (b, width): read into ``words``
+        (``bytes_ahead=0``) or handed out of the read-ahead buffer, refilled with at least
+        ``bytes_ahead`` words per stream when it runs short (the streams advance in step)."""
+        b = len(self.streams)
+        if not self.bytes_ahead:
+            assert words is not None, "bytes_ahead=0 reads into the words scratch"
+            raw = words[:b, :width]
+            for i, s in enumerate(self.streams):
+                raw[i] = s.bytes.random_raw(width)
+            return raw
+        at, end = self.raw_at, self.raw_end
+        if end - at < width:
+            left = end - at
+            size = max(self.bytes_ahead, width)
+            if size > self.raw.shape[1]:
+                grown = np.empty((b, size), dtype=np.uint64)
+                grown[:, :left] = self.raw[:, at:end]
+                self.raw = grown
+            elif left:
+                self.raw[:, :left] = self.raw[:, at:end]
+            for i, s in enumerate(self.streams):
+                self.raw[i, left:size] = s.bytes.random_raw(size - left)
+            at, end = 0, size
+            self.raw_end = end
+        self.raw_at = at + width
+        return self.raw[:, at : at + width]
 
     def tail_words(self, row: np.ndarray, per: np.ndarray) -> np.ndarray:
         """The next tail word of each of the ``row.size`` tail rows, rows ascending
@@ -170,59 +208,77 @@ class StreamBlock:
                 self.tail[i, :left] = self.tail[i, self.next[i] : self.stop[i]]
                 self.tail[i, left : left + k] = self.streams[i].tail.random_raw(k)
                 self.next[i], self.stop[i] = 0, left + k
-        # tail row j (of stream i, the p-th of its per[i]) reads flat word i W + next[i] + p
-        start = np.arange(len(self.streams)) * self.tail.shape[1] + self.next
-        start -= np.cumsum(per) - per  # ... and p = j - (its stream's first j)
-        at = np.repeat(start, per)
+        # tail row k (of stream i, the p-th of its per[i]) reads flat word i W + next[i] + p,
+        # p = k - (the number of tail rows of the streams before i)
+        off = np.arange(len(self.streams)) * self.tail.shape[1] + self.next
+        off += per
+        off -= np.cumsum(per)
+        at = off[row]
         at += np.arange(row.size)
         self.next += per
         return self.tail.reshape(-1).take(at)
 
-    def fill(self, m: int, words: np.ndarray, out: np.ndarray, shift: int = 0) -> None:
+    def fill(
+        self,
+        m: int,
+        words: np.ndarray | None,
+        out: np.ndarray,
+        shift: int = 0,
+        chunk: int = 32,
+    ) -> None:
         """The next ``m`` counts of each stream, minus ``shift``, into ``out[i, :m]``.
+
+        The byte to count passes run over ``chunk`` resamples at a time (their bytes stay in
+        the core's cache); the tail rows of all the streams are then found and drawn at once,
+        so the calls per slab do not grow with the number of streams.
 
         Args:
             m: rows per resample (a multiple of 8 unless it is the streams' last draw).
-            words: uint64 scratch of at least ``(b, ceil(m / 8))``.
+            words: uint64 scratch of at least ``(b, ceil(m / 8))`` (None with ``bytes_ahead``).
             out: uint8 or int8 (>= b, >= 8 * ceil(m / 8)), C-contiguous; columns from m on
                 are scratch. With ``shift=1`` and int8, ``out`` holds the deviations
                 ``c - 1`` (uint8 wraps -1 to 255).
             shift: 0 or 1, subtracted from every count.
+            chunk: streams per pass.
         """
-        streams = self.streams
-        b, width = len(streams), (m + 7) // 8
-        raw = words[:b, :width]
-        for i, s in enumerate(streams):
-            raw[i] = s.bytes.random_raw(width)
-        v = raw.view(np.uint8)  # (b, 8 * width): byte i of a resample's row is its row i
-        c = out[:b, : 8 * width].view(np.uint8)
-        hit = np.empty_like(v, dtype=bool)
-        np.floor_divide(v, BYTE_CUTS[0], out=c)  # the first two cuts: 94, 2 * 94 (3 * 94 > 255)
-        np.greater_equal(v, BYTE_CUTS[2], out=hit)
-        c += hit.view(np.uint8)
-        if shift:  # c + (v >= 250) - 1 = c - (v < 250): the shift costs no pass
-            np.less(v, BYTE_CUTS[3], out=hit)
-            c -= hit.view(np.uint8)
-        else:
-            np.greater_equal(v, BYTE_CUTS[3], out=hit)
+        b, width = len(self.streams), (m + 7) // 8
+        v_all = self.byte_words(width, words).view(np.uint8)  # (b, 8 * width): byte i is row i
+        c_all = out[:b, : 8 * width].view(np.uint8)
+        if self.hit.shape[0] < b or self.hit.shape[1] < 8 * width:
+            self.hit = np.empty((b, 8 * width), dtype=bool)
+        hit_all = self.hit[:b, : 8 * width]
+        for r in range(0, b, chunk):  # (chunk, 8 * width) bytes at a time: the passes in cache
+            v, c, hit = v_all[r : r + chunk], c_all[r : r + chunk], hit_all[r : r + chunk]
+            np.floor_divide(v, BYTE_CUTS[0], out=c)  # the first two cuts: 94, 2 * 94 (3 * 94 > 255)
+            np.greater_equal(v, BYTE_CUTS[2], out=hit)
             c += hit.view(np.uint8)
-        np.greater_equal(v, TAIL_BYTE, out=hit)
-        packed = hit.view(np.uint64)  # 8 rows per word: find the words holding a tail byte
-        flagged = np.flatnonzero(packed != 0)
+            if shift:  # c + (v >= 250) - 1 = c - (v < 250): the shift costs no pass
+                np.less(v, BYTE_CUTS[3], out=hit)
+                c -= hit.view(np.uint8)
+            else:
+                np.greater_equal(v, BYTE_CUTS[3], out=hit)
+                c += hit.view(np.uint8)
+            np.greater_equal(v, TAIL_BYTE, out=hit)
+        # the tail rows of all b resamples at once (a few calls per slab, not per chunk)
+        packed = np.ascontiguousarray(hit_all).view(np.uint64)  # 8 rows per word
+        flagged = np.flatnonzero(packed != 0)  # the words holding a tail byte
         if not flagged.size:
             return
         at = np.flatnonzero(packed.reshape(-1)[flagged].view(bool))  # (word, lane) as 8 w + l
-        pos = (flagged[at >> 3] << 3) + (at & 7)  # flat position in (b, 8 * width), ascending
-        row, col = np.divmod(pos, 8 * width)
+        pos = flagged[at >> 3]
+        pos <<= 3
+        at &= 7
+        pos += at  # flat position in (b, 8 * width), ascending
+        row = pos // (8 * width)
         if m < 8 * width:  # the padding bytes past row m are not rows
-            keep = col < m
-            row, col = row[keep], col[keep]
-        tail = self.tail_words(row, np.bincount(row, minlength=b))
-        counts = tail_counts(tail)
+            keep = pos - row * (8 * width) < m
+            row, pos = row[keep], pos[keep]
+        counts = tail_counts(self.tail_words(row, np.bincount(row, minlength=b)))
         if shift:
             counts -= np.uint8(shift)
-        flat = out.reshape(-1).view(np.uint8)  # C-contiguous: row r starts at r * out.shape[1]
-        flat[row * out.shape[1] + col] = counts
+        if out.shape[1] != 8 * width:  # row r of out starts at r * out.shape[1]
+            pos += row * (out.shape[1] - 8 * width)
+        out.reshape(-1).view(np.uint8)[pos] = counts
 
 
 def fill_counts(streams: list[PoissonStream], m: int, words: np.ndarray, out: np.ndarray) -> None:

@@ -45,6 +45,13 @@ stay in the core's cache, where a (128, SLAB) slab would not."""
 FUSED_SEGMENTS = 4
 """Most segments a slab may hold for its segment sums to join its dense product."""
 
+BYTES_AHEAD = 4096
+"""Byte words a resample's stream reads per call (32 KB, 4 slabs of 8,192 rows): one
+``random_raw`` call per resample per 4 slabs, not per slab. Every numpy call of a worker
+releases and retakes the GIL, and on these VMs each hand-over to the waiting worker costs
+a wake-up (tens of microseconds): the fewer calls per row, the more the two workers
+overlap."""
+
 CHUNK = 1024
 """Rows per piece of a slab's product (see the module)."""
 
@@ -84,7 +91,6 @@ class SlabBuffers:
 
     def __init__(self, block: int, width: int) -> None:
         width8 = 8 * ((width + 7) // 8)
-        self.words = np.empty((block, width8 // 8), dtype=np.uint64)
         self.c = np.empty((block, width8), dtype=np.uint8)
         self.d = np.empty((block, width), dtype=np.float32)
         self.x: np.ndarray | None = None  # (slab, kept columns), for unfused slabs
@@ -293,22 +299,19 @@ def linear_block(
     q = 0 if terms.seg_cols is None else terms.seg_cols.shape[1]
     nk = plan.n_keep
     ahead = min(TAIL_AHEAD, n // 64 + 16)  # about 1.2% of a resample's rows are tail rows
-    groups = [  # FILL resamples per group, their tail words read ahead
-        StreamBlock([resample_stream(seed, start + i) for i in range(r, min(r + FILL, b))], ahead)
-        for r in range(0, b, FILL)
-    ]
+    streams = StreamBlock(
+        [resample_stream(seed, start + i) for i in range(b)],
+        ahead,
+        bytes_ahead=min(BYTES_AHEAD, (n + 7) // 8),
+    )
     dev = np.zeros((b, nk))
     segs = np.zeros((b, n_seg, q)) if bounds is not None else None
     for a in range(0, n, slab):
         m = min(slab, n - a)
         x, first, k = plan.matrix(terms, a, m, bufs)
-        for r in range(0, b, FILL):
-            bg = min(FILL, b - r)
-            # poisson_counts less one, as int8
-            groups[r // FILL].fill(m, bufs.words[r:], bufs.c[r:], shift=1)
-            np.copyto(
-                bufs.d[r : r + bg, :m], bufs.c[r : r + bg, :m].view(np.int8), casting="unsafe"
-            )
+        # poisson_counts less one, as int8, FILL resamples per pass
+        streams.fill(m, None, bufs.c, shift=1, chunk=FILL)
+        np.copyto(bufs.d[:b, :m], bufs.c[:b, :m].view(np.int8), casting="unsafe")
         # one product over the block's deviations, which an unfused slab's segment products
         # read too (a product per group of FILL resamples, while their deviations are in
         # cache, takes the BLAS lock four times as often: 10% more wall on two idle cores)

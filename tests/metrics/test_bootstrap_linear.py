@@ -148,21 +148,27 @@ def test_draws_do_not_depend_on_the_slab():
 
 @pytest.mark.parametrize("ahead", [0, 1, 7, 64, 1024])
 @pytest.mark.parametrize("m", [8, 64, 1000])
-def test_stream_blocks_give_the_counts_whatever_the_tail_read_ahead(ahead, m):
-    """StreamBlock hands each tail row the next word of its resample's tail stream, however
-    many words it reads ahead; shift=1 gives the counts less one as int8."""
+@pytest.mark.parametrize(
+    ("bytes_ahead", "chunk", "pad"), [(0, 32, 0), (1, 2, 8), (250, 3, 0), (4096, 1, 16)]
+)
+def test_stream_blocks_give_the_counts_whatever_the_read_ahead(ahead, m, bytes_ahead, chunk, pad):
+    """StreamBlock hands row i byte i of its resample's byte stream and each tail row the next
+    word of its tail stream, however many words it reads ahead (fewer or more than a slab's,
+    or than all the rows), however many streams a pass takes and however wide ``out`` is;
+    shift=1 gives the counts less one as int8."""
     n, b = 3000, 5
-    blk = StreamBlock([resample_stream(2, j) for j in range(b)], ahead=ahead)
+    blk = StreamBlock([resample_stream(2, j) for j in range(b)], ahead, bytes_ahead)
     got = np.empty((b, n), dtype=np.uint8)
     dev = np.empty((b, n), dtype=np.int8)
-    twin = StreamBlock([resample_stream(2, j) for j in range(b)], ahead=ahead)
-    words = np.empty((b, (m + 7) // 8), dtype=np.uint64)
+    twin = StreamBlock([resample_stream(2, j) for j in range(b)], ahead, bytes_ahead)
+    words = np.empty((b, (m + 7) // 8), dtype=np.uint64) if not bytes_ahead else None
     for a in range(0, n, m):
         k = min(m, n - a)
-        out = np.empty((b, 8 * ((k + 7) // 8)), dtype=np.uint8)
-        blk.fill(k, words, out)
+        out = np.full((b, 8 * ((k + 7) // 8) + pad), 99, dtype=np.uint8)
+        blk.fill(k, words, out, chunk=chunk)
         got[:, a : a + k] = out[:, :k]
-        twin.fill(k, words, out.view(np.int8), shift=1)
+        assert (out[:, 8 * ((k + 7) // 8) :] == 99).all()  # nothing written past the rows
+        twin.fill(k, words, out.view(np.int8), shift=1, chunk=chunk)
         dev[:, a : a + k] = out.view(np.int8)[:, :k]
     want = np.stack([poisson_counts(resample_stream(2, j), n) for j in range(b)])
     assert np.array_equal(got, want)

@@ -154,9 +154,16 @@ class LossCliGroup(click.Group):
         args: Sequence[str] | None = None,
         prog_name: str | None = None,
         complete_var: str | None = None,
+        *,
+        import_first: bool = False,
         **extra: Any,  # noqa: ANN401 - click's context settings
     ) -> int:
-        """Parse ``args``, run the command, flush stdout; the exit code (never raises)."""
+        """Parse ``args``, run the command, flush stdout; the exit code (never raises).
+
+        ``import_first`` (the console script, :func:`main`): :func:`import_named_command`
+        before click parses, inside the same guards (Ctrl-C or SIGTERM during those imports
+        ends as anywhere else in the run).
+        """
         from losscli._signals import terminate_on_signals
 
         try:
@@ -164,6 +171,8 @@ class LossCliGroup(click.Group):
             prog = prog_name or "losscli"
             self._main_shell_completion(extra, prog, complete_var)
             with terminate_on_signals():  # SIGTERM/SIGHUP unwind like Ctrl-C: no litter
+                if import_first:
+                    import_named_command(argv)
                 with self.make_context(prog, argv, **extra) as ctx:
                     rv = self.invoke(ctx)
             code = rv if isinstance(rv, int) and not isinstance(rv, bool) else 0
@@ -320,8 +329,7 @@ def main() -> NoReturn:
     pause_for_startup()
     _claim_std_fds()
     _buffered_stdout()
-    import_named_command(sys.argv[1:])
-    code = cli.run(prog_name="losscli")
+    code = cli.run(prog_name="losscli", import_first=True)
     _exit(code)
 
 
@@ -331,7 +339,8 @@ RUN_IMPORTS = ("numpy",)
 
 
 def import_named_command(args: Sequence[str]) -> None:
-    """Import what the command ``args`` name will need, from the bottom of the call stack.
+    """Import what the command ``args`` name will need, from near the bottom of the call stack
+    (:meth:`LossCliGroup.run` for :func:`main`, before click parses).
 
     CPython 3.11 keeps its Python frames on a stack of 16 KiB chunks and frees a chunk as soon
     as the frame that opened it returns. numpy's import tree is deep (see

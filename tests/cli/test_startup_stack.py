@@ -5,7 +5,7 @@ returns, so a deep import tree started far down the stack maps and unmaps a chun
 call that crosses into it (about 900 times when numpy was imported from click's command
 lookup). ``python -m losscli COMMAND`` imports numpy, then the command's module, from
 :func:`losscli.cli.app.import_named_command`, a few frames above the interpreter's own; what a
-run imports stays what it was.
+run imports stays what it was, and so does how it ends.
 """
 
 from __future__ import annotations
@@ -176,3 +176,44 @@ def test_a_failing_import_is_left_to_the_run(monkeypatch):
         code = group.run(["broken", "x"], prog_name="losscli")
     assert code == app.EXIT_INTERNAL
     assert err.getvalue().startswith("Error: internal error (ModuleNotFoundError: ")
+
+
+class Interrupting:
+    """A finder that raises ``KeyboardInterrupt`` for one module: Ctrl-C during its import."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        if name == self.name:
+            raise KeyboardInterrupt
+
+
+def test_ctrl_c_during_the_first_imports_ends_as_anywhere_else(monkeypatch, tmp_path):
+    """Ctrl-C while :func:`~losscli.cli.app.import_named_command` imports: ``Interrupted.``
+    and exit 130 from :meth:`~losscli.cli.app.LossCliGroup.run`'s guard, no traceback."""
+    inputs(tmp_path)
+    monkeypatch.setattr(app, "RUN_IMPORTS", ("losscli_test_interrupted",))
+    monkeypatch.setattr(
+        sys, "meta_path", [Interrupting("losscli_test_interrupted"), *sys.meta_path]
+    )
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()) as out:
+        code = app.cli.run(
+            ["compute", str(tmp_path / "p.npy"), str(tmp_path / "y.npy")],
+            prog_name="losscli",
+            import_first=True,
+        )
+    assert code == app.EXIT_INTERRUPTED
+    assert err.getvalue() == "\nInterrupted.\n"
+    assert out.getvalue() == ""
+
+
+def test_only_the_command_line_imports_first(monkeypatch):
+    """``CliRunner`` and ``cli.run`` without ``import_first`` never call it (library use and
+    the tests import what they import)."""
+    called = []
+    monkeypatch.setattr(app, "import_named_command", called.append)
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert app.cli.run(["losses", "--format", "json"], prog_name="losscli") == 0
+    assert called == []

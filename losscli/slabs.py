@@ -30,6 +30,7 @@ from losscli.poisson import TAIL_AHEAD, StreamBlock, resample_stream
 
 __all__ = [
     "FILL",
+    "slab_product",
     "FUSED_SEGMENTS",
     "CHUNK",
     "SlabBuffers",
@@ -87,13 +88,15 @@ def chunked_product(d: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 
 class SlabBuffers:
-    """One thread's scratch arrays for a (block, slab) slab of draws and its product matrix."""
+    """One thread's scratch arrays for a (block, slab) slab of draws (``counts``: their int8
+    counts too) and its product matrix."""
 
-    def __init__(self, block: int, width: int) -> None:
+    def __init__(self, block: int, width: int, counts: bool = True) -> None:
         width8 = 8 * ((width + 7) // 8)
-        self.c = np.empty((block, width8), dtype=np.uint8)
+        self.c = np.empty((block, width8) if counts else (0, 0), dtype=np.uint8)
         self.d = np.empty((block, width), dtype=np.float32)
         self.x: np.ndarray | None = None  # (slab, kept columns), for unfused slabs
+        self.f: np.ndarray | None = None  # (slab, widest fused matrix), for a lazy plan
 
 
 def _sample_rows(n: int) -> np.ndarray:
@@ -105,18 +108,23 @@ class ProductPlan:
 
     Formula: dense column t's deviation sum ``(c - 1) @ dense[:, t]`` is the product's
     column ``src[t]`` for a kept column; for a column equal to ``a_s seg_cols[:, 0]`` on each
-    segment s it is ``sum_s a_s (c - 1)[seg s] @ seg_cols[seg s, 0]``, the segments' first
-    sums (float64) times ``a``. Both are the same sums up to float rounding.
+    segment s (``a_s`` float32, the products exact in float64) it is ``sum_s a_s (c - 1)[seg
+    s] @ seg_cols[seg s, 0]``, the segments' first sums (float64) times ``a``. Both are the
+    same sums up to float rounding (integer columns of integer sums stay exact: a weight 3
+    with a column of ones, ``a = 1/3`` in float32, is not derived).
 
     Attributes:
         keep: intp (K,), the dense columns the products multiply.
         src: intp (T,), each dense column's place among ``keep`` (-1: derived).
         derived: intp (D,), the derived columns; ``coef`` float64 (S, D) their ``a_s``.
-        fused: per slab ``(X, first, k)`` (see :meth:`matrix`) or None (unfused); None when
-            the terms have no segments.
+        spans: per slab ``(first, k)``, the segments a fused slab's product holds (see
+            :meth:`matrix`), or None (unfused); None when the terms have no segments.
+        fused: per slab its product matrix X (None: unfused), built once when ``eager``
+            (about 4 bytes per row and column); None when not eager (each X is then built
+            when its slab comes, in the thread's buffers) or without segments.
     """
 
-    def __init__(self, terms: Any, slab: int) -> None:  # noqa: ANN401 - a LinearTerms
+    def __init__(self, terms: Any, slab: int, eager: bool = True) -> None:  # noqa: ANN401 - a LinearTerms
         dense = terms.dense
         n, t_cols = dense.shape
         self.slab = slab
@@ -160,7 +168,14 @@ class ProductPlan:
         self.view = (
             slice(lo, lo + self.n_keep) if keep == list(range(lo, lo + self.n_keep)) else None
         )
-        self.fused = self._fused_slabs(terms)
+        self.spans = self._fused_slabs(terms)
+        self.fused = None  # the fused slabs' matrices, built once (eager)
+        if eager and self.spans is not None:
+            n = dense.shape[0]
+            self.fused = [
+                None if sp is None else self._fused_matrix(terms, a, min(slab, n - a), *sp)
+                for a, sp in zip(range(0, n, slab), self.spans, strict=True)
+            ]
 
     @staticmethod
     def _segment_multiple(
@@ -175,9 +190,10 @@ class ProductPlan:
         w0 = w[starts]
         if not w0.all():
             return None
-        a = dense[starts, t] / w0  # float32, as the checks multiply
+        a = dense[starts, t] / w0  # float32; the checks multiply in float64, exactly
         seg = np.searchsorted(starts, rows, "right") - 1
-        return a if np.array_equal(a[seg] * w[rows], dense[rows, t]) else None
+        exact = a[seg].astype(np.float64) * w[rows] == dense[rows, t]
+        return a if exact.all() else None
 
     @staticmethod
     def _verify(
@@ -191,7 +207,9 @@ class ProductPlan:
             return
         dense, n = terms.dense, terms.dense.shape[0]
         sizes, w = np.diff(terms.bounds), terms.seg_cols[:, 0]
-        full = {t: np.repeat(a, sizes) * w for t, a in multiple.items()}  # float32 (n,)
+        # a_s w_i == x_i in float64 (a float32 product is exact there): then the derived
+        # sums a_s (sum of c_i w_i) are the column's own, not only up to a_s's rounding
+        full = {t: np.repeat(a.astype(np.float64), sizes) * w for t, a in multiple.items()}
         step = max(1, (1 << 21) // max(1, dense.strides[0]))  # about 2 MB of rows
         for r0 in range(0, n, step):
             blk = dense[r0 : r0 + step]
@@ -205,41 +223,60 @@ class ProductPlan:
             if not multiple and not copy_of:
                 return
 
-    def _fused_slabs(self, terms: Any) -> list[tuple[np.ndarray, int, int] | None] | None:  # noqa: ANN401
-        """Per slab of rows, ``(X, first, k)``: its kept dense columns, then for each of the k
-        segments it meets (``first`` on) that segment's columns on its rows (zero elsewhere),
-        None for a slab meeting more than ``FUSED_SEGMENTS`` segments."""
+    def _fused_slabs(self, terms: Any) -> list[tuple[int, int] | None] | None:  # noqa: ANN401
+        """Per slab of rows, ``(first, k)``: the k segments it meets, ``first`` on; None for a
+        slab meeting more than ``FUSED_SEGMENTS`` segments (None without segments)."""
         if terms.bounds is None or terms.seg_cols is None:
             return None
-        dense, bounds, cols = terms.dense, terms.bounds, terms.seg_cols
-        n = dense.shape[0]
-        q, nk = cols.shape[1], self.n_keep
-        out: list[tuple[np.ndarray, int, int] | None] = []
+        bounds, n = terms.bounds, terms.dense.shape[0]
+        out: list[tuple[int, int] | None] = []
         for a in range(0, n, self.slab):
-            m = min(self.slab, n - a)
             first = int(np.searchsorted(bounds, a, "right")) - 1
-            k = int(np.searchsorted(bounds, a + m, "left")) - first
-            if k > FUSED_SEGMENTS:
-                out.append(None)
-                continue
-            x = np.zeros((m, nk + q * k), dtype=np.float32)
-            if self.view is not None:
-                x[:, :nk] = dense[a : a + m, self.view]
-            else:
-                np.take(dense[a : a + m], self.keep, axis=1, out=x[:, :nk])
-            for i in range(k):
-                lo, hi = max(int(bounds[first + i]), a), min(int(bounds[first + i + 1]), a + m)
-                x[lo - a : hi - a, nk + q * i : nk + q * (i + 1)] = cols[lo:hi]
-            out.append((x, first, k))
+            k = int(np.searchsorted(bounds, min(a + self.slab, n), "left")) - first
+            out.append((first, k) if k <= FUSED_SEGMENTS else None)
         return out
+
+    def _fused_matrix(
+        self,
+        terms: Any,  # noqa: ANN401 - a LinearTerms or SwapTerms
+        a: int,
+        m: int,
+        first: int,
+        k: int,
+        out: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """The (m, K + q k) matrix of a fused slab (see :meth:`matrix`), into ``out``'s first
+        rows and columns when given."""
+        dense, bounds, cols = terms.dense, terms.bounds, terms.seg_cols
+        q, nk = cols.shape[1], self.n_keep
+        if out is None:
+            x = np.zeros((m, nk + q * k), dtype=np.float32)
+        else:
+            x = out[:m, : nk + q * k]
+            x[:, nk:] = 0
+        if self.view is not None:
+            x[:, :nk] = dense[a : a + m, self.view]
+        else:
+            np.take(dense[a : a + m], self.keep, axis=1, out=x[:, :nk])
+        for i in range(k):
+            lo, hi = max(int(bounds[first + i]), a), min(int(bounds[first + i + 1]), a + m)
+            x[lo - a : hi - a, nk + q * i : nk + q * (i + 1)] = cols[lo:hi]
+        return x
 
     def matrix(self, terms: Any, a: int, m: int, bufs: SlabBuffers) -> tuple[np.ndarray, int, int]:  # noqa: ANN401
         """The product matrix of rows ``a .. a + m - 1`` and the segments it holds: ``(X,
         first, k)`` with X (m, K + q k) float32: the kept dense columns, then the columns of
-        segments ``first .. first + k - 1`` (k = -1: an unfused slab, none of them)."""
-        one = None if self.fused is None else self.fused[a // self.slab]
-        if one is not None:
-            return one
+        segments ``first .. first + k - 1`` (k = -1: an unfused slab, none of them). A fused
+        slab's X is the one built at the start (``eager``) or is built now in ``bufs``."""
+        i = a // self.slab
+        span = None if self.spans is None else self.spans[i]
+        if span is not None:
+            if self.fused is not None:
+                return self.fused[i], *span
+            width = self.n_keep + terms.seg_cols.shape[1] * FUSED_SEGMENTS
+            if bufs.f is None or bufs.f.shape[0] < m or bufs.f.shape[1] != width:
+                bufs.f = np.empty((max(m, self.slab), width), dtype=np.float32)
+            return self._fused_matrix(terms, a, m, *span, out=bufs.f), *span
         if self.view is not None:
             return terms.dense[a : a + m, self.view], 0, -1
         if bufs.x is None or bufs.x.shape[0] < m or bufs.x.shape[1] != self.n_keep:
@@ -279,6 +316,47 @@ def _add(
         segs[rows, first : first + k, :] += prod[:, nk : nk + q * k].reshape(-1, k, q)
 
 
+def slab_product(
+    terms: Any,  # noqa: ANN401 - a LinearTerms or SwapTerms
+    a: int,
+    d: np.ndarray,
+    matrix: tuple[np.ndarray, int, int],
+    dev: np.ndarray,
+    segs: np.ndarray | None,
+) -> None:
+    """Add ``d @ X`` of the slab at rows ``a .. a + m - 1`` to ``dev`` and ``segs``.
+
+    Formula: ``dev += d @ X[:, :K]`` (the kept dense columns) and, per segment s the slab
+    meets, ``segs[:, s] += d[:, seg s] @ seg_cols[seg s]``: from the same product for a fused
+    slab, else one product per segment.
+
+    Args:
+        terms: the run's terms (``bounds`` and ``seg_cols`` read for an unfused slab).
+        a: the slab's first row.
+        d: float32 (b, m), the slab's weights per block row (deviations or swap bits).
+        matrix: :meth:`ProductPlan.matrix` of the slab.
+        dev: float64 (b, K), the kept columns' sums so far.
+        segs: float64 (b, S, q), the segments' sums so far (None without segments).
+    """
+    x, first, k = matrix
+    b, m = d.shape
+    bounds, q = terms.bounds, 0 if segs is None else segs.shape[2]
+    with BLAS_LOCK:
+        _add(chunked_product(d, x), slice(0, b), dev, segs, first, k, q)
+        if segs is None or k >= 0:
+            return
+        assert bounds is not None and terms.seg_cols is not None
+        n_seg = bounds.size - 1
+        si = max(int(np.searchsorted(bounds, a, "right")) - 1, 0)
+        while si < n_seg and bounds[si] < a + m:  # the segments' products
+            lo, hi = max(int(bounds[si]), a), min(int(bounds[si + 1]), a + m)
+            if hi > lo:
+                segs[:, si, :] += d[:, lo - a : hi - a] @ terms.seg_cols[lo:hi]
+            if bounds[si + 1] > a + m:
+                break
+            si += 1
+
+
 def linear_block(
     terms: Any,  # noqa: ANN401 - a LinearTerms
     plan: ProductPlan,
@@ -293,42 +371,28 @@ def linear_block(
     Returns:
         ``(dense, segs)``: float64 (b, T) and (b, S, q) (None without segments).
     """
-    dense, bounds, slab = terms.dense, terms.bounds, plan.slab
-    n = dense.shape[0]
+    bounds, slab = terms.bounds, plan.slab
+    n = terms.dense.shape[0]
     n_seg = 0 if bounds is None else bounds.size - 1
     q = 0 if terms.seg_cols is None else terms.seg_cols.shape[1]
-    nk = plan.n_keep
     ahead = min(TAIL_AHEAD, n // 64 + 16)  # about 1.2% of a resample's rows are tail rows
     streams = StreamBlock(
         [resample_stream(seed, start + i) for i in range(b)],
         ahead,
         bytes_ahead=min(BYTES_AHEAD, (n + 7) // 8),
     )
-    dev = np.zeros((b, nk))
+    dev = np.zeros((b, plan.n_keep))
     segs = np.zeros((b, n_seg, q)) if bounds is not None else None
     for a in range(0, n, slab):
         m = min(slab, n - a)
-        x, first, k = plan.matrix(terms, a, m, bufs)
+        matrix = plan.matrix(terms, a, m, bufs)
         # poisson_counts less one, as int8, FILL resamples per pass
         streams.fill(m, None, bufs.c, shift=1, chunk=FILL)
         np.copyto(bufs.d[:b, :m], bufs.c[:b, :m].view(np.int8), casting="unsafe")
         # one product over the block's deviations, which an unfused slab's segment products
         # read too (a product per group of FILL resamples, while their deviations are in
         # cache, takes the BLAS lock four times as often: 10% more wall on two idle cores)
-        d = bufs.d[:b, :m]
-        with BLAS_LOCK:
-            _add(chunked_product(d, x), slice(0, b), dev, segs, first, k, q)
-            if segs is None or k >= 0:
-                continue
-            assert bounds is not None and terms.seg_cols is not None
-            si = max(int(np.searchsorted(bounds, a, "right")) - 1, 0)
-            while si < n_seg and bounds[si] < a + m:  # the segments' products
-                lo, hi = max(int(bounds[si]), a), min(int(bounds[si + 1]), a + m)
-                if hi > lo:
-                    segs[:, si, :] += d[:, lo - a : hi - a] @ terms.seg_cols[lo:hi]
-                if bounds[si + 1] > a + m:
-                    break
-                si += 1
+        slab_product(terms, a, bufs.d[:b, :m], matrix, dev, segs)
     out = plan.finish(terms, dev, segs)
     if segs is not None:
         assert terms.seg_base is not None

@@ -19,28 +19,31 @@ calibration bin in A and in B).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import numpy as np
 
 from losscli.records import record
+from losscli.slabs import ProductPlan, SlabBuffers, slab_product
 
 __all__ = ["SWAP_STREAM", "swap_bits", "centred", "SwapTerms", "swap_blocks", "SWAP_BLOCK"]
 
-SWAP_BLOCK = 16
-"""Swaps per block of :func:`swap_blocks`: their bits are 16 x 125 KB per 1M rows."""
+SWAP_BLOCK = 64
+"""Swaps per block of :func:`swap_blocks`. Each numpy call of a worker hands the GIL over,
+at the cost of a wake-up of the other worker on these VMs: 16 swaps a block made two
+workers slower than one; 64 share each slab's calls."""
 
 SLAB = 8192
 """Rows per matrix product of :func:`swap_blocks` (a multiple of 8: a byte of bits is 8 rows)."""
+
+SPAN_WORDS = 2048
+"""Words a swap's generator reads per call (16 KB, 16 slabs): a block holds (64, 2048)
+words, 1 MB, not all of its swaps' words (8 MB per 1M rows)."""
 
 SWAP_STREAM = 2
 """The swaps' stream is ``PCG64(SeedSequence([seed, SWAP_STREAM]))`` (the exact path's swaps
 draw from ``default_rng([seed, 1])``; the bootstrap's resamples from ``SeedSequence(seed,
 spawn_key=(j,))``)."""
-
-_BLAS_LOCK = threading.Lock()
-"""One worker in BLAS at a time (OpenBLAS serialises concurrent calls with a spinning lock)."""
 
 
 def _swap_words(seed: int, start: int, b: int, n: int) -> np.ndarray:
@@ -200,45 +203,80 @@ def swap_blocks(
 
     assert slab % 8 == 0
     n = terms.dense.shape[0]
+    plan = ProductPlan(terms, slab, eager=False)  # compare's peak: no copy of the terms
 
-    def job(a: int, buffers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return _swap_block(terms, seed, a, min(block, n_perm - a), slab, buffers)
+    def job(a: int, bufs: SlabBuffers) -> tuple[np.ndarray, np.ndarray]:
+        return _swap_block(terms, plan, seed, a, min(block, n_perm - a), bufs)
 
     yield from blocks_in_order(
         list(range(0, n_perm, block)),
         job,
-        lambda: np.empty((block, min(slab, max(n, 1))), dtype=np.float32),
+        lambda: SlabBuffers(block, min(slab, max(n, 1)), counts=False),
         workers=workers,
         name="losscli-swap",
     )
 
 
+class _SwapWords:
+    """The words of swaps ``start .. start + b - 1``, read ``SPAN_WORDS`` per swap at a time:
+    swap j's word k is word ``j W + k`` of the swaps' stream (``W = ceil(n / 64)``), as in
+    :func:`_swap_words`, without holding the block's (b, W) words at once."""
+
+    def __init__(self, seed: int, start: int, b: int, n: int) -> None:
+        self.width = (n + 63) // 64
+        seq = np.random.SeedSequence([seed, SWAP_STREAM])
+        self.gens = []
+        for j in range(start, start + b):
+            gen = np.random.PCG64(seq)
+            gen.advance(j * self.width)
+            self.gens.append(gen)
+        self.buf = np.empty((b, min(SPAN_WORDS, self.width)), dtype=np.uint64)
+        self.lo = self.hi = 0  # the buffer holds words lo .. hi - 1 of every swap
+
+    def row_bytes(self, a: int, m: int) -> np.ndarray:
+        """Rows ``a .. a + m - 1``'s bytes of bits, (b, ceil(m / 8)); ``a`` a multiple of 8."""
+        w0, w1 = a // 64, (a + m + 63) // 64
+        if w1 > self.hi:
+            size = min(max(SPAN_WORDS, w1 - w0), self.width - w0)
+            if size > self.buf.shape[1]:
+                self.buf = np.empty((len(self.gens), size), dtype=np.uint64)
+            for i, gen in enumerate(self.gens):  # in order: each generator reads on
+                self.buf[i, :size] = gen.random_raw(size)
+            self.lo, self.hi = w0, w0 + size
+        skip = a % 64 // 8  # the bytes of the first word before row a
+        by = _row_bytes(self.buf[:, w0 - self.lo : w1 - self.lo])
+        return by[:, skip : skip + (m + 7) // 8]
+
+
 def _swap_block(
-    terms: SwapTerms, seed: int, start: int, b: int, slab: int, buf: np.ndarray
+    terms: SwapTerms,
+    plan: ProductPlan,
+    seed: int,
+    start: int,
+    b: int,
+    bufs: SlabBuffers,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The products of swaps ``start .. start + b - 1`` (see :func:`swap_blocks`); ``buf``
-    a worker's float32 (block, slab) scratch for a slab of bits."""
-    dense, bounds, seg_cols = terms.dense, terms.bounds, terms.seg_cols
-    n, t_cols = dense.shape
-    n_seg, q = bounds.size - 1, seg_cols.shape[1]
-    by = _row_bytes(_swap_words(seed, start, b, n))  # (b, 8 ceil(n / 64)) bytes of bits
-    out = np.zeros((b, t_cols))
-    segs = np.zeros((b, n_seg, q))
-    si = 0
+    """The products of swaps ``start .. start + b - 1`` (see :func:`swap_blocks`): each slab's
+    bits unpacked to float32 and multiplied by the slab's :class:`ProductPlan` matrix."""
+    n, slab = terms.dense.shape[0], plan.slab
+    q = terms.seg_cols.shape[1]
+    words = _SwapWords(seed, start, b, n)
+    dev = np.zeros((b, plan.n_keep))
+    segs = np.zeros((b, terms.bounds.size - 1, q))
     for a in range(0, n, slab):
         m = min(slab, n - a)
-        sm = buf[:b, :m]
-        sm[...] = np.unpackbits(by[:, a // 8 : (a + m + 7) // 8], axis=1, count=m,
-                                bitorder="little")  # fmt: skip
-        with _BLAS_LOCK:
-            out += sm @ dense[a : a + m]
-            while si < n_seg and bounds[si] < a + m:
-                lo, hi = max(int(bounds[si]), a), min(int(bounds[si + 1]), a + m)
-                if hi > lo:
-                    segs[:, si, :] += sm[:, lo - a : hi - a] @ seg_cols[lo:hi]
-                if bounds[si + 1] > a + m:
-                    break
-                si += 1
+        matrix = plan.matrix(terms, a, m, bufs)
+        sm = bufs.d[:b, :m]
+        sm[...] = np.unpackbits(words.row_bytes(a, m), axis=1, count=m, bitorder="little")
+        slab_product(terms, a, sm, matrix, dev, segs)
+    out = plan.finish(_Unshifted(terms), dev, segs)
     if terms.shift is not None:  # the unshifted columns' sums
         out = out[:, :-1] + out[:, -1:] * terms.shift
     return out, segs
+
+
+class _Unshifted:
+    """The view of :class:`SwapTerms` that :meth:`ProductPlan.finish` adds to: no base."""
+
+    def __init__(self, terms: SwapTerms) -> None:
+        self.base = np.zeros(terms.dense.shape[1])

@@ -32,7 +32,7 @@ from losscli.metrics.linear import (
     rank_terms,
 )
 from losscli.poisson import BYTE_CUTS, TAIL_BYTE, TAIL_CUTS, StreamBlock, tail_counts
-from losscli.slabs import ProductPlan, chunked_product
+from losscli.slabs import ProductPlan, SlabBuffers, chunked_product, linear_block
 
 
 def _binary(n, seed=0, weighted=False, ties=False):
@@ -240,6 +240,48 @@ def test_columns_left_out_of_the_products_get_their_sums(kind, slab):
     counts = draw_counts(4, 0, 7, 3000).astype(np.float64)
     want = counts @ terms.dense.astype(np.float64)
     np.testing.assert_allclose(dense, want, rtol=1e-6, atol=1e-3)
+
+
+@pytest.mark.parametrize(
+    "cuts", [[], [5], [700, 701, 702, 703, 704, 705], list(range(10, 2990, 37))]
+)
+@pytest.mark.parametrize("slab", [64, 1024])
+def test_lazy_plans_give_the_eager_sums(cuts, slab):
+    """A plan that builds each fused slab's matrix when the slab comes (``eager=False``, the
+    swaps') gives the very sums of one that built them all at the start."""
+    n = 3000
+    rng = np.random.default_rng(len(cuts))
+    x = rng.normal(size=(n, 3)).astype(np.float32)
+    y = rng.random((n, 2)).astype(np.float32)
+    bounds = np.unique(np.r_[0, cuts, n]).astype(np.intp)
+    seg_base = np.add.reduceat(y.astype(np.float64), bounds[:-1], axis=0)
+    terms = LinearTerms(x, x.astype(np.float64).sum(axis=0), bounds, y, seg_base)
+    got = []
+    for eager in (True, False):
+        plan = ProductPlan(terms, slab, eager=eager)
+        assert (plan.fused is None) is not eager
+        got.append(linear_block(terms, plan, 3, 0, 5, SlabBuffers(5, slab)))
+    assert np.array_equal(got[0][0], got[1][0]) and np.array_equal(got[0][1], got[1][1])
+
+
+@pytest.mark.parametrize(
+    ("weight", "derived"), [(1.0, True), (2.0, True), (3.0, False), (0.1, False)]
+)
+def test_columns_are_derived_only_where_the_multiple_is_exact(weight, derived):
+    """A column of ones beside segment weights ``weight`` is ``(1 / weight) w``: derived from
+    the segment sums only where ``1 / weight`` in float32 times the weight is exactly 1 (in
+    float64), so integer sums of integer columns stay exact integers."""
+    n = 5000
+    ones = np.ones((n, 1), np.float32)
+    w = np.full((n, 1), weight, np.float32)
+    bounds = np.array([0, 2000, n])
+    terms = LinearTerms(
+        ones, np.array([float(n)]), bounds, w, np.array([[2000 * weight], [3000 * weight]])
+    )
+    plan = ProductPlan(terms, 1024)
+    assert (plan.derived.tolist() == [0]) is derived
+    ((dense, _),) = linear_blocks(terms, 3, seed=1, slab=1024)
+    assert np.array_equal(dense[:, 0], draw_counts(1, 0, 3, n).sum(axis=1))
 
 
 @pytest.mark.parametrize("shape", [(3, 10), (4, 1024), (5, 2048), (2, 5000), (7, 9000)])

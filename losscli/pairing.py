@@ -15,6 +15,9 @@ rounding (the same terms added in another order).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import numpy as np
 
 from losscli.bootstrap import LinearTerms
@@ -106,19 +109,19 @@ def pair_terms(term_a: LinearTerms, term_b: LinearTerms) -> PairedTerms:
     ([[0, 1, 1], [1, 0, 1]], [[0], [0]])
     """
     n = term_a.dense.shape[0]
-    seg_rows, pos = [], []
-    for t in (term_a, term_b):
-        assert t.bounds is not None and t.seg_cols is not None and t.seg_base is not None
-        at = np.arange(n) if t.order is None else t.order
-        p = np.empty(n, dtype=np.intp)  # the position of each row in the model's order
-        p[at] = np.arange(n)
-        pos.append(p)
-        s = np.empty(n, dtype=np.int64)  # the model's segment of each row
-        s[at] = np.repeat(np.arange(t.bounds.size - 1), np.diff(t.bounds))
-        seg_rows.append(s)
+    idx = np.int32 if n < 2**31 else np.intp  # positions and segments: half intp's memory
     n_b = int(term_b.bounds.size - 1)  # type: ignore[union-attr]
-    key = seg_rows[0] * n_b + seg_rows[1]
-    del seg_rows
+    key = np.zeros(n, dtype=np.int64)  # (A's segment, B's segment) of each row, as one key
+    pos = []
+    for t, scale in ((term_a, n_b), (term_b, 1)):
+        assert t.bounds is not None and t.seg_cols is not None and t.seg_base is not None
+        at = np.arange(n, dtype=idx) if t.order is None else t.order
+        p = np.empty(n, dtype=idx)  # the position of each row in the model's order
+        p[at] = np.arange(n, dtype=idx)
+        pos.append(p)
+        seg = np.repeat(np.arange(t.bounds.size - 1, dtype=np.int64) * scale, np.diff(t.bounds))
+        key[at] += seg
+        del seg, at
     order = np.argsort(key, kind="stable")
     ks = key[order]
     del key
@@ -149,29 +152,81 @@ def pair_terms(term_a: LinearTerms, term_b: LinearTerms) -> PairedTerms:
     )
 
 
+_TILE = 65536
+"""Rows per gather of :func:`_distinct` (a tile of whole rows, never a model's whole terms)."""
+
+
 def _distinct(
     parts: list[tuple[np.ndarray, np.ndarray]],
 ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
     """The distinct columns of each model's (n, k) terms read at rows ``at``: (n, U) float32,
-    and per model the joint column of each of its columns (equal columns kept once)."""
-    kept: list[np.ndarray] = []
-    sums: list[float] = []
+    and per model the joint column of each of its columns (equal columns kept once).
+
+    Read a tile of whole rows at a time (a column at a time would read each row k times;
+    the whole gather at once would hold a copy of both models' terms). Two columns are the
+    same when equal in every row (``np.array_equal``); only the pairs with the same
+    fingerprint are compared: the sum modulo 2^64 of the bit patterns of the column's terms
+    (zeros of either sign as +0), which does not depend on the order of the rows, so each
+    model's is taken in its own order (no gather). One pass then writes the distinct columns.
+
+    >>> x = np.array([[1, 2, 1], [3, 4, 3]], np.float32)
+    >>> out, (ia, ib) = _distinct([(x, np.array([1, 0])), (x[:, 1:], np.array([0, 1]))])
+    >>> out.tolist(), ia.tolist(), ib.tolist()
+    ([[3.0, 4.0, 2.0, 1.0], [1.0, 2.0, 4.0, 3.0]], [0, 1, 0], [2, 3])
+    """
+    n = parts[0][1].shape[0]
+
+    def tiles(m: int, cols: Any) -> Iterator[np.ndarray]:
+        x, at = parts[m]
+        for a in range(0, n, _TILE):
+            yield x[at[a : a + _TILE]][:, cols]
+
+    def equal(m: int, k: int, m2: int, k2: int) -> bool:
+        if m == m2:  # one model's columns: compared in its own order, no gather
+            return np.array_equal(parts[m][0][:, k], parts[m][0][:, k2])
+        (x, at), (x2, at2) = parts[m], parts[m2]
+        return all(
+            np.array_equal(x[at[a : a + _TILE], k], x2[at2[a : a + _TILE], k2])
+            for a in range(0, n, _TILE)
+        )
+
+    kept: list[tuple[int, int]] = []  # (model, column) of each distinct column
+    kept_prints: list[int] = []  # their fingerprints
     index = []
-    for x, at in parts:
+    for m, (x, _) in enumerate(parts):
         mine = []
-        rows = x[at]  # one gather of whole rows (a column at a time reads each row k times)
+        prints = _fingerprints(x)
         for k in range(x.shape[1]):
-            col = rows[:, k]
-            total = float(col.sum(dtype=np.float64))
-            same = [u for u, (v, t) in enumerate(zip(kept, sums)) if t == total]
-            hit = next((u for u in same if np.array_equal(kept[u], col)), None)
+            same = [u for u, f in enumerate(kept_prints) if f == int(prints[k])]
+            hit = next((u for u in same if equal(*kept[u], m, k)), None)
             if hit is None:
                 hit = len(kept)
-                kept.append(col)
-                sums.append(total)
+                kept.append((m, k))
+                kept_prints.append(int(prints[k]))
             mine.append(hit)
         index.append(np.array(mine, dtype=np.intp))
-    out = np.empty((parts[0][1].shape[0], len(kept)), dtype=np.float32)
-    for u, col in enumerate(kept):
-        out[:, u] = col
+    out = np.empty((n, len(kept)), dtype=np.float32)
+    for m in range(len(parts)):
+        cols = [k for mm, k in kept if mm == m]
+        into = [u for u, (mm, _) in enumerate(kept) if mm == m]
+        if not cols:
+            continue
+        for a, rows in zip(range(0, n, _TILE), tiles(m, cols)):
+            out[a : a + _TILE, into] = rows
     return out, (index[0], index[1])
+
+
+def _fingerprints(x: np.ndarray) -> np.ndarray:
+    """Per column of float32 (n, k) terms, the sum modulo 2^64 of its terms' bit patterns
+    (-0 read as +0): uint64 (k,), equal for columns equal in every row in any order.
+
+    >>> x = np.array([[1.0, -0.0], [2.0, 2.0], [0.0, 1.0]], np.float32)
+    >>> f = _fingerprints(x)
+    >>> bool(f[0] == f[1]), bool(f[0] == _fingerprints(x[::-1].copy())[0])
+    (True, True)
+    """
+    total = np.zeros(x.shape[1], dtype=np.uint64)
+    for a in range(0, x.shape[0], _TILE):
+        tile = x[a : a + _TILE] + x.dtype.type(0)  # -0 + 0 is +0
+        total += tile.view(f"u{x.itemsize}").sum(axis=0, dtype=np.uint64)
+    return total

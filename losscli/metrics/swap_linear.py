@@ -39,6 +39,7 @@ from losscli.metrics.keys import class_key, key_bins
 from losscli.metrics.linear import rank_terms
 from losscli.metrics.resample import ClassificationRows, cell_sums
 from losscli.metrics.state import CLASSIFICATION_SUMS, Sums
+from losscli.metrics.term_matrix import column_of, width_of
 from losscli.swaps import centred
 
 __all__ = ["SwapClassification", "SWAP_RANKED", "SWAP_FIRST_ORDER"]
@@ -140,7 +141,7 @@ class SwapClassification:
         # dense sums: the layout's terms, then extra's; only the columns that differ
         extra = extra or []
         self.n_layout = rows_a.terms.shape[0]
-        self.width = self.n_layout + sum(_width(ea) for ea, _ in extra)
+        self.width = self.n_layout + sum(width_of(ea) for ea, _ in extra)
         self.base = [np.empty(self.width), np.empty(self.width)]
         cols: list[np.ndarray] = []
         self.dense_at: list[int] = []  # the full column of each dense column
@@ -161,8 +162,8 @@ class SwapClassification:
         del rows_a, rows_b
         j = self.n_layout
         for ea, eb in extra:
-            for i in range(_width(ea)):
-                put(j, _column(ea, i), _column(eb, i))
+            for i in range(width_of(ea)):
+                put(j, column_of(ea, i), column_of(eb, i))
                 j += 1
         self.n_sum_cols = len(cols)
 
@@ -408,15 +409,3 @@ def _cells(acc: ClassificationAccumulator, key: np.ndarray) -> np.ndarray:
         return key_bins(key, acc.rank_key, acc.auc_bins or 1).ravel()
     c = acc.n_classes
     return np.stack([class_key(key, k, acc.rank_key) for k in range(c)], axis=1).ravel()
-
-
-def _width(rows: Any) -> int:
-    """Columns of per-row sums given as an (n, k) array or a list of (n_chunk, k) chunks."""
-    return int(rows[0].shape[1] if isinstance(rows, list) else rows.shape[1])
-
-
-def _column(rows: Any, i: int) -> np.ndarray:
-    """Column i of per-row sums (an array or a list of chunks), float64 (n,)."""
-    if isinstance(rows, list):
-        return np.concatenate([np.asarray(part[:, i], np.float64) for part in rows])
-    return np.asarray(rows[:, i], np.float64)

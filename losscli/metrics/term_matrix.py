@@ -5,13 +5,18 @@ they are computed one column at a time. Writing a column into the (n, T) matrix 
 cache line per row for 4 bytes of it, so T columns cost T passes over the whole matrix.
 :class:`TermMatrix` gathers up to :data:`GROUP` columns (each in the matrix's row order) into
 a class-major buffer and writes them together, a tile of rows at a time: one pass per group.
+A matrix of at most :data:`GROUP` columns (binary data: about 7) is written a column at a
+time instead (each gathered a tile of rows at a time): the buffer would be a second copy of
+the whole matrix, for a write about 20% faster.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-__all__ = ["GROUP", "TermMatrix"]
+__all__ = ["GROUP", "TermMatrix", "column_of", "width_of"]
 
 #: columns written together (a float32 row of a group: 32 bytes, half a cache line)
 GROUP = 8
@@ -41,7 +46,8 @@ class TermMatrix:
         self.order = order
         self.dense = np.empty((n, width), dtype=np.float32)
         self.base = np.empty(width)
-        self._buf = np.empty((min(GROUP, width), n), dtype=np.float32) if width else None
+        wide = width > GROUP  # else each column straight into the matrix (no second copy)
+        self._buf = np.empty((GROUP, n), dtype=np.float32) if wide else None
         self._first = 0  # the first column held in the buffer
         self._held = 0
 
@@ -49,8 +55,13 @@ class TermMatrix:
         """Column ``j`` (the next one: columns come in order 0, 1, ...) in input row order."""
         if j != self._first + self._held:
             raise ValueError(f"column {j} out of order (expected {self._first + self._held})")
-        assert self._buf is not None
         self.base[j] = col.sum()
+        if self._buf is None:  # a narrow matrix: the column gathered a tile at a time
+            order, out = self.order, self.dense[:, j]
+            for a in range(0, order.shape[0], _TILE):
+                out[a : a + _TILE] = col[order[a : a + _TILE]]
+            self._first += 1
+            return
         self._buf[self._held] = col[self.order]
         self._held += 1
         if self._held == self._buf.shape[0]:
@@ -64,11 +75,31 @@ class TermMatrix:
 
     def _flush(self) -> None:
         k = self._held
-        if not k:
+        if not k or self._buf is None:
             return
-        assert self._buf is not None
         j0, n = self._first, self.dense.shape[0]
         for a in range(0, n, _TILE):
             self.dense[a : a + _TILE, j0 : j0 + k] = self._buf[:k, a : a + _TILE].T
         self._first += k
         self._held = 0
+
+
+def width_of(rows: Any) -> int:
+    """Columns of per-row sums given as an (n, k) array or a list of (n_chunk, k) chunks.
+
+    >>> width_of([np.zeros((2, 3)), np.zeros((1, 3))]), width_of(np.zeros((4, 2)))
+    (3, 2)
+    """
+    return int(rows[0].shape[1] if isinstance(rows, list) else rows.shape[1])
+
+
+def column_of(rows: Any, i: int) -> np.ndarray:
+    """Column i of per-row sums (an (n, k) array or a list of (n_chunk, k) chunks), float64
+    (n,): the chunks joined one column at a time, never the whole (n, k) at once.
+
+    >>> column_of([np.array([[1.0, 2.0]]), np.array([[3.0, 4.0]])], 1).tolist()
+    [2.0, 4.0]
+    """
+    if isinstance(rows, list):
+        return np.concatenate([np.asarray(part[:, i], np.float64) for part in rows])
+    return np.asarray(rows[:, i], np.float64)

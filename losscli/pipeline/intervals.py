@@ -174,9 +174,11 @@ def paired_linear_setup(run_a: KeptRows, run_b: KeptRows) -> tuple[Any, Any, Any
     from losscli._memory import release_freed
     from losscli.pairing import pair_terms
 
-    setups = [_linear_setup(run_a)]
+    # ranking and row terms one after the other, not side by side: this runs beside the
+    # swaps' blocks (the cores busy already), so their peaks apart cost little time
+    setups = [_linear_setup(run_a, overlap=False)]
     release_freed()  # each setup's one-off peak on the pages the last one freed
-    setups.append(_linear_setup(run_b))
+    setups.append(_linear_setup(run_b, overlap=False))
     if setups[0] is None or setups[1] is None or run_a.n_rows != run_b.n_rows:
         return None
     (terms_a, eval_a), (terms_b, eval_b) = setups  # type: ignore[misc]
@@ -336,10 +338,11 @@ def _qualifies(run: KeptRows) -> bool:
 
 
 def _linear_setup(
-    run: KeptRows,
+    run: KeptRows, overlap: bool = True
 ) -> tuple[Any, Callable[[np.ndarray, Any, dict[str, list[float]]], None]] | None:
     """The linear terms of a run and the function turning a block of sums into statistics
-    (appended to ``{name: [values]}``); None when the run does not qualify."""
+    (appended to ``{name: [values]}``); None when the run does not qualify. ``overlap``: as
+    :class:`losscli.metrics.linear.LinearClassification`'s."""
     from losscli import losses as L
     from losscli.bootstrap import LinearTerms
     from losscli.metrics.linear import LinearClassification
@@ -347,9 +350,10 @@ def _linear_setup(
     acc = run.metrics_acc
     if not _qualifies(run):
         return None
-    loss_rows = [np.concatenate(run.loss_rows[name]) for name in _resampled(run)]
-    lin = LinearClassification(acc, run.zero_division, extra=loss_rows)
-    del loss_rows
+    # the loss rows as kept (chunks): joined a column at a time, after the ranking's peak
+    extra = [run.loss_rows[name] for name in _resampled(run)]
+    lin = LinearClassification(acc, run.zero_division, extra=extra, overlap=overlap)
+    del extra
     if lin.n != run.n_rows:
         return None
     terms = LinearTerms(lin.dense, lin.base, lin.bounds, lin.seg_cols, lin.seg_base, lin.order)

@@ -9,6 +9,15 @@ without a trim each phase's peak sits on top of the earlier phases' freed pages 
 at 1M binary rows after the two reads). :func:`release_freed` returns them: pyarrow's
 ``MemoryPool.release_unused`` and glibc's ``malloc_trim(0)``. Both only hand back pages
 nothing uses; neither changes a result.
+
+A trim returns only the free pages at the top of each heap and whole free pages inside it;
+the freed arrays of a run whose threads allocate side by side (``compare`` builds its
+bootstrap terms on a thread beside the swaps' workers) leave heaps and thread arenas
+fragmented, about 100 MB at 1M binary rows. :func:`pin_mmap_threshold` has glibc serve every
+block of ``MMAP_THRESHOLD`` bytes or more (a 1M-row column is 4-8 MB) by a mapping of its
+own, unmapped when freed: resident memory then follows what the arrays hold. It fixes the
+threshold for the rest of the process (glibc stops raising it after large frees), and
+changes no result.
 """
 
 from __future__ import annotations
@@ -17,7 +26,13 @@ import sys
 from functools import cache
 from typing import Any
 
-__all__ = ["release_freed"]
+__all__ = ["MMAP_THRESHOLD", "pin_mmap_threshold", "release_freed"]
+
+MMAP_THRESHOLD = 2 << 20
+"""Blocks of at least this many bytes (2 MiB) get a mapping of their own once
+:func:`pin_mmap_threshold` is called."""
+
+_M_MMAP_THRESHOLD = -3  # mallopt's parameter number (glibc malloc.h)
 
 
 @cache
@@ -57,3 +72,22 @@ def release_freed() -> bool:
         libc.malloc_trim(0)
         asked = True
     return asked
+
+
+def pin_mmap_threshold(nbytes: int = MMAP_THRESHOLD) -> bool:
+    """Have glibc's malloc map every block of ``nbytes`` or more on its own, for the rest of
+    the process (``mallopt(M_MMAP_THRESHOLD, nbytes)``; see the module).
+
+    Args:
+        nbytes: the threshold in bytes (glibc takes up to 32 MiB on 64-bit systems).
+
+    Returns:
+        Whether glibc took it (False on another C library or platform).
+
+    >>> isinstance(pin_mmap_threshold(), bool)
+    True
+    """
+    libc = _glibc()
+    if libc is None or not hasattr(libc, "mallopt"):
+        return False
+    return bool(libc.mallopt(_M_MMAP_THRESHOLD, int(nbytes)))

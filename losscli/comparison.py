@@ -171,7 +171,7 @@ def compare(
         stats = (kept_a.stat(names), kept_b.stat(names), kept_a.stat(names, then=kept_b))
         n_units = kept_a.n_images
     else:
-        from losscli._memory import release_freed
+        from losscli._memory import pin_mmap_threshold, release_freed
         from losscli.pipeline.intervals import (
             paired_linear_deltas,
             paired_linear_setup,
@@ -181,7 +181,10 @@ def compare(
         # each phase's one-off terms are large: start each on the pages the last one freed,
         # the swaps (the higher peak: their 2n-item ranking) first, while the least is held;
         # the bootstrap's setup (serial numpy work) then runs on a thread beside the swaps'
-        # blocks, once the swap terms are built
+        # blocks, once the swap terms are built; every large array on a mapping of its own
+        # (unmapped when freed: the phases' one-off arrays, made on two threads side by
+        # side, do not leave fragmented heaps behind)
+        pin_mmap_threshold()
         release_freed()
         pending: list[_Background] = []
 

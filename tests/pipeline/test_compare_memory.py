@@ -229,9 +229,11 @@ def test_grouped_rank_terms_as_the_plain_formulas(n, levels, weighted):
 
 def test_mmap_threshold_pinned_where_glibc_runs():
     """``compare`` pins glibc's mmap threshold (``losscli._memory``). In a fresh process,
-    unpinned, seven freed 8 MB arrays below a live one stay resident (glibc raised its
-    threshold after a large free, so they came from the heap and only its top is trimmed);
-    pinned, each had a mapping of its own and leaves nothing behind. Elsewhere: a no-op."""
+    pinned, seven freed 8 MB arrays below a live one leave nothing resident (each had a
+    mapping of its own; unpinned, glibc raises its threshold after a large free and such
+    arrays usually come from the heap, of which only the top is trimmed: not asserted, it
+    depends on what the process allocated before). Elsewhere: a no-op."""
+    import os
     import platform
     import subprocess
     import sys
@@ -252,14 +254,18 @@ def test_mmap_threshold_pinned_where_glibc_runs():
             "last = b[-1]; del b\n"  # the last one kept
             "print(ok, held, rss() - base)\n"
         )
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("MALLOC_", "GLIBC_"))}
         return subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+            env=env,
         ).stdout.split()
 
     glibc = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
     pinned = run(True)
     assert pinned[0] == str(glibc)
     if glibc:
-        unpinned = run(False)
-        assert int(unpinned[1]) >= 60 and int(unpinned[2]) >= 56, unpinned
         assert int(pinned[1]) >= 60 and int(pinned[2]) <= 16, pinned

@@ -111,7 +111,10 @@ def pair_terms(term_a: LinearTerms, term_b: LinearTerms) -> PairedTerms:
     n = term_a.dense.shape[0]
     idx = np.int32 if n < 2**31 else np.intp  # positions and segments: half intp's memory
     n_b = int(term_b.bounds.size - 1)  # type: ignore[union-attr]
-    key = np.zeros(n, dtype=np.int64)  # (A's segment, B's segment) of each row, as one key
+    n_a = int(term_a.bounds.size - 1)  # type: ignore[union-attr]
+    # (A's segment, B's segment) of each row as one key, in the narrowest integer (a stable
+    # sort of 16-bit keys is a radix sort, with no merge buffer)
+    key = np.zeros(n, dtype=np.int16 if n_a * n_b < 2**15 else np.int64)
     pos = []
     for t, scale in ((term_a, n_b), (term_b, 1)):
         assert t.bounds is not None and t.seg_cols is not None and t.seg_base is not None
@@ -119,11 +122,11 @@ def pair_terms(term_a: LinearTerms, term_b: LinearTerms) -> PairedTerms:
         p = np.empty(n, dtype=idx)  # the position of each row in the model's order
         p[at] = np.arange(n, dtype=idx)
         pos.append(p)
-        seg = np.repeat(np.arange(t.bounds.size - 1, dtype=np.int64) * scale, np.diff(t.bounds))
+        seg = np.repeat(np.arange(t.bounds.size - 1, dtype=key.dtype) * scale, np.diff(t.bounds))
         key[at] += seg
         del seg, at
     order = np.argsort(key, kind="stable")
-    ks = key[order]
+    ks = key[order].astype(np.int64)
     del key
     starts = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1]]) if n else np.zeros(0, np.intp)
     bounds = np.append(starts, n).astype(np.intp)

@@ -42,6 +42,7 @@ from losscli.metrics.term_matrix import TermMatrix, column_of, width_of
 __all__ = [
     "LINEAR_MIN_RANKED",
     "rank_terms",
+    "paired_rank_terms",
     "rank_row_sums",
     "LinearClassification",
     "linear_skipped",
@@ -111,6 +112,59 @@ def rank_terms(
     f_out = np.empty(n)
     f_out[order] = f
     return g_out, u0, f_out, f0
+
+
+def paired_rank_terms(
+    scores_a: np.ndarray, scores_b: np.ndarray, is_pos: np.ndarray, w: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`rank_terms` of two models' scores of the same n rows pooled (2n items: A's
+    rows, then B's, each with its row's label and weight), as each row's A term less its B
+    term: ``(g_A - g_B, f_A - f_B)``, the swaps' rank columns
+    (:mod:`losscli.metrics.swap_linear`).
+
+    The same numbers as ``rank_terms`` of the concatenations, with fewer 2n-item arrays at
+    once: the pooled scores are dropped once sorted and their tie groups known, and the
+    terms are read back per row through the inverse of the sort, not scattered into two
+    2n-item arrays.
+
+    Args:
+        scores_a, scores_b: (n,) each model's scores of the class.
+        is_pos: (n,) bool, the class's positives (the same rows in both).
+        w: (n,) sample weights, or None for 1.
+
+    Returns:
+        float64 (n,) ``g_A - g_B`` and ``f_A - f_B``.
+
+    >>> a, b = np.array([0.35, 0.8, 0.1, 0.4]), np.array([0.5, 0.8, 0.2, 0.1])
+    >>> pos = np.array([True, True, False, False])
+    >>> dg, df = paired_rank_terms(a, b, pos, None)
+    >>> g, _, f, _ = rank_terms(np.r_[a, b], np.r_[pos, pos], None)
+    >>> bool((dg == g[:4] - g[4:]).all() and (df == f[:4] - f[4:]).all())
+    True
+    """
+    n = scores_a.shape[0]
+    m = 2 * n
+    if n == 0:
+        return np.zeros(0), np.zeros(0)
+    idx = np.int32 if m < 2**31 else np.intp
+    scores = np.concatenate([scores_a, scores_b])
+    asc = np.argsort(scores)  # rank_terms' sort, then read descending
+    last = _group_ends(scores[asc[::-1]])
+    del scores
+    order = asc[::-1].astype(idx)
+    del asc
+    pos = np.concatenate([is_pos, is_pos]).astype(bool, copy=False)[order]
+    w2 = None if w is None else np.concatenate([w, w])
+    _, g, _, f, _ = _sorted_rank_terms(None, pos, w2, order, presorted=True, last=last)
+    del pos, w2, last
+    inv = np.empty(m, dtype=idx)  # each item's position in the sort
+    inv[order] = np.arange(m, dtype=idx)
+    del order
+    ia, ib = inv[:n], inv[n:]
+    dg = g[ia] - g[ib]
+    del g
+    df = f[ia] - f[ib]
+    return dg, df
 
 
 def rank_row_sums(
@@ -260,25 +314,34 @@ def _grouped_rank_terms(
         fp_end = np.cumsum(wp)[ends]
         del wp
     del tpc
+    n_g = ends.size
+    del ends
     tp_before = np.concatenate(([0.0], tp_end[:-1]))
     fp_before = np.concatenate(([0.0], fp_end[:-1]))
     wp_g = tp_end - tp_before
     wn_g = fp_end - fp_before
     n_tot = float(fp_end[-1]) if n else 0.0
-    n_g = ends.size
     at = np.cumsum(last, dtype=np.int32 if 2 * n < 2**31 else np.intp)
     at -= last  # each row's group
     ip = np.flatnonzero(pos)
     at[ip] += n_g  # a positive reads the second half of each per-group table: [neg | pos]
-    # one gather per term from a (2 G,) table, no (n,) temporaries per kind of row
-    g = np.concatenate((tp_before + 0.5 * wp_g, n_tot - fp_before - 0.5 * wn_g))[at]
-    del fp_before, wn_g
+    # one gather per term from a (2 G,) table, no (n,) temporaries per kind of row; each
+    # table written in place: [tp_before + Wp / 2 | N - fp_before - Wn / 2]
+    table = np.empty(2 * n_g)
+    np.multiply(wp_g, 0.5, out=table[:n_g])
+    table[:n_g] += tp_before
+    np.subtract(n_tot, fp_before, out=table[n_g:])
+    table[n_g:] -= 0.5 * wn_g
+    del tp_before, fp_before, wn_g
+    g = table[at]
     r, a, b = precision_terms(tp_end, fp_end, wp_g)
-    sa = np.cumsum(a[::-1])[::-1]  # groups g on
-    sb = np.cumsum(b[::-1])[::-1]
-    del a, b
-    f = np.concatenate((-sb, r + sa))[at]
-    del sa, sb
+    del tp_end, fp_end, wp_g
+    np.negative(np.cumsum(b[::-1])[::-1], out=table[:n_g])  # -(the b's of groups g on)
+    del b
+    np.add(r, np.cumsum(a[::-1])[::-1], out=table[n_g:])  # r + (the a's of groups g on)
+    del a
+    f = table[at]
+    del table
     gid_p = at[ip] - n_g  # the positives' groups
     del at
     w_p = np.ones(ip.size) if ww is None else ww[ip]

@@ -146,15 +146,22 @@ class ClassificationRows:
             # cells (label, y = 1, pred): the calibration "accuracy" of a cell is its y_true
             self.correct_cells = np.array([4 * k + 2 + p for k in range(c) for p in (0, 1)])
             self.per_row = c
-        cols = classification_row_terms(acc, yt, yp, pred, self.layout, key)
-        cols["total_weight"] = 1.0
-        self.terms = self.layout.matrix(cols, n)
+        # the (cell, bin) index first, its temporaries freed before the terms' columns
         edges = ece_bin_edges(bins)
         ece_bin = np.searchsorted(edges, conf, side="right") - 1
         np.clip(ece_bin, 0, bins - 1, out=ece_bin)
-        self.joint = (cells.ravel() * bins + ece_bin).astype(np.intp)
+        joint = np.multiply(cells.ravel(), bins, dtype=np.intp)
+        del cells
+        joint += ece_bin
+        del ece_bin
+        self.joint = joint.astype(np.intp, copy=False)
+        del joint
         self.conf = np.ascontiguousarray(conf, dtype=np.float64)
-        del cells, ece_bin, cols, pred, conf
+        del conf
+        cols = classification_row_terms(acc, yt, yp, pred, self.layout, key)
+        cols["total_weight"] = 1.0
+        self.terms = self.layout.matrix(cols, n)
+        del cols, pred
 
         # ranking: per ranked class, the order and tie groups (binary: class 1 only, since
         # the flat metrics are class 1's)

@@ -36,7 +36,7 @@ from losscli.metrics.accumulator import ClassificationAccumulator
 from losscli.metrics.batch import BatchRanking, batch_metrics
 from losscli.metrics.builder import zero_division_note
 from losscli.metrics.keys import class_key, key_bins
-from losscli.metrics.linear import rank_terms
+from losscli.metrics.linear import paired_rank_terms, rank_terms
 from losscli.metrics.resample import ClassificationRows, cell_sums
 from losscli.metrics.state import CLASSIFICATION_SUMS, Sums
 from losscli.metrics.term_matrix import column_of, width_of
@@ -111,18 +111,26 @@ class SwapClassification:
         self.n = n
         self.layout = rows_a.layout
         self.n_cells, self.correct_cells = rows_a.n_cells, rows_a.correct_cells
-        ww = np.ones(n) if rows_a.w is None else rows_a.w
+        ww = rows_a.w  # None: unit weights (no column of ones held)
         n_joint = rows_a.n_cells * acc_a.ece_bins
         self.n_joint = n_joint
         ja, jb = rows_a.joint, rows_b.joint
-        self.base_joint = [np.bincount(j, ww, n_joint) for j in (ja, jb)]
+        self.base_joint = [np.bincount(j, ww, n_joint).astype(np.float64) for j in (ja, jb)]
         self.base_conf = [
-            np.bincount(j, ww * r.conf, n_joint) for j, r in ((ja, rows_a), (jb, rows_b))
+            np.bincount(j, r.conf if ww is None else ww * r.conf, n_joint)
+            for j, r in ((ja, rows_a), (jb, rows_b))
         ]
-        pair = ja.astype(np.int64) * n_joint + jb
+        # the pair as one key in the narrowest integer (a stable sort of 16-bit keys is a
+        # radix sort); the rows' own cells no longer needed past it
+        narrow = np.int16 if n_joint * n_joint < 2**15 else np.int64
+        pair = np.multiply(ja, n_joint, dtype=np.int64)
+        pair += jb
+        del ja, jb
+        rows_a.joint = rows_b.joint = None  # type: ignore[assignment]
+        pair = pair.astype(narrow, copy=False)
         order = np.argsort(pair, kind="stable")
         self.order = order
-        ps = pair[order]
+        ps = pair[order].astype(np.int64)
         del pair
         change = np.flatnonzero(ps[1:] != ps[:-1]) + 1
         starts = np.concatenate(([0], change)).astype(np.intp) if n else np.zeros(0, np.intp)
@@ -130,14 +138,6 @@ class SwapClassification:
         self.seg_a = (ps[starts] // n_joint).astype(np.intp)
         self.seg_b = (ps[starts] % n_joint).astype(np.intp)
         del ps
-        seg = np.empty((n, 3), dtype=np.float32)  # float32 products (losscli.swaps)
-        w_at = ww[order]
-        seg[:, 0] = w_at
-        seg[:, 1] = w_at * rows_a.conf[order]
-        seg[:, 2] = w_at * rows_b.conf[order]
-        del w_at
-        self.seg_cols = seg
-
         # dense sums: the layout's terms, then extra's; only the columns that differ
         extra = extra or []
         self.n_layout = rows_a.terms.shape[0]
@@ -158,8 +158,26 @@ class SwapClassification:
                 self.dense_at.append(j)
 
         for j in range(self.n_layout):
-            put(j, rows_a.terms[j] * ww, rows_b.terms[j] * ww)
+            if ww is None:
+                put(j, rows_a.terms[j], rows_b.terms[j])
+            else:
+                put(j, rows_a.terms[j] * ww, rows_b.terms[j] * ww)
+        # the rows' terms freed before the segments' columns and the extra columns are made
+        conf_a, conf_b = rows_a.conf, rows_b.conf
         del rows_a, rows_b
+        seg = np.empty((n, 3), dtype=np.float32)  # float32 products (losscli.swaps)
+        if ww is None:
+            seg[:, 0] = 1.0
+            seg[:, 1] = conf_a[order]
+            seg[:, 2] = conf_b[order]
+        else:
+            w_at = ww[order]
+            seg[:, 0] = w_at
+            seg[:, 1] = w_at * conf_a[order]
+            seg[:, 2] = w_at * conf_b[order]
+            del w_at
+        self.seg_cols = seg
+        del conf_a, conf_b
         j = self.n_layout
         for ea, eb in extra:
             for i in range(width_of(ea)):
@@ -198,21 +216,17 @@ class SwapClassification:
         yt, key_a, w = acc.key_rows()
         _, key_b, _ = acc_b.key_rows()
         n = yt.shape[0]
-        ww = np.ones(n) if w is None else w
-        w2 = None if w is None else np.concatenate([w, w])
-        total = float(ww.sum())
+        total = float(n) if w is None else float(w.sum())
         for k in ranked:
             is_pos = yt == k
-            g, _, f, _ = rank_terms(
-                np.concatenate([_rank_key(acc, key_a, k), _rank_key(acc, key_b, k)]),
-                np.concatenate([is_pos, is_pos]),
-                w2,
+            dg, df = paired_rank_terms(
+                _rank_key(acc, key_a, k), _rank_key(acc, key_b, k), is_pos, w
             )
-            p_w = float(ww[is_pos].sum())
-            cols.append(ww * (g[:n] - g[n:]))
-            cols.append(ww * (f[:n] - f[n:]))
+            p_w = float(np.count_nonzero(is_pos)) if w is None else float(w[is_pos].sum())
+            cols.append(_weighed(w, dg))
+            cols.append(_weighed(w, df))
             self.ranked.append((k, p_w, total - p_w))
-            del g, f
+            del dg, df
         if acc.task == "multiclass":  # every (row, class) cell one item
             c = acc.n_classes
             cells = [_cells(acc, key) for key in (key_a, key_b)]
@@ -226,12 +240,12 @@ class SwapClassification:
             del cells, is_cell
             gr = g.reshape(2 * n, c).sum(axis=1)
             fr = f.reshape(2 * n, c).sum(axis=1)
-            cols.append(ww * (gr[:n] - gr[n:]))
-            cols.append(ww * (fr[:n] - fr[n:]))
+            cols.append(_weighed(w, gr[:n] - gr[n:]))
+            cols.append(_weighed(w, fr[:n] - fr[n:]))
             self.micro = True
             del g, f, gr, fr
         if acc.task == "multiclass" and acc.rank_mode == "exact":
-            ovo = _ovo_columns(acc, yt, ww, key_a, key_b)
+            ovo = _ovo_columns(acc, yt, np.ones(n) if w is None else w, key_a, key_b)
             self.ovo = ovo is not None
             cols.extend(ovo or [])
         return cols
@@ -342,6 +356,11 @@ class SwapClassification:
             m = v[:, 2 * k + 2 * self.micro :]
             out["roc_auc_ovo_macro"], out["roc_auc_ovo_weighted"] = m[:, 0], m[:, 1]
         return out
+
+
+def _weighed(w: np.ndarray | None, col: np.ndarray) -> np.ndarray:
+    """``w * col``, or ``col`` itself for unit weights (None)."""
+    return col if w is None else w * col
 
 
 def _rank_key(acc: ClassificationAccumulator, key: np.ndarray, k: int) -> np.ndarray:

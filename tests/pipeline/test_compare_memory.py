@@ -269,3 +269,21 @@ def test_mmap_threshold_pinned_where_glibc_runs():
     assert pinned[0] == str(glibc)
     if glibc:
         assert int(pinned[1]) >= 60 and int(pinned[2]) <= 16, pinned
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("n, levels", [(1, 2), (60, 4), (800, 80), (3000, 10**9)])
+def test_paired_rank_terms_as_the_pooled_rank_terms(n, levels, weighted):
+    """The swaps' rank columns: ``rank_terms`` of the two models' pooled scores (A's rows,
+    then B's), A's term less B's, bit for bit; ties within and across the models."""
+    from losscli.metrics.linear import paired_rank_terms, rank_terms
+
+    rng = np.random.default_rng(n + levels)
+    a = rng.integers(0, levels, n) / levels
+    b = np.where(rng.random(n) < 0.3, a, rng.integers(0, levels, n) / levels)  # shared ties
+    pos = rng.random(n) < 0.4
+    w = rng.integers(1, 5, n) * 0.25 if weighted else None
+    dg, df = paired_rank_terms(a, b, pos, w)
+    g, _, f, _ = rank_terms(np.r_[a, b], np.r_[pos, pos], None if w is None else np.r_[w, w])
+    assert dg.tobytes() == (g[:n] - g[n:]).tobytes()
+    assert df.tobytes() == (f[:n] - f[n:]).tobytes()

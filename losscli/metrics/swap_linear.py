@@ -15,7 +15,7 @@ B' the others, so both have each row's label once and the positive and negative 
 N of A and B. With item weights ``v = w / 2 + e w`` for A' (``e = +-1/2``) and ``w / 2 - e w``
 for B', the AUC numerator ``U`` is quadratic in the weights, so ``U(B') - U(A') = -2 grad
 U(w / 2) . (e w)`` exactly: ``AUC(B') - AUC(A') = (s - 1/2) @ (w (g_A - g_B)) / (P N)`` with
-``g`` the first-order terms of :func:`losscli.metrics.linear.rank_terms` over the 2n items.
+``g`` the first-order terms of :func:`losscli.metrics.rank_linear.rank_terms` over the 2n items.
 This is EXACT (to float rounding), ties counting one half. The AP numerator is not
 quadratic: the same expansion ``AP(B') - AP(A') = 2 (s - 1/2) @ (w (f_A - f_B)) / P`` is exact
 to first order, and since the difference is odd in ``e`` the second-order terms cancel: the
@@ -36,7 +36,7 @@ from losscli.metrics.accumulator import ClassificationAccumulator
 from losscli.metrics.batch import BatchRanking, batch_metrics
 from losscli.metrics.builder import zero_division_note
 from losscli.metrics.keys import class_key, key_bins
-from losscli.metrics.linear import paired_rank_terms, rank_terms
+from losscli.metrics.rank_linear import paired_rank_terms, rank_terms
 from losscli.metrics.resample import ClassificationRows, cell_sums
 from losscli.metrics.state import CLASSIFICATION_SUMS, Sums
 from losscli.metrics.term_matrix import column_of, width_of

@@ -18,8 +18,9 @@ from losscli import pairing
 from losscli.bootstrap import LinearTerms
 from losscli.metrics import term_matrix
 from losscli.metrics.accumulator import ClassificationAccumulator
-from losscli.metrics.linear import LinearClassification, _grouped_rank_terms
+from losscli.metrics.linear import LinearClassification
 from losscli.metrics.micro_terms import precision_terms
+from losscli.metrics.rank_linear import _grouped_rank_terms
 
 
 def _reference_distinct(parts):
@@ -276,7 +277,7 @@ def test_mmap_threshold_pinned_where_glibc_runs():
 def test_paired_rank_terms_as_the_pooled_rank_terms(n, levels, weighted):
     """The swaps' rank columns: ``rank_terms`` of the two models' pooled scores (A's rows,
     then B's), A's term less B's, bit for bit; ties within and across the models."""
-    from losscli.metrics.linear import paired_rank_terms, rank_terms
+    from losscli.metrics.rank_linear import paired_rank_terms, rank_terms
 
     rng = np.random.default_rng(n + levels)
     a = rng.integers(0, levels, n) / levels

@@ -86,12 +86,15 @@ class PairedTerms:
         return out
 
 
-def pair_terms(term_a: LinearTerms, term_b: LinearTerms) -> PairedTerms:
+def pair_terms(term_a: LinearTerms, term_b: LinearTerms, consume: bool = False) -> PairedTerms:
     """Model A's and model B's terms (same n rows) in one row order (see the module).
 
     Args:
         term_a, term_b: each model's terms, with segments (``bounds``, ``seg_cols``,
             ``seg_base``) and its own row order (``order``, None for the identity).
+        consume: let go of each model's ``dense``, ``seg_cols`` and ``order`` (set to None)
+            as soon as the joint terms hold what they need of them, so that (unless the
+            caller holds them elsewhere) they are freed before the rest is built.
 
     Returns:
         The :class:`PairedTerms`.
@@ -125,6 +128,8 @@ def pair_terms(term_a: LinearTerms, term_b: LinearTerms) -> PairedTerms:
         seg = np.repeat(np.arange(t.bounds.size - 1, dtype=key.dtype) * scale, np.diff(t.bounds))
         key[at] += seg
         del seg, at
+        if consume:
+            t.order = None
     order = np.argsort(key, kind="stable")
     ks = key[order].astype(np.int64)
     del key
@@ -134,9 +139,14 @@ def pair_terms(term_a: LinearTerms, term_b: LinearTerms) -> PairedTerms:
     del ks
     ats = [p[order] for p in pos]  # each model's position of each joint position
     del pos
-    dense, cols = _distinct([(t.dense, at) for t, at in zip((term_a, term_b), ats)])
-    seg_cols, seg_col_of = _distinct([(t.seg_cols, at) for t, at in zip((term_a, term_b), ats)])
+    parts = [(t.dense, at) for t, at in zip((term_a, term_b), ats)]
+    seg_parts = [(t.seg_cols, at) for t, at in zip((term_a, term_b), ats)]
     del ats
+    if consume:  # held by the parts alone: each model's let go once written
+        term_a.dense = term_b.dense = term_a.seg_cols = term_b.seg_cols = None  # type: ignore[assignment]
+    dense, cols = _distinct(parts)
+    seg_cols, seg_col_of = _distinct(seg_parts)
+    del parts, seg_parts
     joint = LinearTerms(
         dense=dense,
         base=np.zeros(dense.shape[1]),
@@ -160,10 +170,12 @@ _TILE = 65536
 
 
 def _distinct(
-    parts: list[tuple[np.ndarray, np.ndarray]],
+    parts: list[Any],
 ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
     """The distinct columns of each model's (n, k) terms read at rows ``at``: (n, U) float32,
     and per model the joint column of each of its columns (equal columns kept once).
+    ``parts``, a list of ``(x, at)``, is emptied as each model's columns are written (so
+    that a model's terms held by the list alone are freed then).
 
     Read a tile of whole rows at a time (a column at a time would read each row k times;
     the whole gather at once would hold a copy of both models' terms). Two columns are the
@@ -208,14 +220,15 @@ def _distinct(
                 kept_prints.append(int(prints[k]))
             mine.append(hit)
         index.append(np.array(mine, dtype=np.intp))
+    del x
     out = np.empty((n, len(kept)), dtype=np.float32)
     for m in range(len(parts)):
         cols = [k for mm, k in kept if mm == m]
         into = [u for u, (mm, _) in enumerate(kept) if mm == m]
-        if not cols:
-            continue
-        for a, rows in zip(range(0, n, _TILE), tiles(m, cols)):
-            out[a : a + _TILE, into] = rows
+        if cols:
+            for a, rows in zip(range(0, n, _TILE), tiles(m, cols)):
+                out[a : a + _TILE, into] = rows
+        parts[m] = None  # this model's terms: written
     return out, (index[0], index[1])
 
 

@@ -91,6 +91,12 @@ def _ahead(pool: ThreadPoolExecutor, job: Any, items: list[int], workers: int) -
     return results()
 
 
+def _handed(items: list[Any]) -> Iterator[Any]:
+    """The items in order, each let go of here as it is taken (the taker holds it alone)."""
+    while items:
+        yield items.pop(0)
+
+
 def _rank_jobs(
     acc: ClassificationAccumulator,
     kept: tuple[np.ndarray, np.ndarray, np.ndarray | None],
@@ -195,7 +201,7 @@ class LinearClassification:
         try:
             jobs, micro = _rank_jobs(acc, kept, ranked, pool, workers) if pool else (None, None)
             if jobs is not None and not overlap and len(ranked) == 1:
-                jobs = iter(list(jobs))  # the one class's ranking done before the rows' terms
+                jobs = _handed(list(jobs))  # the one class's ranking done before the rows' terms
             # the classes' sorts run on the pool while the rows' terms are made here; the kept
             # rows handed over (held here no longer than the rows' terms need them)
             held = [kept]
@@ -229,21 +235,22 @@ class LinearClassification:
             return col if unweighted else col * ww
 
         key = rows.joint.astype(np.int16 if rows.n_cells * acc.ece_bins < 2**15 else np.int32)
+        rows.joint = None  # type: ignore[assignment]  # the cells: their narrow copy from here
         order = np.argsort(key, kind="stable")  # int16 keys: a radix sort
-        del key
         self.order = order
-        joint = rows.joint[order]
+        joint = key[order]
+        del key
         change = np.flatnonzero(joint[1:] != joint[:-1]) + 1
         starts = np.concatenate(([0], change)).astype(np.intp) if n else np.zeros(0, np.intp)
         self.bounds = np.append(starts, n).astype(np.intp)
-        self.seg_key = joint[starts]
+        self.seg_key = joint[starts].astype(np.intp)
+        del joint
         seg = np.empty((n, 2))
         seg[:, 0] = 1.0 if ww is None else ww[order]
-        seg[:, 1] = seg[:, 0] * rows.conf[order]
+        np.multiply(seg[:, 0], rows.conf[order], out=seg[:, 1])
         self.seg_base = np.add.reduceat(seg, starts, axis=0) if n else np.zeros((0, 2))
         self.seg_cols = seg.astype(np.float32)
-        del seg, joint
-        rows.joint = None  # type: ignore[assignment]  # the cells no longer needed
+        del seg
 
         n_terms = rows.terms.shape[0]
         self.n_sum_cols = n_terms

@@ -5,9 +5,10 @@ they are computed one column at a time. Writing a column into the (n, T) matrix 
 cache line per row for 4 bytes of it, so T columns cost T passes over the whole matrix.
 :class:`TermMatrix` gathers up to :data:`GROUP` columns (each in the matrix's row order) into
 a class-major buffer and writes them together, a tile of rows at a time: one pass per group.
-A matrix of at most :data:`GROUP` columns (binary data: about 7) is written a column at a
-time instead (each gathered a tile of rows at a time): the buffer would be a second copy of
-the whole matrix, for a write about 20% faster.
+A matrix of at most :data:`GROUP` columns (binary data: about 7) keeps each column as it
+comes, in float32 and input order, and gathers them into the matrix at :meth:`close`, a tile
+of rows at a time: no buffer that would be a second copy of the whole matrix (for a write
+about 20% faster), and the matrix not allocated while the columns are being made.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ class TermMatrix:
         width: T, the columns.
 
     Attributes:
-        dense: float32 (n, T); complete once :meth:`close` is called.
+        dense: float32 (n, T); complete once :meth:`close` is called (a matrix of at most
+            :data:`GROUP` columns: None until then).
         base: float64 (T,) the columns' sums (in input order, float64).
 
     >>> tm = TermMatrix(np.array([2, 0, 1]), 2)
@@ -44,10 +46,12 @@ class TermMatrix:
     def __init__(self, order: np.ndarray, width: int) -> None:
         n = order.shape[0]
         self.order = order
-        self.dense = np.empty((n, width), dtype=np.float32)
         self.base = np.empty(width)
-        wide = width > GROUP  # else each column straight into the matrix (no second copy)
+        wide = width > GROUP  # else the columns kept until close (no second copy)
+        self.dense: np.ndarray | None = np.empty((n, width), dtype=np.float32) if wide else None
         self._buf = np.empty((GROUP, n), dtype=np.float32) if wide else None
+        self._cols: list[np.ndarray | None] = []  # a narrow matrix's columns, input order
+        self._width = width
         self._first = 0  # the first column held in the buffer
         self._held = 0
 
@@ -56,10 +60,8 @@ class TermMatrix:
         if j != self._first + self._held:
             raise ValueError(f"column {j} out of order (expected {self._first + self._held})")
         self.base[j] = col.sum()
-        if self._buf is None:  # a narrow matrix: the column gathered a tile at a time
-            order, out = self.order, self.dense[:, j]
-            for a in range(0, order.shape[0], _TILE):
-                out[a : a + _TILE] = col[order[a : a + _TILE]]
+        if self._buf is None:  # a narrow matrix: kept in float32 until close
+            self._cols.append(np.asarray(col, dtype=np.float32))
             self._first += 1
             return
         self._buf[self._held] = col[self.order]
@@ -71,12 +73,24 @@ class TermMatrix:
         """Write the columns still held; returns ``dense``."""
         self._flush()
         self._buf = None
+        if self.dense is None:  # a narrow matrix: each column gathered a tile at a time
+            order = self.order
+            self.dense = np.empty((order.shape[0], self._width), dtype=np.float32)
+            for j in range(len(self._cols)):
+                col, out = self._cols[j], self.dense[:, j]
+                self._cols[j] = None  # freed once written
+                assert col is not None
+                for a in range(0, order.shape[0], _TILE):
+                    out[a : a + _TILE] = col[order[a : a + _TILE]]
+                del col
+            self._cols = []
         return self.dense
 
     def _flush(self) -> None:
         k = self._held
         if not k or self._buf is None:
             return
+        assert self.dense is not None
         j0, n = self._first, self.dense.shape[0]
         for a in range(0, n, _TILE):
             self.dense[a : a + _TILE, j0 : j0 + k] = self._buf[:k, a : a + _TILE].T

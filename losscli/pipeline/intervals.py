@@ -182,9 +182,10 @@ def paired_linear_setup(run_a: KeptRows, run_b: KeptRows) -> tuple[Any, Any, Any
     if setups[0] is None or setups[1] is None or run_a.n_rows != run_b.n_rows:
         return None
     (terms_a, eval_a), (terms_b, eval_b) = setups  # type: ignore[misc]
+    del setups
     release_freed()
     # both models' terms in one row order: one draw of the counts and one product per slab
-    paired = pair_terms(terms_a, terms_b)
+    paired = pair_terms(terms_a, terms_b, consume=True)  # each model's terms freed as joined
     return paired, eval_a, eval_b
 
 

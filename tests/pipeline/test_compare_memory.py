@@ -102,19 +102,23 @@ COLUMN_CASES = {
 }
 
 
+@pytest.mark.parametrize("consume", [False, True], ids=["kept", "consumed"])
 @pytest.mark.parametrize("tile", [7, 64, 65536])
 @pytest.mark.parametrize("shuffled", [False, True], ids=["identity", "shuffled"])
 @pytest.mark.parametrize("n, n_seg", [(1, 1), (50, 3), (301, 17)])
 @pytest.mark.parametrize("columns", list(COLUMN_CASES))
-def test_pair_terms_as_the_plain_gathers(monkeypatch, columns, n, n_seg, shuffled, tile):
+def test_pair_terms_as_the_plain_gathers(monkeypatch, columns, n, n_seg, shuffled, tile, consume):
     monkeypatch.setattr(pairing, "_TILE", tile)
     rng = np.random.default_rng(n * 7 + n_seg)
     xa, xb = (x.astype(np.float32) for x in COLUMN_CASES[columns](rng, n))
     # B: the same columns when A's order is B's (then "equal" columns are equal row by row)
     ta = _terms(rng, n, xa, min(n_seg, max(n - 1, 1)), shuffled)
     tb = _terms(rng, n, xb, min(n_seg, max(n - 1, 1)), shuffled)
-    got = pairing.pair_terms(ta, tb)
     order, bounds, dense, cols, seg_cols, seg_col_of, seg_of = _reference_pair(ta, tb)
+    got = pairing.pair_terms(ta, tb, consume=consume)
+    if consume:  # each model's rows let go, the rest (bases, segments) kept
+        assert ta.dense is None and tb.seg_cols is None and tb.order is None
+        assert ta.seg_base is not None and tb.bounds is not None
     assert got.terms.order.tolist() == order.tolist()
     assert got.terms.bounds.tolist() == bounds.tolist()
     assert got.terms.dense.tobytes() == dense.tobytes() and got.terms.dense.shape == dense.shape

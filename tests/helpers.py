@@ -13,7 +13,11 @@ importable as ``helpers`` and offers the runners as fixtures too).
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Mapping
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
@@ -93,3 +97,20 @@ def spy(monkeypatch: object, owner: object, name: str) -> list:
 
     monkeypatch.setattr(owner, name, wrapper)  # type: ignore[attr-defined]
     return calls
+
+
+ROOT = Path(__file__).resolve().parent.parent
+"""The checkout the tests run from."""
+
+
+def run_python(code: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """``python -c code args...`` in a child importing this checkout's losscli (text output
+    captured, two minutes at most)."""
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+    )

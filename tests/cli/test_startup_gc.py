@@ -9,18 +9,14 @@ from __future__ import annotations
 
 import gc
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import run_python
 
 import losscli
 from losscli import _gc
-
-ROOT = Path(__file__).resolve().parents[2]
 
 #: run ``python -m losscli ARGS`` in a child that records every collection (its generation,
 #: whether the start-up pause was on) and reports, as the process ends, [exit code,
@@ -46,15 +42,7 @@ runpy.run_module("losscli", run_name="__main__")
 
 
 def child(args: list[str], cwd: Path) -> tuple[list, str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    out = subprocess.run(
-        [sys.executable, "-c", CHILD, json.dumps(args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=120,
-    )
+    out = run_python(CHILD, json.dumps(args), cwd=cwd)
     return json.loads(out.stderr.strip().splitlines()[-1]), out.stdout
 
 

@@ -13,19 +13,16 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import click
 import numpy as np
 import pytest
+from helpers import run_python
 
 from losscli.cli import app
 from losscli.lazy import Lazy
-
-ROOT = Path(__file__).resolve().parents[2]
 
 #: ``python -m losscli ARGS`` in a child that records the Python call stack where numpy's
 #: import starts (the first search for the module) and reports, as the process ends,
@@ -53,15 +50,7 @@ runpy.run_module("losscli", run_name="__main__")
 
 
 def child(args: list[str], cwd: Path) -> tuple[int, list[list[str]] | None]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    out = subprocess.run(
-        [sys.executable, "-c", CHILD, json.dumps(args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=120,
-    )
+    out = run_python(CHILD, json.dumps(args), cwd=cwd)
     code, where = json.loads(out.stderr.strip().splitlines()[-1])
     return code, where
 
@@ -113,10 +102,7 @@ def test_help_imports_only_what_it_did(command, tmp_path):
         f"importlib.import_module({app.COMMANDS[command][0].module!r})\n"
         "print('numpy' in sys.modules)"
     )
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    out = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120
-    )
+    out = run_python(probe)
     module_imports_numpy = out.stdout.strip() == "True"
     assert (where is not None) == module_imports_numpy
     if where is not None:
@@ -135,15 +121,7 @@ def test_the_run_imports_numpy_by_itself(run, tmp_path):
         f"    code = cli.run({RUNS[run]!r}, prog_name='losscli')\n"
         "print(code, [m for m in " + repr(list(app.RUN_IMPORTS)) + " if m not in sys.modules])"
     )
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-        timeout=120,
-    )
+    out = run_python(code, cwd=tmp_path)
     assert out.stdout.strip().splitlines()[-1] == "0 []"
 
 
@@ -156,10 +134,7 @@ def test_nothing_is_imported_without_a_command_first(args):
         f"app.import_named_command({args!r})\n"
         "print(sorted(m for m in ('numpy', 'losscli.cli.compute') if m in sys.modules))"
     )
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
-    )
+    out = run_python(code)
     assert out.stdout.strip().splitlines()[-1] == "[]"
 
 

@@ -206,15 +206,17 @@ class ProductPlan:
         if not multiple and not copy_of:
             return
         dense, n = terms.dense, terms.dense.shape[0]
-        sizes, w = np.diff(terms.bounds), terms.seg_cols[:, 0]
-        # a_s w_i == x_i in float64 (a float32 product is exact there): then the derived
-        # sums a_s (sum of c_i w_i) are the column's own, not only up to a_s's rounding
-        full = {t: np.repeat(a.astype(np.float64), sizes) * w for t, a in multiple.items()}
+        bounds, w = terms.bounds, terms.seg_cols[:, 0]
         step = max(1, (1 << 21) // max(1, dense.strides[0]))  # about 2 MB of rows
         for r0 in range(0, n, step):
             blk = dense[r0 : r0 + step]
+            rows = np.arange(r0, r0 + blk.shape[0])
+            seg = np.searchsorted(bounds, rows, "right") - 1
             for t in list(multiple):
-                if not np.array_equal(blk[:, t], full[t][r0 : r0 + step]):
+                # a_s w_i == x_i in float64 (a float32 product is exact there): then the
+                # derived sums a_s (sum of c_i w_i) are the column's own, not only up to
+                # a_s's rounding
+                if not np.array_equal(blk[:, t], multiple[t].astype(np.float64)[seg] * w[rows]):
                     del multiple[t]
             for t, us in list(copy_of.items()):
                 us[:] = [u for u in us if np.array_equal(blk[:, t], blk[:, u])]

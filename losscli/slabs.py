@@ -339,6 +339,15 @@ def slab_product(
         matrix: :meth:`ProductPlan.matrix` of the slab.
         dev: float64 (b, K), the kept columns' sums so far.
         segs: float64 (b, S, q), the segments' sums so far (None without segments).
+
+    >>> from types import SimpleNamespace
+    >>> t = SimpleNamespace(dense=np.arange(4, dtype=np.float32)[:, None], bounds=None,
+    ...                     seg_cols=None)
+    >>> plan, dev = ProductPlan(t, 8), np.zeros((2, 1))
+    >>> d = np.array([[1, 1, 1, 1], [0, 2, 0, -1]], np.float32)
+    >>> slab_product(t, 0, d, plan.matrix(t, 0, 4, SlabBuffers(2, 8)), dev, None)
+    >>> dev.tolist()
+    [[6.0], [-1.0]]
     """
     x, first, k = matrix
     b, m = d.shape

@@ -269,14 +269,15 @@ def _swap_block(
         sm = bufs.d[:b, :m]
         sm[...] = np.unpackbits(words.row_bytes(a, m), axis=1, count=m, bitorder="little")
         slab_product(terms, a, sm, matrix, dev, segs)
-    out = plan.finish(_Unshifted(terms), dev, segs)
+    out = plan.finish(_ZeroBase(terms), dev, segs)
     if terms.shift is not None:  # the unshifted columns' sums
         out = out[:, :-1] + out[:, -1:] * terms.shift
     return out, segs
 
 
-class _Unshifted:
-    """The view of :class:`SwapTerms` that :meth:`ProductPlan.finish` adds to: no base."""
+class _ZeroBase:
+    """What :meth:`ProductPlan.finish` reads of the terms, its ``base``: zeros for the swaps
+    (a swap's sums are ``s @ dense`` alone)."""
 
     def __init__(self, terms: SwapTerms) -> None:
         self.base = np.zeros(terms.dense.shape[1])

@@ -154,8 +154,7 @@ class ClassificationRows:
         del cells
         joint += ece_bin
         del ece_bin
-        self.joint = joint.astype(np.intp, copy=False)
-        del joint
+        self.joint = joint  # intp already (the multiply's dtype)
         self.conf = np.ascontiguousarray(conf, dtype=np.float64)
         del conf
         cols = classification_row_terms(acc, yt, yp, pred, self.layout, key)

@@ -7,6 +7,10 @@ those CPUs the console script sets ``NPY_DISABLE_CPU_FEATURES=X86_V4`` (numpy th
 its AVX2 kernels) before numpy loads. It does nothing when numpy is already imported, when
 either ``NPY_DISABLE_CPU_FEATURES`` or ``NPY_ENABLE_CPU_FEATURES`` is set (the user chose),
 or on any other CPU (Intel's AVX-512 sort is the faster one).
+
+numpy's OpenBLAS is loaded with one thread (``OPENBLAS_NUM_THREADS=1``, :func:`one_blas_thread`)
+unless the variable is set already: losscli runs threads of its own, and its BLAS calls are
+dot products and thin matrix products that one core serves at memory speed.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import os
 import sys
 from collections.abc import MutableMapping
 
-__all__ = ["slow_avx512_sort", "prefer_avx2_sort"]
+__all__ = ["BLAS_THREADS", "one_blas_thread", "slow_avx512_sort", "prefer_avx2_sort"]
 
 
 def slow_avx512_sort(cpuinfo: str) -> bool:
@@ -67,4 +71,42 @@ def prefer_avx2_sort(
     if not slow_avx512_sort(text):
         return False
     env["NPY_DISABLE_CPU_FEATURES"] = "X86_V4"
+    return True
+
+
+BLAS_THREADS = "OPENBLAS_NUM_THREADS"
+"""The variable OpenBLAS reads, once, when numpy loads it: its number of threads."""
+
+
+def one_blas_thread(environ: MutableMapping[str, str] | None = None) -> bool:
+    """Have numpy's OpenBLAS run on the calling thread only: ``OPENBLAS_NUM_THREADS=1``
+    before numpy is imported, unless the variable is set already (then it is the user's).
+
+    losscli runs its own threads (the next chunk read beside this one's numbers, the
+    classes' rankings, the resamples' blocks). OpenBLAS's worker thread, woken by each dot
+    product, then spun on the other core: it took that core from losscli's threads, and each
+    ``munmap`` of a freed large array had to flush that core's TLB too. The 1M x 10
+    ``--bootstrap 1000`` run spent about 7% of its CPU in that spinning thread; with one BLAS
+    thread it takes about 5% less wall time and 10% less CPU (issue #20,
+    ``benchmarks/README.md``). The resample blocks pin BLAS to one thread anyway
+    (:func:`losscli._threads.single_threaded_blas`).
+
+    Args:
+        environ: the environment to change (``os.environ``: then only before numpy's import).
+
+    Returns:
+        Whether the variable was set.
+
+    >>> env = {}
+    >>> one_blas_thread(env), env
+    (True, {'OPENBLAS_NUM_THREADS': '1'})
+    >>> one_blas_thread({"OPENBLAS_NUM_THREADS": "4"})
+    False
+    """
+    env = os.environ if environ is None else environ
+    if environ is None and "numpy" in sys.modules:
+        return False  # too late: OpenBLAS started its threads when numpy was imported
+    if BLAS_THREADS in env:
+        return False
+    env[BLAS_THREADS] = "1"
     return True

@@ -4,9 +4,10 @@
 group that tests drive through ``CliRunner``.
 """
 
-from losscli._cpu import prefer_avx2_sort
+from losscli._cpu import one_blas_thread, prefer_avx2_sort
 
 prefer_avx2_sort()  # before numpy is imported (AMD Zen 4: numpy's AVX2 sort is ~5x faster)
+one_blas_thread()  # OpenBLAS without a worker thread spinning beside losscli's own
 
 from losscli.cli.app import EXIT_BROKEN_PIPE, LossCliGroup, cli, exit_code, main  # noqa: E402
 

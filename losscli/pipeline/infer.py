@@ -443,3 +443,66 @@ def infer_scores(preds: np.ndarray, task: str) -> tuple[str, str]:
             "logits alike; pass --scores log-probs or --scores logits"
         )
     return "logits", "values fall outside [0, 1]"
+
+
+def _subset_summing_to_one(values: np.ndarray, cand: np.ndarray) -> np.ndarray | None:
+    """The candidate columns whose rows sum to 1 (all of them, or all but one), if any."""
+    idx = np.flatnonzero(cand)
+    if idx.size < 2:
+        return None
+    total = values[:, idx].sum(axis=1)
+    if idx.size < cand.size and not sum_is_off(total).any():
+        return idx
+    if idx.size < 3:
+        return None
+    for k in range(idx.size):  # one of them is no score (a confidence, a max probability)
+        if not sum_is_off(total - values[:, idx[k]]).any():
+            return np.delete(idx, k)
+    return None
+
+
+def check_scores_beside_others(preds: np.ndarray, pred_cols: Sequence[str]) -> None:
+    """Multi-class default prediction columns read as logits (``--scores auto``) where some
+    of them are probabilities (in [0, 1]) or log-probabilities (``<= 0``) whose rows sum to 1
+    (``sum exp`` for logs) and the others are not: a model's probabilities beside another
+    number (an entropy, a margin, a confidence, a per-sample loss, a temperature), not the
+    logits of one more class that never occurs; losscli asks for ``--pred-cols``.
+
+    Args:
+        preds: (n, P) the first rows' prediction columns.
+        pred_cols: the P column names.
+
+    >>> check_scores_beside_others(np.array([[0.2, 0.8, 1.5], [0.6, -0.1, 2.0]]), ["a", "b", "c"])
+    >>> try:
+    ...     check_scores_beside_others(np.array([[0.2, 0.8, 1.5], [0.6, 0.4, 2.0]]),
+    ...                                ["a", "b", "entropy"])
+    ... except UsageError as e:
+    ...     print(str(e).split(" but ")[0])
+    the prediction columns 'a', 'b' hold probabilities (every row sums to 1)
+    """
+    P = preds.shape[1]
+    if P < 3 or not preds.shape[0]:
+        return
+    for kind, cand, values in (
+        ("probabilities", ((preds >= 0) & (preds <= 1)).all(axis=0), preds),
+        ("log-probabilities", (preds <= 0).all(axis=0), None),
+    ):
+        if values is None:
+            if int(cand.sum()) < 2:
+                continue
+            values = np.exp(np.where(cand, preds, -np.inf))
+        found = _subset_summing_to_one(values, cand)
+        if found is None:
+            continue
+        rest = [pred_cols[j] for j in range(P) if j not in set(found.tolist())]
+        names = [pred_cols[j] for j in found]
+        shown = ", ".join(repr(c) for c in names[:6]) + (", …" if len(names) > 6 else "")
+        flag = ",".join(names) if len(names) <= 8 else "NAMES"
+        what = "sums to 1" if kind == "probabilities" else "sums to 1 as exp"
+        raise UsageError(
+            f"the prediction columns {shown} hold {kind} (every row {what}) but "
+            f"{', '.join(repr(c) for c in rest[:4])}{', …' if len(rest) > 4 else ''} "
+            f"{'does' if len(rest) == 1 else 'do'} not fit them: read together they would be "
+            f"{P} classes' logits; choose the score columns with --pred-cols {flag}, or pass "
+            f"--scores logits if all {P} are logits"
+        )

@@ -21,6 +21,7 @@ from losscli.pipeline.encode import task_preds
 from losscli.pipeline.infer import (
     Where,
     binary_labels,
+    check_scores_beside_others,
     first_bad,
     infer_scores,
     infer_task,
@@ -313,6 +314,8 @@ def decide_plan(
             and not cols.pred_given
         ):
             check_logits_beside_binary_labels(preds, raw_labels[:, 0], cols.pred, ignore_index)
+        if task == "multiclass" and scores == "logits" and not cols.pred_given:
+            check_scores_beside_others(preds, cols.pred)
         notes.append(f"scores {scores}: {why} (--scores auto, from the first rows)")
         inferred = True
     if task == "regression" and opts.scores not in ("auto", "values"):

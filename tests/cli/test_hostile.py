@@ -36,6 +36,31 @@ def _files(d: Path) -> dict[str, Path]:
         "prob_loss_margin.csv",
         "label,prob,loss,margin\n1,0.9,0.1,2.2\n0,0.2,1.6,-1.4\n1,0.7,0.4,0.8\n",
     )
+    text(
+        "probs_entropy.csv",
+        "label,a,b,c,entropy\n0,0.7,0.2,0.1,0.8018\n2,0.1,0.1,0.8,0.6390\n1,0.3,0.4,0.3,1.0889\n",
+    )
+    text(
+        "names_probs_margin.csv",
+        "label,cat,dog,bird,margin\ncat,0.7,0.2,0.1,1.2528\nbird,0.1,0.1,0.8,2.0794\n",
+    )
+    text(
+        "probs_conf_loss.csv",
+        "label,a,b,c,conf,loss\n0,0.7,0.2,0.1,0.7,1.3567\n2,0.1,0.1,0.8,0.8,1.2231\n",
+    )
+    text(
+        "binary_probs_entropy.csv",
+        "label,p0,p1,entropy\n0,0.7,0.3,1.611\n1,0.1,0.9,1.325\n1,0.4,0.6,1.673\n",
+    )
+    lp2 = np.log([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]])
+    text(
+        "logprobs_margin.csv",
+        "label,a,b,c,margin\n"
+        + "".join(
+            f"{y},{r[0]!r},{r[1]!r},{r[2]!r},{m}\n"
+            for y, r, m in zip((0, 2), lp2.tolist(), (1.5, 2.1))
+        ),
+    )
     vec = np.random.default_rng(0).normal(size=(6, 3))
     buf = io.BytesIO()
     np.savez(buf, logits=vec, labels=np.arange(6) % 3, margin=vec[:, 0] * 0.5)
@@ -962,6 +987,44 @@ CASES = [
         "only 'prob' is within [0, 1]; choose the score column with --pred-cols prob (and "
         "--weight-col for a column of weights), or pass --scores logits if they are 3 "
         "classes' logits",
+    ),
+    (
+        "multi-class probabilities beside an entropy column, read as 4 classes' logits",
+        ["{probs_entropy.csv}"],
+        "the prediction columns 'a', 'b', 'c' hold probabilities (every row sums to 1) but "
+        "'entropy' does not fit them: read together they would be 4 classes' logits; choose "
+        "the score columns with --pred-cols a,b,c, or pass --scores logits if all 4 are logits",
+    ),
+    (
+        "class-name labels, probabilities beside a margin column",
+        ["{names_probs_margin.csv}"],
+        "the prediction columns 'cat', 'dog', 'bird' hold probabilities (every row sums to 1) "
+        "but 'margin' does not fit them: read together they would be 4 classes' logits; "
+        "choose the score columns with --pred-cols cat,dog,bird, or pass --scores logits if "
+        "all 4 are logits",
+    ),
+    (
+        "probabilities beside a confidence in [0, 1] and a loss",
+        ["{probs_conf_loss.csv}"],
+        "the prediction columns 'a', 'b', 'c' hold probabilities (every row sums to 1) but "
+        "'conf', 'loss' do not fit them: read together they would be 5 classes' logits; "
+        "choose the score columns with --pred-cols a,b,c, or pass --scores logits if all 5 "
+        "are logits",
+    ),
+    (
+        "two binary probability columns beside an entropy column",
+        ["{binary_probs_entropy.csv}"],
+        "the prediction columns 'p0', 'p1' hold probabilities (every row sums to 1) but "
+        "'entropy' does not fit them: read together they would be 3 classes' logits; choose "
+        "the score columns with --pred-cols p0,p1, or pass --scores logits if all 3 are logits",
+    ),
+    (
+        "multi-class log-probabilities beside a margin column",
+        ["{logprobs_margin.csv}"],
+        "the prediction columns 'a', 'b', 'c' hold log-probabilities (every row sums to 1 as "
+        "exp) but 'margin' does not fit them: read together they would be 4 classes' logits; "
+        "choose the score columns with --pred-cols a,b,c, or pass --scores logits if all 4 are "
+        "logits",
     ),
     (
         "an NPZ vector and a scalar array as the default prediction columns",

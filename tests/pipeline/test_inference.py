@@ -618,3 +618,80 @@ def test_logits_that_fit_the_labels_are_taken(tmp_path, labels, cols):
     assert out["metrics"]["accuracy"] == pytest.approx(
         skm.accuracy_score(df["label"], pred), abs=1e-12
     )
+
+
+def _probs_beside(tmp_path, kind, extras, *, names=False):
+    """Multi-class scores (probabilities or log-probabilities, rows summing to 1) with
+    other numbers beside them (an entropy, a confidence, a margin, a loss, a temperature),
+    as a model's evaluation script writes them; 200 rows, 3 classes."""
+    rng = np.random.default_rng(11)
+    y, p = _multiclass(n=200, c=3, seed=3)
+    cls = ["cat", "dog", "bird"] if names else ["a", "b", "c"]
+    scores = np.log(p) if kind == "log-probs" else p
+    data = {"label": np.array(cls)[y] if names else y}
+    data.update({c: scores[:, i] for i, c in enumerate(cls)})
+    other = {
+        "entropy": -(p * np.log(p)).sum(axis=1),
+        "conf": p.max(axis=1),
+        "log_conf": np.log(p.max(axis=1)),
+        "margin": np.sort(p, axis=1)[:, -1] - np.sort(p, axis=1)[:, -2] + 1.0,
+        "loss": -np.log(p[np.arange(len(y)), y]) + rng.uniform(0, 0.1, len(y)),
+        "temperature": np.full(len(y), 1.5),
+    }
+    data.update({e: other[e] for e in extras})
+    path = tmp_path / "scores.csv"
+    pd.DataFrame(data).to_csv(path, index=False)
+    return path, y, p, cls
+
+
+@pytest.mark.parametrize(
+    "kind, extras, names",
+    [
+        ("probs", ["entropy"], False),
+        ("probs", ["temperature"], False),
+        ("probs", ["margin"], True),
+        ("probs", ["conf", "loss"], False),
+        ("log-probs", ["entropy"], False),
+        ("log-probs", ["log_conf", "loss"], True),
+    ],
+)
+def test_probabilities_beside_other_numbers_ask(tmp_path, kind, extras, names):
+    """Rows of some default columns sum to 1 (probabilities, or log-probabilities by
+    sum exp) and the others' do not: read together as logits they would add classes that
+    never occur (probabilities beside a temperature 1.5 made every row predict the
+    'temperature' class: accuracy 0 with exit 0). losscli asks; --pred-cols gives
+    scikit-learn's numbers on the probabilities, --scores logits the other reading."""
+    path, y, p, cls = _probs_beside(tmp_path, kind, extras, names=names)
+    what = "probabilities (every row sums to 1)"
+    if kind == "log-probs":
+        what = "log-probabilities (every row sums to 1 as exp)"
+    n_cols = 3 + len(extras)
+    rest = ", ".join(repr(e) for e in extras)
+    assert run_error(str(path)) == (
+        f"the prediction columns {', '.join(repr(c) for c in cls)} hold {what} but {rest} "
+        f"{'does' if len(extras) == 1 else 'do'} not fit them: read together they would be "
+        f"{n_cols} classes' logits; choose the score columns with --pred-cols {','.join(cls)}, "
+        f"or pass --scores logits if all {n_cols} are logits"
+    )
+    out = run_json(str(path), "--pred-cols", ",".join(cls))
+    assert out["scores"] == kind and out["classes"] == cls
+    m = out["metrics"]
+    assert m["accuracy"] == pytest.approx(skm.accuracy_score(y, p.argmax(axis=1)), abs=1e-12)
+    assert m["log_loss"] == pytest.approx(skm.log_loss(y, p), rel=1e-9)
+    assert m["roc_auc_macro"] == pytest.approx(skm.roc_auc_score(y, p, multi_class="ovr"), abs=1e-9)
+    other = run_json(str(path), "--scores", "logits")
+    assert other["scores"] == "logits" and len(other["classes"]) == n_cols
+
+
+@pytest.mark.parametrize("kind", ["probs", "log-probs", "logits"])
+def test_scores_alone_are_not_asked_about(tmp_path, kind):
+    """The same scores without another number beside them are read as before."""
+    y, p = _multiclass(n=200, c=4, seed=5)
+    x = {"probs": p, "log-probs": np.log(p), "logits": np.log(p) + 3.0}[kind]
+    df = pd.DataFrame(x, columns=["a", "b", "c", "d"])
+    df.insert(0, "label", y)
+    path = tmp_path / "scores.csv"
+    df.to_csv(path, index=False)
+    out = run_json(str(path))
+    assert out["scores"] == kind and out["classes"] == ["a", "b", "c", "d"]
+    assert out["metrics"]["log_loss"] == pytest.approx(skm.log_loss(y, p), rel=1e-9)

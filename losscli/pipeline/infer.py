@@ -274,7 +274,9 @@ def infer_task(
 
     Regression is decided only from labels that are clearly continuous (a value that is not a
     whole number); whole-number labels are classes, and when they fit no classification
-    reading of the prediction columns the error names ``--task``.
+    reading of the prediction columns the error names ``--task``. One column of fractions all
+    within [0, 1] beside one prediction column fits soft binary targets as well as regression
+    targets: a :class:`UsageError` asks for ``--task``.
 
     Args:
         labels: (n,) text labels (object) or (n, Lc) float64 numeric label columns.
@@ -309,6 +311,14 @@ def infer_task(
         y = labels[:, 0]
         if not _is_integral(y):
             i = first_bad(y != np.round(y))
+            if n_pred == 1 and _all_in_unit(y):
+                raise UsageError(
+                    f"{where(i)}: label {_num(y[i])} is a fraction and every label is within "
+                    "[0, 1], which fits soft binary targets (probabilities) and regression "
+                    "targets alike; pass --task binary for soft targets (the losses take them "
+                    "as given, the metrics count a target above 0.5 as positive) or --task "
+                    "regression"
+                )
             if n_pred == 1:
                 return (
                     "regression",

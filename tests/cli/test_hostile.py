@@ -61,6 +61,7 @@ def _files(d: Path) -> dict[str, Path]:
             for y, r, m in zip((0, 2), lp2.tolist(), (1.5, 2.1))
         ),
     )
+    text("soft_or_rate.csv", "label,score\n1,0.8\n0.05,0.3\n0.95,0.7\n")
     vec = np.random.default_rng(0).normal(size=(6, 3))
     buf = io.BytesIO()
     np.savez(buf, logits=vec, labels=np.arange(6) % 3, margin=vec[:, 0] * 0.5)
@@ -1025,6 +1026,14 @@ CASES = [
         "exp) but 'margin' does not fit them: read together they would be 4 classes' logits; "
         "choose the score columns with --pred-cols a,b,c, or pass --scores logits if all 4 are "
         "logits",
+    ),
+    (
+        "fractional labels within [0, 1]: soft binary targets or regression",
+        ["{soft_or_rate.csv}"],
+        "{soft_or_rate.csv}: line 3: label 0.05 is a fraction and every label is within [0, 1], "
+        "which fits soft binary targets (probabilities) and regression targets alike; pass "
+        "--task binary for soft targets (the losses take them as given, the metrics count a "
+        "target above 0.5 as positive) or --task regression",
     ),
     (
         "an NPZ vector and a scalar array as the default prediction columns",

@@ -181,6 +181,78 @@ def test_continuous_labels_are_regression_and_say_why(tmp_path):
     ]
 
 
+def _soft_file(tmp_path, labels, scores, fmt="csv"):
+    path = tmp_path / f"soft.{fmt}"
+    df = pd.DataFrame({"label": labels, "score": scores})
+    if fmt == "parquet":
+        df.to_parquet(path)
+    else:
+        df.to_csv(path, index=False)
+    return path
+
+
+def _soft(kind, n=120, seed=4):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    t = {
+        # distillation targets, label smoothing 0.1, some rows still hard 0/1
+        "teacher": np.clip(0.15 + 0.7 * y + rng.normal(0, 0.1, n), 0.0, 1.0),
+        "smoothed": np.where(y == 1, 0.95, 0.05),
+        "mixed": np.where(np.arange(n) % 3 == 0, 0.5, y.astype(float)),
+    }[kind]
+    x = 2.0 * (2 * y - 1) + rng.normal(0, 1.5, n)
+    return t, x
+
+
+@pytest.mark.parametrize("kind", ["teacher", "smoothed", "mixed"])
+@pytest.mark.parametrize("scores", ["probs", "logits"])
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_fractional_labels_within_0_1_ask_soft_or_regression(tmp_path, kind, scores, fmt):
+    """One prediction column and labels that are all within [0, 1], some of them fractions:
+    soft binary targets (knowledge distillation, label smoothing) and regression onto a
+    rate read alike, and the two reports share no number; --task auto asks (it read them
+    as regression before). Both flags give their references: torch BCE on soft targets as
+    scikit-learn's log_loss of the (1, t) / (0, 1 - t) weighted rows, and mean_squared_error."""
+    t, x = _soft(kind)
+    p = 1.0 / (1.0 + np.exp(-x))
+    path = _soft_file(tmp_path, t, p if scores == "probs" else x, fmt)
+    i = int(np.flatnonzero(t != np.round(t))[0])
+    where = f"line {i + 2}" if fmt == "csv" else f"row {i + 1}"
+    assert run_error(path) == (
+        f"{path}: {where}: label {t[i]:g} is a fraction and every label is within [0, 1], "
+        "which fits soft binary targets (probabilities) and regression targets alike; pass "
+        "--task binary for soft targets (the losses take them as given, the metrics count a "
+        "target above 0.5 as positive) or --task regression"
+    )
+    soft = run_json(path, "--task", "binary", "--loss", "bce")
+    n = len(t)
+    ref = skm.log_loss(np.r_[np.ones(n), np.zeros(n)], np.r_[p, p], sample_weight=np.r_[t, 1 - t])
+    assert soft["task"] == "binary" and soft["losses"]["bce"] == pytest.approx(ref, rel=1e-9)
+    hard = (t > 0.5).astype(int)
+    assert soft["metrics"]["accuracy"] == pytest.approx(
+        skm.accuracy_score(hard, (p > 0.5).astype(int)), abs=1e-12
+    )
+    reg = run_json(path, "--task", "regression")
+    assert reg["task"] == "regression"
+    yhat = p if scores == "probs" else x
+    assert reg["metrics"]["mse"] == pytest.approx(skm.mean_squared_error(t, yhat), rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [[0.2, 1.5, 0.7, 0.9], [-0.3, 0.2, 0.5, 0.8], [0.0, 1.0, 2.5, 1.0]],
+)
+def test_fractional_labels_beyond_0_1_stay_regression(tmp_path, labels):
+    """A label outside [0, 1] is no probability: regression, as before, and said so."""
+    path = _soft_file(tmp_path, labels, [0.3, 1.2, 0.6, 0.8])
+    d = run_json(path)
+    assert d["task"] == "regression"
+    assert d["inference"][0].startswith("task regression: labels are not whole numbers")
+    assert d["metrics"]["mse"] == pytest.approx(
+        skm.mean_squared_error(labels, [0.3, 1.2, 0.6, 0.8]), rel=1e-12
+    )
+
+
 # --------------------------------------------------------------------------------------------
 # two-valued and single-valued binary labels
 # --------------------------------------------------------------------------------------------

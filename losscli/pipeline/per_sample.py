@@ -62,16 +62,14 @@ def per_sample_rows(
     decide = y_pred if threshold_on == "scores" else probs
     if plan.task == "binary":
         named = plan.label_encoding in ("name", "pos-label")
+        # the label values as the file writes them: 0/1, or -1/+1
+        values = np.array([-1, 1] if plan.label_encoding == "pm1" else [0, 1], dtype=np.int64)
         if plan.label_encoding == "soft":  # the target as given: a probability
             out["label"] = y_true
         else:
-            out["label"] = classes[y_true.astype(np.int64)] if named else y_true.astype(np.int64)
+            out["label"] = (classes if named else values)[y_true.astype(np.int64)]
         out["prob"] = probs
-        out["prediction"] = (
-            classes[(decide > threshold).astype(np.int64)]
-            if named
-            else (decide > threshold).astype(np.int64)
-        )
+        out["prediction"] = (classes if named else values)[(decide > threshold).astype(np.int64)]
     elif plan.task == "multiclass":
         hard = np.argmax(y_true, axis=1) if y_true.ndim == 2 else y_true
         names = classes[np.clip(hard, 0, len(classes) - 1)]

@@ -252,8 +252,8 @@ def decide_plan(
                             f"the first rows hold only the label {pos:g}: the first other "
                             "value further down is the negative class, a third an error"
                         )
-                else:
-                    classes = ["0", "1"]
+                else:  # the classes named by the label values, as for any other pair
+                    classes = ["-1", "1"] if enc == "pm1" else ["0", "1"]
         else:
             raise UsageError(
                 f"--task binary needs one prediction column (or two: negative, positive); got {P}"

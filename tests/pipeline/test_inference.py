@@ -320,6 +320,40 @@ def test_per_sample_rows_name_the_label_values(tmp_path):
     assert rows["label"].tolist() == [1, 2, 2] and rows["prediction"].tolist() == [1, 2, 1]
 
 
+@pytest.mark.parametrize("values", [(-1, 1), (0, 1), (1, 2), (0, 2)])
+@pytest.mark.parametrize("n_cols", [1, 2])
+def test_binary_classes_are_named_by_the_label_values(tmp_path, values, n_cols):
+    """The report names the binary classes (``classes``, ``per_class``, ``class_metrics``)
+    and writes the per-sample ``label`` / ``prediction`` as the file's label values: -1/+1
+    labels were reported as classes '0' and '1' and written as 0 in per-sample rows, where
+    1/2 labels kept their own names. The per-class numbers are scikit-learn's with the same
+    labels (``precision_recall_fscore_support(labels=[neg, pos])``)."""
+    yb, p = _binary(n=120, seed=6)
+    neg, pos = values
+    y = np.where(yb == 1, pos, neg)
+    if n_cols == 2 and values not in ((-1, 1), (0, 1)):
+        return  # two columns (negative, positive) take 0/1 or -1/+1 labels
+    df = pd.DataFrame({"label": y, "prob": p})
+    if n_cols == 2:
+        df = pd.DataFrame({"label": y, "p_neg": 1 - p, "p_pos": p})
+    path = tmp_path / "b.csv"
+    df.to_csv(path, index=False)
+    task = ["--task", "binary"] if n_cols == 2 else []  # -1 is no class index of 2 columns
+    d = run_json(path, "--per-sample", tmp_path / "per.csv", *task)
+    pred = np.where(p > 0.5, pos, neg)
+    names = ["p_neg", "p_pos"] if n_cols == 2 else [str(neg), str(pos)]
+    assert d["classes"] == names and [r["class"] for r in d["per_class"]] == names
+    prec, rec, f1, _ = skm.precision_recall_fscore_support(y, pred, labels=[neg, pos])
+    for k, name in enumerate(names):
+        row = d["class_metrics"][name]
+        assert (row["precision"], row["recall"], row["f1"]) == pytest.approx(
+            (prec[k], rec[k], f1[k]), abs=1e-12
+        )
+    rows = pd.read_csv(tmp_path / "per.csv")
+    assert rows["label"].tolist() == y.tolist()
+    assert rows["prediction"].tolist() == pred.tolist()
+
+
 def test_a_third_value_after_the_decision_rows_is_an_error(tmp_path, monkeypatch):
     monkeypatch.setattr("losscli.engine.INFER_ROWS", 2)  # decide from rows 1-2 only
     path = tmp_path / "b.csv"

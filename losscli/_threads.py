@@ -18,7 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-__all__ = ["blocks_in_order", "cpu_count", "one_ahead", "single_threaded_blas"]
+__all__ = ["Background", "blocks_in_order", "cpu_count", "one_ahead", "single_threaded_blas"]
 
 S = TypeVar("S")
 #: Below this many elements of work (e.g. cells ranked) :func:`blocks_in_order` runs on the
@@ -210,3 +210,46 @@ def one_ahead(
         yield current.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+class Background:
+    """``fn(*args)`` on a daemon thread; :meth:`result` waits for it (and raises its error).
+
+    A daemon thread, not a pool's: when the caller stops (Ctrl-C, an error) the process
+    exits without waiting for the job under way (``compare``'s bootstrap setup beside the
+    swaps' blocks, the swaps' rank sorts beside a model's row terms).
+
+    >>> job = Background(sum, [1, 2, 3])
+    >>> job.result()
+    6
+    >>> Background(int, "x").result()  # the job's error, raised to the caller
+    Traceback (most recent call last):
+    ...
+    ValueError: invalid literal for int() with base 10: 'x'
+    """
+
+    def __init__(self, fn: Callable[..., Any], *args: Any) -> None:
+        import threading
+
+        self._done = threading.Event()
+        self._value: Any = None
+        self._error: BaseException | None = None
+        threading.Thread(
+            target=self._run, args=(fn, args), name="losscli-setup", daemon=True
+        ).start()
+
+    def _run(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        try:
+            self._value = fn(*args)
+        except BaseException as error:  # noqa: BLE001 - handed to the caller by result()
+            self._error = error
+        finally:
+            self._done.set()
+
+    def result(self) -> Any:
+        """The value of ``fn(*args)``, once it is done (its exception raised here)."""
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        value, self._value = self._value, None
+        return value

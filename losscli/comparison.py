@@ -172,6 +172,7 @@ def compare(
         n_units = kept_a.n_images
     else:
         from losscli._memory import pin_mmap_threshold, release_freed
+        from losscli._threads import Background
         from losscli.pipeline.intervals import (
             paired_linear_deltas,
             paired_linear_setup,
@@ -186,12 +187,12 @@ def compare(
         # side, do not leave fragmented heaps behind)
         pin_mmap_threshold()
         release_freed()
-        pending: list[_Background] = []
+        pending: list[Background] = []
 
         def start_setup() -> None:
             release_freed()  # the swap terms' one-off peak, handed back first
             if bootstrap:
-                pending.append(_Background(paired_linear_setup, kept_a, kept_b))
+                pending.append(Background(paired_linear_setup, kept_a, kept_b))
 
         if n_permutations:
             swapped = paired_swap_deltas(kept_a, kept_b, n_permutations, seed, on_terms=start_setup)
@@ -275,40 +276,6 @@ def compare(
         losses=losses,
         warnings=warnings,
     )
-
-
-class _Background:
-    """``fn(*args)`` on a daemon thread; :meth:`result` waits for it (and raises its error).
-
-    A daemon thread, not a pool's: when the caller stops (Ctrl-C, an error) the process
-    exits without waiting for the setup under way.
-    """
-
-    def __init__(self, fn: Callable[..., Any], *args: Any) -> None:
-        import threading
-
-        self._done = threading.Event()
-        self._value: Any = None
-        self._error: BaseException | None = None
-        threading.Thread(
-            target=self._run, args=(fn, args), name="losscli-setup", daemon=True
-        ).start()
-
-    def _run(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
-        try:
-            self._value = fn(*args)
-        except BaseException as error:  # noqa: BLE001 - handed to the caller by result()
-            self._error = error
-        finally:
-            self._done.set()
-
-    def result(self) -> Any:
-        """The value of ``fn(*args)``, once it is done (its exception raised here)."""
-        self._done.wait()
-        if self._error is not None:
-            raise self._error
-        value, self._value = self._value, None
-        return value
 
 
 def _lazy(make: Callable[[], Any]) -> Callable[[Any], Any]:

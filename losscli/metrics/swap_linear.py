@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from losscli._threads import Background
 from losscli.metrics.accumulator import ClassificationAccumulator
 from losscli.metrics.batch import BatchRanking, batch_metrics
 from losscli.metrics.builder import zero_division_note
@@ -101,9 +102,12 @@ class SwapClassification:
             raise ValueError("the swapped sums cover binary and multi-class tasks")
         self.acc = acc_a
         self.zdv, self.note = zero_division_note(zero_division)
-        # the rank columns first (in row order): their 2n-item sorts are the memory peak
-        rank_cols = self._rank_columns(acc_b)
+        # the rank columns (their 2n-item sorts) on a thread beside A's row terms, B's after
+        # them: the setup's peak stays below the run's (the rows' terms of both beside the
+        # sorts would not), about 0.2 s less on 1M rows
+        rank_job = Background(self._rank_columns, acc_b)
         rows_a = ClassificationRows(acc_a, with_ranks=False)
+        rank_cols = rank_job.result()
         rows_b = ClassificationRows(acc_b, with_ranks=False)
         n = rows_a.n
         if rows_b.n != n:

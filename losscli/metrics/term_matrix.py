@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["GROUP", "TermMatrix", "column_of", "width_of"]
+__all__ = ["GROUP", "KeptColumns", "TermMatrix", "column_of", "width_of"]
 
 #: columns written together (a float32 row of a group: 32 bytes, half a cache line)
 GROUP = 8
@@ -98,22 +98,88 @@ class TermMatrix:
         self._held = 0
 
 
+class KeptColumns:
+    """Per-row sums kept chunk by chunk, column by column: a column that holds one value
+    throughout a chunk (bit for bit: e.g. a mean loss's denominator column of ones) is kept
+    as that value, not as n_chunk copies of it.
+
+    ``append`` takes each chunk's (m, k) rows; :meth:`column` and :meth:`matrix` give them
+    back, float64 and exactly as appended (a constant is one bit pattern, so ``-0.0``, NaN
+    payloads and all come back as they went in).
+
+    >>> kept = KeptColumns()
+    >>> kept.append(np.array([[0.5, 1.0], [0.25, 1.0]]))
+    >>> kept.append(np.array([[2.0, 0.0], [4.0, 1.0]]))
+    >>> kept.width, kept.n, kept.column(1).tolist(), kept.nbytes  # column 1's first chunk: 1.0
+    (2, 4, [1.0, 1.0, 0.0, 1.0], 48)
+    >>> kept.matrix().tolist()
+    [[0.5, 1.0], [0.25, 1.0], [2.0, 0.0], [4.0, 1.0]]
+    """
+
+    def __init__(self) -> None:
+        self.width = 0
+        self.n = 0
+        # per column, per chunk: a float64 array of its rows, or (rows, value) when constant
+        self._cols: list[list[np.ndarray | tuple[int, float]]] = []
+
+    def append(self, rows: np.ndarray) -> None:
+        """One chunk's (m, k) per-row sums (k the same for every chunk)."""
+        rows = np.asarray(rows, dtype=np.float64)
+        m, k = rows.shape
+        if not self._cols:
+            self.width = k
+            self._cols = [[] for _ in range(k)]
+        elif k != self.width:
+            raise ValueError(f"a chunk of {k} columns after chunks of {self.width}")
+        for j in range(k):
+            col = rows[:, j]
+            bits = col.view(np.uint64)  # the same item size: a view, strided or not
+            if m and (bits == bits[0]).all():
+                self._cols[j].append((m, float(col[0])))
+            else:
+                self._cols[j].append(col.copy())
+        self.n += m
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the arrays held (the constant columns' values not counted)."""
+        return sum(p.nbytes for col in self._cols for p in col if isinstance(p, np.ndarray))
+
+    def column(self, j: int) -> np.ndarray:
+        """Column j, float64 (n,), the chunks joined."""
+        parts = [np.full(p[0], p[1]) if isinstance(p, tuple) else p for p in self._cols[j]]
+        return np.concatenate(parts) if parts else np.zeros(0)
+
+    def matrix(self) -> np.ndarray:
+        """The whole (n, k) float64 rows, as appended."""
+        out = np.empty((self.n, self.width))
+        for j in range(self.width):
+            out[:, j] = self.column(j)
+        return out
+
+
 def width_of(rows: Any) -> int:
-    """Columns of per-row sums given as an (n, k) array or a list of (n_chunk, k) chunks.
+    """Columns of per-row sums given as an (n, k) array, a list of (n_chunk, k) chunks or
+    :class:`KeptColumns`.
 
     >>> width_of([np.zeros((2, 3)), np.zeros((1, 3))]), width_of(np.zeros((4, 2)))
     (3, 2)
     """
+    if isinstance(rows, KeptColumns):
+        return rows.width
     return int(rows[0].shape[1] if isinstance(rows, list) else rows.shape[1])
 
 
 def column_of(rows: Any, i: int) -> np.ndarray:
-    """Column i of per-row sums (an (n, k) array or a list of (n_chunk, k) chunks), float64
-    (n,): the chunks joined one column at a time, never the whole (n, k) at once.
+    """Column i of per-row sums (an (n, k) array, a list of (n_chunk, k) chunks or
+    :class:`KeptColumns`), float64 (n,): the chunks joined one column at a time, never the
+    whole (n, k) at once.
 
     >>> column_of([np.array([[1.0, 2.0]]), np.array([[3.0, 4.0]])], 1).tolist()
     [2.0, 4.0]
     """
+    if isinstance(rows, KeptColumns):
+        return rows.column(i)
     if isinstance(rows, list):
         return np.concatenate([np.asarray(part[:, i], np.float64) for part in rows])
     return np.asarray(rows[:, i], np.float64)

@@ -42,12 +42,15 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from losscli.metrics.term_matrix import KeptColumns
     from losscli.pipeline.dense_resample import ImageSums
 
 #: what only ``--per-sample`` and dense ``keep_rows`` runs use, imported by those runs (a
 #: plain run does not import them: issue #20, start-up)
 PER_SAMPLE_ROWS = Lazy("losscli.pipeline.per_sample", "per_sample_rows")
 IMAGE_SUMS = Lazy("losscli.pipeline.dense_resample", "ImageSums")
+#: the kept per-row loss sums of ``keep_rows`` runs (``--bootstrap``, ``compare``)
+KEPT_COLUMNS = Lazy("losscli.metrics.term_matrix", "KeptColumns")
 #: the class-major path of dense multi-class logits (pipeline/class_major.py), dense runs only
 CLASS_MAJOR_RUN = Lazy("losscli.pipeline.class_major", "class_major_run")
 CLASS_MAJOR_ADD = Lazy("losscli.pipeline.class_major", "add_class_major_chunk")
@@ -230,7 +233,7 @@ class Accumulation:
             and CLASS_MAJOR_RUN.load()(plan, self.loss_names, dense, keep_images=self.keep_images)
         )
         self.loss_parts: dict[str, list[np.ndarray]] = {}
-        self.loss_rows: dict[str, list[np.ndarray]] = {}  # keep_rows: per-row loss sums
+        self.loss_rows: dict[str, KeptColumns] = {}  # keep_rows: per-row loss sums
         self.metric_rows: list[np.ndarray] = []  # keep_rows: which rows the metrics saw
         self.digest: Any = None  # keep_rows: a hash of the labels, weights and ids
 
@@ -285,7 +288,7 @@ class Accumulation:
             if self.keep_loss_values:
                 self.loss_parts.setdefault(name, []).append(kept.astype(np.float32))
             if self.keep_rows:
-                self.loss_rows.setdefault(name, []).append(res.rows)
+                self._keep_loss_rows(name, res.rows)
         if self.perplexity:
             res = perplexity_rows(results, y_true, y_pred, weights, plan.scores, self.params)
             state.loss_acc[PERPLEXITY].update(
@@ -293,7 +296,7 @@ class Accumulation:
             )
             results = {**results, PERPLEXITY: res}  # and into the slices' states
             if self.keep_rows:
-                self.loss_rows.setdefault(PERPLEXITY, []).append(res.rows)
+                self._keep_loss_rows(PERPLEXITY, res.rows)
         if keep is not None:
             state.n_ignored += int((~keep).sum())
         key = None  # the ranking key (None: the probabilities)
@@ -386,6 +389,14 @@ class Accumulation:
             )
         rows = {n: r.rows for n, r in results.items()}
         self.images.update(p.chunk.start, p.chunk.n, p.rows, hard, probs, key, keep, rows, images)
+
+    def _keep_loss_rows(self, name: str, rows: np.ndarray) -> None:
+        """Keep a chunk's per-row sums of loss ``name`` for resampling; a column constant
+        in the chunk (a mean's denominator of ones, unweighted) kept as its value."""
+        kept = self.loss_rows.get(name)
+        if kept is None:
+            kept = self.loss_rows[name] = KEPT_COLUMNS.load()()
+        kept.append(rows)
 
     def _hash(self, p: Prepared) -> None:
         """Hash the rows' labels, weights and ids so two runs can tell they saw the same rows."""

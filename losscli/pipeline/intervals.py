@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -20,6 +20,9 @@ from losscli import progress
 from losscli.metrics.catalog import loss_key
 from losscli.pipeline.state import PERPLEXITY
 from losscli.records import record
+
+if TYPE_CHECKING:
+    from losscli.metrics.term_matrix import KeptColumns
 
 LINEAR_MIN_ROWS = 50_000
 """Fewest rows for the linear ``--bootstrap`` path; smaller data is resampled exactly."""
@@ -29,7 +32,9 @@ LINEAR_MIN_ROWS = 50_000
 class KeptRows:
     """What a ``keep_rows`` run kept to resample its statistics.
 
-    ``loss_rows[name]`` holds one (n_chunk, k) array of that loss's per-row sums per chunk,
+    ``loss_rows[name]`` holds that loss's per-row sums, k columns kept chunk by chunk
+    (:class:`losscli.metrics.term_matrix.KeptColumns`: a chunk's constant column, e.g. the
+    unweighted mean's denominator of ones, as one value),
     ``metric_rows`` one (n_chunk,) bool per chunk (False: an ``--ignore-index`` row the
     metrics left out); ``metrics_acc`` is the run's metrics accumulator (kept rows inside).
     """
@@ -37,7 +42,7 @@ class KeptRows:
     task: str
     loss_names: list[str]
     params: dict[str, Any]
-    loss_rows: dict[str, list[np.ndarray]]
+    loss_rows: dict[str, KeptColumns]
     metric_rows: list[np.ndarray]
     metrics_acc: Any
     n_rows: int
@@ -70,7 +75,7 @@ def resample_stat(
     runs = [run] if then is None else [run, then]
     params = run.params
     rows_t = {  # (k, n): each sum's per-row terms contiguous
-        n: np.ascontiguousarray(np.concatenate([part for r in runs for part in r.loss_rows[n]]).T)
+        n: np.ascontiguousarray(np.concatenate([r.loss_rows[n].matrix() for r in runs]).T)
         for n in _resampled(run)
     }
     seen_parts = [m for r in runs for m in r.metric_rows]
@@ -291,7 +296,7 @@ def paired_swap_deltas(
     spans = []
     col = swap.n_layout
     for name in names:
-        k = run_a.loss_rows[name][0].shape[1]
+        k = run_a.loss_rows[name].width
         spans.append((name, col, col + k))
         col += k
     out: dict[str, list[np.ndarray]] = {}
@@ -365,7 +370,7 @@ def _linear_setup(
     spans = []
     col = lin.n_metric_cols
     for name in _resampled(run):
-        k = run.loss_rows[name][0].shape[1]
+        k = run.loss_rows[name].width
         spans.append((name, col, col + k))
         col += k
 

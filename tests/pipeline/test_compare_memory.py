@@ -292,3 +292,62 @@ def test_paired_rank_terms_as_the_pooled_rank_terms(n, levels, weighted):
     g, _, f, _ = rank_terms(np.r_[a, b], np.r_[pos, pos], None if w is None else np.r_[w, w])
     assert dg.tobytes() == (g[:n] - g[n:]).tobytes()
     assert df.tobytes() == (f[:n] - f[n:]).tobytes()
+
+
+# -- the kept per-row loss sums: constant columns as one value (KeptColumns) -----------------
+
+SPECIAL = [0.0, -0.0, 1.0, np.nan, np.inf, -np.inf, 5e-324, 1.5]
+
+
+def _chunks(rng, n_chunks, k, constant_share):
+    """(m, k) chunks whose columns are constant (one special value) or not, at random."""
+    out = []
+    for _ in range(n_chunks):
+        m = int(rng.integers(0, 40))
+        rows = rng.standard_normal((m, k))
+        for j in range(k):
+            if rng.random() < constant_share:
+                rows[:, j] = SPECIAL[int(rng.integers(len(SPECIAL)))]
+            elif m and rng.random() < 0.3:  # constant but one row: no constant
+                base, odd = [(1.0, 1.0 + 2**-52), (0.0, -0.0), (-0.0, 0.0), (1.0, np.nan)][
+                    int(rng.integers(4))
+                ]
+                rows[:, j] = base
+                rows[int(rng.integers(m)), j] = odd  # equal to base as a float, not in bits
+        out.append(rows)
+    return out
+
+
+@pytest.mark.parametrize("seed", range(40))
+@pytest.mark.parametrize("k", [1, 2, 4])
+def test_kept_columns_give_the_chunks_back_bit_for_bit(seed, k):
+    rng = np.random.default_rng(seed)
+    chunks = _chunks(rng, int(rng.integers(1, 6)), k, constant_share=0.6)
+    kept = term_matrix.KeptColumns()
+    for c in chunks:
+        kept.append(c)
+    want = np.concatenate(chunks)
+    assert kept.width == k and kept.n == want.shape[0]
+    got = kept.matrix()
+    assert got.dtype == np.float64 and got.shape == want.shape
+    assert (got.view(np.uint64) == want.view(np.uint64)).all()  # -0.0 and NaN as they were
+    for j in range(k):
+        col = term_matrix.column_of(kept, j)
+        assert (col.view(np.uint64) == want[:, j].view(np.uint64)).all()
+    assert term_matrix.width_of(kept) == k
+
+
+def test_kept_columns_hold_a_constant_column_as_one_value():
+    kept = term_matrix.KeptColumns()
+    ones = np.ones((100_000, 2))
+    ones[:, 0] = np.linspace(0.0, 1.0, 100_000)
+    kept.append(ones)
+    assert kept.nbytes == 100_000 * 8  # the loss column; the column of ones is one value
+    assert (kept.column(1) == 1.0).all()
+
+
+def test_kept_columns_refuse_a_chunk_of_another_width():
+    kept = term_matrix.KeptColumns()
+    kept.append(np.zeros((3, 2)))
+    with pytest.raises(ValueError, match="a chunk of 3 columns after chunks of 2"):
+        kept.append(np.zeros((3, 3)))

@@ -83,7 +83,7 @@ def _kept(files, losses, weighted, zero_division="warn"):
 
 
 def _lin(run):
-    loss_rows = [np.concatenate(run.loss_rows[name]) for name in run.loss_names]
+    loss_rows = [run.loss_rows[name].matrix() for name in run.loss_names]
     return LinearClassification(run.metrics_acc, run.zero_division, extra=loss_rows)
 
 
@@ -192,7 +192,7 @@ def _reference_deltas(runs, counts):
         for j in range(counts.shape[0]):
             col = lin.n_metric_cols
             for name in run.loss_names:
-                k = run.loss_rows[name][0].shape[1]
+                k = run.loss_rows[name].width
                 v = L.finalize(name, run.task, dense[j, col : col + k], params=run.params)
                 out.setdefault(loss_key(name), []).append(intervals.finite(v))
                 col += k

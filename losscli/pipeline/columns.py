@@ -404,6 +404,13 @@ def resolve_columns(
                 "be paired by name or by position; choose them with --label-col and --pred-cols "
                 "in the same order"
             )
+        elif opts.label_col is None or opts.pred_cols is None:  # no shared name: by position
+            pairs = ", ".join(f"{a!r} with {b!r}" for a, b in list(zip(label_cols, pred))[:3])
+            notes.append(
+                f"label columns of {label_table.name} paired with the prediction columns by "
+                f"position, their names differ: {pairs}{', …' if len(pred) > 3 else ''}; name "
+                "them alike to pair them by name (or give --label-col and --pred-cols in order)"
+            )
     limits.PRED_COLUMNS.check_input(f"{pred_table.name}: the predictions have", len(pred))
     if pattern is None:
         _check_one_vector(pred_table.name, pred)

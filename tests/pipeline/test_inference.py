@@ -801,3 +801,61 @@ def test_scores_alone_are_not_asked_about(tmp_path, kind):
     out = run_json(str(path))
     assert out["scores"] == kind and out["classes"] == ["a", "b", "c", "d"]
     assert out["metrics"]["log_loss"] == pytest.approx(skm.log_loss(y, p), rel=1e-9)
+
+
+def _multilabel_files(tmp_path, label_names, pred_names=("a", "b", "c", "d")):
+    rng = np.random.default_rng(9)
+    y = (rng.random((150, 4)) < [0.3, 0.5, 0.6, 0.4]).astype(int)
+    x = rng.normal(size=y.shape) + 1.5 * (2 * y - 1)
+    pd.DataFrame(x, columns=list(pred_names)).to_csv(tmp_path / "p.csv", index=False)
+    pd.DataFrame(y, columns=list(label_names)).to_csv(tmp_path / "y.csv", index=False)
+    return tmp_path / "p.csv", tmp_path / "y.csv", y, x
+
+
+@pytest.mark.parametrize(
+    "label_names, order, note",
+    [
+        # other names: by position, and the report says so
+        (("y_a", "y_b", "y_c", "y_d"), [0, 1, 2, 3], True),
+        (("t1", "t0", "t2", "t3"), [0, 1, 2, 3], True),
+        # the same names in another order: by name, nothing to say
+        (("d", "c", "b", "a"), [3, 2, 1, 0], False),
+        (("a", "b", "c", "d"), [0, 1, 2, 3], False),
+    ],
+)
+def test_label_columns_of_a_labels_file_pair_by_name_or_say_by_position(
+    tmp_path, label_names, order, note
+):
+    """Several label columns in LABELS pair with the prediction columns by name when the
+    names are the same, else by position; the second reading is in ``inference`` (it was
+    taken silently). The numbers are scikit-learn's on the columns as paired."""
+    p, yf, y, x = _multilabel_files(tmp_path, label_names)
+    d = run_json(p, yf)
+    notes = [s for s in d["inference"] if s.startswith("label columns of ")]
+    if note:
+        pairs = ", ".join(f"{a!r} with {b!r}" for a, b in zip(label_names[:3], "abc"))
+        assert notes == [
+            f"label columns of {yf} paired with the prediction columns by position, their "
+            f"names differ: {pairs}, …; name them alike to pair them by name (or give "
+            "--label-col and --pred-cols in order)"
+        ]
+    else:
+        assert notes == []
+    truth = y[:, np.argsort(order)] if not note else y
+    pred = (x > 0).astype(int)
+    assert d["metrics"]["f1_macro"] == pytest.approx(
+        skm.f1_score(truth, pred, average="macro"), abs=1e-12
+    )
+    assert d["metrics"]["roc_auc_macro"] == pytest.approx(
+        skm.roc_auc_score(truth, x, average="macro"), abs=1e-12
+    )
+
+
+def test_label_and_prediction_columns_given_in_order_need_no_note(tmp_path):
+    p, yf, y, x = _multilabel_files(tmp_path, ("t1", "t0", "t2", "t3"))
+    d = run_json(p, yf, "--label-col", "t0,t1,t2,t3", "--pred-cols", "a,b,c,d")
+    assert not [s for s in d["inference"] if s.startswith("label columns of ")]
+    truth = y[:, [1, 0, 2, 3]]
+    assert d["metrics"]["f1_macro"] == pytest.approx(
+        skm.f1_score(truth, (x > 0).astype(int), average="macro"), abs=1e-12
+    )

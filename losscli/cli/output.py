@@ -30,10 +30,51 @@ formats (a new format adds its extension here). A name without an extension (``r
 ``/dev/stdout``) writes JSON; any other extension is refused by :func:`format_for`."""
 
 
+LONG_WORD = 300
+"""A run of non-space characters longer than this is cut in a stderr line (a huge class
+name, label or option value), keeping its ends and its length."""
+LONG_LINE = 4000
+"""A stderr line longer than this keeps its start and its end (where the fix is)."""
+
+
+def clip(message: str) -> str:
+    """``message`` with each run of more than :data:`LONG_WORD` non-space characters cut to
+    its first 60 and last 20 characters, then, still over :data:`LONG_LINE`, its middle left
+    out, so a hostile value cannot make one ``Error:`` line megabytes long.
+
+    Args:
+        message: one stderr line.
+
+    Returns:
+        The line, unchanged when it is short enough.
+
+    >>> clip("label 'z' is fine")
+    "label 'z' is fine"
+    >>> clip("class '" + "z" * 1000 + "' is unknown") == (
+    ...     "class '" + "z" * 59 + "…" + "z" * 19 + "' [1,002 characters] is unknown"
+    ... )
+    True
+    """
+    if len(message) <= LONG_WORD:
+        return message
+    import re
+
+    def cut(m: re.Match[str]) -> str:
+        w = m.group(0)
+        return f"{w[:60]}…{w[-20:]} [{len(w):,} characters]"
+
+    out = re.sub(r"\S{" + str(LONG_WORD + 1) + ",}", cut, message)
+    if len(out) > LONG_LINE:
+        head, tail = LONG_LINE * 2 // 3, LONG_LINE // 4
+        out = f"{out[:head]} … [{len(out) - head - tail:,} characters] … {out[-tail:]}"
+    return out
+
+
 def err(message: str) -> None:
-    """Print one line on stderr; a closed stderr is ignored (the exit code still tells)."""
+    """Print one line on stderr (:func:`clip`-ped); a closed stderr is ignored (the exit
+    code still tells)."""
     try:
-        click.echo(message, err=True)
+        click.echo(clip(message), err=True)
     except (OSError, ValueError, AttributeError):
         pass
 

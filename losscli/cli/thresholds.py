@@ -21,6 +21,7 @@ from losscli.cli.options import (
 )
 from losscli.cli.output import (
     declare_inputs,
+    err,
     format_for,
     table_width,
     use_color,
@@ -121,7 +122,7 @@ def thresholds(
         outs.commit()
     if not quiet and not warnings_shown(fmt, out.output):
         for w in result["warnings"]:
-            click.echo(f"warning: {w}", err=True)
+            err(f"warning: {w}")
     return 0
 
 

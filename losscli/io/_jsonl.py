@@ -27,6 +27,7 @@ from losscli.io._arrow import ArrowTable
 from losscli.io._base import short_cause
 from losscli.io._cells import bad_value
 from losscli.io._lines import BlockReader, SafeStream, check_text
+from losscli.io._nesting import MAX_DEPTH, deep_line
 
 BLOCK_BYTES = 8 << 20
 """Bytes parsed per block (as for CSV/TSV)."""
@@ -148,6 +149,14 @@ class JsonLinesTable(ArrowTable):
         import pyarrow as pa
         import pyarrow.json as pj
 
+        deep = deep_line(block)
+        if deep is not None:  # pyarrow's parser would recurse until the stack overflows
+            line = line0 + sum(1 for raw in block.split(b"\n")[:deep] if raw.strip())
+            raise InputError(
+                f"{self.name}: line {line} nests lists or objects more than {MAX_DEPTH} levels "
+                "deep; write one object per line whose values are numbers, strings or lists "
+                'of numbers, e.g. {"label": 1, "probs": [0.1, 0.9]}'
+            )
         while True:
             opts = pj.ParseOptions(
                 explicit_schema=pa.schema([(f, pa.string()) for f in sorted(self._strings)]),

@@ -20,6 +20,7 @@ import numpy as np
 
 from losscli import limits
 from losscli.errors import InputError, UsageError
+from losscli.io._nesting import MAX_DEPTH, deep_line
 from losscli.io._values import INT_SPELLING, pa_strings
 from losscli.io.outputs import OutputSet, check_output_path, disk_error, writes_in_place
 
@@ -411,6 +412,11 @@ def read_json_file(path: str | os.PathLike[str]) -> Any:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError(f"{p}: is not UTF-8 text; save it as UTF-8 JSON") from None
+    if deep_line(raw.replace(b"\n", b" ")) is not None:
+        raise InputError(
+            f"{p}: the JSON nests lists or objects more than {MAX_DEPTH} levels deep; a "
+            'threshold file holds a number, a list or an object of them, e.g. {"cat": 0.3}'
+        )
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:

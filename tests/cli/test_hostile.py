@@ -136,6 +136,19 @@ def _files(d: Path) -> dict[str, Path]:
     text("j_struct.jsonl", '{"label":1,"m":{"a":1}}\n')
     text("j_blank.jsonl", "\n\n")
     text("j_nul.jsonl", b'{"label":1,"prob":0.9}\n\x00\x00\n', mode="b")
+    # nesting past 10,000 levels crashed pyarrow's JSON parser (a segmentation fault), past
+    # about 1,000 Python's json (RecursionError, exit 3)
+    text("j_deep.jsonl", '{"label":1,"p":' + "[" * 100_000 + "]" * 100_000 + "}\n")
+    text("j_deep_obj.jsonl", '{"label":1,"p":0.9}\n\n{"label":0,"p":' + '{"a":' * 50_000 + "1"
+         + "}" * 50_000 + "}\n")  # fmt: skip
+    text("j_deep_open.jsonl", '{"label":1,"p":0.9}\n{"label":0,"p":' + "[1," * 50_000 + "\n")
+    text("j_deep_str.jsonl", '{"label":1,"p":0.9}\n{"label":0,"p":' + '["]",' * 40 + "0"
+         + "]" * 40 + "}\n")  # fmt: skip
+    text("j_33.jsonl", '{"label":1,"p":' + "[" * 32 + "0.5" + "]" * 32 + "}\n")
+    text("j_deep.jsonl.gz", gzip.compress(f["j_deep.jsonl"].read_bytes()), mode="b")
+    text("t_deep.json", "[" * 100_000 + "]" * 100_000)
+    text("t_deep_obj.json", '{\n  "a":' * 50_000 + " 0.5" + "\n}" * 50_000)
+    text("long_name.csv", "label,prob\n0,0.1\n" + "z" * 1_000_000 + ",0.9\n")
     text("a_feather1.feather", b"FEA1" + bytes(60), mode="b")
     text("a_garbage.arrow", b"ARROW1\x00\x00" + b"garbage", mode="b")
     text("a_notarrow.arrow", b"label,prob\n1,0.9\n", mode="b")
@@ -1142,6 +1155,73 @@ CASES = [
         ["{j_struct.jsonl}"],
         "{j_struct.jsonl}: field 'm' has type struct<a: int64>, which is not supported; store "
         "numbers, strings, or one list of numbers per row",
+    ),
+    (
+        "JSON Lines: 100,000 nested lists",
+        ["{j_deep.jsonl}"],
+        "{j_deep.jsonl}: line 1 nests lists or objects more than 32 levels deep; write one object "
+        'per line whose values are numbers, strings or lists of numbers, e.g. {"label": 1, '
+        '"probs": [0.1, 0.9]}',
+    ),
+    (
+        "JSON Lines: 50,000 nested objects after a blank line",
+        ["{j_deep_obj.jsonl}"],
+        "{j_deep_obj.jsonl}: line 2 nests lists or objects more than 32 levels deep; write one "
+        'object per line whose values are numbers, strings or lists of numbers, e.g. {"label": '
+        '1, "probs": [0.1, 0.9]}',
+    ),
+    (
+        "JSON Lines: 50,000 lists never closed",
+        ["{j_deep_open.jsonl}"],
+        "{j_deep_open.jsonl}: line 2 nests lists or objects more than 32 levels deep; write one "
+        'object per line whose values are numbers, strings or lists of numbers, e.g. {"label": '
+        '1, "probs": [0.1, 0.9]}',
+    ),
+    (
+        "JSON Lines: nesting hidden behind brackets in strings",
+        ["{j_deep_str.jsonl}"],
+        "{j_deep_str.jsonl}: line 2 nests lists or objects more than 32 levels deep; write one "
+        'object per line whose values are numbers, strings or lists of numbers, e.g. {"label": '
+        '1, "probs": [0.1, 0.9]}',
+    ),
+    (
+        "JSON Lines: 33 levels",
+        ["{j_33.jsonl}"],
+        "{j_33.jsonl}: line 1 nests lists or objects more than 32 levels deep; write one object "
+        'per line whose values are numbers, strings or lists of numbers, e.g. {"label": 1, '
+        '"probs": [0.1, 0.9]}',
+    ),
+    (
+        "JSON Lines gzip: 100,000 nested lists",
+        ["{j_deep.jsonl.gz}"],
+        "{j_deep.jsonl.gz}: line 1 nests lists or objects more than 32 levels deep; write one "
+        'object per line whose values are numbers, strings or lists of numbers, e.g. {"label": '
+        '1, "probs": [0.1, 0.9]}',
+    ),
+    (
+        "--threshold @FILE: 100,000 nested lists",
+        ["{ok.csv}", "--threshold", "@{t_deep.json}"],
+        "{t_deep.json}: the JSON nests lists or objects more than 32 levels deep; a threshold "
+        'file holds a number, a list or an object of them, e.g. {"cat": 0.3}',
+    ),
+    (
+        "--threshold @FILE: 50,000 nested objects over many lines",
+        ["{ok.csv}", "--threshold", "@{t_deep_obj.json}"],
+        "{t_deep_obj.json}: the JSON nests lists or objects more than 32 levels deep; a "
+        'threshold file holds a number, a list or an object of them, e.g. {"cat": 0.3}',
+    ),
+    (
+        "a class name of a million characters, cut in the message",
+        ["{long_name.csv}"],
+        "binary class-name labels ('0', '" + "z" * 59 + "…" + "z" * 18 + "') [1,000,003 "
+        "characters] do not include the prediction column's name 'prob', so which class it "
+        "scores is unknown; pass --pos-label NAME",
+    ),
+    (
+        "an option value of 100,000 characters, cut in the message",
+        ["{ok.csv}", "--label-col", "q" * 100_000],
+        "--label-col: {ok.csv} has no column '" + "q" * 59 + "…" + "q" * 18 + "'; [100,003 "
+        "characters] its columns are 'label', 'prob'",
     ),
     (
         "JSON Lines: only blank lines",

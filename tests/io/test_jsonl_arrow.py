@@ -231,8 +231,14 @@ def test_jsonl_dates_stay_the_text_written(tmp_path, monkeypatch):
             '{"id": "a", "label": 1, "p": [0.5]}',
             "line 41, field 'p' is a list, line 36 has a number there; give each field one type",
         ),
+        (
+            '{"id": "a", "label": 1, "p": ' + "[" * 50_000 + "0.5" + "]" * 50_000 + "}",
+            "line 41 nests lists or objects more than 32 levels deep; write one object per line "
+            'whose values are numbers, strings or lists of numbers, e.g. {"label": 1, "probs": '
+            "[0.1, 0.9]}",
+        ),
     ],
-    ids=["type change", "new field", "list for a number"],
+    ids=["type change", "new field", "list for a number", "nested 50,000 deep"],
 )
 def test_jsonl_later_block_that_does_not_fit_names_its_line(tmp_path, monkeypatch, last, message):
     import losscli.io._jsonl as jsonl
@@ -243,3 +249,25 @@ def test_jsonl_later_block_that_does_not_fit_names_its_line(tmp_path, monkeypatc
     path.write_text("\n".join(lines) + "\n")
     r = invoke(["compute", path])
     assert (r.exit_code, r.stdout, r.stderr) == (2, "", f"Error: {path}: {message}\n")
+
+
+@pytest.mark.parametrize(
+    "text_id",
+    [
+        "[" * 100,
+        "{" * 50 + "]" * 50,
+        'quote \\" and [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[',
+        "\\" + "[" * 40,
+    ],
+    ids=["open brackets", "braces then brackets", "escaped quote", "escaped backslash"],
+)
+def test_jsonl_brackets_inside_strings_are_no_nesting(tmp_path, text_id):
+    # the nesting guard (losscli/io/_nesting.py) cuts strings out before it counts levels
+    path = tmp_path / "s.jsonl"
+    ids = [f"{text_id}{i}" for i in range(4)]
+    pd.DataFrame({"id": ids, "label": [0, 1, 0, 1], "p": [0.2, 0.7, 0.4, 0.9]}).to_json(
+        path, orient="records", lines=True
+    )
+    with open_table(str(path)) as t:
+        got = [v for c in t.chunks(["p"], exact=["id"]) for v in c.ids("id").tolist()]
+    assert got == ids

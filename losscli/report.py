@@ -47,18 +47,30 @@ def lower_is_better(name: str, losses: Any = ()) -> bool:
     return name in losses or catalog.lower_is_better(name)
 
 
+def _short(v: float) -> str:
+    s = f"{v:g}"
+    return s if float(s) == v else repr(v)
+
+
 def build_signature(settings: dict[str, Any]) -> str:
     """One string that pins every setting that changes a number.
 
+    A list's numbers are written short (``1,2``) unless that would change one: weights
+    ``1.0000001,2`` and ``1,2`` give two signatures.
+
     >>> build_signature({"task": "binary", "scores": "probs", "threshold": 0.5})
     'task=binary|scores=probs|threshold=0.5|losscli=0.1.0'
+    >>> build_signature({"class_weights": [1.0, 2.0]})
+    'class_weights=1,2|losscli=0.1.0'
+    >>> build_signature({"class_weights": [1.0000001, 2.0]})
+    'class_weights=1.0000001,2|losscli=0.1.0'
     """
     from losscli import __version__
 
     parts = []
     for key, value in settings.items():
         if isinstance(value, (list, tuple)):
-            value = ",".join(f"{v:g}" if isinstance(v, float) else str(v) for v in value)
+            value = ",".join(_short(v) if isinstance(v, float) else str(v) for v in value)
         elif value is None:
             value = "none"
         elif isinstance(value, bool):

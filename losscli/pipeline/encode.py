@@ -29,7 +29,11 @@ from losscli.pipeline.infer import (
     first_bad,
     name_values,
     row_sums,
+    show_sum,
     sum_is_off,
+)
+from losscli.pipeline.infer import (
+    show_number as num,
 )
 
 if TYPE_CHECKING:  # an annotation only: the plan module encodes its sample with task_preds
@@ -60,7 +64,7 @@ def check_scores(preds: np.ndarray, scores: str, where: Where, *, decided: bool)
             i = first_bad(bad)
             v = preds[i][bad[i]][0] if preds.ndim == 2 else preds[i]
             raise InputError(
-                f"{where(i)}: prediction {v:g} is outside [0, 1] but {how} 'probs'; "
+                f"{where(i)}: prediction {num(v)} is outside [0, 1] but {how} 'probs'; "
                 "pass --scores logits if these are raw model outputs"
             )
     elif scores == "log-probs":
@@ -69,7 +73,7 @@ def check_scores(preds: np.ndarray, scores: str, where: Where, *, decided: bool)
             i = first_bad(bad)
             v = preds[i][bad[i]][0] if preds.ndim == 2 else preds[i]
             raise InputError(
-                f"{where(i)}: prediction {v:g} is > 0 but {how} 'log-probs'; "
+                f"{where(i)}: prediction {num(v)} is > 0 but {how} 'log-probs'; "
                 "pass --scores logits if these are raw model outputs"
             )
 
@@ -212,7 +216,7 @@ def encode_numeric_labels(
         if bad.any():
             i = first_bad(bad)
             raise InputError(
-                f"{where(i)}: target {out[np.unravel_index(np.argmax(bad), out.shape)]:g} is "
+                f"{where(i)}: target {num(out[np.unravel_index(np.argmax(bad), out.shape)])} is "
                 "outside [0, 1]; soft targets are probabilities"
             )
         return out.astype(np.float64, copy=False)
@@ -222,7 +226,7 @@ def encode_numeric_labels(
             bad = ~np.isin(y, (-1.0, 1.0))
             if bad.any():
                 i = first_bad(bad)
-                raise InputError(f"{where(i)}: label {y[i]:g} is not -1 or +1")
+                raise InputError(f"{where(i)}: label {num(y[i])} is not -1 or +1")
             return (y > 0).astype(np.float64)
         if enc == "pos-label":
             assert plan.label_values is not None
@@ -232,15 +236,15 @@ def encode_numeric_labels(
                 if bad.any():
                     i = first_bad(bad)
                     raise InputError(
-                        f"{where(i)}: label {y[i]:g} is neither {neg:g} nor {pos:g}, the two "
-                        "values of the binary labels"
+                        f"{where(i)}: label {num(y[i])} is neither {num(neg)} nor {num(pos)}, "
+                        "the two values of the binary labels"
                     )
             return (y == pos).astype(np.float64)
         bad = (y != 0) & (y != 1)
         if bad.any():
             i = first_bad(bad)
             raise InputError(
-                f"{where(i)}: label {y[i]:g} is not 0 or 1, but the labels losscli decided from "
+                f"{where(i)}: label {num(y[i])} is not 0 or 1, but the labels losscli decided from "
                 "(the first rows) are 0/1; pass --pos-label (the positive label) if the labels "
                 "take two other values, or --task to change the task"
             )
@@ -258,7 +262,7 @@ def encode_numeric_labels(
                 i = first_bad(~(found | keep))
                 shown = ", ".join(repr(c) for c in list(plan.classes)[:10])
                 raise InputError(
-                    f"{where(i)}: label {y[i]:g} is not the name of a prediction column; they "
+                    f"{where(i)}: label {num(y[i])} is not the name of a prediction column; they "
                     f"are {shown} (--labels-are index reads labels as 0-based indices)"
                 )
             out = order[pos].astype(np.int64)
@@ -267,7 +271,7 @@ def encode_numeric_labels(
                 if differ.any():
                     i = first_bad(differ)
                     raise UsageError(
-                        f"{where(i)}: label {y[i]:g} is column {plan.classes[out[i]]!r} by name "
+                        f"{where(i)}: label {num(y[i])} is column {plan.classes[out[i]]!r} by name "
                         f"but column {plan.classes[int(y[i])]!r} as a 0-based index (the labels "
                         "above fit both readings); pass --labels-are name or --labels-are index"
                     )
@@ -282,7 +286,7 @@ def encode_numeric_labels(
             if bad.any():
                 i = first_bad(bad)
                 raise InputError(
-                    f"{where(i)}: label {y[i]:g} is not a class index 0..{n_classes - 1} "
+                    f"{where(i)}: label {num(y[i])} is not a class index 0..{n_classes - 1} "
                     f"(there are {n_classes} prediction columns)"
                 )
             return y.astype(np.int64)
@@ -295,8 +299,8 @@ def encode_numeric_labels(
         if bad.any():
             i = first_bad(bad)
             raise InputError(
-                f"{where(i)}: target row sums to {sums[i]:g}, not 1; one-hot and soft targets "
-                "must sum to 1 (pass --task multilabel for several labels per row)"
+                f"{where(i)}: target row sums to {show_sum(sums[i])}, not 1; one-hot and soft "
+                "targets must sum to 1 (pass --task multilabel for several labels per row)"
             )
         if enc == "one-hot":
             if not np.all((labels == 0) | (labels == 1)):
@@ -312,7 +316,7 @@ def encode_numeric_labels(
     if bad.any():
         i = first_bad(bad)
         raise InputError(
-            f"{where(i)}: multi-label target {labels[bad][0]:g} is not 0 or 1, but the targets "
+            f"{where(i)}: multi-label target {num(labels[bad][0])} is not 0 or 1, but the targets "
             "of the first rows are all 0/1 (read as hard labels); soft targets must show among "
             "the first rows, which losscli decides the label reading from"
         )

@@ -73,9 +73,40 @@ def _is_integral(a: np.ndarray) -> bool:
     return bool(np.all(np.isfinite(a)) and np.all(a == np.round(a)))
 
 
-def _num(v: float) -> str:
-    """A label value as messages show it: ``2`` not ``2.0``."""
-    return f"{v:g}"
+def show_number(v: float) -> str:
+    """A value read from the data (a label, a prediction, a weight) as messages and class
+    names show it: a whole number without a fraction, any other number in the shortest form
+    that reads back as the same float, so two values never look alike (``:g`` showed
+    1234567 and 1234568 both as ``1.23457e+06``, 1.0000001 as ``1``).
+
+    Args:
+        v: the value.
+
+    Returns:
+        Its text.
+
+    >>> [show_number(v) for v in (2.0, -0.0, 1234567.0, 100000.5, 1.0000001, 1e20, float("nan"))]
+    ['2', '0', '1234567', '100000.5', '1.0000001', '1e+20', 'nan']
+    """
+    f = float(v)
+    return str(int(f)) if f.is_integer() and abs(f) < 2.0**53 else repr(f)
+
+
+_num = show_number
+
+
+def show_sum(v: float) -> str:
+    """A row sum that is not 1 as messages show it: six digits, more where six would read
+    ``1`` (a sum off 1 by 2e-6 is off, though ``:g`` wrote it ``1``).
+
+    >>> show_sum(0.9575119), show_sum(1.000002), show_sum(1.0)
+    ('0.957512', '1.000002', '1')
+    """
+    for digits in (6, 10):
+        text = f"{v:.{digits}g}"
+        if float(text) != 1.0 or v == 1.0:
+            return text
+    return repr(float(v))
 
 
 def _listed(values: Sequence[float], limit: int = 6) -> str:

@@ -21,6 +21,7 @@ import numpy as np
 from losscli import limits
 from losscli.errors import UsageError
 from losscli.kinds import REGRESSION_SCORES, SCORE_KINDS, TASKS
+from losscli.pipeline.infer import show_number as num
 from losscli.records import record
 
 
@@ -307,7 +308,9 @@ def _threshold_value(value: Any, what: str, option: str) -> float:
             f"{option}: {what} is {v}, not a finite number; thresholds are numbers in [0, 1]"
         )
     if not 0.0 <= v <= 1.0:
-        raise UsageError(f"{option}: {what} is {v:g}, outside [0, 1]; thresholds are probabilities")
+        raise UsageError(
+            f"{option}: {what} is {num(v)}, outside [0, 1]; thresholds are probabilities"
+        )
     return v
 
 

@@ -30,6 +30,9 @@ from losscli.pipeline.infer import (
     numeric_class_reading,
     sum_is_off,
 )
+from losscli.pipeline.infer import (
+    show_number as num,
+)
 from losscli.pipeline.options import TaskSpec
 from losscli.records import record
 
@@ -236,20 +239,21 @@ def decide_plan(
                 if opts.pos_label is None and named in (neg, pos) and named != pos:
                     raise UsageError(
                         f"the prediction column is named {pred_names[0]!r}, like the label "
-                        f"{named:g}, but {pos:g} is the positive class by the labels' values; "
-                        f"pass --pos-label {named:g} if the column scores label {named:g}, "
-                        f"or --pos-label {pos:g}"
+                        f"{num(named)}, but {num(pos)} is the positive class by the labels' "
+                        "values; "
+                        f"pass --pos-label {num(named)} if the column scores label {num(named)}, "
+                        f"or --pos-label {num(pos)}"
                     )
                 if enc == "pos-label":
                     label_values = (neg, pos)
-                    pos_label = f"{pos:g}"
-                    neg_name = f"not {pos:g}" if neg is None else f"{neg:g}"
+                    pos_label = f"{num(pos)}"
+                    neg_name = f"not {num(pos)}" if neg is None else f"{num(neg)}"
                     classes = [neg_name, pos_label]
                     if opts.task != "auto":
                         notes.append(f"labels: {why}")
                     if neg is None:
                         notes.append(
-                            f"the first rows hold only the label {pos:g}: the first other "
+                            f"the first rows hold only the label {num(pos)}: the first other "
                             "value further down is the negative class, a third an error"
                         )
                 else:  # the classes named by the label values, as for any other pair
@@ -297,7 +301,7 @@ def decide_plan(
         if task == "binary" and not two and scores == "logits" and sample.min() >= 0:
             raise UsageError(
                 "cannot tell the score kind: every prediction is >= 0 and some exceed 1 "
-                f"(up to {sample.max():g}), so they are no probabilities, and as logits "
+                f"(up to {num(sample.max())}), so they are no probabilities, and as logits "
                 "every row would be positive; pass --scores logits if they are logits, or "
                 "--task regression if they are values fitted to the 0/1 labels"
             )
@@ -488,7 +492,7 @@ def check_no_whole_number_column(
     j = int(np.flatnonzero(odd)[0])
     col, other = pred_cols[j], pred_cols[int(np.flatnonzero(~whole)[0])]
     seen = np.unique(preds[:, j])
-    shown = ", ".join(f"{v:g}" for v in seen[:4]) + (", …" if seen.size > 4 else "")
+    shown = ", ".join(num(v) for v in seen[:4]) + (", …" if seen.size > 4 else "")
     raise UsageError(
         f"prediction column {col!r} holds only whole numbers ({shown}), unlike {other!r}: "
         "an id, a count or a predicted class is no score; choose the score columns with "
@@ -579,7 +583,7 @@ def check_pair(preds: np.ndarray, where: Where | None, pred_cols: Sequence[str])
         raise UsageError(
             f"{(where or (lambda i: f'row {i + 1}'))(i)}: the prediction columns {a!r} and "
             f"{b!r} are read as the binary classes' probabilities (negative, positive), but "
-            f"{preds[i, 0]:g} + {preds[i, 1]:g} is not 1; pass --scores probs to take {b!r} "
+            f"{num(preds[i, 0])} + {num(preds[i, 1])} is not 1; pass --scores probs to take {b!r} "
             f"as the positive class's probability, --scores logits if they are logits, or "
             "choose the columns with --pred-cols"
         )

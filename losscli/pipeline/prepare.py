@@ -24,6 +24,7 @@ from losscli.pipeline.encode import (
     task_preds,
 )
 from losscli.pipeline.infer import first_bad, row_sums, sum_is_off
+from losscli.pipeline.infer import show_number as num
 from losscli.pipeline.options import TaskSpec
 from losscli.pipeline.plan import Plan, check_pair
 from losscli.pipeline.state import EvalState, show_label
@@ -118,7 +119,7 @@ def scale_weights(
     if not np.isfinite(out).all():
         i = first_bad(~np.isfinite(out))
         raise InputError(
-            f"{where(i)}: sample weight {weights[i]:g} is more than 1e308 times the "
+            f"{where(i)}: sample weight {num(weights[i])} is more than 1e308 times the "
             "largest weight of the first chunk, beyond float64's range; rescale column "
             f"{weight_col!r}"
         )

@@ -22,6 +22,7 @@ from losscli.pipeline.columns import Columns, resolve_columns
 from losscli.pipeline.dense import DenseLabels, dense_notes
 from losscli.pipeline.groups import group_keys
 from losscli.pipeline.infer import Where, first_bad
+from losscli.pipeline.infer import show_number as num
 from losscli.pipeline.labels import LabelFile
 from losscli.pipeline.options import ReadSpec
 from losscli.records import record
@@ -181,7 +182,7 @@ def _refuse_negative(weights: np.ndarray, at: np.ndarray, where: Where) -> None:
     if np.any(neg):
         i = int(at[first_bad(neg)])
         raise InputError(
-            f"{where(i)}: sample weight {weights[i]:g} is negative; weights must be >= 0 "
+            f"{where(i)}: sample weight {num(weights[i])} is negative; weights must be >= 0 "
             "(0 leaves a row out)"
         )
 

@@ -17,6 +17,7 @@ from losscli.errors import InputError, StrictWarning
 from losscli.pipeline import intervals
 from losscli.pipeline.columns import Columns
 from losscli.pipeline.groups import group_reports
+from losscli.pipeline.infer import show_number
 from losscli.pipeline.intervals import KeptRows
 from losscli.pipeline.options import Specs
 from losscli.pipeline.plan import Plan
@@ -293,7 +294,7 @@ def build_report(
     classes = list(plan.classes) if plan.task != "regression" else []
     if state.negative_seen is not None:  # the open negative class, named as one pass would
         neg, at = state.negative_seen
-        classes[0] = neg if isinstance(neg, str) else f"{neg:g}"
+        classes[0] = neg if isinstance(neg, str) else show_number(neg)
         for acc in [state.metrics_acc] + [g.metrics_acc for g in groups.values()]:
             acc.class_names[0] = classes[0]
         notes.append(f"negative class {show_label(neg)}: the first other label ({at})")

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from losscli.errors import InputError
+from losscli.pipeline.infer import show_number
 from losscli.records import record
 
 
@@ -127,7 +128,7 @@ def perplexity_rows(
 
 def show_label(value: Any) -> str:
     """A label as messages show it: ``'neg'`` for a class name, ``2`` for a number."""
-    return repr(value) if isinstance(value, str) else f"{value:g}"
+    return repr(value) if isinstance(value, str) else show_number(value)
 
 
 @record

@@ -148,6 +148,13 @@ def _files(d: Path) -> dict[str, Path]:
     text("j_deep.jsonl.gz", gzip.compress(f["j_deep.jsonl"].read_bytes()), mode="b")
     text("t_deep.json", "[" * 100_000 + "]" * 100_000)
     text("t_deep_obj.json", '{\n  "a":' * 50_000 + " 0.5" + "\n}" * 50_000)
+    # numbers in messages as written: ':g' showed 100000.5 as 100000, 1.0000001 as 1 and
+    # 1234567 as 1.23457e+06
+    text("half_label.csv", "label,a,b,c\n0,0.2,0.3,0.5\n100000.5,0.2,0.3,0.5\n")
+    text("big_index.csv", "label,a,b,c\n0,0.2,0.3,0.5\n1234567,0.2,0.3,0.5\n")
+    text("just_over_1.csv", "label,p\n0,0.2\n1,1.0000001\n")
+    text("tiny_negative_w.csv", "label,p,w\n0,0.2,1\n1,0.3,-0.00000012345678\n")
+    text("close_labels.csv", "label,p\n1234567,0.2\n1234568,0.7\n")
     text("long_name.csv", "label,prob\n0,0.1\n" + "z" * 1_000_000 + ",0.9\n")
     text("a_feather1.feather", b"FEA1" + bytes(60), mode="b")
     text("a_garbage.arrow", b"ARROW1\x00\x00" + b"garbage", mode="b")
@@ -1209,6 +1216,43 @@ CASES = [
         ["{ok.csv}", "--threshold", "@{t_deep_obj.json}"],
         "{t_deep_obj.json}: the JSON nests lists or objects more than 32 levels deep; a "
         'threshold file holds a number, a list or an object of them, e.g. {"cat": 0.3}',
+    ),
+    (
+        "a label with a fraction beyond 6 digits",
+        ["{half_label.csv}"],
+        "{half_label.csv}: line 3: label 100000.5 is not a whole number, but there are 3 "
+        "prediction columns: for multi-class data give integer class indices, or pass --task "
+        "regression",
+    ),
+    (
+        "a class index of 7 digits",
+        ["{big_index.csv}"],
+        "{big_index.csv}: line 3: label 1234567 is not a class index 0..2 (there are 3 prediction "
+        "columns)",
+    ),
+    (
+        "a prediction just over 1",
+        ["{just_over_1.csv}"],
+        "cannot tell the score kind: every prediction is >= 0 and some exceed 1 (up to "
+        "1.0000001), so they are no probabilities, and as logits every row would be positive; "
+        "pass --scores logits if they are logits, or --task regression if they are values "
+        "fitted to the 0/1 labels",
+    ),
+    (
+        "a sample weight just below 0",
+        ["{tiny_negative_w.csv}", "--weight-col", "w"],
+        "{tiny_negative_w.csv}: line 3: sample weight -1.2345678e-07 is negative; weights must "
+        "be >= 0 (0 leaves a row out)",
+    ),
+    (
+        "--threshold just over 1",
+        ["{ok.csv}", "--threshold", "1.0000001"],
+        "--threshold: the value is 1.0000001, outside [0, 1]; thresholds are probabilities",
+    ),
+    (
+        "--pos-label among labels that :g would show alike",
+        ["{close_labels.csv}", "--pos-label", "1234567.5"],
+        "--pos-label 1234567.5 is not one of the labels (1234567, 1234568)",
     ),
     (
         "a class name of a million characters, cut in the message",

@@ -219,7 +219,7 @@ def test_fractional_labels_within_0_1_ask_soft_or_regression(tmp_path, kind, sco
     i = int(np.flatnonzero(t != np.round(t))[0])
     where = f"line {i + 2}" if fmt == "csv" else f"row {i + 1}"
     assert run_error(path) == (
-        f"{path}: {where}: label {t[i]:g} is a fraction and every label is within [0, 1], "
+        f"{path}: {where}: label {float(t[i])!r} is a fraction and every label is within [0, 1], "
         "which fits soft binary targets (probabilities) and regression targets alike; pass "
         "--task binary for soft targets (the losses take them as given, the metrics count a "
         "target above 0.5 as positive) or --task regression"
@@ -258,7 +258,9 @@ def test_fractional_labels_beyond_0_1_stay_regression(tmp_path, labels):
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("values", [(1, 2), (0, 2), (3, 7), (-1, 1), (0, 1)])
+@pytest.mark.parametrize(
+    "values", [(1, 2), (0, 2), (3, 7), (-1, 1), (0, 1), (1234567, 1234568), (-1000001, 1000001)]
+)
 def test_two_numbers_follow_scikit_learn(tmp_path, values):
     yb, p = _binary(seed=4)
     neg, pos = values
@@ -274,11 +276,16 @@ def test_two_numbers_follow_scikit_learn(tmp_path, values):
     assert d["losses"]["bce"] == pytest.approx(skm.log_loss(y, p), rel=1e-9)
     assert m["f1"] == pytest.approx(skm.f1_score(y, pred, pos_label=pos), abs=1e-12)
     assert m["accuracy"] == pytest.approx(skm.accuracy_score(y, pred), abs=1e-12)
+    support = skm.precision_recall_fscore_support(y, pred, labels=[neg, pos])[3]
+    assert [r["support"] for r in d["per_class"]] == support.tolist()
     note = d["inference"][0]
     if values in ((0, 1), (-1, 1)):
         assert "pos_label" not in d["signature"]
         assert note.startswith("task binary: labels are ")
     else:
+        # the classes are named as written: ':g' named 1234567 and 1234568 both
+        # '1.23457e+06', so class_metrics kept one of them
+        assert d["classes"] == list(d["class_metrics"]) == [str(neg), str(pos)]
         assert f"|pos_label={pos}|" in d["signature"]
         assert note == (
             f"task binary: one prediction column; labels take two values, {neg} and {pos}: the "

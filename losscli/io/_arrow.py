@@ -76,8 +76,11 @@ class ArrowTable(Table):
             v = typ.value_type
             if t.is_integer(v) or t.is_floating(v) or t.is_boolean(v) or t.is_null(v):
                 return "vector"
+        shown = str(field.type)
+        if len(shown) > 80:  # a list nested 60 deep is a 1,600-character type
+            shown = f"{shown[:60]}… ({len(shown):,} characters)"
         raise InputError(
-            f"{self.name}: {self.field_word} '{field.name}' has type {field.type}, which is not "
+            f"{self.name}: {self.field_word} '{field.name}' has type {shown}, which is not "
             "supported; "
             "store numbers, strings, or one list of numbers per row"
         )

@@ -138,10 +138,18 @@ def check_output_path(path: str | os.PathLike[str]) -> None:
         raise InputError(f"cannot write '{p}': folder '{folder}' does not exist; create it first")
     if os.path.isdir(p):
         raise InputError(f"cannot write '{p}': it is a folder; give a file name inside it")
-    real_folder = os.path.dirname(os.path.realpath(p))
+    real = os.path.realpath(p)
+    real_folder = os.path.dirname(real)
+    linked = real_folder != os.path.realpath(folder)  # a symlink: its target is written
+    if linked and not os.path.isdir(real_folder):
+        raise InputError(
+            f"cannot write '{p}': it is a symlink to '{real}', whose folder '{real_folder}' "
+            "does not exist; create it first or choose another name"
+        )
     if not os.access(real_folder, os.W_OK | os.X_OK):
         raise InputError(
-            f"cannot write '{p}': folder '{folder}' is not writable; choose another folder"
+            f"cannot write '{p}': folder '{real_folder if linked else folder}' is not "
+            "writable; choose another folder"
         )
     if os.path.exists(p) and not os.access(p, os.W_OK):
         raise InputError(f"cannot write '{p}': the file is read-only; choose another name")

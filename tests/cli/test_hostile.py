@@ -155,6 +155,10 @@ def _files(d: Path) -> dict[str, Path]:
     text("just_over_1.csv", "label,p\n0,0.2\n1,1.0000001\n")
     text("tiny_negative_w.csv", "label,p,w\n0,0.2,1\n1,0.3,-0.00000012345678\n")
     text("close_labels.csv", "label,p\n1234567,0.2\n1234568,0.7\n")
+    (d / "dangling.json").symlink_to(d / "nowhere" / "r.json")  # an output into no folder
+    f["dangling.json"], f["nowhere"] = d / "dangling.json", d / "nowhere"
+    _deep_feather(d / "deep_type.feather")
+    f["deep_type.feather"] = d / "deep_type.feather"
     text("long_name.csv", "label,prob\n0,0.1\n" + "z" * 1_000_000 + ",0.9\n")
     text("a_feather1.feather", b"FEA1" + bytes(60), mode="b")
     text("a_garbage.arrow", b"ARROW1\x00\x00" + b"garbage", mode="b")
@@ -248,6 +252,17 @@ def _files(d: Path) -> dict[str, Path]:
         f[name] = d / name
     f["dir"] = d / "dir"
     return f
+
+
+def _deep_feather(path: Path) -> None:
+    """A Feather file whose column is a list nested 60 deep (a 726-character type)."""
+    import pyarrow as pa
+    import pyarrow.feather as pf
+
+    values = pa.array([0.5])
+    for _ in range(60):
+        values = pa.ListArray.from_arrays([0, 1], values)
+    pf.write_feather(pa.table({"label": [1], "p": values}), path)
 
 
 def _bad_parquet() -> dict[str, bytes]:
@@ -1253,6 +1268,19 @@ CASES = [
         "--pos-label among labels that :g would show alike",
         ["{close_labels.csv}", "--pos-label", "1234567.5"],
         "--pos-label 1234567.5 is not one of the labels (1234567, 1234568)",
+    ),
+    (
+        "--output a symlink into a folder that does not exist",
+        ["{ok.csv}", "--output", "{dangling.json}"],
+        "cannot write '{dangling.json}': it is a symlink to '{nowhere}/r.json', whose folder "
+        "'{nowhere}' does not exist; create it first or choose another name",
+    ),
+    (
+        "Arrow IPC: a list nested 60 deep, its type cut",
+        ["{deep_type.feather}"],
+        "{deep_type.feather}: column 'p' has type list<item: list<item: list<item: list<item: "
+        "list<item: list<… (726 characters), which is not supported; store numbers, strings, "
+        "or one list of numbers per row",
     ),
     (
         "a class name of a million characters, cut in the message",

@@ -8,6 +8,7 @@ into a :class:`~losscli.pipeline.plan.Plan`. Numbers only (numpy); no click, ric
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -270,6 +271,35 @@ def name_values(names: Sequence[str]) -> np.ndarray:
         if np.isfinite(v) and v == round(v):
             out[i] = v
     return out
+
+
+_POSITIVE_WORDS = frozenset({"1", "pos", "positive", "yes", "true"})
+_NEGATIVE_WORDS = frozenset({"0", "neg", "negative", "no", "false"})
+
+
+def binary_column_side(name: str) -> int | None:
+    """Which binary class a prediction column's name says it scores: 1 (positive), 0
+    (negative) or None (it does not say).
+
+    The name says so by a whole number (``1``, ``0``, ``-1``), or by its last word, else its
+    first (words are the runs of letters or digits: ``p1`` is ``p``, ``1``): ``1``, ``pos``,
+    ``positive``, ``yes``, ``true`` name the positive class and ``0``, ``neg``, ``negative``,
+    ``no``, ``false`` the negative one, in any case (``prob_1``, ``p0``, ``logit_pos``,
+    ``neg_prob``, ``Yes``).
+
+    >>> [binary_column_side(n) for n in ["1", "-1", "p0", "prob_1", "Yes", "neg_prob", "logit"]]
+    [1, 0, 0, 1, 1, 0, None]
+    """
+    v = name_values([name])[0]
+    if np.isfinite(v):
+        return 1 if v == 1 else 0 if v in (0, -1) else None
+    words = re.findall(r"[a-z]+|[0-9]+", name.lower())
+    for word in words[-1:] + words[:1]:
+        if word in _POSITIVE_WORDS:
+            return 1
+        if word in _NEGATIVE_WORDS:
+            return 0
+    return None
 
 
 def ignored_hint(y: np.ndarray, uniq: np.ndarray, ignore_index: int | None) -> str:

@@ -20,6 +20,7 @@ from losscli.pipeline.columns import Columns, class_names
 from losscli.pipeline.encode import task_preds
 from losscli.pipeline.infer import (
     Where,
+    binary_column_side,
     binary_labels,
     check_scores_beside_others,
     first_bad,
@@ -212,8 +213,8 @@ def decide_plan(
     if task == "binary":
         if P == 2:
             two, classes = True, pred_names
-            values = name_values(pred_names)
-            if not cols.text_labels and values.tolist() == [1.0, 0.0]:
+            sides = [binary_column_side(n) for n in pred_names]
+            if not cols.text_labels and sides == [1, 0]:
                 raise UsageError(
                     f"the prediction columns are named {pred_names[0]!r}, {pred_names[1]!r}: "
                     "by position the second scores the positive class 1, by name it scores "

@@ -866,3 +866,48 @@ def test_label_and_prediction_columns_given_in_order_need_no_note(tmp_path):
     assert d["metrics"]["f1_macro"] == pytest.approx(
         skm.f1_score(truth, (x > 0).astype(int), average="macro"), abs=1e-12
     )
+
+
+@pytest.mark.parametrize(
+    "first, second",
+    [
+        ("1", "0"),
+        ("p1", "p0"),
+        ("prob_1", "prob_0"),
+        ("logit_pos", "logit_neg"),
+        ("pos_prob", "neg_prob"),
+        ("Yes", "No"),
+        ("positive", "negative"),
+        ("true", "false"),
+    ],
+)
+def test_two_binary_columns_named_positive_first_ask(tmp_path, first, second):
+    """Two binary prediction columns whose names say (positive, negative): by position the
+    second scores the positive class, by name the first; read by position every number was
+    that of the negative class's scores (ROC AUC 1 - AUC) with exit 0. losscli asks; in
+    order, the numbers are scikit-learn's on the positive column."""
+    y, p = _binary(n=150, seed=8)
+    path = tmp_path / "two.csv"
+    pd.DataFrame({"label": y, first: p, second: 1 - p}).to_csv(path, index=False)
+    assert run_error(path) == (
+        f"the prediction columns are named {first!r}, {second!r}: by position the second "
+        "scores the positive class 1, by name it scores class 0; put them in order with "
+        f"--pred-cols {second},{first}"
+    )
+    d = run_json(path, "--pred-cols", f"{second},{first}")
+    assert d["classes"] == [second, first]
+    assert d["metrics"]["roc_auc"] == pytest.approx(skm.roc_auc_score(y, p), abs=1e-12)
+    assert d["metrics"]["f1"] == pytest.approx(skm.f1_score(y, (p > 0.5).astype(int)), abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    "first, second",
+    [("p0", "p1"), ("neg", "pos"), ("no", "yes"), ("logit_a", "logit_b"), ("m1", "m2")],
+)
+def test_two_binary_columns_in_order_or_unnamed_are_taken(tmp_path, first, second):
+    y, p = _binary(n=150, seed=8)
+    path = tmp_path / "two.csv"
+    pd.DataFrame({"label": y, first: 1 - p, second: p}).to_csv(path, index=False)
+    d = run_json(path)
+    assert d["task"] == "binary" and d["classes"] == [first, second]
+    assert d["metrics"]["roc_auc"] == pytest.approx(skm.roc_auc_score(y, p), abs=1e-12)

@@ -26,8 +26,8 @@ from losscli.errors import InputError, UsageError
 from losscli.pipeline.infer import (
     PROB_SUM_TOL,
     Where,
+    class_numbers,
     first_bad,
-    name_values,
     row_sums,
     show_sum,
     sum_is_off,
@@ -253,7 +253,7 @@ def encode_numeric_labels(
         n_classes = plan.n_outputs
         if enc == "name":  # whole-number labels naming the prediction columns
             y = labels[:, 0]
-            values = name_values(plan.classes)
+            values = class_numbers(plan.classes)
             order = np.argsort(values)  # NaN (names that are not numbers) sort last
             pos = np.minimum(np.searchsorted(values[order], y), len(order) - 1)
             found = values[order][pos] == y

@@ -204,8 +204,9 @@ def numeric_class_reading(
 ) -> tuple[str, str | None]:
     """Read whole-number multi-class labels as 0-based column indices or as column names.
 
-    When the prediction columns are named like numbers (``1, 2, 3``) a label ``2`` is either
-    the column named ``2`` or the column at index 2. The readings agree when the names are
+    When the prediction columns are named like numbers (``1, 2, 3``, or one prefix and a
+    number: ``prob_1, prob_2``, :func:`class_numbers`) a label ``2`` is either the column
+    named ``2`` (``prob_2``) or the column at index 2. The readings agree when the names are
     ``0 .. C-1``; otherwise the one that fits every label of the first chunk is taken (with a
     note), and when both fit and differ losscli asks for ``--labels-are``.
 
@@ -218,8 +219,10 @@ def numeric_class_reading(
     'index'
     >>> numeric_class_reading(np.array([0.0, 2.0]), ["0", "1", "2"])
     ('index', None)
+    >>> numeric_class_reading(np.array([1.0, 3.0]), ["class_1", "class_2", "class_3"])[0]
+    'name'
     """
-    values = name_values(names)
+    values = class_numbers(names)
     if labels_are is not None:
         if labels_are == "name" and not np.isfinite(values).any():
             raise UsageError(
@@ -234,6 +237,8 @@ def numeric_class_reading(
     fits_index = bool(np.all((seen >= 0) & (seen < len(names))))
     fits_name = bool(np.all(np.isin(seen, values)))
     shown = _listed([float(v) for v in values if np.isfinite(v)])
+    if not np.isfinite(name_values(names)).any():  # prob_0, prob_1: the names themselves
+        shown = ", ".join(list(names)[:6]) + (", …" if len(names) > 6 else "")
     if fits_index and fits_name:
         by_name = {float(v): i for i, v in enumerate(values) if np.isfinite(v)}
         differ = [v for v in seen if by_name[float(v)] != int(v)]
@@ -300,6 +305,27 @@ def binary_column_side(name: str) -> int | None:
         if word in _NEGATIVE_WORDS:
             return 0
     return None
+
+
+def class_numbers(names: Sequence[str]) -> np.ndarray:
+    """The class number each multi-class prediction column's name gives: the name as a whole
+    number (:func:`name_values`), or, when no name is one and every name is one shared prefix
+    followed by digits (``prob_0, prob_1``, ``class1, class2``), those digits; NaN elsewhere.
+
+    >>> class_numbers(["prob_2", "prob_0", "prob_1"]).tolist()
+    [2.0, 0.0, 1.0]
+    >>> class_numbers(["1", "2", "x"]).tolist(), class_numbers(["p1", "q2"]).tolist()
+    ([1.0, 2.0, nan], [nan, nan])
+    """
+    values = name_values(names)
+    if np.isfinite(values).any() or len(names) < 2:
+        return values
+    parts = [re.fullmatch(r"(.*?[^0-9])([0-9]+)", n) for n in names]
+    if all(parts) and len({m.group(1) for m in parts if m}) == 1:
+        numbers = [float(m.group(2)) for m in parts if m]
+        if len(set(numbers)) == len(numbers):  # prob_1 and prob_01 name no one class each
+            return np.array(numbers)
+    return values
 
 
 def ignored_hint(y: np.ndarray, uniq: np.ndarray, ignore_index: int | None) -> str:

@@ -61,6 +61,11 @@ def _files(d: Path) -> dict[str, Path]:
             for y, r, m in zip((0, 2), lp2.tolist(), (1.5, 2.1))
         ),
     )
+    text(
+        "suffix_order.csv",
+        "label,prob_2,prob_0,prob_1\n0,0.1,0.7,0.2\n2,0.8,0.1,0.1\n1,0.2,0.3,0.5\n",
+    )
+    text("pos_neg.csv", "label,p_pos,p_neg\n1,0.9,0.1\n0,0.2,0.8\n")
     text("soft_or_rate.csv", "label,score\n1,0.8\n0.05,0.3\n0.95,0.7\n")
     vec = np.random.default_rng(0).normal(size=(6, 3))
     buf = io.BytesIO()
@@ -1061,6 +1066,20 @@ CASES = [
         "exp) but 'margin' does not fit them: read together they would be 4 classes' logits; "
         "choose the score columns with --pred-cols a,b,c, or pass --scores logits if all 4 are "
         "logits",
+    ),
+    (
+        "columns numbered by a suffix in another order: by name or by index",
+        ["{suffix_order.csv}"],
+        "the labels (0, 1, 2) fit the prediction columns (prob_2, prob_0, prob_1) both by name "
+        "(label 0 is column 'prob_0') and as 0-based indices (label 0 is column 'prob_2'); pass "
+        "--labels-are name or --labels-are index",
+    ),
+    (
+        "two binary columns named positive first",
+        ["{pos_neg.csv}"],
+        "the prediction columns are named 'p_pos', 'p_neg': by position the second scores the "
+        "positive class 1, by name it scores class 0; put them in order with --pred-cols "
+        "p_neg,p_pos",
     ),
     (
         "fractional labels within [0, 1]: soft binary targets or regression",

@@ -911,3 +911,81 @@ def test_two_binary_columns_in_order_or_unnamed_are_taken(tmp_path, first, secon
     d = run_json(path)
     assert d["task"] == "binary" and d["classes"] == [first, second]
     assert d["metrics"]["roc_auc"] == pytest.approx(skm.roc_auc_score(y, p), abs=1e-12)
+
+
+def _suffixed(tmp_path, names, order, labels_offset=0, c=3, n=240):
+    """Probabilities of ``c`` classes in columns ``names`` holding classes ``order``."""
+    rng = np.random.default_rng(12)
+    y = rng.integers(0, c, n)
+    z = rng.normal(size=(n, c)) + 2.0 * np.eye(c)[y]
+    p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    df = pd.DataFrame(p[:, order], columns=names)
+    df.insert(0, "label", y + labels_offset)
+    path = tmp_path / "suffixed.csv"
+    df.to_csv(path, index=False)
+    return path, y, p
+
+
+@pytest.mark.parametrize(
+    "names, order",
+    [
+        (["prob_2", "prob_0", "prob_1"], [2, 0, 1]),
+        (["class1", "class0", "class2"], [1, 0, 2]),
+        # 12 classes whose columns were sorted as text: prob_0, prob_1, prob_10, prob_11, ...
+        (
+            sorted(f"prob_{i}" for i in range(12)),
+            [int(s[5:]) for s in sorted(f"prob_{i}" for i in range(12))],
+        ),
+    ],
+)
+def test_columns_numbered_by_a_suffix_in_another_order_ask(tmp_path, names, order):
+    """Prediction columns named one prefix and a class number (``prob_0 …``) in an order
+    other than 0, 1, 2, …: a whole-number label is the column with its number, or the
+    column at that index, as for columns named ``2, 0, 1``; they were read as indices
+    silently (accuracy 0.11 where scikit-learn gives 0.8). losscli asks; --labels-are name
+    gives scikit-learn's numbers."""
+    c = len(names)
+    path, y, p = _suffixed(tmp_path, names, order, c=c, n=60 * c)
+    msg = run_error(path)
+    assert msg.startswith(f"the labels ({_listed_ints(np.unique(y))}) fit the prediction columns (")
+    assert msg.endswith("; pass --labels-are name or --labels-are index")
+    d = run_json(path, "--labels-are", "name")
+    assert d["classes"] == names
+    assert d["metrics"]["accuracy"] == pytest.approx(
+        skm.accuracy_score(y, p.argmax(axis=1)), abs=1e-12
+    )
+    assert d["metrics"]["log_loss"] == pytest.approx(skm.log_loss(y, p), rel=1e-9)
+
+
+def _listed_ints(values, limit=6):
+    shown = ", ".join(f"{int(v)}" for v in values[:limit])
+    return shown + (", …" if len(values) > limit else "")
+
+
+@pytest.mark.parametrize(
+    "names, offset, reading",
+    [
+        (["class_1", "class_2", "class_3"], 1, "name"),  # labels 1..3: only by name
+        (["p0", "p1", "p2"], 0, None),  # 0..C-1 in order: both readings agree
+        (["class_1", "class_2", "class_3"], 0, "index"),  # labels 0..2: only as indices
+    ],
+)
+def test_columns_numbered_by_a_suffix_take_the_reading_that_fits(tmp_path, names, offset, reading):
+    path, y, p = _suffixed(tmp_path, names, [0, 1, 2], labels_offset=offset)
+    d = run_json(path)
+    notes = [s for s in d["inference"] if s.startswith("labels: ")]
+    if reading == "name":
+        assert notes == [
+            "labels: labels are the prediction columns' names (class_1, class_2, class_3), "
+            "not 0-based indices"
+        ]
+    elif reading == "index":
+        assert notes == [
+            "labels: labels are 0-based column indices, not the columns' names (class_1, "
+            "class_2, class_3); --labels-are name to read them by name"
+        ]
+    else:
+        assert notes == []
+    assert d["metrics"]["accuracy"] == pytest.approx(
+        skm.accuracy_score(y, p.argmax(axis=1)), abs=1e-12
+    )

@@ -26,7 +26,6 @@ from losscli.errors import InputError, UsageError
 from losscli.pipeline.infer import (
     PROB_SUM_TOL,
     Where,
-    class_numbers,
     first_bad,
     row_sums,
     show_sum,
@@ -35,6 +34,7 @@ from losscli.pipeline.infer import (
 from losscli.pipeline.infer import (
     show_number as num,
 )
+from losscli.pipeline.names import class_numbers
 
 if TYPE_CHECKING:  # an annotation only: the plan module encodes its sample with task_preds
     from losscli.pipeline.plan import Plan

@@ -8,12 +8,12 @@ into a :class:`~losscli.pipeline.plan.Plan`. Numbers only (numpy); no click, ric
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from losscli.errors import InputError, UsageError
+from losscli.pipeline.names import class_numbers, name_values
 
 #: Probability rows may be off by this much from summing to 1 before they are renormalised.
 PROB_SUM_TOL = 1e-4
@@ -259,73 +259,6 @@ def numeric_class_reading(
             "--labels-are name to read them by name"
         )
     return "index", None
-
-
-def name_values(names: Sequence[str]) -> np.ndarray:
-    """Each column name as a whole number, NaN where it is not one.
-
-    >>> name_values(["1", "2.0", "cat", "1.5"]).tolist()
-    [1.0, 2.0, nan, nan]
-    """
-    out = np.full(len(names), np.nan)
-    for i, n in enumerate(names):
-        try:
-            v = float(n)
-        except ValueError:
-            continue
-        if np.isfinite(v) and v == round(v):
-            out[i] = v
-    return out
-
-
-_POSITIVE_WORDS = frozenset({"1", "pos", "positive", "yes", "true"})
-_NEGATIVE_WORDS = frozenset({"0", "neg", "negative", "no", "false"})
-
-
-def binary_column_side(name: str) -> int | None:
-    """Which binary class a prediction column's name says it scores: 1 (positive), 0
-    (negative) or None (it does not say).
-
-    The name says so by a whole number (``1``, ``0``, ``-1``), or by its last word, else its
-    first (words are the runs of letters or digits: ``p1`` is ``p``, ``1``): ``1``, ``pos``,
-    ``positive``, ``yes``, ``true`` name the positive class and ``0``, ``neg``, ``negative``,
-    ``no``, ``false`` the negative one, in any case (``prob_1``, ``p0``, ``logit_pos``,
-    ``neg_prob``, ``Yes``).
-
-    >>> [binary_column_side(n) for n in ["1", "-1", "p0", "prob_1", "Yes", "neg_prob", "logit"]]
-    [1, 0, 0, 1, 1, 0, None]
-    """
-    v = name_values([name])[0]
-    if np.isfinite(v):
-        return 1 if v == 1 else 0 if v in (0, -1) else None
-    words = re.findall(r"[a-z]+|[0-9]+", name.lower())
-    for word in words[-1:] + words[:1]:
-        if word in _POSITIVE_WORDS:
-            return 1
-        if word in _NEGATIVE_WORDS:
-            return 0
-    return None
-
-
-def class_numbers(names: Sequence[str]) -> np.ndarray:
-    """The class number each multi-class prediction column's name gives: the name as a whole
-    number (:func:`name_values`), or, when no name is one and every name is one shared prefix
-    followed by digits (``prob_0, prob_1``, ``class1, class2``), those digits; NaN elsewhere.
-
-    >>> class_numbers(["prob_2", "prob_0", "prob_1"]).tolist()
-    [2.0, 0.0, 1.0]
-    >>> class_numbers(["1", "2", "x"]).tolist(), class_numbers(["p1", "q2"]).tolist()
-    ([1.0, 2.0, nan], [nan, nan])
-    """
-    values = name_values(names)
-    if np.isfinite(values).any() or len(names) < 2:
-        return values
-    parts = [re.fullmatch(r"(.*?[^0-9])([0-9]+)", n) for n in names]
-    if all(parts) and len({m.group(1) for m in parts if m}) == 1:
-        numbers = [float(m.group(2)) for m in parts if m]
-        if len(set(numbers)) == len(numbers):  # prob_1 and prob_01 name no one class each
-            return np.array(numbers)
-    return values
 
 
 def ignored_hint(y: np.ndarray, uniq: np.ndarray, ignore_index: int | None) -> str:

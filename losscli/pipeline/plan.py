@@ -20,7 +20,6 @@ from losscli.pipeline.columns import Columns, class_names
 from losscli.pipeline.encode import task_preds
 from losscli.pipeline.infer import (
     Where,
-    binary_column_side,
     binary_labels,
     check_scores_beside_others,
     first_bad,
@@ -34,6 +33,7 @@ from losscli.pipeline.infer import (
 from losscli.pipeline.infer import (
     show_number as num,
 )
+from losscli.pipeline.names import binary_column_side
 from losscli.pipeline.options import TaskSpec
 from losscli.records import record
 

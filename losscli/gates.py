@@ -77,6 +77,11 @@ def parse_gate(text: str) -> Gate:
             "(OP one of < <= > >= == !=), e.g. --fail-if 'f1_macro < 0.9'"
         )
     gate = Gate(m["name"], m["op"], float(m["num"]), text.strip())
+    if math.isinf(gate.threshold):  # 1e999: a gate that always or never fails
+        raise UsageError(
+            f"--fail-if {text!r}: {m['num']} is beyond the largest number (about 1.8e308); "
+            "give a finite number"
+        )
     _check_known(gate)
     return gate
 

@@ -26,6 +26,7 @@ their dtype: integers as int64, strings as text, never through float64.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from typing import Any
@@ -92,6 +93,12 @@ def _text_values(arr: np.ndarray) -> np.ndarray:
 
 def _pickle_or_corrupt(name: str, exc: BaseException, what: str) -> InputError:
     text = str(exc)
+    big = re.match(r"Header info length \((\d+)\) is large", text)
+    if big:  # numpy's message also names allow_pickle, but nothing here is pickled
+        return InputError(
+            f"{name}: its NPY header is {int(big[1]):,} bytes, above numpy's safe limit of "
+            "10,000 (a damaged or hostile file); re-save the array with np.save"
+        )
     if "allow_pickle" in text or "Object arrays" in text or "Python objects" in text:
         return InputError(f"{name}: holds pickled Python objects: {_OBJECT_HINT}")
     return InputError(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -162,6 +163,14 @@ def _files(d: Path) -> dict[str, Path]:
     text("close_labels.csv", "label,p\n1234567,0.2\n1234568,0.7\n")
     (d / "dangling.json").symlink_to(d / "nowhere" / "r.json")  # an output into no folder
     f["dangling.json"], f["nowhere"] = d / "dangling.json", d / "nowhere"
+    # an NPY header past numpy's 10,000-byte limit: numpy's message names allow_pickle, which
+    # was read as pickled objects
+    head = "{'descr': '<f8', 'fortran_order': False, 'shape': (3, 2), " + " " * 20_000 + "}\n"
+    big_head = b"\x93NUMPY\x02\x00" + len(head).to_bytes(4, "little") + head.encode() + bytes(48)
+    text("big_header.npy", big_head, mode="b")
+    with zipfile.ZipFile(d / "big_header.npz", "w") as z:
+        z.writestr("logits.npy", big_head)
+    f["big_header.npz"] = d / "big_header.npz"
     _deep_feather(d / "deep_type.feather")
     f["deep_type.feather"] = d / "deep_type.feather"
     text("long_name.csv", "label,prob\n0,0.1\n" + "z" * 1_000_000 + ",0.9\n")
@@ -1300,6 +1309,30 @@ CASES = [
         "{deep_type.feather}: column 'p' has type list<item: list<item: list<item: list<item: "
         "list<item: list<… (726 characters), which is not supported; store numbers, strings, "
         "or one list of numbers per row",
+    ),
+    (
+        "NPY header above numpy's limit",
+        ["{big_header.npy}"],
+        "{big_header.npy}: its NPY header is 20,060 bytes, above numpy's safe limit of 10,000 "
+        "(a damaged or hostile file); re-save the array with np.save",
+    ),
+    (
+        "NPZ member whose NPY header is above numpy's limit",
+        ["{big_header.npz}"],
+        "{big_header.npz}: its NPY header is 20,060 bytes, above numpy's safe limit of 10,000 "
+        "(a damaged or hostile file); re-save the array with np.save",
+    ),
+    (
+        "--fail-if a number beyond float64",
+        ["{ok.csv}", "--fail-if", "roc_auc < 1e999"],
+        "--fail-if 'roc_auc < 1e999': 1e999 is beyond the largest number (about 1.8e308); give "
+        "a finite number",
+    ),
+    (
+        "--fail-if a negative number beyond float64",
+        ["{ok.csv}", "--fail-if", "f1 > -1e400"],
+        "--fail-if 'f1 > -1e400': -1e400 is beyond the largest number (about 1.8e308); give a "
+        "finite number",
     ),
     (
         "a class name of a million characters, cut in the message",

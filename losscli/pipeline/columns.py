@@ -250,6 +250,41 @@ def _join_columns(pred_table: Any, label_table: Any | None, opts: ReadSpec) -> t
     )
 
 
+def _paired_by_affix(label_cols: list[str], pred: list[str]) -> list[str] | None:
+    """The label columns in the prediction columns' order when each label column is named
+    one shared prefix or suffix around a distinct prediction column's name (``y_a`` for
+    ``a``, ``a_true`` for ``a``), or when both are vectors (``label_ids:3`` beside
+    ``logits:3``) whose positions name the same index; else None.
+
+    >>> _paired_by_affix(["y_b", "y_a"], ["a", "b"]), _paired_by_affix(["t0"], ["p0"])
+    (['y_a', 'y_b'], None)
+    """
+    if len(label_cols) != len(pred) or len(pred) < 2:
+        return None
+    if [c.rpartition(":")[2] for c in label_cols] == [c.rpartition(":")[2] for c in pred] and all(
+        ":" in c for c in label_cols + pred
+    ):
+        return list(label_cols)
+    first, wanted = label_cols[0], set(pred)
+    affixes = {}
+    for c in pred:
+        if len(first) > len(c) and first.endswith(c):
+            affixes[("prefix", first[: len(first) - len(c)])] = None
+        if len(first) > len(c) and first.startswith(c):
+            affixes[("suffix", first[len(c) :])] = None
+    for kind, a in affixes:
+        named = [
+            (lab[len(a) :] if lab.startswith(a) else None)
+            if kind == "prefix"
+            else (lab[: len(lab) - len(a)] if lab.endswith(a) else None)
+            for lab in label_cols
+        ]
+        if None not in named and set(named) == wanted and len(set(named)) == len(named):
+            by_pred = dict(zip(named, label_cols))
+            return [by_pred[c] for c in pred]
+    return None
+
+
 def resolve_columns(
     pred_table: Any, label_table: Any | None, opts: ReadSpec, group_by: str | None = None
 ) -> Columns:
@@ -393,10 +428,16 @@ def resolve_columns(
         raise UsageError(
             f"column {sorted(set(pred) & set(label_cols))[0]!r} is both label and prediction"
         )
-    if label_table is not None and len(label_cols) > 1 and len(label_cols) == len(pred):
+    if len(label_cols) > 1 and len(label_cols) == len(pred):
+        source_name = (label_table or pred_table).name
+        affixed = _paired_by_affix(label_cols, pred)
         if set(label_cols) == set(pred):  # match label columns to prediction columns by name
             label_cols = list(pred)
-        elif set(label_cols) & set(pred) and (opts.label_col is None or opts.pred_cols is None):
+        elif (
+            label_table is not None
+            and set(label_cols) & set(pred)
+            and (opts.label_col is None or opts.pred_cols is None)
+        ):
             both = sorted(set(label_cols) & set(pred))[0]
             raise UsageError(
                 f"label columns ({', '.join(label_cols)}) and prediction columns "
@@ -404,13 +445,24 @@ def resolve_columns(
                 "be paired by name or by position; choose them with --label-col and --pred-cols "
                 "in the same order"
             )
-        elif opts.label_col is None or opts.pred_cols is None:  # no shared name: by position
-            pairs = ", ".join(f"{a!r} with {b!r}" for a, b in list(zip(label_cols, pred))[:3])
-            notes.append(
-                f"label columns of {label_table.name} paired with the prediction columns by "
-                f"position, their names differ: {pairs}{', …' if len(pred) > 3 else ''}; name "
-                "them alike to pair them by name (or give --label-col and --pred-cols in order)"
-            )
+        elif opts.label_col is None or opts.pred_cols is None:
+            if affixed is not None and affixed != label_cols:  # y_b, y_a beside a, b
+                pairs = ", ".join(f"{a!r} with {b!r}" for a, b in list(zip(affixed, pred))[:3])
+                notes.append(
+                    f"label columns of {source_name} paired with the prediction columns by "
+                    f"name: {pairs}{', …' if len(pred) > 3 else ''} (not in the order they "
+                    "are written; give --label-col and --pred-cols to pair them otherwise)"
+                )
+            elif affixed is None:  # no names to pair them by: by position
+                pairs = ", ".join(f"{a!r} with {b!r}" for a, b in list(zip(label_cols, pred))[:3])
+                notes.append(
+                    f"label columns of {source_name} paired with the prediction columns by "
+                    f"position, their names differ: {pairs}{', …' if len(pred) > 3 else ''}; "
+                    "name them alike to pair them by name (or give --label-col and --pred-cols "
+                    "in order)"
+                )
+            if affixed is not None:
+                label_cols = affixed
     limits.PRED_COLUMNS.check_input(f"{pred_table.name}: the predictions have", len(pred))
     if pattern is None:
         _check_one_vector(pred_table.name, pred)

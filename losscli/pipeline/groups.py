@@ -91,7 +91,7 @@ def accumulate_groups(
     # one stable sort puts each slice's rows together, in chunk order (no mask per slice)
     order = np.argsort(inverse, kind="stable")
     bounds = np.searchsorted(inverse[order], np.arange(len(keys) + 1))
-    for j, key in enumerate(keys):
+    for j, key in enumerate(keys.tolist()):  # plain str keys (np.str_ shows as np.str_('a'))
         m = order[bounds[j] : bounds[j + 1]]
         state = groups.get(key)
         if state is None:

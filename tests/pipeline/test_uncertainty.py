@@ -105,6 +105,31 @@ def test_group_by_small_slices_warn_and_table_marks_the_worst(sliced):
     assert "group,n_samples,north," in csv_text
 
 
+@pytest.mark.parametrize(
+    ("values", "shown"),
+    [
+        (["1.5", "nan", ""], "'1.5' (1), 'nan' (1), '(missing)' (1)"),
+        (["eu", "us", "us"], "'eu' (1), 'us' (2)"),
+        (["7", "7", "007"], "'007' (1), '7' (2)"),
+    ],
+    ids=["floats and missing", "text", "ids as written"],
+)
+def test_small_slices_warning_names_the_keys_as_text(tmp_path, values, shown):
+    # the keys were numpy strings, which numpy 2 shows as np.str_('1.5') in the warning
+    path = tmp_path / "g.csv"
+    rows = zip([0, 1, 0], [0.2, 0.7, 0.3], values)
+    path.write_text("label,p,g\n" + "".join(f"{y},{p},{g}\n" for y, p, g in rows))
+    r = invoke("compute", path, "--group-by", "g", "--format", "json")
+    assert r.exit_code == 0, r.stderr
+    n = len(set(values))
+    want = (
+        f"--group-by 'g': {n} slices below 30 rows (--min-group-size), so their numbers are "
+        f"noisy: {shown}"
+    )
+    assert json.loads(r.stdout)["warnings"] == [want]
+    assert r.stderr == f"warning: {want}\n"
+
+
 def test_group_by_unknown_column_is_an_input_error(sliced):
     _, _, path = sliced
     r = invoke("compute", path, "--group-by", "region")

@@ -37,7 +37,7 @@ _POSITIVE_WORDS = frozenset({"1", "pos", "positive", "yes", "true"})
 _NEGATIVE_WORDS = frozenset({"0", "neg", "negative", "no", "false"})
 
 
-def binary_column_side(name: str) -> int | None:
+def binary_column_side(name: str, *, digits: bool = True) -> int | None:
     """Which binary class a prediction column's name says it scores: 1 (positive), 0
     (negative) or None (it does not say).
 
@@ -47,13 +47,20 @@ def binary_column_side(name: str) -> int | None:
     ``no``, ``false`` the negative one, in any case (``prob_1``, ``p0``, ``logit_pos``,
     ``neg_prob``, ``Yes``).
 
+    With ``digits=False`` only the words count: a lone column's ``0`` (``s0``, ``logits:0``,
+    the (N, 1) vector's one column) is as often its position as a class.
+
     >>> [binary_column_side(n) for n in ["1", "-1", "p0", "prob_1", "Yes", "neg_prob", "logit"]]
     [1, 0, 0, 1, 1, 0, None]
+    >>> binary_column_side("logits:0", digits=False), binary_column_side("p_neg", digits=False)
+    (None, 0)
     """
     v = name_values([name])[0]
     if np.isfinite(v):
-        return 1 if v == 1 else 0 if v in (0, -1) else None
+        return (1 if v == 1 else 0 if v in (0, -1) else None) if digits else None
     words = re.findall(r"[a-z]+|[0-9]+", name.lower())
+    if not digits:
+        words = [w for w in words if not w.isdigit()]
     for word in words[-1:] + words[:1]:
         if word in _POSITIVE_WORDS:
             return 1

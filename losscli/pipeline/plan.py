@@ -237,6 +237,9 @@ def decide_plan(
                 # a column named like one label value names the class it scores; '0' is
                 # also the name a lone NPY column gets, so it says nothing
                 named = name_values(pred_names)[0] if pred_names[0] != "0" else np.nan
+                side = binary_column_side(pred_names[0], digits=False)
+                if np.isnan(named) and enc in ("binary", "pm1") and side == 0:
+                    named = neg  # p0, prob_neg: the name says it scores the negative class
                 if opts.pos_label is None and named in (neg, pos) and named != pos:
                     raise UsageError(
                         f"the prediction column is named {pred_names[0]!r}, like the label "

@@ -1038,3 +1038,41 @@ def test_label_columns_in_the_same_file_pair_by_their_names(tmp_path, task):
         assert d["metrics"]["roc_auc_macro"] == pytest.approx(
             skm.roc_auc_score(y, yhat, average="macro"), abs=1e-12
         )
+
+
+@pytest.mark.parametrize("name", ["p_neg", "neg_prob", "prob_negative", "prob_no", "False"])
+@pytest.mark.parametrize("values", [(0, 1), (-1, 1)])
+def test_one_binary_column_named_for_the_negative_class_asks(tmp_path, name, values):
+    """One binary column whose name says it scores the negative class (``p_neg``, ``no``),
+    beside 0/1 or -1/+1 labels: read as the positive class's score, every number was that
+    of the other class (ROC AUC 1 - AUC) with exit 0. losscli asks for --pos-label, as for
+    a column named like the negative label value; --pos-label NEG gives scikit-learn's
+    numbers with that class positive."""
+    yb, p = _binary(n=150, seed=9)
+    neg, pos = values
+    y = np.where(yb == 1, pos, neg)
+    path = tmp_path / "one.csv"
+    pd.DataFrame({"label": y, name: 1 - p}).to_csv(path, index=False)
+    assert run_error(path) == (
+        f"the prediction column is named {name!r}, like the label {neg}, but {pos} is the "
+        f"positive class by the labels' values; pass --pos-label {neg} if the column scores "
+        f"label {neg}, or --pos-label {pos}"
+    )
+    d = run_json(path, "--pos-label", str(neg))
+    assert d["metrics"]["roc_auc"] == pytest.approx(skm.roc_auc_score(y == neg, 1 - p), abs=1e-12)
+    assert d["metrics"]["f1"] == pytest.approx(
+        skm.f1_score(y, np.where(1 - p > 0.5, neg, pos), pos_label=neg), abs=1e-12
+    )
+
+
+@pytest.mark.parametrize(
+    "name", ["0", "prob", "p1", "prob_1", "logit_pos", "score", "s0", "logits:0", "p0"]
+)
+def test_one_binary_column_not_named_for_the_negative_class_is_taken(tmp_path, name):
+    """A lone column's digit is as often its position as a class (``s0``, ``logits:0``
+    of an (N, 1) vector, ``0`` of an NPY column): only words say negative."""
+    yb, p = _binary(n=150, seed=9)
+    path = tmp_path / "one.csv"
+    pd.DataFrame({"label": yb, name: p}).to_csv(path, index=False)
+    d = run_json(path)
+    assert d["metrics"]["roc_auc"] == pytest.approx(skm.roc_auc_score(yb, p), abs=1e-12)

@@ -24,9 +24,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
-import numpy as np
+# one OpenBLAS thread, as the losscli command sets it (losscli/_cpu.py): its worker thread,
+# woken by the dot products, would spin on the other core beside this script's own threads
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

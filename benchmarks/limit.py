@@ -46,9 +46,14 @@ import argparse
 import csv
 import json
 import math
+import os
 import sys
 
-import numpy as np
+# one OpenBLAS thread, as the losscli command sets it (losscli/_cpu.py): its worker thread,
+# woken by the dot products, would spin on the other core beside this script's own threads
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
 
 ECE_BINS = 15
 EPS = float(np.finfo(np.float64).eps)

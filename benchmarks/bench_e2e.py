@@ -212,8 +212,27 @@ class Contender:
             return None
 
 
+#: ``BENCH_WARM_MB=N``: before each timed run, write and free N MB in this process, so that
+#: the run's first touches land on pages the guest has just used. On VMs whose balloon
+#: reports free pages to the host (Firecracker here), memory freed a few seconds before is
+#: handed back, and touching it again costs the host's faults: 1-8 ms per MB, seconds for a
+#: run that peaks at 700 MB, more than its own work, and depending on what ran before
+#: (benchmarks/README.md, "Sixth pass"). Both contenders of a ratio get the same warm-up.
+WARM_MB = int(os.environ.get("BENCH_WARM_MB", "0") or 0)
+
+
+def warm_memory(mb: int = WARM_MB) -> None:
+    """Write and free ``mb`` MB (nothing when 0)."""
+    if mb > 0:
+        import numpy as np
+
+        block = np.ones(mb << 17)  # 8 bytes each: mb MB
+        del block
+
+
 def run_once(c: Contender) -> dict:
     c.out_path.parent.mkdir(parents=True, exist_ok=True)
+    warm_memory()
     proc = subprocess.run(
         [sys.executable, "-c", WRAPPER, str(c.out_path), *c.argv],
         capture_output=True,

@@ -98,6 +98,10 @@ def limit_argv(files: list[str]) -> list[str]:
 
 
 def run_once(argv: list[str], out: Path, env: dict | None = None) -> dict:
+    sys.path.insert(0, str(BENCH))
+    import bench_e2e
+
+    bench_e2e.warm_memory()  # BENCH_WARM_MB (see bench_e2e.WARM_MB): 0, nothing, by default
     proc = subprocess.run(
         [sys.executable, "-c", WRAPPER, str(out), *argv],
         capture_output=True,

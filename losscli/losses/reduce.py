@@ -132,7 +132,7 @@ def compute(
         )
     p = validate_params(params, task=task, n_classes=n_classes)
     kwargs = {k: p[k] for k in spec.params_for(task)}
-    sw = _sample_weight(sample_weight, y_pred.shape[0])
+    sw = None if sample_weight is None else _sample_weight(sample_weight, y_pred.shape[0])
     red = spec.reduction[task]
     if red in ("dice", "jaccard"):
         stats = binary.overlap_stats(y_true, y_pred, scores=scores)
@@ -150,8 +150,11 @@ def compute(
             d = np.ones(y_pred.shape[0])
         first = per_sample**2 if red == "rmse" else per_sample
         stats = np.stack([first, d], axis=1)
-    with np.errstate(invalid="ignore"):
-        rows = sw[:, None] * stats
+    if sw is None:  # unit weights: 1 * x is x, bit for bit (no column of ones, no product)
+        rows = stats
+    else:
+        with np.errstate(invalid="ignore"):
+            rows = sw[:, None] * stats
     if red in ("dice", "jaccard"):  # and the unweighted element count: the smoothing's unit
         rows = np.concatenate([rows, stats[:, 3:4]], axis=1)
     return LossChunk(per_sample=per_sample, sums=rows.sum(axis=0), rows=rows)

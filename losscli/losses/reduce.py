@@ -61,9 +61,7 @@ def _check_task(spec: LossSpec, task: str, scores: str) -> None:
         )
 
 
-def _sample_weight(sample_weight: np.ndarray | None, n: int) -> np.ndarray:
-    if sample_weight is None:
-        return np.ones(n)
+def _sample_weight(sample_weight: np.ndarray, n: int) -> np.ndarray:
     sw = np.asarray(sample_weight, dtype=np.float64)
     if sw.shape != (n,):
         raise InputError(f"sample weights have shape {sw.shape}; expected one per row ({n},)")

@@ -429,8 +429,6 @@ def resolve_columns(
             f"column {sorted(set(pred) & set(label_cols))[0]!r} is both label and prediction"
         )
     if len(label_cols) > 1 and len(label_cols) == len(pred):
-        source_name = (label_table or pred_table).name
-        affixed = _paired_by_affix(label_cols, pred)
         if set(label_cols) == set(pred):  # match label columns to prediction columns by name
             label_cols = list(pred)
         elif (
@@ -446,23 +444,24 @@ def resolve_columns(
                 "in the same order"
             )
         elif opts.label_col is None or opts.pred_cols is None:
-            if affixed is not None and affixed != label_cols:  # y_b, y_a beside a, b
-                pairs = ", ".join(f"{a!r} with {b!r}" for a, b in list(zip(affixed, pred))[:3])
+            affixed = _paired_by_affix(label_cols, pred)  # y_b, y_a beside a, b
+            paired = label_cols if affixed is None else affixed
+            pairs = ", ".join(f"{a!r} with {b!r}" for a, b in list(zip(paired, pred))[:3])
+            pairs += ", …" if len(pred) > 3 else ""
+            source_name = (label_table or pred_table).name
+            if affixed is None:  # no names to pair them by: by position
                 notes.append(
                     f"label columns of {source_name} paired with the prediction columns by "
-                    f"name: {pairs}{', …' if len(pred) > 3 else ''} (not in the order they "
-                    "are written; give --label-col and --pred-cols to pair them otherwise)"
+                    f"position, their names differ: {pairs}; name them alike to pair them by "
+                    "name (or give --label-col and --pred-cols in order)"
                 )
-            elif affixed is None:  # no names to pair them by: by position
-                pairs = ", ".join(f"{a!r} with {b!r}" for a, b in list(zip(label_cols, pred))[:3])
+            elif affixed != label_cols:
                 notes.append(
                     f"label columns of {source_name} paired with the prediction columns by "
-                    f"position, their names differ: {pairs}{', …' if len(pred) > 3 else ''}; "
-                    "name them alike to pair them by name (or give --label-col and --pred-cols "
-                    "in order)"
+                    f"name: {pairs} (not in the order they are written; give --label-col and "
+                    "--pred-cols to pair them otherwise)"
                 )
-            if affixed is not None:
-                label_cols = affixed
+            label_cols = paired
     limits.PRED_COLUMNS.check_input(f"{pred_table.name}: the predictions have", len(pred))
     if pattern is None:
         _check_one_vector(pred_table.name, pred)

@@ -244,13 +244,12 @@ def decide_plan(
                     raise UsageError(
                         f"the prediction column is named {pred_names[0]!r}, like the label "
                         f"{num(named)}, but {num(pos)} is the positive class by the labels' "
-                        "values; "
-                        f"pass --pos-label {num(named)} if the column scores label {num(named)}, "
-                        f"or --pos-label {num(pos)}"
+                        f"values; pass --pos-label {num(named)} if the column scores label "
+                        f"{num(named)}, or --pos-label {num(pos)}"
                     )
                 if enc == "pos-label":
                     label_values = (neg, pos)
-                    pos_label = f"{num(pos)}"
+                    pos_label = num(pos)
                     neg_name = f"not {num(pos)}" if neg is None else f"{num(neg)}"
                     classes = [neg_name, pos_label]
                     if opts.task != "auto":
